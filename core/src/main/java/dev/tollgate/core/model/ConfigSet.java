@@ -1,0 +1,43 @@
+package dev.tollgate.core.model;
+
+import io.fabric8.istio.api.api.networking.v1alpha3.DestinationRule;
+import io.fabric8.istio.api.api.networking.v1alpha3.Gateway;
+import io.fabric8.istio.api.api.networking.v1alpha3.ServiceEntry;
+import io.fabric8.istio.api.api.networking.v1alpha3.Sidecar;
+import io.fabric8.istio.api.api.networking.v1alpha3.VirtualService;
+import io.fabric8.istio.api.api.security.v1beta1.AuthorizationPolicy;
+
+import java.util.List;
+
+/**
+ * One consistent, validated set of configuration: the input of {@code SnapshotCompiler}.
+ * Produced by the config module from files or the Kubernetes API; built directly in tests.
+ */
+public record ConfigSet(List<Resource<ServiceEntry>> serviceEntries,
+                        List<Resource<Sidecar>> sidecars,
+                        List<Resource<Gateway>> gateways,
+                        List<Resource<VirtualService>> virtualServices,
+                        List<Resource<DestinationRule>> destinationRules,
+                        List<Resource<AuthorizationPolicy>> authorizationPolicies,
+                        List<Workload> workloads,
+                        MeshSettings mesh) {
+
+    public static final ConfigSet EMPTY = new ConfigSet(List.of(), List.of(), List.of(), List.of(), List.of(),
+            List.of(), List.of(), MeshSettings.DEFAULTS);
+
+    public ConfigSet {
+        serviceEntries = List.copyOf(serviceEntries);
+        sidecars = List.copyOf(sidecars);
+        gateways = List.copyOf(gateways);
+        virtualServices = List.copyOf(virtualServices);
+        destinationRules = List.copyOf(destinationRules);
+        authorizationPolicies = List.copyOf(authorizationPolicies);
+        workloads = List.copyOf(workloads);
+        java.util.Objects.requireNonNull(mesh, "mesh");
+    }
+
+    public ConfigSet withMesh(MeshSettings newMesh) {
+        return new ConfigSet(serviceEntries, sidecars, gateways, virtualServices, destinationRules,
+                authorizationPolicies, workloads, newMesh);
+    }
+}

@@ -1,0 +1,36 @@
+package dev.tollgate.core.model;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * The parts of Istio's MeshConfig that Tollgate's semantics read, after merging the {@code istio}
+ * ConfigMap, an IstioOperator's {@code spec.meshConfig} and {@code --set meshConfig.*} (in that order).
+ *
+ * @param origins where each setting came from, keyed by its meshConfig path (e.g. {@code outboundTrafficPolicy.mode})
+ */
+public record MeshSettings(OutboundMode outboundMode, String trustDomain, String rootNamespace,
+                           List<String> defaultServiceExportTo, List<String> defaultVirtualServiceExportTo,
+                           List<String> defaultDestinationRuleExportTo, Map<String, Origin> origins) {
+
+    public static final String EGRESS_GATEWAY_SERVICE = "istio-egressgateway.istio-system.svc.cluster.local";
+
+    public static final MeshSettings DEFAULTS = new MeshSettings(OutboundMode.ALLOW_ANY, "cluster.local",
+            "istio-system", List.of("*"), List.of("*"), List.of("*"), Map.of());
+
+    public MeshSettings {
+        Objects.requireNonNull(outboundMode, "outboundMode");
+        Objects.requireNonNull(trustDomain, "trustDomain");
+        Objects.requireNonNull(rootNamespace, "rootNamespace");
+        defaultServiceExportTo = List.copyOf(defaultServiceExportTo);
+        defaultVirtualServiceExportTo = List.copyOf(defaultVirtualServiceExportTo);
+        defaultDestinationRuleExportTo = List.copyOf(defaultDestinationRuleExportTo);
+        origins = Map.copyOf(origins);
+    }
+
+    public MeshSettings withOutboundMode(OutboundMode mode) {
+        return new MeshSettings(mode, trustDomain, rootNamespace, defaultServiceExportTo,
+                defaultVirtualServiceExportTo, defaultDestinationRuleExportTo, origins);
+    }
+}

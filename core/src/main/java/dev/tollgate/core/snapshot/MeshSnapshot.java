@@ -1,0 +1,41 @@
+package dev.tollgate.core.snapshot;
+
+import dev.tollgate.core.model.ConfigSet;
+import dev.tollgate.core.model.Diagnostic;
+import dev.tollgate.core.model.MeshSettings;
+import dev.tollgate.core.model.WorkloadRef;
+
+import java.util.List;
+
+/**
+ * One immutable, indexed view of the mesh's configuration. Proxies hold the current one and swap it atomically;
+ * {@code tollgate check} and {@code explain} call the very same methods. Every method is answered from indexes
+ * built by {@code SnapshotCompiler}, never by scanning all resources, and never does I/O.
+ */
+public interface MeshSnapshot {
+
+    /** The configuration this snapshot was compiled from (for {@code /config_dump}). */
+    ConfigSet config();
+
+    default MeshSettings mesh() {
+        return config().mesh();
+    }
+
+    /** The sidecar of {@code from}: registry, exportTo, Sidecar scope, outbound policy, then routing. */
+    OutboundDecision outbound(WorkloadRef from, OutboundRequest request);
+
+    /** The ports the egress gateway workload listens on: the servers of every Gateway whose selector matches it. */
+    List<GatewayListener> gatewayListeners(WorkloadRef gateway);
+
+    /** The egress gateway workload {@code gateway}: server match, authorization (as that workload), routing. */
+    GatewayDecision gateway(WorkloadRef gateway, GatewayRequest request);
+
+    /** The whole path from {@code from}'s sidecar, through the egress gateway when routed there, to the upstream. */
+    CheckResult check(WorkloadRef from, OutboundRequest request);
+
+    /** {@link #check} plus every resource considered and why it did or didn't apply. */
+    Explanation explain(WorkloadRef from, OutboundRequest request);
+
+    /** {@code tollgate analyze}: egress-specific findings about this configuration. */
+    List<Diagnostic> analyze();
+}

@@ -1,0 +1,20 @@
+package dev.tollgate.core.snapshot;
+
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * Where a proxy connects next.
+ *
+ * @param host      the name to connect to (an external host, or the egress gateway's service name)
+ * @param addresses addresses the operator gave explicitly (ServiceEntry endpoints); trusted, not re-checked.
+ *                  Empty: resolve {@code host} (the proxy's --resolve/--connect-to maps, then DNS, which the
+ *                  address guards check)
+ */
+public record Upstream(String host, int port, List<String> addresses, UpstreamTls tls) {
+    public Upstream {
+        Objects.requireNonNull(host, "host");
+        addresses = List.copyOf(addresses);
+        Objects.requireNonNull(tls, "tls");
+    }
+}
