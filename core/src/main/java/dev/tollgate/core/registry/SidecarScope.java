@@ -161,8 +161,92 @@ public final class SidecarScope {
                 break;
             }
         }
+        if (withoutPort == null || IpPrefix.literal(h).isPresent()) {
+            Optional<ServiceMatch> byAddress = lookupAddress(h, port, listener);
+            if (byAddress.isPresent() && (byAddress.get().port().isPresent() || withoutPort == null)) {
+                return byAddress;
+            }
+        }
         return Optional.ofNullable(withoutPort);
     }
+
+    /**
+     * An IP literal against ServiceEntry {@code addresses} ("the incoming traffic will be identified as belonging to
+     * this service if the destination IP matches the IP/CIDRs specified in the addresses field"): the longest
+     * prefix, then an entry of the workload's namespace, else the first in Istio's order; only visible, imported
+     * entries count.
+     */
+    private Optional<ServiceMatch> lookupAddress(String host, int port, EgressListener listener) {
+        Optional<byte[]> ip = IpPrefix.literal(host);
+        if (ip.isEmpty()) {
+            return Optional.empty();
+        }
+        ServiceMatch withoutPort = null;
+        for (List<ServiceHost> group : index.byAddress(ip.get())) {
+            ServiceHost best = null;
+            for (ServiceHost s : group) {
+                if (!s.exportTo().visibleTo(namespace) || !listener.imports(s)) {
+                    continue;
+                }
+                if (best == null || s.namespace().equals(namespace) && !best.namespace().equals(namespace)) {
+                    best = s;
+                }
+            }
+            if (best != null) {
+                Optional<io.fabric8.istio.api.api.networking.v1alpha3.ServicePort> p = best.port(port);
+                if (p.isPresent()) {
+                    return Optional.of(new ServiceMatch(best.entry(), best.host(), p));
+                }
+                if (withoutPort == null) {
+                    withoutPort = new ServiceMatch(best.entry(), best.host(), Optional.empty());
+                }
+            }
+        }
+        return Optional.ofNullable(withoutPort);
+    }
+
+    /**
+     * The service a VirtualService destination {@code host} resolves to for this sidecar. Istio adds the
+     * destinations of the VirtualServices a sidecar imports to its services even when the egress hosts do not import
+     * them ({@code collectImportedServices}): explicitly imported services first; else the entry of that exact name in
+     * the workload's namespace; else the one of the first namespace, by name, that exports it to the workload's
+     * namespace. Only exact names: a destination is never matched against wildcard entries here.
+     *
+     * @param port the destination port, or 0 when the route gives none
+     */
+    public Optional<ServiceMatch> destination(String host, int port) {
+        String h = Hosts.normalise(host);
+        EgressListener listener = port == 0 ? catchAll : listenerFor(port);
+        if (listener != null) {
+            Optional<HostChoice> imported = HostChoice.choose(index, namespace, h, listener, HostChoice.NO_TRACE);
+            if (imported.isPresent()) {
+                return Optional.of(port == 0 ? imported.get().withoutPort()
+                        : imported.get().withPort(port).orElse(imported.get().withoutPort()));
+            }
+        }
+        ServiceHost own = null;
+        ServiceHost firstVisible = null;
+        for (ServiceHost s : index.all(h)) {
+            if (s.namespace().equals(namespace)) {
+                if (own == null || s.kubernetesService() && !own.kubernetesService()) {
+                    own = s;
+                }
+            } else if (s.exportTo().visibleTo(namespace)) {
+                if (firstVisible == null || s.namespace().compareTo(firstVisible.namespace()) < 0
+                        || s.namespace().equals(firstVisible.namespace()) && s.kubernetesService()
+                        && !firstVisible.kubernetesService()) {
+                    firstVisible = s;
+                }
+            }
+        }
+        ServiceHost chosen = own != null ? own : firstVisible;
+        if (chosen == null) {
+            return Optional.empty();
+        }
+        return Optional.of(new ServiceMatch(chosen.entry(), chosen.host(),
+                port == 0 ? Optional.empty() : chosen.port(port)));
+    }
+
 
     /** Istio's {@code GetEgressListenerForRDS}; null only when a Sidecar has port listeners but no catch-all. */
     EgressListener listenerFor(int port) {

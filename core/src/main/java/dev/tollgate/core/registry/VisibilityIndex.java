@@ -18,6 +18,11 @@ final class VisibilityIndex {
     private final Map<String, Map<String, List<ServiceHost>>> exportedToNamespace = new HashMap<>();
     /** Every entry host, visible or not, for explain. */
     private final Map<String, List<ServiceHost>> allByHost = new HashMap<>();
+    /** Entry hosts by masked {@code addresses} prefix ({@link IpPrefix#key()}), whatever their visibility. */
+    private final Map<String, List<ServiceHost>> byAddress = new HashMap<>();
+    /** The prefix lengths in use, longest first, per address length (4 or 16 bytes). */
+    private final int[] v4Bits;
+    private final int[] v6Bits;
 
     /** {@code hosts} must already be in Istio's order. */
     VisibilityIndex(List<ServiceHost> hosts) {
@@ -36,6 +41,23 @@ final class VisibilityIndex {
                 }
             }
         }
+        java.util.TreeSet<Integer> b4 = new java.util.TreeSet<>(java.util.Comparator.reverseOrder());
+        java.util.TreeSet<Integer> b6 = new java.util.TreeSet<>(java.util.Comparator.reverseOrder());
+        for (ServiceHost s : hosts) {
+            List<String> addresses = s.entry().spec().getAddresses();
+            for (String a : addresses == null ? List.<String>of() : addresses) {
+                IpPrefix.parse(a).ifPresent(p -> {
+                    (p.address().length == 4 ? b4 : b6).add(p.bits());
+                    List<ServiceHost> l = byAddress.computeIfAbsent(p.key(), k -> new ArrayList<>(1));
+                    if (!l.contains(s)) {
+                        l.add(s);
+                    }
+                });
+            }
+        }
+        v4Bits = b4.stream().mapToInt(Integer::intValue).toArray();
+        v6Bits = b6.stream().mapToInt(Integer::intValue).toArray();
+        freeze(byAddress);
         freeze(publicByHost);
         freeze(allByHost);
         privateByNamespace.values().forEach(VisibilityIndex::freeze);
@@ -58,6 +80,22 @@ final class VisibilityIndex {
 
     List<ServiceHost> publicHosts(String host) {
         return publicByHost.getOrDefault(host, NONE);
+    }
+
+    /**
+     * The entries whose {@code addresses} contain {@code ip}, grouped by prefix, the longest prefix first (Envoy picks
+     * the filter chain with the longest matching destination prefix).
+     */
+    List<List<ServiceHost>> byAddress(byte[] ip) {
+        int[] bits = ip.length == 4 ? v4Bits : v6Bits;
+        List<List<ServiceHost>> out = new ArrayList<>(1);
+        for (int b : bits) {
+            List<ServiceHost> l = byAddress.get(IpPrefix.key(ip, b));
+            if (l != null) {
+                out.add(l);
+            }
+        }
+        return out;
     }
 
     /** Every entry host whose name is exactly {@code host}, whatever its visibility. */
