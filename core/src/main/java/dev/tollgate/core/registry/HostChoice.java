@@ -37,6 +37,9 @@ record HostChoice(ServiceHost base, List<ServiceHost> merged) {
 
     static Optional<HostChoice> choose(VisibilityIndex index, String namespace, String host, EgressListener listener,
                                        Trace trace) {
+        if (index.all(host).isEmpty()) {
+            return Optional.empty();
+        }
         List<ServiceHost> priv = index.privateTo(namespace, host);
         List<ServiceHost> exported = index.exportedTo(namespace, host);
         List<ServiceHost> pub = index.publicHosts(host);
@@ -126,8 +129,8 @@ record HostChoice(ServiceHost base, List<ServiceHost> merged) {
                 && a.kubernetesService() == b.kubernetesService()
                 && a.entry().labels().equals(b.entry().labels())
                 && Objects.equals(selectorOf(a), selectorOf(b))
-                && a.exportTo().scope() == b.exportTo().scope()
-                && a.exportTo().namespaces().equals(b.exportTo().namespaces());
+                // Istio compares exportTo as written: [".", ...] and the namespace's own name differ here
+                && java.util.Set.copyOf(a.exportTo().declared()).equals(java.util.Set.copyOf(b.exportTo().declared()));
     }
 
     private static Map<String, String> selectorOf(ServiceHost s) {

@@ -185,7 +185,11 @@ final class RegistryExplainer {
             return;
         }
         if (outcome == null || outcome == HostChoice.Outcome.NOT_IMPORTED) {
-            Resource<Sidecar> sc = scope.sidecar().orElseThrow();
+            if (scope.sidecar().isEmpty()) {
+                add(s, false, subject + ", but the sidecar did not import it", hostOrigin(s));
+                return;
+            }
+            Resource<Sidecar> sc = scope.sidecar().get();
             String at = "egress[" + listener.index() + "]";
             if (!listener.importsHost(s)) {
                 add(s, false, name(sc) + " does not import " + s.namespace() + "/" + s.host() + ": its " + at

@@ -206,6 +206,14 @@ class RegistryConformanceTest {
                         .apply("default", se("google-a", GOOGLE, "443/TLS", "*"))
                         .apply("default", se("google-b", GOOGLE, "80/HTTP", "."))
                         .lookup(GOOGLE, 443).seesHostOnly("default/google-b"),
+                of("D10", "canMergeServices compares exportTo as written: [\".\"] and [\"default\"] are not merged")
+                        .apply("default", se("google-a", GOOGLE, "443/TLS", "."))
+                        .apply("default", se("google-b", GOOGLE, "80/HTTP", "default"))
+                        .lookup(GOOGLE, 80).seesHostOnly("default/google-a"),
+                of("D11", "canMergeServices: entries with equal labels, resolution and exportTo share ports")
+                        .apply("default", se("google-a", GOOGLE, "443/TLS", "."))
+                        .apply("default", se("google-b", GOOGLE, "80/HTTP", "."))
+                        .lookup(GOOGLE, 443).sees("default/google-a"),
                 of("D09", "Two entries of one namespace with the same port: the first (by name order of"
                         + " creation) keeps it")
                         .apply("default", se("google-a", GOOGLE, "443/TLS"))

@@ -190,4 +190,41 @@ class RegistryExplainTest {
                             + ".cluster.local on port 443 (name https, protocol HTTPS, targetPort 8443)");
                 });
     }
+
+    @Test
+    void aPortListenerSaysWhichPortItNeeds() {
+        Registry registry = Registry.compile(TestConfig.create()
+                .apply("otherns", se("google", GOOGLE, "443/TLS"))
+                .apply("default", """
+                        apiVersion: networking.istio.io/v1
+                        kind: Sidecar
+                        metadata: {name: default}
+                        spec:
+                          egress:
+                          - port: {number: 8443, protocol: TLS, name: tls}
+                            hosts: ["*/*"]
+                          - hosts: ["~/*"]
+                        """).build());
+
+        assertThat(registry.explain(DEFAULT_SLEEP, GOOGLE, 8443)).filteredOn(c -> !c.applied())
+                .extracting(Consideration::why).containsExactly(
+                        "Sidecar default/default's egress[0] listens on port 8443 and imports only services that "
+                                + "declare that port; ServiceEntry otherns/google defines developers.google.com with "
+                                + "ports 443");
+    }
+
+    @Test
+    void anEntryThatCannotBeMergedNamesTheOneKept() {
+        Registry registry = Registry.compile(TestConfig.create()
+                .apply("default", se("google-a", List.of(GOOGLE), "443/TLS", null, "DNS"))
+                .apply("default", se("google-b", List.of(GOOGLE), "80/HTTP", null, "NONE")).build());
+
+        assertThat(registry.explain(DEFAULT_SLEEP, GOOGLE, 80)).extracting(Consideration::why).containsExactly(
+                "ServiceEntry default/google-a defines developers.google.com but not port 80 (it declares 443): "
+                        + "Istio treats developers.google.com:80 as an unknown destination, so the outbound traffic "
+                        + "policy (ALLOW_ANY) decides",
+                "ServiceEntry default/google-b defines developers.google.com, but ServiceEntry default/google-a in "
+                        + "the same namespace defines it first and Istio keeps that one: it adds a later entry's "
+                        + "ports only when resolution, exportTo, labels and workloadSelector are equal");
+    }
 }
