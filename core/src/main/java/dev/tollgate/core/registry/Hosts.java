@@ -61,8 +61,8 @@ public final class Hosts {
                     && host.regionMatches(host.length() - (pattern.length() - 1), pattern, 1, pattern.length() - 1);
         }
         if (patternWild) {
-            return host.regionMatches(host.length() - (pattern.length() - 1), pattern, 1, pattern.length() - 1)
-                    && host.length() >= pattern.length() - 1;
+            // a negative offset (host shorter than the suffix) makes regionMatches false
+            return host.regionMatches(host.length() - (pattern.length() - 1), pattern, 1, pattern.length() - 1);
         }
         return host.equals(pattern);
     }
