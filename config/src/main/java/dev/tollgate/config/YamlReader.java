@@ -68,7 +68,10 @@ final class YamlReader {
             JsonToken t;
             while ((t = p.nextToken()) != null) {
                 YamlNode node = value(p, t);
-                if (!(node instanceof YamlNode.Scalar s && s.isNull())) {
+                // an empty document ("---" with nothing after it) is skipped, as kubectl does
+                boolean empty = node instanceof YamlNode.Scalar s && (s.isNull()
+                        || s.type() == YamlNode.Scalar.Type.STRING && s.text().isEmpty());
+                if (!empty) {
                     out.add(new Document(index, node));
                 }
                 index++;
