@@ -18,7 +18,9 @@ import java.util.Map;
  * Duplicate keys are a syntax error, as with {@code kubectl --validate=strict}: the second one would silently win.
  */
 final class YamlReader {
-    private static final YAMLFactory FACTORY = YAMLFactory.builder().build();
+    // "key:" with no value is null (absent), as Kubernetes reads it, not an empty string
+    private static final YAMLFactory FACTORY = YAMLFactory.builder()
+            .enable(com.fasterxml.jackson.dataformat.yaml.YAMLParser.Feature.EMPTY_STRING_AS_NULL).build();
 
     record Document(int index, YamlNode root) {
     }
