@@ -12,7 +12,16 @@ import java.util.Optional;
  * (the key for a field, the item for a list element). Validation reads these, never fabric8 objects, because only
  * the nodes tell an absent list from an empty one. A field whose value is null counts as absent.
  */
-record FieldNode(String path, Origin origin, YamlNode node) {
+record FieldNode(String path, Origin origin, YamlNode node, String key) {
+
+    FieldNode(String path, Origin origin, YamlNode node) {
+        this(path, origin, node, lastSegment(path));
+    }
+
+    private static String lastSegment(String path) {
+        int dot = path.lastIndexOf('.');
+        return dot < 0 ? path : path.substring(dot + 1);
+    }
 
     static FieldNode root(String path, YamlNode node) {
         return new FieldNode(path, node.origin(), node);
@@ -22,7 +31,7 @@ record FieldNode(String path, Origin origin, YamlNode node) {
         if (node instanceof YamlNode.MapNode map) {
             YamlNode.Field f = map.fields().get(name);
             if (f != null && !(f.value() instanceof YamlNode.Scalar s && s.isNull())) {
-                return Optional.of(new FieldNode(child(path, name), f.keyOrigin(), f.value()));
+                return Optional.of(new FieldNode(child(path, name), f.keyOrigin(), f.value(), name));
             }
         }
         return Optional.empty();
@@ -49,16 +58,11 @@ record FieldNode(String path, Origin origin, YamlNode node) {
         List<FieldNode> out = new ArrayList<>();
         if (node instanceof YamlNode.MapNode map) {
             for (Map.Entry<String, YamlNode.Field> e : map.fields().entrySet()) {
-                out.add(new FieldNode(child(path, e.getKey()), e.getValue().keyOrigin(), e.getValue().value()));
+                out.add(new FieldNode(child(path, e.getKey()), e.getValue().keyOrigin(), e.getValue().value(),
+                        e.getKey()));
             }
         }
         return out;
-    }
-
-    /** The last segment of the path: a map key or field name. */
-    String key() {
-        int dot = path.lastIndexOf('.');
-        return dot < 0 ? path : path.substring(dot + 1);
     }
 
     List<FieldNode> list(String name) {
@@ -104,6 +108,6 @@ record FieldNode(String path, Origin origin, YamlNode node) {
 
     /** The same node under another path (a List item read as a document of its own). */
     FieldNode withPath(String newPath) {
-        return new FieldNode(newPath, origin, node);
+        return new FieldNode(newPath, origin, node, key);
     }
 }
