@@ -78,8 +78,10 @@ final class Explainer {
         String dry = p.dryRun() ? "it would have " : "";
         return switch (p.action()) {
             case CUSTOM -> "CUSTOM (external authorization) is not supported: the requests its rules match are "
-                    + "denied (fail closed). " + rules + (matched.isPresent()
-                    ? (p.dryRun() ? "; it would have denied the request" : "; so the request is denied") : "");
+                    + "denied (fail closed). " + rules + (matched.isEmpty() ? ""
+                    : p.dryRun() ? "; it would have denied the request"
+                    : decidedHere ? "; so the request is denied (" + decidedBy + ")"
+                    : "; the request is denied by " + decidedBy);
             case DENY -> rules + (matched.isEmpty() ? "" : p.dryRun() ? "; it would have denied the request"
                     : decidedHere ? "; so the request is denied (" + decidedBy + ")"
                     : "; the request is denied by " + decidedBy);
