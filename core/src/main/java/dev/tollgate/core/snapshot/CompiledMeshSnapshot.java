@@ -163,6 +163,9 @@ final class CompiledMeshSnapshot implements MeshSnapshot {
                     : destPort > 0 ? scope.lookup(destHost, destPort) : scope.lookup(destHost, port);
             if (destPort == 0) {
                 destPort = dm.map(d -> singlePort(d.entry().spec()).orElse(port)).orElse(port);
+                if (destPort != port) {
+                    dm = scope.lookup(destHost, destPort);
+                }
             }
             if (dm.isEmpty() || dm.get().port().isEmpty()) {
                 String why = "route destination " + destHost + ":" + destPort + " is not in the registry of " + from
