@@ -265,7 +265,7 @@ public final class MeshCa {
                 .addExtension(Extension.basicConstraints, true, new BasicConstraints(false))
                 .addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature | KeyUsage.keyEncipherment))
                 .addExtension(Extension.subjectKeyIdentifier, false, ext.createSubjectKeyIdentifier(key))
-                .addExtension(Extension.authorityKeyIdentifier, false, ext.createAuthorityKeyIdentifier(root));
+                .addExtension(Extension.authorityKeyIdentifier, false, ext.createAuthorityKeyIdentifier(root.getPublicKey()));
     }
 
     private IssuedCertificate issued(X509v3CertificateBuilder builder, KeyPair pair) throws CertificateException {
