@@ -59,7 +59,7 @@ public final class Sidecar implements ProxyHandle {
             throws InterruptedException {
         WorkloadRef workload = settings.workload();
         String name = "sidecar " + workload;
-        TlsContexts tls = new TlsContexts(settings.identity(), Optional.empty());
+        TlsContexts tls = new TlsContexts(settings.identity(), settings.caBundle());
         ProxyMetrics metrics = new ProxyMetrics("sidecar", settings.reloads(), settings.identity().certificate(),
                 Clock.systemUTC());
         var boss = Transport.group("tollgate-sidecar-accept", 1);

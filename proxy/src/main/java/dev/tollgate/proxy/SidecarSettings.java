@@ -16,6 +16,7 @@ import java.util.function.Consumer;
  * @param listen      where the application's {@code http_proxy}/{@code https_proxy} point (port 0: any free port)
  * @param identity    the workload certificate (for mTLS to the egress gateway) and the mesh roots
  * @param hosts       {@code --resolve}/{@code --connect-to} maps
+ * @param caBundle    PEM roots that direct TLS origination (DestinationRule SIMPLE) trusts instead of the system's
  * @param admin       the admin server's address ({@code /metrics}, {@code /ready}, {@code /healthz},
  *                    {@code /config_dump}); empty for none
  * @param accessLog   where access log entries go (see {@link AccessLog#stdout})
@@ -24,13 +25,14 @@ import java.util.function.Consumer;
  * @param reloads     reload counters for the metrics
  */
 public record SidecarSettings(WorkloadRef workload, InetSocketAddress listen, MeshIdentity identity, HostMap hosts,
-                              Optional<InetSocketAddress> admin, Consumer<AccessLogEntry> accessLog,
+                              Optional<java.nio.file.Path> caBundle, Optional<InetSocketAddress> admin, Consumer<AccessLogEntry> accessLog,
                               Duration idleTimeout, int ioThreads, ReloadStats reloads) {
     public SidecarSettings {
         Objects.requireNonNull(workload, "workload");
         Objects.requireNonNull(listen, "listen");
         Objects.requireNonNull(identity, "identity");
         Objects.requireNonNull(hosts, "hosts");
+        caBundle = caBundle == null ? Optional.empty() : caBundle;
         admin = admin == null ? Optional.empty() : admin;
         Objects.requireNonNull(accessLog, "accessLog");
         Objects.requireNonNull(idleTimeout, "idleTimeout");
@@ -40,34 +42,39 @@ public record SidecarSettings(WorkloadRef workload, InetSocketAddress listen, Me
     /** Listen on {@code 127.0.0.1:15001}, no admin server, JSON access log on stdout, 1 h idle timeout. */
     public static SidecarSettings defaults(WorkloadRef workload, MeshIdentity identity) {
         return new SidecarSettings(workload, new InetSocketAddress("127.0.0.1", 15001), identity, HostMap.EMPTY,
-                Optional.empty(), AccessLog.stdout(AccessLog.Format.JSON), Duration.ofHours(1), 0, ReloadStats.NONE);
+                Optional.empty(), Optional.empty(), AccessLog.stdout(AccessLog.Format.JSON), Duration.ofHours(1), 0, ReloadStats.NONE);
     }
 
     public SidecarSettings withListen(InetSocketAddress a) {
-        return new SidecarSettings(workload, a, identity, hosts, admin, accessLog, idleTimeout, ioThreads, reloads);
+        return new SidecarSettings(workload, a, identity, hosts, caBundle, admin, accessLog, idleTimeout, ioThreads, reloads);
     }
 
     public SidecarSettings withHosts(HostMap h) {
-        return new SidecarSettings(workload, listen, identity, h, admin, accessLog, idleTimeout, ioThreads, reloads);
+        return new SidecarSettings(workload, listen, identity, h, caBundle, admin, accessLog, idleTimeout, ioThreads, reloads);
+    }
+
+    public SidecarSettings withCaBundle(Optional<java.nio.file.Path> b) {
+        return new SidecarSettings(workload, listen, identity, hosts, b, admin, accessLog, idleTimeout, ioThreads,
+                reloads);
     }
 
     public SidecarSettings withAdmin(Optional<InetSocketAddress> a) {
-        return new SidecarSettings(workload, listen, identity, hosts, a, accessLog, idleTimeout, ioThreads, reloads);
+        return new SidecarSettings(workload, listen, identity, hosts, caBundle, a, accessLog, idleTimeout, ioThreads, reloads);
     }
 
     public SidecarSettings withAccessLog(Consumer<AccessLogEntry> l) {
-        return new SidecarSettings(workload, listen, identity, hosts, admin, l, idleTimeout, ioThreads, reloads);
+        return new SidecarSettings(workload, listen, identity, hosts, caBundle, admin, l, idleTimeout, ioThreads, reloads);
     }
 
     public SidecarSettings withIdleTimeout(Duration d) {
-        return new SidecarSettings(workload, listen, identity, hosts, admin, accessLog, d, ioThreads, reloads);
+        return new SidecarSettings(workload, listen, identity, hosts, caBundle, admin, accessLog, d, ioThreads, reloads);
     }
 
     public SidecarSettings withIoThreads(int n) {
-        return new SidecarSettings(workload, listen, identity, hosts, admin, accessLog, idleTimeout, n, reloads);
+        return new SidecarSettings(workload, listen, identity, hosts, caBundle, admin, accessLog, idleTimeout, n, reloads);
     }
 
     public SidecarSettings withReloads(ReloadStats r) {
-        return new SidecarSettings(workload, listen, identity, hosts, admin, accessLog, idleTimeout, ioThreads, r);
+        return new SidecarSettings(workload, listen, identity, hosts, caBundle, admin, accessLog, idleTimeout, ioThreads, r);
     }
 }
