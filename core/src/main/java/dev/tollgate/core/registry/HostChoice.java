@@ -37,6 +37,16 @@ record HostChoice(ServiceHost base, List<ServiceHost> merged) {
 
     static Optional<HostChoice> choose(VisibilityIndex index, String namespace, String host, EgressListener listener,
                                        Trace trace) {
+        return choose(index, namespace, host, listener, true, trace);
+    }
+
+    /**
+     * @param sidecar true for a sidecar ({@code selectServices}: the own namespace wins); false for a gateway
+     *                ({@code DefaultSidecarScopeForGateway}: the first in push-context order wins, and a Kubernetes
+     *                Service replaces entries of any namespace)
+     */
+    static Optional<HostChoice> choose(VisibilityIndex index, String namespace, String host, EgressListener listener,
+                                       boolean sidecar, Trace trace) {
         if (index.all(host).isEmpty()) {
             return Optional.empty();
         }
@@ -56,6 +66,10 @@ record HostChoice(ServiceHost base, List<ServiceHost> merged) {
             }
             if (chosen == null) {
                 chosen = s;
+            } else if (!sidecar) {
+                if (s.kubernetesService() && !chosen.kubernetesService()) {
+                    chosen = s;
+                }
             } else if (s.namespace().equals(namespace)) {
                 if (!chosen.namespace().equals(namespace) || s.kubernetesService() && !chosen.kubernetesService()) {
                     chosen = s;

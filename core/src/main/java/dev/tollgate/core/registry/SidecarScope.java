@@ -30,7 +30,12 @@ public final class SidecarScope {
         /** The Sidecar without workloadSelector in the root namespace ({@code meshConfig.rootNamespace}). */
         ROOT_NAMESPACE,
         /** No Sidecar: Istio's default, which imports every service exported to the namespace. */
-        MESH_DEFAULT
+        MESH_DEFAULT,
+        /**
+         * A gateway workload: Sidecar resources never apply to gateways, which see every service exported to their
+         * namespace ({@code DefaultSidecarScopeForGateway}).
+         */
+        GATEWAY
     }
 
     private final VisibilityIndex index;
@@ -43,6 +48,7 @@ public final class SidecarScope {
     private final OutboundMode outboundMode;
     private final boolean outboundModeFromSidecar;
     private final Optional<Destination> egressProxy;
+    private final boolean sidecarProxy;
 
     SidecarScope(VisibilityIndex index, String namespace, Optional<Resource<Sidecar>> sidecar, Source source,
                  OutboundMode meshMode) {
@@ -50,6 +56,7 @@ public final class SidecarScope {
         this.namespace = Objects.requireNonNull(namespace);
         this.sidecar = sidecar;
         this.source = source;
+        this.sidecarProxy = source != Source.GATEWAY;
         List<EgressListener> ls = new ArrayList<>();
         var egress = sidecar.map(r -> r.spec().getEgress()).orElse(List.of());
         if (egress == null || egress.isEmpty()) {
@@ -136,7 +143,7 @@ public final class SidecarScope {
             return Optional.empty();
         }
         ServiceMatch withoutPort = null;
-        HostChoice c = HostChoice.choose(index, namespace, h, listener, HostChoice.NO_TRACE).orElse(null);
+        HostChoice c = HostChoice.choose(index, namespace, h, listener, sidecarProxy, HostChoice.NO_TRACE).orElse(null);
         if (c != null) {
             Optional<ServiceMatch> m = c.withPort(port);
             if (m.isPresent()) {
@@ -147,7 +154,7 @@ public final class SidecarScope {
         for (int dot = h.indexOf('.', 1); ; dot = h.indexOf('.', dot + 1)) {
             String key = dot > 0 ? "*" + h.substring(dot) : "*";
             c = key.equals(h) ? null
-                    : HostChoice.choose(index, namespace, key, listener, HostChoice.NO_TRACE).orElse(null);
+                    : HostChoice.choose(index, namespace, key, listener, sidecarProxy, HostChoice.NO_TRACE).orElse(null);
             if (c != null) {
                 Optional<ServiceMatch> m = c.withPort(port);
                 if (m.isPresent()) {
@@ -218,7 +225,7 @@ public final class SidecarScope {
         String h = Hosts.normalise(host);
         EgressListener listener = port == 0 ? catchAll : listenerFor(port);
         if (listener != null) {
-            Optional<HostChoice> imported = HostChoice.choose(index, namespace, h, listener, HostChoice.NO_TRACE);
+            Optional<HostChoice> imported = HostChoice.choose(index, namespace, h, listener, sidecarProxy, HostChoice.NO_TRACE);
             if (imported.isPresent()) {
                 return Optional.of(port == 0 ? imported.get().withoutPort()
                         : imported.get().withPort(port).orElse(imported.get().withoutPort()));
