@@ -137,6 +137,9 @@ final class RegistryExplainer {
     // ---- ServiceEntries ---------------------------------------------------------------------------------------
 
     private void explainEntries() {
+        if (!Hosts.plausible(host)) {
+            return;
+        }
         String ns = workload.namespace();
         Optional<ServiceMatch> result = scope.lookup(host, port);
         EgressListener listener = scope.listenerFor(port);

@@ -139,7 +139,7 @@ public final class SidecarScope {
             return Optional.empty();
         }
         String h = Hosts.normalise(host);
-        if (h.isEmpty()) {
+        if (!Hosts.plausible(h)) {
             return Optional.empty();
         }
         ServiceMatch withoutPort = null;
@@ -223,6 +223,9 @@ public final class SidecarScope {
      */
     public Optional<ServiceMatch> destination(String host, int port) {
         String h = Hosts.normalise(host);
+        if (!Hosts.plausible(h)) {
+            return Optional.empty();
+        }
         EgressListener listener = port == 0 ? catchAll : listenerFor(port);
         if (listener != null) {
             Optional<HostChoice> imported = HostChoice.choose(index, namespace, h, listener, sidecarProxy, HostChoice.NO_TRACE);

@@ -102,7 +102,17 @@ class RegistryConformanceTest {
                         .lookup("*.example.com", 443).seesNothing(),
                 of("H19", "An empty host matches nothing, not even a broad wildcard (fail closed)")
                         .apply("default", se("wild", "*.com", "443/TLS"))
-                        .lookup("", 443).seesNothing());
+                        .lookup("", 443).seesNothing(),
+                of("H20", "RFC 1035: a name longer than 253 characters is no DNS name and matches nothing, not even"
+                        + " a wildcard (and costs no quadratic suffix walk)")
+                        .apply("default", se("wild", "*.com", "443/TLS"))
+                        .lookup("a.".repeat(20_000) + "com", 443).seesNothing(),
+                of("H21", "A 253-character name is still matched")
+                        .apply("default", se("wild", "*.com", "443/TLS"))
+                        .lookup("a".repeat(249) + ".com", 443).sees("default/wild"),
+                of("H22", "A name of dots only is no host of a wildcard entry")
+                        .apply("default", se("wild", "*.com", "443/TLS"))
+                        .lookup("...", 443).seesNothing());
     }
 
     static Stream<Arguments> exportTo() {
