@@ -258,6 +258,42 @@ public final class SidecarScope {
     }
 
 
+    /**
+     * Every host:port this sidecar knows, as {@link #lookup} would answer for that host and port: for each port
+     * with an egress listener of its own, what that listener imports on it; for the other ports, what the catch-all
+     * listener imports. Sorted by host, then port. This walks the whole registry: for {@code tollgate matrix}-style
+     * questions, not for the data path.
+     */
+    public List<ServiceMatch> visibleServices() {
+        List<ServiceMatch> out = new ArrayList<>();
+        List<String> hosts = new ArrayList<>(index.hostNames());
+        hosts.sort(java.util.Comparator.naturalOrder());
+        for (String h : hosts) {
+            if (catchAll != null) {
+                HostChoice.choose(index, namespace, h, catchAll, sidecarProxy, HostChoice.NO_TRACE)
+                        .ifPresent(c -> {
+                            java.util.Set<Long> seen = new java.util.HashSet<>();
+                            for (ServiceHost s : c.merged()) {
+                                for (var p : s.ports()) {
+                                    if (p.getNumber() != null && seen.add(p.getNumber())
+                                            && !listenerByPort.containsKey(p.getNumber().intValue())) {
+                                        out.add(new ServiceMatch(s.entry(), s.host(), Optional.of(p)));
+                                    }
+                                }
+                            }
+                        });
+            }
+            for (var e : listenerByPort.entrySet()) {
+                HostChoice.choose(index, namespace, h, e.getValue(), sidecarProxy, HostChoice.NO_TRACE)
+                        .flatMap(c -> c.withPort(e.getKey()))
+                        .ifPresent(out::add);
+            }
+        }
+        out.sort(java.util.Comparator.comparing(ServiceMatch::matchedHost)
+                .thenComparing(m -> m.port().map(p -> p.getNumber()).orElse(0L)));
+        return List.copyOf(out);
+    }
+
     /** Istio's {@code GetEgressListenerForRDS}; null only when a Sidecar has port listeners but no catch-all. */
     EgressListener listenerFor(int port) {
         EgressListener l = listenerByPort.get(port);

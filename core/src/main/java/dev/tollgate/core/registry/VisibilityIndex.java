@@ -98,6 +98,11 @@ final class VisibilityIndex {
         return out;
     }
 
+    /** Every entry host name (exact or wildcard) in the registry, whatever its visibility. */
+    java.util.Set<String> hostNames() {
+        return java.util.Collections.unmodifiableSet(allByHost.keySet());
+    }
+
     /** Every entry host whose name is exactly {@code host}, whatever its visibility. */
     List<ServiceHost> all(String host) {
         return allByHost.getOrDefault(host, NONE);
