@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * Istio's choice among the entries that define one host name, for one workload namespace and one egress listener
@@ -144,7 +145,7 @@ record HostChoice(ServiceHost base, List<ServiceHost> merged) {
                 && a.entry().labels().equals(b.entry().labels())
                 && Objects.equals(selectorOf(a), selectorOf(b))
                 // Istio compares exportTo as written: [".", ...] and the namespace's own name differ here
-                && java.util.Set.copyOf(a.exportTo().declared()).equals(java.util.Set.copyOf(b.exportTo().declared()));
+                && Set.copyOf(a.exportTo().declared()).equals(Set.copyOf(b.exportTo().declared()));
     }
 
     private static Map<String, String> selectorOf(ServiceHost s) {

@@ -8,10 +8,12 @@ import io.fabric8.istio.api.api.networking.v1alpha3.ServicePort;
 import io.fabric8.istio.api.api.networking.v1alpha3.Sidecar;
 
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.stream.Collectors;
 
@@ -152,7 +154,7 @@ final class RegistryExplainer {
             keys.add("*");
         }
         VisibilityIndex index = registry.index();
-        java.util.Set<ServiceHost> explained = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
+        Set<ServiceHost> explained = Collections.newSetFromMap(new IdentityHashMap<>());
         for (String key : keys.stream().distinct().toList()) {
             List<ServiceHost> all = index.all(key);
             if (all.isEmpty()) {
@@ -252,7 +254,7 @@ final class RegistryExplainer {
 
     /** An IP literal request against entries whose {@code addresses} contain it. */
     private void explainAddresses(Optional<ServiceMatch> result, EgressListener listener,
-                                  java.util.Set<ServiceHost> explained) {
+                                  Set<ServiceHost> explained) {
         Optional<byte[]> ip = IpPrefix.literal(host);
         if (ip.isEmpty()) {
             return;

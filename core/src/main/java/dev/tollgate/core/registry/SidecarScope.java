@@ -5,14 +5,18 @@ import dev.tollgate.core.model.Resource;
 import io.fabric8.istio.api.api.networking.v1alpha3.Destination;
 import io.fabric8.istio.api.api.networking.v1alpha3.OutboundTrafficPolicy;
 import io.fabric8.istio.api.api.networking.v1alpha3.OutboundTrafficPolicyMode;
+import io.fabric8.istio.api.api.networking.v1alpha3.ServicePort;
 import io.fabric8.istio.api.api.networking.v1alpha3.Sidecar;
 
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * One sidecar's view of the registry (Istio's {@code SidecarScope}): the workload namespace, the Sidecar resource
@@ -200,7 +204,7 @@ public final class SidecarScope {
                 }
             }
             if (best != null) {
-                Optional<io.fabric8.istio.api.api.networking.v1alpha3.ServicePort> p = best.port(port);
+                Optional<ServicePort> p = best.port(port);
                 if (p.isPresent()) {
                     return Optional.of(new ServiceMatch(best.entry(), best.host(), p));
                 }
@@ -267,12 +271,12 @@ public final class SidecarScope {
     public List<ServiceMatch> visibleServices() {
         List<ServiceMatch> out = new ArrayList<>();
         List<String> hosts = new ArrayList<>(index.hostNames());
-        hosts.sort(java.util.Comparator.naturalOrder());
+        hosts.sort(Comparator.naturalOrder());
         for (String h : hosts) {
             if (catchAll != null) {
                 HostChoice.choose(index, namespace, h, catchAll, sidecarProxy, HostChoice.NO_TRACE)
                         .ifPresent(c -> {
-                            java.util.Set<Long> seen = new java.util.HashSet<>();
+                            Set<Long> seen = new HashSet<>();
                             for (ServiceHost s : c.merged()) {
                                 for (var p : s.ports()) {
                                     if (p.getNumber() != null && seen.add(p.getNumber())
@@ -289,7 +293,7 @@ public final class SidecarScope {
                         .ifPresent(out::add);
             }
         }
-        out.sort(java.util.Comparator.comparing(ServiceMatch::matchedHost)
+        out.sort(Comparator.comparing(ServiceMatch::matchedHost)
                 .thenComparing(m -> m.port().map(p -> p.getNumber()).orElse(0L)));
         return List.copyOf(out);
     }
