@@ -149,8 +149,53 @@ class EgressRoutingTest {
                                 "ServiceEntry istio-system/ext"));
     }
 
+    private static final String EXPORT = "VirtualService.exportTo / DestinationRule.exportTo: \"A list of namespaces to"
+            + " which this virtual service [destination rule] is exported ... The value . is reserved and defines an"
+            + " export to the same namespace\"";
+    private static final String GW_HOSTS = "Gateway Server.hosts: \"A host is specified as a dnsName with an optional"
+            + " namespace/ prefix ... Only virtual services in the specified namespace can bind ... ./ the same namespace"
+            + " as the Gateway, */ any namespace\" (istio.io/latest/docs/reference/config/networking/gateway/#Server)";
+    private static final String SHORT = "VirtualService/DestinationRule host: \"short names (e.g., reviews instead of"
+            + " reviews.default.svc.cluster.local) ... will be interpreted relative to the namespace of the rule\"";
+    private static final String PORT = "Destination.port: \"Specifies the port on the host that is being addressed."
+            + " If a service exposes only a single port it is not required to explicitly select the port\"; without it"
+            + " the listener's port is used";
+
+    static Stream<Case> moreCases() {
+        String base = egressHttp(HOST);
+        String allowNothing = policy("allow-nothing", "istio-system", "", "{}");
+        return Stream.of(
+                http("VirtualService exportTo . : other namespaces go direct, the gateway policy never applies", EXPORT,
+                        base.replace("  name: via-egw\nspec:\n", "  name: via-egw\nspec:\n  exportTo: [\".\"]\n"))
+                        .file(allowNothing).allowed(HTTP).outLacks(VIA_GATEWAY),
+                http("DestinationRule with the gateway subset exported only to its namespace: no subset", EXPORT + "; "
+                        + SUBSET, base.replace("  name: to-egw\nspec:\n", "  name: to-egw\nspec:\n  exportTo: [\".\"]\n"))
+                        .refused(HTTP),
+                http("Gateway server hosts default/host: a VirtualService in istio-system does not bind", GW_HOSTS,
+                        base.replace("    hosts:\n    - api.example.com\n    tls:", "    hosts:\n    - default/api.example.com\n    tls:"))
+                        .refused(HTTP),
+                http("Gateway server hosts */host binds any namespace", GW_HOSTS,
+                        base.replace("    hosts:\n    - api.example.com\n    tls:", "    hosts:\n    - \"*/api.example.com\"\n    tls:"))
+                        .allowed(HTTP),
+                http("Gateway server hosts ./host binds the Gateway's namespace", GW_HOSTS,
+                        base.replace("    hosts:\n    - api.example.com\n    tls:", "    hosts:\n    - ./api.example.com\n    tls:"))
+                        .allowed(HTTP),
+                http("DestinationRule host as a short name", SHORT,
+                        base.replace("  host: istio-egressgateway.istio-system.svc.cluster.local\n  subsets",
+                                "  host: istio-egressgateway\n  subsets")).allowed(HTTP).outContains(VIA_GATEWAY),
+                http("VirtualService destination as a short name", SHORT,
+                        base.replace("        host: istio-egressgateway.istio-system.svc.cluster.local\n",
+                                "        host: istio-egressgateway\n")).allowed(HTTP).outContains(VIA_GATEWAY),
+                http("VirtualService destination without a port uses the listener port", PORT,
+                        base.replace("        subset: ext\n        port:\n          number: 80\n", "        subset: ext\n"))
+                        .allowed(HTTP).outContains(VIA_GATEWAY),
+                http("Host header of another host with a gateway route is refused", HTTP_MATCH + "; DESIGN.md: Host"
+                        + " differing from the requested host is refused", base)
+                        .args("-H", "Host: evil.example.com").refused(HTTP));
+    }
+
     @ParameterizedTest(name = "{0}")
-    @MethodSource("cases")
+    @MethodSource({"cases", "moreCases"})
     void conforms(Case c) throws Exception {
         c.run(dir);
     }

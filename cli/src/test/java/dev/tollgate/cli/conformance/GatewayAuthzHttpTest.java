@@ -229,8 +229,78 @@ class GatewayAuthzHttpTest {
                                 + "action: CUSTOM\nprovider:\n  name: my-ext-authz\nrules:\n- {}")).allowed(URL));
     }
 
+    private static final String SERVICE_ACCOUNTS = "Source.serviceAccounts: \"A list of Kubernetes service accounts"
+            + " derived from the peer certificate ... This takes the format <namespace>/<serviceaccount>. <serviceaccount>"
+            + " may also be used to use the same namespace as the AuthorizationPolicy ... No form of wildcard (*) is"
+            + " allowed\" (istio/api security/v1beta1/authorization_policy.proto, Istio 1.25+)";
+    private static final String TARGET_REFS = "AuthorizationPolicy.targetRefs: the policy applies to the referenced"
+            + " resources; issue 2: \"a targetRefs that resolves to nothing applies to nothing, as in Istio\"";
+    private static final String SELECTOR_EMPTY = "istio/istio validateWorkloadSelector: an empty matchLabels is only a"
+            + " warning (\"workload selector specified without labels\") and selects every workload of the namespace";
+    private static final String PATH_TEMPLATE = "Operation.paths: path templates {*} (exactly one segment) and {**} (zero"
+            + " or more segments) (istio.io/latest/docs/reference/config/security/authorization-policy/#Operation)";
+    private static final String JWT = "AuthorizationPolicy requestPrincipals / notRequestPrincipals match the JWT"
+            + " principal; \"DENY ... notRequestPrincipals: [\\\"*\\\"]\" denies requests without a JWT"
+            + " (istio.io/latest/docs/tasks/security/authentication/authn-policy/#require-a-valid-token)";
+    private static final String ROOT = "MeshConfig.rootNamespace and AuthorizationPolicy: a policy in the root"
+            + " namespace applies to all workloads; a policy in the workload's own namespace applies to it";
+
+    static Stream<Case> moreCases() {
+        return Stream.of(
+                gw("serviceAccounts namespace/name matches", SERVICE_ACCOUNTS)
+                        .file(gatewayPolicy("p", allowWhen("- from:\n  - source:\n      serviceAccounts: [default/sleep]")))
+                        .allowed(URL).policy(id("p", 0)),
+                gw("serviceAccounts bare name means the policy's namespace", SERVICE_ACCOUNTS)
+                        .file(gatewayPolicy("p", allowWhen("- from:\n  - source:\n      serviceAccounts: [sleep]")))
+                        .denied(URL),
+                gw("serviceAccounts of another account", SERVICE_ACCOUNTS)
+                        .file(gatewayPolicy("p", allowWhen("- from:\n  - source:\n      serviceAccounts: [default/web]")))
+                        .denied(URL),
+                gw("notServiceAccounts excludes the caller", SERVICE_ACCOUNTS)
+                        .file(gatewayPolicy("p", allowWhen("- from:\n  - source:\n      notServiceAccounts: [default/sleep]")))
+                        .denied(URL),
+                gw("paths template {*} matches one segment", PATH_TEMPLATE)
+                        .file(gatewayPolicy("p", allowWhen("- to:\n  - operation:\n      paths: [\"/api/{*}\"]"))).allowed(URL),
+                gw("paths template {**} matches several segments", PATH_TEMPLATE)
+                        .file(gatewayPolicy("p", allowWhen("- to:\n  - operation:\n      paths: [\"/{**}/v1\"]"))).allowed(URL),
+                gw("paths template {*} does not match two segments", PATH_TEMPLATE)
+                        .file(gatewayPolicy("p", allowWhen("- to:\n  - operation:\n      paths: [\"/{*}\"]"))).denied(URL),
+                gw("paths are case-sensitive", OPERATION)
+                        .file(gatewayPolicy("p", allowWhen("- to:\n  - operation:\n      paths: [/API/v1]"))).denied(URL),
+                gw("targetRefs that resolve to nothing: the DENY applies to nothing", TARGET_REFS)
+                        .file(policy("p", "istio-system", "", "targetRefs:\n- kind: Gateway\n  group: gateway.networking.k8s.io\n"
+                                + "  name: egw\naction: DENY\nrules:\n- {}")).allowed(URL),
+                gw("selector with empty matchLabels selects the gateway too", SELECTOR_EMPTY)
+                        .file(policy("p", "istio-system", "", "selector:\n  matchLabels: {}\naction: DENY\nrules:\n- {}"))
+                        .denied(URL),
+                gw("requestPrincipals without a JWT does not match (ALLOW)", JWT)
+                        .file(gatewayPolicy("p", allowWhen("- from:\n  - source:\n      requestPrincipals: [\"*\"]"))).denied(URL),
+                gw("DENY notRequestPrincipals * denies a request without a JWT", JWT)
+                        .file(gatewayPolicy("d", "action: DENY\nrules:\n- from:\n  - source:\n      notRequestPrincipals: [\"*\"]"))
+                        .denied(URL).policy(id("d", 0)),
+                gw("DENY requestPrincipals * lets a request without a JWT through", JWT)
+                        .file(gatewayPolicy("d", "action: DENY\nrules:\n- from:\n  - source:\n      requestPrincipals: [\"*\"]"))
+                        .allowed(URL),
+                gw("moved root namespace: its policies apply to the gateway", ROOT)
+                        .args("--set", "meshConfig.rootNamespace=mesh-root")
+                        .file(policy("d", "mesh-root", "", "action: DENY\nrules:\n- {}")).denied(URL),
+                gw("moved root namespace: the gateway's own namespace still applies", ROOT)
+                        .args("--set", "meshConfig.rootNamespace=mesh-root")
+                        .file(policy("d", "istio-system", "", "action: DENY\nrules:\n- {}")).denied(URL),
+                gw("AUDIT beside a matching DENY: DENY decides", AUDIT + "; " + ORDER)
+                        .file(gatewayPolicy("a", "action: AUDIT\nrules:\n- {}"))
+                        .file(gatewayPolicy("d", "action: DENY\nrules:\n- {}")).denied(URL).policy(id("d", 0)),
+                gw("DENY policy id names rule[1] when the second rule matched", ID)
+                        .file(gatewayPolicy("d", "action: DENY\nrules:\n- from:\n  - source:\n      namespaces: [otherns]\n"
+                                + "- from:\n  - source:\n      namespaces: [default]"))
+                        .denied(URL).policy(id("d", 1)),
+                gw("notValues alone in a condition", "Condition.notValues: \"A list of negative match values for the"
+                        + " attribute\"").file(gatewayPolicy("p", allowWhen("- when:\n  - key: source.namespace\n"
+                        + "    notValues: [otherns]"))).allowed(URL));
+    }
+
     @ParameterizedTest(name = "{0}")
-    @MethodSource("cases")
+    @MethodSource({"cases", "moreCases"})
     void conforms(Case c) throws Exception {
         c.run(dir);
     }

@@ -123,8 +123,16 @@ class GatewayAuthzTcpTest {
                                 + "      namespaces: [default]"))).allowed(URL));
     }
 
+    static Stream<Case> moreCases() {
+        return Stream.of(
+                gw("DENY with requestPrincipals loses that constraint on TCP", TCP + "; requestPrincipals is HTTP-only")
+                        .file(gatewayPolicy("d", deny("- from:\n  - source:\n      requestPrincipals: [\"*\"]"))).denied(URL),
+                gw("ALLOW with requestPrincipals is skipped on TCP", TCP)
+                        .file(gatewayPolicy("p", allow("- from:\n  - source:\n      requestPrincipals: [\"*\"]"))).denied(URL));
+    }
+
     @ParameterizedTest(name = "{0}")
-    @MethodSource("cases")
+    @MethodSource({"cases", "moreCases"})
     void conforms(Case c) throws Exception {
         c.run(dir);
     }

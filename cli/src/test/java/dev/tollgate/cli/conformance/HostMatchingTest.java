@@ -115,8 +115,73 @@ class HostMatchingTest {
                                 """).registryOnly().allowed("tcp://203.0.113.10:5432"));
     }
 
+    private static final String TLS_SNI = "ServiceEntry.hosts: \"For HTTPs or TLS traffic containing Server Name"
+            + " Indication (SNI), the SNI value will be matched against the hosts field\"; TLS without SNI (raw TCP,"
+            + " plain HTTP) matches no TLS filter chain";
+    private static final String HTTP_HOST = "ServiceEntry.hosts: \"For HTTP traffic the HTTP Host/Authority header will"
+            + " be matched against the hosts field\"";
+
+    static Stream<Case> moreCases() {
+        return Stream.of(
+                check("wildcard entry covers a port the exact entry lacks", WILDCARD + "; TLS listeners are per port, the"
+                        + " SNI matches *.example.com on 8443").file(se("w", "*.example.com", 8443, "TLS"))
+                        .file(tlsSe("api.example.com")).registryOnly().allowed("https://api.example.com:8443/"),
+                check("HTTP wildcard entry beside an exact TLS entry", HTTP_HOST)
+                        .file(httpSe("*.example.com")).file(tlsSe("api.example.com")).registryOnly()
+                        .allowed("http://api.example.com/"),
+                check("Host header of a known host on an unknown URL host is refused", HTTP_HOST + "; DESIGN.md: Host"
+                        + " differing from the requested host is refused").file(httpSe("api.example.com")).registryOnly()
+                        .args("-H", "Host: api.example.com").refused("http://evil.example.com/"),
+                check("Host header in another case is the same host", HTTP_HOST + "; " + CONTRACT)
+                        .file(httpSe("api.example.com")).registryOnly().args("-H", "Host: API.EXAMPLE.COM")
+                        .allowed("http://api.example.com/"),
+                check("Host header with the default port is the same host", HTTP_HOST)
+                        .file(httpSe("api.example.com")).registryOnly().args("-H", "Host: api.example.com:80")
+                        .allowed("http://api.example.com/"),
+                check("HTTPS protocol port is TLS with SNI", TLS_SNI)
+                        .file(se("s", "api.example.com", 443, "HTTPS")).registryOnly().allowed("https://api.example.com/"),
+                check("TLS client on a port declared HTTP is refused", "ServicePort.protocol: \"The protocol exposed on the"
+                        + " port. MUST be one of HTTP|HTTPS|GRPC|HTTP2|MONGO|TCP|TLS\"; an HTTP port does not carry TLS")
+                        .file(se("s", "api.example.com", 443, "HTTP")).registryOnly().refused("https://api.example.com/"),
+                check("raw TCP (no SNI) to a TLS port is refused", TLS_SNI)
+                        .file(tlsSe("api.example.com")).registryOnly().refused("tcp://api.example.com:443"),
+                check("plain HTTP to a TLS port is refused", TLS_SNI)
+                        .file(tlsSe("api.example.com")).registryOnly().refused("http://api.example.com:443/"),
+                check("userinfo in the URL is not part of the host", CONTRACT + "; RFC 3986 authority")
+                        .file(tlsSe("api.example.com")).registryOnly().allowed("https://user:pw@api.example.com/"),
+                check("upper-case scheme", "RFC 3986: schemes are case-insensitive")
+                        .file(tlsSe("api.example.com")).registryOnly().allowed("HTTPS://api.example.com/"),
+                check("tcp:// to an IP inside a CIDR address", "ServiceEntry.addresses: \"The virtual IP addresses"
+                        + " associated with the service. Could be CIDR prefix\"").file("""
+                                apiVersion: networking.istio.io/v1
+                                kind: ServiceEntry
+                                metadata:
+                                  name: cidr
+                                spec:
+                                  hosts: [db.internal.example]
+                                  addresses: [203.0.113.0/24]
+                                  location: MESH_EXTERNAL
+                                  ports:
+                                  - number: 5432
+                                    name: tcp
+                                    protocol: TCP
+                                  resolution: NONE
+                                """).registryOnly().allowed("tcp://203.0.113.77:5432"),
+                check("DNS_ROUND_ROBIN resolution is a registry entry like DNS", SE_HOSTS).file("""
+                                apiVersion: networking.istio.io/v1
+                                kind: ServiceEntry
+                                metadata:
+                                  name: rr
+                                spec:
+                                  hosts: [api.example.com]
+                                  ports:
+                                  - {number: 443, name: a, protocol: TLS}
+                                  resolution: DNS_ROUND_ROBIN
+                                """).registryOnly().allowed("https://api.example.com/"));
+    }
+
     @ParameterizedTest(name = "{0}")
-    @MethodSource("cases")
+    @MethodSource({"cases", "moreCases"})
     void conforms(Case c) throws Exception {
         c.run(dir);
     }

@@ -80,8 +80,23 @@ class MeshConfigTest {
                         .args("--set", "outboundTrafficPolicy.mode=REGISTRY_ONLY").error(UNKNOWN));
     }
 
+    static Stream<Case> moreCases() {
+        return Stream.of(
+                check("--set with a lower-case enum value is an error", VALIDATION + "; enum values are case-sensitive")
+                        .args("--set", "meshConfig.outboundTrafficPolicy.mode=registry_only").error(UNKNOWN),
+                check("--set of an unknown meshConfig field is an error", VALIDATION + "; istioctl rejects unknown fields")
+                        .args("--set", "meshConfig.outboundTraficPolicy.mode=REGISTRY_ONLY").error(UNKNOWN),
+                check("IstioOperator meshConfig with an unknown field is an error", VALIDATION)
+                        .file(istioOperator("outboundTraficPolicy:\n  mode: REGISTRY_ONLY")).error(UNKNOWN),
+                check("ConfigMap mesh with an unknown field is an error", VALIDATION)
+                        .file(istioConfigMap("istio-system", "outboundTraficPolicy:\n  mode: REGISTRY_ONLY")).error(UNKNOWN),
+                check("--set meshConfig.defaultServiceExportTo={.} (list syntax)", "istioctl install --set list values;"
+                        + " MeshConfig.defaultServiceExportTo").args("--set", "meshConfig.defaultServiceExportTo={.}")
+                        .registryOnly().file("otherns", tlsSe("api.example.com")).blocked("https://api.example.com/"));
+    }
+
     @ParameterizedTest(name = "{0}")
-    @MethodSource("cases")
+    @MethodSource({"cases", "moreCases"})
     void conforms(Case c) throws Exception {
         c.run(dir);
     }

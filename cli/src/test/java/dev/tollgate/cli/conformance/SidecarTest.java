@@ -153,8 +153,30 @@ class SidecarTest {
                         .allowed(API));
     }
 
+    private static final String IMPORTS_VS = "IstioEgressListener.hosts: \"The corresponding service can be a service in"
+            + " the service registry ... or a service specified using a ServiceEntry or VirtualService configuration\";"
+            + " istio/istio SidecarScope adds the destinations of imported VirtualServices";
+    private static final String EMPTY_SELECTOR = "istio/istio ValidateSidecar: an empty workloadSelector is a warning,"
+            + " \"will be applied to all services in namespace\"";
+
+    static Stream<Case> moreCases() {
+        return Stream.of(
+                check("egress listener on port 443 does not import the same host on 8443", EGRESS_HOSTS
+                        + "; IstioEgressListener.port: \"The port associated with the listener\"")
+                        .file(Yaml.se("s", "api.example.com", 8443, "TLS"))
+                        .file("default", sidecar("default", "egress:\n- port:\n    number: 443\n    protocol: TLS\n"
+                                + "    name: tls\n  hosts: [\"*/*\"]")).registryOnly().blocked("https://api.example.com:8443/"),
+                check("importing the routed host imports its VirtualService and the gateway it routes to", IMPORTS_VS)
+                        .file("istio-system", Yaml.egressHttp("api.example.com"))
+                        .file("default", sidecar("default", egress("./*", "istio-system/api.example.com")))
+                        .registryOnly().allowed("http://api.example.com/").outContains("\"proxy\" : \"gateway"),
+                check("workloadSelector with empty labels: a warning, applied to the whole namespace", EMPTY_SELECTOR)
+                        .file("default", sidecar("s", "workloadSelector:\n  labels: {}\noutboundTrafficPolicy:\n"
+                                + "  mode: REGISTRY_ONLY")).blocked(API));
+    }
+
     @ParameterizedTest(name = "{0}")
-    @MethodSource("cases")
+    @MethodSource({"cases", "moreCases"})
     void conforms(Case c) throws Exception {
         c.run(dir);
     }

@@ -50,8 +50,16 @@ class UsageErrorTest {
                         .outContains("\"allowed\"", "\"hops\"", "\"outcome\"", "\"reason\"", "\"policy\""));
     }
 
+    static Stream<Case> moreCases() {
+        return Stream.of(
+                check("-n with a name that is not a namespace", USAGE + "; namespaces are DNS-1123 labels")
+                        .args("-n", "Bad_NS").file(Yaml.tlsSe("api.example.com")).error("https://api.example.com/"),
+                check("-f NS=PATH with a name that is not a namespace", USAGE + "; namespaces are DNS-1123 labels")
+                        .file("Bad_NS", Yaml.tlsSe("api.example.com")).error("https://api.example.com/"));
+    }
+
     @ParameterizedTest(name = "{0}")
-    @MethodSource("cases")
+    @MethodSource({"cases", "moreCases"})
     void conforms(Case c) throws Exception {
         c.run(dir);
     }

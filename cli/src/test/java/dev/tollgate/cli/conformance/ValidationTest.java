@@ -171,8 +171,79 @@ class ValidationTest {
                         "f0.yaml:"));
     }
 
+    private static final String SECURITY = "istio/istio pkg/config/security ValidateAttribute / CheckServiceAccount /"
+            + " CheckEmptyValues, called from ValidateAuthorizationPolicy";
+
+    private static String seDoc(String spec) {
+        return "apiVersion: networking.istio.io/v1\nkind: ServiceEntry\nmetadata:\n  name: d\nspec:\n" + spec.indent(2);
+    }
+
+    static Stream<Case> moreCases() {
+        return Stream.of(
+                invalid("AP: serviceAccounts with a wildcard", SECURITY + ": \"wildcard not allowed\"",
+                        gatewayPolicy("p", "action: ALLOW\nrules:\n- from:\n  - source:\n      serviceAccounts: [\"default/*\"]"),
+                        "f0.yaml:"),
+                invalid("AP: serviceAccounts together with principals", AP + ": \"cannot set serviceAccounts with"
+                        + " namespaces or principals\"", gatewayPolicy("p", "action: ALLOW\nrules:\n- from:\n  - source:\n"
+                        + "      serviceAccounts: [default/sleep]\n      principals: [\"*\"]"), "f0.yaml:"),
+                invalid("AP: when key destination.labels[...] is replaced by the selector", SECURITY,
+                        gatewayPolicy("p", "action: ALLOW\nrules:\n- when:\n  - key: destination.labels[app]\n    values: [x]"),
+                        "f0.yaml:"),
+                invalid("AP: when key destination.namespace is replaced by metadata.namespace", SECURITY,
+                        gatewayPolicy("p", "action: ALLOW\nrules:\n- when:\n  - key: destination.namespace\n    values: [x]"),
+                        "f0.yaml:"),
+                invalid("AP: when with an empty string value", SECURITY + ": \"empty value not allowed\"",
+                        gatewayPolicy("p", "action: DENY\nrules:\n- when:\n  - key: connection.sni\n    values: [\"\"]"),
+                        "f0.yaml:"),
+                invalid("AP: principals with an empty string", SECURITY + ": \"empty value not allowed\"",
+                        gatewayPolicy("p", "action: DENY\nrules:\n- from:\n  - source:\n      principals: [\"\"]"), "f0.yaml:"),
+                invalid("AP: request.headers without [name]", SECURITY + ": \"bad key: should have format a[b]\"",
+                        gatewayPolicy("p", "action: ALLOW\nrules:\n- when:\n  - key: request.headers\n    values: [x]"),
+                        "f0.yaml:"),
+                invalid("AP: wildcard in the selector", "istio/istio validateWorkloadSelector: \"wildcard is not supported"
+                        + " in selector\"", policy("p", "istio-system", "", "selector:\n  matchLabels:\n    istio: \"egress*\"\n"
+                        + "action: DENY\nrules:\n- {}"), "f0.yaml:"),
+                invalid("AP: provider with a non-CUSTOM action", AP + ": \"provider must not be with non CUSTOM action\"",
+                        gatewayPolicy("p", "action: DENY\nprovider:\n  name: x\nrules:\n- {}"), "f0.yaml:"),
+                invalid("AP: CUSTOM with from.namespaces", AP + ": \"From.Namespaces is currently not supported with"
+                        + " CUSTOM action\"", gatewayPolicy("p", "action: CUSTOM\nprovider:\n  name: x\nrules:\n- from:\n"
+                        + "  - source:\n      namespaces: [default]"), "f0.yaml:"),
+                invalid("AP: CUSTOM without provider", AP + ": \"provider.name must not be empty\"",
+                        gatewayPolicy("p", "action: CUSTOM\nrules:\n- {}"), "f0.yaml:"),
+                invalid("AP: from entry without source", AP + ": \"from.source must not be nil\"",
+                        gatewayPolicy("p", "action: DENY\nrules:\n- from:\n  - {}"), "f0.yaml:"),
+                invalid("AP: when with an empty key", AP + ": \"key must not be empty\"",
+                        gatewayPolicy("p", "action: DENY\nrules:\n- when:\n  - key: \"\"\n    values: [x]"), "f0.yaml:"),
+                invalid("SE: duplicate port numbers", SE + ": \"service entry port 443 already defined\"",
+                        seDoc("hosts: [api.example.com]\nports:\n- {number: 443, name: a, protocol: TLS}\n"
+                                + "- {number: 443, name: b, protocol: TLS}\nresolution: DNS"), "f0.yaml:"),
+                invalid("SE: CIDR address with DNS resolution", SE + ": \"CIDR addresses are allowed only for NONE/STATIC"
+                        + " resolution types\"", seDoc("hosts: [api.example.com]\naddresses: [203.0.113.0/24]\nports:\n"
+                        + "- {number: 443, name: a, protocol: TLS}\nresolution: DNS"), "f0.yaml:"),
+                invalid("SE: NONE resolution with endpoints", SE + ": \"no endpoints should be provided for resolution"
+                        + " type none\"", seDoc("hosts: [api.example.com]\nports:\n- {number: 443, name: a, protocol: TLS}\n"
+                        + "resolution: NONE\nendpoints:\n- address: 203.0.113.1"), "f0.yaml:"),
+                invalid("SE: address that is not an IP", SE, seDoc("hosts: [api.example.com]\naddresses: [300.1.1.1]\n"
+                        + "ports:\n- {number: 443, name: a, protocol: TLS}\nresolution: NONE"), "f0.yaml:"),
+                invalid("SE: DNS_ROUND_ROBIN with two endpoints", SE + ": \"there must only be 0 or 1 endpoint for"
+                        + " resolution mode DNS_ROUND_ROBIN\"", seDoc("hosts: [api.example.com]\nports:\n"
+                        + "- {number: 443, name: a, protocol: TLS}\nresolution: DNS_ROUND_ROBIN\nendpoints:\n"
+                        + "- address: a.example.com\n- address: b.example.com"), "f0.yaml:"),
+                invalid("SE: endpoint port name the entry does not define", SE + ": \"endpoint port ... is not defined by"
+                        + " the service entry\"", seDoc("hosts: [api.example.com]\nports:\n- {number: 443, name: a, protocol: TLS}\n"
+                        + "resolution: DNS\nendpoints:\n- address: a.example.com\n  ports: {zz: 8443}"), "f0.yaml:"),
+                invalid("SE: exportTo with an invalid namespace name", SE + " validateExportTo",
+                        Yaml.seExport("a", "api.example.com", 443, "TLS", "[Bad_NS]"), "exportTo"),
+                invalid("SE: exportTo with a duplicate entry", SE + ": \"duplicate entries in exportTo\"",
+                        Yaml.seExport("a", "api.example.com", 443, "TLS", "[default, default]"), "exportTo"),
+                invalid("Sidecar: egress host ./ without a name", NET, kind("Sidecar", "egress:\n- hosts: [\"./\"]"),
+                        "f0.yaml:"),
+                invalid("Sidecar: empty configuration", NET + ": \"sidecar: empty configuration provided\"",
+                        kind("Sidecar", "{}"), "f0.yaml:"));
+    }
+
     @ParameterizedTest(name = "{0}")
-    @MethodSource("cases")
+    @MethodSource({"cases", "moreCases"})
     void conforms(Case c) throws Exception {
         c.run(dir);
     }
