@@ -137,6 +137,11 @@ final class Conformance {
             return expect(target, 1, "denied");
         }
 
+        /** No route (sidecar route, subset, gateway server or gateway route missing): exit 1, outcome no-route. */
+        Case noRoute(String target) {
+            return expect(target, 1, "no-route");
+        }
+
         /** Refused, whoever refused it (sidecar, gateway server, route): exit 1. */
         Case refused(String target) {
             return expect(target, 1, null);

@@ -66,20 +66,20 @@ class EgressRoutingTest {
                 http("VirtualService with mesh: allow-nothing at the gateway applies", MESH_GW, base)
                         .file(allowNothing).denied(HTTP),
                 http("route to a subset the DestinationRule does not define", SUBSET,
-                        base.replace("        subset: ext\n", "        subset: nope\n")).refused(HTTP),
+                        base.replace("        subset: ext\n", "        subset: nope\n")).noRoute(HTTP),
                 http("DestinationRule for the gateway without subsets", SUBSET,
-                        base.replace("  subsets:\n  - name: ext\n", "  subsets:\n  - name: other\n")).refused(HTTP),
+                        base.replace("  subsets:\n  - name: ext\n", "  subsets:\n  - name: other\n")).noRoute(HTTP),
                 http("DestinationRule sni differs from the Gateway server hosts", SERVER,
                         base.replace("          sni: api.example.com\n", "          sni: www.example.com\n"))
-                        .refused(HTTP),
+                        .noRoute(HTTP),
                 http("Gateway server hosts * accept any SNI", SERVER,
                         base.replace("    hosts:\n    - api.example.com\n    tls:", "    hosts:\n    - \"*\"\n    tls:"))
                         .allowed(HTTP),
                 http("Gateway selector that picks no egress gateway", SERVER,
-                        base.replace("    istio: egressgateway\n", "    istio: ingressgateway\n")).refused(HTTP),
+                        base.replace("    istio: egressgateway\n", "    istio: ingressgateway\n")).noRoute(HTTP),
                 http("Gateway server on another port than the route's", SERVER,
                         base.replace("      number: 80\n      name: https-port", "      number: 8080\n      name: https-port"))
-                        .refused(HTTP),
+                        .noRoute(HTTP),
                 http("no route bound to the Gateway: the gateway has nowhere to send it", EGRESS,
                         base.replace("""
                                   - match:
@@ -91,7 +91,7 @@ class EgressRoutingTest {
                                         host: api.example.com
                                         port:
                                           number: 443
-                                """, "")).refused(HTTP),
+                                """, "")).noRoute(HTTP),
                 http("mesh route for port 443 only: on port 80 the VirtualService adds nothing, default route direct",
                         HTTP_MATCH + "; istio/istio BuildHTTPRoutesForVirtualService skips matches whose port is not"
                         + " the listener's, and a VirtualService with no route left gives no virtual host, so the"
@@ -102,7 +102,7 @@ class EgressRoutingTest {
                         .allowed("http://api.example.com/api/x"),
                 http("mesh route on a uri prefix: other path has no route", HTTP_MATCH,
                         base.replace("      - mesh\n      port: 80\n", "      - mesh\n      port: 80\n      uri:\n        prefix: /api\n"))
-                        .refused("http://api.example.com/other"),
+                        .noRoute("http://api.example.com/other"),
                 http("mesh route on a header: with -H", HTTP_MATCH,
                         base.replace("      - mesh\n      port: 80\n",
                                 "      - mesh\n      port: 80\n      headers:\n        x-route:\n          exact: egress\n"))
@@ -110,11 +110,11 @@ class EgressRoutingTest {
                 http("mesh route on a header: without it, no route", HTTP_MATCH,
                         base.replace("      - mesh\n      port: 80\n",
                                 "      - mesh\n      port: 80\n      headers:\n        x-route:\n          exact: egress\n"))
-                        .refused(HTTP),
+                        .noRoute(HTTP),
                 http("mesh route on a method (GET), HEAD has no route", HTTP_MATCH,
                         base.replace("      - mesh\n      port: 80\n",
                                 "      - mesh\n      port: 80\n      method:\n        exact: GET\n"))
-                        .args("-I").refused(HTTP),
+                        .args("-I").noRoute(HTTP),
                 http("VirtualService naming the Gateway as namespace/name", MESH_GW + "; gateways: \"<gateway namespace>/"
                         + "<gateway name>\"", base.replace("  - egw\n  - mesh\n", "  - istio-system/egw\n  - mesh\n")
                         .replace("      - egw\n", "      - istio-system/egw\n")).allowed(HTTP).outContains(VIA_GATEWAY),
@@ -138,7 +138,7 @@ class EgressRoutingTest {
                         + " service's hosts\"", tls.replace("      sniHosts:\n      - api.example.com\n",
                         "      sniHosts:\n      - www.example.com\n")).error(HTTPS, "sniHosts"),
                 http("TLS variant: no tcp route at the gateway", EGRESS,
-                        tls.substring(0, tls.indexOf("  tcp:\n"))).refused(HTTPS),
+                        tls.substring(0, tls.indexOf("  tcp:\n"))).noRoute(HTTPS),
                 check("tutorial HTTP shape applied in the client's namespace still routes through the gateway",
                         EGRESS + "; Gateway selector selects gateway pods in any namespace by default")
                         .file("default", base).registryOnly().allowed(HTTP).outContains(VIA_GATEWAY),
@@ -170,10 +170,10 @@ class EgressRoutingTest {
                         .file(allowNothing).allowed(HTTP).outLacks(VIA_GATEWAY),
                 http("DestinationRule with the gateway subset exported only to its namespace: no subset", EXPORT + "; "
                         + SUBSET, base.replace("  name: to-egw\nspec:\n", "  name: to-egw\nspec:\n  exportTo: [\".\"]\n"))
-                        .refused(HTTP),
+                        .noRoute(HTTP),
                 http("Gateway server hosts default/host: a VirtualService in istio-system does not bind", GW_HOSTS,
                         base.replace("    hosts:\n    - api.example.com\n    tls:", "    hosts:\n    - default/api.example.com\n    tls:"))
-                        .refused(HTTP),
+                        .noRoute(HTTP),
                 http("Gateway server hosts */host binds any namespace", GW_HOSTS,
                         base.replace("    hosts:\n    - api.example.com\n    tls:", "    hosts:\n    - \"*/api.example.com\"\n    tls:"))
                         .allowed(HTTP),
@@ -191,7 +191,7 @@ class EgressRoutingTest {
                         .allowed(HTTP).outContains(VIA_GATEWAY),
                 http("Host header of another host with a gateway route is refused", HTTP_MATCH + "; DESIGN.md: Host"
                         + " differing from the requested host is refused", base)
-                        .args("-H", "Host: evil.example.com").refused(HTTP));
+                        .args("-H", "Host: evil.example.com").noRoute(HTTP));
     }
 
     @ParameterizedTest(name = "{0}")
