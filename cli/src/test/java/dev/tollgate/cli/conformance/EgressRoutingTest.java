@@ -165,6 +165,11 @@ class EgressRoutingTest {
         String base = egressHttp(HOST);
         String allowNothing = policy("allow-nothing", "istio-system", "", "{}");
         return Stream.of(
+                check("ALLOW_ANY does not skip the gateway: allow-nothing still denies", MESH_GW)
+                        .file("istio-system", base).file(allowNothing).denied("http://api.example.com/"),
+                http("VirtualService naming an undefined Gateway: the gateway has no route", EGRESS,
+                        base.replace("  - egw\n  - mesh\n", "  - nogw\n  - mesh\n")).noRoute(HTTP),
+
                 http("VirtualService exportTo . : other namespaces go direct, the gateway policy never applies", EXPORT,
                         base.replace("  name: via-egw\nspec:\n", "  name: via-egw\nspec:\n  exportTo: [\".\"]\n"))
                         .file(allowNothing).allowed(HTTP).outLacks(VIA_GATEWAY),

@@ -123,6 +123,18 @@ class HostMatchingTest {
 
     static Stream<Case> moreCases() {
         return Stream.of(
+                check("ALLOW_ANY: a known host on an undeclared port passes through", "meshConfig ALLOW_ANY: \"outbound"
+                        + " traffic to unknown destinations will be allowed\"").file(tlsSe("api.example.com"))
+                        .allowed("http://api.example.com/"),
+                check("ALLOW_ANY: unknown port, unknown host", "meshConfig ALLOW_ANY").allowed("http://unknown.example.org:8080/"),
+                check("Host header with a trailing dot is the same host", HTTP_HOST + "; " + CONTRACT)
+                        .file(httpSe("api.example.com")).registryOnly().args("-H", "Host: api.example.com.")
+                        .allowed("http://api.example.com/"),
+                check("a name longer than DNS allows matches no wildcard", WILDCARD + "; RFC 1035: 253 characters at most")
+                        .file(tlsSe("*.example.com")).registryOnly()
+                        .blocked("https://" + String.join(".", "a".repeat(63), "a".repeat(63), "a".repeat(63), "a".repeat(63))
+                                + ".example.com/"),
+
                 check("wildcard entry covers a port the exact entry lacks", WILDCARD + "; TLS listeners are per port, the"
                         + " SNI matches *.example.com on 8443").file(se("w", "*.example.com", 8443, "TLS"))
                         .file(tlsSe("api.example.com")).registryOnly().allowed("https://api.example.com:8443/"),

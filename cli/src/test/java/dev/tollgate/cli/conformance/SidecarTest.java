@@ -161,6 +161,12 @@ class SidecarTest {
 
     static Stream<Case> moreCases() {
         return Stream.of(
+                check("egress */*.example.com imports matching hosts of every namespace", EGRESS_HOSTS)
+                        .file("otherns", tlsSe("api.example.com"))
+                        .file("default", sidecar("default", egress("*/*.example.com"))).registryOnly().allowed(API),
+                check("egress listener with captureMode loads", EGRESS_HOSTS + "; IstioEgressListener.captureMode")
+                        .file("default", sidecar("default", "egress:\n- hosts: [\"./*\"]\n  captureMode: IPTABLES")).allowed(API),
+
                 check("egress listener on port 443 does not import the same host on 8443", EGRESS_HOSTS
                         + "; IstioEgressListener.port: \"The port associated with the listener\"")
                         .file(Yaml.se("s", "api.example.com", 8443, "TLS"))
