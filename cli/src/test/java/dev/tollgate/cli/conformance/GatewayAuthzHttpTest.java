@@ -245,8 +245,29 @@ class GatewayAuthzHttpTest {
     private static final String ROOT = "MeshConfig.rootNamespace and AuthorizationPolicy: a policy in the root"
             + " namespace applies to all workloads; a policy in the workload's own namespace applies to it";
 
+    private static final String NORMALIZATION = "Authorization Policy Normalization: \"Istio authorization policy will"
+            + " remove anything after the question mark\"; \"Istio will merge duplicate headers to a single header by"
+            + " concatenating all values using comma\"; %2f and multiple slashes are left alone unless"
+            + " DECODE_AND_MERGE_SLASHES / MERGE_SLASHES (istio.io/latest/docs/reference/config/security/normalization/)";
+
     static Stream<Case> moreCases() {
         return Stream.of(
+                gw("DENY on a path ignores the query string", NORMALIZATION)
+                        .file(gatewayPolicy("d", "action: DENY\nrules:\n- to:\n  - operation:\n      paths: [/admin]"))
+                        .denied("http://api.example.com/admin?x=1"),
+                gw("duplicate headers are merged with a comma before matching (ALLOW blue, sent red and blue)", NORMALIZATION)
+                        .file(gatewayPolicy("p", allowWhen("- when:\n  - key: request.headers[x-team]\n    values: [blue]")))
+                        .args("-H", "x-team: red", "-H", "x-team: blue").denied(URL),
+                gw("duplicate headers are merged with a comma before matching (DENY red, sent blue and red)", NORMALIZATION)
+                        .file(gatewayPolicy("d", "action: DENY\nrules:\n- when:\n  - key: request.headers[x-team]\n"
+                                + "    values: [red]")).args("-H", "x-team: blue", "-H", "x-team: red").allowed(URL),
+                gw("multiple slashes are not merged by default (BASE)", NORMALIZATION)
+                        .file(gatewayPolicy("d", "action: DENY\nrules:\n- to:\n  - operation:\n      paths: [\"/admin/*\"]"))
+                        .allowed("http://api.example.com//admin/x"),
+                gw("%2F is not decoded by default (BASE)", NORMALIZATION)
+                        .file(gatewayPolicy("d", "action: DENY\nrules:\n- to:\n  - operation:\n      paths: [/admin/x]"))
+                        .allowed("http://api.example.com/admin%2fx"),
+
                 gw("serviceAccounts namespace/name matches", SERVICE_ACCOUNTS)
                         .file(gatewayPolicy("p", allowWhen("- from:\n  - source:\n      serviceAccounts: [default/sleep]")))
                         .allowed(URL).policy(id("p", 0)),

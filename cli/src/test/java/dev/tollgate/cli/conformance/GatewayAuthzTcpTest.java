@@ -125,6 +125,31 @@ class GatewayAuthzTcpTest {
 
     static Stream<Case> moreCases() {
         return Stream.of(
+                gw("ALLOW: an HTTP-only field in one of the to entries skips the whole rule", TCP + "; istio/istio"
+                        + " model.Generate returns an error for the rule, and an ALLOW rule in error is ignored")
+                        .file(gatewayPolicy("p", allow("- to:\n  - operation:\n      methods: [GET]\n  - operation:\n"
+                                + "      ports: [\"443\"]"))).denied(URL),
+                gw("ALLOW: namespaces plus a request.headers condition is skipped as a whole", TCP)
+                        .file(gatewayPolicy("p", allow("- from:\n  - source:\n      namespaces: [default]\n  when:\n"
+                                + "  - key: request.headers[x]\n    values: [y]"))).denied(URL),
+                gw("DENY with hosts loses that constraint on TCP", TCP + "; hosts is HTTP-only")
+                        .file(gatewayPolicy("d", deny("- to:\n  - operation:\n      hosts: [other.example.com]"))).denied(URL),
+                gw("DENY with methods and ports keeps the port constraint", TCP)
+                        .file(gatewayPolicy("d", deny("- to:\n  - operation:\n      methods: [GET]\n      ports: [\"8443\"]")))
+                        .allowed(URL),
+                gw("DENY with notMethods loses that constraint on TCP", TCP)
+                        .file(gatewayPolicy("d", deny("- to:\n  - operation:\n      notMethods: [GET]"))).denied(URL),
+                gw("DENY: an operation made only of HTTP fields becomes any operation", TCP)
+                        .file(gatewayPolicy("d", deny("- to:\n  - operation:\n      methods: [GET]\n  - operation:\n"
+                                + "      ports: [\"8443\"]"))).denied(URL),
+                gw("ALLOW with notPorts applies on TCP", TCP)
+                        .file(gatewayPolicy("p", allow("- to:\n  - operation:\n      notPorts: [\"80\"]"))).allowed(URL),
+                gw("ALLOW with request.auth.claims is skipped on TCP", TCP)
+                        .file(gatewayPolicy("p", allow("- when:\n  - key: request.auth.claims[iss]\n    values: [x]"))).denied(URL),
+                gw("DENY by source.principal applies on TCP", CONDITIONS)
+                        .file(gatewayPolicy("d", deny("- when:\n  - key: source.principal\n"
+                                + "    values: [cluster.local/ns/default/sa/sleep]"))).denied(URL),
+
                 gw("DENY with requestPrincipals loses that constraint on TCP", TCP + "; requestPrincipals is HTTP-only")
                         .file(gatewayPolicy("d", deny("- from:\n  - source:\n      requestPrincipals: [\"*\"]"))).denied(URL),
                 gw("ALLOW with requestPrincipals is skipped on TCP", TCP)
