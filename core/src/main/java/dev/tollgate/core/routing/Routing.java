@@ -374,7 +374,9 @@ public final class Routing {
                 for (CompiledDestinationRule dr : merged) {
                     considered.add(dr(dr, true, "host " + dr.host() + " matches " + host + " and namespace " + ns
                             + " comes first in the lookup (client " + clientNamespace + ", service "
-                            + serviceNamespace.orElse("-") + ", root " + mesh.rootNamespace() + ")"));
+                            + serviceNamespace.orElse("-") + ", root " + mesh.rootNamespace() + ")"
+                            + (merged.size() > 1 ? "; the " + merged.size() + " rules for this host in " + ns
+                            + " are merged (the first traffic policy, every subset)" : "")));
                 }
                 break;
             }

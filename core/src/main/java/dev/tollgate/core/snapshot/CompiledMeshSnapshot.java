@@ -201,6 +201,9 @@ final class CompiledMeshSnapshot implements MeshSnapshot {
                                     String stage) {
         OutboundMode mode = scope.outboundMode();
         String source = sidecarKey.map(k -> k.toString()).orElse("mesh outboundTrafficPolicy");
+        if (mode == OutboundMode.ALLOW_ANY && scope.egressProxy().isPresent()) {
+            return toEgressProxy(proxy, scope, sidecarKey, sidecarOrigin, host, port, why, hops, stage);
+        }
         if (mode == OutboundMode.ALLOW_ANY) {
             hops.add(new Hop(proxy, stage, Hop.Outcome.PASS, host + ":" + port + ": " + why + "; " + source
                     + " is ALLOW_ANY: PassthroughCluster", sidecarKey, sidecarOrigin));
@@ -213,11 +216,39 @@ final class CompiledMeshSnapshot implements MeshSnapshot {
         return new Sidecar(new OutboundDecision.Refused(reason, hops), false, Optional.empty(), Optional.empty());
     }
 
+    /**
+     * Sidecar {@code outboundTrafficPolicy.egressProxy}: "Specifies the details of the egress proxy to which unknown
+     * traffic should be forwarded to from the sidecar. Valid only if the global outbound traffic policy is
+     * ALLOW_ANY."
+     */
+    private Sidecar toEgressProxy(String proxy, SidecarScope scope, Optional<ResourceKey> sidecarKey,
+                                  Origin sidecarOrigin, String host, int port, String why, List<Hop> hops,
+                                  String stage) {
+        var d = scope.egressProxy().get();
+        String proxyHost = Hosts.normalise(d.getHost() == null ? "" : d.getHost());
+        int proxyPort = d.getPort() != null && d.getPort().getNumber() != null ? d.getPort().getNumber().intValue()
+                : port;
+        RouteTarget target = new RouteTarget(proxyHost, d.getSubset() == null ? "" : d.getSubset(), proxyPort, 100);
+        boolean viaGateway = proxyHost.equals(MeshSettings.EGRESS_GATEWAY_SERVICE);
+        Optional<String> serviceNamespace = viaGateway ? Optional.of(serviceNamespaceOf(proxyHost))
+                : scope.lookup(proxyHost, proxyPort).map(m -> m.entry().namespace());
+        hops.add(new Hop(proxy, stage, Hop.Outcome.PASS, host + ":" + port + ": " + why + "; "
+                + sidecarKey.map(Object::toString).orElse("Sidecar") + " is ALLOW_ANY with egressProxy "
+                + target.host() + ":" + proxyPort, sidecarKey, sidecarOrigin));
+        UpstreamPolicy policy = routing.upstreamPolicy(scope.namespace(), Map.of(), target, proxyPort,
+                serviceNamespace, host);
+        hops.add(new Hop(proxy, "upstream", Hop.Outcome.PASS, "egress proxy " + proxyHost + ":" + proxyPort + "; "
+                + policy.detail(), policy.rule(), policy.origin()));
+        return new Sidecar(new OutboundDecision.Forward(new Upstream(proxyHost, proxyPort, List.of(), policy.tls()),
+                viaGateway, "outbound|" + proxyPort + "|" + target.subset() + "|" + proxyHost, hops), false,
+                Optional.empty(), Optional.of(policy));
+    }
+
     /** One line from the registry's explanation of why {@code host} is not visible to {@code from}. */
     private String unknownHostWhy(WorkloadRef from, String host, int port) {
         for (Consideration c : registry.explain(from, host, port)) {
             if (!c.applied()) {
-                return c.resource() + ": " + c.why();
+                return c.why();
             }
         }
         return "no ServiceEntry declares " + host;
