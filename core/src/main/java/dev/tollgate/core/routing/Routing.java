@@ -30,6 +30,12 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * Istio's routing semantics (VirtualService, DestinationRule, Gateway), compiled once into indexes. Sidecars and
  * gateways ask it where a request goes and how TLS to the upstream is set up.
+ *
+ * <p>Where Istio orders resources by creation time, Tollgate uses their order in the {@link ConfigSet} (the order
+ * of the files and documents given), since files carry no creation timestamps.
+ *
+ * <p>Not modelled: VirtualService delegation ({@code delegate}), mirrors, faults, retries and timeouts (they change
+ * no decision here), destination-level {@code headers} rewrites of weighted destinations.
  */
 public final class Routing {
     private final MeshSettings mesh;
@@ -179,7 +185,9 @@ public final class Routing {
                             c.vs.resource().originOf("spec.http[" + c.rule.index() + "]"),
                             c.vs.label() + " " + route + " has no destination with a weight", false);
                 }
-                return routed(c.vs, route, choice.get(), matchNote(c.match));
+                String note = matchNote(c.match) + (c.rule.rewrite().describe().isEmpty() ? ""
+                        : "; " + c.rule.rewrite().describe());
+                return routed(c.vs, route, choice.get(), note, Optional.of(c.rule.rewrite().apply(http, c.match)));
             }
             CompiledVirtualService first = owners.get(0);
             return new RouteOutcome.Unmatched(Optional.of(first.resource().key()), first.resource().origin(),
@@ -217,11 +225,15 @@ public final class Routing {
 
     private static RouteOutcome.Routed routed(CompiledVirtualService vs, String route, WeightedChoice choice,
                                               String why) {
+        return routed(vs, route, choice, why, Optional.empty());
+    }
+
+    private static RouteOutcome.Routed routed(CompiledVirtualService vs, String route, WeightedChoice choice,
+                                              String why, Optional<HttpRequestInfo> forwarded) {
         String detail = vs.label() + " " + route + " (" + why + ") routes to " + choice.target().describe()
                 + (choice.note().isEmpty() ? "" : "; " + choice.note());
-        String field = "spec." + route.replace("[", "[").replace("]", "]");
-        return new RouteOutcome.Routed(vs.resource().key(), vs.resource().originOf(field), route, choice.target(),
-                detail);
+        return new RouteOutcome.Routed(vs.resource().key(), vs.resource().originOf("spec." + route), route,
+                choice.target(), detail, forwarded);
     }
 
     /**

@@ -54,12 +54,15 @@ final class CompiledMeshSnapshot implements MeshSnapshot {
     private final Authorizer authorizer;
     /** Namespace of a gateway service -> the gateway workload behind it. */
     private final Map<String, WorkloadRef> gatewayWorkloads = new HashMap<>();
+    /** Where each AuthorizationPolicy came from, so an authz hop can point at the file. */
+    private final Map<ResourceKey, Origin> policyOrigins = new HashMap<>();
 
     CompiledMeshSnapshot(ConfigSet config, Registry registry, Routing routing, Authorizer authorizer) {
         this.config = config;
         this.registry = registry;
         this.routing = routing;
         this.authorizer = authorizer;
+        config.authorizationPolicies().forEach(p -> policyOrigins.put(p.key(), p.origin()));
         for (Workload w : config.workloads()) {
             if (routing.selectedByAnyGateway(w.labels()) && !w.labels().isEmpty()) {
                 gatewayWorkloads.putIfAbsent(w.namespace(), w.ref());
@@ -77,6 +80,11 @@ final class CompiledMeshSnapshot implements MeshSnapshot {
     /** The sidecar's decision plus what explain needs. */
     private record Sidecar(OutboundDecision decision, boolean noRoute, Optional<RouteOutcome> route,
                            Optional<UpstreamPolicy> upstream) {
+        /** The HTTP request as the sidecar's route forwards it (rewrites applied), for the next hop. */
+        Optional<HttpRequestInfo> forwarded(OutboundRequest request) {
+            return route.flatMap(r -> r instanceof RouteOutcome.Routed routed ? routed.forwarded() : Optional.empty())
+                    .or(request::http);
+        }
     }
 
     @Override
@@ -178,7 +186,9 @@ final class CompiledMeshSnapshot implements MeshSnapshot {
             addresses = endpointAddresses(dm.get().entry().spec());
         }
         RouteTarget resolved = new RouteTarget(destHost, target.subset(), destPort, target.weight());
-        String autoSni = request.http().map(h -> hostOf(h.authority())).orElse(destHost);
+        Optional<HttpRequestInfo> forwarded = outcome instanceof RouteOutcome.Routed r && r.forwarded().isPresent()
+                ? r.forwarded() : request.http();
+        String autoSni = forwarded.map(h -> hostOf(h.authority())).orElse(destHost);
         UpstreamPolicy policy = routing.upstreamPolicy(from.namespace(), from.labels(), resolved, destPort,
                 serviceNamespace, autoSni);
         if (policy.missingSubset().isPresent()) {
@@ -355,14 +365,15 @@ final class CompiledMeshSnapshot implements MeshSnapshot {
                 request.sni(), http);
         AuthzDecision d = authorizer.authorize(gw, areq);
         Optional<ResourceKey> policyKey = d.policyId().flatMap(CompiledMeshSnapshot::policyKey);
+        Origin policyOrigin = policyKey.map(k -> policyOrigins.getOrDefault(k, Origin.UNKNOWN)).orElse(Origin.UNKNOWN);
         if (!d.allowed()) {
             hops.add(new Hop(proxy, "authz", Hop.Outcome.DENY, d.reason() + " ("
                     + d.policyId().map(p -> "rbac_access_denied_matched_policy[" + p + "]")
-                    .orElse("rbac_access_denied_matched_policy[none]") + ")", policyKey, Origin.UNKNOWN));
+                    .orElse("rbac_access_denied_matched_policy[none]") + ")", policyKey, policyOrigin));
             return new GatewayEval(new GatewayDecision.Denied(d.policyId(), d.reason(), hops), Optional.of(d),
                     Optional.of(areq), Optional.empty());
         }
-        hops.add(new Hop(proxy, "authz", Hop.Outcome.PASS, d.reason(), policyKey, Origin.UNKNOWN));
+        hops.add(new Hop(proxy, "authz", Hop.Outcome.PASS, d.reason(), policyKey, policyOrigin));
 
         RouteOutcome out = routing.gatewayRoute(gw, server, request.sni(), http);
         if (!(out instanceof RouteOutcome.Routed r)) {
@@ -388,8 +399,9 @@ final class CompiledMeshSnapshot implements MeshSnapshot {
                     Optional.empty());
         }
         RouteTarget resolved = new RouteTarget(target.host(), target.subset(), destPort, target.weight());
+        String autoSni = r.forwarded().map(h -> hostOf(h.authority())).or(() -> authorityHost).orElse(target.host());
         UpstreamPolicy policy = routing.upstreamPolicy(gw.namespace(), gw.labels(), resolved, destPort,
-                Optional.of(dm.get().entry().namespace()), authorityHost.orElse(target.host()));
+                Optional.of(dm.get().entry().namespace()), autoSni);
         if (policy.missingSubset().isPresent()) {
             String why = "subset " + policy.missingSubset().get() + " of " + target.host() + " is not defined: "
                     + policy.detail();
@@ -443,7 +455,7 @@ final class CompiledMeshSnapshot implements MeshSnapshot {
                         tls.mode() == TlsMode.DISABLE ? Optional.empty() : tls.sni(),
                         mutual ? Optional.of(new Peer(from.principal(mesh().trustDomain()), from.namespace()))
                                 : Optional.empty(),
-                        request.http(), "", "");
+                        sc.forwarded(request), "", "");
                 GatewayEval ge = gatewayEval(gw, greq);
                 List<Hop> hops = new ArrayList<>(f.trace());
                 hops.addAll(ge.decision().trace());

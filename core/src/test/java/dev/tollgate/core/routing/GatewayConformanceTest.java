@@ -255,7 +255,23 @@ class GatewayConformanceTest {
                                     - port: {number: 443}
                                       tls: {mode: SIMPLE}
                                 """, httpOn(80, "a.example.com", "a.example.com", "GET"),
-                        "-> a.example.com:443 tls=SIMPLE sni=a.example.com")
+                        "-> a.example.com:443 tls=SIMPLE sni=a.example.com"),
+                new Case("HTTPRewrite.authority: \"rewrite the Authority/Host header with this value\"; Envoy's auto "
+                        + "SNI then follows the rewritten host", gateway("egress", "istio-system", EGRESS, MTLS_80)
+                        + vs("route-a", "istio-system", """
+                                hosts: [a.example.com]
+                                gateways: [egress]
+                                http:
+                                - rewrite: {authority: b.example.com}
+                                  route: [{destination: {host: b.example.com, port: {number: 443}}}]""") + """
+                                apiVersion: networking.istio.io/v1
+                                kind: DestinationRule
+                                metadata: {name: originate, namespace: istio-system}
+                                spec:
+                                  host: b.example.com
+                                  trafficPolicy: {tls: {mode: SIMPLE}}
+                                """, httpOn(80, "a.example.com", "a.example.com", "GET"),
+                        "-> b.example.com:443 tls=SIMPLE sni=b.example.com")
         );
     }
 
