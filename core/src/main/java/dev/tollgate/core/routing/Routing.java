@@ -93,7 +93,8 @@ public final class Routing {
     public RouteOutcome meshRoute(WorkloadRef from, String host, int port, RouteKind kind, Optional<String> sni,
                                   Optional<HttpRequestInfo> http, List<String> destinationIps) {
         String h = Hosts.normalise(host);
-        ProxyContext ctx = new ProxyContext(Set.of(GatewayNames.MESH), from.labels(), from.namespace(), port);
+        ProxyContext ctx = new ProxyContext(Set.of(GatewayNames.MESH), from.labels(), from.namespace(), port,
+                false);
         List<List<CompiledVirtualService>> groups = visibleGroups(vsByGateway.get(GatewayNames.MESH), h,
                 from.namespace());
         return switch (kind) {
@@ -257,7 +258,7 @@ public final class Routing {
                         firstOwner = vs;
                     }
                     Optional<String> hit = m.sniMatch(sni);
-                    if (hit.isEmpty() || !m.subnetsMatch(destinationIps)) {
+                    if (hit.isEmpty() || !m.subnetsMatch(destinationIps, ctx)) {
                         misses.add(vs.label() + " tls[" + rule.index() + "]: " + (hit.isEmpty()
                                 ? "sniHosts " + m.sniHosts() + " do not match SNI " + sni.orElse("(none)")
                                 : "destinationSubnets " + m.destinationSubnets() + " do not match " + destinationIps));
@@ -305,7 +306,7 @@ public final class Routing {
                 }
                 for (L4Match m : rule.matches()) {
                     Optional<String> miss = m.staticMismatch(ctx);
-                    if (miss.isEmpty() && !m.subnetsMatch(destinationIps)) {
+                    if (miss.isEmpty() && !m.subnetsMatch(destinationIps, ctx)) {
                         miss = Optional.of("destinationSubnets " + m.destinationSubnets() + " do not match "
                                 + destinationIps);
                     }
@@ -588,7 +589,7 @@ public final class Routing {
     public RouteOutcome gatewayRoute(WorkloadRef gateway, GatewayServer server, Optional<String> sni,
                                      Optional<HttpRequestInfo> http) {
         ProxyContext ctx = new ProxyContext(Set.of(server.gatewayName()), gateway.labels(), gateway.namespace(),
-                server.port());
+                server.port(), true);
         List<CompiledVirtualService> bound = new ArrayList<>();
         for (CompiledVirtualService vs : vsListByGateway.getOrDefault(server.gatewayName(), List.of())) {
             if (vs.exportTo().visibleTo(gateway.namespace()) && admits(server, vs)) {

@@ -225,6 +225,30 @@ class GatewayConformanceTest {
                                 - match: [{gateways: [egress], port: 443}]
                                   route: [{destination: {host: a.example.com, port: {number: 443}}}]"""),
                         tlsOn(443, "a.example.com"), "forward VirtualService istio-system/t tcp[0] -> a.example.com:443"),
+                new Case("L4MatchAttributes.sourceLabels: \"If the VirtualService has a list of gateways specified in "
+                        + "the top-level gateways field, it must include the reserved gateway mesh for this field to "
+                        + "be applicable\": at the gateway a tcp match reads only gateways and port",
+                        gateway("egress", "istio-system", EGRESS, """
+                                - port: {number: 443, name: tls, protocol: TLS}
+                                  hosts: [a.example.com]
+                                  tls: {mode: ISTIO_MUTUAL}""") + vs("t", "istio-system", """
+                                hosts: [a.example.com]
+                                gateways: [egress]
+                                tcp:
+                                - match: [{gateways: [egress], port: 443, sourceLabels: {app: sleep}, sourceNamespace: default}]
+                                  route: [{destination: {host: a.example.com, port: {number: 443}}}]"""),
+                        tlsOn(443, "a.example.com"), "forward VirtualService istio-system/t tcp[0] -> a.example.com:443"),
+                new Case("L4MatchAttributes.port at the gateway: a tcp match for another port does not apply",
+                        gateway("egress", "istio-system", EGRESS, """
+                                - port: {number: 443, name: tls, protocol: TLS}
+                                  hosts: [a.example.com]
+                                  tls: {mode: ISTIO_MUTUAL}""") + vs("t", "istio-system", """
+                                hosts: [a.example.com]
+                                gateways: [egress]
+                                tcp:
+                                - match: [{gateways: [egress], port: 8443}]
+                                  route: [{destination: {host: a.example.com, port: {number: 443}}}]"""),
+                        tlsOn(443, "a.example.com"), "no-route: no tcp route matches: VirtualService istio-system/t tcp[0]: match port 8443 is not 443"),
                 new Case("A plain TCP server uses tcp routes", gateway("egress", "istio-system", EGRESS, """
                                 - port: {number: 9000, name: tcp, protocol: TCP}
                                   hosts: ["*"]""") + vs("t", "istio-system", """
