@@ -397,9 +397,8 @@ public final class Routing {
         if (chosen.isEmpty()) {
             UpstreamTls tls = defaultTls(target, port);
             Optional<String> missing = target.subset().isEmpty() ? Optional.empty() : Optional.of(target.subset());
-            return new UpstreamPolicy(Optional.empty(), tls, missing, "no DestinationRule for " + host
-                    + (tls.mode() == TlsMode.ISTIO_MUTUAL ? "; auto mTLS to the mesh gateway: ISTIO_MUTUAL" : "; tls "
-                    + tls.mode()), Origin.UNKNOWN, considered);
+            return new UpstreamPolicy(Optional.empty(), tls, missing, "no DestinationRule for " + host + "; tls "
+                    + tls.mode(), Origin.UNKNOWN, considered);
         }
         CompiledDestinationRule first = chosen.get(0);
         // Merged rules: the first one with a top-level traffic policy provides it; subsets merge in order.
@@ -438,14 +437,11 @@ public final class Routing {
     }
 
     /**
-     * Without DestinationRule TLS: plain bytes, except to the egress gateway's service, which is a mesh workload:
-     * Istio's auto mTLS (enableAutoMtls, on by default) then sends ISTIO_MUTUAL with the cluster's SNI.
+     * Without DestinationRule TLS the bytes go as they are. Istio's auto mTLS applies only to endpoints labelled
+     * as sidecar-injected, which the egress gateway's pods are not: istio.io's "Egress Gateways" HTTP example sends
+     * plain HTTP to the gateway's port 80 with a DestinationRule that sets no TLS.
      */
-    private UpstreamTls defaultTls(RouteTarget target, int port) {
-        if (target.host().equals(MeshSettings.EGRESS_GATEWAY_SERVICE)) {
-            return new UpstreamTls(TlsMode.ISTIO_MUTUAL, Optional.of(clusterSni(target, port)), List.of(),
-                    Optional.empty());
-        }
+    private static UpstreamTls defaultTls(RouteTarget target, int port) {
         return UpstreamTls.NONE;
     }
 

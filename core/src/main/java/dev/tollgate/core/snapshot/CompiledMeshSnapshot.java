@@ -163,8 +163,10 @@ final class CompiledMeshSnapshot implements MeshSnapshot {
         Optional<String> serviceNamespace;
         List<String> addresses = List.of();
         int destPort = target.port();
+        int connectPort;
         if (viaGateway) {
             destPort = destPort > 0 ? destPort : port;
+            connectPort = destPort;
             serviceNamespace = Optional.of(serviceNamespaceOf(destHost));
         } else {
             Optional<ServiceMatch> dm = destHost.equals(host) && (destPort == 0 || destPort == port) ? match
@@ -184,6 +186,7 @@ final class CompiledMeshSnapshot implements MeshSnapshot {
             }
             serviceNamespace = Optional.of(dm.get().entry().namespace());
             addresses = endpointAddresses(dm.get().entry().spec());
+            connectPort = connectPort(dm.get(), destPort);
         }
         RouteTarget resolved = new RouteTarget(destHost, target.subset(), destPort, target.weight());
         Optional<HttpRequestInfo> forwarded = outcome instanceof RouteOutcome.Routed r && r.forwarded().isPresent()
@@ -199,8 +202,9 @@ final class CompiledMeshSnapshot implements MeshSnapshot {
                     Optional.of(policy));
         }
         hops.add(new Hop(proxy, "upstream", Hop.Outcome.PASS, (viaGateway ? "to the egress gateway " : "direct to ")
-                + destHost + ":" + destPort + "; " + policy.detail(), policy.rule(), policy.origin()));
-        Upstream upstream = new Upstream(destHost, destPort, addresses, policy.tls());
+                + destHost + ":" + destPort + (connectPort != destPort ? " (endpoint port " + connectPort + ")" : "")
+                + "; " + policy.detail(), policy.rule(), policy.origin()));
+        Upstream upstream = new Upstream(destHost, connectPort, addresses, policy.tls());
         return new Sidecar(new OutboundDecision.Forward(upstream, viaGateway, routeName, hops), false,
                 Optional.of(outcome), Optional.of(policy));
     }
@@ -281,6 +285,26 @@ final class CompiledMeshSnapshot implements MeshSnapshot {
         return Optional.empty();
     }
 
+    /**
+     * The port the proxy connects to: an endpoint's own port for the service port's name ("ports: Set of ports
+     * associated with the endpoint"), else the ServicePort's targetPort ("The port number on the endpoint where the
+     * traffic will be received"), else the service port. With several endpoints, the first one's port.
+     */
+    private static int connectPort(ServiceMatch m, int servicePort) {
+        if (m.port().isEmpty()) {
+            return servicePort;
+        }
+        ServicePort p = m.port().get();
+        ServiceEntry se = m.entry().spec();
+        if (se.getEndpoints() != null && !se.getEndpoints().isEmpty() && p.getName() != null) {
+            Map<String, Long> ports = se.getEndpoints().get(0).getPorts();
+            if (ports != null && ports.get(p.getName()) != null) {
+                return ports.get(p.getName()).intValue();
+            }
+        }
+        return p.getTargetPort() != null && p.getTargetPort() > 0 ? p.getTargetPort().intValue() : servicePort;
+    }
+
     private static Optional<Integer> singlePort(ServiceEntry se) {
         return se.getPorts() != null && se.getPorts().size() == 1 && se.getPorts().get(0).getNumber() != null
                 ? Optional.of(se.getPorts().get(0).getNumber().intValue()) : Optional.empty();
@@ -335,17 +359,27 @@ final class CompiledMeshSnapshot implements MeshSnapshot {
 
     @Override
     public GatewayDecision gateway(WorkloadRef gateway, GatewayRequest request) {
-        return gatewayEval(gateway, request).decision();
+        return gatewayEval(gateway, request, Optional.empty()).decision();
     }
 
-    private GatewayEval gatewayEval(WorkloadRef gw, GatewayRequest request) {
+    /**
+     * @param clientTls for {@code check}: the TLS the sidecar opens to the gateway (a real connection tells the
+     *                  gateway itself); a plain server cannot take TLS and a terminating one cannot take plain bytes
+     */
+    private GatewayEval gatewayEval(WorkloadRef gw, GatewayRequest request, Optional<TlsMode> clientTls) {
         String proxy = "gateway " + gw;
         List<Hop> hops = new ArrayList<>();
         Optional<String> authorityHost = request.http().map(h -> hostOf(h.authority()));
         ServerSelection sel = routing.selectServer(gw, request.port(), request.sni(), authorityHost);
         if (sel instanceof ServerSelection.NoServer none) {
-            hops.add(new Hop(proxy, "server", Hop.Outcome.DENY, none.reason(), Optional.empty(), Origin.UNKNOWN));
-            return new GatewayEval(new GatewayDecision.NoRoute(none.reason(), hops), Optional.empty(),
+            String reason = none.reason();
+            if (clientTls.equals(Optional.of(TlsMode.DISABLE)) && routing.servers(gw).stream()
+                    .anyMatch(s -> s.port() == request.port() && s.tlsBased() && !s.passthrough())) {
+                reason = "the sidecar sends plain bytes but the servers on port " + request.port()
+                        + " terminate TLS: the handshake fails (" + reason + ")";
+            }
+            hops.add(new Hop(proxy, "server", Hop.Outcome.DENY, reason, Optional.empty(), Origin.UNKNOWN));
+            return new GatewayEval(new GatewayDecision.NoRoute(reason, hops), Optional.empty(),
                     Optional.empty(), Optional.empty());
         }
         GatewayServer server = ((ServerSelection.Selected) sel).server();
@@ -354,6 +388,23 @@ final class CompiledMeshSnapshot implements MeshSnapshot {
             hops.add(new Hop(proxy, "server", Hop.Outcome.DENY, why, Optional.of(server.gateway()), server.origin()));
             return new GatewayEval(new GatewayDecision.NoRoute(why, hops), Optional.empty(), Optional.empty(),
                     Optional.empty());
+        }
+        Optional<String> tlsMismatch = clientTls.flatMap(t -> {
+            if (t != TlsMode.DISABLE && server.tlsMode().equals("NONE")) {
+                return Optional.of("the sidecar opens " + t + " but " + server.label() + " takes plain "
+                        + server.protocol() + ": the connection fails");
+            }
+            if (t == TlsMode.DISABLE && server.tlsBased() && !server.passthrough()) {
+                return Optional.of("the sidecar sends plain bytes but " + server.label()
+                        + " terminates TLS: the handshake fails");
+            }
+            return Optional.empty();
+        });
+        if (tlsMismatch.isPresent()) {
+            hops.add(new Hop(proxy, "server", Hop.Outcome.DENY, tlsMismatch.get(), Optional.of(server.gateway()),
+                    server.origin()));
+            return new GatewayEval(new GatewayDecision.NoRoute(tlsMismatch.get(), hops), Optional.empty(),
+                    Optional.empty(), Optional.empty());
         }
         hops.add(new Hop(proxy, "server", Hop.Outcome.PASS, ((ServerSelection.Selected) sel).detail(),
                 Optional.of(server.gateway()), server.origin()));
@@ -409,9 +460,11 @@ final class CompiledMeshSnapshot implements MeshSnapshot {
             return new GatewayEval(new GatewayDecision.NoRoute(why, hops), Optional.of(d), Optional.of(areq),
                     Optional.of(policy));
         }
-        hops.add(new Hop(proxy, "upstream", Hop.Outcome.PASS, target.host() + ":" + destPort + "; "
-                + policy.detail(), policy.rule(), policy.origin()));
-        Upstream upstream = new Upstream(target.host(), destPort, endpointAddresses(dm.get().entry().spec()),
+        int connectPort = connectPort(dm.get(), destPort);
+        hops.add(new Hop(proxy, "upstream", Hop.Outcome.PASS, target.host() + ":" + destPort
+                + (connectPort != destPort ? " (endpoint port " + connectPort + ")" : "") + "; " + policy.detail(),
+                policy.rule(), policy.origin()));
+        Upstream upstream = new Upstream(target.host(), connectPort, endpointAddresses(dm.get().entry().spec()),
                 policy.tls());
         return new GatewayEval(new GatewayDecision.Forward(upstream, r.virtualService() + " " + r.route(), hops),
                 Optional.of(d), Optional.of(areq), Optional.of(policy));
@@ -456,7 +509,7 @@ final class CompiledMeshSnapshot implements MeshSnapshot {
                         mutual ? Optional.of(new Peer(from.principal(mesh().trustDomain()), from.namespace()))
                                 : Optional.empty(),
                         sc.forwarded(request), "", "");
-                GatewayEval ge = gatewayEval(gw, greq);
+                GatewayEval ge = gatewayEval(gw, greq, Optional.of(tls.mode()));
                 List<Hop> hops = new ArrayList<>(f.trace());
                 hops.addAll(ge.decision().trace());
                 List<String> considered = ge.authz().map(AuthzDecision::policiesConsidered).orElse(List.of());

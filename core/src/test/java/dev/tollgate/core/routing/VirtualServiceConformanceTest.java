@@ -304,7 +304,7 @@ class VirtualServiceConformanceTest {
                                       port: {number: 443}
                                 """, SLEEP, OutboundRequest.tls("unknown.example.net", 443),
                         "forward outbound|443||istio-egressgateway.istio-system.svc.cluster.local -> "
-                                + "istio-egressgateway.istio-system.svc.cluster.local:443 tls=ISTIO_MUTUAL"),
+                                + "istio-egressgateway.istio-system.svc.cluster.local:443 tls=DISABLE"),
                 new RoutingCase("Sidecar outboundTrafficPolicy: \"REGISTRY_ONLY: restrict outbound traffic to services "
                         + "defined in the service registry\"; the refusal names the Sidecar", """
                                 apiVersion: networking.istio.io/v1
