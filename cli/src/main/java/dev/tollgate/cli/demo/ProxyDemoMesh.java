@@ -9,6 +9,7 @@ import dev.tollgate.identity.IssuedCertificate;
 import dev.tollgate.identity.MeshCa;
 import dev.tollgate.identity.RotatingCertificate;
 import dev.tollgate.identity.SpiffeId;
+import dev.tollgate.proxy.AccessLog;
 import dev.tollgate.proxy.AccessLogEntry;
 import dev.tollgate.proxy.CertifiedKey;
 import dev.tollgate.proxy.EgressGateway;
@@ -21,12 +22,15 @@ import dev.tollgate.proxy.Sidecar;
 import dev.tollgate.proxy.SidecarSettings;
 
 import java.io.IOException;
+import java.io.PrintStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.LinkedHashMap;
@@ -37,6 +41,7 @@ import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.function.Predicate;
 import java.util.stream.Collectors;
 
 /**
@@ -58,15 +63,22 @@ final class ProxyDemoMesh implements DemoMesh {
     private final EgressGateway gateway;
     private final Map<DemoWorkload, Sidecar> sidecars;
     private final List<AutoCloseable> resources;
-    private final Deque<AccessLogEntry> gatewayLog;
+    private final LogBook gatewayLog;
+    private final Map<DemoWorkload, LogBook> sidecarLogs;
 
     private ProxyDemoMesh(ConfigStore store, EgressGateway gateway, Map<DemoWorkload, Sidecar> sidecars,
-                          List<AutoCloseable> resources, Deque<AccessLogEntry> gatewayLog) {
+                          List<AutoCloseable> resources, LogBook gatewayLog, Map<DemoWorkload, LogBook> sidecarLogs) {
         this.store = store;
         this.gateway = gateway;
         this.sidecars = Map.copyOf(sidecars);
         this.resources = resources;
         this.gatewayLog = gatewayLog;
+        this.sidecarLogs = Map.copyOf(sidecarLogs);
+    }
+
+    /** The folder where each proxy's access log is written (JSON lines), beside the configuration folder. */
+    static Path logDir(DemoSetup setup) {
+        return setup.config().dir().resolveSibling("logs");
     }
 
     static DemoMesh start(DemoSetup setup) throws Exception {
@@ -79,20 +91,16 @@ final class ProxyDemoMesh implements DemoMesh {
             ReloadStats reloads = new ReloadStats(store::reloads, store::reloadFailures);
             MeshCa ca = setup.meshCa();
 
-            Deque<AccessLogEntry> gatewayLog = new ConcurrentLinkedDeque<>();
-            Consumer<AccessLogEntry> recordGateway = e -> {
-                gatewayLog.addLast(e);
-                while (gatewayLog.size() > LOG_LINES) {
-                    gatewayLog.pollFirst();
-                }
-            };
+            Path logs = Files.createDirectories(logDir(setup));
+            LogBook gatewayLog = new LogBook(logs.resolve("gateway.log"));
+            resources.add(gatewayLog);
             int offset = freePortOffset();
             WorkloadRef gatewayWorkload = GatewaySettings.ISTIO_EGRESS_GATEWAY;
             EgressGateway gateway = EgressGateway.start(GatewaySettings.defaults(identity(ca, gatewayWorkload, resources))
                     .withBind("127.0.0.1", offset)
                     .withHosts(HostMap.parse(List.of(), setup.standInConnectTo()))
                     .withCaBundle(Optional.of(setup.publicCaFile()))
-                    .withAccessLog(recordGateway)
+                    .withAccessLog(gatewayLog)
                     .withReloads(reloads), store::current);
             resources.addFirst(gateway);
 
@@ -102,13 +110,17 @@ final class ProxyDemoMesh implements DemoMesh {
             }
             HostMap sidecarHosts = HostMap.parse(List.of(), sidecarConnectTo);
             Map<DemoWorkload, Sidecar> sidecars = new LinkedHashMap<>();
+            Map<DemoWorkload, LogBook> sidecarLogs = new LinkedHashMap<>();
             for (DemoWorkload w : Scenario.WORKLOADS) {
+                LogBook log = new LogBook(logs.resolve("sidecar-" + w.namespace() + "-" + w.serviceAccount() + ".log"));
+                resources.add(log);
+                sidecarLogs.put(w, log);
                 WorkloadRef ref = new WorkloadRef(w.namespace(), w.serviceAccount(), Map.of("app", w.serviceAccount()));
                 Sidecar sidecar = Sidecar.start(SidecarSettings.defaults(ref, identity(ca, ref, resources))
                         .withListen(new InetSocketAddress("127.0.0.1", 0))
                         .withHosts(sidecarHosts)
                         .withCaBundle(Optional.of(setup.publicCaFile()))
-                        .withAccessLog(e -> { })
+                        .withAccessLog(log)
                         .withReloads(reloads), store::current);
                 resources.addFirst(sidecar);
                 sidecars.put(w, sidecar);
@@ -116,7 +128,7 @@ final class ProxyDemoMesh implements DemoMesh {
             // the proxies watch their files as standalone ones do; awaitConfiguration also reloads at once
             store.addListener(s -> gateway.refresh());
             store.watch(Duration.ofMillis(250));
-            ProxyDemoMesh mesh = new ProxyDemoMesh(store, gateway, sidecars, resources, gatewayLog);
+            ProxyDemoMesh mesh = new ProxyDemoMesh(store, gateway, sidecars, resources, gatewayLog, sidecarLogs);
             mesh.awaitConfiguration(DemoRunner.RELOAD_TIMEOUT);
             return mesh;
         } catch (Exception | Error e) {
@@ -165,24 +177,16 @@ final class ProxyDemoMesh implements DemoMesh {
     @Override
     public Optional<String> gatewayDenial(DemoWorkload from, String host) {
         String principal = new SpiffeId(MeshCa.DEFAULT_TRUST_DOMAIN, from.namespace(), from.serviceAccount()).principal();
-        // a closed tunnel is logged when the gateway's side closes, which may be just after curl gave up
-        Instant deadline = Instant.now().plusSeconds(2);
-        while (true) {
-            Optional<AccessLogEntry> found = gatewayLog.stream()
-                    .filter(e -> e.decision().equals("denied"))
-                    .filter(e -> e.sourcePrincipal().map(principal::equals).orElse(false))
-                    .filter(e -> e.sni().map(host::equalsIgnoreCase).orElse(false) || e.destinationHost().equalsIgnoreCase(host))
-                    .reduce((a, b) -> b);
-            if (found.isPresent() || Instant.now().isAfter(deadline)) {
-                return found.map(AccessLogEntry::text);
-            }
-            try {
-                Thread.sleep(50);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return Optional.empty();
-            }
-        }
+        return gatewayLog.latest(e -> e.decision().equals("denied")
+                && e.sourcePrincipal().map(principal::equals).orElse(false)
+                && (e.sni().map(host::equalsIgnoreCase).orElse(false) || e.destinationHost().equalsIgnoreCase(host)));
+    }
+
+    @Override
+    public Optional<String> sidecarRefusal(DemoWorkload from, String host) {
+        LogBook log = sidecarLogs.get(from);
+        return log == null ? Optional.empty()
+                : log.latest(e -> e.decision().equals("refused") && e.destinationHost().equalsIgnoreCase(host));
     }
 
     @Override
@@ -227,6 +231,52 @@ final class ProxyDemoMesh implements DemoMesh {
             return true;
         } catch (IOException e) {
             return false;
+        }
+    }
+
+    /** One proxy's access log: the latest entries in memory, to show in the report, and every entry in a file. */
+    static final class LogBook implements Consumer<AccessLogEntry>, AutoCloseable {
+        private final Deque<AccessLogEntry> latest = new ConcurrentLinkedDeque<>();
+        private final PrintStream stream;
+        private final Consumer<AccessLogEntry> file;
+
+        LogBook(Path path) throws IOException {
+            stream = new PrintStream(Files.newOutputStream(path), true, StandardCharsets.UTF_8);
+            file = AccessLog.printing(stream, AccessLog.Format.JSON);
+        }
+
+        @Override
+        public void accept(AccessLogEntry entry) {
+            latest.addLast(entry);
+            while (latest.size() > LOG_LINES) {
+                latest.pollFirst();
+            }
+            file.accept(entry);
+        }
+
+        /**
+         * The latest entry that matches, in Envoy-like text. A tunnel is logged when the proxy's side closes, which
+         * may be just after the client gave up, so this waits a little for it.
+         */
+        Optional<String> latest(Predicate<AccessLogEntry> match) {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
+            while (true) {
+                Optional<AccessLogEntry> found = latest.stream().filter(match).reduce((a, b) -> b);
+                if (found.isPresent() || System.nanoTime() > deadline) {
+                    return found.map(AccessLogEntry::text);
+                }
+                try {
+                    Thread.sleep(20);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return Optional.empty();
+                }
+            }
+        }
+
+        @Override
+        public void close() {
+            stream.flush();
         }
     }
 }
