@@ -82,9 +82,10 @@ public final class ConfigLoader {
         Path path = source.path();
         String namespace = source.namespace().orElse(options.defaultNamespace());
         Problems.Scoped p = problems.about(Optional.empty());
-        if (source.namespace().isPresent() && !IstioNames.isKubernetesLabel(namespace)) {
-            p.error("invalid-namespace", new Origin(path.toString(), 0, 0), "",
-                    "namespace \"" + namespace + "\" in -f " + namespace + "=" + path + " is not a valid namespace name");
+        if (!IstioNames.isKubernetesLabel(namespace)) {
+            p.error("invalid-namespace", new Origin(path.toString(), 0, 0), "", "namespace \"" + namespace + "\" "
+                    + (source.namespace().isPresent() ? "in -f " + namespace + "=" + path : "given with -n")
+                    + " is not a valid namespace name (DNS-1123 label)");
             return;
         }
         if (!Files.exists(path)) {
@@ -154,10 +155,12 @@ public final class ConfigLoader {
             return;
         }
         String group = apiVersion.contains("/") ? apiVersion.substring(0, apiVersion.indexOf('/')) : "";
-        Optional<Kind> istio = istioKind(kind, group);
-        if (istio.isPresent()) {
+        Optional<Kind> istio = istioKind(kind);
+        boolean gatewayApi = istio.isPresent() && group.equals("gateway.networking.k8s.io");
+        if (istio.isPresent() && !gatewayApi) {
             Set<String> versions = istio.get() == Kind.AUTHORIZATION_POLICY ? SECURITY_VERSIONS : NETWORKING_VERSIONS;
             if (!versions.contains(apiVersion)) {
+                // never skip a kind Tollgate enforces: a policy under a mistyped apiVersion must not vanish
                 p.error("unknown-api-version", doc.get("apiVersion").orElseThrow(), "unsupported apiVersion "
                         + apiVersion + " for " + kind + "; supported: " + versions.stream().sorted().toList());
                 return;
@@ -203,11 +206,10 @@ public final class ConfigLoader {
                 + " (not used by Tollgate)");
     }
 
-    private static Optional<Kind> istioKind(String kind, String group) {
+    private static Optional<Kind> istioKind(String kind) {
         for (Kind k : Kind.values()) {
             if (k.kubernetesName().equals(kind)) {
-                String expected = k == Kind.AUTHORIZATION_POLICY ? "security.istio.io" : "networking.istio.io";
-                return group.equals(expected) || group.endsWith(".istio.io") ? Optional.of(k) : Optional.empty();
+                return Optional.of(k);
             }
         }
         return Optional.empty();

@@ -163,6 +163,37 @@ class YamlSourcesTest {
     }
 
     @Test
+    void istioKindUnderAnotherGroupIsAnErrorNotSkipped() {
+        Path file = Fixtures.write(dir, "core-group.yaml", SE.formatted("x", "x").replace("networking.istio.io/v1alpha3", "v1"));
+        assertThat(Fixtures.load(file).errors()).singleElement()
+                .satisfies(d -> assertThat(d.code()).isEqualTo("unknown-api-version"));
+    }
+
+    @Test
+    void kubernetesGatewayApiGatewayIsSkippedWithANotice() {
+        Path file = Fixtures.write(dir, "k8s-gateway.yaml", """
+                apiVersion: gateway.networking.k8s.io/v1
+                kind: Gateway
+                metadata:
+                  name: waypoint
+                spec:
+                  gatewayClassName: istio-waypoint
+                """);
+        LoadResult r = Fixtures.load(file);
+        assertThat(r.ok()).isTrue();
+        assertThat(r.diagnostics()).singleElement().satisfies(d -> assertThat(d.message())
+                .contains("skipped kind Gateway gateway.networking.k8s.io/v1 default/waypoint"));
+    }
+
+    @Test
+    void invalidMinusNIsAnError() {
+        Path file = Fixtures.write(dir, "se.yaml", SE.formatted("x", "x"));
+        LoadResult r = ConfigLoader.load(List.of(new ConfigSource(file, Optional.empty())),
+                new LoadOptions("Bad_Namespace", Map.of()));
+        assertThat(r.errors()).singleElement().satisfies(d -> assertThat(d.message()).contains("given with -n"));
+    }
+
+    @Test
     void unknownTopLevelFieldIsAnError() {
         Path file = Fixtures.write(dir, "specs.yaml", SE.formatted("x", "x").replace("spec:", "specs:"));
         LoadResult r = Fixtures.load(file);
@@ -288,6 +319,62 @@ class YamlSourcesTest {
                 throw new java.io.UncheckedIOException(e);
             }
         }
+    }
+
+    @Test
+    void yamlAliasesResolveToTheAnchoredValueNotItsName() {
+        // Jackson reports "*who" as the string "who"; read literally, the second rule would match nobody
+        Path file = Fixtures.write(dir, "alias.yaml", """
+                apiVersion: security.istio.io/v1
+                kind: AuthorizationPolicy
+                metadata:
+                  name: p
+                spec:
+                  action: DENY
+                  rules:
+                  - from:
+                    - source:
+                        principals: &who ["cluster.local/ns/a/sa/b"]
+                  - from:
+                    - source:
+                        principals: *who
+                """);
+        LoadResult r = Fixtures.load(file);
+        assertThat(r.ok()).as(Fixtures.dump(r.diagnostics())).isTrue();
+        var rule = r.config().orElseThrow().authorizationPolicies().get(0).spec().getRules().get(1);
+        assertThat(rule.getFrom().get(0).getSource().getPrincipals()).containsExactly("cluster.local/ns/a/sa/b");
+    }
+
+    @Test
+    void aliasOfAScalarIsRefusedRatherThanReadAsItsName() {
+        Path file = Fixtures.write(dir, "scalar-alias.yaml", """
+                apiVersion: security.istio.io/v1
+                kind: AuthorizationPolicy
+                metadata:
+                  name: p
+                spec:
+                  action: DENY
+                  rules:
+                  - when:
+                    - key: connection.sni
+                      values: [&host developers.google.com, *host]
+                """);
+        LoadResult r = Fixtures.load(file);
+        assertThat(r.errors()).singleElement().satisfies(d -> {
+            assertThat(d.code()).isEqualTo("yaml-syntax");
+            assertThat(d.origin().line()).isEqualTo(10);
+            assertThat(d.message()).contains("*host");
+        });
+    }
+
+    @Test
+    void aliasExpansionBombIsRefused() {
+        StringBuilder yaml = new StringBuilder("a: &a [x]\n");
+        for (int i = 0; i < YamlReader.MAX_ALIASES + 1; i++) {
+            yaml.append("k").append(i).append(": *a\n");
+        }
+        LoadResult r = Fixtures.load(dir, "bomb.yaml", yaml.toString());
+        assertThat(r.errors()).singleElement().satisfies(d -> assertThat(d.message()).contains("YAML aliases"));
     }
 
     @Test
