@@ -378,6 +378,32 @@ class YamlSourcesTest {
     }
 
     @Test
+    void tcpPortWithoutAddressesIsAWarning() {
+        // Istio: a TCP port without addresses is a listener on 0.0.0.0:<port> that catches every destination
+        Path file = Fixtures.write(dir, "tcp.yaml", """
+                apiVersion: networking.istio.io/v1
+                kind: ServiceEntry
+                metadata:
+                  name: db
+                spec:
+                  hosts: [db.example.com]
+                  resolution: DNS
+                  ports:
+                  - number: 5432
+                    name: pg
+                    protocol: TCP
+                """);
+        LoadResult r = Fixtures.load(file);
+        assertThat(r.ok()).isTrue();
+        assertThat(r.diagnostics()).singleElement().satisfies(d -> {
+            assertThat(d.severity()).isEqualTo(Diagnostic.Severity.WARNING);
+            assertThat(d.code()).isEqualTo("tcp-without-addresses");
+            assertThat(d.origin().line()).isEqualTo(9);
+            assertThat(d.fieldPath()).isEqualTo("spec.ports[0]");
+        });
+    }
+
+    @Test
     void documentThatIsNotAnObjectIsAnError() {
         Path file = Fixtures.write(dir, "scalar.yaml", "just a string\n");
         assertThat(Fixtures.load(file).errors()).singleElement().satisfies(d ->
