@@ -51,6 +51,14 @@ public final class ConfigLoader {
     private static final Set<String> SECURITY_VERSIONS = Set.of("security.istio.io/v1beta1", "security.istio.io/v1");
     private static final Set<String> TOP_LEVEL = Set.of("apiVersion", "kind", "metadata", "spec", "status");
     private static final String DRY_RUN = "istio.io/dry-run";
+    /** Every kind of Istio's API groups; one not listed is a typo (kubectl: "no matches for kind"). */
+    private static final Map<String, Set<String>> ISTIO_GROUPS = Map.of(
+            "networking.istio.io", Set.of("ServiceEntry", "Sidecar", "Gateway", "VirtualService", "DestinationRule",
+                    "EnvoyFilter", "WorkloadEntry", "WorkloadGroup", "ProxyConfig"),
+            "security.istio.io", Set.of("AuthorizationPolicy", "PeerAuthentication", "RequestAuthentication"),
+            "telemetry.istio.io", Set.of("Telemetry"),
+            "extensions.istio.io", Set.of("WasmPlugin"),
+            "install.istio.io", Set.of("IstioOperator"));
 
     private final LoadOptions options;
     private final Problems problems = new Problems();
@@ -166,6 +174,12 @@ public final class ConfigLoader {
                 return;
             }
             istioResource(istio.get(), doc, namespace);
+            return;
+        }
+        Set<String> groupKinds = ISTIO_GROUPS.get(group);
+        if (groupKinds != null && !groupKinds.contains(kind)) {
+            p.error("unknown-kind", doc.get("kind").orElseThrow(), "unknown kind " + kind + " in " + group
+                    + SchemaChecker.suggestion(kind, groupKinds));
             return;
         }
         Origin origin = resourceOrigin(doc);

@@ -170,6 +170,35 @@ class YamlSourcesTest {
     }
 
     @Test
+    void unknownKindInAnIstioGroupIsAnError() {
+        Path file = Fixtures.write(dir, "typo-kind.yaml", SE.formatted("x", "x").replace("kind: ServiceEntry",
+                "kind: ServiceEntrie"));
+        assertThat(Fixtures.load(file).errors()).singleElement().satisfies(d -> {
+            assertThat(d.code()).isEqualTo("unknown-kind");
+            assertThat(d.origin().line()).isEqualTo(2);
+            assertThat(d.message()).contains("did you mean \"ServiceEntry\"");
+        });
+    }
+
+    @Test
+    void otherIstioKindsAreSkippedWithANotice() {
+        Path file = Fixtures.write(dir, "pa.yaml", """
+                apiVersion: security.istio.io/v1
+                kind: PeerAuthentication
+                metadata:
+                  name: default
+                  namespace: istio-system
+                spec:
+                  mtls:
+                    mode: STRICT
+                """);
+        LoadResult r = Fixtures.load(file);
+        assertThat(r.ok()).isTrue();
+        assertThat(r.diagnostics()).singleElement().satisfies(d -> assertThat(d.message())
+                .contains("skipped kind PeerAuthentication"));
+    }
+
+    @Test
     void kubernetesGatewayApiGatewayIsSkippedWithANotice() {
         Path file = Fixtures.write(dir, "k8s-gateway.yaml", """
                 apiVersion: gateway.networking.k8s.io/v1
