@@ -16,6 +16,7 @@ final class SidecarRules {
             p.error("missing-field", spec, "sidecar: empty configuration provided");
             return;
         }
+        CommonRules.durations(spec, p);
         Set<Long> ingressPorts = new HashSet<>();
         for (FieldNode ingress : spec.list("ingress")) {
             if (!ingress.has("port")) {

@@ -78,6 +78,7 @@ final class VirtualServiceRules {
             destinations(tcp.list("route"), p);
         }
         CommonRules.exportTo(spec, namespace, false, p);
+        CommonRules.durations(spec, p);
     }
 
     /** validateHTTPRoute (virtualservice.go): conflicts, matches, header operations, rewrite, mirror, retries. */

@@ -267,6 +267,12 @@ class ValidationRulesTest {
                         "hosts: [a.example.com]\nhttp:\n- mirror:\n    host: b.example.com\n  mirrorPercentage:\n    value: 150\n"
                                 + "  route:\n  - destination:\n      host: a.example.com", 6, "spec.http[0].mirrorPercentage.value",
                         "must be in 0..100"),
+                c("VirtualService", "vsTimeoutWithoutUnit", "durations are like 10s or 100ms (ValidateDuration)",
+                        "hosts: [a.example.com]\nhttp:\n- timeout: \"10\"\n  route:\n  - destination:\n      host: a.example.com",
+                        3, "spec.http[0].timeout", "invalid duration \"10\""),
+                c("VirtualService", "vsTimeoutBelowOneMillisecond", "duration must be greater than 1ms",
+                        "hosts: [a.example.com]\nhttp:\n- timeout: 500us\n  route:\n  - destination:\n      host: a.example.com",
+                        3, "spec.http[0].timeout", "at least 1ms"),
                 // DestinationRule
                 c("DestinationRule", "drWithoutHost", "host is required", "subsets:\n- name: a", 0, "spec", "host is required"),
                 c("DestinationRule", "drDuplicateSubset", "duplicate subset names",
@@ -285,6 +291,9 @@ class ValidationRulesTest {
                 c("DestinationRule", "drTlsModeTypo", "tls.mode is one of DISABLE, SIMPLE, MUTUAL, ISTIO_MUTUAL",
                         "host: a.example.com\ntrafficPolicy:\n  tls:\n    mode: ISTIO_MUTUALL", 4,
                         "spec.trafficPolicy.tls.mode", "unsupported value \"ISTIO_MUTUALL\""),
+                c("DestinationRule", "drConnectTimeoutSubMillisecond", "only durations to ms precision are supported",
+                        "host: a.example.com\ntrafficPolicy:\n  connectionPool:\n    tcp:\n      connectTimeout: 1.5005s", 5,
+                        "spec.trafficPolicy.connectionPool.tcp.connectTimeout", "ms precision"),
                 // Sidecar
                 c("Sidecar", "sidecarEmpty", "sidecar: empty configuration provided",
                         "workloadSelector:\n  labels:\n    app: a", 0, "spec", "empty configuration provided"),

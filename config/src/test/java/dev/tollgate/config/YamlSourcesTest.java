@@ -433,6 +433,30 @@ class YamlSourcesTest {
     }
 
     @Test
+    void goDurationsAsIstioDocumentsThemLoad() {
+        Path file = Fixtures.write(dir, "durations.yaml", """
+                apiVersion: networking.istio.io/v1
+                kind: VirtualService
+                metadata:
+                  name: vs
+                spec:
+                  hosts: [a.example.com]
+                  http:
+                  - timeout: 1m30s
+                    retries:
+                      attempts: 3
+                      perTryTimeout: 250ms
+                    route:
+                    - destination:
+                        host: a.example.com
+                """);
+        LoadResult r = Fixtures.load(file);
+        assertThat(r.ok()).as(Fixtures.dump(r.diagnostics())).isTrue();
+        assertThat(r.config().orElseThrow().virtualServices().get(0).spec().getHttp().get(0).getTimeout())
+                .isEqualTo("1m30s");
+    }
+
+    @Test
     void documentThatIsNotAnObjectIsAnError() {
         Path file = Fixtures.write(dir, "scalar.yaml", "just a string\n");
         assertThat(Fixtures.load(file).errors()).singleElement().satisfies(d ->
