@@ -101,8 +101,8 @@ public final class ConfigLoader {
             return;
         }
         if (Files.isDirectory(path)) {
-            try (Stream<Path> walk = Files.walk(path)) {
-                List<Path> files = walk.filter(Files::isRegularFile).filter(ConfigLoader::isConfigFile).sorted().toList();
+            try {
+                List<Path> files = filesOf(path);
                 if (files.isEmpty()) {
                     p.info("empty-folder", new Origin(path.toString(), 0, 0), "", "folder " + path
                             + " holds no *.yaml, *.yml or *.json file");
@@ -114,6 +114,27 @@ public final class ConfigLoader {
         } else {
             file(path, namespace);
         }
+    }
+
+    /**
+     * The *.yaml, *.yml and *.json files under {@code dir}, recursively, in name order. Hidden entries (a name
+     * starting with '.') are skipped: a mounted Kubernetes ConfigMap holds each file twice, once behind the
+     * {@code ..data} link and once in a hidden timestamped folder.
+     */
+    static List<Path> filesOf(Path dir) throws IOException {
+        try (Stream<Path> walk = Files.walk(dir)) {
+            return walk.filter(f -> !hidden(dir.relativize(f))).filter(Files::isRegularFile)
+                    .filter(ConfigLoader::isConfigFile).sorted().toList();
+        }
+    }
+
+    private static boolean hidden(Path relative) {
+        for (Path part : relative) {
+            if (part.toString().startsWith(".")) {
+                return true;
+            }
+        }
+        return false;
     }
 
     static boolean isConfigFile(Path p) {

@@ -173,9 +173,8 @@ public final class ConfigStore implements AutoCloseable {
         for (ConfigSource source : sources) {
             Path path = source.path();
             if (Files.isDirectory(path)) {
-                try (Stream<Path> walk = Files.walk(path)) {
-                    walk.filter(Files::isRegularFile).filter(ConfigLoader::isConfigFile)
-                            .forEach(f -> files.put(f.toString(), hash(f)));
+                try {
+                    ConfigLoader.filesOf(path).forEach(f -> files.put(f.toString(), hash(f)));
                 } catch (IOException | UncheckedIOException e) {
                     files.put(path.toString(), "unreadable");
                 }

@@ -96,6 +96,9 @@ class YamlSourcesTest {
                           "ports": [{"number": 443, "name": "https", "protocol": "HTTPS"}]}}
                 """);
         Fixtures.write(dir, "notes.txt", "not: yaml: at: all: [");
+        // a mounted ConfigMap keeps a second copy of each file in a hidden folder
+        Fixtures.write(dir, "..2026_11_27/a.yaml", SE.formatted("one", "one"));
+        Fixtures.write(dir, ".hidden.yaml", "broken: [");
         LoadResult r = Fixtures.load(dir);
         assertThat(r.ok()).as(Fixtures.dump(r.diagnostics())).isTrue();
         assertThat(r.config().orElseThrow().serviceEntries()).extracting(Resource::name)
