@@ -37,7 +37,7 @@ final class DecisionReport {
     static void printText(PrintWriter out, WorkloadRef from, TargetUrl url, CheckResult r) {
         out.println(headline(r) + ": " + from + " -> " + url.text());
         out.println("  reason: " + r.reason());
-        if (!r.allowed()) {
+        if (r.outcome().equals("denied")) {
             out.println("  policy: " + r.policy().orElse("[none]"));
         }
         if (r.policy().isEmpty() && !r.policiesConsidered().isEmpty()) {
