@@ -38,6 +38,7 @@ public final class Authorizer {
     private final Map<String, List<CompiledPolicy>> byNamespace;
     private final Map<WorkloadRef, Applicable> cache = new ConcurrentHashMap<>();
     private final List<Diagnostic> diagnostics;
+    private final Map<ResourceKey, CompiledPolicy> byKey;
 
     private Authorizer(String rootNamespace, List<CompiledPolicy> all) {
         this.rootNamespace = rootNamespace;
@@ -49,6 +50,11 @@ public final class Authorizer {
         Map<String, List<CompiledPolicy>> frozen = new HashMap<>();
         index.forEach((k, v) -> frozen.put(k, List.copyOf(v)));
         this.byNamespace = Map.copyOf(frozen);
+        Map<ResourceKey, CompiledPolicy> keys = new HashMap<>();
+        for (CompiledPolicy p : all) {
+            keys.putIfAbsent(p.resource().key(), p);
+        }
+        this.byKey = Map.copyOf(keys);
         this.diagnostics = List.copyOf(diagnose(all));
         for (Diagnostic d : diagnostics) {
             LOG.warn("{}", d.format());
@@ -126,6 +132,39 @@ public final class Authorizer {
     /** Warnings from compiling: CUSTOM policies (unsupported), rules skipped or narrowed by invalid values. */
     public List<Diagnostic> diagnostics() {
         return diagnostics;
+    }
+
+    /**
+     * For analysis: empty when {@code policy} applies to {@code target} (namespace, selector, targetRefs);
+     * otherwise why not, in the words explain uses.
+     */
+    public Optional<String> whyNotApplied(ResourceKey policy, WorkloadRef target) {
+        CompiledPolicy p = byKey.get(policy);
+        return p == null ? Optional.of("no such AuthorizationPolicy " + policy)
+                : Selection.whyNot(p, target, rootNamespace);
+    }
+
+    /**
+     * For analysis: why rule {@code rule} of an ALLOW {@code policy} can never match TCP traffic because it uses
+     * HTTP-only fields (Istio skips such a rule on TCP filter chains); empty when it can match TCP.
+     */
+    public Optional<String> neverMatchesTcp(ResourceKey policy, int rule) {
+        CompiledPolicy p = byKey.get(policy);
+        if (p == null || rule < 0 || rule >= p.rules().size()) {
+            return Optional.empty();
+        }
+        CompiledRule r = p.rules().get(rule);
+        return r.http().tree().isPresent() ? r.tcp().skipped() : Optional.empty();
+    }
+
+    /** For analysis: the HTTP-only constraints a DENY/AUDIT/CUSTOM rule loses on TCP traffic (so it matches more). */
+    public List<String> droppedOnTcp(ResourceKey policy, int rule) {
+        CompiledPolicy p = byKey.get(policy);
+        if (p == null || rule < 0 || rule >= p.rules().size()) {
+            return List.of();
+        }
+        CompiledRule r = p.rules().get(rule);
+        return r.tcp().notes().stream().filter(n -> !r.http().notes().contains(n)).toList();
     }
 
     /** The root namespace whose policies apply mesh-wide. */
