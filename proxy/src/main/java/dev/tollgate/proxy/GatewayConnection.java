@@ -1,0 +1,63 @@
+package dev.tollgate.proxy;
+
+import dev.tollgate.core.model.WorkloadRef;
+import dev.tollgate.core.snapshot.GatewayListener;
+import dev.tollgate.core.snapshot.GatewayRequest;
+import dev.tollgate.core.snapshot.MeshSnapshot;
+import dev.tollgate.core.snapshot.Peer;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelPipeline;
+import io.netty.handler.codec.http.HttpServerCodec;
+
+import java.net.InetSocketAddress;
+import java.util.Optional;
+
+/**
+ * One accepted gateway connection once the transport facts are known: the listener it came in on, the SNI, and the
+ * authenticated peer. {@link #serve} installs what the server protocol needs next: HTTP (decided per request) or a
+ * tunnel (decided once).
+ */
+record GatewayConnection(ProxyContext px, WorkloadRef gateway, GatewayListener listener, MeshSnapshot snapshot,
+                         Optional<String> sni, Optional<Peer> peer) {
+
+    /** @param initial bytes already read (a peeked ClientHello), handed to the next stage; may be null */
+    void serve(Channel ch, ByteBuf initial) {
+        ChannelPipeline p = ch.pipeline();
+        if (listener.readsHttp()) {
+            p.addLast("http-codec", new HttpServerCodec(Sidecar.decoderConfig()));
+            p.addLast("http-proxy", new HttpProxyHandler(px, new GatewayRouter(this), ex -> source(ex, ch)));
+        } else {
+            p.addLast("tunnel", new GatewayTunnel(this));
+        }
+        if (initial != null) {
+            p.fireChannelRead(initial);
+            p.fireChannelReadComplete();
+        }
+    }
+
+    void source(Exchange ex, Channel ch) {
+        ex.sourceAddress = ConnectTunnel.remote(ch);
+        peer.ifPresent(p -> {
+            ex.sourcePrincipal = p.principal();
+            ex.sourceNamespace = p.namespace();
+        });
+        sni.ifPresent(s -> ex.sni = s);
+        ex.destinationPort = listener.port();
+        ex.destinationHost = sni.orElse("-");
+    }
+
+    GatewayRequest request(Channel ch, Optional<dev.tollgate.core.snapshot.HttpRequestInfo> http) {
+        return new GatewayRequest(listener.port(), sni, peer, http, ip(ch.remoteAddress()), ip(ch.localAddress()));
+    }
+
+    private static String ip(java.net.SocketAddress a) {
+        return a instanceof InetSocketAddress i && i.getAddress() != null ? i.getAddress().getHostAddress()
+                : String.valueOf(a);
+    }
+
+    /** Envoy's response detail for an RBAC denial. */
+    static String rbacDetail(Optional<String> policy) {
+        return "rbac_access_denied_matched_policy[" + policy.orElse("none") + "]";
+    }
+}

@@ -1,0 +1,223 @@
+package dev.tollgate.proxy;
+
+import io.netty.util.NetUtil;
+import io.netty.util.concurrent.EventExecutor;
+import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.Promise;
+
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+
+/**
+ * Where a proxy connects for a host and port: curl's {@code --resolve} and {@code --connect-to} maps, then the
+ * addresses an {@code Upstream} carries, then DNS, resolved once; the connection goes to the address resolved and the
+ * name is never resolved again for it.
+ *
+ * <p>Forms accepted, as curl takes them:
+ * <ul>
+ *   <li>{@code --resolve [+]HOST:PORT:ADDR[,ADDR]...}; HOST may be {@code *} (any host), an address may be written
+ *       {@code [::1]}. Addresses must be numeric, as with curl.</li>
+ *   <li>{@code --connect-to HOST1:PORT1:HOST2:PORT2}; an empty HOST1 or PORT1 matches any, an empty HOST2 or PORT2
+ *       keeps the original. The first matching entry wins. HOST2 is then looked up like any name (the
+ *       {@code --resolve} entries first).</li>
+ * </ul>
+ * Addresses the operator gives (these flags, {@code Upstream.addresses}) are marked {@link Resolved#explicit()};
+ * answers from DNS and addresses the client wrote itself are not, so address guards can check them.
+ */
+public final class HostMap {
+    public static final HostMap EMPTY = new HostMap(List.of(), List.of());
+
+    /** DNS lookups block, so they run on virtual threads, never on an event loop. */
+    private static final ExecutorService DNS = Executors.newThreadPerTaskExecutor(
+            Thread.ofVirtual().name("tollgate-dns-", 0).factory());
+
+    private final List<ResolveEntry> resolves;
+    private final List<ConnectTo> connectTos;
+
+    private record ResolveEntry(String host, int port, List<InetAddress> addresses) {
+    }
+
+    private record ConnectTo(Optional<String> fromHost, Optional<Integer> fromPort, Optional<String> toHost,
+                             Optional<Integer> toPort) {
+    }
+
+    /**
+     * The address a connection goes to.
+     *
+     * @param explicit true when the operator gave it (a flag, ServiceEntry addresses), false for DNS answers and
+     *                 literal addresses the client asked for
+     * @param via      how it was found: {@code --resolve}, {@code --connect-to}, {@code endpoints}, {@code literal},
+     *                 {@code dns}
+     */
+    public record Resolved(InetSocketAddress address, boolean explicit, String via) {
+    }
+
+    private HostMap(List<ResolveEntry> resolves, List<ConnectTo> connectTos) {
+        this.resolves = List.copyOf(resolves);
+        this.connectTos = List.copyOf(connectTos);
+    }
+
+    /** @throws IllegalArgumentException naming the flag and entry that is malformed */
+    public static HostMap parse(List<String> resolve, List<String> connectTo) {
+        List<ResolveEntry> r = new ArrayList<>();
+        for (String s : resolve) {
+            r.add(parseResolve(s));
+        }
+        List<ConnectTo> c = new ArrayList<>();
+        for (String s : connectTo) {
+            c.add(parseConnectTo(s));
+        }
+        return new HostMap(r, c);
+    }
+
+    /** Lower case, no trailing dot, no IPv6 brackets: how Tollgate compares host names. */
+    static String normalise(String host) {
+        String h = host.toLowerCase(Locale.ROOT);
+        if (h.endsWith(".")) {
+            h = h.substring(0, h.length() - 1);
+        }
+        if (h.startsWith("[") && h.endsWith("]")) {
+            h = h.substring(1, h.length() - 1);
+        }
+        return h;
+    }
+
+    private static ResolveEntry parseResolve(String arg) {
+        String s = arg.startsWith("+") ? arg.substring(1) : arg;
+        if (s.startsWith("-")) {
+            throw new IllegalArgumentException("--resolve " + arg + ": removing entries is not supported");
+        }
+        List<String> parts = splitColons(s, 3);
+        if (parts.size() != 3 || parts.get(0).isEmpty() || parts.get(2).isEmpty()) {
+            throw new IllegalArgumentException("--resolve " + arg + ": expected HOST:PORT:ADDR[,ADDR]...");
+        }
+        int port = port(parts.get(1), "--resolve " + arg);
+        List<InetAddress> addresses = new ArrayList<>();
+        for (String a : parts.get(2).split(",")) {
+            addresses.add(literal(a.trim()).orElseThrow(() -> new IllegalArgumentException(
+                    "--resolve " + arg + ": '" + a + "' is not a numeric address")));
+        }
+        return new ResolveEntry(normalise(parts.get(0)), port, addresses);
+    }
+
+    private static ConnectTo parseConnectTo(String arg) {
+        List<String> parts = splitColons(arg, 4);
+        if (parts.size() != 4) {
+            throw new IllegalArgumentException("--connect-to " + arg + ": expected HOST1:PORT1:HOST2:PORT2");
+        }
+        String where = "--connect-to " + arg;
+        return new ConnectTo(
+                parts.get(0).isEmpty() ? Optional.empty() : Optional.of(normalise(parts.get(0))),
+                parts.get(1).isEmpty() ? Optional.empty() : Optional.of(port(parts.get(1), where)),
+                parts.get(2).isEmpty() ? Optional.empty() : Optional.of(normalise(parts.get(2))),
+                parts.get(3).isEmpty() ? Optional.empty() : Optional.of(port(parts.get(3), where)));
+    }
+
+    /** Splits on ':' outside brackets into at most {@code limit} parts (the last keeps its colons). */
+    private static List<String> splitColons(String s, int limit) {
+        List<String> parts = new ArrayList<>();
+        int start = 0;
+        boolean bracket = false;
+        for (int i = 0; i < s.length() && parts.size() < limit - 1; i++) {
+            char ch = s.charAt(i);
+            if (ch == '[') {
+                bracket = true;
+            } else if (ch == ']') {
+                bracket = false;
+            } else if (ch == ':' && !bracket) {
+                parts.add(s.substring(start, i));
+                start = i + 1;
+            }
+        }
+        parts.add(s.substring(start));
+        return parts;
+    }
+
+    private static int port(String s, String where) {
+        try {
+            int p = Integer.parseInt(s);
+            if (p >= 1 && p <= 65535) {
+                return p;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new IllegalArgumentException(where + ": '" + s + "' is not a port (1-65535)");
+    }
+
+    /** A numeric IPv4/IPv6 address, parsed without any lookup. */
+    static Optional<InetAddress> literal(String s) {
+        String h = s.startsWith("[") && s.endsWith("]") ? s.substring(1, s.length() - 1) : s;
+        byte[] bytes = NetUtil.createByteArrayFromIpAddressString(h);
+        if (bytes == null) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(InetAddress.getByAddress(bytes));
+        } catch (UnknownHostException e) {
+            return Optional.empty();
+        }
+    }
+
+    /**
+     * Resolves where a connection for {@code host:port} goes. Completes on {@code executor} (the caller's event loop);
+     * DNS runs elsewhere.
+     *
+     * @param upstreamAddresses addresses the configuration gave for the host (trusted)
+     */
+    public Future<Resolved> resolve(String host, int port, List<String> upstreamAddresses, EventExecutor executor) {
+        Promise<Resolved> promise = executor.newPromise();
+        String name = normalise(host);
+        int targetPort = port;
+        boolean mapped = false;
+        for (ConnectTo c : connectTos) {
+            if (c.fromHost.map(name::equals).orElse(true) && c.fromPort.map(p -> p == port).orElse(true)) {
+                name = c.toHost.orElse(name);
+                targetPort = c.toPort.orElse(port);
+                mapped = true;
+                break;
+            }
+        }
+        if (!mapped && !upstreamAddresses.isEmpty()) {
+            String first = upstreamAddresses.get(0);
+            Optional<InetAddress> lit = literal(first);
+            if (lit.isPresent()) {
+                return promise.setSuccess(new Resolved(new InetSocketAddress(lit.get(), targetPort), true, "endpoints"));
+            }
+            name = normalise(first);
+            mapped = true;
+        }
+        for (ResolveEntry r : resolves) {
+            if ((r.host.equals(name) || r.host.equals("*")) && r.port == targetPort) {
+                return promise.setSuccess(new Resolved(new InetSocketAddress(r.addresses.get(0), targetPort), true,
+                        "--resolve"));
+            }
+        }
+        Optional<InetAddress> lit = literal(name);
+        if (lit.isPresent()) {
+            return promise.setSuccess(new Resolved(new InetSocketAddress(lit.get(), targetPort), mapped,
+                    mapped ? "--connect-to" : "literal"));
+        }
+        String lookup = name;
+        int p = targetPort;
+        boolean explicit = mapped;
+        DNS.execute(() -> {
+            try {
+                InetAddress a = InetAddress.getAllByName(lookup)[0];
+                promise.trySuccess(new Resolved(new InetSocketAddress(a, p), explicit, "dns"));
+            } catch (UnknownHostException e) {
+                promise.tryFailure(new UnknownHostException("cannot resolve " + lookup));
+            } catch (RuntimeException e) {
+                promise.tryFailure(e);
+            }
+        });
+        return promise;
+    }
+}

@@ -1,0 +1,418 @@
+package dev.tollgate.proxy;
+
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.http.HttpClientCodec;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpObject;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpStatusClass;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.util.ReferenceCountUtil;
+
+import java.util.ArrayDeque;
+import java.util.function.Consumer;
+
+/**
+ * Proxies HTTP/1.1 requests on one client connection, one at a time: each request is decided by the
+ * {@link HttpRouter}, answered locally or sent to a fresh upstream connection, and its response streamed back with
+ * back-pressure both ways. Requests the client pipelines are read only after the current response is complete
+ * (reading stops at the end of each request), so at most one read's worth of them is ever queued.
+ * The client connection is kept alive while both sides allow it; every local refusal closes it.
+ */
+final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
+    /** Sent down the pipeline when the proxy drains: an idle keep-alive connection closes. */
+    static final Object DRAIN = new Object();
+
+    private enum State { IDLE, CONNECTING, FORWARDING, CLOSING }
+
+    private final ProxyContext px;
+    private final HttpRouter router;
+    private final Consumer<Exchange> sourceInfo;
+    private final ArrayDeque<Object> pending = new ArrayDeque<>();
+    private ChannelHandlerContext ctx;
+    private State state = State.IDLE;
+    private Exchange ex;
+    private Channel upstream;
+    private boolean keepAlive;
+    private boolean requestDone;
+    private boolean responseStarted;
+    private boolean responseDone;
+    private boolean informational;
+    private boolean headRequest;
+    private String upstreamError;
+
+    /** @param sourceInfo fills in an exchange's source (address, principal) */
+    HttpProxyHandler(ProxyContext px, HttpRouter router, Consumer<Exchange> sourceInfo) {
+        this.px = px;
+        this.router = router;
+        this.sourceInfo = sourceInfo;
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        this.ctx = ctx;
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (state == State.CLOSING) {
+            ReferenceCountUtil.release(msg);
+        } else if (state == State.FORWARDING && !requestDone && msg instanceof HttpContent c
+                && !(msg instanceof HttpRequest)) {
+            forwardContent(c);
+        } else if (state == State.IDLE) {
+            handle(msg);
+        } else {
+            pending.add(msg);
+        }
+    }
+
+    private void handle(Object msg) {
+        if (!(msg instanceof HttpRequest request)) {
+            // body of a request already answered, or a stray chunk
+            ReferenceCountUtil.release(msg);
+            return;
+        }
+        ex = new Exchange("http");
+        sourceInfo.accept(ex);
+        requestDone = request instanceof LastHttpContent;
+        responseStarted = false;
+        responseDone = false;
+        informational = false;
+        upstreamError = null;
+        ex.request = request.method().name() + " " + request.uri();
+        if (request.decoderResult().isFailure()) {
+            ReferenceCountUtil.release(request);
+            HttpRouter.Reply r = HttpMessages.malformed(request.decoderResult().cause());
+            fail(r.status(), r.body());
+            return;
+        }
+        String smuggle = HttpMessages.smuggling(request);
+        if (smuggle != null) {
+            ReferenceCountUtil.release(request);
+            fail(HttpResponseStatus.BAD_REQUEST, "ambiguous request framing: " + smuggle);
+            return;
+        }
+        keepAlive = HttpUtil.isKeepAlive(request) && !px.draining;
+        headRequest = request.method().equals(HttpMethod.HEAD);
+        HttpRouter.Route route;
+        try {
+            route = router.route(ctx, request, ex);
+        } catch (RuntimeException e) {
+            ReferenceCountUtil.release(request);
+            fail(HttpResponseStatus.INTERNAL_SERVER_ERROR, "internal error: " + e);
+            return;
+        }
+        switch (route) {
+            case HttpRouter.Reply r -> {
+                ReferenceCountUtil.release(request);
+                if (ex.reason.isEmpty()) {
+                    ex.reason = r.body();
+                }
+                reply(r);
+            }
+            case HttpRouter.Tunnel t -> {
+                // the router's tunnel handler has taken the request and the connection over
+                state = State.CLOSING;
+                releasePending();
+            }
+            case HttpRouter.Forward f -> forward(request, f);
+        }
+    }
+
+    private void forward(HttpRequest request, HttpRouter.Forward f) {
+        state = State.CONNECTING;
+        ctx.channel().config().setAutoRead(false);
+        HttpMessages.stripHopByHop(request.headers());
+        if (!keepAlive) {
+            request.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+        }
+        Upstreams.connect(px, ctx.channel().eventLoop(), f.upstream(), f.trustDomain(), ex).addListener(fu -> {
+            if (!fu.isSuccess()) {
+                ReferenceCountUtil.release(request);
+                if (state == State.CONNECTING) {
+                    fail(HttpResponseStatus.SERVICE_UNAVAILABLE, "upstream connect error: " + describe(fu.cause()));
+                }
+                return;
+            }
+            Channel up = (Channel) fu.getNow();
+            if (state != State.CONNECTING || !ctx.channel().isActive()) {
+                ReferenceCountUtil.release(request);
+                up.close();
+                return;
+            }
+            upstream = up;
+            state = State.FORWARDING;
+            up.pipeline().addLast("http", new HttpClientCodec());
+            up.pipeline().addLast("response", new ResponseRelay());
+            up.closeFuture().addListener(c -> upstreamClosed(up));
+            up.config().setAutoRead(true);
+            up.read();
+            up.write(request);
+            if (request instanceof LastHttpContent) {
+                requestDone = true;
+            }
+            while (!requestDone && !pending.isEmpty() && pending.peek() instanceof HttpContent c
+                    && !(c instanceof HttpRequest)) {
+                pending.poll();
+                forwardContent(c);
+            }
+            up.flush();
+            if (!requestDone) {
+                ctx.channel().config().setAutoRead(true);
+                ctx.read();
+            }
+        });
+    }
+
+    private void forwardContent(HttpContent c) {
+        ex.bytesReceived += c.content().readableBytes();
+        if (c instanceof LastHttpContent) {
+            requestDone = true;
+            // do not read pipelined requests before this response is complete
+            ctx.channel().config().setAutoRead(false);
+        }
+        upstream.write(c);
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        if (upstream != null) {
+            upstream.flush();
+            if (!upstream.isWritable()) {
+                ctx.channel().config().setAutoRead(false);
+            }
+        }
+        ctx.fireChannelReadComplete();
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        if (ctx.channel().isWritable() && upstream != null) {
+            upstream.config().setAutoRead(true);
+        }
+        ctx.fireChannelWritabilityChanged();
+    }
+
+    /** Streams the upstream's response to the client. */
+    private final class ResponseRelay extends ChannelInboundHandlerAdapter {
+        @Override
+        public void channelRead(ChannelHandlerContext uctx, Object msg) {
+            if (state != State.FORWARDING || responseDone) {
+                ReferenceCountUtil.release(msg);
+                return;
+            }
+            if (msg instanceof HttpResponse response) {
+                if (response.decoderResult().isFailure()) {
+                    ReferenceCountUtil.release(msg);
+                    if (!responseStarted) {
+                        fail(HttpResponseStatus.BAD_GATEWAY, "upstream sent a malformed response");
+                    } else {
+                        ex.decision = "error";
+                        ex.reason = "upstream sent a malformed response";
+                        closeClient();
+                    }
+                    return;
+                }
+                int code = response.status().code();
+                informational = response.status().codeClass() == HttpStatusClass.INFORMATIONAL && code != 101;
+                if (code == 101) {
+                    ReferenceCountUtil.release(msg);
+                    fail(HttpResponseStatus.BAD_GATEWAY, "protocol upgrades are not proxied");
+                    return;
+                }
+                if (!informational) {
+                    responseStarted = true;
+                    ex.responseCode = code;
+                    HttpMessages.stripHopByHop(response.headers());
+                    boolean emptyBody = headRequest || code == 204 || code == 304;
+                    if (!emptyBody && !HttpUtil.isContentLengthSet(response)
+                            && !HttpUtil.isTransferEncodingChunked(response)) {
+                        // a body delimited by the upstream closing: re-frame it so the client connection survives
+                        HttpUtil.setTransferEncodingChunked(response, true);
+                    }
+                    if (!keepAlive || px.draining) {
+                        keepAlive = false;
+                        response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+                    }
+                }
+            }
+            if (msg instanceof HttpContent c) {
+                ex.bytesSent += c.content().readableBytes();
+            }
+            boolean last = msg instanceof LastHttpContent;
+            ctx.write(msg);
+            if (last) {
+                if (informational) {
+                    informational = false;
+                } else {
+                    responseDone = true;
+                    ctx.flush();
+                    responseComplete();
+                }
+            }
+        }
+
+        @Override
+        public void channelReadComplete(ChannelHandlerContext uctx) {
+            ctx.flush();
+            if (!ctx.channel().isWritable() && uctx.channel().isActive()) {
+                uctx.channel().config().setAutoRead(false);
+            }
+        }
+
+        @Override
+        public void channelWritabilityChanged(ChannelHandlerContext uctx) {
+            if (uctx.channel().isWritable() && state == State.FORWARDING && !requestDone) {
+                ctx.channel().config().setAutoRead(true);
+            }
+            uctx.fireChannelWritabilityChanged();
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext uctx, Throwable cause) {
+            if (!responseDone) {
+                upstreamError = "upstream error: " + describe(cause);
+            }
+            uctx.close();
+        }
+    }
+
+    private void upstreamClosed(Channel up) {
+        if (up != upstream || responseDone) {
+            return;
+        }
+        upstream = null;
+        ex.decision = "error";
+        if (!responseStarted) {
+            fail(HttpResponseStatus.BAD_GATEWAY, upstreamError != null ? upstreamError
+                    : "upstream closed before the response");
+        } else {
+            ex.reason = "upstream closed during the response";
+            closeClient();
+        }
+    }
+
+    private void responseComplete() {
+        Channel up = upstream;
+        upstream = null;
+        if (up != null) {
+            up.close();
+        }
+        px.log(ex);
+        if (!keepAlive || !requestDone || px.draining || !ctx.channel().isActive()) {
+            state = State.CLOSING;
+            releasePending();
+            ctx.writeAndFlush(io.netty.buffer.Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+            return;
+        }
+        state = State.IDLE;
+        while (state == State.IDLE && !pending.isEmpty()) {
+            handle(pending.poll());
+        }
+        if (state == State.IDLE) {
+            ctx.channel().config().setAutoRead(true);
+            ctx.read();
+        }
+    }
+
+    /** A local error answer whose body is also the logged reason. */
+    private void fail(HttpResponseStatus status, String reason) {
+        ex.decision = "error";
+        ex.reason = reason;
+        reply(new HttpRouter.Reply(status, reason));
+    }
+
+    /** Answers locally, logs, and closes the connection once the answer is written. */
+    private void reply(HttpRouter.Reply r) {
+        state = State.CLOSING;
+        releasePending();
+        ex.responseCode = r.status().code();
+        Channel up = upstream;
+        upstream = null;
+        if (up != null) {
+            up.close();
+        }
+        if (!ctx.channel().isActive()) {
+            px.log(ex);
+            return;
+        }
+        var response = HttpMessages.reply(ctx.alloc(), r.status(), r.body());
+        ex.bytesSent += response.content().readableBytes();
+        px.log(ex);
+        ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
+    }
+
+    private void closeClient() {
+        state = State.CLOSING;
+        releasePending();
+        px.log(ex);
+        ctx.close();
+        Channel up = upstream;
+        upstream = null;
+        if (up != null) {
+            up.close();
+        }
+    }
+
+    private void releasePending() {
+        Object o;
+        while ((o = pending.poll()) != null) {
+            ReferenceCountUtil.release(o);
+        }
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt == DRAIN && state == State.IDLE) {
+            ctx.close();
+            return;
+        }
+        ctx.fireUserEventTriggered(evt);
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        releasePending();
+        Channel up = upstream;
+        upstream = null;
+        if (up != null) {
+            up.close();
+        }
+        if (ex != null && state != State.IDLE && state != State.CLOSING) {
+            ex.decision = "error";
+            ex.reason = "client closed the connection" + (responseStarted ? " during the response" : "");
+            px.log(ex);
+        }
+        state = State.CLOSING;
+        ctx.fireChannelInactive();
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        ctx.close();
+    }
+
+    @Override
+    public void handlerRemoved(ChannelHandlerContext ctx) {
+        releasePending();
+    }
+
+    static String describe(Throwable t) {
+        Throwable c = t;
+        while (c.getCause() != null && c.getMessage() == null) {
+            c = c.getCause();
+        }
+        String m = c.getMessage() == null ? c.getClass().getSimpleName() : c.getMessage();
+        return m.replaceAll("[\\r\\n]+", " ");
+    }
+}

@@ -1,0 +1,130 @@
+package dev.tollgate.proxy;
+
+import dev.tollgate.core.model.WorkloadRef;
+import dev.tollgate.core.snapshot.MeshSnapshot;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.handler.codec.http.HttpDecoderConfig;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.timeout.IdleStateHandler;
+
+import java.net.InetSocketAddress;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+
+/**
+ * A running sidecar: the application's explicit HTTP proxy ({@code http_proxy}/{@code https_proxy}).
+ *
+ * <ul>
+ *   <li>{@code http://} requests arrive in absolute form. The Host header must match the URI's authority (else
+ *       {@code 502}); {@code MeshSnapshot.outbound(workload, HTTP ...)} decides: refused gives {@code 502} with the
+ *       reason as the body; forwarded goes direct (TLS origination when the DestinationRule says SIMPLE) or, inside
+ *       mTLS with the workload certificate, to the egress gateway, as an origin-form request keeping its Host.</li>
+ *   <li>{@code CONNECT host:port}: {@code outbound(workload, TLS host:port)}; refused gives {@code 502}; forwarded
+ *       opens the upstream first (direct, or mTLS to the gateway with the route's SNI, checking the gateway's SPIFFE
+ *       identity) and answers {@code 200} only once it is up. The application's ClientHello must then carry the
+ *       CONNECT host as its SNI, or the tunnel closes with the reason logged.</li>
+ * </ul>
+ * Each connection and request reads the snapshot current when it arrives, so a reload applies to the next ones.
+ * Start it with {@link #start}; {@link #drain} or {@link #close} stop it.
+ */
+public final class Sidecar implements ProxyHandle {
+    private static final int MAX_INITIAL_LINE = 8192;
+    private static final int MAX_HEADERS = 32 * 1024;
+
+    private final ProxyRuntime runtime;
+    private final Channel server;
+
+    private Sidecar(ProxyRuntime runtime, Channel server) {
+        this.runtime = runtime;
+        this.server = server;
+    }
+
+    /**
+     * Binds the listener (and the admin server) and returns once they accept connections.
+     *
+     * @param snapshots the current configuration, e.g. {@code configStore::current}; read per connection/request.
+     *                  It may throw {@link IllegalStateException} before the first good load: requests then get
+     *                  {@code 503}.
+     * @throws InterruptedException while binding
+     * @throws io.netty.channel.ChannelException (or another runtime exception) when an address cannot be bound
+     */
+    public static Sidecar start(SidecarSettings settings, Supplier<MeshSnapshot> snapshots)
+            throws InterruptedException {
+        WorkloadRef workload = settings.workload();
+        String name = "sidecar " + workload;
+        TlsContexts tls = new TlsContexts(settings.identity(), settings.caBundle());
+        ProxyMetrics metrics = new ProxyMetrics("sidecar", settings.reloads(), settings.identity().certificate(),
+                Clock.systemUTC());
+        var boss = Transport.group("tollgate-sidecar-accept", 1);
+        var workers = Transport.group("tollgate-sidecar-io", settings.ioThreads());
+        ProxyContext px = new ProxyContext(name, snapshots, settings.hosts(), tls, metrics, settings.accessLog(),
+                workers, settings.idleTimeout());
+        ProxyRuntime runtime = new ProxyRuntime(px, boss, workers);
+        try {
+            SidecarRouter router = new SidecarRouter(px, workload);
+            long idle = settings.idleTimeout().toMillis();
+            Channel server = new ServerBootstrap().group(boss, workers).channel(Transport.serverChannel())
+                    .option(ChannelOption.SO_BACKLOG, 1024)
+                    .childOption(ChannelOption.TCP_NODELAY, true)
+                    .childHandler(new ChannelInitializer<SocketChannel>() {
+                        @Override
+                        protected void initChannel(SocketChannel ch) {
+                            px.track(ch);
+                            ch.pipeline().addLast("idle", new IdleStateHandler(0, 0, idle, TimeUnit.MILLISECONDS));
+                            ch.pipeline().addLast("idle-close", IdleCloser.INSTANCE);
+                            ch.pipeline().addLast("http-codec", new HttpServerCodec(decoderConfig()));
+                            ch.pipeline().addLast("http-proxy", new HttpProxyHandler(px, router,
+                                    ex -> source(ex, ch, workload, px.snapshot().orElse(null))));
+                        }
+                    })
+                    .bind(settings.listen()).sync().channel();
+            runtime.addServer(server);
+            Sidecar sidecar = new Sidecar(runtime, server);
+            runtime.startAdmin(settings.admin(), sidecar::ready);
+            return sidecar;
+        } catch (InterruptedException | RuntimeException e) {
+            runtime.drain(Duration.ZERO);
+            throw e;
+        }
+    }
+
+    static HttpDecoderConfig decoderConfig() {
+        return new HttpDecoderConfig().setMaxInitialLineLength(MAX_INITIAL_LINE).setMaxHeaderSize(MAX_HEADERS)
+                .setMaxChunkSize(64 * 1024);
+    }
+
+    /** The source of a sidecar's exchange: its own workload. */
+    static void source(Exchange ex, Channel client, WorkloadRef workload, MeshSnapshot snapshot) {
+        String td = snapshot == null ? "cluster.local" : snapshot.mesh().trustDomain();
+        ex.sourcePrincipal = workload.principal(td);
+        ex.sourceNamespace = workload.namespace();
+        ex.sourceAddress = ConnectTunnel.remote(client);
+    }
+
+    /** The address the sidecar listens on (with the real port when 0 was asked for). */
+    public InetSocketAddress address() {
+        return (InetSocketAddress) server.localAddress();
+    }
+
+    @Override
+    public Optional<InetSocketAddress> adminAddress() {
+        return runtime.adminAddress();
+    }
+
+    @Override
+    public boolean ready() {
+        return !runtime.closed() && server.isActive() && runtime.px.snapshot().isPresent();
+    }
+
+    @Override
+    public boolean drain(Duration deadline) {
+        return runtime.drain(deadline);
+    }
+}

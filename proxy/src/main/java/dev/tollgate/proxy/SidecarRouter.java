@@ -1,0 +1,114 @@
+package dev.tollgate.proxy;
+
+import dev.tollgate.core.model.WorkloadRef;
+import dev.tollgate.core.snapshot.HttpRequestInfo;
+import dev.tollgate.core.snapshot.MeshSnapshot;
+import dev.tollgate.core.snapshot.OutboundDecision;
+import dev.tollgate.core.snapshot.OutboundRequest;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponseStatus;
+
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+
+/**
+ * The sidecar's explicit-proxy decisions: absolute-URI HTTP requests and CONNECT, asked of the workload's view of
+ * the current snapshot ({@code MeshSnapshot.outbound}).
+ */
+final class SidecarRouter implements HttpRouter {
+    private final ProxyContext px;
+    private final WorkloadRef workload;
+
+    SidecarRouter(ProxyContext px, WorkloadRef workload) {
+        this.px = px;
+        this.workload = workload;
+    }
+
+    @Override
+    public Route route(ChannelHandlerContext ctx, HttpRequest request, Exchange ex) {
+        Optional<MeshSnapshot> snapshot = px.snapshot();
+        if (snapshot.isEmpty()) {
+            ex.decide("error", "no configuration loaded yet");
+            return new Reply(HttpResponseStatus.SERVICE_UNAVAILABLE, ex.reason);
+        }
+        if (request.method().equals(HttpMethod.CONNECT)) {
+            return ConnectTunnel.start(px, workload, snapshot.get(), ctx, request);
+        }
+        return http(snapshot.get(), request, ex);
+    }
+
+    private Route http(MeshSnapshot snapshot, HttpRequest request, Exchange ex) {
+        String uri = request.uri();
+        String lower = uri.toLowerCase(Locale.ROOT);
+        if (lower.startsWith("https://")) {
+            return bad(ex, "https:// requests must use CONNECT");
+        }
+        if (!lower.startsWith("http://")) {
+            return bad(ex, "not a proxy request: the request URI must be absolute (http://host/path)");
+        }
+        String rest = uri.substring("http://".length());
+        int end = rest.length();
+        for (char c : new char[]{'/', '?', '#'}) {
+            int i = rest.indexOf(c);
+            if (i >= 0 && i < end) {
+                end = i;
+            }
+        }
+        Optional<Authority> target = Authority.parse(rest.substring(0, end), 80);
+        if (target.isEmpty()) {
+            return bad(ex, "malformed request URI authority");
+        }
+        String path = rest.substring(end);
+        if (path.isEmpty() || path.startsWith("?")) {
+            path = "/" + path;
+        }
+        if (path.indexOf('#') >= 0) {
+            path = path.substring(0, path.indexOf('#'));
+        }
+        ex.destinationHost = target.get().host();
+        ex.destinationPort = target.get().port();
+        List<String> hosts = request.headers().getAll(HttpHeaderNames.HOST);
+        if (hosts.isEmpty()) {
+            return bad(ex, "missing Host header");
+        }
+        if (hosts.size() > 1) {
+            return bad(ex, "more than one Host header");
+        }
+        String hostHeader = hosts.get(0);
+        ex.request = HttpMessages.describe(request, hostHeader, path);
+        Optional<Authority> host = Authority.parse(hostHeader, 80);
+        if (host.isEmpty()) {
+            return bad(ex, "malformed Host header");
+        }
+        if (!host.get().sameAs(target.get())) {
+            ex.decide("refused", "Host header " + host.get() + " does not match the request URI authority "
+                    + target.get());
+            return new Reply(HttpResponseStatus.BAD_GATEWAY, ex.reason);
+        }
+        HttpRequestInfo info = new HttpRequestInfo(request.method().name(), hostHeader, path,
+                HttpMessages.headerMap(request.headers()));
+        OutboundDecision d = snapshot.outbound(workload,
+                OutboundRequest.http(target.get().host(), target.get().port(), info));
+        return switch (d) {
+            case OutboundDecision.Refused r -> {
+                ex.decide("refused", r.reason());
+                yield new Reply(HttpResponseStatus.BAD_GATEWAY, r.reason());
+            }
+            case OutboundDecision.Forward f -> {
+                ex.route = f.route();
+                ex.decide("allowed", f.viaGateway() ? "forwarded via the egress gateway" : "forwarded");
+                request.setUri(path);
+                yield new Forward(f.upstream(), snapshot.mesh().trustDomain());
+            }
+        };
+    }
+
+    private static Route bad(Exchange ex, String reason) {
+        ex.decide("error", reason);
+        return new Reply(HttpResponseStatus.BAD_REQUEST, reason);
+    }
+}

@@ -1,0 +1,80 @@
+package dev.tollgate.proxy;
+
+import dev.tollgate.core.model.WorkloadRef;
+
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.function.Consumer;
+
+/**
+ * How to run one sidecar.
+ *
+ * @param workload    whose sidecar this is: its namespace, service account and labels (its identity, never a
+ *                    config default)
+ * @param listen      where the application's {@code http_proxy}/{@code https_proxy} point (port 0: any free port)
+ * @param identity    the workload certificate (for mTLS to the egress gateway) and the mesh roots
+ * @param hosts       {@code --resolve}/{@code --connect-to} maps
+ * @param caBundle    PEM roots that direct TLS origination (DestinationRule SIMPLE) trusts instead of the system's
+ * @param admin       the admin server's address ({@code /metrics}, {@code /ready}, {@code /healthz},
+ *                    {@code /config_dump}); empty for none
+ * @param accessLog   where access log entries go (see {@link AccessLog#stdout})
+ * @param idleTimeout a connection with no traffic either way for this long is closed
+ * @param ioThreads   event loop threads (0: Netty's default)
+ * @param reloads     reload counters for the metrics
+ */
+public record SidecarSettings(WorkloadRef workload, InetSocketAddress listen, MeshIdentity identity, HostMap hosts,
+                              Optional<java.nio.file.Path> caBundle, Optional<InetSocketAddress> admin, Consumer<AccessLogEntry> accessLog,
+                              Duration idleTimeout, int ioThreads, ReloadStats reloads) {
+    public SidecarSettings {
+        Objects.requireNonNull(workload, "workload");
+        Objects.requireNonNull(listen, "listen");
+        Objects.requireNonNull(identity, "identity");
+        Objects.requireNonNull(hosts, "hosts");
+        caBundle = caBundle == null ? Optional.empty() : caBundle;
+        admin = admin == null ? Optional.empty() : admin;
+        Objects.requireNonNull(accessLog, "accessLog");
+        Objects.requireNonNull(idleTimeout, "idleTimeout");
+        Objects.requireNonNull(reloads, "reloads");
+    }
+
+    /** Listen on {@code 127.0.0.1:15001}, no admin server, JSON access log on stdout, 1 h idle timeout. */
+    public static SidecarSettings defaults(WorkloadRef workload, MeshIdentity identity) {
+        return new SidecarSettings(workload, new InetSocketAddress("127.0.0.1", 15001), identity, HostMap.EMPTY,
+                Optional.empty(), Optional.empty(), AccessLog.stdout(AccessLog.Format.JSON), Duration.ofHours(1), 0, ReloadStats.NONE);
+    }
+
+    public SidecarSettings withListen(InetSocketAddress a) {
+        return new SidecarSettings(workload, a, identity, hosts, caBundle, admin, accessLog, idleTimeout, ioThreads, reloads);
+    }
+
+    public SidecarSettings withHosts(HostMap h) {
+        return new SidecarSettings(workload, listen, identity, h, caBundle, admin, accessLog, idleTimeout, ioThreads, reloads);
+    }
+
+    public SidecarSettings withCaBundle(Optional<java.nio.file.Path> b) {
+        return new SidecarSettings(workload, listen, identity, hosts, b, admin, accessLog, idleTimeout, ioThreads,
+                reloads);
+    }
+
+    public SidecarSettings withAdmin(Optional<InetSocketAddress> a) {
+        return new SidecarSettings(workload, listen, identity, hosts, caBundle, a, accessLog, idleTimeout, ioThreads, reloads);
+    }
+
+    public SidecarSettings withAccessLog(Consumer<AccessLogEntry> l) {
+        return new SidecarSettings(workload, listen, identity, hosts, caBundle, admin, l, idleTimeout, ioThreads, reloads);
+    }
+
+    public SidecarSettings withIdleTimeout(Duration d) {
+        return new SidecarSettings(workload, listen, identity, hosts, caBundle, admin, accessLog, d, ioThreads, reloads);
+    }
+
+    public SidecarSettings withIoThreads(int n) {
+        return new SidecarSettings(workload, listen, identity, hosts, caBundle, admin, accessLog, idleTimeout, n, reloads);
+    }
+
+    public SidecarSettings withReloads(ReloadStats r) {
+        return new SidecarSettings(workload, listen, identity, hosts, caBundle, admin, accessLog, idleTimeout, ioThreads, r);
+    }
+}

@@ -1,0 +1,116 @@
+package dev.tollgate.proxy;
+
+import io.netty.handler.ssl.ClientAuth;
+import io.netty.handler.ssl.OpenSsl;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.SslProvider;
+
+import javax.net.ssl.SSLException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.cert.CertificateException;
+import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * The TLS contexts a proxy uses, built once and rebuilt only when the workload certificate changes.
+ * BoringSSL (netty-tcnative) where it loads, the JDK's TLS otherwise.
+ */
+final class TlsContexts {
+    static final SslProvider PROVIDER = OpenSsl.isAvailable() ? SslProvider.OPENSSL : SslProvider.JDK;
+    private static final List<String> PROTOCOLS = List.of("TLSv1.3", "TLSv1.2");
+
+    private final MeshIdentity identity;
+    private final Optional<Path> caBundle;
+    private final AtomicReference<Built> meshServer = new AtomicReference<>();
+    private final AtomicReference<Built> meshClient = new AtomicReference<>();
+    private final Map<Optional<String>, SslContext> originate = new ConcurrentHashMap<>();
+
+    private record Built(CertifiedKey key, SslContext context) {
+    }
+
+    /** @param caBundle trust for TLS origination instead of the system's ({@code --ca-bundle}) */
+    TlsContexts(MeshIdentity identity, Optional<Path> caBundle) {
+        this.identity = identity;
+        this.caBundle = caBundle;
+    }
+
+    MeshIdentity identity() {
+        return identity;
+    }
+
+    /** ISTIO_MUTUAL server: presents the workload certificate, requires a client certificate from the mesh CA. */
+    SslContext meshServer() throws SSLException {
+        CertifiedKey key = identity.certificate().get();
+        Built b = meshServer.get();
+        if (b == null || b.key != key) {
+            SslContext ctx = SslContextBuilder.forServer(key.key(), key.chain())
+                    .sslProvider(PROVIDER).protocols(PROTOCOLS)
+                    .trustManager(identity.trustRoots())
+                    .clientAuth(ClientAuth.REQUIRE)
+                    .build();
+            b = new Built(key, ctx);
+            meshServer.set(b);
+        }
+        return b.context;
+    }
+
+    /**
+     * ISTIO_MUTUAL client: presents the workload certificate and trusts the mesh CA. The peer is checked by its SPIFFE
+     * identity after the handshake, not by host name (as Istio's sidecars do).
+     */
+    SslContext meshClient() throws SSLException {
+        CertifiedKey key = identity.certificate().get();
+        Built b = meshClient.get();
+        if (b == null || b.key != key) {
+            SslContext ctx = SslContextBuilder.forClient()
+                    .sslProvider(PROVIDER).protocols(PROTOCOLS)
+                    .keyManager(key.key(), key.chain())
+                    .trustManager(identity.trustRoots())
+                    .endpointIdentificationAlgorithm(null)
+                    .build();
+            b = new Built(key, ctx);
+            meshClient.set(b);
+        }
+        return b.context;
+    }
+
+    /**
+     * TLS origination (DestinationRule SIMPLE): verifies the upstream against the system trust store, the proxy's
+     * {@code --ca-bundle}, or the DestinationRule's {@code caCertificates}, with host name verification.
+     */
+    SslContext originate(Optional<String> ruleCaCertificates) throws SSLException {
+        try {
+            return originate.computeIfAbsent(ruleCaCertificates, rule -> {
+                try {
+                    SslContextBuilder b = SslContextBuilder.forClient().sslProvider(PROVIDER).protocols(PROTOCOLS)
+                            .endpointIdentificationAlgorithm("HTTPS");
+                    Optional<Path> bundle = rule.map(Path::of).or(() -> caBundle);
+                    if (bundle.isPresent()) {
+                        b.trustManager(readCertificates(bundle.get()));
+                    }
+                    return b.build();
+                } catch (IOException | CertificateException e) {
+                    throw new IllegalStateException(e.getMessage(), e);
+                }
+            });
+        } catch (IllegalStateException e) {
+            throw new SSLException("cannot build the TLS origination context: " + e.getMessage(), e);
+        }
+    }
+
+    static List<X509Certificate> readCertificates(Path pem) throws IOException, CertificateException {
+        try (InputStream in = Files.newInputStream(pem)) {
+            return CertificateFactory.getInstance("X.509").generateCertificates(in).stream()
+                    .map(X509Certificate.class::cast).toList();
+        }
+    }
+}

@@ -1,0 +1,150 @@
+package dev.tollgate.proxy;
+
+import dev.tollgate.core.snapshot.Upstream;
+import dev.tollgate.core.snapshot.UpstreamTls;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.Promise;
+
+import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLPeerUnverifiedException;
+import java.net.InetSocketAddress;
+import java.security.cert.Certificate;
+import java.security.cert.X509Certificate;
+import java.util.Optional;
+
+/**
+ * Opens the connection to an {@link Upstream}: resolve once (the {@link HostMap}), connect to that address, then
+ * the TLS the upstream asks for. The future completes only when the connection is ready to carry bytes (for mTLS:
+ * handshake done and the peer's SPIFFE identity checked). The channel does not read until its user says so.
+ */
+final class Upstreams {
+    private static final int CONNECT_TIMEOUT_MS = 10_000;
+
+    private Upstreams() {
+    }
+
+    /** @param trustDomain the mesh trust domain an ISTIO_MUTUAL peer must belong to */
+    static Future<Channel> connect(ProxyContext px, EventLoop loop, Upstream upstream, String trustDomain,
+                                   Exchange ex) {
+        Promise<Channel> promise = loop.newPromise();
+        UpstreamTls tls = upstream.tls();
+        if (tls.mode() == dev.tollgate.core.snapshot.TlsMode.MUTUAL) {
+            return promise.setFailure(new SSLException("tls.mode MUTUAL needs client credentials, which Tollgate "
+                    + "does not load; use SIMPLE or ISTIO_MUTUAL"));
+        }
+        px.hosts.resolve(upstream.host(), upstream.port(), upstream.addresses(), loop).addListener(f -> {
+            if (!f.isSuccess()) {
+                promise.tryFailure(f.cause());
+                return;
+            }
+            HostMap.Resolved resolved = (HostMap.Resolved) f.getNow();
+            ex.upstreamAddress = format(resolved.address());
+            open(px, loop, upstream, resolved.address(), trustDomain, promise);
+        });
+        return promise;
+    }
+
+    private static void open(ProxyContext px, EventLoop loop, Upstream upstream, InetSocketAddress address,
+                             String trustDomain, Promise<Channel> promise) {
+        UpstreamTls tls = upstream.tls();
+        String sni = tls.sni().orElse(upstream.host());
+        SslContext ctx;
+        try {
+            ctx = switch (tls.mode()) {
+                case DISABLE, MUTUAL -> null;
+                case SIMPLE -> px.tls.originate(tls.caCertificates());
+                case ISTIO_MUTUAL -> px.tls.meshClient();
+            };
+        } catch (SSLException e) {
+            promise.tryFailure(e);
+            return;
+        }
+        Bootstrap b = new Bootstrap().group(loop).channel(Transport.socketChannel())
+                .option(ChannelOption.AUTO_READ, false)
+                .option(ChannelOption.TCP_NODELAY, true)
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, CONNECT_TIMEOUT_MS)
+                .handler(new ChannelInitializer<>() {
+                    @Override
+                    protected void initChannel(Channel ch) {
+                        if (ctx != null) {
+                            boolean literal = HostMap.literal(sni).isPresent();
+                            SslHandler ssl = literal ? ctx.newHandler(ch.alloc())
+                                    : ctx.newHandler(ch.alloc(), sni, upstream.port());
+                            ch.pipeline().addLast("tls", ssl);
+                        }
+                    }
+                });
+        ChannelFuture cf = b.connect(address);
+        cf.addListener(c -> {
+            if (!c.isSuccess()) {
+                promise.tryFailure(c.cause());
+                return;
+            }
+            Channel ch = cf.channel();
+            SslHandler ssl = ch.pipeline().get(SslHandler.class);
+            if (ssl == null) {
+                promise.trySuccess(ch);
+                return;
+            }
+            ssl.handshakeFuture().addListener(h -> {
+                if (!h.isSuccess()) {
+                    ch.close();
+                    promise.tryFailure(h.cause());
+                    return;
+                }
+                if (tls.mode() == dev.tollgate.core.snapshot.TlsMode.ISTIO_MUTUAL) {
+                    Optional<String> problem = checkMeshPeer(ssl, trustDomain, tls);
+                    if (problem.isPresent()) {
+                        ch.close();
+                        promise.tryFailure(new SSLPeerUnverifiedException(problem.get()));
+                        return;
+                    }
+                }
+                promise.trySuccess(ch);
+            });
+        });
+        promise.addListener(p -> {
+            if (p.isCancelled()) {
+                cf.channel().close();
+            }
+        });
+    }
+
+    /** The mesh peer must carry a SPIFFE identity of our trust domain, and one of the expected names if any. */
+    static Optional<String> checkMeshPeer(SslHandler ssl, String trustDomain, UpstreamTls tls) {
+        Certificate[] peer;
+        try {
+            peer = ssl.engine().getSession().getPeerCertificates();
+        } catch (SSLPeerUnverifiedException e) {
+            return Optional.of("the peer sent no certificate");
+        }
+        if (peer.length == 0 || !(peer[0] instanceof X509Certificate leaf)) {
+            return Optional.of("the peer sent no certificate");
+        }
+        Optional<SpiffePeer> id = SpiffePeer.fromCertificate(leaf);
+        if (id.isEmpty()) {
+            return Optional.of("the peer certificate has no SPIFFE identity");
+        }
+        if (!id.get().trustDomain().equals(trustDomain)) {
+            return Optional.of("the peer " + id.get().uri() + " is not in trust domain " + trustDomain);
+        }
+        if (!tls.subjectAltNames().isEmpty() && !tls.subjectAltNames().contains(id.get().uri())
+                && !tls.subjectAltNames().contains(id.get().principal())) {
+            return Optional.of("the peer " + id.get().uri() + " is none of " + tls.subjectAltNames());
+        }
+        return Optional.empty();
+    }
+
+    static String format(InetSocketAddress a) {
+        String host = a.getAddress() != null ? a.getAddress().getHostAddress() : a.getHostString();
+        return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + a.getPort();
+    }
+}
