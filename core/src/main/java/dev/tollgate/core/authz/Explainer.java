@@ -119,7 +119,9 @@ final class Explainer {
         if (m.isPresent()) {
             return "if it applied, its " + p.action() + " " + rules(p, r, tcp);
         }
-        return "it would not match anyway: " + rules(p, r, tcp);
+        String why = rules(p, r, tcp);
+        return "it would not match anyway: " + (why.startsWith("no rule matches: ")
+                ? why.substring("no rule matches: ".length()) : why);
     }
 
     private static Optional<CompiledRule> firstMatch(CompiledPolicy p, AuthzRequest r, boolean tcp) {
