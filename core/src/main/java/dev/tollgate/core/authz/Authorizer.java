@@ -65,7 +65,7 @@ public final class Authorizer {
     public static Authorizer compile(ConfigSet config) {
         List<CompiledPolicy> compiled = new ArrayList<>();
         for (Resource<AuthorizationPolicy> r : config.authorizationPolicies()) {
-            compiled.add(CompiledPolicy.compile(r));
+            compiled.add(CompiledPolicy.compile(r, config.mesh().trustDomain()));
         }
         return new Authorizer(config.mesh().rootNamespace(), compiled);
     }

@@ -27,7 +27,7 @@ record CompiledPolicy(Resource<AuthorizationPolicy> resource, Action action, boo
         rules = List.copyOf(rules);
     }
 
-    static CompiledPolicy compile(Resource<AuthorizationPolicy> resource) {
+    static CompiledPolicy compile(Resource<AuthorizationPolicy> resource, String trustDomain) {
         AuthorizationPolicy spec = resource.spec();
         Action action = Action.of(spec.getAction());
         Optional<String> note = Optional.empty();
@@ -54,8 +54,8 @@ record CompiledPolicy(Resource<AuthorizationPolicy> resource, Action action, boo
         for (int i = 0; i < specRules.size(); i++) {
             var r = specRules.get(i);
             rules.add(new CompiledRule(i, CompiledRule.id(resource.namespace(), resource.name(), i),
-                    RuleCompiler.compile(r, resource.namespace(), action, false),
-                    RuleCompiler.compile(r, resource.namespace(), action, true)));
+                    RuleCompiler.compile(r, resource.namespace(), trustDomain, action, false),
+                    RuleCompiler.compile(r, resource.namespace(), trustDomain, action, true)));
         }
         return new CompiledPolicy(resource, action, dryRun, selector, refs.stream().filter(r -> r != null).toList(),
                 rules, note);

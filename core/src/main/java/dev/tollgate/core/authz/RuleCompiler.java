@@ -38,18 +38,20 @@ final class RuleCompiler {
     }
 
     private final String policyNamespace;
+    private final String trustDomain;
     private final Action action;
     private final boolean forTcp;
     private final List<String> notes = new ArrayList<>();
 
-    private RuleCompiler(String policyNamespace, Action action, boolean forTcp) {
+    private RuleCompiler(String policyNamespace, String trustDomain, Action action, boolean forTcp) {
         this.policyNamespace = policyNamespace;
+        this.trustDomain = trustDomain;
         this.action = action;
         this.forTcp = forTcp;
     }
 
-    static Variant compile(Rule rule, String policyNamespace, Action action, boolean forTcp) {
-        RuleCompiler c = new RuleCompiler(policyNamespace, action, forTcp);
+    static Variant compile(Rule rule, String policyNamespace, String trustDomain, Action action, boolean forTcp) {
+        RuleCompiler c = new RuleCompiler(policyNamespace, trustDomain, action, forTcp);
         try {
             Matcher tree = c.rule(rule);
             return new Variant(Optional.of(tree), Optional.empty(), c.notes);
@@ -159,9 +161,10 @@ final class RuleCompiler {
     /** One key's values (ORed) and notValues (NOT of OR), each as a labelled {@link Matcher.Field}. */
     private void field(String path, String notPath, Generators.Generator g, String key, List<String> values,
                        List<String> notValues, List<Matcher> out) throws Skip {
-        Optional<Matcher> yes = leaves(path, g, key, nonNull(values));
+        boolean principal = key.equals("source.principal");
+        Optional<Matcher> yes = leaves(path, g, key, principal ? migrate(nonNull(values)) : nonNull(values));
         yes.ifPresent(m -> out.add(new Matcher.Field(path, nonNull(values), g.attr(), g.headerName(key), m)));
-        Optional<Matcher> no = leaves(notPath, g, key, nonNull(notValues));
+        Optional<Matcher> no = leaves(notPath, g, key, principal ? migrate(nonNull(notValues)) : nonNull(notValues));
         no.ifPresent(m -> out.add(new Matcher.Field(notPath, nonNull(notValues), g.attr(), g.headerName(key),
                 new Matcher.Not(m))));
     }
@@ -191,6 +194,19 @@ final class RuleCompiler {
             }
         }
         return or.isEmpty() ? Optional.empty() : Optional.of(or(or));
+    }
+
+    /**
+     * Istio's {@code MigrateTrustDomain} with no aliases: a principal {@code <td>/ns/<ns>/sa/<sa>} whose trust domain
+     * is {@code cluster.local} or the mesh's is enforced with the mesh's trust domain; principals of another shape,
+     * or with {@code *} as the trust domain, are kept as written.
+     */
+    private List<String> migrate(List<String> principals) {
+        List<String> out = new ArrayList<>(principals.size());
+        for (String p : principals) {
+            out.add(p == null ? null : TrustDomains.migrate(p, trustDomain));
+        }
+        return out;
     }
 
     private void unknown(String prefix, Map<String, Object> extra) throws Skip {

@@ -536,6 +536,28 @@ class AuthorizationConformanceTest {
                 REF + ": only the configured root namespace applies mesh-wide",
                 ap("istio-system", "d", "{action: DENY, rules: [{}]}"), HTTPBIN, Req.http(), true, "",
                 withRoot("mesh-root")))));
+
+        CASES.add(Arguments.of(Named.of("clusterLocalPrincipalMeansTheMeshTrustDomain", new Case(
+                "SRC trustdomain/bundle.go: a principal in cluster.local or the current trust domain is enforced with "
+                        + "the mesh trust domain (meshConfig.trustDomain)",
+                ap("foo", "a", "{rules: [{from: [{source: {principals: [cluster.local/ns/default/sa/sleep]}}]}]}"),
+                HTTPBIN, Req.http().principal("example.org/ns/default/sa/sleep"), true, id("foo", "a", 0),
+                withTrustDomain("example.org")))));
+        CASES.add(Arguments.of(Named.of("clusterLocalPeerDoesNotMatchInAnotherTrustDomain", new Case(
+                "SRC trustdomain/bundle.go: the policy's cluster.local is replaced, not kept",
+                ap("foo", "a", "{rules: [{from: [{source: {principals: [cluster.local/ns/default/sa/sleep]}}]}]}"),
+                HTTPBIN, Req.http(), false, "", withTrustDomain("example.org")))));
+        CASES.add(Arguments.of(Named.of("foreignTrustDomainPrincipalIsKept", new Case(
+                "SRC trustdomain/bundle.go: a principal of another trust domain is enforced as written",
+                ap("foo", "a", "{rules: [{from: [{source: {principals: [other.org/ns/default/sa/sleep]}}]}]}"),
+                HTTPBIN, Req.http().principal("other.org/ns/default/sa/sleep"), true, id("foo", "a", 0),
+                withTrustDomain("example.org")))));
+    }
+
+    static MeshSettings withTrustDomain(String td) {
+        MeshSettings d = MeshSettings.DEFAULTS;
+        return new MeshSettings(d.outboundMode(), td, d.rootNamespace(), d.defaultServiceExportTo(),
+                d.defaultVirtualServiceExportTo(), d.defaultDestinationRuleExportTo(), d.origins());
     }
 
     static MeshSettings withRoot(String root) {
