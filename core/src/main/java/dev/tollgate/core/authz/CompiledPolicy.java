@@ -53,9 +53,8 @@ record CompiledPolicy(Resource<AuthorizationPolicy> resource, Action action, boo
                 spec.getRules() == null ? List.of() : spec.getRules();
         for (int i = 0; i < specRules.size(); i++) {
             var r = specRules.get(i);
-            rules.add(new CompiledRule(i, CompiledRule.id(resource.namespace(), resource.name(), i),
-                    RuleCompiler.compile(r, resource.namespace(), trustDomain, action, false),
-                    RuleCompiler.compile(r, resource.namespace(), trustDomain, action, true)));
+            rules.add(RuleCompiler.compile(r, i, CompiledRule.id(resource.namespace(), resource.name(), i),
+                    resource.namespace(), trustDomain, action));
         }
         return new CompiledPolicy(resource, action, dryRun, selector, refs.stream().filter(r -> r != null).toList(),
                 rules, note);

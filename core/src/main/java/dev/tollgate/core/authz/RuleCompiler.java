@@ -42,6 +42,7 @@ final class RuleCompiler {
     private final Action action;
     private final boolean forTcp;
     private final List<String> notes = new ArrayList<>();
+    private boolean sawHttpOnly;
 
     private RuleCompiler(String policyNamespace, String trustDomain, Action action, boolean forTcp) {
         this.policyNamespace = policyNamespace;
@@ -50,13 +51,22 @@ final class RuleCompiler {
         this.forTcp = forTcp;
     }
 
-    static Variant compile(Rule rule, String policyNamespace, String trustDomain, Action action, boolean forTcp) {
-        RuleCompiler c = new RuleCompiler(policyNamespace, trustDomain, action, forTcp);
+    /** The rule compiled for HTTP and for TCP; one shared tree when it uses no HTTP-only field. */
+    static CompiledRule compile(Rule rule, int index, String id, String policyNamespace, String trustDomain,
+                                Action action) {
+        RuleCompiler http = new RuleCompiler(policyNamespace, trustDomain, action, false);
+        Variant forHttp = http.variant(rule);
+        Variant forTcp = http.sawHttpOnly
+                ? new RuleCompiler(policyNamespace, trustDomain, action, true).variant(rule) : forHttp;
+        return new CompiledRule(index, id, forHttp, forTcp);
+    }
+
+    private Variant variant(Rule rule) {
         try {
-            Matcher tree = c.rule(rule);
-            return new Variant(Optional.of(tree), Optional.empty(), c.notes);
+            Matcher tree = rule(rule);
+            return new Variant(Optional.of(tree), Optional.empty(), notes);
         } catch (Skip s) {
-            return new Variant(Optional.empty(), Optional.of(s.getMessage()), c.notes);
+            return new Variant(Optional.empty(), Optional.of(s.getMessage()), notes);
         }
     }
 
@@ -174,6 +184,7 @@ final class RuleCompiler {
         if (values.isEmpty()) {
             return Optional.empty();
         }
+        sawHttpOnly |= g.httpOnly();
         if (forTcp && g.httpOnly()) {
             if (action.skipsRuleOnError()) {
                 throw new Skip(path + " is HTTP-only, so Istio ignores this ALLOW rule for TCP traffic");
