@@ -352,6 +352,16 @@ class AuthorizationConformanceTest {
         c("pathsIgnoreQuery", SRC() + ": paths compile to Envoy's url_path matcher (path without query string)",
                 ap("foo", "a", "{rules: [{to: [{operation: {paths: [/data]}}]}]}"), Req.http().path("/data?x=1"),
                 true, id("foo", "a", 0));
+        c("dotSegmentsCannotEscapeADenyRule", "NORM (istio.io/docs/reference/config/security/normalization): "
+                        + "/./ and /../ are resolved according to RFC 3986",
+                ap("foo", "d", "{action: DENY, rules: [{to: [{operation: {paths: [\"/admin*\"]}}]}]}"),
+                Req.http().path("/public/../admin/x"), false, id("foo", "d", 0));
+        c("percentEncodedLettersCannotEscapeADenyRule", "NORM: %61 - %7a are normalized to a - z",
+                ap("foo", "d", "{action: DENY, rules: [{to: [{operation: {paths: [\"/admin*\"]}}]}]}"),
+                Req.http().path("/%61dmin"), false, id("foo", "d", 0));
+        c("backslashIsASlash", "NORM: Istio will normalize the backslash to the forward slash",
+                ap("foo", "a", "{rules: [{to: [{operation: {paths: [/some/data]}}]}]}"),
+                Req.http().path("/some\\data"), true, id("foo", "a", 0));
         c("notPaths", REF + ": the path doesn't have prefix /admin",
                 ap("foo", "d", "{action: DENY, rules: [{to: [{operation: {notPaths: [\"/public*\"]}}]}]}"),
                 Req.http().path("/admin"), false, id("foo", "d", 0));
