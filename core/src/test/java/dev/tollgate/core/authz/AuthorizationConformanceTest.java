@@ -20,7 +20,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * Istio AuthorizationPolicy conformance: each case names the documented statement it checks, with its page.
  * REF = istio.io/docs/reference/config/security/authorization-policy, COND = .../security/conditions,
  * TCP = istio.io/docs/tasks/security/authorization/authz-tcp, DRY = .../authz-dry-run; SRC = istio/istio
- * pilot/pkg/security/authz (model/generator.go, builder/builder.go) where the page is silent.
+ * pilot/pkg/security/authz (model/generator.go, builder/builder.go) where the page is silent, NORM =
+ * istio.io/docs/reference/config/security/normalization; "hostile:" cases pin Envoy behaviour an attacker could probe.
  */
 class AuthorizationConformanceTest {
 
