@@ -16,8 +16,8 @@ import java.util.List;
  *   <li>TG0104 a route to an undefined subset; TG0105 a reference to an undefined Gateway;</li>
  *   <li>TG0106 a Gateway server with no VirtualService route;</li>
  *   <li>TG0107 a DestinationRule {@code sni} that differs from the routed host;</li>
- *   <li>TG0108 a DENY/CUSTOM rule that loses HTTP-only constraints on a TCP/TLS gateway port (denies more);</li>
- *   <li>TG0109 a CUSTOM policy at the gateway (unsupported: denies what it matches).</li>
+ *   <li>TG0108 a DENY rule that loses HTTP-only constraints on a TCP/TLS gateway port (denies more);</li>
+ *   <li>TG0109 a CUSTOM policy at the gateway (unsupported: it denies all traffic to the gateway).</li>
  * </ul>
  * The gateway is the ConfigSet's workloads labelled {@code istio: egressgateway} or selected by a Gateway, else
  * Istio's default egress gateway in {@code istio-system}.

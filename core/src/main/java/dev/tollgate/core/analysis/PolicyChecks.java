@@ -48,8 +48,8 @@ final class PolicyChecks {
             }
             if (p.spec().getAction() == AuthorizationPolicyAction.CUSTOM) {
                 out.warn(CUSTOM_UNSUPPORTED, p, "spec.action", "CUSTOM (external authorization) is not supported: "
-                        + "the requests its rules match are denied (fail closed), as Istio does when the provider "
-                        + "cannot be used");
+                        + "Tollgate denies all traffic to the gateway workloads it selects (fail closed)");
+                continue;
             }
             tcpRules(config, authz, p, selected, out);
         }
@@ -67,8 +67,8 @@ final class PolicyChecks {
             String path = "spec.rules[" + i + "]";
             Optional<String> never = action == null || action == AuthorizationPolicyAction.ALLOW
                     ? authz.neverMatchesTcp(p.key(), i) : Optional.empty();
-            List<String> dropped = action == AuthorizationPolicyAction.DENY
-                    || action == AuthorizationPolicyAction.CUSTOM ? authz.droppedOnTcp(p.key(), i) : List.of();
+            List<String> dropped = action == AuthorizationPolicyAction.DENY ? authz.droppedOnTcp(p.key(), i)
+                    : List.of();
             if (never.isEmpty() && dropped.isEmpty()) {
                 continue;
             }

@@ -25,9 +25,11 @@ import java.util.concurrent.ConcurrentHashMap;
  * selector (or targetRefs) selects it. That per-workload set is computed once and cached (bounded), so
  * {@link #authorize} evaluates only the rules that apply, never all policies.
  *
- * <p>CUSTOM: Tollgate has no external authorization providers. Istio, when a CUSTOM policy's provider cannot be
- * used, turns its rules into DENY rules ({@code getBadCustomDenyRules}); Tollgate does the same, so every request
- * that the policy would have sent to its provider is denied (fail closed), and says so in {@link #diagnostics()}.
+ * <p>CUSTOM: Tollgate has no external authorization providers to delegate to. A CUSTOM policy loads with a warning
+ * ({@link #diagnostics()}) and denies all traffic to the workloads it selects (fail closed), reported as its
+ * {@code rule[0]}. (Istio itself, when a provider cannot be used, denies only what the policy's rules match; Tollgate
+ * is stricter on purpose, since it cannot know what the provider would have allowed.) Dry-run CUSTOM policies are
+ * evaluated by their rules and never enforced.
  */
 public final class Authorizer {
     private static final Logger LOG = LoggerFactory.getLogger(Authorizer.class);
@@ -198,9 +200,9 @@ public final class Authorizer {
             ResourceKey key = p.resource().key();
             if (p.action() == Action.CUSTOM) {
                 out.add(new Diagnostic(Diagnostic.Severity.WARNING, "authz-custom-unsupported",
-                        "CUSTOM action is not supported (Tollgate has no external authorization providers): the "
-                                + "requests its rules match are denied (fail closed), as Istio does when a CUSTOM "
-                                + "provider cannot be used", p.resource().originOf("spec.action"),
+                        "CUSTOM action is not supported (Tollgate has no external authorization providers): "
+                                + "all traffic to the workloads it selects is denied (fail closed)",
+                        p.resource().originOf("spec.action"),
                         Optional.of(key), "spec.action"));
             }
             p.dryRunNote().ifPresent(n -> out.add(new Diagnostic(Diagnostic.Severity.WARNING, "authz-dry-run-invalid",

@@ -86,13 +86,19 @@ class AuthorizationConformanceTest {
         c("denyIsEvaluatedBeforeAllow", REF + ": the DENY action is evaluated before the ALLOW action",
                 ap("foo", "a", "{rules: [{}]}") + ap("foo", "d", "{action: DENY, rules: [{}]}"), Req.http(), false,
                 id("foo", "d", 0));
-        c("customMatchingDenies", REF + ": 1. CUSTOM policies that match are evaluated first; Tollgate has no "
-                        + "provider, so (as Istio's builder for an unusable provider) it denies",
+        c("customMatchingDenies", REF + ": 1. CUSTOM policies are evaluated first; Tollgate has no provider, so a "
+                        + "CUSTOM policy denies all traffic to the workloads it selects (fail closed)",
                 ap("foo", "c", "{action: CUSTOM, provider: {name: ext}, rules: [{to: [{operation: {paths: [/admin*]}}]}]}"),
                 Req.http().path("/admin/x"), false, id("foo", "c", 0));
-        c("customNotMatchingLeavesRequestAlone", REF + ": CUSTOM delegates only requests its rules match",
+        c("customFailsClosedForEveryRequest", "Tollgate (issue 2): CUSTOM denies traffic to the workloads it "
+                        + "selects, fail closed, since no provider can say which requests its rules would allow",
                 ap("foo", "c", "{action: CUSTOM, provider: {name: ext}, rules: [{to: [{operation: {paths: [/admin*]}}]}]}"),
-                Req.http().path("/public"), true, "");
+                Req.http().path("/public"), false, id("foo", "c", 0));
+        c("customOnOtherWorkloadDoesNotApply", REF + ": workload selector restricts where a CUSTOM policy applies",
+                ap("foo", "c", "{action: CUSTOM, provider: {name: ext}, selector: {matchLabels: {app: other}}, rules: [{}]}"),
+                Req.http(), true, "");
+        c("dryRunCustomIsNotEnforced", DRY + ": a dry-run policy is not enforced",
+                dry("foo", "c", "true", "{action: CUSTOM, provider: {name: ext}, rules: [{}]}"), Req.http(), true, "");
         c("customIsEvaluatedBeforeDeny", REF + ": the CUSTOM action is evaluated first, then the DENY action",
                 ap("foo", "d", "{action: DENY, rules: [{}]}") + ap("foo", "c", "{action: CUSTOM, provider: {name: x}, rules: [{}]}"),
                 Req.http(), false, id("foo", "c", 0));
@@ -480,8 +486,7 @@ class AuthorizationConformanceTest {
         c("auditWithHttpFieldsNeverDeniesTcp", REF + ": AUDIT policies do not affect whether requests are allowed",
                 ap("foo", "au", "{action: AUDIT, rules: [{to: [{operation: {methods: [GET]}}]}]}"), Req.tcp(), true,
                 "");
-        c("customWithHttpFieldsOnTcpDeniesAll", SRC() + ": unusable CUSTOM rules become DENY rules; on TCP their "
-                        + "HTTP-only constraints are dropped",
+        c("customDeniesTcpToo", "Tollgate (issue 2): CUSTOM fails closed for TCP traffic as well",
                 ap("foo", "c", "{action: CUSTOM, provider: {name: x}, rules: [{to: [{operation: {paths: [/admin]}}]}]}"),
                 Req.tcp(), false, id("foo", "c", 0));
 
