@@ -253,6 +253,18 @@ final class Rig implements AutoCloseable {
                 log.stream().map(AccessLogEntry::json).toList()));
     }
 
+    /** Waits (up to 10 s) until the upstream has received a request whose path contains {@code path}. */
+    void awaitUpstream(String path) throws InterruptedException {
+        long until = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (System.nanoTime() < until) {
+            if (upstreamSaw.stream().anyMatch(s -> s.contains(path))) {
+                return;
+            }
+            Thread.sleep(10);
+        }
+        throw new AssertionError("the upstream never saw " + path);
+    }
+
     @Override
     public void close() throws Exception {
         for (Sidecar s : sidecars) {
