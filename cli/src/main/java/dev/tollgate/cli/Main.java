@@ -3,15 +3,25 @@ package dev.tollgate.cli;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
+import java.io.UncheckedIOException;
+
 /** The {@code tollgate} command. */
 @Command(name = "tollgate", mixinStandardHelpOptions = true, version = "tollgate 0.1.0",
         description = {
                 "Tollgate: an egress gateway that takes Istio's own YAML.",
                 "",
-                "Decide and enforce which workloads may reach which external hosts, with Istio's semantics,",
-                "and explain every decision."
-        },
-        subcommands = {CommandLine.HelpCommand.class})
+                "It decides, and enforces, which workloads may reach which hosts outside the cluster, with the",
+                "semantics of Istio's ServiceEntry, Sidecar, Gateway, VirtualService, DestinationRule and",
+                "AuthorizationPolicy, and explains every decision.",
+                ""},
+        commandListHeading = "%nCommands:%n",
+        footerHeading = "%nStart here:%n",
+        footer = {
+                "  tollgate demo                 run the seed tutorial end to end, with real curl",
+                "  tollgate check --help         ask whether a workload may reach a URL",
+                "  tollgate explain --help       ask why"},
+        subcommands = {CheckCommand.class, ExplainCommand.class, AnalyzeCommand.class,
+                CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
     @CommandLine.Spec
@@ -22,11 +32,29 @@ public final class Main implements Runnable {
     }
 
     static int run(String... args) {
-        return new CommandLine(new Main()).setExitCodeExceptionMapper(e -> 2).execute(args);
+        return commandLine().execute(args);
+    }
+
+    static CommandLine commandLine() {
+        CommandLine cl = new CommandLine(new Main());
+        cl.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
+            String name = commandLine.getCommandSpec().qualifiedName();
+            if (e instanceof ConfigLoading.ConfigurationError || e instanceof IllegalArgumentException
+                    || e instanceof UncheckedIOException) {
+                commandLine.getErr().println(name + ": " + e.getMessage());
+            } else {
+                commandLine.getErr().println(name + ": internal error: " + e);
+                e.printStackTrace(commandLine.getErr());
+            }
+            commandLine.getErr().flush();
+            return 2;
+        });
+        cl.setExitCodeExceptionMapper(e -> 2);
+        return cl;
     }
 
     @Override
     public void run() {
-        spec.commandLine().usage(System.out);
+        spec.commandLine().usage(spec.commandLine().getOut());
     }
 }

@@ -1,32 +1,181 @@
 package dev.tollgate.core.authz;
 
 import dev.tollgate.core.model.ConfigSet;
+import dev.tollgate.core.model.Diagnostic;
+import dev.tollgate.core.model.Resource;
+import dev.tollgate.core.model.ResourceKey;
 import dev.tollgate.core.model.WorkloadRef;
 import dev.tollgate.core.snapshot.Consideration;
+import io.fabric8.istio.api.api.security.v1beta1.AuthorizationPolicy;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
+import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Istio's AuthorizationPolicy semantics: policies compiled once into immutable matcher trees, indexed by
  * the workloads they can apply to; evaluated CUSTOM, then DENY, then ALLOW.
+ *
+ * <p>Index: policies by namespace; a workload looks at the root namespace's and its own, then keeps those whose
+ * selector (or targetRefs) selects it. That per-workload set is computed once and cached (bounded), so
+ * {@link #authorize} evaluates only the rules that apply, never all policies.
+ *
+ * <p>CUSTOM: Tollgate has no external authorization providers. Istio, when a CUSTOM policy's provider cannot be
+ * used, turns its rules into DENY rules ({@code getBadCustomDenyRules}); Tollgate does the same, so every request
+ * that the policy would have sent to its provider is denied (fail closed), and says so in {@link #diagnostics()}.
  */
 public final class Authorizer {
+    private static final Logger LOG = LoggerFactory.getLogger(Authorizer.class);
+    private static final int CACHE_LIMIT = 10_000;
 
-    private Authorizer() {
+    private final String rootNamespace;
+    private final List<CompiledPolicy> all;
+    private final Map<String, List<CompiledPolicy>> byNamespace;
+    private final Map<WorkloadRef, Applicable> cache = new ConcurrentHashMap<>();
+    private final List<Diagnostic> diagnostics;
+
+    private Authorizer(String rootNamespace, List<CompiledPolicy> all) {
+        this.rootNamespace = rootNamespace;
+        this.all = List.copyOf(all);
+        Map<String, List<CompiledPolicy>> index = new HashMap<>();
+        for (CompiledPolicy p : all) {
+            index.computeIfAbsent(p.namespace(), k -> new ArrayList<>()).add(p);
+        }
+        Map<String, List<CompiledPolicy>> frozen = new HashMap<>();
+        index.forEach((k, v) -> frozen.put(k, List.copyOf(v)));
+        this.byNamespace = Map.copyOf(frozen);
+        this.diagnostics = List.copyOf(diagnose(all));
+        for (Diagnostic d : diagnostics) {
+            LOG.warn("{}", d.format());
+        }
     }
 
     /** Compiles every AuthorizationPolicy of {@code config} (mesh settings give the root namespace). */
     public static Authorizer compile(ConfigSet config) {
-        throw new UnsupportedOperationException("under construction");
+        List<CompiledPolicy> compiled = new ArrayList<>();
+        for (Resource<AuthorizationPolicy> r : config.authorizationPolicies()) {
+            compiled.add(CompiledPolicy.compile(r));
+        }
+        return new Authorizer(config.mesh().rootNamespace(), compiled);
     }
 
     /** Evaluates the policies that apply to {@code target} (root namespace, its namespace, selector/targetRefs). */
     public AuthzDecision authorize(WorkloadRef target, AuthzRequest request) {
-        throw new UnsupportedOperationException("under construction");
+        Applicable a = applicable(target);
+        boolean tcp = request.isTcp();
+        AuthzDecision d = decide(a, request, tcp);
+        if (a.dryRun.length == 0) {
+            return d;
+        }
+        List<String> dry = dryRunMatches(a, request, tcp);
+        return dry.isEmpty() ? d : new AuthzDecision(d.allowed(), d.policyId(), d.reason(), d.policiesConsidered(),
+                dry);
+    }
+
+    private static AuthzDecision decide(Applicable a, AuthzRequest request, boolean tcp) {
+        for (Applicable.Entry e : a.custom) {
+            if (e.matches(request, tcp)) {
+                return e.decision();
+            }
+        }
+        for (Applicable.Entry e : a.deny) {
+            if (e.matches(request, tcp)) {
+                return e.decision();
+            }
+        }
+        if (!a.enforcesAllow) {
+            return a.noAllowPolicy;
+        }
+        for (Applicable.Entry e : a.allow) {
+            if (e.matches(request, tcp)) {
+                return e.decision();
+            }
+        }
+        return a.noAllowMatched;
+    }
+
+    /** Envoy's shadow rules: per action, the first dry-run rule (in Envoy's order) that matches. */
+    private static List<String> dryRunMatches(Applicable a, AuthzRequest request, boolean tcp) {
+        List<String> out = new ArrayList<>(2);
+        Action decided = null;
+        for (Applicable.Entry e : a.dryRun) {
+            Action action = e.policy().action();
+            if (action != decided && e.matches(request, tcp)) {
+                out.add(e.rule().id());
+                decided = action;
+            }
+        }
+        return out;
     }
 
     /** Every policy looked at for {@code target}: whether it applied, and which rule or leaf matched or failed. */
     public List<Consideration> explain(WorkloadRef target, AuthzRequest request) {
-        throw new UnsupportedOperationException("under construction");
+        return Explainer.explain(this, target, request);
+    }
+
+    /** How one policy, wherever it sits, relates to {@code target} and {@code request}; empty if unknown. */
+    public Optional<Consideration> explainPolicy(ResourceKey policy, WorkloadRef target, AuthzRequest request) {
+        return Explainer.explain(this, target, request).stream().filter(c -> c.resource().equals(policy)).findFirst();
+    }
+
+    /** Warnings from compiling: CUSTOM policies (unsupported), rules skipped or narrowed by invalid values. */
+    public List<Diagnostic> diagnostics() {
+        return diagnostics;
+    }
+
+    /** The root namespace whose policies apply mesh-wide. */
+    public String rootNamespace() {
+        return rootNamespace;
+    }
+
+    List<CompiledPolicy> policies() {
+        return all;
+    }
+
+    Applicable applicable(WorkloadRef target) {
+        Applicable a = cache.get(target);
+        if (a != null) {
+            return a;
+        }
+        List<CompiledPolicy> candidates = new ArrayList<>(byNamespace.getOrDefault(rootNamespace, List.of()));
+        if (!target.namespace().equals(rootNamespace)) {
+            candidates.addAll(byNamespace.getOrDefault(target.namespace(), List.of()));
+        }
+        a = Applicable.of(candidates, target, rootNamespace);
+        if (cache.size() < CACHE_LIMIT) {
+            cache.putIfAbsent(target, a);
+        }
+        return a;
+    }
+
+    private static List<Diagnostic> diagnose(List<CompiledPolicy> policies) {
+        List<Diagnostic> out = new ArrayList<>();
+        for (CompiledPolicy p : policies) {
+            ResourceKey key = p.resource().key();
+            if (p.action() == Action.CUSTOM) {
+                out.add(new Diagnostic(Diagnostic.Severity.WARNING, "authz-custom-unsupported",
+                        "CUSTOM action is not supported (Tollgate has no external authorization providers): the "
+                                + "requests its rules match are denied (fail closed), as Istio does when a CUSTOM "
+                                + "provider cannot be used", p.resource().originOf("spec.action"),
+                        Optional.of(key), "spec.action"));
+            }
+            p.dryRunNote().ifPresent(n -> out.add(new Diagnostic(Diagnostic.Severity.WARNING, "authz-dry-run-invalid",
+                    n, p.resource().originOf("metadata.annotations"), Optional.of(key), "metadata.annotations")));
+            for (CompiledRule r : p.rules()) {
+                String path = "spec.rules[" + r.index() + "]";
+                r.http().skipped().ifPresent(s -> out.add(new Diagnostic(Diagnostic.Severity.WARNING,
+                        "authz-rule-skipped", s, p.resource().originOf(path), Optional.of(key), path)));
+                for (String note : r.http().notes()) {
+                    out.add(new Diagnostic(Diagnostic.Severity.WARNING, "authz-constraint-dropped", note,
+                            p.resource().originOf(path), Optional.of(key), path));
+                }
+            }
+        }
+        return out;
     }
 }

@@ -1,0 +1,142 @@
+package dev.tollgate.cli;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.tollgate.core.model.WorkloadRef;
+import dev.tollgate.core.snapshot.CheckResult;
+import dev.tollgate.core.snapshot.Consideration;
+import dev.tollgate.core.snapshot.Explanation;
+import dev.tollgate.core.snapshot.Hop;
+import dev.tollgate.core.snapshot.Upstream;
+
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** Prints a {@link CheckResult} or an {@link Explanation} as text for people or JSON for machines. */
+final class DecisionReport {
+    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+    private DecisionReport() {
+    }
+
+    static String headline(CheckResult r) {
+        return switch (r.outcome()) {
+            case "allowed" -> "ALLOWED";
+            case "blocked" -> "BLOCKED by the sidecar (HTTP 502 / tunnel refused)";
+            case "denied" -> "DENIED by the egress gateway (HTTP 403 \"RBAC: access denied\" / tunnel closed)";
+            case "no-route" -> "NO ROUTE at the egress gateway (HTTP 404 / tunnel closed)";
+            default -> r.outcome().toUpperCase();
+        };
+    }
+
+    static void printText(PrintWriter out, WorkloadRef from, TargetUrl url, CheckResult r) {
+        out.println(headline(r) + ": " + from + " -> " + url.text());
+        out.println("  reason: " + r.reason());
+        if (!r.allowed()) {
+            out.println("  policy: " + r.policy().orElse("[none]"));
+        }
+        if (r.policy().isEmpty() && !r.policiesConsidered().isEmpty()) {
+            out.println("  policies considered: " + String.join(", ", r.policiesConsidered()));
+        }
+        r.upstream().ifPresent(u -> out.println("  upstream: " + upstream(u)));
+        out.println("  hops:");
+        int i = 1;
+        for (Hop h : r.hops()) {
+            out.printf("    %d. %-44s %-9s %-4s %s%n", i++, h.proxy(), h.stage(), h.outcome(), hopText(h));
+        }
+    }
+
+    static void printExplanation(PrintWriter out, WorkloadRef from, TargetUrl url, Explanation e) {
+        printText(out, from, url, e.result());
+        out.println("  considered:");
+        String stage = "";
+        for (Consideration c : e.considerations()) {
+            if (!c.stage().equals(stage)) {
+                stage = c.stage();
+                out.println("    [" + stage + "]");
+            }
+            out.println("      " + (c.applied() ? "applied   " : "not used  ") + c.resource() + "  (" + c.origin() + ")");
+            out.println("                " + c.why());
+        }
+    }
+
+    private static String hopText(Hop h) {
+        StringBuilder b = new StringBuilder(h.detail());
+        h.resource().ifPresent(res -> b.append("  [").append(res).append(']'));
+        if (h.origin().line() > 0) {
+            b.append(" (").append(h.origin()).append(')');
+        }
+        return b.toString();
+    }
+
+    private static String upstream(Upstream u) {
+        String tls = switch (u.tls().mode()) {
+            case DISABLE -> "";
+            case SIMPLE -> " (TLS origination" + u.tls().sni().map(s -> ", SNI " + s).orElse("") + ")";
+            case MUTUAL -> " (mutual TLS" + u.tls().sni().map(s -> ", SNI " + s).orElse("") + ")";
+            case ISTIO_MUTUAL -> " (Istio mTLS" + u.tls().sni().map(s -> ", SNI " + s).orElse("") + ")";
+        };
+        return u.host() + ":" + u.port() + tls;
+    }
+
+    static Map<String, Object> toJson(WorkloadRef from, TargetUrl url, CheckResult r) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("allowed", r.allowed());
+        m.put("outcome", r.outcome());
+        m.put("from", from.toString());
+        m.put("url", url.text());
+        m.put("reason", r.reason());
+        m.put("policy", r.policy().orElse(null));
+        m.put("policiesConsidered", r.policiesConsidered());
+        List<Map<String, Object>> hops = new ArrayList<>();
+        for (Hop h : r.hops()) {
+            Map<String, Object> hop = new LinkedHashMap<>();
+            hop.put("proxy", h.proxy());
+            hop.put("stage", h.stage());
+            hop.put("outcome", h.outcome().name());
+            hop.put("detail", h.detail());
+            hop.put("resource", h.resource().map(Object::toString).orElse(null));
+            hop.put("origin", h.origin().line() > 0 ? h.origin().toString() : null);
+            hops.add(hop);
+        }
+        m.put("hops", hops);
+        m.put("upstream", r.upstream().map(u -> {
+            Map<String, Object> um = new LinkedHashMap<>();
+            um.put("host", u.host());
+            um.put("port", u.port());
+            um.put("tls", u.tls().mode().name());
+            um.put("sni", u.tls().sni().orElse(null));
+            return um;
+        }).orElse(null));
+        return m;
+    }
+
+    static Map<String, Object> toJson(WorkloadRef from, TargetUrl url, Explanation e) {
+        Map<String, Object> m = toJson(from, url, e.result());
+        List<Map<String, Object>> cs = new ArrayList<>();
+        for (Consideration c : e.considerations()) {
+            Map<String, Object> cm = new LinkedHashMap<>();
+            cm.put("stage", c.stage());
+            cm.put("resource", c.resource().toString());
+            cm.put("applied", c.applied());
+            cm.put("why", c.why());
+            cm.put("origin", c.origin().line() > 0 ? c.origin().toString() : null);
+            cs.add(cm);
+        }
+        m.put("considered", cs);
+        return m;
+    }
+
+    static void printJson(PrintWriter out, Object value) {
+        try {
+            out.println(JSON.writeValueAsString(value));
+        } catch (JsonProcessingException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

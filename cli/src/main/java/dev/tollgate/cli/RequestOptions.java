@@ -1,0 +1,102 @@
+package dev.tollgate.cli;
+
+import dev.tollgate.core.model.ConfigSet;
+import dev.tollgate.core.model.Workload;
+import dev.tollgate.core.model.WorkloadRef;
+import dev.tollgate.core.snapshot.OutboundRequest;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/** Who asks for what: the options {@code check} and {@code explain} share. */
+final class RequestOptions {
+
+    @Option(names = "--from", required = true, paramLabel = "NAMESPACE/SERVICEACCOUNT",
+            description = {"The workload making the request, e.g. default/sleep. Its labels come from --labels,",
+                    "or from a Deployment/Pod with that service account in the -f files."})
+    String from;
+
+    @Option(names = "--labels", paramLabel = "k=v[,k=v...]", split = ",",
+            description = "The workload's pod labels (for Sidecar workloadSelector and route sourceLabels).")
+    Map<String, String> labels;
+
+    @Option(names = {"-X", "--request"}, paramLabel = "METHOD",
+            description = "The HTTP method for http:// URLs (default GET; HEAD with -I).")
+    String method;
+
+    @Option(names = {"-I", "--head"}, description = "Send HEAD, as 'curl -I' does.")
+    boolean head;
+
+    @Option(names = {"-H", "--header"}, paramLabel = "'Name: value'",
+            description = "An HTTP request header for http:// URLs. Repeatable.")
+    List<String> headers = new ArrayList<>();
+
+    @Option(names = {"-o", "--output"}, paramLabel = "text|json", defaultValue = "text",
+            description = "Output format: text (default) or json.")
+    String output = "text";
+
+    @Parameters(index = "0", paramLabel = "URL",
+            description = {"http://HOST[:PORT]/PATH  a plain HTTP request",
+                    "https://HOST[:PORT]/     TLS with SNI = HOST (opaque to the sidecar)",
+                    "tcp://HOST:PORT          a raw TCP connection"})
+    String url;
+
+    boolean json() {
+        return switch (output.toLowerCase(Locale.ROOT)) {
+            case "json" -> true;
+            case "text" -> false;
+            default -> throw new IllegalArgumentException("-o " + output + ": use text or json");
+        };
+    }
+
+    TargetUrl target() {
+        return TargetUrl.parse(url);
+    }
+
+    OutboundRequest request(TargetUrl target) {
+        Map<String, List<String>> parsed = new LinkedHashMap<>();
+        for (String h : headers) {
+            int colon = h.indexOf(':');
+            if (colon <= 0) {
+                throw new IllegalArgumentException("-H " + h + ": expected 'Name: value'");
+            }
+            parsed.computeIfAbsent(h.substring(0, colon).trim().toLowerCase(Locale.ROOT), k -> new ArrayList<>())
+                    .add(h.substring(colon + 1).trim());
+        }
+        String m = method != null ? method.toUpperCase(Locale.ROOT) : head ? "HEAD" : "GET";
+        parsed.computeIfAbsent("host", k -> new ArrayList<>(List.of(target.authority())));
+        return target.toRequest(m, parsed);
+    }
+
+    /** Notes about options that do not apply to this URL, so nothing is silently ignored. */
+    List<String> ignoredOptions(TargetUrl target) {
+        List<String> notes = new ArrayList<>();
+        if (!target.scheme().equals("http") && (method != null || head || !headers.isEmpty())) {
+            notes.add("note: -X/-I/-H are ignored for " + target.scheme()
+                    + "://: the proxies see only the connection (SNI and port), not the request inside TLS");
+        }
+        return notes;
+    }
+
+    WorkloadRef workload(ConfigSet config) {
+        int slash = from.indexOf('/');
+        if (slash <= 0 || slash == from.length() - 1 || from.indexOf('/', slash + 1) >= 0) {
+            throw new IllegalArgumentException("--from " + from + ": expected NAMESPACE/SERVICEACCOUNT, e.g. default/sleep");
+        }
+        String ns = from.substring(0, slash);
+        String sa = from.substring(slash + 1);
+        if (labels != null) {
+            return new WorkloadRef(ns, sa, labels);
+        }
+        return config.workloads().stream()
+                .filter(w -> w.namespace().equals(ns) && w.serviceAccount().equals(sa))
+                .map(Workload::ref)
+                .findFirst()
+                .orElse(new WorkloadRef(ns, sa, Map.of()));
+    }
+}

@@ -1,0 +1,23 @@
+package dev.tollgate.cli.demo;
+
+import java.util.Optional;
+
+/**
+ * One request of the demo, done.
+ *
+ * @param step        the step's id
+ * @param check       what was asked and expected
+ * @param command     the command a reader can paste
+ * @param observation what came back
+ * @param gatewayLog  for a denial, the gateway's access log line for it, if it was found
+ */
+public record CheckResult(String step, Check check, String command, Observation observation, Optional<String> gatewayLog) {
+
+    public Outcome actual() {
+        return observation.outcome();
+    }
+
+    public boolean passed() {
+        return actual() == check.expected();
+    }
+}

@@ -1,0 +1,207 @@
+package dev.tollgate.cli.demo;
+
+import dev.tollgate.identity.MeshCa;
+import dev.tollgate.identity.PemFiles;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.stream.Stream;
+
+/** {@code tollgate demo}: the seed tutorial, end to end, on loopback, with real curl. */
+@Command(name = "demo", mixinStandardHelpOptions = true,
+        description = {
+                "Run the seed tutorial (TUTORIAL.md parts A and B) for real, in one process, on 127.0.0.1:",
+                "an egress gateway, sidecars for default/sleep, otherns/sleep, otherns/sleep-google and",
+                "otherns/sleep-yahoo, and local stand-ins for developers.google.com and developer.yahoo.com",
+                "(their certificates come from a demo \"public\" CA that the gateway and curl trust).",
+                "",
+                "Each step rewrites the configuration files the running proxies watch (ServiceEntries,",
+                "routing, AuthorizationPolicies, and the mesh's outboundTrafficPolicy in an IstioOperator),",
+                "then runs 'curl -I' as each workload through its sidecar, with http_proxy and https_proxy set.",
+                "It prints each command, the expected and the actual outcome, and for denials the gateway's",
+                "log line. Exit status 0 only if every request came out as the tutorial says.",
+                "",
+                "The proxies get their certificates from a throw-away mesh CA (--ca-dir): fine for a demo,",
+                "never for production, since whoever holds that CA can mint any identity."
+        })
+public final class DemoCommand implements Callable<Integer> {
+
+    /** Starts the demo's proxies; the production wiring is {@code ProxyDemoMesh::start}. */
+    @FunctionalInterface
+    public interface MeshStarter {
+        DemoMesh start(DemoSetup setup) throws Exception;
+    }
+
+    enum Client { AUTO, CURL, BUILTIN }
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Option(names = {"-o", "--output"}, paramLabel = "FORMAT", defaultValue = "text",
+            description = "text (default) or json: {\"steps\":[{\"step\",\"from\",\"url\",\"expected\",\"actual\",\"passed\"}]}")
+    String output = "text";
+
+    @Option(names = "--client", paramLabel = "CLIENT", defaultValue = "auto",
+            description = "curl, builtin, or auto (default: curl if it is installed, else the built-in client)")
+    String client = "auto";
+
+    @Option(names = "--steps", paramLabel = "ID", split = ",",
+            description = "Run only these steps (e.g. A1,A2,B3). Each step writes its whole configuration, so any subset works.")
+    List<String> only = new ArrayList<>();
+
+    @Option(names = "--work-dir", paramLabel = "DIR",
+            description = "Where to put the configuration files, CAs and certificates (default: a new temporary folder, removed at the end).")
+    Path workDir;
+
+    @Option(names = "--keep", description = "Keep the work folder at the end, to look at the files or rerun a curl command.")
+    boolean keep;
+
+    private final MeshStarter starter;
+
+    public DemoCommand() {
+        this(ProxyDemoMesh::start);
+    }
+
+    DemoCommand(MeshStarter starter) {
+        this.starter = starter;
+    }
+
+    @Override
+    public Integer call() {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        String format = output.toLowerCase(Locale.ROOT);
+        if (!format.equals("json") && !format.equals("text")) {
+            err.println("tollgate demo: -o " + output + ": expected text or json");
+            return 2;
+        }
+        boolean json = format.equals("json");
+        List<Step> steps;
+        try {
+            steps = select(Scenario.tutorial(), only);
+        } catch (IllegalArgumentException e) {
+            err.println("tollgate demo: " + e.getMessage());
+            return 2;
+        }
+        PrintWriter progress = json ? err : out;
+        Path dir = null;
+        boolean created = workDir == null;
+        List<AutoCloseable> running = new ArrayList<>();
+        try {
+            dir = created ? Files.createTempDirectory("tollgate-demo") : Files.createDirectories(workDir);
+            DemoSetup setup = prepare(dir, running);
+            Probe probe = probe(setup, err);
+            if (probe == null) {
+                return 2;
+            }
+            // the first step's files must exist before the proxies start watching them
+            setup.config().apply(steps.getFirst());
+            progress.println("work folder: " + dir + (created && !keep ? " (removed at the end; --keep keeps it)" : ""));
+            DemoMesh mesh;
+            try {
+                mesh = starter.start(setup);
+            } catch (Exception e) {
+                err.println("tollgate demo: cannot start the proxies: " + e.getMessage());
+                return 2;
+            }
+            running.addFirst(mesh);
+            DemoReport report = new DemoRunner(setup.config(), mesh, probe, progress).run(steps);
+            out.print(json ? report.json() : report.text());
+            out.flush();
+            return report.exitCode();
+        } catch (IOException | UncheckedIOException | IllegalStateException e) {
+            err.println("tollgate demo: " + e.getMessage());
+            return 2;
+        } finally {
+            for (AutoCloseable c : running) {
+                try {
+                    c.close();
+                } catch (Exception e) {
+                    err.println("tollgate demo: while stopping: " + e);
+                }
+            }
+            if (dir != null && created && !keep) {
+                deleteTree(dir);
+            }
+            err.flush();
+        }
+    }
+
+    /** The CAs, the stand-in hosts and the config folder; everything started is added to {@code running}. */
+    static DemoSetup prepare(Path dir, List<AutoCloseable> running) {
+        Path meshCaDir = dir.resolve("mesh-ca");
+        MeshCa meshCa = MeshCa.init(meshCaDir, MeshCa.DEFAULT_TRUST_DOMAIN);
+        MeshCa publicCa = MeshCa.generate("public.tollgate.demo");
+        Path publicCaFile = dir.resolve("public-ca.pem");
+        PemFiles.writeCertificates(publicCaFile, List.of(publicCa.rootCertificate()));
+        Map<String, StandInHost> standIns = new LinkedHashMap<>();
+        for (String host : Scenario.HOSTS) {
+            StandInHost s = StandInHost.start(host, publicCa.issueServer(List.of(host), Duration.ofDays(1)));
+            running.add(s);
+            standIns.put(host, s);
+        }
+        return new DemoSetup(new DemoConfig(dir.resolve("config")), meshCaDir, meshCa, publicCaFile,
+                publicCa.rootCertificate(), standIns);
+    }
+
+    private Probe probe(DemoSetup setup, PrintWriter err) {
+        Client c;
+        try {
+            c = Client.valueOf(client.toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            err.println("tollgate demo: --client " + client + ": expected curl, builtin or auto");
+            return null;
+        }
+        boolean curl = c != Client.BUILTIN && CurlRunner.available();
+        if (c == Client.CURL && !curl) {
+            err.println("tollgate demo: --client curl, but curl is not installed (or not on the PATH)");
+            return null;
+        }
+        if (c == Client.AUTO && !curl) {
+            err.println("tollgate demo: curl is not installed; using the built-in client, which makes the same requests");
+        }
+        return curl ? new CurlRunner(setup.publicCaFile()) : new JavaProbe(setup.publicCa());
+    }
+
+    static List<Step> select(List<Step> all, List<String> ids) {
+        if (ids.isEmpty()) {
+            return all;
+        }
+        List<Step> out = new ArrayList<>();
+        for (String id : ids) {
+            String want = id.strip().toUpperCase(Locale.ROOT);
+            out.add(all.stream().filter(s -> s.id().equals(want)).findFirst().orElseThrow(() -> new IllegalArgumentException(
+                    "--steps: no step " + id + "; the steps are " + String.join(",", all.stream().map(Step::id).toList()))));
+        }
+        return List.copyOf(out);
+    }
+
+    private static void deleteTree(Path dir) {
+        try (Stream<Path> paths = Files.walk(dir)) {
+            paths.sorted(Comparator.reverseOrder()).forEach(p -> {
+                try {
+                    Files.deleteIfExists(p);
+                } catch (IOException ignored) {
+                    // best effort: a temp folder
+                }
+            });
+        } catch (IOException ignored) {
+            // best effort
+        }
+    }
+
+}

@@ -1,0 +1,141 @@
+package dev.tollgate.cli;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** What a user sees when the command or its configuration is wrong: exit 2 and a message that points at it. */
+class CliErrorPathTest {
+    @TempDir
+    Path dir;
+
+    private Path write(String name, String yaml) throws IOException {
+        Path p = dir.resolve(name);
+        Files.writeString(p, yaml);
+        return p;
+    }
+
+    @Test
+    void missingFileIsAConfigurationErrorNamingTheFile() {
+        CliRun r = CliRun.of("check", "-f", dir.resolve("nope.yaml").toString(), "--from", "default/sleep",
+                "https://example.com/");
+        assertThat(r.exitCode()).isEqualTo(2);
+        assertThat(r.err()).contains("nope.yaml");
+        assertThat(r.out()).isEmpty();
+    }
+
+    @Test
+    void badYamlPointsAtTheFileAndLine() throws IOException {
+        Path f = write("bad.yaml", """
+                apiVersion: networking.istio.io/v1
+                kind: ServiceEntry
+                metadata:
+                  name: x
+                spec:
+                  hosts: [a.example.com
+                  ports: {}
+                """);
+        CliRun r = CliRun.of("check", "-f", f.toString(), "--from", "default/sleep", "https://a.example.com/");
+        assertThat(r.exitCode()).isEqualTo(2);
+        assertThat(r.err()).containsPattern("bad\\.yaml:[67]");
+    }
+
+    @Test
+    void unknownFieldIsAnErrorNamingTheFieldPath() throws IOException {
+        Path f = write("typo.yaml", """
+                apiVersion: security.istio.io/v1
+                kind: AuthorizationPolicy
+                metadata:
+                  name: deny-typo
+                  namespace: istio-system
+                spec:
+                  action: DENY
+                  rules:
+                  - from:
+                    - source:
+                        principal: ["cluster.local/ns/default/sa/sleep"]
+                """);
+        CliRun r = CliRun.of("check", "-f", f.toString(), "--from", "default/sleep", "https://a.example.com/");
+        assertThat(r.exitCode()).isEqualTo(2);
+        assertThat(r.err()).contains("typo.yaml:11").contains("principal").contains("deny-typo");
+    }
+
+    @Test
+    void unknownIstioKindIsAnError() throws IOException {
+        Path f = write("kind.yaml", """
+                apiVersion: networking.istio.io/v1
+                kind: ServiceEntrie
+                metadata:
+                  name: x
+                spec:
+                  hosts: [a.example.com]
+                """);
+        CliRun r = CliRun.of("check", "-f", f.toString(), "--from", "default/sleep", "https://a.example.com/");
+        assertThat(r.exitCode()).isEqualTo(2);
+        assertThat(r.err()).contains("kind.yaml").contains("ServiceEntrie");
+    }
+
+    @Test
+    void otherKubernetesKindsAreSkippedWithANoticeAndTheCheckGoesOn() throws IOException {
+        Path f = write("np.yaml", """
+                apiVersion: networking.k8s.io/v1
+                kind: NetworkPolicy
+                metadata:
+                  name: np
+                spec:
+                  podSelector: {}
+                """);
+        CliRun r = CliRun.of("check", "-f", f.toString(), "--from", "default/sleep", "https://a.example.com/");
+        assertThat(r.exitCode()).isZero(); // ALLOW_ANY: nothing restricts it
+        assertThat(r.out()).startsWith("ALLOWED");
+    }
+
+    @Test
+    void badUrlSchemeIsAUsageError() {
+        CliRun r = CliRun.of("check", "--from", "default/sleep", "ftp://a.example.com/");
+        assertThat(r.exitCode()).isEqualTo(2);
+        assertThat(r.err()).contains("unsupported scheme");
+    }
+
+    @Test
+    void fromWithoutServiceAccountIsAUsageError() {
+        CliRun r = CliRun.of("check", "--from", "default", "https://a.example.com/");
+        assertThat(r.exitCode()).isEqualTo(2);
+        assertThat(r.err()).contains("NAMESPACE/SERVICEACCOUNT");
+    }
+
+    @Test
+    void missingFromIsAUsageErrorWithHelp() {
+        CliRun r = CliRun.of("check", "https://a.example.com/");
+        assertThat(r.exitCode()).isEqualTo(2);
+        assertThat(r.err()).contains("--from");
+    }
+
+    @Test
+    void badSetIsAUsageError() {
+        CliRun r = CliRun.of("check", "--set", "outboundTrafficPolicy.mode=REGISTRY_ONLY", "--from", "default/sleep",
+                "https://a.example.com/");
+        assertThat(r.exitCode()).isEqualTo(2);
+        assertThat(r.err()).contains("meshConfig.KEY=VALUE");
+    }
+
+    @Test
+    void invalidOutboundModeIsAConfigurationError() {
+        CliRun r = CliRun.of("check", "--set", "meshConfig.outboundTrafficPolicy.mode=DENY_ALL", "--from",
+                "default/sleep", "https://a.example.com/");
+        assertThat(r.exitCode()).isEqualTo(2);
+        assertThat(r.err()).contains("DENY_ALL");
+    }
+
+    @Test
+    void unknownOutputFormatIsAUsageError() {
+        CliRun r = CliRun.of("check", "-o", "yaml", "--from", "default/sleep", "https://a.example.com/");
+        assertThat(r.exitCode()).isEqualTo(2);
+        assertThat(r.err()).contains("-o yaml");
+    }
+}

@@ -1,0 +1,188 @@
+package dev.tollgate.cli.demo;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+import static dev.tollgate.cli.demo.DemoWorkload.DEFAULT_SLEEP;
+import static dev.tollgate.cli.demo.DemoWorkload.OTHERNS_SLEEP;
+import static dev.tollgate.cli.demo.DemoWorkload.SLEEP_GOOGLE;
+import static dev.tollgate.cli.demo.DemoWorkload.SLEEP_YAHOO;
+import static dev.tollgate.cli.demo.Scenario.GOOGLE;
+import static dev.tollgate.cli.demo.Scenario.YAHOO;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The scenario table says what TUTORIAL.md says. The tutorial's tables are read from a copy of TUTORIAL.md in
+ * the test resources, so a change to either side shows up here.
+ */
+class ScenarioTest {
+
+    private static final List<Step> STEPS = Scenario.tutorial();
+
+    static String tutorial() throws IOException {
+        try (InputStream in = ScenarioTest.class.getResourceAsStream("/demo/TUTORIAL.md")) {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+    }
+
+    /** Table rows of the tutorial: first cell → the other cells. */
+    static Map<String, List<String>> rows(String markdown) {
+        Map<String, List<String>> rows = new LinkedHashMap<>();
+        for (String line : markdown.lines().toList()) {
+            if (line.startsWith("| ") && !line.startsWith("| ---") && !line.startsWith("| step") && !line.startsWith("| from")) {
+                List<String> cells = new ArrayList<>();
+                for (String c : line.substring(1, line.length() - 1).split("\\|")) {
+                    cells.add(c.strip());
+                }
+                rows.put(cells.getFirst(), cells.subList(1, cells.size()));
+            }
+        }
+        return rows;
+    }
+
+    static Step step(String id) {
+        return STEPS.stream().filter(s -> s.id().equals(id)).findFirst().orElseThrow();
+    }
+
+    static Outcome expected(Step step, DemoWorkload from, String url) {
+        List<Outcome> matches = step.checks().stream().filter(c -> c.from().equals(from) && c.url().equals(url))
+                .map(Check::expected).toList();
+        assertThat(matches).as("%s: one check for %s -> %s", step.id(), from, url).hasSize(1);
+        return matches.getFirst();
+    }
+
+    @Test
+    void stepsAreEveryStepOfPartsAAndBInOrder() {
+        assertThat(STEPS).extracting(Step::id)
+                .containsExactly("A1", "A2", "A3", "A4", "A5", "A6", "B0", "B1", "B2", "B3", "B4", "B5");
+    }
+
+    static List<String> tableSteps() {
+        return List.of("A1", "A2", "A3", "A4", "A5", "A6", "B1", "B2", "B3");
+    }
+
+    /**
+     * TUTORIAL.md's tables for A1-A6 ("All with https://") and B1-B3 (the HTTP variant): columns default → google,
+     * default → yahoo, otherns → google, otherns → yahoo.
+     */
+    @ParameterizedTest
+    @MethodSource("tableSteps")
+    void matchesTheTutorialsTable(String id) throws IOException {
+        List<String> row = rows(tutorial()).get(id);
+        assertThat(row).as("TUTORIAL.md has a row for " + id).isNotNull();
+        List<String> cells = row.subList(row.size() - 4, row.size());
+        Step step = step(id);
+        boolean partA = id.startsWith("A");
+        String g = partA ? Scenario.https(GOOGLE) : Scenario.http(GOOGLE);
+        String y = partA ? Scenario.https(YAHOO) : Scenario.http(YAHOO);
+        assertThat(List.of(expected(step, DEFAULT_SLEEP, g), expected(step, DEFAULT_SLEEP, y),
+                expected(step, OTHERNS_SLEEP, g), expected(step, OTHERNS_SLEEP, y)))
+                .extracting(Outcome::label).containsExactlyElementsOf(cells);
+        assertThat(step.checks()).hasSize(4);
+    }
+
+    @Test
+    void b0BlocksAllFour() throws IOException {
+        assertThat(tutorial()).contains("B0: remove the namespace ServiceEntries; `REGISTRY_ONLY` stays: all four blocked.");
+        Step b0 = step("B0");
+        assertThat(b0.config().values()).allMatch(List::isEmpty);
+        assertThat(b0.mesh()).isEqualTo(Scenario.REGISTRY_ONLY);
+        assertThat(b0.checks()).isNotEmpty().allMatch(c -> c.expected() == Outcome.BLOCKED);
+        assertThat(b0.checks()).extracting(Check::from).containsOnly(DEFAULT_SLEEP, OTHERNS_SLEEP);
+    }
+
+    @Test
+    void b4MatchesThePerWorkloadTable() throws IOException {
+        Map<String, List<String>> rows = rows(tutorial());
+        Step b4 = step("B4");
+        for (DemoWorkload w : List.of(SLEEP_GOOGLE, SLEEP_YAHOO, OTHERNS_SLEEP)) {
+            assertThat(List.of(expected(b4, w, Scenario.http(GOOGLE)).label(), expected(b4, w, Scenario.http(YAHOO)).label()))
+                    .as(w.name()).isEqualTo(rows.get(w.name()));
+        }
+        assertThat(b4.checks()).hasSize(6);
+    }
+
+    @Test
+    void b5MatchesTheTutorialsSentence() throws IOException {
+        assertThat(tutorial()).contains("default/sleep and otherns/sleep\nreach both hosts; sleep-google reaches only google and sleep-yahoo only yahoo.");
+        Step b5 = step("B5");
+        for (DemoWorkload w : List.of(DEFAULT_SLEEP, OTHERNS_SLEEP)) {
+            assertThat(expected(b5, w, Scenario.https(GOOGLE))).isEqualTo(Outcome.OK);
+            assertThat(expected(b5, w, Scenario.https(YAHOO))).isEqualTo(Outcome.OK);
+        }
+        assertThat(expected(b5, SLEEP_GOOGLE, Scenario.https(GOOGLE))).isEqualTo(Outcome.OK);
+        assertThat(expected(b5, SLEEP_GOOGLE, Scenario.https(YAHOO))).isEqualTo(Outcome.FORBIDDEN);
+        assertThat(expected(b5, SLEEP_YAHOO, Scenario.https(GOOGLE))).isEqualTo(Outcome.FORBIDDEN);
+        assertThat(expected(b5, SLEEP_YAHOO, Scenario.https(YAHOO))).isEqualTo(Outcome.OK);
+        assertThat(b5.config().get("istio-system")).contains("external-google-https.yaml", "external-yahoo-https.yaml");
+    }
+
+    @Test
+    void partAIsHttpsAndPartBOneToFourIsHttp() {
+        for (Step s : STEPS) {
+            String scheme = s.id().startsWith("A") || s.id().equals("B5") ? "https://" : s.id().equals("B0") ? "" : "http://";
+            assertThat(s.checks()).as(s.id()).allMatch(c -> c.url().startsWith(scheme));
+        }
+    }
+
+    @Test
+    void partAAppliesServiceEntriesOnlyInTheWorkloadNamespaces() {
+        // "+ google ServiceEntry (exportTo: ["."]) applied in default", "+ the same applied in otherns", ...
+        assertThat(step("A3").config()).isEqualTo(Map.of("default", List.of("serviceentry-google.yaml")));
+        assertThat(step("A6").config().get("otherns")).containsExactlyInAnyOrder("serviceentry-google.yaml", "serviceentry-yahoo.yaml");
+        assertThat(step("A1").mesh()).isEqualTo(Scenario.ALLOW_ANY);
+        assertThat(STEPS.subList(1, STEPS.size())).allMatch(s -> s.mesh().equals(Scenario.REGISTRY_ONLY));
+    }
+
+    @Test
+    void b2KeepsTheTutorialsMisplacedAllowPolicyInDefault() {
+        // TUTORIAL.md: "The policy lands in `default`, so it never applies to the gateway."
+        assertThat(step("B2").config().get("default")).containsExactly("authz-allow-google.yaml");
+        assertThat(step("B2").config().get("istio-system")).contains("authz-allow-nothing.yaml");
+        assertThat(step("B3").config().get("istio-system")).doesNotContain("authz-allow-nothing.yaml");
+    }
+
+    @Test
+    void everyWorkloadOfTheScenarioIsKnown() {
+        Set<DemoWorkload> used = STEPS.stream().flatMap(s -> s.checks().stream()).map(Check::from).collect(Collectors.toSet());
+        assertThat(Scenario.WORKLOADS).containsExactlyInAnyOrderElementsOf(used);
+    }
+
+    static List<String> fixtures() {
+        return Scenario.fixtures();
+    }
+
+    @ParameterizedTest
+    @MethodSource("fixtures")
+    void everyFixtureIsIstioYaml(String name) throws IOException {
+        YAMLMapper yaml = new YAMLMapper(new YAMLFactory());
+        List<JsonNode> docs = yaml.readValues(yaml.getFactory().createParser(DemoConfig.fixture(name)), JsonNode.class)
+                .readAll().stream().filter(n -> n != null && !n.isNull() && !n.isMissingNode()).toList();
+        assertThat(docs).isNotEmpty();
+        for (JsonNode doc : docs) {
+            assertThat(doc.path("apiVersion").asText()).matches("(networking|security)\\.istio\\.io/v1(alpha3|beta1)?|install\\.istio\\.io/v1alpha1");
+            assertThat(doc.path("metadata").path("name").asText()).isNotEmpty();
+        }
+    }
+
+    @Test
+    void principalPoliciesNameTheDemoWorkloads() {
+        String yahooDenied = DemoConfig.fixture("authz-deny-yahoo-custom.yaml");
+        assertThat(yahooDenied).contains("cluster.local/ns/otherns/sa/sleep-google").contains("developer.yahoo.com");
+        assertThat(DemoConfig.fixture("authz-deny-google-custom.yaml")).contains("cluster.local/ns/otherns/sa/sleep-yahoo");
+    }
+}

@@ -1,0 +1,447 @@
+package dev.tollgate.config;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.tollgate.core.model.ConfigSet;
+import dev.tollgate.core.model.Kind;
+import dev.tollgate.core.model.MeshSettings;
+import dev.tollgate.core.model.Origin;
+import dev.tollgate.core.model.Resource;
+import dev.tollgate.core.model.ResourceKey;
+import dev.tollgate.core.model.Workload;
+import io.fabric8.istio.api.api.networking.v1alpha3.DestinationRule;
+import io.fabric8.istio.api.api.networking.v1alpha3.Gateway;
+import io.fabric8.istio.api.api.networking.v1alpha3.ServiceEntry;
+import io.fabric8.istio.api.api.networking.v1alpha3.Sidecar;
+import io.fabric8.istio.api.api.networking.v1alpha3.VirtualService;
+import io.fabric8.istio.api.api.security.v1beta1.AuthorizationPolicy;
+import io.fabric8.kubernetes.api.model.ObjectMeta;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.math.BigInteger;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Stream;
+
+/**
+ * Loads Istio configuration the way {@code kubectl apply -f} takes it: files and folders (recursively, *.yaml,
+ * *.yml, *.json), multi-document YAML and {@code List} kinds. Every resource is checked against the strict schema and
+ * Istio's validation on its YAML nodes, keeping the file, line and column of each field; only then is it converted
+ * to its fabric8 spec class. Any error makes the whole result empty: nothing invalid is ever partially loaded.
+ */
+public final class ConfigLoader {
+    private static final ObjectMapper MAPPER = JsonMapper.builder().build();
+    private static final Set<String> NETWORKING_VERSIONS = Set.of("networking.istio.io/v1alpha3",
+            "networking.istio.io/v1beta1", "networking.istio.io/v1");
+    private static final Set<String> SECURITY_VERSIONS = Set.of("security.istio.io/v1beta1", "security.istio.io/v1");
+    private static final Set<String> TOP_LEVEL = Set.of("apiVersion", "kind", "metadata", "spec", "status");
+    private static final String DRY_RUN = "istio.io/dry-run";
+
+    private final LoadOptions options;
+    private final Problems problems = new Problems();
+    private final Map<Kind, List<Resource<?>>> resources = new EnumMap<>(Kind.class);
+    private final Map<ResourceKey, Origin> seen = new HashMap<>();
+    private final List<Workload> workloads = new ArrayList<>();
+    private final List<MeshInput> configMaps = new ArrayList<>();
+    private final List<MeshInput> operators = new ArrayList<>();
+
+    private record MeshInput(FieldNode meshConfig, Origin origin, String what) {
+    }
+
+    private ConfigLoader(LoadOptions options) {
+        this.options = options;
+        for (Kind k : Kind.values()) {
+            resources.put(k, new ArrayList<>());
+        }
+    }
+
+    public static LoadResult load(List<ConfigSource> sources, LoadOptions options) {
+        ConfigLoader loader = new ConfigLoader(options);
+        for (ConfigSource source : sources) {
+            loader.source(source);
+        }
+        return loader.result();
+    }
+
+    private void source(ConfigSource source) {
+        Path path = source.path();
+        String namespace = source.namespace().orElse(options.defaultNamespace());
+        Problems.Scoped p = problems.about(Optional.empty());
+        if (source.namespace().isPresent() && !IstioNames.isKubernetesLabel(namespace)) {
+            p.error("invalid-namespace", new Origin(path.toString(), 0, 0), "",
+                    "namespace \"" + namespace + "\" in -f " + namespace + "=" + path + " is not a valid namespace name");
+            return;
+        }
+        if (!Files.exists(path)) {
+            p.error("missing-file", new Origin(path.toString(), 0, 0), "", "file or folder " + path + " does not exist");
+            return;
+        }
+        if (Files.isDirectory(path)) {
+            try (Stream<Path> walk = Files.walk(path)) {
+                List<Path> files = walk.filter(Files::isRegularFile).filter(ConfigLoader::isConfigFile).sorted().toList();
+                if (files.isEmpty()) {
+                    p.info("empty-folder", new Origin(path.toString(), 0, 0), "", "folder " + path
+                            + " holds no *.yaml, *.yml or *.json file");
+                }
+                files.forEach(f -> file(f, namespace));
+            } catch (IOException | UncheckedIOException e) {
+                p.error("unreadable-file", new Origin(path.toString(), 0, 0), "", "cannot read folder " + path + ": " + e.getMessage());
+            }
+        } else {
+            file(path, namespace);
+        }
+    }
+
+    static boolean isConfigFile(Path p) {
+        String name = p.getFileName().toString().toLowerCase(Locale.ROOT);
+        return name.endsWith(".yaml") || name.endsWith(".yml") || name.endsWith(".json");
+    }
+
+    private void file(Path path, String namespace) {
+        String source = path.toString();
+        String text;
+        try {
+            text = Files.readString(path, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            problems.about(Optional.empty()).error("unreadable-file", new Origin(source, 0, 0), "",
+                    "cannot read " + path + ": " + e.getMessage());
+            return;
+        }
+        List<YamlReader.Document> docs;
+        try {
+            docs = YamlReader.read(source, text);
+        } catch (YamlReader.SyntaxError e) {
+            problems.about(Optional.empty()).error("yaml-syntax", e.origin(), "", e.getMessage());
+            return;
+        }
+        String[] lines = text.split("\n", -1);
+        for (YamlReader.Document doc : docs) {
+            document(FieldNode.root("", doc.root()), namespace, lines);
+        }
+    }
+
+    private void document(FieldNode doc, String namespace, String[] lines) {
+        Problems.Scoped p = problems.about(Optional.empty());
+        if (!(doc.node() instanceof YamlNode.MapNode)) {
+            p.error("wrong-type", doc, "a document must be a Kubernetes object, got " + YamlNode.describe(doc.node()));
+            return;
+        }
+        String apiVersion = doc.string("apiVersion").orElse("");
+        String kind = doc.string("kind").orElse("");
+        if (apiVersion.isEmpty() || kind.isEmpty()) {
+            p.error("missing-field", doc, "a document needs apiVersion and kind");
+            return;
+        }
+        if (kind.endsWith("List") && doc.has("items")) {
+            for (FieldNode item : doc.list("items")) {
+                document(item.withPath(""), namespace, lines);
+            }
+            return;
+        }
+        String group = apiVersion.contains("/") ? apiVersion.substring(0, apiVersion.indexOf('/')) : "";
+        Optional<Kind> istio = istioKind(kind, group);
+        if (istio.isPresent()) {
+            Set<String> versions = istio.get() == Kind.AUTHORIZATION_POLICY ? SECURITY_VERSIONS : NETWORKING_VERSIONS;
+            if (!versions.contains(apiVersion)) {
+                p.error("unknown-api-version", doc.get("apiVersion").orElseThrow(), "unsupported apiVersion "
+                        + apiVersion + " for " + kind + "; supported: " + versions.stream().sorted().toList());
+                return;
+            }
+            istioResource(istio.get(), doc, namespace);
+            return;
+        }
+        Origin origin = resourceOrigin(doc);
+        String name = doc.get("metadata").flatMap(m -> m.string("name")).orElse("");
+        String ns = doc.get("metadata").flatMap(m -> m.string("namespace")).orElse(namespace);
+        switch (kind) {
+            case "Namespace", "ServiceAccount" -> {
+                if (name.isEmpty()) {
+                    p.error("missing-field", doc.get("metadata").orElse(doc), kind + " needs metadata.name");
+                }
+            }
+            case "Pod", "Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "ReplicationController",
+                 "CronJob" -> WorkloadReader.read(kind, doc, ns, name, origin, p).ifPresent(workloads::add);
+            case "ConfigMap" -> {
+                if (name.equals("istio") && apiVersion.equals("v1")) {
+                    meshConfigMap(doc, lines, p).ifPresent(configMaps::add);
+                } else {
+                    skipped(kind, apiVersion, ns, name, origin, p);
+                }
+            }
+            case "IstioOperator" -> {
+                if (group.equals("install.istio.io")) {
+                    doc.get("spec").flatMap(s -> s.get("meshConfig")).ifPresentOrElse(
+                            mc -> operators.add(new MeshInput(mc, origin, "IstioOperator " + ns + "/" + name)),
+                            () -> p.info("no-mesh-config", origin, "", "IstioOperator " + name
+                                    + " has no spec.meshConfig; nothing to read"));
+                } else {
+                    skipped(kind, apiVersion, ns, name, origin, p);
+                }
+            }
+            default -> skipped(kind, apiVersion, ns, name, origin, p);
+        }
+    }
+
+    private static void skipped(String kind, String apiVersion, String ns, String name, Origin origin,
+                                Problems.Scoped p) {
+        p.info("skipped-kind", origin, "", "skipped kind " + kind + " " + apiVersion + " " + ns + "/" + name
+                + " (not used by Tollgate)");
+    }
+
+    private static Optional<Kind> istioKind(String kind, String group) {
+        for (Kind k : Kind.values()) {
+            if (k.kubernetesName().equals(kind)) {
+                String expected = k == Kind.AUTHORIZATION_POLICY ? "security.istio.io" : "networking.istio.io";
+                return group.equals(expected) || group.endsWith(".istio.io") ? Optional.of(k) : Optional.empty();
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** The istio ConfigMap's data.mesh holds YAML in a string; its origins are mapped back into the file. */
+    private Optional<MeshInput> meshConfigMap(FieldNode doc, String[] lines, Problems.Scoped p) {
+        Optional<FieldNode> mesh = doc.get("data").flatMap(d -> d.get("mesh"));
+        if (mesh.isEmpty()) {
+            p.info("no-mesh-config", resourceOrigin(doc), "", "ConfigMap istio has no data.mesh; nothing to read");
+            return Optional.empty();
+        }
+        FieldNode value = mesh.get();
+        if (!(value.node() instanceof YamlNode.Scalar s) || s.type() != YamlNode.Scalar.Type.STRING) {
+            p.error("wrong-type", value, "data.mesh must be a string holding YAML");
+            return Optional.empty();
+        }
+        Origin at = value.node().origin();
+        int startLine = at.line();
+        int indent = 0;
+        String first = at.line() >= 1 && at.line() <= lines.length ? lines[at.line() - 1] : "";
+        String afterKey = at.column() - 1 < first.length() ? first.substring(Math.max(0, at.column() - 1)).strip() : "";
+        boolean block = afterKey.startsWith("|") || afterKey.startsWith(">");
+        if (block) {
+            for (int i = at.line(); i < lines.length; i++) {
+                if (!lines[i].isBlank()) {
+                    indent = lines[i].length() - lines[i].stripLeading().length();
+                    break;
+                }
+            }
+        }
+        final int offsetIndent = indent;
+        java.util.function.UnaryOperator<Origin> relocate = block
+                ? o -> new Origin(at.source(), startLine + o.line(), o.column() + offsetIndent)
+                : o -> at;
+        try {
+            YamlNode tree = YamlReader.readEmbedded(at.source(), s.text(), relocate);
+            if (tree == null) {
+                return Optional.empty();
+            }
+            return Optional.of(new MeshInput(new FieldNode("data.mesh", value.origin(), tree), resourceOrigin(doc),
+                    "ConfigMap istio"));
+        } catch (YamlReader.SyntaxError e) {
+            p.error("yaml-syntax", e.origin(), "data.mesh", e.getMessage());
+            return Optional.empty();
+        }
+    }
+
+    private void istioResource(Kind kind, FieldNode doc, String defaultNamespace) {
+        Optional<FieldNode> metadata = doc.get("metadata");
+        String name = metadata.flatMap(m -> m.string("name")).orElse("");
+        String namespace = metadata.flatMap(m -> m.string("namespace")).orElse(defaultNamespace);
+        ResourceKey key = new ResourceKey(kind, namespace, name.isEmpty() ? "<unnamed>" : name);
+        Problems.Scoped p = problems.about(Optional.of(key));
+        Map<String, Origin> origins = new LinkedHashMap<>();
+
+        for (FieldNode field : doc.entries()) {
+            if (!TOP_LEVEL.contains(field.key())) {
+                p.error("unknown-field", field, "unknown field \"" + field.key() + "\" in " + kind.kubernetesName()
+                        + SchemaChecker.suggestion(field.key(), TOP_LEVEL));
+            }
+        }
+        if (metadata.isEmpty()) {
+            p.error("missing-field", doc, "metadata.name is required");
+            return;
+        }
+        if (!SchemaChecker.check(metadata.get(), SpecSchema.of(ObjectMeta.class), p, origins)) {
+            return;
+        }
+        FieldNode nameAt = metadata.get().get("name").orElse(metadata.get());
+        if (name.isEmpty()) {
+            p.error("missing-field", nameAt, "metadata.name is required");
+        } else if (kind == Kind.GATEWAY ? !IstioNames.isKubernetesLabel(name) : !IstioNames.isKubernetesSubdomain(name)) {
+            p.error("invalid-name", nameAt, "invalid " + kind.kubernetesName() + " name \"" + name + "\": must be a "
+                    + (kind == Kind.GATEWAY ? "DNS-1123 label (lower case, no dots)" : "DNS-1123 subdomain (lower case)"));
+        }
+        if (!IstioNames.isKubernetesLabel(namespace)) {
+            p.error("invalid-namespace", metadata.get().get("namespace").orElse(metadata.get()),
+                    "invalid namespace \"" + namespace + "\": must be a DNS-1123 label");
+        }
+        Map<String, String> labels = stringMap(metadata.get().get("labels"));
+        Map<String, String> annotations = stringMap(metadata.get().get("annotations"));
+
+        FieldNode spec = doc.get("spec").orElseGet(() -> new FieldNode("spec", doc.origin(),
+                new YamlNode.MapNode(doc.origin(), Map.of())));
+        if (!SchemaChecker.check(spec, SpecSchema.of(specClass(kind)), p, origins)) {
+            return;
+        }
+        if (p.errors() == 0) {
+            validate(kind, spec, namespace, annotations, metadata.get(), p);
+        }
+        Origin origin = resourceOrigin(doc);
+        Origin previous = seen.putIfAbsent(key, origin);
+        if (previous != null) {
+            p.error("duplicate-resource", nameAt, key + " is defined twice (first at " + previous
+                    + "); one would silently replace the other");
+        }
+        if (p.errors() > 0) {
+            return;
+        }
+        Object converted;
+        try {
+            converted = MAPPER.treeToValue(toJson(spec.node()), specClass(kind));
+        } catch (IOException | IllegalArgumentException e) {
+            p.error("invalid-field", spec, "cannot convert spec: " + e.getMessage());
+            return;
+        }
+        resources.get(kind).add(new Resource<>(key, converted, labels, annotations, origin, origins));
+    }
+
+    private static void validate(Kind kind, FieldNode spec, String namespace, Map<String, String> annotations,
+                                 FieldNode metadata, Problems.Scoped p) {
+        if (annotations.containsKey(DRY_RUN)) {
+            FieldNode at = metadata.get("annotations").flatMap(a -> a.get(DRY_RUN)).orElse(metadata);
+            String value = annotations.get(DRY_RUN);
+            String action = spec.string("action").orElse("ALLOW");
+            if (kind != Kind.AUTHORIZATION_POLICY) {
+                p.error("invalid-field", at, "unsupported annotation " + DRY_RUN + " (only AuthorizationPolicy supports it)");
+            } else if (!action.equals("ALLOW") && !action.equals("DENY")) {
+                p.error("invalid-field", at, "the annotation " + DRY_RUN + " currently only supports action "
+                        + "ALLOW/DENY, found action " + action);
+            } else if (!Set.of("1", "t", "T", "TRUE", "true", "True", "0", "f", "F", "FALSE", "false", "False")
+                    .contains(value)) {
+                p.error("invalid-field", at, "annotation " + DRY_RUN + " has invalid value \"" + value
+                        + "\" (expected true or false)");
+            }
+        }
+        switch (kind) {
+            case AUTHORIZATION_POLICY -> AuthorizationPolicyRules.validate(spec, p);
+            case SERVICE_ENTRY -> ServiceEntryRules.validate(spec, namespace, p);
+            case GATEWAY -> GatewayRules.validate(spec, p);
+            case VIRTUAL_SERVICE -> VirtualServiceRules.validate(spec, namespace, p);
+            case DESTINATION_RULE -> DestinationRuleRules.validate(spec, namespace, p);
+            case SIDECAR -> SidecarRules.validate(spec, p);
+        }
+    }
+
+    static Class<?> specClass(Kind kind) {
+        return switch (kind) {
+            case SERVICE_ENTRY -> ServiceEntry.class;
+            case SIDECAR -> Sidecar.class;
+            case GATEWAY -> Gateway.class;
+            case VIRTUAL_SERVICE -> VirtualService.class;
+            case DESTINATION_RULE -> DestinationRule.class;
+            case AUTHORIZATION_POLICY -> AuthorizationPolicy.class;
+        };
+    }
+
+    /** Where a resource starts: its apiVersion line, as an editor would show it. */
+    private static Origin resourceOrigin(FieldNode doc) {
+        return doc.get("apiVersion").map(FieldNode::origin).orElse(doc.origin());
+    }
+
+    private static Map<String, String> stringMap(Optional<FieldNode> node) {
+        Map<String, String> out = new LinkedHashMap<>();
+        node.ifPresent(n -> n.entries().forEach(e -> out.put(e.key(), e.text())));
+        return out;
+    }
+
+    /** Nodes to Jackson's tree for fabric8; fields whose value is null are absent, as protobuf reads them. */
+    private static JsonNode toJson(YamlNode node) {
+        JsonNodeFactory f = JsonNodeFactory.instance;
+        return switch (node) {
+            case YamlNode.MapNode m -> {
+                ObjectNode o = f.objectNode();
+                m.fields().forEach((k, v) -> {
+                    if (!(v.value() instanceof YamlNode.Scalar s && s.isNull())) {
+                        o.set(k, toJson(v.value()));
+                    }
+                });
+                yield o;
+            }
+            case YamlNode.ListNode l -> {
+                ArrayNode a = f.arrayNode();
+                l.items().forEach(i -> a.add(toJson(i)));
+                yield a;
+            }
+            case YamlNode.Scalar s -> switch (s.type()) {
+                case STRING -> f.textNode(s.text());
+                case INTEGER -> f.numberNode(new BigInteger(s.text()));
+                case FLOAT -> f.numberNode(Double.parseDouble(s.text()));
+                case BOOLEAN -> f.booleanNode(Boolean.parseBoolean(s.text()));
+                case NULL -> f.nullNode();
+            };
+        };
+    }
+
+    private LoadResult result() {
+        Problems.Scoped global = problems.about(Optional.empty());
+        MeshConfigReader mesh = new MeshConfigReader(global);
+        oneMeshInput(configMaps, "ConfigMap istio", global).ifPresent(in -> mesh.apply(in.meshConfig(), in.what()));
+        oneMeshInput(operators, "IstioOperator", global).ifPresent(in -> mesh.apply(in.meshConfig(), in.what()));
+        options.meshOverrides().entrySet().stream().sorted(Map.Entry.comparingByKey())
+                .forEach(e -> mesh.applyOverride(e.getKey(), e.getValue()));
+        MeshSettings settings = mesh.settings();
+        namespaceWideSidecars();
+        if (problems.hasErrors()) {
+            return new LoadResult(Optional.empty(), problems.all());
+        }
+        ConfigSet set = new ConfigSet(typed(Kind.SERVICE_ENTRY), typed(Kind.SIDECAR), typed(Kind.GATEWAY),
+                typed(Kind.VIRTUAL_SERVICE), typed(Kind.DESTINATION_RULE), typed(Kind.AUTHORIZATION_POLICY),
+                workloads, settings);
+        return new LoadResult(Optional.of(set), problems.all());
+    }
+
+    private static Optional<MeshInput> oneMeshInput(List<MeshInput> inputs, String what, Problems.Scoped p) {
+        if (inputs.size() > 1) {
+            for (MeshInput extra : inputs.subList(1, inputs.size())) {
+                p.error("duplicate-resource", extra.origin(), "", "more than one " + what + " (first at "
+                        + inputs.get(0).origin() + "): which one holds the mesh settings is ambiguous");
+            }
+            return Optional.empty();
+        }
+        return inputs.stream().findFirst();
+    }
+
+    /** Istio's Sidecar docs: only one Sidecar without a workloadSelector per namespace; a second one is undefined. */
+    private void namespaceWideSidecars() {
+        Map<String, Resource<?>> byNamespace = new HashMap<>();
+        for (Resource<?> r : resources.get(Kind.SIDECAR)) {
+            if (((Sidecar) r.spec()).getWorkloadSelector() != null) {
+                continue;
+            }
+            Resource<?> first = byNamespace.putIfAbsent(r.namespace(), r);
+            if (first != null) {
+                problems.about(Optional.of(r.key())).error("invalid-field", r.origin(), "spec",
+                        "namespace " + r.namespace() + " already has a Sidecar without workloadSelector ("
+                                + first.name() + " at " + first.origin() + "); Istio's behaviour with two is undefined");
+            }
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private <S> List<Resource<S>> typed(Kind kind) {
+        return (List<Resource<S>>) (List<?>) resources.get(kind);
+    }
+}

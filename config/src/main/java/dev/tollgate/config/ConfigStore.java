@@ -1,0 +1,208 @@
+package dev.tollgate.config;
+
+import dev.tollgate.core.model.ConfigSet;
+import dev.tollgate.core.model.Diagnostic;
+import dev.tollgate.core.model.Origin;
+import dev.tollgate.core.snapshot.MeshSnapshot;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
+import java.util.function.Function;
+import java.util.stream.Stream;
+
+/**
+ * Holds the current {@link MeshSnapshot} and replaces it atomically when the configuration changes. A reload that
+ * fails (invalid YAML, a validation error, or a compiler exception) keeps the last good snapshot in force and
+ * records why. {@link #watch} polls the sources' content (and the files of folders) on a daemon thread.
+ */
+public final class ConfigStore implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(ConfigStore.class);
+
+    private final List<ConfigSource> sources;
+    private final LoadOptions options;
+    private final Function<ConfigSet, MeshSnapshot> compiler;
+    private final AtomicReference<MeshSnapshot> current = new AtomicReference<>();
+    private final AtomicReference<LoadResult> lastResult = new AtomicReference<>();
+    private final List<Consumer<MeshSnapshot>> listeners = new CopyOnWriteArrayList<>();
+    private final AtomicLong reloads = new AtomicLong();
+    private final AtomicLong failures = new AtomicLong();
+    private final Object reloadLock = new Object();
+    private volatile ScheduledExecutorService watcher;
+    private volatile String lastFingerprint = "";
+
+    public ConfigStore(List<ConfigSource> sources, LoadOptions options, Function<ConfigSet, MeshSnapshot> compiler) {
+        this.sources = List.copyOf(sources);
+        this.options = Objects.requireNonNull(options, "options");
+        this.compiler = Objects.requireNonNull(compiler, "compiler");
+    }
+
+    /**
+     * Loads, validates and compiles the sources. On success the new snapshot replaces the current one and every
+     * listener gets it; on any error the previous snapshot stays and the result carries the diagnostics.
+     */
+    public LoadResult reload() {
+        synchronized (reloadLock) {
+            lastFingerprint = fingerprint();
+            LoadResult result = ConfigLoader.load(sources, options);
+            MeshSnapshot snapshot = null;
+            if (result.ok()) {
+                try {
+                    snapshot = Objects.requireNonNull(compiler.apply(result.config().orElseThrow()),
+                            "the compiler returned no snapshot");
+                } catch (RuntimeException | LinkageError e) {
+                    result = new LoadResult(Optional.empty(), append(result.diagnostics(), new Diagnostic(
+                            Diagnostic.Severity.ERROR, "compile-failed", "compiling the configuration failed: " + e,
+                            Origin.UNKNOWN, Optional.empty(), "")));
+                }
+            }
+            lastResult.set(result);
+            if (snapshot == null) {
+                failures.incrementAndGet();
+                LOG.warn("configuration reload failed; keeping the last good snapshot: {}",
+                        result.errors().stream().map(Diagnostic::format).toList());
+                return result;
+            }
+            current.set(snapshot);
+            reloads.incrementAndGet();
+            for (Consumer<MeshSnapshot> listener : listeners) {
+                try {
+                    listener.accept(snapshot);
+                } catch (RuntimeException e) {
+                    LOG.warn("a snapshot listener failed", e);
+                }
+            }
+            return result;
+        }
+    }
+
+    /** The snapshot in force. */
+    public MeshSnapshot current() {
+        MeshSnapshot s = current.get();
+        if (s == null) {
+            throw new IllegalStateException("no configuration has loaded successfully yet");
+        }
+        return s;
+    }
+
+    /** The outcome of the most recent reload, good or not. */
+    public Optional<LoadResult> lastResult() {
+        return Optional.ofNullable(lastResult.get());
+    }
+
+    /** Polls every source (content hash; files added to or removed from folders) and reloads on change. */
+    public void watch(Duration pollInterval) {
+        if (pollInterval.isNegative() || pollInterval.isZero()) {
+            throw new IllegalArgumentException("pollInterval must be positive");
+        }
+        synchronized (this) {
+            if (watcher != null) {
+                return;
+            }
+            watcher = Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "tollgate-config-watch");
+                t.setDaemon(true);
+                return t;
+            });
+            if (lastFingerprint.isEmpty()) {
+                lastFingerprint = fingerprint();
+            }
+            watcher.scheduleWithFixedDelay(this::poll, pollInterval.toMillis(), pollInterval.toMillis(),
+                    TimeUnit.MILLISECONDS);
+        }
+    }
+
+    /** One poll: reloads when the fingerprint differs from the one of the last reload. */
+    void poll() {
+        try {
+            if (!fingerprint().equals(lastFingerprint)) {
+                reload();
+            }
+        } catch (RuntimeException e) {
+            LOG.warn("configuration watch failed", e);
+        }
+    }
+
+    public void addListener(Consumer<MeshSnapshot> listener) {
+        listeners.add(Objects.requireNonNull(listener));
+    }
+
+    /** Successful reloads. */
+    public long reloads() {
+        return reloads.get();
+    }
+
+    public long reloadFailures() {
+        return failures.get();
+    }
+
+    @Override
+    public void close() {
+        ScheduledExecutorService w = watcher;
+        if (w != null) {
+            w.shutdownNow();
+        }
+    }
+
+    /** A hash over every source file's path and content; a missing source hashes as missing. */
+    String fingerprint() {
+        Map<String, String> files = new TreeMap<>();
+        for (ConfigSource source : sources) {
+            Path path = source.path();
+            if (Files.isDirectory(path)) {
+                try (Stream<Path> walk = Files.walk(path)) {
+                    walk.filter(Files::isRegularFile).filter(ConfigLoader::isConfigFile)
+                            .forEach(f -> files.put(f.toString(), hash(f)));
+                } catch (IOException | UncheckedIOException e) {
+                    files.put(path.toString(), "unreadable");
+                }
+            } else {
+                files.put(path.toString(), Files.exists(path) ? hash(path) : "missing");
+            }
+        }
+        return hashText(files.toString());
+    }
+
+    private static String hash(Path file) {
+        try {
+            return HexFormat.of().formatHex(digest().digest(Files.readAllBytes(file)));
+        } catch (IOException e) {
+            return "unreadable";
+        }
+    }
+
+    private static String hashText(String text) {
+        return HexFormat.of().formatHex(digest().digest(text.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+    }
+
+    private static MessageDigest digest() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static List<Diagnostic> append(List<Diagnostic> list, Diagnostic d) {
+        return Stream.concat(list.stream(), Stream.of(d)).toList();
+    }
+}

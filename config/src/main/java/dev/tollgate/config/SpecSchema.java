@@ -1,0 +1,185 @@
+package dev.tollgate.config;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.annotation.JsonSubTypes;
+import com.fasterxml.jackson.annotation.JsonUnwrapped;
+import com.fasterxml.jackson.databind.BeanDescription;
+import com.fasterxml.jackson.databind.JavaType;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.introspect.AnnotatedMember;
+import com.fasterxml.jackson.databind.introspect.BeanPropertyDefinition;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+
+import java.lang.reflect.Modifier;
+import java.math.BigDecimal;
+import java.math.BigInteger;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The allowed shape of a spec, derived from the fabric8 class's Jackson properties rather than written by hand, so
+ * it follows the API exactly. Protobuf oneOf fields (fabric8's {@code @JsonUnwrapped} interfaces with
+ * {@code @JsonSubTypes}) become their alternatives' properties, of which at most one may be set.
+ */
+final class SpecSchema {
+
+    sealed interface Shape {
+    }
+
+    /** An object: its properties and its oneOf groups (each alternative is a set of property names). */
+    static final class ObjectShape implements Shape {
+        final String typeName;
+        final Map<String, Shape> properties = new LinkedHashMap<>();
+        final List<List<Set<String>>> oneOfGroups = new ArrayList<>();
+
+        ObjectShape(String typeName) {
+            this.typeName = typeName;
+        }
+
+        @Override
+        public String toString() {
+            return typeName + properties.keySet();
+        }
+    }
+
+    record ListShape(Shape item) implements Shape {
+    }
+
+    record MapShape(Shape value) implements Shape {
+    }
+
+    record ScalarShape(ScalarKind kind, Set<String> enumValues) implements Shape {
+        ScalarShape {
+            enumValues = Set.copyOf(enumValues);
+        }
+    }
+
+    enum ScalarKind { STRING, INTEGER, NUMBER, BOOLEAN, ENUM, INT_OR_STRING, ANY }
+
+    private static final ObjectMapper MAPPER = JsonMapper.builder().build();
+    private static final Map<Class<?>, Shape> CACHE = new ConcurrentHashMap<>();
+
+    private SpecSchema() {
+    }
+
+    static Shape of(Class<?> type) {
+        Shape cached = CACHE.get(type);
+        if (cached != null) {
+            return cached;
+        }
+        synchronized (CACHE) {
+            return shape(MAPPER.constructType(type));
+        }
+    }
+
+    private static Shape shape(JavaType type) {
+        if (type.isCollectionLikeType() || type.isArrayType()) {
+            return new ListShape(shape(type.getContentType()));
+        }
+        if (type.isMapLikeType()) {
+            return new MapShape(shape(type.getContentType()));
+        }
+        Class<?> raw = type.getRawClass();
+        if (raw == String.class || raw == Character.class || raw == char.class) {
+            return scalar(ScalarKind.STRING);
+        }
+        if (raw == Integer.class || raw == int.class || raw == Long.class || raw == long.class
+                || raw == Short.class || raw == short.class || raw == BigInteger.class) {
+            return scalar(ScalarKind.INTEGER);
+        }
+        if (raw == Double.class || raw == double.class || raw == Float.class || raw == float.class
+                || raw == BigDecimal.class) {
+            return scalar(ScalarKind.NUMBER);
+        }
+        if (raw == Boolean.class || raw == boolean.class) {
+            return scalar(ScalarKind.BOOLEAN);
+        }
+        if (raw.isEnum()) {
+            return new ScalarShape(ScalarKind.ENUM, enumNames(raw));
+        }
+        if (raw.getName().equals("io.fabric8.kubernetes.api.model.IntOrString")) {
+            return scalar(ScalarKind.INT_OR_STRING);
+        }
+        if (raw == Object.class || JsonNode.class.isAssignableFrom(raw) || !raw.getName().startsWith("io.fabric8.")) {
+            return scalar(ScalarKind.ANY);
+        }
+        Shape cached = CACHE.get(raw);
+        if (cached != null) {
+            return cached;
+        }
+        ObjectShape object = new ObjectShape(raw.getSimpleName());
+        CACHE.put(raw, object);
+        if (raw.isInterface() || Modifier.isAbstract(raw.getModifiers())) {
+            addAlternatives(object, raw);
+        } else {
+            addProperties(object, type);
+        }
+        return object;
+    }
+
+    private static void addProperties(ObjectShape object, JavaType type) {
+        BeanDescription description = MAPPER.getDeserializationConfig().introspect(type);
+        for (BeanPropertyDefinition property : description.findProperties()) {
+            if (!property.couldDeserialize()) {
+                continue;
+            }
+            if (isUnwrapped(property)) {
+                addAlternatives(object, property.getPrimaryType().getRawClass());
+                continue;
+            }
+            object.properties.put(property.getName(), shape(property.getPrimaryType()));
+        }
+    }
+
+    /** A oneOf: every alternative's properties are allowed, but only those of one alternative at a time. */
+    private static void addAlternatives(ObjectShape object, Class<?> oneOf) {
+        JsonSubTypes subTypes = oneOf.getAnnotation(JsonSubTypes.class);
+        if (subTypes == null) {
+            return;
+        }
+        List<Set<String>> group = new ArrayList<>();
+        for (JsonSubTypes.Type alternative : subTypes.value()) {
+            Shape shape = shape(MAPPER.constructType(alternative.value()));
+            if (shape instanceof ObjectShape alt) {
+                object.properties.putAll(alt.properties);
+                object.oneOfGroups.addAll(alt.oneOfGroups);
+                group.add(new LinkedHashSet<>(alt.properties.keySet()));
+            }
+        }
+        object.oneOfGroups.add(group);
+    }
+
+    private static boolean isUnwrapped(BeanPropertyDefinition property) {
+        for (AnnotatedMember member : new AnnotatedMember[]{property.getGetter(), property.getSetter(),
+                property.getField()}) {
+            if (member != null && member.hasAnnotation(JsonUnwrapped.class)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static Set<String> enumNames(Class<?> raw) {
+        Set<String> names = new LinkedHashSet<>();
+        for (Object constant : raw.getEnumConstants()) {
+            String name = ((Enum<?>) constant).name();
+            try {
+                JsonProperty p = raw.getField(name).getAnnotation(JsonProperty.class);
+                names.add(p != null && !p.value().isEmpty() ? p.value() : name);
+            } catch (NoSuchFieldException e) {
+                names.add(name);
+            }
+        }
+        return names;
+    }
+
+    private static ScalarShape scalar(ScalarKind kind) {
+        return new ScalarShape(kind, Set.of());
+    }
+}

@@ -1,0 +1,191 @@
+package dev.tollgate.config;
+
+import dev.tollgate.core.model.ConfigSet;
+import dev.tollgate.core.model.Diagnostic;
+import dev.tollgate.core.model.WorkloadRef;
+import dev.tollgate.core.snapshot.CheckResult;
+import dev.tollgate.core.snapshot.Explanation;
+import dev.tollgate.core.snapshot.GatewayDecision;
+import dev.tollgate.core.snapshot.GatewayListener;
+import dev.tollgate.core.snapshot.GatewayRequest;
+import dev.tollgate.core.snapshot.MeshSnapshot;
+import dev.tollgate.core.snapshot.OutboundDecision;
+import dev.tollgate.core.snapshot.OutboundRequest;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** The store keeps the last good snapshot when an edit breaks the configuration, and picks up the fix. */
+class ConfigStoreTest {
+    @TempDir
+    Path dir;
+
+    /** A trivial snapshot: it only holds its ConfigSet. */
+    record TestSnapshot(ConfigSet config) implements MeshSnapshot {
+        public OutboundDecision outbound(WorkloadRef from, OutboundRequest request) {
+            throw new UnsupportedOperationException();
+        }
+
+        public List<GatewayListener> gatewayListeners(WorkloadRef gateway) {
+            throw new UnsupportedOperationException();
+        }
+
+        public GatewayDecision gateway(WorkloadRef gateway, GatewayRequest request) {
+            throw new UnsupportedOperationException();
+        }
+
+        public CheckResult check(WorkloadRef from, OutboundRequest request) {
+            throw new UnsupportedOperationException();
+        }
+
+        public Explanation explain(WorkloadRef from, OutboundRequest request) {
+            throw new UnsupportedOperationException();
+        }
+
+        public List<Diagnostic> analyze() {
+            return List.of();
+        }
+    }
+
+    private static final String GOOD = """
+            apiVersion: networking.istio.io/v1
+            kind: ServiceEntry
+            metadata:
+              name: google
+            spec:
+              hosts: [developers.google.com]
+              resolution: DNS
+              ports:
+              - {number: 443, name: https, protocol: HTTPS}
+            """;
+
+    private ConfigStore store(Path source, Function<ConfigSet, MeshSnapshot> compiler) {
+        return new ConfigStore(List.of(new ConfigSource(source, Optional.empty())), LoadOptions.DEFAULTS, compiler);
+    }
+
+    @Test
+    void currentBeforeAnyGoodLoadThrows() {
+        try (ConfigStore s = store(dir.resolve("missing.yaml"), TestSnapshot::new)) {
+            assertThat(s.reload().ok()).isFalse();
+            assertThatThrownBy(s::current).isInstanceOf(IllegalStateException.class);
+            assertThat(s.reloadFailures()).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void brokenEditKeepsTheLastGoodSnapshotAndAFixIsPickedUp() throws IOException {
+        Path file = Fixtures.write(dir, "se.yaml", GOOD);
+        try (ConfigStore s = store(file, TestSnapshot::new)) {
+            assertThat(s.reload().ok()).isTrue();
+            MeshSnapshot first = s.current();
+            assertThat(first.config().serviceEntries()).hasSize(1);
+
+            Files.writeString(file, GOOD.replace("hosts:", "host:"));
+            LoadResult broken = s.reload();
+            assertThat(broken.ok()).isFalse();
+            assertThat(s.current()).isSameAs(first);
+            assertThat(s.lastResult()).hasValue(broken);
+            assertThat(s.reloadFailures()).isEqualTo(1);
+
+            Files.writeString(file, GOOD.replace("google", "yahoo"));
+            assertThat(s.reload().ok()).isTrue();
+            assertThat(s.current().config().serviceEntries().get(0).name()).isEqualTo("yahoo");
+            assertThat(s.reloads()).isEqualTo(2);
+        }
+    }
+
+    @Test
+    void compilerExceptionIsAFailedReloadNotACrash() {
+        Path file = Fixtures.write(dir, "se.yaml", GOOD);
+        int[] calls = {0};
+        try (ConfigStore s = store(file, set -> {
+            if (calls[0]++ > 0) {
+                throw new IllegalStateException("boom");
+            }
+            return new TestSnapshot(set);
+        })) {
+            s.reload();
+            MeshSnapshot good = s.current();
+            LoadResult failed = s.reload();
+            assertThat(failed.ok()).isFalse();
+            assertThat(failed.errors()).singleElement().satisfies(d -> {
+                assertThat(d.code()).isEqualTo("compile-failed");
+                assertThat(d.message()).contains("boom");
+            });
+            assertThat(s.current()).isSameAs(good);
+        }
+    }
+
+    @Test
+    void listenersGetEveryNewSnapshotButNotFailures() throws IOException {
+        Path file = Fixtures.write(dir, "se.yaml", GOOD);
+        List<MeshSnapshot> seen = new CopyOnWriteArrayList<>();
+        try (ConfigStore s = store(file, TestSnapshot::new)) {
+            s.addListener(seen::add);
+            s.reload();
+            Files.writeString(file, "not: [valid");
+            s.reload();
+            assertThat(seen).containsExactly(s.current());
+        }
+    }
+
+    @Test
+    void pollReloadsOnlyWhenContentChanges() throws IOException {
+        Path file = Fixtures.write(dir, "se.yaml", GOOD);
+        try (ConfigStore s = store(file, TestSnapshot::new)) {
+            s.reload();
+            s.poll();
+            assertThat(s.reloads()).isEqualTo(1);
+            Files.writeString(file, GOOD.replace("google", "google-two"));
+            s.poll();
+            assertThat(s.reloads()).isEqualTo(2);
+            assertThat(s.current().config().serviceEntries().get(0).name()).isEqualTo("google-two");
+        }
+    }
+
+    @Test
+    void pollSeesFilesAddedToAndRemovedFromAFolder() throws IOException {
+        Path folder = dir.resolve("conf");
+        Fixtures.write(folder, "a.yaml", GOOD);
+        try (ConfigStore s = store(folder, TestSnapshot::new)) {
+            s.reload();
+            Path added = Fixtures.write(folder, "sub/b.yaml", GOOD.replace("google", "yahoo"));
+            s.poll();
+            assertThat(s.current().config().serviceEntries()).hasSize(2);
+            Files.delete(added);
+            s.poll();
+            assertThat(s.current().config().serviceEntries()).hasSize(1);
+            assertThat(s.reloads()).isEqualTo(3);
+        }
+    }
+
+    @Test
+    void watchReloadsInTheBackground() throws Exception {
+        Path file = Fixtures.write(dir, "se.yaml", GOOD);
+        CountDownLatch changed = new CountDownLatch(1);
+        try (ConfigStore s = store(file, TestSnapshot::new)) {
+            s.reload();
+            s.addListener(snap -> {
+                if (snap.config().serviceEntries().get(0).name().equals("watched")) {
+                    changed.countDown();
+                }
+            });
+            s.watch(Duration.ofMillis(20));
+            Files.writeString(file, GOOD.replace("google", "watched"));
+            assertThat(changed.await(30, TimeUnit.SECONDS)).isTrue();
+        }
+    }
+}

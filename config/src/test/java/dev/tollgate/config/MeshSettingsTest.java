@@ -1,0 +1,139 @@
+package dev.tollgate.config;
+
+import dev.tollgate.core.model.Diagnostic;
+import dev.tollgate.core.model.MeshSettings;
+import dev.tollgate.core.model.OutboundMode;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import static dev.tollgate.config.Fixtures.resource;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Mesh settings: the istio ConfigMap, then an IstioOperator, then --set, each overriding field by field. */
+class MeshSettingsTest {
+
+    private static MeshSettings mesh(LoadResult r) {
+        assertThat(r.ok()).as(Fixtures.dump(r.diagnostics())).isTrue();
+        return r.config().orElseThrow().mesh();
+    }
+
+    private static ConfigSource src(String name) {
+        return new ConfigSource(resource(name), Optional.empty());
+    }
+
+    @Test
+    void istioDefaultsWithoutAnyMeshSource() {
+        assertThat(mesh(Fixtures.load(LoadOptions.DEFAULTS))).isEqualTo(MeshSettings.DEFAULTS);
+    }
+
+    @Test
+    void configMapMeshKeyIsReadWithLocationsInsideTheBlock() {
+        LoadResult r = Fixtures.load(LoadOptions.DEFAULTS, src("mesh/istio-configmap.yaml"));
+        MeshSettings m = mesh(r);
+        assertThat(m.outboundMode()).isEqualTo(OutboundMode.REGISTRY_ONLY);
+        assertThat(m.trustDomain()).isEqualTo("configmap.example");
+        assertThat(m.rootNamespace()).isEqualTo("mesh-root");
+        assertThat(m.origins().get("outboundTrafficPolicy.mode").line()).isEqualTo(9);
+        assertThat(m.origins().get("trustDomain").line()).isEqualTo(10);
+        assertThat(m.origins().get("trustDomain").source()).endsWith("istio-configmap.yaml");
+        assertThat(r.diagnostics()).singleElement().satisfies(d -> {
+            assertThat(d.severity()).isEqualTo(Diagnostic.Severity.INFO);
+            assertThat(d.message()).contains("accessLogFile").contains("ignored");
+            assertThat(d.origin().line()).isEqualTo(12);
+        });
+    }
+
+    @Test
+    void istioOperatorOverridesTheConfigMapFieldByField() {
+        MeshSettings m = mesh(Fixtures.load(LoadOptions.DEFAULTS, src("mesh/istio-operator.yaml"),
+                src("mesh/istio-configmap.yaml")));
+        assertThat(m.outboundMode()).isEqualTo(OutboundMode.ALLOW_ANY);
+        assertThat(m.trustDomain()).isEqualTo("operator.example");
+        assertThat(m.rootNamespace()).isEqualTo("mesh-root");
+        assertThat(m.origins().get("outboundTrafficPolicy.mode").source()).endsWith("istio-operator.yaml");
+    }
+
+    @Test
+    void setOverridesTheIstioOperator() {
+        LoadOptions options = Fixtures.withSet(Map.of("outboundTrafficPolicy.mode", "REGISTRY_ONLY"));
+        MeshSettings m = mesh(Fixtures.load(options, src("mesh/istio-configmap.yaml"), src("mesh/istio-operator.yaml")));
+        assertThat(m.outboundMode()).isEqualTo(OutboundMode.REGISTRY_ONLY);
+        assertThat(m.origins().get("outboundTrafficPolicy.mode").source()).isEqualTo("--set");
+        assertThat(m.trustDomain()).isEqualTo("operator.example");
+    }
+
+    @Test
+    void unknownModeInConfigMapIsAnErrorAtItsLine() {
+        LoadResult r = Fixtures.load(LoadOptions.DEFAULTS, src("mesh/bad-mode-configmap.yaml"));
+        assertThat(r.ok()).isFalse();
+        assertThat(r.errors()).singleElement().satisfies(d -> {
+            assertThat(d.origin().source()).endsWith("bad-mode-configmap.yaml");
+            assertThat(d.origin().line()).isEqualTo(10);
+            assertThat(d.message()).contains("DENY_ALL").contains("ALLOW_ANY or REGISTRY_ONLY");
+        });
+    }
+
+    @Test
+    void misspelledMeshConfigFieldIsAnError() {
+        LoadResult r = Fixtures.load(LoadOptions.DEFAULTS, src("mesh/typo-operator.yaml"));
+        assertThat(r.errors()).singleElement().satisfies(d -> {
+            assertThat(d.code()).isEqualTo("unknown-field");
+            assertThat(d.origin().line()).isEqualTo(7);
+            assertThat(d.message()).contains("did you mean \"outboundTrafficPolicy\"");
+        });
+    }
+
+    @Test
+    void badModeInSetIsAnErrorFromSet() {
+        LoadResult r = Fixtures.load(Fixtures.withSet(Map.of("outboundTrafficPolicy.mode", "registry_only")));
+        assertThat(r.errors()).singleElement().satisfies(d -> {
+            assertThat(d.origin().source()).isEqualTo("--set");
+            assertThat(d.fieldPath()).isEqualTo("meshConfig.outboundTrafficPolicy.mode");
+        });
+    }
+
+    @Test
+    void setOfAnUnknownKeyIsAnErrorAndOfAnUnusedKeyANotice() {
+        LoadResult unknown = Fixtures.load(Fixtures.withSet(Map.of("outboundTrafficPolicyy.mode", "ALLOW_ANY")));
+        assertThat(unknown.errors()).singleElement().satisfies(d -> assertThat(d.code()).isEqualTo("unknown-field"));
+        LoadResult unused = Fixtures.load(Fixtures.withSet(Map.of("accessLogFile", "/dev/stdout")));
+        assertThat(unused.ok()).isTrue();
+        assertThat(unused.diagnostics()).singleElement()
+                .satisfies(d -> assertThat(d.severity()).isEqualTo(Diagnostic.Severity.INFO));
+        LoadResult badSub = Fixtures.load(Fixtures.withSet(Map.of("outboundTrafficPolicy.egressProxy", "x")));
+        assertThat(badSub.ok()).isFalse();
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+            "{a,b}|a;b", "[a,b]|a;b", "a,b|a;b", "a|a", "'{\"a\", b}'|a;b", "*|*"})
+    void setListsAreParsedAsIstioctlDoes(String value, String expected) {
+        LoadResult r = Fixtures.load(Fixtures.withSet(Map.of("defaultServiceExportTo", value)));
+        assertThat(mesh(r).defaultServiceExportTo()).containsExactlyElementsOf(List.of(expected.split(";")));
+    }
+
+    @Test
+    void invalidExportToDefaultIsAnError() {
+        LoadResult r = Fixtures.load(Fixtures.withSet(Map.of("defaultVirtualServiceExportTo", "{*,default}")));
+        assertThat(r.ok()).isFalse();
+    }
+
+    @Test
+    void meshConfigPrefixInSetKeyIsTolerated() {
+        MeshSettings m = mesh(Fixtures.load(Fixtures.withSet(Map.of("meshConfig.trustDomain", "td.example"))));
+        assertThat(m.trustDomain()).isEqualTo("td.example");
+        assertThat(m.origins()).containsKey("trustDomain");
+    }
+
+    @Test
+    void twoIstioConfigMapsAreAmbiguous() {
+        LoadResult r = Fixtures.load(LoadOptions.DEFAULTS, src("mesh/istio-configmap.yaml"),
+                new ConfigSource(resource("mesh/istio-configmap.yaml"), Optional.of("other")));
+        assertThat(r.errors()).singleElement().satisfies(d -> assertThat(d.message()).contains("more than one"));
+    }
+}

@@ -1,0 +1,119 @@
+package dev.tollgate.config;
+
+import dev.tollgate.core.model.ConfigSet;
+import dev.tollgate.core.model.Diagnostic;
+import dev.tollgate.core.model.Resource;
+import io.fabric8.istio.api.api.security.v1beta1.AuthorizationPolicy;
+import org.junit.jupiter.api.Test;
+
+import java.util.Optional;
+
+import static dev.tollgate.config.Fixtures.dump;
+import static dev.tollgate.config.Fixtures.resource;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The tutorial's own YAML (reference/egress-security/final) loads cleanly, in the namespaces kubectl would use. */
+class TutorialLoadTest {
+
+    private static ConfigSet ok(LoadResult r) {
+        assertThat(r.ok()).as(dump(r.diagnostics())).isTrue();
+        return r.config().orElseThrow();
+    }
+
+    @Test
+    void httpVariantLoadsIntoTheNamespaceOfMinusN() {
+        LoadResult r = ConfigLoader.load(java.util.List.of(
+                        new ConfigSource(resource("tutorial/external-google.yaml"), Optional.empty()),
+                        new ConfigSource(resource("tutorial/external-yahoo.yaml"), Optional.empty())),
+                new LoadOptions("istio-system", java.util.Map.of()));
+        ConfigSet set = ok(r);
+        assertThat(set.serviceEntries()).extracting(Resource::name).containsExactly("google", "yahoo");
+        assertThat(set.gateways()).hasSize(2);
+        assertThat(set.virtualServices()).hasSize(2);
+        assertThat(set.destinationRules()).hasSize(4);
+        assertThat(set.serviceEntries()).allMatch(se -> se.namespace().equals("istio-system"));
+        assertThat(set.virtualServices().get(0).spec().getHttp()).hasSize(2);
+    }
+
+    @Test
+    void httpsVariantWithTrailingEmptyDocumentLoads() {
+        ConfigSet set = ok(Fixtures.load(resource("tutorial/external-google-https.yaml"),
+                resource("tutorial/external-yahoo-https.yaml")));
+        assertThat(set.virtualServices()).allSatisfy(vs -> {
+            assertThat(vs.spec().getTls()).hasSize(1);
+            assertThat(vs.spec().getTcp()).hasSize(1);
+        });
+    }
+
+    @Test
+    void sameFileInTwoNamespacesWithNamespaceEqualsPath() {
+        // TUTORIAL.md A3/A4: the google ServiceEntry applied in default, then the same file in otherns.
+        LoadResult r = Fixtures.load(LoadOptions.DEFAULTS,
+                ConfigSource.parse(resource("tutorial/serviceentry-google.yaml").toString()),
+                new ConfigSource(resource("tutorial/serviceentry-google.yaml"), Optional.of("otherns")));
+        ConfigSet set = ok(r);
+        assertThat(set.serviceEntries()).extracting(Resource::namespace).containsExactly("default", "otherns");
+        assertThat(set.serviceEntries()).allSatisfy(se -> assertThat(se.spec().getExportTo()).containsExactly("."));
+    }
+
+    @Test
+    void resourceWithNamespaceIgnoresMinusN() {
+        ConfigSet set = ok(Fixtures.load(new LoadOptions("elsewhere", java.util.Map.of()),
+                new ConfigSource(resource("tutorial/authz-policy-allow-nothing.yaml"), Optional.of("otherns"))));
+        assertThat(set.authorizationPolicies().get(0).namespace()).isEqualTo("istio-system");
+    }
+
+    @Test
+    void allowNothingKeepsEmptySpecDistinctFromAnEmptyRule() {
+        ConfigSet set = ok(Fixtures.load(resource("tutorial/authz-policy-allow-nothing.yaml")));
+        Resource<AuthorizationPolicy> policy = set.authorizationPolicies().get(0);
+        assertThat(policy.spec().getRules()).isEmpty();
+        assertThat(policy.fields()).doesNotContainKey("spec.rules");
+    }
+
+    @Test
+    void fieldOriginsPointAtTheLinesOfTheFile() {
+        ConfigSet set = ok(Fixtures.load(resource("tutorial/authz-policy-deny-google-custom.yaml")));
+        Resource<AuthorizationPolicy> policy = set.authorizationPolicies().get(0);
+        String file = resource("tutorial/authz-policy-deny-google-custom.yaml").toString();
+        assertThat(policy.origin().source()).isEqualTo(file);
+        assertThat(policy.origin().line()).isEqualTo(1);
+        assertThat(policy.originOf("spec.rules[0].from[0].source.principals").line()).isEqualTo(12);
+        assertThat(policy.originOf("spec.rules[0].from[0].source.principals[0]").line()).isEqualTo(12);
+        assertThat(policy.originOf("spec.rules[0].when[0].key").line()).isEqualTo(14);
+        assertThat(policy.originOf("spec.rules[0].when[0].values[0]").line()).isEqualTo(16);
+        assertThat(policy.spec().getRules().get(0).getFrom().get(0).getSource().getPrincipals())
+                .containsExactly("cluster.local/ns/otherns/sa/sleep-yahoo");
+    }
+
+    @Test
+    void networkPolicyIsSkippedWithOneNotice() {
+        LoadResult r = Fixtures.load(resource("tutorial/k8s-network-policy.yaml"));
+        assertThat(r.ok()).isTrue();
+        assertThat(r.diagnostics()).singleElement().satisfies(d -> {
+            assertThat(d.severity()).isEqualTo(Diagnostic.Severity.INFO);
+            assertThat(d.message()).contains("skipped kind NetworkPolicy").contains("not used by Tollgate");
+        });
+    }
+
+    @Test
+    void v1beta1AndV1alpha3AreNormalisedToOneSpecClass() {
+        ConfigSet set = ok(Fixtures.load(resource("tutorial/serviceentry-yahoo.yaml"),
+                resource("tutorial/external-google.yaml")));
+        assertThat(set.serviceEntries()).extracting(r -> (Object) r.spec().getClass())
+                .containsOnly((Object) io.fabric8.istio.api.api.networking.v1alpha3.ServiceEntry.class);
+    }
+
+    @Test
+    void wholeFolderWithTwoVersionsOfTheSamePolicyIsRejected() {
+        // deny-google.yaml and deny-google-custom.yaml both define external-deny-developers-google-com:
+        // loading both would let one silently replace the other.
+        LoadResult r = Fixtures.load(resource("tutorial"));
+        assertThat(r.ok()).isFalse();
+        assertThat(r.errors()).anySatisfy(d -> {
+            assertThat(d.code()).isEqualTo("duplicate-resource");
+            assertThat(d.message()).contains("external-deny-developers-google-com");
+        });
+        assertThat(r.config()).isEmpty();
+    }
+}

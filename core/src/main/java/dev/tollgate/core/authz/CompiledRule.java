@@ -1,0 +1,24 @@
+package dev.tollgate.core.authz;
+
+import java.util.Optional;
+
+/**
+ * One rule of a policy, compiled for both protocols.
+ *
+ * @param id Envoy's policy name {@code ns[<ns>]-policy[<name>]-rule[<i>]}
+ */
+record CompiledRule(int index, String id, RuleCompiler.Variant http, RuleCompiler.Variant tcp) {
+
+    RuleCompiler.Variant variant(boolean isTcp) {
+        return isTcp ? tcp : http;
+    }
+
+    /** The tree that decides for this protocol; empty when the rule is skipped for it. */
+    Optional<Matcher> tree(boolean isTcp) {
+        return variant(isTcp).tree();
+    }
+
+    static String id(String namespace, String name, int index) {
+        return "ns[" + namespace + "]-policy[" + name + "]-rule[" + index + "]";
+    }
+}

@@ -1,0 +1,95 @@
+package dev.tollgate.core.registry;
+
+import java.util.Comparator;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Host names as Istio compares them ({@code istio/istio pkg/config/host/name.go}), after Tollgate's normalisation
+ * (DESIGN.md: "Host names match case-insensitively, with a trailing dot ignored").
+ *
+ * <p>A wildcard is a name that starts with {@code *}. {@code *.example.com} covers every name that ends in
+ * {@code .example.com}, at any depth ({@code a.example.com}, {@code a.b.example.com}), but not {@code example.com}
+ * itself; {@code *} covers every name. The most specific name wins: an exact name beats any wildcard, and a longer
+ * wildcard beats a shorter one.
+ */
+public final class Hosts {
+
+    /** Exact names first, then wildcards from the longest to the shortest; ties by text, so the order is total. */
+    public static final Comparator<String> MOST_SPECIFIC_FIRST = Comparator
+            .comparing(Hosts::isWildcard)
+            .thenComparing(Comparator.comparingInt(String::length).reversed())
+            .thenComparing(Comparator.naturalOrder());
+
+    private Hosts() {
+    }
+
+    /** Lower case (ASCII rules, whatever the JVM's locale), without one trailing dot. Idempotent. */
+    public static String normalise(String host) {
+        String h = host;
+        if (h.endsWith(".") && h.length() > 1 && !h.endsWith("..")) {
+            h = h.substring(0, h.length() - 1);
+        }
+        for (int i = 0; i < h.length(); i++) {
+            char c = h.charAt(i);
+            if (c >= 'A' && c <= 'Z' || c > 0x7f) {
+                return h.toLowerCase(Locale.ROOT);
+            }
+        }
+        return h;
+    }
+
+    public static boolean isWildcard(String host) {
+        return !host.isEmpty() && host.charAt(0) == '*';
+    }
+
+    /**
+     * Istio's {@code SubsetOf}: true when every name {@code host} stands for is also covered by {@code pattern}.
+     * For a plain {@code host} that is "does the pattern match this name". Both sides are normalised first.
+     */
+    public static boolean matches(String pattern, String host) {
+        return subsetOf(normalise(host), normalise(pattern));
+    }
+
+    /** {@code SubsetOf} on names that are already normalised. */
+    static boolean subsetOf(String host, String pattern) {
+        boolean hostWild = isWildcard(host);
+        boolean patternWild = isWildcard(pattern);
+        if (hostWild) {
+            return patternWild && host.length() >= pattern.length()
+                    && host.regionMatches(host.length() - (pattern.length() - 1), pattern, 1, pattern.length() - 1);
+        }
+        if (patternWild) {
+            return host.regionMatches(host.length() - (pattern.length() - 1), pattern, 1, pattern.length() - 1)
+                    && host.length() >= pattern.length() - 1;
+        }
+        return host.equals(pattern);
+    }
+
+    /** Istio's {@code Matches}: the two names overlap (either covers the other). Both sides are normalised first. */
+    public static boolean overlaps(String a, String b) {
+        String x = normalise(a);
+        String y = normalise(b);
+        return subsetOf(x, y) || subsetOf(y, x);
+    }
+
+    /**
+     * The entry of {@code byHost} (keys are normalised names, exact or wildcard) that is the most specific match for
+     * {@code host}: the exact key, else the longest wildcard key that covers it.
+     */
+    public static <T> Optional<T> mostSpecific(String host, Map<String, T> byHost) {
+        String h = normalise(host);
+        T exact = byHost.get(h);
+        if (exact != null) {
+            return Optional.of(exact);
+        }
+        for (int dot = h.indexOf('.', 1); dot > 0; dot = h.indexOf('.', dot + 1)) {
+            T found = byHost.get("*" + h.substring(dot));
+            if (found != null) {
+                return Optional.of(found);
+            }
+        }
+        return Optional.ofNullable(byHost.get("*"));
+    }
+}

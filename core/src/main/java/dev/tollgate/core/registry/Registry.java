@@ -1,0 +1,233 @@
+package dev.tollgate.core.registry;
+
+import dev.tollgate.core.model.ConfigSet;
+import dev.tollgate.core.model.Kind;
+import dev.tollgate.core.model.MeshSettings;
+import dev.tollgate.core.model.Origin;
+import dev.tollgate.core.model.Resource;
+import dev.tollgate.core.model.ResourceKey;
+import dev.tollgate.core.model.WorkloadRef;
+import dev.tollgate.core.snapshot.Consideration;
+import io.fabric8.istio.api.api.networking.v1alpha3.Gateway;
+import io.fabric8.istio.api.api.networking.v1alpha3.Server;
+import io.fabric8.istio.api.api.networking.v1alpha3.ServiceEntry;
+import io.fabric8.istio.api.api.networking.v1alpha3.ServiceEntryLocation;
+import io.fabric8.istio.api.api.networking.v1alpha3.ServiceEntryResolution;
+import io.fabric8.istio.api.api.networking.v1alpha3.ServicePort;
+import io.fabric8.istio.api.api.networking.v1alpha3.Sidecar;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The service registry as Istio's sidecars see it: ServiceEntry hosts with their {@code exportTo}, the Sidecar
+ * resources that narrow what each workload imports, and the outbound traffic policy. Built once by
+ * {@link #compile(ConfigSet)}, immutable afterwards; {@link #scopeFor(WorkloadRef)} is a map lookup plus a
+ * workloadSelector match, and {@link SidecarScope#lookup} is a few hash lookups.
+ *
+ * <p>The Kubernetes Service of the egress gateway ({@link MeshSettings#EGRESS_GATEWAY_SERVICE}) is always in the
+ * registry, visible to every namespace (as if annotated {@code networking.istio.io/exportTo: "*"}), with the ports of
+ * Istio's default install ({@code http2} 80 and {@code https} 443) plus the port of every Gateway server that selects
+ * the egress gateway's labels, as an operator exposes them on the Service. Tollgate reads no Service manifests, so
+ * this stands in for them. Istio prefers a Kubernetes Service to a ServiceEntry of the same name.
+ */
+public final class Registry {
+
+    /** The labels of the egress gateway workload in Istio's default install (DESIGN.md, "Defaults"). */
+    public static final Map<String, String> EGRESS_GATEWAY_LABELS =
+            Map.of("istio", "egressgateway", "app", "istio-egressgateway");
+
+    static final String GATEWAY_NAMESPACE = "istio-system";
+    static final String GATEWAY_NAME = "istio-egressgateway";
+    private static final String SYNTHETIC_ANNOTATION = "tollgate.dev/synthetic";
+    private static final int MAX_CACHED_SCOPES = 100_000;
+
+    private final MeshSettings mesh;
+    private final VisibilityIndex index;
+    private final Map<String, List<Resource<Sidecar>>> sidecarsByNamespace;
+    private final Optional<Resource<Sidecar>> rootSidecar;
+    private final Resource<ServiceEntry> egressGatewayService;
+    private final ConcurrentHashMap<ScopeKey, SidecarScope> scopes = new ConcurrentHashMap<>();
+
+    private record ScopeKey(String namespace, ResourceKey sidecar, SidecarScope.Source source) {
+    }
+
+    private Registry(MeshSettings mesh, VisibilityIndex index, Map<String, List<Resource<Sidecar>>> sidecars,
+                     Resource<ServiceEntry> egressGatewayService) {
+        this.mesh = mesh;
+        this.index = index;
+        this.sidecarsByNamespace = sidecars;
+        this.egressGatewayService = egressGatewayService;
+        List<Resource<Sidecar>> root = sidecars.getOrDefault(mesh.rootNamespace(), List.of());
+        this.rootSidecar = root.stream().filter(r -> r.spec().getWorkloadSelector() == null).findFirst();
+    }
+
+    public static Registry compile(ConfigSet config) {
+        MeshSettings mesh = config.mesh();
+        Resource<ServiceEntry> gateway = egressGatewayService(config.gateways());
+        List<ServiceHost> hosts = new ArrayList<>(config.serviceEntries().size() + 1);
+        for (Resource<ServiceEntry> r : config.serviceEntries()) {
+            addHosts(hosts, r, false, mesh);
+        }
+        addHosts(hosts, gateway, true, mesh);
+        // Istio's SortServicesByCreationTime: with equal creation times (files have none), by "hostname.namespace"
+        List<ServiceHost> sorted = new ArrayList<>(hosts);
+        sorted.sort(Comparator.comparing((ServiceHost s) -> s.host()).thenComparing(ServiceHost::namespace));
+        List<ServiceHost> ordered = new ArrayList<>(sorted.size());
+        for (int i = 0; i < sorted.size(); i++) {
+            ServiceHost s = sorted.get(i);
+            ordered.add(new ServiceHost(s.entry(), s.host(), s.hostIndex(), s.ports(), s.exportTo(),
+                    s.kubernetesService(), i));
+        }
+        Map<String, List<Resource<Sidecar>>> sidecars = new HashMap<>();
+        for (Resource<Sidecar> r : config.sidecars()) {
+            sidecars.computeIfAbsent(r.namespace(), k -> new ArrayList<>()).add(r);
+        }
+        // Istio: Sidecars with a workloadSelector first, then by creation time; files carry none, so by name
+        Comparator<Resource<Sidecar>> order = Comparator
+                .comparing((Resource<Sidecar> r) -> r.spec().getWorkloadSelector() == null)
+                .thenComparing(Resource::name);
+        sidecars.replaceAll((ns, list) -> list.stream().sorted(order).toList());
+        return new Registry(mesh, new VisibilityIndex(ordered), Map.copyOf(sidecars), gateway);
+    }
+
+    private static void addHosts(List<ServiceHost> out, Resource<ServiceEntry> r, boolean kubernetes,
+                                 MeshSettings mesh) {
+        ServiceEntry spec = r.spec();
+        List<String> declared = spec.getHosts() == null ? List.of() : spec.getHosts();
+        List<ServicePort> ports = spec.getPorts() == null ? List.of() : spec.getPorts();
+        ExportTo exportTo = kubernetes ? ExportTo.of(List.of("*"), r.namespace(), List.of())
+                : ExportTo.of(spec.getExportTo(), r.namespace(), mesh.defaultServiceExportTo());
+        Set<String> seen = new HashSet<>();
+        for (int i = 0; i < declared.size(); i++) {
+            String h = Hosts.normalise(declared.get(i));
+            if (h.isEmpty() || !seen.add(h)) {
+                continue;
+            }
+            out.add(new ServiceHost(r, h, i, ports, exportTo, kubernetes, 0));
+        }
+    }
+
+    private static Resource<ServiceEntry> egressGatewayService(List<Resource<Gateway>> gateways) {
+        Map<Long, ServicePort> ports = new LinkedHashMap<>();
+        ports.put(80L, port(80, "http2", "HTTP2", 8080));
+        ports.put(443L, port(443, "https", "HTTPS", 8443));
+        for (Resource<Gateway> g : gateways) {
+            Map<String, String> selector = g.spec().getSelector();
+            if (selector == null || selector.isEmpty()
+                    || !EGRESS_GATEWAY_LABELS.entrySet().containsAll(selector.entrySet())) {
+                continue;
+            }
+            for (Server s : g.spec().getServers() == null ? List.<Server>of() : g.spec().getServers()) {
+                if (s.getPort() != null && s.getPort().getNumber() != null) {
+                    long n = s.getPort().getNumber();
+                    ports.putIfAbsent(n, port((int) n, s.getPort().getName(), s.getPort().getProtocol(),
+                            s.getPort().getTargetPort() == null ? (int) n : s.getPort().getTargetPort().intValue()));
+                }
+            }
+        }
+        ServiceEntry spec = new ServiceEntry();
+        spec.setHosts(List.of(MeshSettings.EGRESS_GATEWAY_SERVICE));
+        spec.setPorts(List.copyOf(ports.values()));
+        spec.setLocation(ServiceEntryLocation.MESH_INTERNAL);
+        spec.setResolution(ServiceEntryResolution.STATIC);
+        spec.setExportTo(List.of("*"));
+        return new Resource<>(new ResourceKey(Kind.SERVICE_ENTRY, GATEWAY_NAMESPACE, GATEWAY_NAME), spec,
+                EGRESS_GATEWAY_LABELS, Map.of(SYNTHETIC_ANNOTATION, "kubernetes-service"),
+                new Origin("Kubernetes Service " + GATEWAY_NAMESPACE + "/" + GATEWAY_NAME + " (built in)", 0, 0),
+                Map.of());
+    }
+
+    private static ServicePort port(int number, String name, String protocol, int targetPort) {
+        ServicePort p = new ServicePort();
+        p.setNumber((long) number);
+        p.setName(name);
+        p.setProtocol(protocol);
+        p.setTargetPort((long) targetPort);
+        return p;
+    }
+
+    /** True for the built-in entry that stands for the egress gateway's Kubernetes Service. */
+    public static boolean isEgressGatewayService(Resource<ServiceEntry> entry) {
+        return "kubernetes-service".equals(entry.annotations().get(SYNTHETIC_ANNOTATION));
+    }
+
+    /** The built-in entry for the egress gateway's Kubernetes Service. */
+    public Resource<ServiceEntry> egressGatewayService() {
+        return egressGatewayService;
+    }
+
+    public MeshSettings mesh() {
+        return mesh;
+    }
+
+    /**
+     * The scope of {@code workload}'s sidecar, Istio's way ({@code getSidecarScope}): the first Sidecar of its
+     * namespace whose workloadSelector matches its labels; else its namespace's Sidecar without selector; else the
+     * root namespace's Sidecar without selector; else the default that imports everything exported to the namespace.
+     */
+    public SidecarScope scopeFor(WorkloadRef workload) {
+        String ns = workload.namespace();
+        for (Resource<Sidecar> r : sidecarsByNamespace.getOrDefault(ns, List.of())) {
+            var selector = r.spec().getWorkloadSelector();
+            if (selector == null) {
+                return scope(ns, Optional.of(r), SidecarScope.Source.NAMESPACE);
+            }
+            if (selects(selector.getLabels(), workload.labels())) {
+                return scope(ns, Optional.of(r), SidecarScope.Source.WORKLOAD_SELECTOR);
+            }
+        }
+        return rootSidecar.isPresent()
+                ? scope(ns, rootSidecar, SidecarScope.Source.ROOT_NAMESPACE)
+                : scope(ns, Optional.empty(), SidecarScope.Source.MESH_DEFAULT);
+    }
+
+    static boolean selects(Map<String, String> selector, Map<String, String> labels) {
+        return selector == null || labels.entrySet().containsAll(selector.entrySet());
+    }
+
+    private SidecarScope scope(String ns, Optional<Resource<Sidecar>> sidecar, SidecarScope.Source source) {
+        ScopeKey key = new ScopeKey(ns, sidecar.map(Resource::key).orElse(null), source);
+        SidecarScope cached = scopes.get(key);
+        if (cached != null) {
+            return cached;
+        }
+        SidecarScope built = new SidecarScope(index, ns, sidecar, source, mesh.outboundMode());
+        // workload namespaces come from callers; bound the cache so that arbitrary names cannot grow it forever
+        if (scopes.size() < MAX_CACHED_SCOPES) {
+            SidecarScope raced = scopes.putIfAbsent(key, built);
+            return raced != null ? raced : built;
+        }
+        return built;
+    }
+
+    /** Every Sidecar of {@code namespace}, in Istio's order (with selector first, then by name). */
+    List<Resource<Sidecar>> sidecarsIn(String namespace) {
+        return sidecarsByNamespace.getOrDefault(namespace, List.of());
+    }
+
+    Optional<Resource<Sidecar>> rootSidecar() {
+        return rootSidecar;
+    }
+
+    VisibilityIndex index() {
+        return index;
+    }
+
+    /**
+     * Every ServiceEntry whose host matches {@code host}, and every Sidecar considered for {@code workload}, with
+     * why each did or did not decide what the workload's sidecar knows about {@code host:port} (stage
+     * {@code registry}).
+     */
+    public List<Consideration> explain(WorkloadRef workload, String host, int port) {
+        return new RegistryExplainer(this, workload, Hosts.normalise(host), port).explain();
+    }
+}

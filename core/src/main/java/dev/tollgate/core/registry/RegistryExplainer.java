@@ -1,0 +1,339 @@
+package dev.tollgate.core.registry;
+
+import dev.tollgate.core.model.Origin;
+import dev.tollgate.core.model.Resource;
+import dev.tollgate.core.model.WorkloadRef;
+import dev.tollgate.core.snapshot.Consideration;
+import io.fabric8.istio.api.api.networking.v1alpha3.ServicePort;
+import io.fabric8.istio.api.api.networking.v1alpha3.Sidecar;
+
+import java.util.ArrayList;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.stream.Collectors;
+
+/**
+ * {@link Registry#explain}: walks the same rules as {@link Registry#scopeFor} and {@link SidecarScope#lookup} and
+ * says, for every Sidecar and every ServiceEntry host that could matter, why it did or did not decide.
+ */
+final class RegistryExplainer {
+    static final String STAGE = "registry";
+
+    private final Registry registry;
+    private final WorkloadRef workload;
+    private final String host;
+    private final int port;
+    private final SidecarScope scope;
+    private final List<Consideration> out = new ArrayList<>();
+
+    RegistryExplainer(Registry registry, WorkloadRef workload, String host, int port) {
+        this.registry = registry;
+        this.workload = workload;
+        this.host = host;
+        this.port = port;
+        this.scope = registry.scopeFor(workload);
+    }
+
+    List<Consideration> explain() {
+        explainSidecars();
+        explainEntries();
+        return List.copyOf(out);
+    }
+
+    // ---- Sidecars ---------------------------------------------------------------------------------------------
+
+    private void explainSidecars() {
+        String ns = workload.namespace();
+        Optional<Resource<Sidecar>> chosen = scope.sidecar();
+        for (Resource<Sidecar> r : registry.sidecarsIn(ns)) {
+            boolean isChosen = chosen.isPresent() && chosen.get() == r;
+            var selector = r.spec().getWorkloadSelector();
+            if (isChosen) {
+                String why = selector != null
+                        ? name(r) + " applies to this workload: its workloadSelector " + labels(selector.getLabels())
+                        + " matches the workload's labels " + labels(workload.labels())
+                        : name(r) + " applies: it has no workloadSelector, so it covers every workload of namespace "
+                        + ns + " that no Sidecar with a matching workloadSelector claims";
+                add(r, true, why + listenerSummary(), r.originOf(selector != null ? "spec.workloadSelector" : "spec"));
+            } else if (selector != null && !Registry.selects(selector.getLabels(), workload.labels())) {
+                add(r, false, name(r) + " does not apply: its workloadSelector " + labels(selector.getLabels())
+                        + " does not match the workload's labels " + labels(workload.labels()),
+                        r.originOf("spec.workloadSelector"));
+            } else if (selector != null) {
+                add(r, false, name(r) + " also selects this workload, but " + chosenName()
+                        + " comes first (Istio leaves the choice between several matching Sidecars undefined; it uses"
+                        + " the oldest, and with no creation timestamps Tollgate uses the first by name): give the"
+                        + " workloads disjoint workloadSelectors", r.originOf("spec.workloadSelector"));
+            } else if (scope.source() == SidecarScope.Source.WORKLOAD_SELECTOR) {
+                add(r, false, name(r) + " does not apply to this workload: " + chosenName()
+                        + " has a workloadSelector that matches it, and a selecting Sidecar takes precedence over the"
+                        + " namespace-wide one", r.origin());
+            } else {
+                add(r, false, name(r) + " is ignored: namespace " + ns + " has more than one Sidecar without"
+                        + " workloadSelector, and Istio uses only the first (" + chosenName() + "); delete the others",
+                        r.origin());
+            }
+        }
+        String root = registry.mesh().rootNamespace();
+        if (!root.equals(ns)) {
+            for (Resource<Sidecar> r : registry.sidecarsIn(root)) {
+                if (r.spec().getWorkloadSelector() != null) {
+                    add(r, false, name(r) + " has a workloadSelector, so it applies only to workloads in the root"
+                            + " namespace " + root + ", not to " + ns, r.originOf("spec.workloadSelector"));
+                } else if (registry.rootSidecar().isPresent() && registry.rootSidecar().get() == r) {
+                    if (scope.source() == SidecarScope.Source.ROOT_NAMESPACE) {
+                        add(r, true, name(r) + " applies as the mesh-wide default: it has no workloadSelector and"
+                                + " sits in the root namespace " + root + " (meshConfig.rootNamespace), and namespace "
+                                + ns + " has no Sidecar for this workload; \".\" in its egress hosts means " + ns
+                                + listenerSummary(), r.origin());
+                    } else {
+                        add(r, false, name(r) + " (the mesh-wide default of the root namespace " + root
+                                + ") does not apply: " + chosenName() + " of the workload's own namespace takes"
+                                + " precedence", r.origin());
+                    }
+                } else {
+                    add(r, false, name(r) + " is ignored: the root namespace " + root + " has more than one Sidecar"
+                            + " without workloadSelector, and Istio uses only the first ("
+                            + registry.rootSidecar().map(RegistryExplainer::name).orElse("none") + ")", r.origin());
+                }
+            }
+        }
+        if (scope.outboundModeFromSidecar()) {
+            Resource<Sidecar> r = scope.sidecar().orElseThrow();
+            boolean modeSet = r.spec().getOutboundTrafficPolicy().getMode() != null;
+            add(r, true, name(r) + (modeSet ? " sets outboundTrafficPolicy.mode " + scope.outboundMode()
+                            : " sets outboundTrafficPolicy without a mode, which Istio reads as REGISTRY_ONLY (the"
+                            + " field's default)")
+                            + ", which replaces the mesh's " + registry.mesh().outboundMode() + " for this workload",
+                    r.originOf(modeSet ? "spec.outboundTrafficPolicy.mode" : "spec.outboundTrafficPolicy"));
+        }
+    }
+
+    private String listenerSummary() {
+        EgressListener l = scope.listenerFor(port);
+        if (l == null) {
+            return "; it has no egress listener for port " + port + " and no catch-all listener, so it imports"
+                    + " nothing on that port";
+        }
+        if (l.index() < 0) {
+            return "; it has no egress, so it imports every service exported to " + workload.namespace();
+        }
+        return "; for port " + port + " its egress[" + l.index() + "] imports " + quoted(l.hosts());
+    }
+
+    private String chosenName() {
+        return scope.sidecar().map(RegistryExplainer::name).orElse("no Sidecar");
+    }
+
+    // ---- ServiceEntries ---------------------------------------------------------------------------------------
+
+    private void explainEntries() {
+        String ns = workload.namespace();
+        Optional<ServiceMatch> result = scope.lookup(host, port);
+        EgressListener listener = scope.listenerFor(port);
+        List<String> keys = new ArrayList<>();
+        keys.add(host);
+        for (int dot = host.indexOf('.', 1); dot > 0; dot = host.indexOf('.', dot + 1)) {
+            keys.add("*" + host.substring(dot));
+        }
+        if (!host.equals("*")) {
+            keys.add("*");
+        }
+        VisibilityIndex index = registry.index();
+        for (String key : keys.stream().distinct().toList()) {
+            List<ServiceHost> all = index.all(key);
+            if (all.isEmpty()) {
+                continue;
+            }
+            Map<ServiceHost, HostChoice.Outcome> outcomes = new IdentityHashMap<>();
+            Map<ServiceHost, ServiceHost> winners = new IdentityHashMap<>();
+            if (listener != null) {
+                HostChoice.choose(index, ns, key, listener, (c, o, w) -> {
+                    outcomes.put(c, o);
+                    w.ifPresent(x -> winners.put(c, x));
+                });
+            }
+            for (ServiceHost s : all) {
+                explainEntry(s, result, listener, outcomes.get(s), winners.get(s));
+            }
+        }
+    }
+
+    private void explainEntry(ServiceHost s, Optional<ServiceMatch> result, EgressListener listener,
+                              HostChoice.Outcome outcome, ServiceHost winner) {
+        String ns = workload.namespace();
+        String subject = entryName(s) + (s.host().equals(host) ? " defines " + host
+                : "'s host " + s.host() + " covers " + host);
+        ExportTo e = s.exportTo();
+        if (!e.visibleTo(ns)) {
+            String why = switch (e.scope()) {
+                case NONE -> entryName(s) + " exports " + s.host() + " to no namespace (" + e.describe() + ")";
+                case NAMESPACES -> entryName(s) + " exports " + s.host() + " only to "
+                        + String.join(", ", e.namespaces().stream().sorted().toList()) + " (" + e.describe()
+                        + "); the workload is in " + ns;
+                case PUBLIC -> throw new IllegalStateException("public entries are visible");
+            };
+            add(s, false, why, exportOrigin(s));
+            return;
+        }
+        if (listener == null) {
+            add(s, false, subject + ", but " + chosenName() + " has no egress listener for port " + port
+                    + " and no catch-all listener", scope.sidecar().map(Resource::origin).orElse(Origin.UNKNOWN));
+            return;
+        }
+        if (outcome == null || outcome == HostChoice.Outcome.NOT_IMPORTED) {
+            if (scope.sidecar().isEmpty()) {
+                add(s, false, subject + ", but the sidecar did not import it", hostOrigin(s));
+                return;
+            }
+            Resource<Sidecar> sc = scope.sidecar().get();
+            String at = "egress[" + listener.index() + "]";
+            if (!listener.importsHost(s)) {
+                add(s, false, name(sc) + " does not import " + s.namespace() + "/" + s.host() + ": its " + at
+                        + ".hosts " + quoted(listener.hosts()) + " cover neither " + s.namespace() + "/" + s.host()
+                        + " nor */" + s.host() + "; add \"" + s.namespace() + "/" + s.host() + "\" to import it"
+                        + " (" + subject + ")", sc.originOf("spec.egress[" + listener.index() + "].hosts"));
+            } else {
+                add(s, false, name(sc) + "'s " + at + " listens on port " + listener.port().orElse(0)
+                        + " and imports only services that declare that port; " + subject + " with ports "
+                        + portList(s), sc.originOf("spec.egress[" + listener.index() + "].port"));
+            }
+            return;
+        }
+        switch (outcome) {
+            case OTHER_NAMESPACE_CHOSEN -> {
+                String why;
+                if (winner.namespace().equals(ns)) {
+                    why = subject + ", but so does " + entryName(winner) + " in the workload's own namespace " + ns
+                            + ", and Istio uses the own namespace's entry for a host defined in several namespaces";
+                } else if (winner.kubernetesService()) {
+                    why = subject + ", but Istio prefers the Kubernetes Service of that name";
+                } else {
+                    why = subject + ", but so does " + entryName(winner) + ", which Istio takes first: for a host"
+                            + " defined in several namespaces, none of them " + ns + ", it uses entries exported to "
+                            + ns + " by name before public ones, then the first namespace by name";
+                }
+                add(s, false, why, hostOrigin(s));
+            }
+            case NOT_MERGEABLE -> add(s, false, subject + ", but " + entryName(winner) + " in the same namespace"
+                    + " defines it first and Istio keeps that one: it adds a later entry's ports only when"
+                    + " resolution, exportTo, labels and workloadSelector are equal", hostOrigin(s));
+            case BASE, MERGED -> explainChosen(s, result);
+            default -> throw new IllegalStateException(outcome.name());
+        }
+    }
+
+    private void explainChosen(ServiceHost s, Optional<ServiceMatch> result) {
+        String subject = entryName(s) + (s.host().equals(host) ? " defines " + host
+                : "'s wildcard host " + s.host() + " covers " + host);
+        Optional<ServicePort> own = s.port(port);
+        if (result.isPresent() && result.get().entry() == s.entry() && result.get().matchedHost().equals(s.host())) {
+            if (result.get().port().isPresent()) {
+                ServicePort p = result.get().port().get();
+                add(s, true, subject + " on port " + port + " (" + describe(p) + ") and is visible to "
+                        + workload.namespace() + " (" + s.exportTo().describe() + "): the sidecar knows " + host + ":"
+                        + port, portOrigin(s, port));
+            } else {
+                add(s, true, subject + " but not port " + port + " (it declares " + portList(s) + "): Istio treats "
+                        + host + ":" + port + " as an unknown destination, so the outbound traffic policy ("
+                        + scope.outboundMode() + ") decides", hostOrigin(s));
+            }
+            return;
+        }
+        if (result.isEmpty()) {
+            add(s, false, subject + ", but the sidecar found no entry for it", hostOrigin(s));
+            return;
+        }
+        ServiceMatch r = result.get();
+        String other = (Registry.isEgressGatewayService(r.entry()) ? "the egress gateway's Kubernetes Service"
+                : "ServiceEntry " + r.entry().namespace() + "/" + r.entry().name()) + "'s host " + r.matchedHost();
+        if (r.matchedHost().equals(s.host())) {
+            add(s, false, subject + own.map(p -> " on port " + port).orElse("")
+                    + "; its ports are merged with " + other + ", which declares port " + port + " first",
+                    hostOrigin(s));
+        } else if (own.isEmpty() && r.port().isPresent()) {
+            add(s, false, subject + " but not port " + port + " (it declares " + portList(s) + "); " + other
+                    + " declares port " + port + " and is used instead", hostOrigin(s));
+        } else {
+            add(s, false, subject + ", but " + other + " is more specific and is used instead", hostOrigin(s));
+        }
+    }
+
+    // ---- texts and origins ------------------------------------------------------------------------------------
+
+    private static String name(Resource<?> r) {
+        return r.key().toString();
+    }
+
+    static String entryName(ServiceHost s) {
+        return s.kubernetesService()
+                ? "the egress gateway's Kubernetes Service " + s.namespace() + "/" + s.entry().name()
+                : s.entry().key().toString();
+    }
+
+    private static String labels(Map<String, String> labels) {
+        if (labels == null || labels.isEmpty()) {
+            return "{}";
+        }
+        return new TreeMap<>(labels).entrySet().stream().map(e -> e.getKey() + "=" + e.getValue())
+                .collect(Collectors.joining(", ", "{", "}"));
+    }
+
+    private static String quoted(List<String> values) {
+        return ExportTo.quoted(values);
+    }
+
+    private static String describe(ServicePort p) {
+        StringBuilder b = new StringBuilder();
+        if (p.getName() != null) {
+            b.append("name ").append(p.getName());
+        }
+        if (p.getProtocol() != null) {
+            b.append(b.isEmpty() ? "" : ", ").append("protocol ").append(p.getProtocol());
+        }
+        if (p.getTargetPort() != null) {
+            b.append(b.isEmpty() ? "" : ", ").append("targetPort ").append(p.getTargetPort());
+        }
+        return b.isEmpty() ? "no name or protocol" : b.toString();
+    }
+
+    private static String portList(ServiceHost s) {
+        if (s.ports().isEmpty()) {
+            return "no ports";
+        }
+        return s.ports().stream().map(p -> String.valueOf(p.getNumber())).collect(Collectors.joining(", "));
+    }
+
+    private Origin exportOrigin(ServiceHost s) {
+        if (s.exportTo().fromMeshDefault()) {
+            Origin mesh = registry.mesh().origins().get("defaultServiceExportTo");
+            return mesh != null ? mesh : s.entry().origin();
+        }
+        return s.entry().originOf("spec.exportTo");
+    }
+
+    private static Origin hostOrigin(ServiceHost s) {
+        return s.entry().originOf("spec.hosts[" + s.hostIndex() + "]");
+    }
+
+    private static Origin portOrigin(ServiceHost s, int number) {
+        for (int i = 0; i < s.ports().size(); i++) {
+            Long n = s.ports().get(i).getNumber();
+            if (n != null && n == number) {
+                return s.entry().originOf("spec.ports[" + i + "]");
+            }
+        }
+        return hostOrigin(s);
+    }
+
+    private void add(Resource<?> r, boolean applied, String why, Origin origin) {
+        out.add(new Consideration(STAGE, r.key(), applied, why, origin));
+    }
+
+    private void add(ServiceHost s, boolean applied, String why, Origin origin) {
+        out.add(new Consideration(STAGE, s.entry().key(), applied, why, origin));
+    }
+}

@@ -1,0 +1,270 @@
+package dev.tollgate.core.registry;
+
+import dev.tollgate.core.model.OutboundMode;
+import dev.tollgate.core.model.Resource;
+import io.fabric8.istio.api.api.networking.v1alpha3.Destination;
+import io.fabric8.istio.api.api.networking.v1alpha3.OutboundTrafficPolicy;
+import io.fabric8.istio.api.api.networking.v1alpha3.OutboundTrafficPolicyMode;
+import io.fabric8.istio.api.api.networking.v1alpha3.Sidecar;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * One sidecar's view of the registry (Istio's {@code SidecarScope}): the workload namespace, the Sidecar resource
+ * that applies (if any), its egress listeners, and the outbound traffic policy. Immutable; shared by every workload
+ * of the namespace that the same Sidecar resource applies to.
+ */
+public final class SidecarScope {
+
+    /** Why this scope's Sidecar (or none) applies. */
+    public enum Source {
+        /** A Sidecar of the workload's namespace whose workloadSelector matches the workload. */
+        WORKLOAD_SELECTOR,
+        /** The Sidecar of the workload's namespace without workloadSelector. */
+        NAMESPACE,
+        /** The Sidecar without workloadSelector in the root namespace ({@code meshConfig.rootNamespace}). */
+        ROOT_NAMESPACE,
+        /** No Sidecar: Istio's default, which imports every service exported to the namespace. */
+        MESH_DEFAULT
+    }
+
+    private final VisibilityIndex index;
+    private final String namespace;
+    private final Optional<Resource<Sidecar>> sidecar;
+    private final Source source;
+    private final List<EgressListener> listeners;
+    private final Map<Integer, EgressListener> listenerByPort;
+    private final EgressListener catchAll;
+    private final OutboundMode outboundMode;
+    private final boolean outboundModeFromSidecar;
+    private final Optional<Destination> egressProxy;
+
+    SidecarScope(VisibilityIndex index, String namespace, Optional<Resource<Sidecar>> sidecar, Source source,
+                 OutboundMode meshMode) {
+        this.index = index;
+        this.namespace = Objects.requireNonNull(namespace);
+        this.sidecar = sidecar;
+        this.source = source;
+        List<EgressListener> ls = new ArrayList<>();
+        var egress = sidecar.map(r -> r.spec().getEgress()).orElse(List.of());
+        if (egress == null || egress.isEmpty()) {
+            // Istio: "If omitted, Istio will automatically configure the sidecar to be able to reach every service
+            // in the mesh that is visible to this namespace" (a single */* listener)
+            ls.add(EgressListener.importAll());
+        } else {
+            for (int i = 0; i < egress.size(); i++) {
+                ls.add(EgressListener.of(i, egress.get(i), namespace));
+            }
+        }
+        this.listeners = List.copyOf(ls);
+        // Istio's GetEgressListenerForRDS: the first listener that is a catch-all or has the port, in order
+        Map<Integer, EgressListener> byPort = new HashMap<>();
+        EgressListener all = null;
+        for (EgressListener l : listeners) {
+            if (l.catchAll()) {
+                all = l;
+                break;
+            }
+            byPort.putIfAbsent(l.port().get(), l);
+        }
+        this.listenerByPort = Map.copyOf(byPort);
+        this.catchAll = all;
+        OutboundTrafficPolicy policy = sidecar.map(r -> r.spec().getOutboundTrafficPolicy()).orElse(null);
+        if (policy == null) {
+            this.outboundMode = meshMode;
+            this.outboundModeFromSidecar = false;
+            this.egressProxy = Optional.empty();
+        } else {
+            // proto3: an absent mode is the enum's zero value, REGISTRY_ONLY
+            this.outboundMode = policy.getMode() == OutboundTrafficPolicyMode.ALLOW_ANY
+                    ? OutboundMode.ALLOW_ANY : OutboundMode.REGISTRY_ONLY;
+            this.outboundModeFromSidecar = true;
+            this.egressProxy = Optional.ofNullable(policy.getEgressProxy());
+        }
+    }
+
+    /** The namespace of the workloads this scope serves (where {@code .} in egress hosts points). */
+    public String namespace() {
+        return namespace;
+    }
+
+    /** The Sidecar resource that applies, if any. */
+    public Optional<Resource<Sidecar>> sidecar() {
+        return sidecar;
+    }
+
+    public Source source() {
+        return source;
+    }
+
+    /** The Sidecar's {@code outboundTrafficPolicy.mode} when it sets one, else the mesh's. */
+    public OutboundMode outboundMode() {
+        return outboundMode;
+    }
+
+    /** True when the Sidecar resource decided {@link #outboundMode()}, false when the mesh did. */
+    public boolean outboundModeFromSidecar() {
+        return outboundModeFromSidecar;
+    }
+
+    /** The Sidecar's {@code outboundTrafficPolicy.egressProxy}, if set (Istio: only honoured with ALLOW_ANY). */
+    public Optional<Destination> egressProxy() {
+        return egressProxy;
+    }
+
+    /**
+     * The entry this sidecar uses for {@code host:port}, Istio's way: the egress listener for the port (the first
+     * with that port, else the catch-all), then the most specific host among the entries it imports that declare the
+     * port (an exact name, else the longest wildcard); if none declares the port, the most specific entry that has
+     * the host, with an empty port (the request then falls to the outbound traffic policy). Empty when no imported,
+     * visible entry has the host.
+     *
+     * @param host as requested; normalised here
+     */
+    public Optional<ServiceMatch> lookup(String host, int port) {
+        EgressListener listener = listenerFor(port);
+        if (listener == null) {
+            return Optional.empty();
+        }
+        String h = Hosts.normalise(host);
+        if (h.isEmpty()) {
+            return Optional.empty();
+        }
+        ServiceMatch withoutPort = null;
+        HostChoice c = HostChoice.choose(index, namespace, h, listener, HostChoice.NO_TRACE).orElse(null);
+        if (c != null) {
+            Optional<ServiceMatch> m = c.withPort(port);
+            if (m.isPresent()) {
+                return m;
+            }
+            withoutPort = c.withoutPort();
+        }
+        for (int dot = h.indexOf('.', 1); ; dot = h.indexOf('.', dot + 1)) {
+            String key = dot > 0 ? "*" + h.substring(dot) : "*";
+            c = key.equals(h) ? null
+                    : HostChoice.choose(index, namespace, key, listener, HostChoice.NO_TRACE).orElse(null);
+            if (c != null) {
+                Optional<ServiceMatch> m = c.withPort(port);
+                if (m.isPresent()) {
+                    return m;
+                }
+                if (withoutPort == null) {
+                    withoutPort = c.withoutPort();
+                }
+            }
+            if (dot < 0) {
+                break;
+            }
+        }
+        if (withoutPort == null || IpPrefix.literal(h).isPresent()) {
+            Optional<ServiceMatch> byAddress = lookupAddress(h, port, listener);
+            if (byAddress.isPresent() && (byAddress.get().port().isPresent() || withoutPort == null)) {
+                return byAddress;
+            }
+        }
+        return Optional.ofNullable(withoutPort);
+    }
+
+    /**
+     * An IP literal against ServiceEntry {@code addresses} ("the incoming traffic will be identified as belonging to
+     * this service if the destination IP matches the IP/CIDRs specified in the addresses field"): the longest
+     * prefix, then an entry of the workload's namespace, else the first in Istio's order; only visible, imported
+     * entries count.
+     */
+    private Optional<ServiceMatch> lookupAddress(String host, int port, EgressListener listener) {
+        Optional<byte[]> ip = IpPrefix.literal(host);
+        if (ip.isEmpty()) {
+            return Optional.empty();
+        }
+        ServiceMatch withoutPort = null;
+        for (List<ServiceHost> group : index.byAddress(ip.get())) {
+            ServiceHost best = null;
+            for (ServiceHost s : group) {
+                if (!s.exportTo().visibleTo(namespace) || !listener.imports(s)) {
+                    continue;
+                }
+                if (best == null || s.namespace().equals(namespace) && !best.namespace().equals(namespace)) {
+                    best = s;
+                }
+            }
+            if (best != null) {
+                Optional<io.fabric8.istio.api.api.networking.v1alpha3.ServicePort> p = best.port(port);
+                if (p.isPresent()) {
+                    return Optional.of(new ServiceMatch(best.entry(), best.host(), p));
+                }
+                if (withoutPort == null) {
+                    withoutPort = new ServiceMatch(best.entry(), best.host(), Optional.empty());
+                }
+            }
+        }
+        return Optional.ofNullable(withoutPort);
+    }
+
+    /**
+     * The service a VirtualService destination {@code host} resolves to for this sidecar. Istio adds the
+     * destinations of the VirtualServices a sidecar imports to its services even when the egress hosts do not import
+     * them ({@code collectImportedServices}): explicitly imported services first; else the entry of that exact name in
+     * the workload's namespace; else the one of the first namespace, by name, that exports it to the workload's
+     * namespace. Only exact names: a destination is never matched against wildcard entries here.
+     *
+     * @param port the destination port, or 0 when the route gives none
+     */
+    public Optional<ServiceMatch> destination(String host, int port) {
+        String h = Hosts.normalise(host);
+        EgressListener listener = port == 0 ? catchAll : listenerFor(port);
+        if (listener != null) {
+            Optional<HostChoice> imported = HostChoice.choose(index, namespace, h, listener, HostChoice.NO_TRACE);
+            if (imported.isPresent()) {
+                return Optional.of(port == 0 ? imported.get().withoutPort()
+                        : imported.get().withPort(port).orElse(imported.get().withoutPort()));
+            }
+        }
+        ServiceHost own = null;
+        ServiceHost firstVisible = null;
+        for (ServiceHost s : index.all(h)) {
+            if (s.namespace().equals(namespace)) {
+                if (own == null || s.kubernetesService() && !own.kubernetesService()) {
+                    own = s;
+                }
+            } else if (s.exportTo().visibleTo(namespace)) {
+                if (firstVisible == null || s.namespace().compareTo(firstVisible.namespace()) < 0
+                        || s.namespace().equals(firstVisible.namespace()) && s.kubernetesService()
+                        && !firstVisible.kubernetesService()) {
+                    firstVisible = s;
+                }
+            }
+        }
+        ServiceHost chosen = own != null ? own : firstVisible;
+        if (chosen == null) {
+            return Optional.empty();
+        }
+        return Optional.of(new ServiceMatch(chosen.entry(), chosen.host(),
+                port == 0 ? Optional.empty() : chosen.port(port)));
+    }
+
+
+    /** Istio's {@code GetEgressListenerForRDS}; null only when a Sidecar has port listeners but no catch-all. */
+    EgressListener listenerFor(int port) {
+        EgressListener l = listenerByPort.get(port);
+        return l != null ? l : catchAll;
+    }
+
+    List<EgressListener> listeners() {
+        return listeners;
+    }
+
+    VisibilityIndex index() {
+        return index;
+    }
+
+    @Override
+    public String toString() {
+        return "SidecarScope[" + namespace + ", " + sidecar.map(r -> r.key().toString()).orElse("mesh default")
+                + ", " + outboundMode + "]";
+    }
+}

@@ -1,0 +1,105 @@
+package dev.tollgate.core.registry;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Which entry hosts each namespace can see, layered as Istio's {@code ServiceIndex}: entries private to a namespace,
+ * then entries exported to it by name, then public entries. Public entries are indexed once, not per namespace, so
+ * compile stays linear in the number of entries. Within a layer, entries keep {@link ServiceHost#order()}.
+ */
+final class VisibilityIndex {
+    private static final List<ServiceHost> NONE = List.of();
+
+    private final Map<String, List<ServiceHost>> publicByHost = new HashMap<>();
+    private final Map<String, Map<String, List<ServiceHost>>> privateByNamespace = new HashMap<>();
+    private final Map<String, Map<String, List<ServiceHost>>> exportedToNamespace = new HashMap<>();
+    /** Every entry host, visible or not, for explain. */
+    private final Map<String, List<ServiceHost>> allByHost = new HashMap<>();
+    /** Entry hosts by masked {@code addresses} prefix ({@link IpPrefix#key()}), whatever their visibility. */
+    private final Map<String, List<ServiceHost>> byAddress = new HashMap<>();
+    /** The prefix lengths in use, longest first, per address length (4 or 16 bytes). */
+    private final int[] v4Bits;
+    private final int[] v6Bits;
+
+    /** {@code hosts} must already be in Istio's order. */
+    VisibilityIndex(List<ServiceHost> hosts) {
+        for (ServiceHost s : hosts) {
+            allByHost.computeIfAbsent(s.host(), k -> new ArrayList<>(1)).add(s);
+            ExportTo e = s.exportTo();
+            switch (e.scope()) {
+                case PUBLIC -> publicByHost.computeIfAbsent(s.host(), k -> new ArrayList<>(1)).add(s);
+                case NONE -> { }
+                case NAMESPACES -> {
+                    for (String ns : e.namespaces()) {
+                        var layer = ns.equals(s.namespace()) ? privateByNamespace : exportedToNamespace;
+                        layer.computeIfAbsent(ns, k -> new HashMap<>())
+                                .computeIfAbsent(s.host(), k -> new ArrayList<>(1)).add(s);
+                    }
+                }
+            }
+        }
+        java.util.TreeSet<Integer> b4 = new java.util.TreeSet<>(java.util.Comparator.reverseOrder());
+        java.util.TreeSet<Integer> b6 = new java.util.TreeSet<>(java.util.Comparator.reverseOrder());
+        for (ServiceHost s : hosts) {
+            List<String> addresses = s.entry().spec().getAddresses();
+            for (String a : addresses == null ? List.<String>of() : addresses) {
+                IpPrefix.parse(a).ifPresent(p -> {
+                    (p.address().length == 4 ? b4 : b6).add(p.bits());
+                    List<ServiceHost> l = byAddress.computeIfAbsent(p.key(), k -> new ArrayList<>(1));
+                    if (!l.contains(s)) {
+                        l.add(s);
+                    }
+                });
+            }
+        }
+        v4Bits = b4.stream().mapToInt(Integer::intValue).toArray();
+        v6Bits = b6.stream().mapToInt(Integer::intValue).toArray();
+        freeze(byAddress);
+        freeze(publicByHost);
+        freeze(allByHost);
+        privateByNamespace.values().forEach(VisibilityIndex::freeze);
+        exportedToNamespace.values().forEach(VisibilityIndex::freeze);
+    }
+
+    private static void freeze(Map<String, List<ServiceHost>> m) {
+        m.replaceAll((k, v) -> List.copyOf(v));
+    }
+
+    List<ServiceHost> privateTo(String namespace, String host) {
+        Map<String, List<ServiceHost>> m = privateByNamespace.get(namespace);
+        return m == null ? NONE : m.getOrDefault(host, NONE);
+    }
+
+    List<ServiceHost> exportedTo(String namespace, String host) {
+        Map<String, List<ServiceHost>> m = exportedToNamespace.get(namespace);
+        return m == null ? NONE : m.getOrDefault(host, NONE);
+    }
+
+    List<ServiceHost> publicHosts(String host) {
+        return publicByHost.getOrDefault(host, NONE);
+    }
+
+    /**
+     * The entries whose {@code addresses} contain {@code ip}, grouped by prefix, the longest prefix first (Envoy picks
+     * the filter chain with the longest matching destination prefix).
+     */
+    List<List<ServiceHost>> byAddress(byte[] ip) {
+        int[] bits = ip.length == 4 ? v4Bits : v6Bits;
+        List<List<ServiceHost>> out = new ArrayList<>(1);
+        for (int b : bits) {
+            List<ServiceHost> l = byAddress.get(IpPrefix.key(ip, b));
+            if (l != null) {
+                out.add(l);
+            }
+        }
+        return out;
+    }
+
+    /** Every entry host whose name is exactly {@code host}, whatever its visibility. */
+    List<ServiceHost> all(String host) {
+        return allByHost.getOrDefault(host, NONE);
+    }
+}

@@ -1,0 +1,60 @@
+package dev.tollgate.core.routing;
+
+import dev.tollgate.core.model.Resource;
+import io.fabric8.istio.api.api.networking.v1alpha3.Gateway;
+import io.fabric8.istio.api.api.networking.v1alpha3.Server;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/** One Gateway: its selector and its servers. */
+record CompiledGateway(Resource<Gateway> resource, int order, Map<String, String> selector,
+                       List<GatewayServer> servers) {
+
+    static CompiledGateway compile(Resource<Gateway> r, int order) {
+        Gateway g = r.spec();
+        String name = r.namespace() + "/" + r.name();
+        List<GatewayServer> servers = new ArrayList<>();
+        List<Server> specServers = g.getServers() == null ? List.of() : g.getServers();
+        for (int i = 0; i < specServers.size(); i++) {
+            Server s = specServers.get(i);
+            if (s.getPort() == null || s.getPort().getNumber() == null) {
+                continue; // invalid: validation reports it; a server without a port listens nowhere
+            }
+            List<GatewayServer.ServerHost> hosts = new ArrayList<>();
+            for (String h : s.getHosts() == null ? List.<String>of() : s.getHosts()) {
+                int slash = h.indexOf('/');
+                String ns = slash < 0 ? "*" : h.substring(0, slash);
+                if (ns.equals(".")) {
+                    ns = r.namespace();
+                }
+                hosts.add(new GatewayServer.ServerHost(ns, dev.tollgate.core.registry.Hosts.normalise(
+                        slash < 0 ? h : h.substring(slash + 1))));
+            }
+            String protocol = s.getPort().getProtocol() == null ? "HTTP" : s.getPort().getProtocol();
+            String mode;
+            if (s.getTls() == null) {
+                mode = protocol.equalsIgnoreCase("HTTPS") || protocol.equalsIgnoreCase("TLS") ? "PASSTHROUGH" : "NONE";
+            } else {
+                mode = s.getTls().getMode() == null ? "PASSTHROUGH" : s.getTls().getMode().name();
+            }
+            servers.add(new GatewayServer(r.key(), name, i, s.getPort().getNumber().intValue(), protocol,
+                    s.getPort().getName() == null ? "" : s.getPort().getName(), hosts, mode,
+                    r.originOf("spec.servers[" + i + "]")));
+        }
+        return new CompiledGateway(r, order, g.getSelector() == null ? Map.of() : Map.copyOf(g.getSelector()),
+                List.copyOf(servers));
+    }
+
+    /** "selector: One or more labels that indicate a specific set of pods/VMs on which this gateway configuration
+     * should be applied. By default workloads are searched across all namespaces based on label selectors." */
+    boolean selects(Map<String, String> labels) {
+        for (var e : selector.entrySet()) {
+            if (!e.getValue().equals(labels.get(e.getKey()))) {
+                return false;
+            }
+        }
+        return true;
+    }
+}

@@ -1,0 +1,80 @@
+package dev.tollgate.core.routing;
+
+import dev.tollgate.core.model.MeshSettings;
+import dev.tollgate.core.model.Resource;
+import io.fabric8.istio.api.api.networking.v1alpha3.HTTPRoute;
+import io.fabric8.istio.api.api.networking.v1alpha3.HTTPRouteDestination;
+import io.fabric8.istio.api.api.networking.v1alpha3.RouteDestination;
+import io.fabric8.istio.api.api.networking.v1alpha3.TCPRoute;
+import io.fabric8.istio.api.api.networking.v1alpha3.TLSRoute;
+import io.fabric8.istio.api.api.networking.v1alpha3.VirtualService;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+
+/** One VirtualService, compiled once: qualified hosts, resolved gateway names, exportTo and its three route lists. */
+record CompiledVirtualService(Resource<VirtualService> resource, int order, List<String> hosts, Set<String> gateways,
+                              ExportTo exportTo, List<HttpRule> http, List<L4Rule> tls, List<L4Rule> tcp) {
+
+    record HttpRule(int index, String name, List<HttpMatch> matches, List<RouteTarget> destinations,
+                    boolean answersDirectly) {
+    }
+
+    record L4Rule(int index, List<L4Match> matches, List<RouteTarget> destinations) {
+    }
+
+    static CompiledVirtualService compile(Resource<VirtualService> r, int order, MeshSettings mesh) {
+        VirtualService vs = r.spec();
+        String ns = r.namespace();
+        List<String> hosts = vs.getHosts() == null ? List.of()
+                : vs.getHosts().stream().map(h -> RouteHosts.qualify(h, ns)).distinct().toList();
+        // "When this field is omitted, the default gateway (mesh) will be used".
+        Set<String> gateways = vs.getGateways() == null || vs.getGateways().isEmpty()
+                ? Set.of(GatewayNames.MESH) : GatewayNames.resolveAll(vs.getGateways(), ns);
+        List<HttpRule> http = new ArrayList<>();
+        List<HTTPRoute> httpRoutes = vs.getHttp() == null ? List.of() : vs.getHttp();
+        for (int i = 0; i < httpRoutes.size(); i++) {
+            HTTPRoute h = httpRoutes.get(i);
+            List<HttpMatch> matches = h.getMatch() == null ? List.of()
+                    : h.getMatch().stream().map(m -> HttpMatch.compile(m, ns)).toList();
+            List<RouteTarget> dests = new ArrayList<>();
+            for (HTTPRouteDestination d : h.getRoute() == null ? List.<HTTPRouteDestination>of() : h.getRoute()) {
+                dests.add(RouteTarget.of(d.getDestination(), d.getWeight(), ns));
+            }
+            http.add(new HttpRule(i, h.getName() == null ? "" : h.getName(), matches, dests,
+                    h.getRedirect() != null || h.getDirectResponse() != null));
+        }
+        List<L4Rule> tls = new ArrayList<>();
+        List<TLSRoute> tlsRoutes = vs.getTls() == null ? List.of() : vs.getTls();
+        for (int i = 0; i < tlsRoutes.size(); i++) {
+            TLSRoute t = tlsRoutes.get(i);
+            tls.add(new L4Rule(i, t.getMatch() == null ? List.of()
+                    : t.getMatch().stream().map(m -> L4Match.tls(m, ns)).toList(), targets(t.getRoute(), ns)));
+        }
+        List<L4Rule> tcp = new ArrayList<>();
+        List<TCPRoute> tcpRoutes = vs.getTcp() == null ? List.of() : vs.getTcp();
+        for (int i = 0; i < tcpRoutes.size(); i++) {
+            TCPRoute t = tcpRoutes.get(i);
+            tcp.add(new L4Rule(i, t.getMatch() == null ? List.of()
+                    : t.getMatch().stream().map(m -> L4Match.tcp(m, ns)).toList(), targets(t.getRoute(), ns)));
+        }
+        return new CompiledVirtualService(r, order, hosts, gateways,
+                ExportTo.of(ns, vs.getExportTo(), mesh.defaultVirtualServiceExportTo()),
+                List.copyOf(http), List.copyOf(tls), List.copyOf(tcp));
+    }
+
+    private static List<RouteTarget> targets(List<RouteDestination> route, String ns) {
+        List<RouteTarget> out = new ArrayList<>();
+        if (route != null) {
+            for (RouteDestination d : route) {
+                out.add(RouteTarget.of(d.getDestination(), d.getWeight(), ns));
+            }
+        }
+        return List.copyOf(out);
+    }
+
+    String label() {
+        return resource.key().toString();
+    }
+}

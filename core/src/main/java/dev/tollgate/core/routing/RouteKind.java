@@ -1,0 +1,25 @@
+package dev.tollgate.core.routing;
+
+/**
+ * Which route list of a VirtualService applies. At a sidecar the port's protocol decides: "HTTP routes will be
+ * applied to ... service entry ports using HTTP/HTTP2/GRPC protocols"; "TLS routes will be applied to ...
+ * service entry ports using HTTPS/TLS protocols"; "TCP routes will be applied to any port that is not a HTTP or
+ * TLS port".
+ */
+public enum RouteKind {
+    HTTP, TLS, TCP;
+
+    /** The route list for a ServiceEntry port protocol (Istio's protocol names, case-insensitive). */
+    public static RouteKind forPortProtocol(String protocol) {
+        String p = protocol == null ? "" : protocol.toUpperCase(java.util.Locale.ROOT);
+        return switch (p) {
+            case "HTTP", "HTTP2", "GRPC", "GRPC-WEB" -> HTTP;
+            case "HTTPS", "TLS" -> TLS;
+            default -> TCP;
+        };
+    }
+
+    String field() {
+        return name().toLowerCase(java.util.Locale.ROOT);
+    }
+}

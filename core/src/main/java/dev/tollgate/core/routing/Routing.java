@@ -1,0 +1,693 @@
+package dev.tollgate.core.routing;
+
+import dev.tollgate.core.model.ConfigSet;
+import dev.tollgate.core.model.MeshSettings;
+import dev.tollgate.core.model.Origin;
+import dev.tollgate.core.model.Resource;
+import dev.tollgate.core.model.WorkloadRef;
+import dev.tollgate.core.registry.Hosts;
+import dev.tollgate.core.snapshot.Consideration;
+import dev.tollgate.core.snapshot.GatewayListener;
+import dev.tollgate.core.snapshot.HttpRequestInfo;
+import dev.tollgate.core.snapshot.TlsMode;
+import dev.tollgate.core.snapshot.UpstreamTls;
+import io.fabric8.istio.api.api.networking.v1alpha3.ClientTLSSettings;
+import io.fabric8.istio.api.api.networking.v1alpha3.DestinationRule;
+import io.fabric8.istio.api.api.networking.v1alpha3.Gateway;
+import io.fabric8.istio.api.api.networking.v1alpha3.Subset;
+import io.fabric8.istio.api.api.networking.v1alpha3.VirtualService;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Istio's routing semantics (VirtualService, DestinationRule, Gateway), compiled once into indexes. Sidecars and
+ * gateways ask it where a request goes and how TLS to the upstream is set up.
+ */
+public final class Routing {
+    private final MeshSettings mesh;
+    /** Gateway name ({@code mesh} or {@code ns/name}) -> host pattern -> VirtualServices bound to it. */
+    private final Map<String, HostIndex<CompiledVirtualService>> vsByGateway = new HashMap<>();
+    /** Every VirtualService by host pattern, whatever it is bound to (for explain). */
+    private final HostIndex<CompiledVirtualService> vsByHost = new HostIndex<>();
+    /** Gateway name -> VirtualServices bound to it, in order. */
+    private final Map<String, List<CompiledVirtualService>> vsListByGateway = new HashMap<>();
+    /** Namespace -> host pattern -> DestinationRules. */
+    private final Map<String, HostIndex<CompiledDestinationRule>> drByNamespace = new HashMap<>();
+    private final List<CompiledGateway> gateways = new ArrayList<>();
+    /** Gateway workloads' servers, computed once per label set (a snapshot serves few gateway workloads). */
+    private final Map<Map<String, String>, List<GatewayServer>> serversByLabels = new ConcurrentHashMap<>();
+
+    private Routing(ConfigSet config) {
+        this.mesh = config.mesh();
+        int order = 0;
+        for (Resource<VirtualService> r : config.virtualServices()) {
+            CompiledVirtualService vs = CompiledVirtualService.compile(r, order++, mesh);
+            for (String host : vs.hosts()) {
+                vsByHost.add(host, vs);
+                for (String gw : vs.gateways()) {
+                    vsByGateway.computeIfAbsent(gw, k -> new HostIndex<>()).add(host, vs);
+                }
+            }
+            for (String gw : vs.gateways()) {
+                vsListByGateway.computeIfAbsent(gw, k -> new ArrayList<>()).add(vs);
+            }
+        }
+        order = 0;
+        for (Resource<DestinationRule> r : config.destinationRules()) {
+            CompiledDestinationRule dr = CompiledDestinationRule.compile(r, order++, mesh);
+            drByNamespace.computeIfAbsent(r.namespace(), k -> new HostIndex<>()).add(dr.host(), dr);
+        }
+        order = 0;
+        for (Resource<Gateway> r : config.gateways()) {
+            gateways.add(CompiledGateway.compile(r, order++));
+        }
+    }
+
+    public static Routing compile(ConfigSet config) {
+        return new Routing(config);
+    }
+
+    // ---------------------------------------------------------------- sidecar
+
+    /**
+     * The mesh VirtualService route for a request from {@code from}'s sidecar.
+     *
+     * @param kind           the route list, from the ServiceEntry port's protocol
+     * @param destinationIps what Tollgate knows of the destination address (an IP literal host, ServiceEntry
+     *                       addresses), for destinationSubnets
+     */
+    public RouteOutcome meshRoute(WorkloadRef from, String host, int port, RouteKind kind, Optional<String> sni,
+                                  Optional<HttpRequestInfo> http, List<String> destinationIps) {
+        String h = Hosts.normalise(host);
+        ProxyContext ctx = new ProxyContext(Set.of(GatewayNames.MESH), from.labels(), from.namespace(), port);
+        List<List<CompiledVirtualService>> groups = visibleGroups(vsByGateway.get(GatewayNames.MESH), h,
+                from.namespace());
+        return switch (kind) {
+            case HTTP -> http.isEmpty() ? new RouteOutcome.NoVirtualService("not an HTTP request")
+                    : httpRoute(groups, false, ctx, http.get(), "http");
+            case TLS -> tlsRoute(flatten(groups), ctx, sni.or(() -> Optional.of(h)), destinationIps, true);
+            case TCP -> tcpRoute(flatten(groups), ctx, destinationIps, true);
+        };
+    }
+
+    /** Visible VirtualServices matching {@code host}, grouped by host pattern (most specific first), in the order a
+     * proxy of {@code namespace} sees them: its own, then those exported to it by name, then public ones. */
+    private static List<List<CompiledVirtualService>> visibleGroups(HostIndex<CompiledVirtualService> index,
+                                                                   String host, String namespace) {
+        List<List<CompiledVirtualService>> out = new ArrayList<>();
+        if (index == null) {
+            return out;
+        }
+        Map<String, List<CompiledVirtualService>> byPattern = new LinkedHashMap<>();
+        for (var hit : index.lookup(host)) {
+            if (hit.value().exportTo().visibleTo(namespace)) {
+                List<CompiledVirtualService> g = byPattern.computeIfAbsent(hit.pattern(), k -> new ArrayList<>());
+                if (!g.contains(hit.value())) {
+                    g.add(hit.value());
+                }
+            }
+        }
+        for (List<CompiledVirtualService> g : byPattern.values()) {
+            g.sort(precedence(namespace));
+            out.add(g);
+        }
+        return out;
+    }
+
+    private static Comparator<CompiledVirtualService> precedence(String namespace) {
+        return Comparator.<CompiledVirtualService>comparingInt(v -> v.exportTo().precedenceFor(namespace))
+                .thenComparingInt(CompiledVirtualService::order);
+    }
+
+    private static List<CompiledVirtualService> flatten(List<List<CompiledVirtualService>> groups) {
+        List<CompiledVirtualService> out = new ArrayList<>();
+        groups.forEach(out::addAll);
+        return out;
+    }
+
+    /**
+     * HTTP: Envoy picks the virtual host with the most specific domain; at sidecars the first VirtualService for a
+     * host builds it (Istio does not merge them; istioctl reports IST0109), at gateways the routes of every
+     * VirtualService for the host are merged in order. A VirtualService none of whose routes apply to this proxy
+     * builds no virtual host. Within it, "The first rule matching an incoming request is used".
+     */
+    private RouteOutcome httpRoute(List<List<CompiledVirtualService>> groups, boolean merge, ProxyContext ctx,
+                                   HttpRequestInfo http, String scheme) {
+        List<String> skipped = new ArrayList<>();
+        for (List<CompiledVirtualService> group : groups) {
+            List<CompiledVirtualService> owners = new ArrayList<>();
+            List<Candidate> candidates = new ArrayList<>();
+            for (CompiledVirtualService vs : group) {
+                List<Candidate> own = staticHttp(vs, ctx);
+                if (own.isEmpty()) {
+                    skipped.add(vs.label() + " has no http route for this proxy");
+                    continue;
+                }
+                owners.add(vs);
+                candidates.addAll(own);
+                if (!merge) {
+                    break;
+                }
+            }
+            if (owners.isEmpty()) {
+                continue;
+            }
+            List<String> misses = new ArrayList<>();
+            for (Candidate c : candidates) {
+                Optional<String> miss = c.match == null ? Optional.empty() : c.match.runtimeMismatch(http, scheme);
+                if (miss.isPresent()) {
+                    misses.add(c.vs.label() + " http[" + c.rule.index() + "]: " + miss.get());
+                    continue;
+                }
+                String route = "http[" + c.rule.index() + "]";
+                if (c.rule.answersDirectly()) {
+                    return new RouteOutcome.Unmatched(Optional.of(c.vs.resource().key()),
+                            c.vs.resource().originOf("spec.http[" + c.rule.index() + "]"), c.vs.label() + " " + route
+                            + " answers with a redirect or direct response; Tollgate forwards nothing", false);
+                }
+                Optional<WeightedChoice> choice = WeightedChoice.choose(c.rule.destinations());
+                if (choice.isEmpty()) {
+                    return new RouteOutcome.Unmatched(Optional.of(c.vs.resource().key()),
+                            c.vs.resource().originOf("spec.http[" + c.rule.index() + "]"),
+                            c.vs.label() + " " + route + " has no destination with a weight", false);
+                }
+                return routed(c.vs, route, choice.get(), matchNote(c.match));
+            }
+            CompiledVirtualService first = owners.get(0);
+            return new RouteOutcome.Unmatched(Optional.of(first.resource().key()), first.resource().origin(),
+                    "no http route of " + owners.stream().map(CompiledVirtualService::label).toList()
+                            + " matches (Envoy answers 404 NR): " + String.join("; ", misses), false);
+        }
+        return new RouteOutcome.NoVirtualService(skipped.isEmpty() ? "no VirtualService for this host"
+                : String.join("; ", skipped));
+    }
+
+    private record Candidate(CompiledVirtualService vs, CompiledVirtualService.HttpRule rule, HttpMatch match) {
+    }
+
+    /** Istio's BuildHTTPRoutesForVirtualService: the (rule, match) pairs that survive the static checks. */
+    private static List<Candidate> staticHttp(CompiledVirtualService vs, ProxyContext ctx) {
+        List<Candidate> out = new ArrayList<>();
+        for (CompiledVirtualService.HttpRule rule : vs.http()) {
+            if (rule.matches().isEmpty()) {
+                out.add(new Candidate(vs, rule, null));
+                break; // a catch-all: later rules are unreachable
+            }
+            for (HttpMatch m : rule.matches()) {
+                if (m.staticMismatch(ctx).isEmpty()) {
+                    out.add(new Candidate(vs, rule, m));
+                }
+            }
+        }
+        return out;
+    }
+
+    private static String matchNote(HttpMatch m) {
+        return m == null ? "no match conditions (catch-all)" : "match" + (m.name().isEmpty() ? "" : " " + m.name())
+                + " holds";
+    }
+
+    private static RouteOutcome.Routed routed(CompiledVirtualService vs, String route, WeightedChoice choice,
+                                              String why) {
+        String detail = vs.label() + " " + route + " (" + why + ") routes to " + choice.target().describe()
+                + (choice.note().isEmpty() ? "" : "; " + choice.note());
+        String field = "spec." + route.replace("[", "[").replace("]", "]");
+        return new RouteOutcome.Routed(vs.resource().key(), vs.resource().originOf(field), route, choice.target(),
+                detail);
+    }
+
+    /**
+     * TLS: every statically matching {@code tls} match becomes an SNI filter chain; with none, the default chain
+     * to the service. At runtime Envoy prefers an exact server name over a wildcard one.
+     */
+    private RouteOutcome tlsRoute(List<CompiledVirtualService> vss, ProxyContext ctx, Optional<String> sni,
+                                  List<String> destinationIps, boolean sidecar) {
+        boolean any = false;
+        RouteOutcome.Routed wildcardHit = null;
+        List<String> misses = new ArrayList<>();
+        CompiledVirtualService firstOwner = null;
+        for (CompiledVirtualService vs : vss) {
+            for (CompiledVirtualService.L4Rule rule : vs.tls()) {
+                for (L4Match m : rule.matches()) {
+                    if (m.staticMismatch(ctx).isPresent()) {
+                        continue;
+                    }
+                    any = true;
+                    if (firstOwner == null) {
+                        firstOwner = vs;
+                    }
+                    Optional<String> hit = m.sniMatch(sni);
+                    if (hit.isEmpty() || !m.subnetsMatch(destinationIps)) {
+                        misses.add(vs.label() + " tls[" + rule.index() + "]: " + (hit.isEmpty()
+                                ? "sniHosts " + m.sniHosts() + " do not match SNI " + sni.orElse("(none)")
+                                : "destinationSubnets " + m.destinationSubnets() + " do not match " + destinationIps));
+                        continue;
+                    }
+                    Optional<WeightedChoice> choice = WeightedChoice.choose(rule.destinations());
+                    if (choice.isEmpty()) {
+                        continue;
+                    }
+                    RouteOutcome.Routed r = routed(vs, "tls[" + rule.index() + "]", choice.get(),
+                            "sniHosts " + hit.get() + " matches SNI " + sni.orElse(""));
+                    if (!RouteHosts.isWildcard(hit.get())) {
+                        return r;
+                    }
+                    if (wildcardHit == null) {
+                        wildcardHit = r;
+                    }
+                }
+            }
+        }
+        if (wildcardHit != null) {
+            return wildcardHit;
+        }
+        if (!any) {
+            return new RouteOutcome.NoVirtualService(vss.isEmpty() ? "no VirtualService for this host"
+                    : "no tls route of " + vss.stream().map(CompiledVirtualService::label).toList()
+                    + " applies to this proxy");
+        }
+        return new RouteOutcome.Unmatched(Optional.of(firstOwner.resource().key()), firstOwner.resource().origin(),
+                "no tls route matches SNI " + sni.orElse("(none)") + ": " + String.join("; ", misses), sidecar);
+    }
+
+    /** TCP: the first statically matching tcp route without destinationSubnets ends the list. */
+    private RouteOutcome tcpRoute(List<CompiledVirtualService> vss, ProxyContext ctx, List<String> destinationIps,
+                                  boolean sidecar) {
+        List<String> misses = new ArrayList<>();
+        for (CompiledVirtualService vs : vss) {
+            for (CompiledVirtualService.L4Rule rule : vs.tcp()) {
+                if (rule.matches().isEmpty()) {
+                    Optional<WeightedChoice> choice = WeightedChoice.choose(rule.destinations());
+                    if (choice.isPresent()) {
+                        return routed(vs, "tcp[" + rule.index() + "]", choice.get(), "no match conditions");
+                    }
+                    continue;
+                }
+                for (L4Match m : rule.matches()) {
+                    Optional<String> miss = m.staticMismatch(ctx);
+                    if (miss.isEmpty() && !m.subnetsMatch(destinationIps)) {
+                        miss = Optional.of("destinationSubnets " + m.destinationSubnets() + " do not match "
+                                + destinationIps);
+                    }
+                    if (miss.isPresent()) {
+                        misses.add(vs.label() + " tcp[" + rule.index() + "]: " + miss.get());
+                        continue;
+                    }
+                    Optional<WeightedChoice> choice = WeightedChoice.choose(rule.destinations());
+                    if (choice.isPresent()) {
+                        return routed(vs, "tcp[" + rule.index() + "]", choice.get(), "match holds");
+                    }
+                }
+            }
+        }
+        if (sidecar || vss.isEmpty()) {
+            return new RouteOutcome.NoVirtualService(misses.isEmpty() ? "no tcp route applies"
+                    : "no tcp route applies: " + String.join("; ", misses));
+        }
+        CompiledVirtualService first = vss.get(0);
+        return new RouteOutcome.Unmatched(Optional.of(first.resource().key()), first.resource().origin(),
+                "no tcp route matches: " + String.join("; ", misses), false);
+    }
+
+    // ---------------------------------------------------------------- destination rules
+
+    /**
+     * The DestinationRule for {@code target} as seen by a proxy in {@code clientNamespace}. Istio's lookup: "the
+     * client namespace, then the service's namespace, then the root namespace"; within a namespace the most
+     * specific host wins, and rules for the same host are merged (the first one's traffic policy, subsets in
+     * order). A workloadSelector rule applies only to matching workloads of its own namespace.
+     *
+     * @param serviceNamespace the namespace of the ServiceEntry (or Kubernetes service) that defines the host
+     * @param autoSni          SNI for SIMPLE/MUTUAL without {@code sni}: the HTTP authority, else the host
+     */
+    public UpstreamPolicy upstreamPolicy(String clientNamespace, Map<String, String> clientLabels, RouteTarget target,
+                                         int port, Optional<String> serviceNamespace, String autoSni) {
+        String host = target.host();
+        List<Consideration> considered = new ArrayList<>();
+        List<String> order = new ArrayList<>();
+        order.add(clientNamespace);
+        serviceNamespace.filter(ns -> !order.contains(ns)).ifPresent(order::add);
+        if (!order.contains(mesh.rootNamespace())) {
+            order.add(mesh.rootNamespace());
+        }
+        List<CompiledDestinationRule> chosen = List.of();
+        for (String ns : order) {
+            HostIndex<CompiledDestinationRule> idx = drByNamespace.get(ns);
+            if (idx == null) {
+                continue;
+            }
+            String bestPattern = null;
+            List<CompiledDestinationRule> selected = new ArrayList<>();
+            List<CompiledDestinationRule> plain = new ArrayList<>();
+            for (var hit : idx.lookup(host)) {
+                CompiledDestinationRule dr = hit.value();
+                if (!dr.exportTo().visibleTo(clientNamespace)) {
+                    considered.add(dr(dr, false, "not exported to namespace " + clientNamespace + " (exportTo "
+                            + dr.exportTo() + ")"));
+                    continue;
+                }
+                if (dr.hasSelector() && (!ns.equals(clientNamespace) || !labelsMatch(dr.workloadSelector(),
+                        clientLabels))) {
+                    considered.add(dr(dr, false, "its workloadSelector " + dr.workloadSelector()
+                            + " does not select the client workload"));
+                    continue;
+                }
+                if (bestPattern != null && !bestPattern.equals(hit.pattern())) {
+                    considered.add(dr(dr, false, "host " + hit.pattern() + " is less specific than " + bestPattern));
+                    continue;
+                }
+                bestPattern = hit.pattern();
+                (dr.hasSelector() ? selected : plain).add(dr);
+            }
+            if (bestPattern != null) {
+                List<CompiledDestinationRule> merged = new ArrayList<>(selected);
+                merged.addAll(plain);
+                chosen = merged;
+                for (CompiledDestinationRule dr : merged) {
+                    considered.add(dr(dr, true, "host " + dr.host() + " matches " + host + " and namespace " + ns
+                            + " comes first in the lookup (client " + clientNamespace + ", service "
+                            + serviceNamespace.orElse("-") + ", root " + mesh.rootNamespace() + ")"));
+                }
+                break;
+            }
+        }
+        if (chosen.isEmpty()) {
+            UpstreamTls tls = defaultTls(target, port);
+            Optional<String> missing = target.subset().isEmpty() ? Optional.empty() : Optional.of(target.subset());
+            return new UpstreamPolicy(Optional.empty(), tls, missing, "no DestinationRule for " + host
+                    + (tls.mode() == TlsMode.ISTIO_MUTUAL ? "; auto mTLS to the mesh gateway: ISTIO_MUTUAL" : "; tls "
+                    + tls.mode()), Origin.UNKNOWN, considered);
+        }
+        CompiledDestinationRule first = chosen.get(0);
+        // Merged rules: the first one with a top-level traffic policy provides it; subsets merge in order.
+        var top = chosen.stream().map(d -> d.dr().getTrafficPolicy()).filter(java.util.Objects::nonNull)
+                .findFirst().orElse(null);
+        Optional<Subset> subset = Optional.empty();
+        Optional<CompiledDestinationRule> subsetOwner = Optional.empty();
+        if (!target.subset().isEmpty()) {
+            for (CompiledDestinationRule d : chosen) {
+                subset = d.subset(target.subset());
+                if (subset.isPresent()) {
+                    subsetOwner = Optional.of(d);
+                    break;
+                }
+            }
+            if (subset.isEmpty()) {
+                return new UpstreamPolicy(Optional.of(first.resource().key()), UpstreamTls.NONE,
+                        Optional.of(target.subset()), first.resource().key() + " defines no subset " + target.subset()
+                        + " (Envoy has no cluster for it: 503)", first.resource().origin(), considered);
+            }
+        }
+        CompiledDestinationRule.TlsLevel level = CompiledDestinationRule.effectiveTls(top, subset, port);
+        UpstreamTls tls = level.tls().map(t -> toUpstream(t, target, port, autoSni)).orElseGet(() -> defaultTls(target, port));
+        CompiledDestinationRule decider = subsetOwner.orElse(first);
+        return new UpstreamPolicy(Optional.of(decider.resource().key()), tls, Optional.empty(),
+                decider.resource().key() + " " + level.level() + ": tls " + tls.mode()
+                        + tls.sni().map(s -> " sni " + s).orElse(""), decider.resource().origin(), considered);
+    }
+
+    private Consideration dr(CompiledDestinationRule dr, boolean applied, String why) {
+        return new Consideration("upstream", dr.resource().key(), applied, why, dr.resource().origin());
+    }
+
+    private static boolean labelsMatch(Map<String, String> selector, Map<String, String> labels) {
+        return selector.entrySet().stream().allMatch(e -> e.getValue().equals(labels.get(e.getKey())));
+    }
+
+    /**
+     * Without DestinationRule TLS: plain bytes, except to the egress gateway's service, which is a mesh workload:
+     * Istio's auto mTLS (enableAutoMtls, on by default) then sends ISTIO_MUTUAL with the cluster's SNI.
+     */
+    private UpstreamTls defaultTls(RouteTarget target, int port) {
+        if (target.host().equals(MeshSettings.EGRESS_GATEWAY_SERVICE)) {
+            return new UpstreamTls(TlsMode.ISTIO_MUTUAL, Optional.of(clusterSni(target, port)), List.of(),
+                    Optional.empty());
+        }
+        return UpstreamTls.NONE;
+    }
+
+    /** Istio's ISTIO_MUTUAL SNI when the rule gives none: {@code outbound_.<port>_.<subset>_.<host>}. */
+    private static String clusterSni(RouteTarget target, int port) {
+        return "outbound_." + port + "_." + target.subset() + "_." + target.host();
+    }
+
+    private static UpstreamTls toUpstream(ClientTLSSettings t, RouteTarget target, int port, String autoSni) {
+        TlsMode mode = t.getMode() == null ? TlsMode.DISABLE : TlsMode.valueOf(t.getMode().name());
+        Optional<String> sni = Optional.ofNullable(t.getSni()).filter(s -> !s.isEmpty());
+        if (sni.isEmpty()) {
+            sni = switch (mode) {
+                case DISABLE -> Optional.empty();
+                // "If unspecified, SNI will be automatically set based on downstream HTTP host/authority header
+                // for SIMPLE and MUTUAL TLS modes."
+                case SIMPLE, MUTUAL -> Optional.of(autoSni);
+                case ISTIO_MUTUAL -> Optional.of(clusterSni(target, port));
+            };
+        }
+        return new UpstreamTls(mode, sni, t.getSubjectAltNames() == null ? List.of() : t.getSubjectAltNames(),
+                Optional.ofNullable(t.getCaCertificates()).filter(s -> !s.isEmpty()));
+    }
+
+    // ---------------------------------------------------------------- gateways
+
+    /** The servers of every Gateway whose selector matches {@code gateway}'s labels, in Gateway order. */
+    public List<GatewayServer> servers(WorkloadRef gateway) {
+        return serversByLabels.computeIfAbsent(gateway.labels(), labels -> {
+            List<GatewayServer> out = new ArrayList<>();
+            for (CompiledGateway g : gateways) {
+                if (g.selects(labels)) {
+                    out.addAll(g.servers());
+                }
+            }
+            return List.copyOf(out);
+        });
+    }
+
+    /** True when some Gateway selects a workload with these labels. */
+    public boolean selectedByAnyGateway(Map<String, String> labels) {
+        return gateways.stream().anyMatch(g -> g.selects(labels));
+    }
+
+    /**
+     * Servers merged by port. Istio keeps the first server's protocol for a port; a later server whose protocol
+     * conflicts is dropped from the listener.
+     */
+    public List<GatewayListener> listeners(WorkloadRef gateway) {
+        Map<Integer, List<GatewayServer>> byPort = new LinkedHashMap<>();
+        for (GatewayServer s : servers(gateway)) {
+            byPort.computeIfAbsent(s.port(), k -> new ArrayList<>()).add(s);
+        }
+        List<GatewayListener> out = new ArrayList<>();
+        for (var e : byPort.entrySet()) {
+            GatewayServer first = e.getValue().get(0);
+            List<String> hosts = new ArrayList<>();
+            List<dev.tollgate.core.model.ResourceKey> keys = new ArrayList<>();
+            for (GatewayServer s : e.getValue()) {
+                if (!compatible(first, s)) {
+                    continue;
+                }
+                s.hosts().forEach(h -> {
+                    if (!hosts.contains(h.toString())) {
+                        hosts.add(h.toString());
+                    }
+                });
+                if (!keys.contains(s.gateway())) {
+                    keys.add(s.gateway());
+                }
+            }
+            out.add(new GatewayListener(e.getKey(), first.protocol(), first.tlsMode(), hosts, keys));
+        }
+        return List.copyOf(out);
+    }
+
+    private static boolean compatible(GatewayServer a, GatewayServer b) {
+        return a.readsHttp() == b.readsHttp() && a.tlsBased() == b.tlsBased();
+    }
+
+    /**
+     * The server that takes a connection: TLS/HTTPS servers by SNI (exact host first, then the longest wildcard,
+     * "*" last; Envoy's server_names), HTTP/TCP servers by port, HTTP servers then by Host.
+     */
+    public ServerSelection selectServer(WorkloadRef gateway, int port, Optional<String> sni,
+                                        Optional<String> authorityHost) {
+        List<GatewayServer> onPort = new ArrayList<>();
+        for (GatewayServer s : servers(gateway)) {
+            if (s.port() == port) {
+                if (onPort.isEmpty() || compatible(onPort.get(0), s)) {
+                    onPort.add(s);
+                }
+            }
+        }
+        if (onPort.isEmpty()) {
+            return new ServerSelection.NoServer("no Gateway selecting " + gateway.namespace() + " workload "
+                    + gateway.labels() + " has a server on port " + port);
+        }
+        boolean byTls = onPort.get(0).tlsBased();
+        Optional<String> key = byTls ? sni.map(Hosts::normalise) : authorityHost.map(Hosts::normalise);
+        if (!byTls && !onPort.get(0).readsHttp()) {
+            GatewayServer s = onPort.get(0);
+            return new ServerSelection.Selected(s, s.label() + " takes port " + port);
+        }
+        GatewayServer best = null;
+        int bestScore = -1;
+        for (GatewayServer s : onPort) {
+            for (GatewayServer.ServerHost h : s.hosts()) {
+                int score = hostScore(h.dnsName(), key);
+                if (score > bestScore) {
+                    best = s;
+                    bestScore = score;
+                }
+            }
+        }
+        if (best == null) {
+            String what = byTls ? "SNI " + sni.orElse("(none)") : "host " + authorityHost.orElse("(none)");
+            return new ServerSelection.NoServer("no server on port " + port + " has a host matching " + what
+                    + " (hosts " + onPort.stream().flatMap(s -> s.hosts().stream()).map(Object::toString).toList()
+                    + ")");
+        }
+        return new ServerSelection.Selected(best, best.label() + " matches "
+                + (byTls ? "SNI " + sni.orElse("(none)") : "host " + authorityHost.orElse("(none)")));
+    }
+
+    /** -1: no match; 0: "*"; wildcard: its length; exact: max. A missing SNI/host matches only "*". */
+    private static int hostScore(String pattern, Optional<String> host) {
+        if (pattern.equals("*")) {
+            return 0;
+        }
+        if (host.isEmpty() || !Hosts.matches(pattern, host.get())) {
+            return -1;
+        }
+        return RouteHosts.isWildcard(pattern) ? pattern.length() : Integer.MAX_VALUE;
+    }
+
+    /**
+     * Routing at the gateway with the VirtualServices bound to the server's Gateway, exported to the gateway's
+     * namespace, whose hosts overlap the server's hosts (respecting a server host's {@code namespace/} part).
+     */
+    public RouteOutcome gatewayRoute(WorkloadRef gateway, GatewayServer server, Optional<String> sni,
+                                     Optional<HttpRequestInfo> http) {
+        ProxyContext ctx = new ProxyContext(Set.of(server.gatewayName()), gateway.labels(), gateway.namespace(),
+                server.port());
+        List<CompiledVirtualService> bound = new ArrayList<>();
+        for (CompiledVirtualService vs : vsListByGateway.getOrDefault(server.gatewayName(), List.of())) {
+            if (vs.exportTo().visibleTo(gateway.namespace()) && admits(server, vs)) {
+                bound.add(vs);
+            }
+        }
+        bound.sort(precedence(gateway.namespace()));
+        if (server.readsHttp()) {
+            if (http.isEmpty()) {
+                return new RouteOutcome.Unmatched(Optional.empty(), server.origin(), server.label()
+                        + " reads HTTP but the connection carried none", false);
+            }
+            String reqHost = RouteHosts.authorityHost(http.get().authority());
+            if (server.hosts().stream().noneMatch(h -> Hosts.matches(h.dnsName(), reqHost))) {
+                return new RouteOutcome.Unmatched(Optional.empty(), server.origin(), "host " + reqHost
+                        + " is not among the hosts of " + server.label() + " (Envoy answers 404 NR)", false);
+            }
+            List<List<CompiledVirtualService>> groups = new ArrayList<>();
+            Map<String, List<CompiledVirtualService>> byPattern = new LinkedHashMap<>();
+            for (String pattern : RouteHosts.candidatePatterns(reqHost)) {
+                for (CompiledVirtualService vs : bound) {
+                    if (vs.hosts().contains(pattern)) {
+                        byPattern.computeIfAbsent(pattern, k -> new ArrayList<>()).add(vs);
+                    }
+                }
+            }
+            groups.addAll(byPattern.values());
+            RouteOutcome out = httpRoute(groups, true, ctx, http.get(), server.tlsBased() ? "https" : "http");
+            if (out instanceof RouteOutcome.NoVirtualService nv) {
+                return new RouteOutcome.Unmatched(Optional.empty(), server.origin(), "no VirtualService bound to "
+                        + server.gatewayName() + " routes host " + reqHost + " (Envoy answers 404 NR): " + nv.detail(),
+                        false);
+            }
+            return out;
+        }
+        if (server.tlsBased() && server.passthrough()) {
+            List<CompiledVirtualService> forSni = sni.map(s -> bound.stream()
+                    .filter(vs -> vs.hosts().stream().anyMatch(h -> Hosts.matches(h, Hosts.normalise(s)))).toList())
+                    .orElse(List.of());
+            RouteOutcome out = tlsRoute(forSni, ctx, sni, List.of(), false);
+            if (out instanceof RouteOutcome.NoVirtualService nv) {
+                return new RouteOutcome.Unmatched(Optional.empty(), server.origin(), "no tls route bound to "
+                        + server.gatewayName() + " for SNI " + sni.orElse("(none)") + ": " + nv.detail(), false);
+            }
+            return out;
+        }
+        RouteOutcome out = tcpRoute(bound, ctx, List.of(), false);
+        if (out instanceof RouteOutcome.NoVirtualService nv) {
+            return new RouteOutcome.Unmatched(Optional.empty(), server.origin(), "no tcp route bound to "
+                    + server.gatewayName() + " on port " + server.port() + ": " + nv.detail(), false);
+        }
+        return out;
+    }
+
+    /** A VirtualService binds to a server when one of its hosts overlaps a server host that admits its namespace. */
+    private static boolean admits(GatewayServer server, CompiledVirtualService vs) {
+        for (GatewayServer.ServerHost sh : server.hosts()) {
+            if (!sh.admitsNamespace(vs.resource().namespace())) {
+                continue;
+            }
+            for (String h : vs.hosts()) {
+                if (RouteHosts.intersect(sh.dnsName(), h)) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    // ---------------------------------------------------------------- explain
+
+    /** Every VirtualService naming {@code host}, and whether it applies at {@code from}'s sidecar and why. */
+    public List<Consideration> explainMesh(WorkloadRef from, String host, Optional<RouteOutcome> outcome) {
+        String h = Hosts.normalise(host);
+        List<Consideration> out = new ArrayList<>();
+        Optional<dev.tollgate.core.model.ResourceKey> used = outcome.flatMap(o -> switch (o) {
+            case RouteOutcome.Routed r -> Optional.of(r.virtualService());
+            case RouteOutcome.Unmatched u -> u.virtualService();
+            case RouteOutcome.NoVirtualService n -> Optional.empty();
+        });
+        Set<Object> seen = new java.util.HashSet<>();
+        for (var hit : vsByHost.lookup(h)) {
+            CompiledVirtualService vs = hit.value();
+            if (!seen.add(vs.resource().key())) {
+                continue;
+            }
+            String why;
+            boolean applied = used.isPresent() && used.get().equals(vs.resource().key());
+            if (!vs.gateways().contains(GatewayNames.MESH)) {
+                why = "bound to gateways " + vs.gateways() + ", not mesh: it never applies to sidecars";
+            } else if (!vs.exportTo().visibleTo(from.namespace())) {
+                why = "not exported to namespace " + from.namespace() + " (exportTo " + vs.exportTo() + ")";
+            } else if (applied) {
+                why = "host " + hit.pattern() + " matches " + h + "; its routes decided";
+            } else {
+                why = "host " + hit.pattern() + " matches " + h + ", but another VirtualService for the host came "
+                        + "first, or none of its routes applies to this proxy (Istio uses one VirtualService per host "
+                        + "at sidecars)";
+            }
+            out.add(new Consideration("route", vs.resource().key(), applied, why, vs.resource().origin()));
+        }
+        return out;
+    }
+
+    /** Every Gateway, and whether it selects {@code gateway}. */
+    public List<Consideration> explainGateways(WorkloadRef gateway) {
+        List<Consideration> out = new ArrayList<>();
+        for (CompiledGateway g : gateways) {
+            boolean sel = g.selects(gateway.labels());
+            out.add(new Consideration("server", g.resource().key(), sel, sel ? "selector " + g.selector()
+                    + " matches the gateway workload's labels" : "selector " + g.selector()
+                    + " does not match the gateway workload's labels " + gateway.labels(), g.resource().origin()));
+        }
+        return out;
+    }
+}

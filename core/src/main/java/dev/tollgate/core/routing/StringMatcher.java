@@ -1,0 +1,104 @@
+package dev.tollgate.core.routing;
+
+import io.fabric8.istio.api.api.networking.v1alpha3.StringMatch;
+import io.fabric8.istio.api.api.networking.v1alpha3.StringMatchExact;
+import io.fabric8.istio.api.api.networking.v1alpha3.StringMatchPrefix;
+import io.fabric8.istio.api.api.networking.v1alpha3.StringMatchRegex;
+
+import java.util.Locale;
+import java.util.Optional;
+import java.util.regex.Pattern;
+import java.util.regex.PatternSyntaxException;
+
+/**
+ * A compiled VirtualService {@code StringMatch}: "exact: exact string match; prefix: prefix-based match;
+ * regex: RE2 style regex-based match". Envoy's safe_regex matches the whole value. An empty match (or regex "*",
+ * which Istio translates so) checks presence only.
+ */
+sealed interface StringMatcher {
+
+    boolean matches(String value);
+
+    /** Absent values match only {@link Absent}-tolerant callers; a present-check fails on absence. */
+    default boolean matchesOptional(Optional<String> value) {
+        return value.isPresent() && matches(value.get());
+    }
+
+    String describe();
+
+    record Exact(String expected, boolean ignoreCase) implements StringMatcher {
+        public boolean matches(String value) {
+            return ignoreCase ? expected.equalsIgnoreCase(value) : expected.equals(value);
+        }
+
+        public String describe() {
+            return "exact \"" + expected + "\"" + (ignoreCase ? " (ignoring case)" : "");
+        }
+    }
+
+    record Prefix(String prefix, boolean ignoreCase) implements StringMatcher {
+        public boolean matches(String value) {
+            return ignoreCase ? value.toLowerCase(Locale.ROOT).startsWith(prefix.toLowerCase(Locale.ROOT))
+                    : value.startsWith(prefix);
+        }
+
+        public String describe() {
+            return "prefix \"" + prefix + "\"" + (ignoreCase ? " (ignoring case)" : "");
+        }
+    }
+
+    record Regex(Pattern pattern) implements StringMatcher {
+        public boolean matches(String value) {
+            return pattern.matcher(value).matches();
+        }
+
+        public String describe() {
+            return "regex \"" + pattern.pattern() + "\"";
+        }
+    }
+
+    /** Header/query parameter present with any value. */
+    record Present() implements StringMatcher {
+        public boolean matches(String value) {
+            return true;
+        }
+
+        public String describe() {
+            return "present";
+        }
+    }
+
+    /** An invalid regex: Envoy would reject the route; we fail closed and never match. */
+    record Never(String why) implements StringMatcher {
+        public boolean matches(String value) {
+            return false;
+        }
+
+        public String describe() {
+            return "never (" + why + ")";
+        }
+    }
+
+    static StringMatcher of(StringMatch match, boolean ignoreCase) {
+        if (match == null || match.getMatchType() == null) {
+            return new Present();
+        }
+        return switch (match.getMatchType()) {
+            case StringMatchExact e -> new Exact(e.getExact() == null ? "" : e.getExact(), ignoreCase);
+            case StringMatchPrefix p -> new Prefix(p.getPrefix() == null ? "" : p.getPrefix(), ignoreCase);
+            case StringMatchRegex r -> regex(r.getRegex() == null ? "" : r.getRegex());
+            default -> new Never("unknown match type " + match.getMatchType().getClass().getSimpleName());
+        };
+    }
+
+    private static StringMatcher regex(String regex) {
+        if (regex.equals("*")) {
+            return new Present();
+        }
+        try {
+            return new Regex(Pattern.compile(regex));
+        } catch (PatternSyntaxException e) {
+            return new Never("invalid regex \"" + regex + "\"");
+        }
+    }
+}

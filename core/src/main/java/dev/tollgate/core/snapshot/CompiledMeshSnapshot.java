@@ -1,0 +1,463 @@
+package dev.tollgate.core.snapshot;
+
+import dev.tollgate.core.analysis.EgressAnalyzer;
+import dev.tollgate.core.authz.AuthzDecision;
+import dev.tollgate.core.authz.AuthzRequest;
+import dev.tollgate.core.authz.Authorizer;
+import dev.tollgate.core.model.ConfigSet;
+import dev.tollgate.core.model.Diagnostic;
+import dev.tollgate.core.model.Kind;
+import dev.tollgate.core.model.MeshSettings;
+import dev.tollgate.core.model.Origin;
+import dev.tollgate.core.model.OutboundMode;
+import dev.tollgate.core.model.Resource;
+import dev.tollgate.core.model.ResourceKey;
+import dev.tollgate.core.model.Workload;
+import dev.tollgate.core.model.WorkloadRef;
+import dev.tollgate.core.registry.Hosts;
+import dev.tollgate.core.registry.Registry;
+import dev.tollgate.core.registry.ServiceMatch;
+import dev.tollgate.core.registry.SidecarScope;
+import dev.tollgate.core.routing.GatewayServer;
+import dev.tollgate.core.routing.RouteKind;
+import dev.tollgate.core.routing.RouteOutcome;
+import dev.tollgate.core.routing.RouteTarget;
+import dev.tollgate.core.routing.Routing;
+import dev.tollgate.core.routing.ServerSelection;
+import dev.tollgate.core.routing.UpstreamPolicy;
+import io.fabric8.istio.api.api.networking.v1alpha3.ServiceEntry;
+import io.fabric8.istio.api.api.networking.v1alpha3.ServiceEntryResolution;
+import io.fabric8.istio.api.api.networking.v1alpha3.ServicePort;
+import io.fabric8.istio.api.api.networking.v1alpha3.WorkloadEntry;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The snapshot: the registry (which hosts a sidecar knows), routing (where they go) and authorization (what the
+ * gateway lets through), each compiled once. Every answer carries the hops that decided it.
+ */
+final class CompiledMeshSnapshot implements MeshSnapshot {
+    /** Istio's default egress gateway deployment, used when the configuration declares no gateway workload. */
+    static final WorkloadRef DEFAULT_EGRESS_GATEWAY = new WorkloadRef("istio-system",
+            "istio-egressgateway-service-account", Map.of("istio", "egressgateway", "app", "istio-egressgateway"));
+    private static final Pattern POLICY_ID = Pattern.compile("ns\\[([^]]*)]-policy\\[([^]]*)]-rule\\[\\d+]");
+
+    private final ConfigSet config;
+    private final Registry registry;
+    private final Routing routing;
+    private final Authorizer authorizer;
+    /** Namespace of a gateway service -> the gateway workload behind it. */
+    private final Map<String, WorkloadRef> gatewayWorkloads = new HashMap<>();
+
+    CompiledMeshSnapshot(ConfigSet config, Registry registry, Routing routing, Authorizer authorizer) {
+        this.config = config;
+        this.registry = registry;
+        this.routing = routing;
+        this.authorizer = authorizer;
+        for (Workload w : config.workloads()) {
+            if (routing.selectedByAnyGateway(w.labels()) && !w.labels().isEmpty()) {
+                gatewayWorkloads.putIfAbsent(w.namespace(), w.ref());
+            }
+        }
+    }
+
+    @Override
+    public ConfigSet config() {
+        return config;
+    }
+
+    // ------------------------------------------------------------------ sidecar
+
+    /** The sidecar's decision plus what explain needs. */
+    private record Sidecar(OutboundDecision decision, boolean noRoute, Optional<RouteOutcome> route,
+                           Optional<UpstreamPolicy> upstream) {
+    }
+
+    @Override
+    public OutboundDecision outbound(WorkloadRef from, OutboundRequest request) {
+        return sidecar(from, request).decision();
+    }
+
+    private Sidecar sidecar(WorkloadRef from, OutboundRequest request) {
+        String proxy = "sidecar " + from;
+        String host = Hosts.normalise(request.host());
+        int port = request.port();
+        List<Hop> hops = new ArrayList<>();
+        SidecarScope scope = registry.scopeFor(from);
+        Optional<ServiceMatch> match = scope.lookup(host, port);
+        Optional<ResourceKey> sidecarKey = scope.sidecar().map(Resource::key);
+        Origin sidecarOrigin = scope.sidecar().map(Resource::origin).orElse(Origin.UNKNOWN);
+
+        if (match.isEmpty() || match.get().port().isEmpty()) {
+            String why = match.map(m -> m.entry().key() + " declares " + host + " but not port " + port)
+                    .orElseGet(() -> unknownHostWhy(from, host, port));
+            return outsideRegistry(proxy, scope, sidecarKey, sidecarOrigin, host, port, why, hops, "registry");
+        }
+        ServiceMatch m = match.get();
+        ServicePort sePort = m.port().get();
+        hops.add(new Hop(proxy, "registry", Hop.Outcome.PASS, m.entry().key() + " declares " + m.matchedHost()
+                + " port " + port + "/" + sePort.getProtocol(), Optional.of(m.entry().key()), m.entry().origin()));
+
+        RouteKind kind = RouteKind.forPortProtocol(sePort.getProtocol());
+        Optional<String> mismatch = protocolMismatch(kind, request, m, port);
+        if (mismatch.isPresent()) {
+            hops.add(new Hop(proxy, "route", Hop.Outcome.DENY, mismatch.get(), Optional.of(m.entry().key()),
+                    m.entry().origin()));
+            return new Sidecar(new OutboundDecision.Refused(mismatch.get(), hops), false, Optional.empty(),
+                    Optional.empty());
+        }
+        List<String> destinationIps = new ArrayList<>();
+        if (isIpLiteral(host)) {
+            destinationIps.add(host);
+        }
+        for (String a : m.entry().spec().getAddresses() == null ? List.<String>of() : m.entry().spec().getAddresses()) {
+            if (isIpLiteral(a)) {
+                destinationIps.add(a);
+            }
+        }
+        RouteOutcome outcome = routing.meshRoute(from, host, port, kind, request.sni(), request.http(),
+                destinationIps);
+        RouteTarget target;
+        String routeName;
+        switch (outcome) {
+            case RouteOutcome.Routed r -> {
+                hops.add(new Hop(proxy, "route", Hop.Outcome.PASS, r.detail(), Optional.of(r.virtualService()),
+                        r.origin()));
+                target = r.target();
+                routeName = r.virtualService() + " " + r.route();
+            }
+            case RouteOutcome.NoVirtualService n -> {
+                target = new RouteTarget(host, "", port, 100);
+                routeName = "outbound|" + port + "||" + host;
+                hops.add(new Hop(proxy, "route", Hop.Outcome.PASS, "default route " + routeName + " ("
+                        + n.detail() + ")", Optional.empty(), Origin.UNKNOWN));
+            }
+            case RouteOutcome.Unmatched u -> {
+                if (u.fallsThrough()) {
+                    return outsideRegistry(proxy, scope, sidecarKey, sidecarOrigin, host, port, u.detail(), hops,
+                            "route");
+                }
+                hops.add(new Hop(proxy, "route", Hop.Outcome.DENY, u.detail(), u.virtualService(), u.origin()));
+                return new Sidecar(new OutboundDecision.Refused("no route: " + u.detail(), hops), true,
+                        Optional.of(outcome), Optional.empty());
+            }
+        }
+
+        // The destination: the egress gateway's Kubernetes service, or a host of the registry.
+        String destHost = target.host();
+        boolean viaGateway = destHost.equals(MeshSettings.EGRESS_GATEWAY_SERVICE);
+        Optional<String> serviceNamespace;
+        List<String> addresses = List.of();
+        int destPort = target.port();
+        if (viaGateway) {
+            destPort = destPort > 0 ? destPort : port;
+            serviceNamespace = Optional.of(serviceNamespaceOf(destHost));
+        } else {
+            Optional<ServiceMatch> dm = destHost.equals(host) && (destPort == 0 || destPort == port) ? match
+                    : destPort > 0 ? scope.lookup(destHost, destPort) : scope.lookup(destHost, port);
+            if (destPort == 0) {
+                destPort = dm.map(d -> singlePort(d.entry().spec()).orElse(port)).orElse(port);
+                if (destPort != port) {
+                    dm = scope.lookup(destHost, destPort);
+                }
+            }
+            if (dm.isEmpty() || dm.get().port().isEmpty()) {
+                String why = "route destination " + destHost + ":" + destPort + " is not in the registry of " + from
+                        + " (Envoy has no such cluster: 503)";
+                hops.add(new Hop(proxy, "upstream", Hop.Outcome.DENY, why, Optional.empty(), Origin.UNKNOWN));
+                return new Sidecar(new OutboundDecision.Refused("no route: " + why, hops), true,
+                        Optional.of(outcome), Optional.empty());
+            }
+            serviceNamespace = Optional.of(dm.get().entry().namespace());
+            addresses = endpointAddresses(dm.get().entry().spec());
+        }
+        RouteTarget resolved = new RouteTarget(destHost, target.subset(), destPort, target.weight());
+        String autoSni = request.http().map(h -> hostOf(h.authority())).orElse(destHost);
+        UpstreamPolicy policy = routing.upstreamPolicy(from.namespace(), from.labels(), resolved, destPort,
+                serviceNamespace, autoSni);
+        if (policy.missingSubset().isPresent()) {
+            String why = "subset " + policy.missingSubset().get() + " of " + destHost + " is not defined: "
+                    + policy.detail();
+            hops.add(new Hop(proxy, "upstream", Hop.Outcome.DENY, why, policy.rule(), policy.origin()));
+            return new Sidecar(new OutboundDecision.Refused("no route: " + why, hops), true, Optional.of(outcome),
+                    Optional.of(policy));
+        }
+        hops.add(new Hop(proxy, "upstream", Hop.Outcome.PASS, (viaGateway ? "to the egress gateway " : "direct to ")
+                + destHost + ":" + destPort + "; " + policy.detail(), policy.rule(), policy.origin()));
+        Upstream upstream = new Upstream(destHost, destPort, addresses, policy.tls());
+        return new Sidecar(new OutboundDecision.Forward(upstream, viaGateway, routeName, hops), false,
+                Optional.of(outcome), Optional.of(policy));
+    }
+
+    /** Outside the registry (or SNI matching no filter chain): the outbound traffic policy decides. */
+    private Sidecar outsideRegistry(String proxy, SidecarScope scope, Optional<ResourceKey> sidecarKey,
+                                    Origin sidecarOrigin, String host, int port, String why, List<Hop> hops,
+                                    String stage) {
+        OutboundMode mode = scope.outboundMode();
+        String source = sidecarKey.map(k -> k.toString()).orElse("mesh outboundTrafficPolicy");
+        if (mode == OutboundMode.ALLOW_ANY) {
+            hops.add(new Hop(proxy, stage, Hop.Outcome.PASS, host + ":" + port + ": " + why + "; " + source
+                    + " is ALLOW_ANY: PassthroughCluster", sidecarKey, sidecarOrigin));
+            List<String> addresses = isIpLiteral(host) ? List.of(host) : List.of();
+            return new Sidecar(new OutboundDecision.Forward(new Upstream(host, port, addresses, UpstreamTls.NONE),
+                    false, "PassthroughCluster", hops), false, Optional.empty(), Optional.empty());
+        }
+        String reason = "REGISTRY_ONLY (" + source + "): " + host + ":" + port + ": " + why;
+        hops.add(new Hop(proxy, stage, Hop.Outcome.DENY, reason + " (BlackHoleCluster)", sidecarKey, sidecarOrigin));
+        return new Sidecar(new OutboundDecision.Refused(reason, hops), false, Optional.empty(), Optional.empty());
+    }
+
+    /** One line from the registry's explanation of why {@code host} is not visible to {@code from}. */
+    private String unknownHostWhy(WorkloadRef from, String host, int port) {
+        for (Consideration c : registry.explain(from, host, port)) {
+            if (!c.applied()) {
+                return c.resource() + ": " + c.why();
+            }
+        }
+        return "no ServiceEntry declares " + host;
+    }
+
+    /**
+     * The port's protocol decides the route list; a request of another kind cannot use it. Istio's HTTP listener
+     * cannot parse a non-HTTP stream, and a TLS port's filter chains select on the ClientHello. Fail closed.
+     */
+    private static Optional<String> protocolMismatch(RouteKind kind, OutboundRequest request, ServiceMatch m,
+                                                     int port) {
+        if (kind == RouteKind.HTTP && request.protocol() != Protocol.HTTP) {
+            return Optional.of("port " + port + " of " + m.entry().key() + " is " + m.port().get().getProtocol()
+                    + " but the connection is " + request.protocol());
+        }
+        if (kind == RouteKind.TLS && request.protocol() != Protocol.TLS) {
+            return Optional.of("port " + port + " of " + m.entry().key() + " is " + m.port().get().getProtocol()
+                    + " (TLS expected) but the connection is " + request.protocol());
+        }
+        return Optional.empty();
+    }
+
+    private static Optional<Integer> singlePort(ServiceEntry se) {
+        return se.getPorts() != null && se.getPorts().size() == 1 && se.getPorts().get(0).getNumber() != null
+                ? Optional.of(se.getPorts().get(0).getNumber().intValue()) : Optional.empty();
+    }
+
+    /** Addresses the operator gave: a STATIC or DNS ServiceEntry's endpoints (unix sockets are not addresses). */
+    private static List<String> endpointAddresses(ServiceEntry se) {
+        ServiceEntryResolution res = se.getResolution();
+        if (res == null || se.getEndpoints() == null
+                || !(res == ServiceEntryResolution.STATIC || res == ServiceEntryResolution.DNS)) {
+            return List.of();
+        }
+        List<String> out = new ArrayList<>();
+        for (WorkloadEntry e : se.getEndpoints()) {
+            if (e.getAddress() != null && !e.getAddress().isEmpty() && !e.getAddress().startsWith("unix://")) {
+                out.add(e.getAddress());
+            }
+        }
+        return List.copyOf(out);
+    }
+
+    private static String serviceNamespaceOf(String svcHost) {
+        String[] parts = svcHost.split("\\.");
+        return parts.length > 1 ? parts[1] : "";
+    }
+
+    private static boolean isIpLiteral(String s) {
+        return s.matches("[0-9.]+") && s.chars().filter(c -> c == '.').count() == 3
+                || (s.contains(":") && s.matches("[0-9a-fA-F:.\\[\\]]+"));
+    }
+
+    private static String hostOf(String authority) {
+        String a = authority.trim();
+        if (a.startsWith("[")) {
+            int end = a.indexOf(']');
+            return Hosts.normalise(end > 0 ? a.substring(1, end) : a);
+        }
+        int colon = a.indexOf(':');
+        return Hosts.normalise(colon >= 0 && a.lastIndexOf(':') == colon ? a.substring(0, colon) : a);
+    }
+
+    // ------------------------------------------------------------------ gateway
+
+    @Override
+    public List<GatewayListener> gatewayListeners(WorkloadRef gateway) {
+        return routing.listeners(gateway);
+    }
+
+    private record GatewayEval(GatewayDecision decision, Optional<AuthzDecision> authz,
+                               Optional<AuthzRequest> authzRequest, Optional<UpstreamPolicy> upstream) {
+    }
+
+    @Override
+    public GatewayDecision gateway(WorkloadRef gateway, GatewayRequest request) {
+        return gatewayEval(gateway, request).decision();
+    }
+
+    private GatewayEval gatewayEval(WorkloadRef gw, GatewayRequest request) {
+        String proxy = "gateway " + gw;
+        List<Hop> hops = new ArrayList<>();
+        Optional<String> authorityHost = request.http().map(h -> hostOf(h.authority()));
+        ServerSelection sel = routing.selectServer(gw, request.port(), request.sni(), authorityHost);
+        if (sel instanceof ServerSelection.NoServer none) {
+            hops.add(new Hop(proxy, "server", Hop.Outcome.DENY, none.reason(), Optional.empty(), Origin.UNKNOWN));
+            return new GatewayEval(new GatewayDecision.NoRoute(none.reason(), hops), Optional.empty(),
+                    Optional.empty(), Optional.empty());
+        }
+        GatewayServer server = ((ServerSelection.Selected) sel).server();
+        if (server.requiresClientCertificate() && request.peer().isEmpty()) {
+            String why = server.label() + " requires a mesh client certificate; the peer presented none";
+            hops.add(new Hop(proxy, "server", Hop.Outcome.DENY, why, Optional.of(server.gateway()), server.origin()));
+            return new GatewayEval(new GatewayDecision.NoRoute(why, hops), Optional.empty(), Optional.empty(),
+                    Optional.empty());
+        }
+        hops.add(new Hop(proxy, "server", Hop.Outcome.PASS, ((ServerSelection.Selected) sel).detail(),
+                Optional.of(server.gateway()), server.origin()));
+
+        // The gateway reads HTTP only on HTTP servers and TLS-terminated HTTPS ones; elsewhere it sees TCP.
+        Optional<HttpRequestInfo> http = server.readsHttp() ? request.http() : Optional.empty();
+        AuthzRequest areq = new AuthzRequest(request.peer().map(Peer::principal), request.peer().map(Peer::namespace),
+                request.sourceAddress(), request.sourceAddress(), request.destinationAddress(), request.port(),
+                request.sni(), http);
+        AuthzDecision d = authorizer.authorize(gw, areq);
+        Optional<ResourceKey> policyKey = d.policyId().flatMap(CompiledMeshSnapshot::policyKey);
+        if (!d.allowed()) {
+            hops.add(new Hop(proxy, "authz", Hop.Outcome.DENY, d.reason() + " ("
+                    + d.policyId().map(p -> "rbac_access_denied_matched_policy[" + p + "]")
+                    .orElse("rbac_access_denied_matched_policy[none]") + ")", policyKey, Origin.UNKNOWN));
+            return new GatewayEval(new GatewayDecision.Denied(d.policyId(), d.reason(), hops), Optional.of(d),
+                    Optional.of(areq), Optional.empty());
+        }
+        hops.add(new Hop(proxy, "authz", Hop.Outcome.PASS, d.reason(), policyKey, Origin.UNKNOWN));
+
+        RouteOutcome out = routing.gatewayRoute(gw, server, request.sni(), http);
+        if (!(out instanceof RouteOutcome.Routed r)) {
+            Optional<ResourceKey> vs = out instanceof RouteOutcome.Unmatched u ? u.virtualService() : Optional.empty();
+            hops.add(new Hop(proxy, "route", Hop.Outcome.DENY, out.detail(), vs, Origin.UNKNOWN));
+            return new GatewayEval(new GatewayDecision.NoRoute(out.detail(), hops), Optional.of(d), Optional.of(areq),
+                    Optional.empty());
+        }
+        hops.add(new Hop(proxy, "route", Hop.Outcome.PASS, r.detail(), Optional.of(r.virtualService()), r.origin()));
+        RouteTarget target = r.target();
+        SidecarScope scope = registry.scopeFor(gw);
+        int destPort = target.port();
+        Optional<ServiceMatch> dm = scope.lookup(target.host(), destPort > 0 ? destPort : server.port());
+        if (destPort == 0) {
+            destPort = dm.flatMap(x -> singlePort(x.entry().spec())).orElse(server.port());
+            dm = scope.lookup(target.host(), destPort);
+        }
+        if (dm.isEmpty() || dm.get().port().isEmpty()) {
+            String why = "route destination " + target.host() + ":" + destPort + " is not in the registry of the "
+                    + "gateway " + gw + " (Envoy has no such cluster: 503)";
+            hops.add(new Hop(proxy, "upstream", Hop.Outcome.DENY, why, Optional.empty(), Origin.UNKNOWN));
+            return new GatewayEval(new GatewayDecision.NoRoute(why, hops), Optional.of(d), Optional.of(areq),
+                    Optional.empty());
+        }
+        RouteTarget resolved = new RouteTarget(target.host(), target.subset(), destPort, target.weight());
+        UpstreamPolicy policy = routing.upstreamPolicy(gw.namespace(), gw.labels(), resolved, destPort,
+                Optional.of(dm.get().entry().namespace()), authorityHost.orElse(target.host()));
+        if (policy.missingSubset().isPresent()) {
+            String why = "subset " + policy.missingSubset().get() + " of " + target.host() + " is not defined: "
+                    + policy.detail();
+            hops.add(new Hop(proxy, "upstream", Hop.Outcome.DENY, why, policy.rule(), policy.origin()));
+            return new GatewayEval(new GatewayDecision.NoRoute(why, hops), Optional.of(d), Optional.of(areq),
+                    Optional.of(policy));
+        }
+        hops.add(new Hop(proxy, "upstream", Hop.Outcome.PASS, target.host() + ":" + destPort + "; "
+                + policy.detail(), policy.rule(), policy.origin()));
+        Upstream upstream = new Upstream(target.host(), destPort, endpointAddresses(dm.get().entry().spec()),
+                policy.tls());
+        return new GatewayEval(new GatewayDecision.Forward(upstream, r.virtualService() + " " + r.route(), hops),
+                Optional.of(d), Optional.of(areq), Optional.of(policy));
+    }
+
+    private static Optional<ResourceKey> policyKey(String policyId) {
+        Matcher m = POLICY_ID.matcher(policyId);
+        return m.matches() ? Optional.of(new ResourceKey(Kind.AUTHORIZATION_POLICY, m.group(1), m.group(2)))
+                : Optional.empty();
+    }
+
+    // ------------------------------------------------------------------ the whole path
+
+    private record Path(CheckResult result, Sidecar sidecar, Optional<WorkloadRef> gateway,
+                        Optional<GatewayEval> gatewayEval) {
+    }
+
+    @Override
+    public CheckResult check(WorkloadRef from, OutboundRequest request) {
+        return path(from, request).result();
+    }
+
+    private Path path(WorkloadRef from, OutboundRequest request) {
+        Sidecar sc = sidecar(from, request);
+        switch (sc.decision()) {
+            case OutboundDecision.Refused r -> {
+                return new Path(new CheckResult(false, sc.noRoute() ? "no-route" : "blocked", Optional.empty(),
+                        r.reason(), r.trace(), List.of(), Optional.empty()), sc, Optional.empty(), Optional.empty());
+            }
+            case OutboundDecision.Forward f when !f.viaGateway() -> {
+                return new Path(new CheckResult(true, "allowed", Optional.empty(), "forwarded via " + f.route()
+                        + " to " + f.upstream().host() + ":" + f.upstream().port(), f.trace(), List.of(),
+                        Optional.of(f.upstream())), sc, Optional.empty(), Optional.empty());
+            }
+            case OutboundDecision.Forward f -> {
+                WorkloadRef gw = gatewayWorkloads.getOrDefault(serviceNamespaceOf(f.upstream().host()),
+                        DEFAULT_EGRESS_GATEWAY);
+                UpstreamTls tls = f.upstream().tls();
+                boolean mutual = tls.mode() == TlsMode.ISTIO_MUTUAL;
+                GatewayRequest greq = new GatewayRequest(f.upstream().port(),
+                        tls.mode() == TlsMode.DISABLE ? Optional.empty() : tls.sni(),
+                        mutual ? Optional.of(new Peer(from.principal(mesh().trustDomain()), from.namespace()))
+                                : Optional.empty(),
+                        request.http(), "", "");
+                GatewayEval ge = gatewayEval(gw, greq);
+                List<Hop> hops = new ArrayList<>(f.trace());
+                hops.addAll(ge.decision().trace());
+                List<String> considered = ge.authz().map(AuthzDecision::policiesConsidered).orElse(List.of());
+                CheckResult res = switch (ge.decision()) {
+                    case GatewayDecision.Denied dn -> new CheckResult(false, "denied", dn.policyId(),
+                            dn.reason(), hops, considered, Optional.empty());
+                    case GatewayDecision.NoRoute nr -> new CheckResult(false, "no-route", Optional.empty(),
+                            nr.reason(), hops, considered, Optional.empty());
+                    case GatewayDecision.Forward fw -> new CheckResult(true, "allowed",
+                            ge.authz().flatMap(AuthzDecision::policyId), "forwarded through the egress gateway via "
+                            + fw.route() + " to " + fw.upstream().host() + ":" + fw.upstream().port(), hops,
+                            considered, Optional.of(fw.upstream()));
+                };
+                return new Path(res, sc, Optional.of(gw), Optional.of(ge));
+            }
+        }
+    }
+
+    @Override
+    public Explanation explain(WorkloadRef from, OutboundRequest request) {
+        Path p = path(from, request);
+        String host = Hosts.normalise(request.host());
+        List<Consideration> out = new ArrayList<>(registry.explain(from, host, request.port()));
+        out.addAll(routing.explainMesh(from, host, p.sidecar().route()));
+        p.sidecar().upstream().ifPresent(u -> out.addAll(u.considerations()));
+        if (p.gateway().isPresent()) {
+            WorkloadRef gw = p.gateway().get();
+            out.addAll(routing.explainGateways(gw));
+            p.gatewayEval().flatMap(GatewayEval::authzRequest).ifPresent(a -> out.addAll(authorizer.explain(gw, a)));
+            p.gatewayEval().flatMap(GatewayEval::upstream).ifPresent(u -> out.addAll(u.considerations()));
+        }
+        return new Explanation(p.result(), out);
+    }
+
+    @Override
+    public List<Diagnostic> analyze() {
+        return EgressAnalyzer.analyze(config);
+    }
+
+    @Override
+    public String toString() {
+        return "MeshSnapshot[" + config.serviceEntries().size() + " ServiceEntries, "
+                + config.virtualServices().size() + " VirtualServices, " + config.destinationRules().size()
+                + " DestinationRules, " + config.gateways().size() + " Gateways, "
+                + config.authorizationPolicies().size() + " AuthorizationPolicies]";
+    }
+}
