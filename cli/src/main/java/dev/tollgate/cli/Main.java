@@ -20,7 +20,8 @@ import java.io.UncheckedIOException;
                 "  tollgate demo                 run the seed tutorial end to end, with real curl",
                 "  tollgate check --help         ask whether a workload may reach a URL",
                 "  tollgate explain --help       ask why"},
-        subcommands = {CheckCommand.class, ExplainCommand.class, AnalyzeCommand.class,
+        subcommands = {CheckCommand.class, ExplainCommand.class, AnalyzeCommand.class, CaCommand.class,
+                SidecarCommand.class, GatewayCommand.class, dev.tollgate.cli.demo.DemoCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
