@@ -690,6 +690,41 @@ public final class Routing {
         return out;
     }
 
+    /** Every VirtualService naming {@code host}, and whether it routes at {@code server} of the gateway and why. */
+    public List<Consideration> explainGatewayRoute(WorkloadRef gateway, GatewayServer server, String host,
+                                                   Optional<RouteOutcome> outcome) {
+        String h = Hosts.normalise(host);
+        Optional<dev.tollgate.core.model.ResourceKey> used = outcome.flatMap(o -> o instanceof RouteOutcome.Routed r
+                ? Optional.of(r.virtualService()) : Optional.empty());
+        List<Consideration> out = new ArrayList<>();
+        Set<Object> seen = new java.util.HashSet<>();
+        for (var hit : vsByHost.lookup(h)) {
+            CompiledVirtualService vs = hit.value();
+            if (!seen.add(vs.resource().key())) {
+                continue;
+            }
+            boolean applied = used.isPresent() && used.get().equals(vs.resource().key());
+            String why;
+            if (!vs.gateways().contains(server.gatewayName())) {
+                why = "bound to " + vs.gateways() + ", not to " + server.gatewayName() + ", the Gateway whose server "
+                        + "took the connection";
+            } else if (!vs.exportTo().visibleTo(gateway.namespace())) {
+                why = "not exported to the gateway's namespace " + gateway.namespace() + " (exportTo "
+                        + vs.exportTo() + ")";
+            } else if (!admits(server, vs)) {
+                why = "its hosts " + vs.hosts() + " do not overlap the server hosts " + server.hosts()
+                        + " that admit namespace " + vs.resource().namespace();
+            } else if (applied) {
+                why = "bound to " + server.gatewayName() + " with host " + hit.pattern() + "; its route decided";
+            } else {
+                why = "bound to " + server.gatewayName() + " with host " + hit.pattern() + ", but none of its routes "
+                        + "matched first";
+            }
+            out.add(new Consideration("route", vs.resource().key(), applied, why, vs.resource().origin()));
+        }
+        return out;
+    }
+
     /** Every Gateway, and whether it selects {@code gateway}. */
     public List<Consideration> explainGateways(WorkloadRef gateway) {
         List<Consideration> out = new ArrayList<>();

@@ -354,7 +354,16 @@ final class CompiledMeshSnapshot implements MeshSnapshot {
     }
 
     private record GatewayEval(GatewayDecision decision, Optional<AuthzDecision> authz,
-                               Optional<AuthzRequest> authzRequest, Optional<UpstreamPolicy> upstream) {
+                               Optional<AuthzRequest> authzRequest, Optional<UpstreamPolicy> upstream,
+                               Optional<GatewayServer> server, Optional<RouteOutcome> route) {
+        GatewayEval(GatewayDecision decision, Optional<AuthzDecision> authz, Optional<AuthzRequest> authzRequest,
+                    Optional<UpstreamPolicy> upstream) {
+            this(decision, authz, authzRequest, upstream, Optional.empty(), Optional.empty());
+        }
+
+        GatewayEval at(GatewayServer s, Optional<RouteOutcome> r) {
+            return new GatewayEval(decision, authz, authzRequest, upstream, Optional.of(s), r);
+        }
     }
 
     @Override
@@ -387,7 +396,7 @@ final class CompiledMeshSnapshot implements MeshSnapshot {
             String why = server.label() + " requires a mesh client certificate; the peer presented none";
             hops.add(new Hop(proxy, "server", Hop.Outcome.DENY, why, Optional.of(server.gateway()), server.origin()));
             return new GatewayEval(new GatewayDecision.NoRoute(why, hops), Optional.empty(), Optional.empty(),
-                    Optional.empty());
+                    Optional.empty()).at(server, Optional.empty());
         }
         Optional<String> tlsMismatch = clientTls.flatMap(t -> {
             if (t != TlsMode.DISABLE && server.tlsMode().equals("NONE")) {
@@ -404,7 +413,7 @@ final class CompiledMeshSnapshot implements MeshSnapshot {
             hops.add(new Hop(proxy, "server", Hop.Outcome.DENY, tlsMismatch.get(), Optional.of(server.gateway()),
                     server.origin()));
             return new GatewayEval(new GatewayDecision.NoRoute(tlsMismatch.get(), hops), Optional.empty(),
-                    Optional.empty(), Optional.empty());
+                    Optional.empty(), Optional.empty()).at(server, Optional.empty());
         }
         hops.add(new Hop(proxy, "server", Hop.Outcome.PASS, ((ServerSelection.Selected) sel).detail(),
                 Optional.of(server.gateway()), server.origin()));
@@ -422,7 +431,7 @@ final class CompiledMeshSnapshot implements MeshSnapshot {
                     + d.policyId().map(p -> "rbac_access_denied_matched_policy[" + p + "]")
                     .orElse("rbac_access_denied_matched_policy[none]") + ")", policyKey, policyOrigin));
             return new GatewayEval(new GatewayDecision.Denied(d.policyId(), d.reason(), hops), Optional.of(d),
-                    Optional.of(areq), Optional.empty());
+                    Optional.of(areq), Optional.empty()).at(server, Optional.empty());
         }
         hops.add(new Hop(proxy, "authz", Hop.Outcome.PASS, d.reason(), policyKey, policyOrigin));
 
@@ -431,7 +440,7 @@ final class CompiledMeshSnapshot implements MeshSnapshot {
             Optional<ResourceKey> vs = out instanceof RouteOutcome.Unmatched u ? u.virtualService() : Optional.empty();
             hops.add(new Hop(proxy, "route", Hop.Outcome.DENY, out.detail(), vs, Origin.UNKNOWN));
             return new GatewayEval(new GatewayDecision.NoRoute(out.detail(), hops), Optional.of(d), Optional.of(areq),
-                    Optional.empty());
+                    Optional.empty()).at(server, Optional.of(out));
         }
         hops.add(new Hop(proxy, "route", Hop.Outcome.PASS, r.detail(), Optional.of(r.virtualService()), r.origin()));
         RouteTarget target = r.target();
@@ -447,7 +456,7 @@ final class CompiledMeshSnapshot implements MeshSnapshot {
                     + "gateway " + gw + " (Envoy has no such cluster: 503)";
             hops.add(new Hop(proxy, "upstream", Hop.Outcome.DENY, why, Optional.empty(), Origin.UNKNOWN));
             return new GatewayEval(new GatewayDecision.NoRoute(why, hops), Optional.of(d), Optional.of(areq),
-                    Optional.empty());
+                    Optional.empty()).at(server, Optional.of(out));
         }
         RouteTarget resolved = new RouteTarget(target.host(), target.subset(), destPort, target.weight());
         String autoSni = r.forwarded().map(h -> hostOf(h.authority())).or(() -> authorityHost).orElse(target.host());
@@ -458,7 +467,7 @@ final class CompiledMeshSnapshot implements MeshSnapshot {
                     + policy.detail();
             hops.add(new Hop(proxy, "upstream", Hop.Outcome.DENY, why, policy.rule(), policy.origin()));
             return new GatewayEval(new GatewayDecision.NoRoute(why, hops), Optional.of(d), Optional.of(areq),
-                    Optional.of(policy));
+                    Optional.of(policy)).at(server, Optional.of(out));
         }
         int connectPort = connectPort(dm.get(), destPort);
         hops.add(new Hop(proxy, "upstream", Hop.Outcome.PASS, target.host() + ":" + destPort
@@ -467,7 +476,7 @@ final class CompiledMeshSnapshot implements MeshSnapshot {
         Upstream upstream = new Upstream(target.host(), connectPort, endpointAddresses(dm.get().entry().spec()),
                 policy.tls());
         return new GatewayEval(new GatewayDecision.Forward(upstream, r.virtualService() + " " + r.route(), hops),
-                Optional.of(d), Optional.of(areq), Optional.of(policy));
+                Optional.of(d), Optional.of(areq), Optional.of(policy)).at(server, Optional.of(out));
     }
 
     private static Optional<ResourceKey> policyKey(String policyId) {
@@ -539,6 +548,9 @@ final class CompiledMeshSnapshot implements MeshSnapshot {
             WorkloadRef gw = p.gateway().get();
             out.addAll(routing.explainGateways(gw));
             p.gatewayEval().flatMap(GatewayEval::authzRequest).ifPresent(a -> out.addAll(authorizer.explain(gw, a)));
+            p.gatewayEval().ifPresent(ge -> ge.server().ifPresent(server -> out.addAll(routing.explainGatewayRoute(gw,
+                    server, ge.authzRequest().flatMap(AuthzRequest::http).map(h -> hostOf(h.authority()))
+                            .or(() -> ge.authzRequest().flatMap(AuthzRequest::sni)).orElse(host), ge.route()))));
             p.gatewayEval().flatMap(GatewayEval::upstream).ifPresent(u -> out.addAll(u.considerations()));
         }
         return new Explanation(p.result(), out);

@@ -114,6 +114,38 @@ class IstioEgressTasksTest {
         assertThat(r.reason()).contains("takes plain HTTP");
     }
 
+    @Test
+    void explainSaysWhichVirtualServiceRoutedAtTheGatewayAndWhyOthersDidNot() {
+        MeshSnapshot s = SnapshotCompiler.compile(TestConfig.create()
+                .apply("default", read("istio-io-egress-gateway-http.yaml") + """
+                        ---
+                        apiVersion: networking.istio.io/v1
+                        kind: VirtualService
+                        metadata: {name: elsewhere}
+                        spec:
+                          hosts: [edition.cnn.com]
+                          gateways: [istio-system/other-gateway]
+                          http:
+                          - route: [{destination: {host: edition.cnn.com}}]
+                        """).build());
+        var e = s.explain(RoutingCase.SLEEP, POLITICS);
+        assertThat(e.result().allowed()).isTrue();
+        assertThat(e.considerations()).anySatisfy(c -> {
+            assertThat(c.resource().name()).isEqualTo("elsewhere");
+            assertThat(c.applied()).isFalse();
+            assertThat(c.why()).contains("not to default/istio-egressgateway");
+        });
+        assertThat(e.considerations()).anySatisfy(c -> {
+            assertThat(c.resource().name()).isEqualTo("direct-cnn-through-egress-gateway");
+            assertThat(c.applied()).isTrue();
+            assertThat(c.why()).contains("bound to default/istio-egressgateway");
+        });
+        assertThat(e.considerations()).anySatisfy(c -> {
+            assertThat(c.resource().name()).isEqualTo("istio-egressgateway");
+            assertThat(c.why()).contains("selector");
+        });
+    }
+
     static String read(String file) {
         try (InputStream in = IstioEgressTasksTest.class.getResourceAsStream("/routing/" + file)) {
             return new String(in.readAllBytes(), StandardCharsets.UTF_8);
