@@ -14,6 +14,7 @@ import dev.tollgate.core.snapshot.UpstreamTls;
 import io.fabric8.istio.api.api.networking.v1alpha3.ClientTLSSettings;
 import io.fabric8.istio.api.api.networking.v1alpha3.DestinationRule;
 import io.fabric8.istio.api.api.networking.v1alpha3.Gateway;
+import io.fabric8.istio.api.api.networking.v1alpha3.Sidecar;
 import io.fabric8.istio.api.api.networking.v1alpha3.Subset;
 import io.fabric8.istio.api.api.networking.v1alpha3.VirtualService;
 
@@ -86,17 +87,22 @@ public final class Routing {
     /**
      * The mesh VirtualService route for a request from {@code from}'s sidecar.
      *
+     * @param sidecar        the Sidecar resource that applies to {@code from}, whose egress hosts import VirtualServices
      * @param kind           the route list, from the ServiceEntry port's protocol
      * @param destinationIps what Tollgate knows of the destination address (an IP literal host, ServiceEntry
      *                       addresses), for destinationSubnets
      */
-    public RouteOutcome meshRoute(WorkloadRef from, String host, int port, RouteKind kind, Optional<String> sni,
-                                  Optional<HttpRequestInfo> http, List<String> destinationIps) {
+    public RouteOutcome meshRoute(WorkloadRef from, Optional<Resource<Sidecar>> sidecar, String host, int port,
+                                  RouteKind kind, Optional<String> sni, Optional<HttpRequestInfo> http,
+                                  List<String> destinationIps) {
         String h = Hosts.normalise(host);
         ProxyContext ctx = new ProxyContext(Set.of(GatewayNames.MESH), from.labels(), from.namespace(), port,
                 false);
+        SidecarImports imports = SidecarImports.of(sidecar, from.namespace(), port);
         List<List<CompiledVirtualService>> groups = visibleGroups(vsByGateway.get(GatewayNames.MESH), h,
                 from.namespace());
+        groups.forEach(g -> g.removeIf(vs -> !imports.imports(vs)));
+        groups.removeIf(List::isEmpty);
         return switch (kind) {
             case HTTP -> http.isEmpty() ? new RouteOutcome.NoVirtualService("not an HTTP request")
                     : httpRoute(groups, false, ctx, http.get(), "http");
@@ -658,8 +664,10 @@ public final class Routing {
     // ---------------------------------------------------------------- explain
 
     /** Every VirtualService naming {@code host}, and whether it applies at {@code from}'s sidecar and why. */
-    public List<Consideration> explainMesh(WorkloadRef from, String host, Optional<RouteOutcome> outcome) {
+    public List<Consideration> explainMesh(WorkloadRef from, Optional<Resource<Sidecar>> sidecar, String host,
+                                           int port, Optional<RouteOutcome> outcome) {
         String h = Hosts.normalise(host);
+        SidecarImports imports = SidecarImports.of(sidecar, from.namespace(), port);
         List<Consideration> out = new ArrayList<>();
         Optional<dev.tollgate.core.model.ResourceKey> used = outcome.flatMap(o -> switch (o) {
             case RouteOutcome.Routed r -> Optional.of(r.virtualService());
@@ -678,6 +686,9 @@ public final class Routing {
                 why = "bound to gateways " + vs.gateways() + ", not mesh: it never applies to sidecars";
             } else if (!vs.exportTo().visibleTo(from.namespace())) {
                 why = "not exported to namespace " + from.namespace() + " (exportTo " + vs.exportTo() + ")";
+            } else if (!imports.imports(vs)) {
+                why = "not imported by the egress hosts " + imports.hosts().orElse(List.of()) + " of "
+                        + sidecar.map(r -> r.key().toString()).orElse("the Sidecar");
             } else if (applied) {
                 why = "host " + hit.pattern() + " matches " + h + "; its routes decided";
             } else {

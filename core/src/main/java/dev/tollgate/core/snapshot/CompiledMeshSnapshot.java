@@ -129,8 +129,8 @@ final class CompiledMeshSnapshot implements MeshSnapshot {
                 destinationIps.add(a);
             }
         }
-        RouteOutcome outcome = routing.meshRoute(from, host, port, kind, request.sni(), request.http(),
-                destinationIps);
+        RouteOutcome outcome = routing.meshRoute(from, scope.sidecar(), host, port, kind, request.sni(),
+                request.http(), destinationIps);
         RouteTarget target;
         String routeName;
         switch (outcome) {
@@ -160,34 +160,29 @@ final class CompiledMeshSnapshot implements MeshSnapshot {
         // The destination: the egress gateway's Kubernetes service, or a host of the registry.
         String destHost = target.host();
         boolean viaGateway = destHost.equals(MeshSettings.EGRESS_GATEWAY_SERVICE);
-        Optional<String> serviceNamespace;
-        List<String> addresses = List.of();
         int destPort = target.port();
-        int connectPort;
-        if (viaGateway) {
-            destPort = destPort > 0 ? destPort : port;
-            connectPort = destPort;
-            serviceNamespace = Optional.of(serviceNamespaceOf(destHost));
-        } else {
-            Optional<ServiceMatch> dm = destHost.equals(host) && (destPort == 0 || destPort == port) ? match
-                    : destPort > 0 ? scope.lookup(destHost, destPort) : scope.lookup(destHost, port);
-            if (destPort == 0) {
-                destPort = dm.map(d -> singlePort(d.entry().spec()).orElse(port)).orElse(port);
-                if (destPort != port) {
-                    dm = scope.lookup(destHost, destPort);
-                }
+        // The registry decides for the gateway's Kubernetes service too: a Sidecar that does not import it leaves
+        // the route without a cluster, as in Istio.
+        Optional<ServiceMatch> dm = destHost.equals(host) && (destPort == 0 || destPort == port) ? match
+                : destPort > 0 ? scope.lookup(destHost, destPort) : scope.lookup(destHost, port);
+        if (destPort == 0) {
+            destPort = dm.map(d -> singlePort(d.entry().spec()).orElse(port)).orElse(port);
+            if (destPort != port) {
+                dm = scope.lookup(destHost, destPort);
             }
-            if (dm.isEmpty() || dm.get().port().isEmpty()) {
-                String why = "route destination " + destHost + ":" + destPort + " is not in the registry of " + from
-                        + " (Envoy has no such cluster: 503)";
-                hops.add(new Hop(proxy, "upstream", Hop.Outcome.DENY, why, Optional.empty(), Origin.UNKNOWN));
-                return new Sidecar(new OutboundDecision.Refused("no route: " + why, hops), true,
-                        Optional.of(outcome), Optional.empty());
-            }
-            serviceNamespace = Optional.of(dm.get().entry().namespace());
-            addresses = endpointAddresses(dm.get().entry().spec());
-            connectPort = connectPort(dm.get(), destPort);
         }
+        if (dm.isEmpty() || dm.get().port().isEmpty()) {
+            String why = "route destination " + destHost + ":" + destPort + " is not in the registry of " + from
+                    + " (Envoy has no such cluster: 503)";
+            hops.add(new Hop(proxy, "upstream", Hop.Outcome.DENY, why, Optional.empty(), Origin.UNKNOWN));
+            return new Sidecar(new OutboundDecision.Refused("no route: " + why, hops), true,
+                    Optional.of(outcome), Optional.empty());
+        }
+        Optional<String> serviceNamespace = Optional.of(dm.get().entry().namespace());
+        List<String> addresses = endpointAddresses(dm.get().entry().spec());
+        // The egress gateway is addressed by its Gateway server port (its listeners, and destination.port in its
+        // policies); its Kubernetes Service's targetPort is a container detail Tollgate does not reproduce.
+        int connectPort = viaGateway ? destPort : connectPort(dm.get(), destPort);
         RouteTarget resolved = new RouteTarget(destHost, target.subset(), destPort, target.weight());
         Optional<HttpRequestInfo> forwarded = outcome instanceof RouteOutcome.Routed r && r.forwarded().isPresent()
                 ? r.forwarded() : request.http();
@@ -542,7 +537,8 @@ final class CompiledMeshSnapshot implements MeshSnapshot {
         Path p = path(from, request);
         String host = Hosts.normalise(request.host());
         List<Consideration> out = new ArrayList<>(registry.explain(from, host, request.port()));
-        out.addAll(routing.explainMesh(from, host, p.sidecar().route()));
+        out.addAll(routing.explainMesh(from, registry.scopeFor(from).sidecar(), host, request.port(),
+                p.sidecar().route()));
         p.sidecar().upstream().ifPresent(u -> out.addAll(u.considerations()));
         if (p.gateway().isPresent()) {
             WorkloadRef gw = p.gateway().get();
