@@ -99,8 +99,12 @@ final class CompiledMeshSnapshot implements MeshSnapshot {
         List<Hop> hops = new ArrayList<>();
         SidecarScope scope = registry.scopeFor(from);
         Optional<ServiceMatch> match = scope.lookup(host, port);
-        Optional<ResourceKey> sidecarKey = scope.sidecar().map(Resource::key);
-        Origin sidecarOrigin = scope.sidecar().map(Resource::origin).orElse(Origin.UNKNOWN);
+        // The resource that sets the outbound traffic policy: the Sidecar when it sets one, else the mesh.
+        Optional<ResourceKey> sidecarKey = scope.outboundModeFromSidecar() ? scope.sidecar().map(Resource::key)
+                : Optional.empty();
+        Origin sidecarOrigin = scope.outboundModeFromSidecar()
+                ? scope.sidecar().map(r -> r.originOf("spec.outboundTrafficPolicy")).orElse(Origin.UNKNOWN)
+                : mesh().origins().getOrDefault("outboundTrafficPolicy.mode", Origin.UNKNOWN);
 
         if (match.isEmpty() || match.get().port().isEmpty()) {
             String why = match.map(m -> m.entry().key() + " declares " + host + " but not port " + port)
@@ -242,7 +246,7 @@ final class CompiledMeshSnapshot implements MeshSnapshot {
         Optional<String> serviceNamespace = viaGateway ? Optional.of(serviceNamespaceOf(proxyHost))
                 : scope.lookup(proxyHost, proxyPort).map(m -> m.entry().namespace());
         hops.add(new Hop(proxy, stage, Hop.Outcome.PASS, host + ":" + port + ": " + why + "; "
-                + sidecarKey.map(Object::toString).orElse("Sidecar") + " is ALLOW_ANY with egressProxy "
+                + scope.sidecar().map(r -> r.key().toString()).orElse("Sidecar") + " is ALLOW_ANY with egressProxy "
                 + target.host() + ":" + proxyPort, sidecarKey, sidecarOrigin));
         UpstreamPolicy policy = routing.upstreamPolicy(scope.namespace(), Map.of(), target, proxyPort,
                 serviceNamespace, host);

@@ -314,6 +314,18 @@ class VirtualServiceConformanceTest {
                                   outboundTrafficPolicy: {mode: REGISTRY_ONLY}
                                 """, SLEEP, OutboundRequest.tls("unknown.example.net", 443),
                         "blocked: REGISTRY_ONLY (Sidecar default/default)"),
+                new RoutingCase("Sidecar.outboundTrafficPolicy: \"Configuration for the outbound traffic policy. If "
+                        + "your application uses one or more external services that are not known apriori, setting the "
+                        + "policy to ALLOW_ANY will cause the sidecars to route any unknown traffic\"; a Sidecar that "
+                        + "sets none leaves the mesh's", """
+                                apiVersion: networking.istio.io/v1
+                                kind: Sidecar
+                                metadata: {name: default, namespace: default}
+                                spec:
+                                  egress: [{hosts: ["*/*"]}]
+                                """, MeshSettings.DEFAULTS.withOutboundMode(OutboundMode.REGISTRY_ONLY), SLEEP,
+                        OutboundRequest.tls("unknown.example.net", 443),
+                        "blocked: REGISTRY_ONLY (mesh outboundTrafficPolicy)"),
                 new RoutingCase("ALLOW_ANY: \"outbound traffic to unknown destinations will be allowed\" "
                         + "(PassthroughCluster)", "", SLEEP, OutboundRequest.tls("unknown.example.net", 443),
                         "forward PassthroughCluster -> unknown.example.net:443 tls=DISABLE"),
