@@ -613,7 +613,7 @@ public final class Routing {
             Map<String, List<CompiledVirtualService>> byPattern = new LinkedHashMap<>();
             for (String pattern : RouteHosts.candidatePatterns(reqHost)) {
                 for (CompiledVirtualService vs : bound) {
-                    if (vs.hosts().contains(pattern)) {
+                    if (vs.hosts().contains(pattern) && admitsHost(server, vs, reqHost)) {
                         byPattern.computeIfAbsent(pattern, k -> new ArrayList<>()).add(vs);
                     }
                 }
@@ -629,7 +629,8 @@ public final class Routing {
         }
         if (server.tlsBased() && server.passthrough()) {
             List<CompiledVirtualService> forSni = sni.map(s -> bound.stream()
-                    .filter(vs -> vs.hosts().stream().anyMatch(h -> Hosts.matches(h, Hosts.normalise(s)))).toList())
+                    .filter(vs -> vs.hosts().stream().anyMatch(h -> Hosts.matches(h, Hosts.normalise(s)))
+                            && admitsHost(server, vs, Hosts.normalise(s))).toList())
                     .orElse(List.of());
             RouteOutcome out = tlsRoute(forSni, ctx, sni, List.of(), false);
             if (out instanceof RouteOutcome.NoVirtualService nv) {
@@ -644,6 +645,16 @@ public final class Routing {
                     + server.gatewayName() + " on port " + server.port() + ": " + nv.detail(), false);
         }
         return out;
+    }
+
+    /** For one requested host: a server host covering it must admit the VirtualService's namespace. */
+    private static boolean admitsHost(GatewayServer server, CompiledVirtualService vs, String host) {
+        for (GatewayServer.ServerHost sh : server.hosts()) {
+            if (sh.admitsNamespace(vs.resource().namespace()) && Hosts.matches(sh.dnsName(), host)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** A VirtualService binds to a server when one of its hosts overlaps a server host that admits its namespace. */
