@@ -366,6 +366,15 @@ class GatewayConformanceTest {
     }
 
     @Test
+    void listenerHostsKeepTheirNamespacePartAsWritten() {
+        MeshSnapshot s = compile(gateway("one", "istio-system", EGRESS, """
+                - port: {number: 80, name: http, protocol: HTTP}
+                  hosts: [./a.example.com, "*/b.example.com", team/c.example.com]"""));
+        assertThat(s.gatewayListeners(GW)).singleElement().satisfies(l -> assertThat(l.hosts())
+                .containsExactly("./a.example.com", "*/b.example.com", "team/c.example.com"));
+    }
+
+    @Test
     void aServerWithoutTlsSettingsOnATlsPortIsPassthrough() {
         MeshSnapshot s = compile(gateway("one", "istio-system", EGRESS, """
                 - port: {number: 443, name: tls, protocol: TLS}
