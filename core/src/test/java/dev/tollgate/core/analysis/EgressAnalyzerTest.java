@@ -63,6 +63,27 @@ class EgressAnalyzerTest {
     }
 
     @Test
+    void tutorialB5HttpsWithPrincipalAndSniPoliciesIsClean() {
+        // The brief: the finished HTTPS files must give no false TCP warning for connection.sni policies.
+        assertThat(analyze(TestConfig.create().apply("istio-system", fixture("https-tutorial-b5.yaml")))).isEmpty();
+    }
+
+    @Test
+    void tutorialHttpVariantOnlyWarnsAboutTheUnroutedHttpsPort() {
+        List<Diagnostic> all = analyze(http().apply("istio-system", """
+                apiVersion: security.istio.io/v1beta1
+                kind: AuthorizationPolicy
+                metadata: {name: external-deny-developers-google-com}
+                spec:
+                  action: DENY
+                  rules:
+                  - from: [{source: {namespaces: ["otherns"]}}]
+                    when: [{key: connection.sni, values: [developers.google.com]}]
+                """));
+        assertThat(all).extracting(Diagnostic::code).containsExactly("TG0102");
+    }
+
+    @Test
     void everyFindingIsAWarningWithKeyAndPath() {
         List<Diagnostic> all = analyze(http().apply("default", ALLOW_GOOGLE));
         assertThat(all).isNotEmpty().allSatisfy(d -> {
