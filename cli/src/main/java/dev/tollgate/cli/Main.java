@@ -21,7 +21,7 @@ import java.io.UncheckedIOException;
                 "  tollgate check --help         ask whether a workload may reach a URL",
                 "  tollgate explain --help       ask why"},
         subcommands = {CheckCommand.class, ExplainCommand.class, AnalyzeCommand.class, CaCommand.class,
-                dev.tollgate.cli.demo.DemoCommand.class,
+                SidecarCommand.class, GatewayCommand.class, dev.tollgate.cli.demo.DemoCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
