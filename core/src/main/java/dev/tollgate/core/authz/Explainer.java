@@ -112,6 +112,9 @@ final class Explainer {
 
     /** For a policy that does not apply: would its rules have matched? */
     private static String hypothetical(CompiledPolicy p, AuthzRequest r, boolean tcp) {
+        if (p.action() == Action.CUSTOM && !p.dryRun()) {
+            return "if it applied, it would deny every request (CUSTOM is not supported: fail closed)";
+        }
         if (p.rules().isEmpty()) {
             return "it has no rules (spec: {}), so it would match nothing anyway";
         }
