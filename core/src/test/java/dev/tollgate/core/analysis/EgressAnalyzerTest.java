@@ -84,6 +84,37 @@ class EgressAnalyzerTest {
     }
 
     @Test
+    void emptyAndSparseResourcesDoNotBreakTheAnalysis() {
+        List<Diagnostic> all = analyze(TestConfig.create().apply("istio-system", """
+                apiVersion: networking.istio.io/v1
+                kind: ServiceEntry
+                metadata: {name: se}
+                spec: {}
+                ---
+                apiVersion: networking.istio.io/v1
+                kind: Gateway
+                metadata: {name: gw}
+                spec: {selector: {istio: egressgateway}, servers: [{hosts: [a.example]}, {port: {number: 8443}}]}
+                ---
+                apiVersion: networking.istio.io/v1
+                kind: VirtualService
+                metadata: {name: vs}
+                spec: {http: [{}], tls: [{match: [{}]}], tcp: [{route: [{destination: {}}]}]}
+                ---
+                apiVersion: networking.istio.io/v1
+                kind: DestinationRule
+                metadata: {name: dr}
+                spec: {subsets: [{}], trafficPolicy: {portLevelSettings: [{tls: {sni: x.example}}]}}
+                ---
+                apiVersion: security.istio.io/v1
+                kind: AuthorizationPolicy
+                metadata: {name: ap}
+                spec: {rules: [{from: [{}], to: [{}], when: [{key: connection.sni}]}]}
+                """));
+        assertThat(all).allSatisfy(d -> assertThat(d.code()).startsWith("TG01"));
+    }
+
+    @Test
     void everyFindingIsAWarningWithKeyAndPath() {
         List<Diagnostic> all = analyze(http().apply("default", ALLOW_GOOGLE));
         assertThat(all).isNotEmpty().allSatisfy(d -> {
