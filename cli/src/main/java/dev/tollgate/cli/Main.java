@@ -51,7 +51,39 @@ public final class Main implements Runnable {
             return 2;
         });
         cl.setExitCodeExceptionMapper(e -> 2);
+        reflow(cl);
         return cl;
+    }
+
+    /**
+     * Descriptions are written as short source lines; picocli would wrap each line on its own and leave ragged
+     * text, so consecutive lines are joined into paragraphs first. Indented lines (lists, examples) stay as written.
+     */
+    private static void reflow(CommandLine cl) {
+        CommandLine.Model.UsageMessageSpec usage = cl.getCommandSpec().usageMessage();
+        usage.description(paragraphs(usage.description()));
+        cl.getSubcommands().values().forEach(Main::reflow);
+    }
+
+    static String[] paragraphs(String[] lines) {
+        java.util.List<String> out = new java.util.ArrayList<>();
+        StringBuilder paragraph = new StringBuilder();
+        for (String line : lines) {
+            boolean keep = line.isBlank() || Character.isWhitespace(line.charAt(0));
+            if (keep) {
+                if (!paragraph.isEmpty()) {
+                    out.add(paragraph.toString());
+                    paragraph.setLength(0);
+                }
+                out.add(line);
+            } else {
+                paragraph.append(paragraph.isEmpty() ? "" : " ").append(line.strip());
+            }
+        }
+        if (!paragraph.isEmpty()) {
+            out.add(paragraph.toString());
+        }
+        return out.toArray(String[]::new);
     }
 
     @Override
