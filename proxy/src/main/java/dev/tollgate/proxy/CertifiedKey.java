@@ -1,5 +1,7 @@
 package dev.tollgate.proxy;
 
+import dev.tollgate.identity.IssuedCertificate;
+
 import java.security.PrivateKey;
 import java.security.cert.X509Certificate;
 import java.time.Instant;
@@ -17,6 +19,11 @@ public record CertifiedKey(PrivateKey key, List<X509Certificate> chain) {
         if (chain.isEmpty()) {
             throw new IllegalArgumentException("empty certificate chain");
         }
+    }
+
+    /** The identity module's issued certificate, as presented in TLS. */
+    public static CertifiedKey of(IssuedCertificate issued) {
+        return new CertifiedKey(issued.key(), issued.chain());
     }
 
     public X509Certificate leaf() {

@@ -4,6 +4,7 @@ import dev.tollgate.core.model.WorkloadRef;
 import dev.tollgate.core.snapshot.GatewayListener;
 import dev.tollgate.core.snapshot.MeshSnapshot;
 import dev.tollgate.core.snapshot.Peer;
+import dev.tollgate.identity.SpiffeId;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -132,7 +133,7 @@ final class GatewayAccept extends ChannelInitializer<SocketChannel> {
             try {
                 Certificate[] chain = ssl.engine().getSession().getPeerCertificates();
                 if (chain.length > 0 && chain[0] instanceof X509Certificate leaf) {
-                    return SpiffePeer.fromCertificate(leaf).map(SpiffePeer::peer);
+                    return SpiffeId.fromCertificate(leaf).map(id -> new Peer(id.principal(), id.namespace()));
                 }
             } catch (SSLPeerUnverifiedException e) {
                 return Optional.empty();

@@ -31,9 +31,13 @@ final class HttpMessages {
     private HttpMessages() {
     }
 
-    /** A local answer: one line of text, {@code Connection: close}. */
+    /**
+     * A local answer: one line of text, {@code Connection: close}. Envoy's RBAC denial body is sent exactly as Envoy
+     * sends it, without a newline.
+     */
     static FullHttpResponse reply(ByteBufAllocator alloc, HttpResponseStatus status, String body) {
-        byte[] bytes = (body.isEmpty() ? "" : body + "\n").getBytes(StandardCharsets.UTF_8);
+        boolean exact = body.isEmpty() || body.equals(GatewayRouter.RBAC_BODY);
+        byte[] bytes = (exact ? body : body + "\n").getBytes(StandardCharsets.UTF_8);
         ByteBuf content = alloc.buffer(bytes.length).writeBytes(bytes);
         FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, content);
         r.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/plain")

@@ -1,5 +1,7 @@
 package dev.tollgate.proxy;
 
+import dev.tollgate.identity.RotatingCertificate;
+
 import java.security.cert.X509Certificate;
 import java.util.List;
 import java.util.Objects;
@@ -14,6 +16,14 @@ import java.util.function.Supplier;
  * @param trustRoots  the mesh CA roots: peers' certificates must chain to one of them
  */
 public record MeshIdentity(Supplier<CertifiedKey> certificate, List<X509Certificate> trustRoots) {
+    /**
+     * A renewing workload certificate (from {@code --ca-dir} or the demo's CA) and the mesh root: each new
+     * connection presents the certificate current at that moment.
+     */
+    public static MeshIdentity rotating(RotatingCertificate certificate, X509Certificate meshRoot) {
+        return new MeshIdentity(() -> CertifiedKey.of(certificate.current()), List.of(meshRoot));
+    }
+
     public MeshIdentity {
         Objects.requireNonNull(certificate, "certificate");
         trustRoots = List.copyOf(trustRoots);

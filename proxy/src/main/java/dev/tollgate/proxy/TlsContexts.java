@@ -51,7 +51,7 @@ final class TlsContexts {
     SslContext meshServer() throws SSLException {
         CertifiedKey key = identity.certificate().get();
         Built b = meshServer.get();
-        if (b == null || b.key != key) {
+        if (b == null || !same(b.key, key)) {
             SslContext ctx = SslContextBuilder.forServer(key.key(), key.chain())
                     .sslProvider(PROVIDER).protocols(PROTOCOLS)
                     .trustManager(identity.trustRoots())
@@ -63,6 +63,11 @@ final class TlsContexts {
         return b.context;
     }
 
+    /** The same key and leaf objects: suppliers may wrap the same certificate in a new record on every call. */
+    private static boolean same(CertifiedKey a, CertifiedKey b) {
+        return a.key() == b.key() && a.leaf() == b.leaf();
+    }
+
     /**
      * ISTIO_MUTUAL client: presents the workload certificate and trusts the mesh CA. The peer is checked by its SPIFFE
      * identity after the handshake, not by host name (as Istio's sidecars do).
@@ -70,7 +75,7 @@ final class TlsContexts {
     SslContext meshClient() throws SSLException {
         CertifiedKey key = identity.certificate().get();
         Built b = meshClient.get();
-        if (b == null || b.key != key) {
+        if (b == null || !same(b.key, key)) {
             SslContext ctx = SslContextBuilder.forClient()
                     .sslProvider(PROVIDER).protocols(PROTOCOLS)
                     .keyManager(key.key(), key.chain())

@@ -2,6 +2,7 @@ package dev.tollgate.proxy;
 
 import dev.tollgate.core.snapshot.Upstream;
 import dev.tollgate.core.snapshot.UpstreamTls;
+import dev.tollgate.identity.SpiffeId;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
@@ -129,7 +130,7 @@ final class Upstreams {
         if (peer.length == 0 || !(peer[0] instanceof X509Certificate leaf)) {
             return Optional.of("the peer sent no certificate");
         }
-        Optional<SpiffePeer> id = SpiffePeer.fromCertificate(leaf);
+        Optional<SpiffeId> id = SpiffeId.fromCertificate(leaf);
         if (id.isEmpty()) {
             return Optional.of("the peer certificate has no SPIFFE identity");
         }

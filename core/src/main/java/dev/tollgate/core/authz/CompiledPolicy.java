@@ -27,7 +27,7 @@ record CompiledPolicy(Resource<AuthorizationPolicy> resource, Action action, boo
         rules = List.copyOf(rules);
     }
 
-    static CompiledPolicy compile(Resource<AuthorizationPolicy> resource) {
+    static CompiledPolicy compile(Resource<AuthorizationPolicy> resource, String trustDomain) {
         AuthorizationPolicy spec = resource.spec();
         Action action = Action.of(spec.getAction());
         Optional<String> note = Optional.empty();
@@ -42,8 +42,7 @@ record CompiledPolicy(Resource<AuthorizationPolicy> resource, Action action, boo
             }
         }
         Optional<Map<String, String>> selector = spec.getSelector() == null ? Optional.empty()
-                : Optional.of(spec.getSelector().getMatchLabels() == null ? Map.of()
-                : Map.copyOf(spec.getSelector().getMatchLabels()));
+                : Optional.of(labels(spec.getSelector().getMatchLabels()));
         List<PolicyTargetReference> refs = spec.getTargetRefs() == null ? List.of() : spec.getTargetRefs();
         if (refs.isEmpty() && spec.getTargetRef() != null) {
             refs = List.of(spec.getTargetRef());
@@ -53,12 +52,25 @@ record CompiledPolicy(Resource<AuthorizationPolicy> resource, Action action, boo
                 spec.getRules() == null ? List.of() : spec.getRules();
         for (int i = 0; i < specRules.size(); i++) {
             var r = specRules.get(i);
-            rules.add(new CompiledRule(i, CompiledRule.id(resource.namespace(), resource.name(), i),
-                    RuleCompiler.compile(r, resource.namespace(), action, false),
-                    RuleCompiler.compile(r, resource.namespace(), action, true)));
+            rules.add(RuleCompiler.compile(r, i, CompiledRule.id(resource.namespace(), resource.name(), i),
+                    resource.namespace(), trustDomain, action));
         }
         return new CompiledPolicy(resource, action, dryRun, selector, refs.stream().filter(r -> r != null).toList(),
                 rules, note);
+    }
+
+    /** A label written without a value ({@code app: ~}) means the empty value, never a crash. */
+    private static Map<String, String> labels(Map<String, String> in) {
+        if (in == null) {
+            return Map.of();
+        }
+        Map<String, String> out = new java.util.HashMap<>();
+        in.forEach((k, v) -> {
+            if (k != null) {
+                out.put(k, v == null ? "" : v);
+            }
+        });
+        return Map.copyOf(out);
     }
 
     String namespace() {

@@ -28,8 +28,8 @@ final class Explainer {
             for (CompiledPolicy p : applicable.policies) {
                 if (p.action() == a) {
                     applied.add(new Consideration(STAGE, p.resource().key(), !p.dryRun() && a != Action.AUDIT,
-                            applies(p, target, authz.rootNamespace()) + "; " + outcome(p, request, tcp, decision,
-                                    applicable), p.resource().origin()));
+                            applies(p, target, authz.rootNamespace()) + "; " + outcome(p, request, tcp, decision),
+                            p.resource().origin()));
                 }
             }
         }
@@ -69,19 +69,19 @@ final class Explainer {
     }
 
     /** What an applying policy did to this request. */
-    private static String outcome(CompiledPolicy p, AuthzRequest r, boolean tcp, AuthzDecision decision,
-                                  Applicable a) {
+    private static String outcome(CompiledPolicy p, AuthzRequest r, boolean tcp, AuthzDecision decision) {
         String rules = rules(p, r, tcp);
         Optional<CompiledRule> matched = firstMatch(p, r, tcp);
         String decidedBy = decision.policyId().orElse("");
         boolean decidedHere = matched.isPresent() && p.rules().stream().anyMatch(x -> x.id().equals(decidedBy));
-        String dry = p.dryRun() ? "it would have " : "";
         return switch (p.action()) {
-            case CUSTOM -> "CUSTOM (external authorization) is not supported: the requests its rules match are "
-                    + "denied (fail closed). " + rules + (matched.isEmpty() ? ""
-                    : p.dryRun() ? "; it would have denied the request"
-                    : decidedHere ? "; so the request is denied (" + decidedBy + ")"
-                    : "; the request is denied by " + decidedBy);
+            case CUSTOM -> p.dryRun()
+                    ? "CUSTOM (external authorization) is not supported; as a dry run it is only evaluated: " + rules
+                    + (matched.isPresent() ? "; it would have sent the request to its provider" : "")
+                    : "CUSTOM (external authorization) is not supported, so Tollgate denies all traffic to the "
+                    + "workloads it selects (fail closed)" + (decidedBy.startsWith(p.policyId() + "-")
+                    ? "; so the request is denied (" + decidedBy + ")" : "")
+                    + "; its rules would choose what to send to the provider: " + rules;
             case DENY -> rules + (matched.isEmpty() ? "" : p.dryRun() ? "; it would have denied the request"
                     : decidedHere ? "; so the request is denied (" + decidedBy + ")"
                     : "; the request is denied by " + decidedBy);
@@ -112,6 +112,9 @@ final class Explainer {
 
     /** For a policy that does not apply: would its rules have matched? */
     private static String hypothetical(CompiledPolicy p, AuthzRequest r, boolean tcp) {
+        if (p.action() == Action.CUSTOM && !p.dryRun()) {
+            return "if it applied, it would deny every request (CUSTOM is not supported: fail closed)";
+        }
         if (p.rules().isEmpty()) {
             return "it has no rules (spec: {}), so it would match nothing anyway";
         }
@@ -119,7 +122,9 @@ final class Explainer {
         if (m.isPresent()) {
             return "if it applied, its " + p.action() + " " + rules(p, r, tcp);
         }
-        return "it would not match anyway: " + rules(p, r, tcp);
+        String why = rules(p, r, tcp);
+        return "it would not match anyway: " + (why.startsWith("no rule matches: ")
+                ? why.substring("no rule matches: ".length()) : why);
     }
 
     private static Optional<CompiledRule> firstMatch(CompiledPolicy p, AuthzRequest r, boolean tcp) {

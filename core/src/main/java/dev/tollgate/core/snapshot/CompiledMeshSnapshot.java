@@ -54,12 +54,15 @@ final class CompiledMeshSnapshot implements MeshSnapshot {
     private final Authorizer authorizer;
     /** Namespace of a gateway service -> the gateway workload behind it. */
     private final Map<String, WorkloadRef> gatewayWorkloads = new HashMap<>();
+    /** Where each AuthorizationPolicy came from, so an authz hop can point at the file. */
+    private final Map<ResourceKey, Origin> policyOrigins = new HashMap<>();
 
     CompiledMeshSnapshot(ConfigSet config, Registry registry, Routing routing, Authorizer authorizer) {
         this.config = config;
         this.registry = registry;
         this.routing = routing;
         this.authorizer = authorizer;
+        config.authorizationPolicies().forEach(p -> policyOrigins.put(p.key(), p.origin()));
         for (Workload w : config.workloads()) {
             if (routing.selectedByAnyGateway(w.labels()) && !w.labels().isEmpty()) {
                 gatewayWorkloads.putIfAbsent(w.namespace(), w.ref());
@@ -77,6 +80,11 @@ final class CompiledMeshSnapshot implements MeshSnapshot {
     /** The sidecar's decision plus what explain needs. */
     private record Sidecar(OutboundDecision decision, boolean noRoute, Optional<RouteOutcome> route,
                            Optional<UpstreamPolicy> upstream) {
+        /** The HTTP request as the sidecar's route forwards it (rewrites applied), for the next hop. */
+        Optional<HttpRequestInfo> forwarded(OutboundRequest request) {
+            return route.flatMap(r -> r instanceof RouteOutcome.Routed routed ? routed.forwarded() : Optional.empty())
+                    .or(request::http);
+        }
     }
 
     @Override
@@ -91,8 +99,12 @@ final class CompiledMeshSnapshot implements MeshSnapshot {
         List<Hop> hops = new ArrayList<>();
         SidecarScope scope = registry.scopeFor(from);
         Optional<ServiceMatch> match = scope.lookup(host, port);
-        Optional<ResourceKey> sidecarKey = scope.sidecar().map(Resource::key);
-        Origin sidecarOrigin = scope.sidecar().map(Resource::origin).orElse(Origin.UNKNOWN);
+        // The resource that sets the outbound traffic policy: the Sidecar when it sets one, else the mesh.
+        Optional<ResourceKey> sidecarKey = scope.outboundModeFromSidecar() ? scope.sidecar().map(Resource::key)
+                : Optional.empty();
+        Origin sidecarOrigin = scope.outboundModeFromSidecar()
+                ? scope.sidecar().map(r -> r.originOf("spec.outboundTrafficPolicy")).orElse(Origin.UNKNOWN)
+                : mesh().origins().getOrDefault("outboundTrafficPolicy.mode", Origin.UNKNOWN);
 
         if (match.isEmpty() || match.get().port().isEmpty()) {
             String why = match.map(m -> m.entry().key() + " declares " + host + " but not port " + port)
@@ -121,8 +133,8 @@ final class CompiledMeshSnapshot implements MeshSnapshot {
                 destinationIps.add(a);
             }
         }
-        RouteOutcome outcome = routing.meshRoute(from, host, port, kind, request.sni(), request.http(),
-                destinationIps);
+        RouteOutcome outcome = routing.meshRoute(from, scope.sidecar(), host, port, kind, request.sni(),
+                request.http(), destinationIps);
         RouteTarget target;
         String routeName;
         switch (outcome) {
@@ -152,33 +164,33 @@ final class CompiledMeshSnapshot implements MeshSnapshot {
         // The destination: the egress gateway's Kubernetes service, or a host of the registry.
         String destHost = target.host();
         boolean viaGateway = destHost.equals(MeshSettings.EGRESS_GATEWAY_SERVICE);
-        Optional<String> serviceNamespace;
-        List<String> addresses = List.of();
         int destPort = target.port();
-        if (viaGateway) {
-            destPort = destPort > 0 ? destPort : port;
-            serviceNamespace = Optional.of(serviceNamespaceOf(destHost));
-        } else {
-            Optional<ServiceMatch> dm = destHost.equals(host) && (destPort == 0 || destPort == port) ? match
-                    : destPort > 0 ? scope.lookup(destHost, destPort) : scope.lookup(destHost, port);
-            if (destPort == 0) {
-                destPort = dm.map(d -> singlePort(d.entry().spec()).orElse(port)).orElse(port);
-                if (destPort != port) {
-                    dm = scope.lookup(destHost, destPort);
-                }
+        // The registry decides for the gateway's Kubernetes service too: a Sidecar that does not import it leaves
+        // the route without a cluster, as in Istio.
+        Optional<ServiceMatch> dm = destHost.equals(host) && (destPort == 0 || destPort == port) ? match
+                : destPort > 0 ? scope.lookup(destHost, destPort) : scope.lookup(destHost, port);
+        if (destPort == 0) {
+            destPort = dm.map(d -> singlePort(d.entry().spec()).orElse(port)).orElse(port);
+            if (destPort != port) {
+                dm = scope.lookup(destHost, destPort);
             }
-            if (dm.isEmpty() || dm.get().port().isEmpty()) {
-                String why = "route destination " + destHost + ":" + destPort + " is not in the registry of " + from
-                        + " (Envoy has no such cluster: 503)";
-                hops.add(new Hop(proxy, "upstream", Hop.Outcome.DENY, why, Optional.empty(), Origin.UNKNOWN));
-                return new Sidecar(new OutboundDecision.Refused("no route: " + why, hops), true,
-                        Optional.of(outcome), Optional.empty());
-            }
-            serviceNamespace = Optional.of(dm.get().entry().namespace());
-            addresses = endpointAddresses(dm.get().entry().spec());
         }
+        if (dm.isEmpty() || dm.get().port().isEmpty()) {
+            String why = "route destination " + destHost + ":" + destPort + " is not in the registry of " + from
+                    + " (Envoy has no such cluster: 503)";
+            hops.add(new Hop(proxy, "upstream", Hop.Outcome.DENY, why, Optional.empty(), Origin.UNKNOWN));
+            return new Sidecar(new OutboundDecision.Refused("no route: " + why, hops), true,
+                    Optional.of(outcome), Optional.empty());
+        }
+        Optional<String> serviceNamespace = Optional.of(dm.get().entry().namespace());
+        List<String> addresses = endpointAddresses(dm.get().entry().spec());
+        // The egress gateway is addressed by its Gateway server port (its listeners, and destination.port in its
+        // policies); its Kubernetes Service's targetPort is a container detail Tollgate does not reproduce.
+        int connectPort = viaGateway ? destPort : connectPort(dm.get(), destPort);
         RouteTarget resolved = new RouteTarget(destHost, target.subset(), destPort, target.weight());
-        String autoSni = request.http().map(h -> hostOf(h.authority())).orElse(destHost);
+        Optional<HttpRequestInfo> forwarded = outcome instanceof RouteOutcome.Routed r && r.forwarded().isPresent()
+                ? r.forwarded() : request.http();
+        String autoSni = forwarded.map(h -> hostOf(h.authority())).orElse(destHost);
         UpstreamPolicy policy = routing.upstreamPolicy(from.namespace(), from.labels(), resolved, destPort,
                 serviceNamespace, autoSni);
         if (policy.missingSubset().isPresent()) {
@@ -189,8 +201,9 @@ final class CompiledMeshSnapshot implements MeshSnapshot {
                     Optional.of(policy));
         }
         hops.add(new Hop(proxy, "upstream", Hop.Outcome.PASS, (viaGateway ? "to the egress gateway " : "direct to ")
-                + destHost + ":" + destPort + "; " + policy.detail(), policy.rule(), policy.origin()));
-        Upstream upstream = new Upstream(destHost, destPort, addresses, policy.tls());
+                + destHost + ":" + destPort + (connectPort != destPort ? " (endpoint port " + connectPort + ")" : "")
+                + "; " + policy.detail(), policy.rule(), policy.origin()));
+        Upstream upstream = new Upstream(destHost, connectPort, addresses, policy.tls());
         return new Sidecar(new OutboundDecision.Forward(upstream, viaGateway, routeName, hops), false,
                 Optional.of(outcome), Optional.of(policy));
     }
@@ -201,6 +214,9 @@ final class CompiledMeshSnapshot implements MeshSnapshot {
                                     String stage) {
         OutboundMode mode = scope.outboundMode();
         String source = sidecarKey.map(k -> k.toString()).orElse("mesh outboundTrafficPolicy");
+        if (mode == OutboundMode.ALLOW_ANY && scope.egressProxy().isPresent()) {
+            return toEgressProxy(proxy, scope, sidecarKey, sidecarOrigin, host, port, why, hops, stage);
+        }
         if (mode == OutboundMode.ALLOW_ANY) {
             hops.add(new Hop(proxy, stage, Hop.Outcome.PASS, host + ":" + port + ": " + why + "; " + source
                     + " is ALLOW_ANY: PassthroughCluster", sidecarKey, sidecarOrigin));
@@ -213,11 +229,39 @@ final class CompiledMeshSnapshot implements MeshSnapshot {
         return new Sidecar(new OutboundDecision.Refused(reason, hops), false, Optional.empty(), Optional.empty());
     }
 
+    /**
+     * Sidecar {@code outboundTrafficPolicy.egressProxy}: "Specifies the details of the egress proxy to which unknown
+     * traffic should be forwarded to from the sidecar. Valid only if the global outbound traffic policy is
+     * ALLOW_ANY."
+     */
+    private Sidecar toEgressProxy(String proxy, SidecarScope scope, Optional<ResourceKey> sidecarKey,
+                                  Origin sidecarOrigin, String host, int port, String why, List<Hop> hops,
+                                  String stage) {
+        var d = scope.egressProxy().get();
+        String proxyHost = Hosts.normalise(d.getHost() == null ? "" : d.getHost());
+        int proxyPort = d.getPort() != null && d.getPort().getNumber() != null ? d.getPort().getNumber().intValue()
+                : port;
+        RouteTarget target = new RouteTarget(proxyHost, d.getSubset() == null ? "" : d.getSubset(), proxyPort, 100);
+        boolean viaGateway = proxyHost.equals(MeshSettings.EGRESS_GATEWAY_SERVICE);
+        Optional<String> serviceNamespace = viaGateway ? Optional.of(serviceNamespaceOf(proxyHost))
+                : scope.lookup(proxyHost, proxyPort).map(m -> m.entry().namespace());
+        hops.add(new Hop(proxy, stage, Hop.Outcome.PASS, host + ":" + port + ": " + why + "; "
+                + scope.sidecar().map(r -> r.key().toString()).orElse("Sidecar") + " is ALLOW_ANY with egressProxy "
+                + target.host() + ":" + proxyPort, sidecarKey, sidecarOrigin));
+        UpstreamPolicy policy = routing.upstreamPolicy(scope.namespace(), Map.of(), target, proxyPort,
+                serviceNamespace, host);
+        hops.add(new Hop(proxy, "upstream", Hop.Outcome.PASS, "egress proxy " + proxyHost + ":" + proxyPort + "; "
+                + policy.detail(), policy.rule(), policy.origin()));
+        return new Sidecar(new OutboundDecision.Forward(new Upstream(proxyHost, proxyPort, List.of(), policy.tls()),
+                viaGateway, "outbound|" + proxyPort + "|" + target.subset() + "|" + proxyHost, hops), false,
+                Optional.empty(), Optional.of(policy));
+    }
+
     /** One line from the registry's explanation of why {@code host} is not visible to {@code from}. */
     private String unknownHostWhy(WorkloadRef from, String host, int port) {
         for (Consideration c : registry.explain(from, host, port)) {
             if (!c.applied()) {
-                return c.resource() + ": " + c.why();
+                return c.why();
             }
         }
         return "no ServiceEntry declares " + host;
@@ -238,6 +282,26 @@ final class CompiledMeshSnapshot implements MeshSnapshot {
                     + " (TLS expected) but the connection is " + request.protocol());
         }
         return Optional.empty();
+    }
+
+    /**
+     * The port the proxy connects to: an endpoint's own port for the service port's name ("ports: Set of ports
+     * associated with the endpoint"), else the ServicePort's targetPort ("The port number on the endpoint where the
+     * traffic will be received"), else the service port. With several endpoints, the first one's port.
+     */
+    private static int connectPort(ServiceMatch m, int servicePort) {
+        if (m.port().isEmpty()) {
+            return servicePort;
+        }
+        ServicePort p = m.port().get();
+        ServiceEntry se = m.entry().spec();
+        if (se.getEndpoints() != null && !se.getEndpoints().isEmpty() && p.getName() != null) {
+            Map<String, Long> ports = se.getEndpoints().get(0).getPorts();
+            if (ports != null && ports.get(p.getName()) != null) {
+                return ports.get(p.getName()).intValue();
+            }
+        }
+        return p.getTargetPort() != null && p.getTargetPort() > 0 ? p.getTargetPort().intValue() : servicePort;
     }
 
     private static Optional<Integer> singlePort(ServiceEntry se) {
@@ -289,22 +353,41 @@ final class CompiledMeshSnapshot implements MeshSnapshot {
     }
 
     private record GatewayEval(GatewayDecision decision, Optional<AuthzDecision> authz,
-                               Optional<AuthzRequest> authzRequest, Optional<UpstreamPolicy> upstream) {
+                               Optional<AuthzRequest> authzRequest, Optional<UpstreamPolicy> upstream,
+                               Optional<GatewayServer> server, Optional<RouteOutcome> route) {
+        GatewayEval(GatewayDecision decision, Optional<AuthzDecision> authz, Optional<AuthzRequest> authzRequest,
+                    Optional<UpstreamPolicy> upstream) {
+            this(decision, authz, authzRequest, upstream, Optional.empty(), Optional.empty());
+        }
+
+        GatewayEval at(GatewayServer s, Optional<RouteOutcome> r) {
+            return new GatewayEval(decision, authz, authzRequest, upstream, Optional.of(s), r);
+        }
     }
 
     @Override
     public GatewayDecision gateway(WorkloadRef gateway, GatewayRequest request) {
-        return gatewayEval(gateway, request).decision();
+        return gatewayEval(gateway, request, Optional.empty()).decision();
     }
 
-    private GatewayEval gatewayEval(WorkloadRef gw, GatewayRequest request) {
+    /**
+     * @param clientTls for {@code check}: the TLS the sidecar opens to the gateway (a real connection tells the
+     *                  gateway itself); a plain server cannot take TLS and a terminating one cannot take plain bytes
+     */
+    private GatewayEval gatewayEval(WorkloadRef gw, GatewayRequest request, Optional<TlsMode> clientTls) {
         String proxy = "gateway " + gw;
         List<Hop> hops = new ArrayList<>();
         Optional<String> authorityHost = request.http().map(h -> hostOf(h.authority()));
         ServerSelection sel = routing.selectServer(gw, request.port(), request.sni(), authorityHost);
         if (sel instanceof ServerSelection.NoServer none) {
-            hops.add(new Hop(proxy, "server", Hop.Outcome.DENY, none.reason(), Optional.empty(), Origin.UNKNOWN));
-            return new GatewayEval(new GatewayDecision.NoRoute(none.reason(), hops), Optional.empty(),
+            String reason = none.reason();
+            if (clientTls.equals(Optional.of(TlsMode.DISABLE)) && routing.servers(gw).stream()
+                    .anyMatch(s -> s.port() == request.port() && s.tlsBased() && !s.passthrough())) {
+                reason = "the sidecar sends plain bytes but the servers on port " + request.port()
+                        + " terminate TLS: the handshake fails (" + reason + ")";
+            }
+            hops.add(new Hop(proxy, "server", Hop.Outcome.DENY, reason, Optional.empty(), Origin.UNKNOWN));
+            return new GatewayEval(new GatewayDecision.NoRoute(reason, hops), Optional.empty(),
                     Optional.empty(), Optional.empty());
         }
         GatewayServer server = ((ServerSelection.Selected) sel).server();
@@ -312,7 +395,24 @@ final class CompiledMeshSnapshot implements MeshSnapshot {
             String why = server.label() + " requires a mesh client certificate; the peer presented none";
             hops.add(new Hop(proxy, "server", Hop.Outcome.DENY, why, Optional.of(server.gateway()), server.origin()));
             return new GatewayEval(new GatewayDecision.NoRoute(why, hops), Optional.empty(), Optional.empty(),
-                    Optional.empty());
+                    Optional.empty()).at(server, Optional.empty());
+        }
+        Optional<String> tlsMismatch = clientTls.flatMap(t -> {
+            if (t != TlsMode.DISABLE && server.tlsMode().equals("NONE")) {
+                return Optional.of("the sidecar opens " + t + " but " + server.label() + " takes plain "
+                        + server.protocol() + ": the connection fails");
+            }
+            if (t == TlsMode.DISABLE && server.tlsBased() && !server.passthrough()) {
+                return Optional.of("the sidecar sends plain bytes but " + server.label()
+                        + " terminates TLS: the handshake fails");
+            }
+            return Optional.empty();
+        });
+        if (tlsMismatch.isPresent()) {
+            hops.add(new Hop(proxy, "server", Hop.Outcome.DENY, tlsMismatch.get(), Optional.of(server.gateway()),
+                    server.origin()));
+            return new GatewayEval(new GatewayDecision.NoRoute(tlsMismatch.get(), hops), Optional.empty(),
+                    Optional.empty(), Optional.empty()).at(server, Optional.empty());
         }
         hops.add(new Hop(proxy, "server", Hop.Outcome.PASS, ((ServerSelection.Selected) sel).detail(),
                 Optional.of(server.gateway()), server.origin()));
@@ -324,21 +424,22 @@ final class CompiledMeshSnapshot implements MeshSnapshot {
                 request.sni(), http);
         AuthzDecision d = authorizer.authorize(gw, areq);
         Optional<ResourceKey> policyKey = d.policyId().flatMap(CompiledMeshSnapshot::policyKey);
+        Origin policyOrigin = policyKey.map(k -> policyOrigins.getOrDefault(k, Origin.UNKNOWN)).orElse(Origin.UNKNOWN);
         if (!d.allowed()) {
             hops.add(new Hop(proxy, "authz", Hop.Outcome.DENY, d.reason() + " ("
                     + d.policyId().map(p -> "rbac_access_denied_matched_policy[" + p + "]")
-                    .orElse("rbac_access_denied_matched_policy[none]") + ")", policyKey, Origin.UNKNOWN));
+                    .orElse("rbac_access_denied_matched_policy[none]") + ")", policyKey, policyOrigin));
             return new GatewayEval(new GatewayDecision.Denied(d.policyId(), d.reason(), hops), Optional.of(d),
-                    Optional.of(areq), Optional.empty());
+                    Optional.of(areq), Optional.empty()).at(server, Optional.empty());
         }
-        hops.add(new Hop(proxy, "authz", Hop.Outcome.PASS, d.reason(), policyKey, Origin.UNKNOWN));
+        hops.add(new Hop(proxy, "authz", Hop.Outcome.PASS, d.reason(), policyKey, policyOrigin));
 
         RouteOutcome out = routing.gatewayRoute(gw, server, request.sni(), http);
         if (!(out instanceof RouteOutcome.Routed r)) {
             Optional<ResourceKey> vs = out instanceof RouteOutcome.Unmatched u ? u.virtualService() : Optional.empty();
             hops.add(new Hop(proxy, "route", Hop.Outcome.DENY, out.detail(), vs, Origin.UNKNOWN));
             return new GatewayEval(new GatewayDecision.NoRoute(out.detail(), hops), Optional.of(d), Optional.of(areq),
-                    Optional.empty());
+                    Optional.empty()).at(server, Optional.of(out));
         }
         hops.add(new Hop(proxy, "route", Hop.Outcome.PASS, r.detail(), Optional.of(r.virtualService()), r.origin()));
         RouteTarget target = r.target();
@@ -354,24 +455,27 @@ final class CompiledMeshSnapshot implements MeshSnapshot {
                     + "gateway " + gw + " (Envoy has no such cluster: 503)";
             hops.add(new Hop(proxy, "upstream", Hop.Outcome.DENY, why, Optional.empty(), Origin.UNKNOWN));
             return new GatewayEval(new GatewayDecision.NoRoute(why, hops), Optional.of(d), Optional.of(areq),
-                    Optional.empty());
+                    Optional.empty()).at(server, Optional.of(out));
         }
         RouteTarget resolved = new RouteTarget(target.host(), target.subset(), destPort, target.weight());
+        String autoSni = r.forwarded().map(h -> hostOf(h.authority())).or(() -> authorityHost).orElse(target.host());
         UpstreamPolicy policy = routing.upstreamPolicy(gw.namespace(), gw.labels(), resolved, destPort,
-                Optional.of(dm.get().entry().namespace()), authorityHost.orElse(target.host()));
+                Optional.of(dm.get().entry().namespace()), autoSni);
         if (policy.missingSubset().isPresent()) {
             String why = "subset " + policy.missingSubset().get() + " of " + target.host() + " is not defined: "
                     + policy.detail();
             hops.add(new Hop(proxy, "upstream", Hop.Outcome.DENY, why, policy.rule(), policy.origin()));
             return new GatewayEval(new GatewayDecision.NoRoute(why, hops), Optional.of(d), Optional.of(areq),
-                    Optional.of(policy));
+                    Optional.of(policy)).at(server, Optional.of(out));
         }
-        hops.add(new Hop(proxy, "upstream", Hop.Outcome.PASS, target.host() + ":" + destPort + "; "
-                + policy.detail(), policy.rule(), policy.origin()));
-        Upstream upstream = new Upstream(target.host(), destPort, endpointAddresses(dm.get().entry().spec()),
+        int connectPort = connectPort(dm.get(), destPort);
+        hops.add(new Hop(proxy, "upstream", Hop.Outcome.PASS, target.host() + ":" + destPort
+                + (connectPort != destPort ? " (endpoint port " + connectPort + ")" : "") + "; " + policy.detail(),
+                policy.rule(), policy.origin()));
+        Upstream upstream = new Upstream(target.host(), connectPort, endpointAddresses(dm.get().entry().spec()),
                 policy.tls());
         return new GatewayEval(new GatewayDecision.Forward(upstream, r.virtualService() + " " + r.route(), hops),
-                Optional.of(d), Optional.of(areq), Optional.of(policy));
+                Optional.of(d), Optional.of(areq), Optional.of(policy)).at(server, Optional.of(out));
     }
 
     private static Optional<ResourceKey> policyKey(String policyId) {
@@ -412,8 +516,8 @@ final class CompiledMeshSnapshot implements MeshSnapshot {
                         tls.mode() == TlsMode.DISABLE ? Optional.empty() : tls.sni(),
                         mutual ? Optional.of(new Peer(from.principal(mesh().trustDomain()), from.namespace()))
                                 : Optional.empty(),
-                        request.http(), "", "");
-                GatewayEval ge = gatewayEval(gw, greq);
+                        sc.forwarded(request), "", "");
+                GatewayEval ge = gatewayEval(gw, greq, Optional.of(tls.mode()));
                 List<Hop> hops = new ArrayList<>(f.trace());
                 hops.addAll(ge.decision().trace());
                 List<String> considered = ge.authz().map(AuthzDecision::policiesConsidered).orElse(List.of());
@@ -437,12 +541,16 @@ final class CompiledMeshSnapshot implements MeshSnapshot {
         Path p = path(from, request);
         String host = Hosts.normalise(request.host());
         List<Consideration> out = new ArrayList<>(registry.explain(from, host, request.port()));
-        out.addAll(routing.explainMesh(from, host, p.sidecar().route()));
+        out.addAll(routing.explainMesh(from, registry.scopeFor(from).sidecar(), host, request.port(),
+                p.sidecar().route()));
         p.sidecar().upstream().ifPresent(u -> out.addAll(u.considerations()));
         if (p.gateway().isPresent()) {
             WorkloadRef gw = p.gateway().get();
             out.addAll(routing.explainGateways(gw));
             p.gatewayEval().flatMap(GatewayEval::authzRequest).ifPresent(a -> out.addAll(authorizer.explain(gw, a)));
+            p.gatewayEval().ifPresent(ge -> ge.server().ifPresent(server -> out.addAll(routing.explainGatewayRoute(gw,
+                    server, ge.authzRequest().flatMap(AuthzRequest::http).map(h -> hostOf(h.authority()))
+                            .or(() -> ge.authzRequest().flatMap(AuthzRequest::sni)).orElse(host), ge.route()))));
             p.gatewayEval().flatMap(GatewayEval::upstream).ifPresent(u -> out.addAll(u.considerations()));
         }
         return new Explanation(p.result(), out);

@@ -1,0 +1,84 @@
+package dev.tollgate.cli;
+
+import dev.tollgate.core.model.WorkloadRef;
+import dev.tollgate.proxy.EgressGateway;
+import dev.tollgate.proxy.GatewaySettings;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+import java.io.PrintWriter;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+
+/** {@code tollgate gateway}: the egress gateway, listening on the ports of the Gateway servers that select it. */
+@Command(name = "gateway", sortOptions = false, mixinStandardHelpOptions = true,
+        headerHeading = "%n", header = "Run the egress gateway.",
+        description = {
+                "It listens on the port of every Gateway server whose selector matches its labels (plus",
+                "--port-offset; destination.port stays the server's port), and follows configuration changes.",
+                "ISTIO_MUTUAL servers require a client certificate from the mesh CA; the caller's principal and",
+                "namespace come from it, connection.sni from the TLS handshake. Then every AuthorizationPolicy that",
+                "applies to the gateway workload decides (root namespace, and its own namespace by selector) and the",
+                "VirtualService bound to the Gateway routes: HTTP with TLS origination when the DestinationRule says",
+                "SIMPLE, or TLS/TCP passthrough. A denied HTTP request gets 403 'RBAC: access denied' and the log",
+                "names the policy (rbac_access_denied_matched_policy[...]); a denied tunnel is closed.",
+                ""},
+        footerHeading = "%nExample:%n",
+        footer = {
+                "  tollgate gateway -f istio-system=external-google.yaml --ca-dir ./ca --port-offset 10000 --admin 127.0.0.1:15010"})
+final class GatewayCommand implements Callable<Integer> {
+
+    @Option(names = "--namespace", paramLabel = "NS", defaultValue = "istio-system",
+            description = "The gateway workload's namespace (default: ${DEFAULT-VALUE}).")
+    String namespace;
+
+    @Option(names = "--service-account", paramLabel = "SA", defaultValue = "istio-egressgateway-service-account",
+            description = "The gateway workload's service account (default: ${DEFAULT-VALUE}).")
+    String serviceAccount;
+
+    @Option(names = "--labels", paramLabel = "K=V[,K=V...]", defaultValue = "istio=egressgateway,app=istio-egressgateway",
+            description = "The gateway workload's labels, which Gateway selectors match (default: ${DEFAULT-VALUE}).")
+    String labels;
+
+    @Option(names = "--bind", paramLabel = "ADDR", defaultValue = "0.0.0.0",
+            description = "The address the listeners bind (default: ${DEFAULT-VALUE}).")
+    String bind;
+
+    @Option(names = "--port-offset", paramLabel = "N", defaultValue = "0",
+            description = "Listen on server port + N, e.g. 10000 to run without privileges (default: ${DEFAULT-VALUE}).")
+    int portOffset;
+
+    @Mixin
+    SidecarCommand.ProxyOptions proxy;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter err = spec.commandLine().getErr();
+        if (portOffset < 0) {
+            throw new IllegalArgumentException("--port-offset must not be negative");
+        }
+        WorkloadRef workload = new WorkloadRef(namespace, serviceAccount, SidecarCommand.ProxyOptions.labels(labels));
+        try (SidecarCommand.ProxyOptions.Running run = proxy.open(err, namespace, serviceAccount)) {
+            GatewaySettings settings = GatewaySettings.defaults(run.identity())
+                    .withWorkload(workload)
+                    .withBind(bind, portOffset)
+                    .withHosts(proxy.hostMap())
+                    .withCaBundle(Optional.ofNullable(proxy.caBundle))
+                    .withAdmin(proxy.adminAddress())
+                    .withAccessLog(proxy.accessLog())
+                    .withIdleTimeout(CaCommand.parseDuration(proxy.idleTimeout))
+                    .withReloads(run.reloadStats());
+            EgressGateway gateway = EgressGateway.start(settings, run.store()::current);
+            run.store().addListener(s -> gateway.refresh());
+            err.println("tollgate gateway " + workload + ": listening on " + gateway.listeners()
+                    + gateway.adminAddress().map(a -> ", admin on " + a).orElse(""));
+            err.flush();
+            return run.serveUntilSignal(gateway);
+        }
+    }
+}

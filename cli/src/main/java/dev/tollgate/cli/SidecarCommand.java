@@ -1,0 +1,288 @@
+package dev.tollgate.cli;
+
+import dev.tollgate.config.ConfigStore;
+import dev.tollgate.config.LoadResult;
+import dev.tollgate.core.model.Diagnostic;
+import dev.tollgate.core.model.WorkloadRef;
+import dev.tollgate.core.snapshot.SnapshotCompiler;
+import dev.tollgate.identity.IssuedCertificate;
+import dev.tollgate.identity.MeshCa;
+import dev.tollgate.identity.PemFiles;
+import dev.tollgate.identity.RotatingCertificate;
+import dev.tollgate.proxy.AccessLog;
+import dev.tollgate.proxy.AccessLogEntry;
+import dev.tollgate.proxy.CertifiedKey;
+import dev.tollgate.proxy.HostMap;
+import dev.tollgate.proxy.MeshIdentity;
+import dev.tollgate.proxy.ProxyHandle;
+import dev.tollgate.proxy.ReloadStats;
+import dev.tollgate.proxy.Sidecar;
+import dev.tollgate.proxy.SidecarSettings;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+import java.io.PrintWriter;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.security.cert.X509Certificate;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.function.Consumer;
+
+/** {@code tollgate sidecar}: one workload's outbound proxy, used through {@code http_proxy}/{@code https_proxy}. */
+@Command(name = "sidecar", sortOptions = false, mixinStandardHelpOptions = true,
+        headerHeading = "%n", header = "Run a workload's sidecar: its explicit HTTP proxy for outbound traffic.",
+        description = {
+                "The application uses it as its proxy (http_proxy and https_proxy; curl ignores an upper-case",
+                "HTTP_PROXY). http:// requests arrive as absolute-URI requests, https:// as CONNECT host:443 followed",
+                "by the application's own TLS. The sidecar applies its workload's view of the configuration, as",
+                "Istio's does: the registry and exportTo, Sidecar resources, the outbound traffic policy, then the",
+                "VirtualService routes that may send the host to the egress gateway (mTLS with this workload's",
+                "certificate).",
+                "",
+                "A refusal is 502 with the reason as the body (CONNECT too); the Host header must match the URI, and",
+                "the TLS SNI inside a CONNECT must match the CONNECT host, or the request is refused and logged.",
+                "The configuration files are watched: a change applies to new connections; a broken file keeps the",
+                "last good configuration. SIGTERM stops accepting and lets open requests finish (--drain-timeout).",
+                ""},
+        footerHeading = "%nExample:%n",
+        footer = {
+                "  tollgate ca init --dir ./ca",
+                "  tollgate sidecar --namespace default --service-account sleep -f config/ --ca-dir ./ca \\",
+                "      --listen 127.0.0.1:15001 --connect-to istio-egressgateway.istio-system.svc.cluster.local:80:127.0.0.1:10080",
+                "  http_proxy=http://127.0.0.1:15001 https_proxy=http://127.0.0.1:15001 curl -I https://developers.google.com/"})
+final class SidecarCommand implements Callable<Integer> {
+
+    @Option(names = "--namespace", required = true, paramLabel = "NS",
+            description = "The workload's namespace: its identity (never a config default; see --config-namespace).")
+    String namespace;
+
+    @Option(names = "--service-account", required = true, paramLabel = "SA", description = "The workload's service account.")
+    String serviceAccount;
+
+    @Option(names = "--labels", paramLabel = "K=V[,K=V...]", description = "The workload's pod labels (Sidecar and policy selectors).")
+    String labels = "";
+
+    @Option(names = "--listen", paramLabel = "HOST:PORT", defaultValue = "127.0.0.1:15001",
+            description = "Where the application's proxy settings point (default: ${DEFAULT-VALUE}).")
+    String listen;
+
+    @Mixin
+    ProxyOptions proxy;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter err = spec.commandLine().getErr();
+        WorkloadRef workload = new WorkloadRef(namespace, serviceAccount, ProxyOptions.labels(labels));
+        try (ProxyOptions.Running run = proxy.open(err, namespace, serviceAccount)) {
+            SidecarSettings settings = SidecarSettings.defaults(workload, run.identity())
+                    .withListen(ProxyOptions.address(listen, "--listen"))
+                    .withHosts(proxy.hostMap())
+                    .withCaBundle(Optional.ofNullable(proxy.caBundle))
+                    .withAdmin(proxy.adminAddress())
+                    .withAccessLog(proxy.accessLog())
+                    .withIdleTimeout(CaCommand.parseDuration(proxy.idleTimeout))
+                    .withReloads(run.reloadStats());
+            Sidecar sidecar = Sidecar.start(settings, run.store()::current);
+            err.println("tollgate sidecar " + workload + ": listening on " + sidecar.address()
+                    + sidecar.adminAddress().map(a -> ", admin on " + a).orElse(""));
+            err.flush();
+            return run.serveUntilSignal(sidecar);
+        }
+    }
+
+    /** What both proxies take: configuration, identity, name maps, admin, access log, timeouts. */
+    static final class ProxyOptions {
+        @Option(names = {"-f", "--filename"}, required = true, paramLabel = "[NAMESPACE=]PATH",
+                description = {"A YAML file or folder (Istio resources, IstioOperator, the istio ConfigMap). Repeatable.",
+                        "Watched: changes apply to new connections; a broken file keeps the last good configuration."})
+        List<String> files = new ArrayList<>();
+
+        @Option(names = "--config-namespace", paramLabel = "NAMESPACE", defaultValue = "default",
+                description = {"The namespace for resources without metadata.namespace (what -n is for the other",
+                        "commands; here --namespace is the workload's identity). Default: ${DEFAULT-VALUE}."})
+        String configNamespace = "default";
+
+        @Option(names = "--set", paramLabel = "meshConfig.KEY=VALUE", description = "A mesh setting, as with 'istioctl install --set'. Repeatable.")
+        List<String> set = new ArrayList<>();
+
+        @Option(names = "--ca-dir", paramLabel = "DIR",
+                description = {"Issue and renew this proxy's workload certificate from the CA in DIR ('tollgate ca init').",
+                        "It can mint any identity: for development, tests and the demo only."})
+        Path caDir;
+
+        @Option(names = "--cert-dir", paramLabel = "DIR",
+                description = "Use key.pem, cert-chain.pem and root-cert.pem from DIR ('tollgate ca issue --out DIR').")
+        Path certDir;
+
+        @Option(names = "--ca-bundle", paramLabel = "FILE",
+                description = "PEM roots that TLS origination trusts instead of the system trust store.")
+        Path caBundle;
+
+        @Option(names = "--resolve", paramLabel = "HOST:PORT:ADDR[,ADDR]",
+                description = "As curl's --resolve: connect to ADDR for HOST:PORT. Repeatable.")
+        List<String> resolve = new ArrayList<>();
+
+        @Option(names = "--connect-to", paramLabel = "HOST1:PORT1:HOST2:PORT2",
+                description = "As curl's --connect-to: connect to HOST2:PORT2 instead of HOST1:PORT1 (empty parts match any / keep). Repeatable.")
+        List<String> connectTo = new ArrayList<>();
+
+        @Option(names = "--admin", paramLabel = "HOST:PORT",
+                description = "Serve /metrics, /ready, /healthz and /config_dump here (it shows the configuration: keep it on 127.0.0.1).")
+        String admin;
+
+        @Option(names = "--access-log", paramLabel = "json|text", defaultValue = "json",
+                description = "Access log format on standard output (default: ${DEFAULT-VALUE}).")
+        String accessLogFormat;
+
+        @Option(names = "--drain-timeout", paramLabel = "DURATION", defaultValue = "30s",
+                description = "On SIGTERM, how long open requests and tunnels may finish (default: ${DEFAULT-VALUE}).")
+        String drainTimeout;
+
+        @Option(names = "--idle-timeout", paramLabel = "DURATION", defaultValue = "1h",
+                description = "Close connections idle this long (default: ${DEFAULT-VALUE}).")
+        String idleTimeout;
+
+        @Option(names = "--watch-interval", paramLabel = "DURATION", defaultValue = "1s",
+                description = "How often the configuration files are checked for changes (default: ${DEFAULT-VALUE}).")
+        String watchInterval;
+
+        HostMap hostMap() {
+            return HostMap.parse(resolve, connectTo);
+        }
+
+        Optional<InetSocketAddress> adminAddress() {
+            return admin == null ? Optional.empty() : Optional.of(address(admin, "--admin"));
+        }
+
+        Consumer<AccessLogEntry> accessLog() {
+            return switch (accessLogFormat.toLowerCase()) {
+                case "json" -> AccessLog.stdout(AccessLog.Format.JSON);
+                case "text" -> AccessLog.stdout(AccessLog.Format.TEXT);
+                default -> throw new IllegalArgumentException("--access-log " + accessLogFormat + ": json or text");
+            };
+        }
+
+        static InetSocketAddress address(String s, String flag) {
+            int colon = s.lastIndexOf(':');
+            if (colon <= 0) {
+                throw new IllegalArgumentException(flag + " " + s + ": expected HOST:PORT");
+            }
+            String host = s.substring(0, colon);
+            if (host.startsWith("[") && host.endsWith("]")) {
+                host = host.substring(1, host.length() - 1);
+            }
+            try {
+                int port = Integer.parseInt(s.substring(colon + 1));
+                if (port < 0 || port > 65535) {
+                    throw new NumberFormatException();
+                }
+                return new InetSocketAddress(host, port);
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException(flag + " " + s + ": the port must be 0-65535");
+            }
+        }
+
+        static Map<String, String> labels(String s) {
+            Map<String, String> m = new LinkedHashMap<>();
+            for (String kv : s.split(",")) {
+                if (kv.isBlank()) {
+                    continue;
+                }
+                int eq = kv.indexOf('=');
+                if (eq <= 0) {
+                    throw new IllegalArgumentException("--labels " + s + ": expected KEY=VALUE[,KEY=VALUE...]");
+                }
+                m.put(kv.substring(0, eq).trim(), kv.substring(eq + 1).trim());
+            }
+            return m;
+        }
+
+        /** Loads the configuration (failing on errors: there is no last good one yet), the identity, and the watch. */
+        Running open(PrintWriter err, String namespace, String serviceAccount) {
+            if ((caDir == null) == (certDir == null)) {
+                throw new IllegalArgumentException("give exactly one of --ca-dir DIR (issue and renew from a CA) "
+                        + "and --cert-dir DIR (key.pem, cert-chain.pem, root-cert.pem)");
+            }
+            ConfigOptions shared = new ConfigOptions();
+            shared.files = files;
+            shared.namespace = configNamespace;
+            shared.set = set;
+            ConfigStore store = new ConfigStore(shared.sources(), shared.loadOptions(), SnapshotCompiler::compile);
+            LoadResult first = store.reload();
+            for (Diagnostic d : first.diagnostics()) {
+                if (d.severity() != Diagnostic.Severity.INFO || !first.ok()) {
+                    err.println(d.format());
+                }
+            }
+            if (!first.ok()) {
+                store.close();
+                throw new ConfigLoading.ConfigurationError("the configuration has errors; the proxy did not start");
+            }
+            RotatingCertificate rotating = null;
+            MeshIdentity identity;
+            if (caDir != null) {
+                MeshCa ca = MeshCa.load(caDir);
+                rotating = new RotatingCertificate(() -> ca.issueWorkload(namespace, serviceAccount,
+                        MeshCa.DEFAULT_WORKLOAD_TTL), Clock.systemUTC());
+                identity = MeshIdentity.rotating(rotating, ca.rootCertificate());
+            } else {
+                List<X509Certificate> chain = PemFiles.readCertificates(certDir.resolve("cert-chain.pem"));
+                IssuedCertificate issued = new IssuedCertificate(PemFiles.readPrivateKey(certDir.resolve("key.pem")),
+                        chain.getFirst(), chain);
+                if (!Instant.now().isBefore(issued.notAfter())) {
+                    throw new IllegalArgumentException("the certificate in " + certDir + " expired at "
+                            + issued.notAfter());
+                }
+                CertifiedKey key = CertifiedKey.of(issued);
+                identity = new MeshIdentity(() -> key, PemFiles.readCertificates(certDir.resolve("root-cert.pem")));
+            }
+            store.watch(CaCommand.parseDuration(watchInterval));
+            return new Running(store, rotating, identity, CaCommand.parseDuration(drainTimeout), err);
+        }
+
+        /** A loaded, watched configuration and an identity, closed when the proxy stops. */
+        record Running(ConfigStore store, RotatingCertificate rotating, MeshIdentity identity, Duration drain,
+                       PrintWriter err) implements AutoCloseable {
+            ReloadStats reloadStats() {
+                return new ReloadStats(store::reloads, store::reloadFailures);
+            }
+
+            /** Blocks until SIGTERM/SIGINT, then drains the proxy (stop accepting, finish open work) and returns 0. */
+            int serveUntilSignal(ProxyHandle handle) throws InterruptedException {
+                CountDownLatch stopped = new CountDownLatch(1);
+                Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                    err.println("tollgate: stopping; draining open requests for up to " + drain.toSeconds() + " s");
+                    err.flush();
+                    boolean clean = handle.drain(drain);
+                    err.println(clean ? "tollgate: drained" : "tollgate: drain deadline reached; closed the rest");
+                    err.flush();
+                    stopped.countDown();
+                }, "tollgate-shutdown"));
+                stopped.await();
+                return 0;
+            }
+
+            @Override
+            public void close() {
+                store.close();
+                if (rotating != null) {
+                    rotating.close();
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,110 @@
+package dev.tollgate.proxy;
+
+import io.netty.util.concurrent.ImmediateEventExecutor;
+import org.junit.jupiter.api.Named;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** curl's --resolve and --connect-to forms (curl(1) man page), and the order in which a proxy consults them. */
+class HostMapTest {
+
+    static HostMap.Resolved resolve(HostMap m, String host, int port, List<String> addresses) throws Exception {
+        var f = m.resolve(host, port, addresses, ImmediateEventExecutor.INSTANCE);
+        assertThat(f.await(10, TimeUnit.SECONDS)).isTrue();
+        if (!f.isSuccess()) {
+            throw new AssertionError(f.cause());
+        }
+        return f.getNow();
+    }
+
+    static Stream<Arguments> mappings() {
+        return Stream.of(
+                Arguments.of(Named.of("--resolve HOST:PORT:ADDR", List.of("example.com:443:127.0.0.2")), List.of(),
+                        "example.com", 443, "127.0.0.2:443", "--resolve"),
+                Arguments.of(Named.of("--resolve matches case-insensitively, trailing dot ignored",
+                        List.of("Example.COM.:443:127.0.0.2")), List.of(), "example.com", 443, "127.0.0.2:443",
+                        "--resolve"),
+                Arguments.of(Named.of("--resolve '+' prefix (curl: timeout entry) accepted",
+                        List.of("+example.com:443:127.0.0.2")), List.of(), "example.com", 443, "127.0.0.2:443",
+                        "--resolve"),
+                Arguments.of(Named.of("--resolve with a bracketed IPv6 address",
+                        List.of("example.com:443:[::1]")), List.of(), "example.com", 443, "[0:0:0:0:0:0:0:1]:443",
+                        "--resolve"),
+                Arguments.of(Named.of("--resolve with several addresses uses the first",
+                        List.of("example.com:443:127.0.0.3,127.0.0.4")), List.of(), "example.com", 443,
+                        "127.0.0.3:443", "--resolve"),
+                Arguments.of(Named.of("--resolve wildcard host '*'", List.of("*:443:127.0.0.5")), List.of(),
+                        "anything.example", 443, "127.0.0.5:443", "--resolve"),
+                Arguments.of(Named.of("--connect-to HOST1:PORT1:HOST2:PORT2", List.of()),
+                        List.of("example.com:443:127.0.0.6:8443"), "example.com", 443, "127.0.0.6:8443",
+                        "--connect-to"),
+                Arguments.of(Named.of("--connect-to with an empty HOST1 matches any host", List.of()),
+                        List.of(":443:127.0.0.7:9443"), "other.example", 443, "127.0.0.7:9443", "--connect-to"),
+                Arguments.of(Named.of("--connect-to with an empty PORT1 matches any port", List.of()),
+                        List.of("example.com::127.0.0.8:9000"), "example.com", 80, "127.0.0.8:9000", "--connect-to"),
+                Arguments.of(Named.of("--connect-to with an empty PORT2 keeps the port", List.of()),
+                        List.of("example.com:80:127.0.0.9:"), "example.com", 80, "127.0.0.9:80", "--connect-to"),
+                Arguments.of(Named.of("--connect-to to a name that --resolve maps",
+                        List.of("backend.internal:9443:127.0.0.10")), List.of("example.com:443:backend.internal:9443"),
+                        "example.com", 443, "127.0.0.10:9443", "--resolve"),
+                Arguments.of(Named.of("a literal address the client asked for is not explicit", List.of()), List.of(),
+                        "127.0.0.11", 80, "127.0.0.11:80", "literal"));
+    }
+
+    @ParameterizedTest
+    @MethodSource("mappings")
+    void mapsAsCurlDoes(List<String> resolve, List<String> connectTo, String host, int port, String expected,
+                        String via) throws Exception {
+        HostMap.Resolved r = resolve(HostMap.parse(resolve, connectTo), host, port, List.of());
+        assertThat(Upstreams.format(r.address())).isEqualTo(expected);
+        assertThat(r.via()).isEqualTo(via);
+        assertThat(r.explicit()).isEqualTo(!via.equals("literal"));
+    }
+
+    @Test
+    void upstreamAddressesFromTheConfigurationAreTrustedAndUsedBeforeDns() throws Exception {
+        HostMap.Resolved r = resolve(HostMap.EMPTY, "svc.example", 8080, List.of("127.0.0.12"));
+        assertThat(Upstreams.format(r.address())).isEqualTo("127.0.0.12:8080");
+        assertThat(r.explicit()).isTrue();
+    }
+
+    @Test
+    void theOperatorsFlagsComeBeforeTheConfigurationsAddresses() throws Exception {
+        HostMap m = HostMap.parse(List.of(), List.of("svc.example:8080:127.0.0.13:8081"));
+        assertThat(Upstreams.format(resolve(m, "svc.example", 8080, List.of("127.0.0.12")).address()))
+                .isEqualTo("127.0.0.13:8081");
+    }
+
+    @Test
+    void dnsAnswersAreResolvedOnceAndNotExplicit() throws Exception {
+        HostMap.Resolved r = resolve(HostMap.EMPTY, "localhost", 80, List.of());
+        assertThat(r.via()).isEqualTo("dns");
+        assertThat(r.explicit()).isFalse();
+        assertThat(r.address().isUnresolved()).isFalse();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"example.com:443", "example.com:0:127.0.0.1", "example.com:70000:127.0.0.1",
+            "example.com:443:not-an-address", "-example.com:443", ":443:127.0.0.1", "example.com:x:127.0.0.1"})
+    void malformedResolveEntriesAreRejectedWithTheFlag(String entry) {
+        assertThatThrownBy(() -> HostMap.parse(List.of(entry), List.of()))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("--resolve " + entry);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"a:1:b", "a:1:b:70000", "a:x:b:1", "a:0:b:1"})
+    void malformedConnectToEntriesAreRejectedWithTheFlag(String entry) {
+        assertThatThrownBy(() -> HostMap.parse(List.of(), List.of(entry)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("--connect-to " + entry);
+    }
+}
