@@ -250,8 +250,49 @@ class GatewayAuthzHttpTest {
             + " concatenating all values using comma\"; %2f and multiple slashes are left alone unless"
             + " DECODE_AND_MERGE_SLASHES / MERGE_SLASHES (istio.io/latest/docs/reference/config/security/normalization/)";
 
+    private static final String TRUST_DOMAIN = "istio/istio trustdomain.Bundle.ReplaceTrustDomainAliases: a principal"
+            + " whose trust domain is \"cluster.local\" is \"a pointer to the local trust domain and its aliases\""
+            + " (istio.io/latest/docs/tasks/security/authorization/authz-td-migration/)";
+    private static final String NORMALIZATION_PATH = "Authorization Policy Normalization, BASE (the default): %2e and"
+            + " %41-%5a/%61-%7a are decoded; \"Istio will resolve single dot /./ and double dot /../ according to RFC"
+            + " 3986\", e.g. /public/./data/abc/../xyz is /public/data/xyz"
+            + " (istio.io/latest/docs/reference/config/security/normalization/)";
+
     static Stream<Case> moreCases() {
         return Stream.of(
+                gw("custom trust domain: a DENY naming cluster.local still denies", TRUST_DOMAIN)
+                        .args("--set", "meshConfig.trustDomain=example.org")
+                        .file(gatewayPolicy("d", "action: DENY\nrules:\n- from:\n  - source:\n"
+                                + "      principals: [cluster.local/ns/default/sa/sleep]")).denied(URL),
+                gw("custom trust domain: source.principal naming cluster.local still matches", TRUST_DOMAIN)
+                        .args("--set", "meshConfig.trustDomain=example.org")
+                        .file(gatewayPolicy("p", allowWhen("- when:\n  - key: source.principal\n"
+                                + "    values: [cluster.local/ns/default/sa/sleep]"))).allowed(URL),
+                gw("custom trust domain: notPrincipals naming cluster.local still excludes", TRUST_DOMAIN)
+                        .args("--set", "meshConfig.trustDomain=example.org")
+                        .file(gatewayPolicy("p", allowWhen("- from:\n  - source:\n"
+                                + "      notPrincipals: [cluster.local/ns/default/sa/sleep]"))).denied(URL),
+                gw("custom trust domain: tutorial B4 DENY (principal + connection.sni) still denies", TRUST_DOMAIN)
+                        .args("--set", "meshConfig.trustDomain=example.org").from("otherns/sleep-yahoo")
+                        .file(gatewayPolicy("d", "action: DENY\nrules:\n- from:\n  - source:\n"
+                                + "      principals: [cluster.local/ns/otherns/sa/sleep-yahoo]\n  when:\n"
+                                + "  - key: connection.sni\n    values: [api.example.com]")).denied(URL),
+                gw("dot segments are resolved before a DENY path matches", NORMALIZATION_PATH)
+                        .file(gatewayPolicy("d", "action: DENY\nrules:\n- to:\n  - operation:\n      paths: [\"/admin/*\"]"))
+                        .denied("http://api.example.com/public/../admin/x"),
+                gw("single-dot segments are resolved before a DENY path matches", NORMALIZATION_PATH)
+                        .file(gatewayPolicy("d", "action: DENY\nrules:\n- to:\n  - operation:\n      paths: [\"/admin/*\"]"))
+                        .denied("http://api.example.com/./admin/x"),
+                gw("dot segments cannot escape an ALLOW path prefix", NORMALIZATION_PATH)
+                        .file(gatewayPolicy("p", allowWhen("- to:\n  - operation:\n      paths: [\"/public/*\"]")))
+                        .denied("http://api.example.com/public/../admin"),
+                gw("percent-encoded letters are decoded before matching", NORMALIZATION_PATH)
+                        .file(gatewayPolicy("d", "action: DENY\nrules:\n- to:\n  - operation:\n      paths: [\"/admin/*\"]"))
+                        .denied("http://api.example.com/%61dmin/x"),
+                gw("percent-encoded dots are decoded, then resolved", NORMALIZATION_PATH)
+                        .file(gatewayPolicy("d", "action: DENY\nrules:\n- to:\n  - operation:\n      paths: [\"/admin/*\"]"))
+                        .denied("http://api.example.com/public/%2E%2E/admin/x"),
+
                 gw("DENY on a path ignores the query string", NORMALIZATION)
                         .file(gatewayPolicy("d", "action: DENY\nrules:\n- to:\n  - operation:\n      paths: [/admin]"))
                         .denied("http://api.example.com/admin?x=1"),

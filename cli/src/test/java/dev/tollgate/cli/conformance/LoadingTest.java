@@ -29,6 +29,13 @@ class LoadingTest {
     static Stream<Case> cases() {
         String se = tlsSe("api.example.com");
         return Stream.of(
+                check("the same name twice in one namespace: the later one replaces the earlier", KUBECTL + "; applying"
+                        + " the documents in order leaves the last")
+                        .file(Yaml.se("x", "a.example.com", 443, "TLS") + "---\n" + Yaml.se("x", "b.example.com", 443, "TLS"))
+                        .registryOnly().blocked("https://a.example.com/"),
+                check("the same name twice in one namespace: the later one is there", KUBECTL)
+                        .file(Yaml.se("x", "a.example.com", 443, "TLS") + "---\n" + Yaml.se("x", "b.example.com", 443, "TLS"))
+                        .registryOnly().allowed("https://b.example.com/"),
                 check("networking.istio.io/v1beta1 loads", KINDS)
                         .file(se.replace("networking.istio.io/v1", "networking.istio.io/v1beta1")).registryOnly().allowed(URL),
                 check("networking.istio.io/v1alpha3 loads", KINDS)

@@ -172,10 +172,12 @@ class SidecarTest {
                         .file(Yaml.se("s", "api.example.com", 8443, "TLS"))
                         .file("default", sidecar("default", "egress:\n- port:\n    number: 443\n    protocol: TLS\n"
                                 + "    name: tls\n  hosts: [\"*/*\"]")).registryOnly().blocked("https://api.example.com:8443/"),
-                check("importing the routed host imports its VirtualService and the gateway it routes to", IMPORTS_VS)
-                        .file("istio-system", Yaml.egressHttp("api.example.com"))
-                        .file("default", sidecar("default", egress("./*", "istio-system/api.example.com")))
-                        .registryOnly().allowed("http://api.example.com/").outContains("\"proxy\" : \"gateway"),
+                check("egress ./* does not import another namespace's VirtualService: the client goes direct",
+                        IMPORTS_VS).file("istio-system", Yaml.egressHttp("api.example.com"))
+                        .file("default", Yaml.httpSe("api.example.com"))
+                        .file("default", sidecar("default", egress("./*")))
+                        .file(Yaml.policy("allow-nothing", "istio-system", "", "{}")).registryOnly()
+                        .allowed("http://api.example.com/").outLacks("\"proxy\" : \"gateway"),
                 check("workloadSelector with empty labels: a warning, applied to the whole namespace", EMPTY_SELECTOR)
                         .file("default", sidecar("s", "workloadSelector:\n  labels: {}\noutboundTrafficPolicy:\n"
                                 + "  mode: REGISTRY_ONLY")).blocked(API));
