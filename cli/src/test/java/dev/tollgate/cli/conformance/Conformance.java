@@ -63,6 +63,18 @@ final class Conformance {
     record Fixture(String ns, String yaml) {
     }
 
+    /** A YAML fixture from src/test/resources/conformance. */
+    static String resource(String name) {
+        try (var in = Conformance.class.getResourceAsStream("/conformance/" + name)) {
+            if (in == null) {
+                throw new IllegalStateException("missing fixture " + name);
+            }
+            return new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     static Case check(String name, String istioSays) {
         return new Case(name, istioSays);
     }
