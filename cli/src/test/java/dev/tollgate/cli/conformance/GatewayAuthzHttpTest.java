@@ -260,6 +260,30 @@ class GatewayAuthzHttpTest {
 
     static Stream<Case> moreCases() {
         return Stream.of(
+                gw("a * in the middle of a principal is literal, not a wildcard (ALLOW)", "Rule: \"Any string field in"
+                        + " the rule supports Exact, Prefix, Suffix and Presence match\" (only a leading or trailing *)")
+                        .file(gatewayPolicy("p", allowWhen("- from:\n  - source:\n      principals: [\"cluster.local/ns/*/sa/sleep\"]")))
+                        .denied(URL),
+                gw("a * in the middle of a principal is literal, not a wildcard (DENY)", "Rule: Exact, Prefix, Suffix and"
+                        + " Presence match only").file(gatewayPolicy("d", "action: DENY\nrules:\n- from:\n  - source:\n"
+                        + "      principals: [\"cluster.local/ns/*/sa/sleep\"]")).allowed(URL),
+                gw("a * in the middle of a path is literal", "Rule: Exact, Prefix, Suffix and Presence match only")
+                        .file(gatewayPolicy("p", allowWhen("- to:\n  - operation:\n      paths: [\"/api/*/v1\"]"))).denied("http://api.example.com/api/x/v1"),
+                gw("two matching DENY policies: Envoy reports the first by name", ID + "; Envoy's RBAC policies are a map"
+                        + " keyed by the policy id").file(gatewayPolicy("zeta", "action: DENY\nrules:\n- {}"))
+                        .file(gatewayPolicy("alpha", "action: DENY\nrules:\n- {}")).denied(URL).policy(id("alpha", 0)),
+                gw("the ALLOW policy that matched is named, not the first one considered", ID)
+                        .file(gatewayPolicy("p1", allowWhen("- from:\n  - source:\n      namespaces: [otherns]")))
+                        .file(gatewayPolicy("p2", allowWhen("- from:\n  - source:\n      namespaces: [default]"))).allowed(URL)
+                        .policy(id("p2", 0)),
+                gw("hosts match an upper-case Host header", OPERATION)
+                        .file(gatewayPolicy("p", allowWhen("- to:\n  - operation:\n      hosts: [api.example.com]")))
+                        .args("-H", "Host: API.EXAMPLE.COM").allowed(URL),
+                gw("namespaces presence (*) matches a peer with a namespace", SOURCE)
+                        .file(gatewayPolicy("p", allowWhen("- from:\n  - source:\n      namespaces: [\"*\"]"))).allowed(URL),
+                gw("methods presence (*)", OPERATION)
+                        .file(gatewayPolicy("p", allowWhen("- to:\n  - operation:\n      methods: [\"*\"]"))).allowed(URL),
+
                 gw("custom trust domain: a DENY naming cluster.local still denies", TRUST_DOMAIN)
                         .args("--set", "meshConfig.trustDomain=example.org")
                         .file(gatewayPolicy("d", "action: DENY\nrules:\n- from:\n  - source:\n"

@@ -180,6 +180,27 @@ class ValidationTest {
 
     static Stream<Case> moreCases() {
         return Stream.of(
+                invalid("VS: an invalid uri regex", NET + ": regexes must be valid RE2",
+                        kind("VirtualService", "hosts: [api.example.com]\nhttp:\n- match:\n  - uri:\n      regex: \"(\"\n"
+                                + "  route:\n  - destination:\n      host: api.example.com"), "f0.yaml:"),
+                invalid("Gateway: SIMPLE TLS without a certificate", NET + ": SIMPLE TLS requires a server certificate",
+                        kind("Gateway", "selector: {istio: egressgateway}\nservers:\n- port: {number: 443, name: https, protocol: HTTPS}\n"
+                                + "  hosts: [api.example.com]\n  tls: {mode: SIMPLE}"), "f0.yaml:"),
+                invalid("Gateway: duplicate server port names", NET + ": port names in servers must be unique",
+                        kind("Gateway", "selector: {istio: egressgateway}\nservers:\n- port: {number: 80, name: http, protocol: HTTP}\n"
+                                + "  hosts: [a.example.com]\n- port: {number: 81, name: http, protocol: HTTP}\n  hosts: [b.example.com]"),
+                        "f0.yaml:"),
+                invalid("Sidecar: egress host with two slashes", NET, kind("Sidecar", "egress:\n- hosts: [\"a/b/c\"]"), "f0.yaml:"),
+                invalid("VS: tls route without sniHosts", NET + ": TLS routes need sniHosts",
+                        kind("VirtualService", "hosts: [api.example.com]\ntls:\n- match:\n  - port: 443\n  route:\n"
+                                + "  - destination:\n      host: api.example.com"), "f0.yaml:"),
+                invalid("DR: duplicate subset names", NET, kind("DestinationRule", "host: x.example.com\nsubsets:\n- name: a\n- name: a"),
+                        "f0.yaml:"),
+                invalid("Gateway: ISTIO_MUTUAL with a credentialName", NET + ": ISTIO_MUTUAL uses Istio's certificates,"
+                        + " no credentialName", kind("Gateway", "selector: {istio: egressgateway}\nservers:\n"
+                        + "- port: {number: 443, name: tls, protocol: TLS}\n  hosts: [api.example.com]\n"
+                        + "  tls: {mode: ISTIO_MUTUAL, credentialName: foo}"), "f0.yaml:"),
+
                 invalid("AP: serviceAccounts with a wildcard", SECURITY + ": \"wildcard not allowed\"",
                         gatewayPolicy("p", "action: ALLOW\nrules:\n- from:\n  - source:\n      serviceAccounts: [\"default/*\"]"),
                         "f0.yaml:"),
