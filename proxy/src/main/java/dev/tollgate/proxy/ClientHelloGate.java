@@ -86,7 +86,20 @@ final class ClientHelloGate extends ChannelInboundHandlerAdapter {
         upstream.writeAndFlush(hello);
         Channel client = ctx.channel();
         client.pipeline().remove(this);
-        Relay.join(client, upstream, n -> ex.bytesReceived += n, n -> ex.bytesSent += n);
+        if (px.splice && Splice.possible(client, upstream)) {
+            Relay.join(client, upstream, n -> ex.bytesReceived += n, n -> ex.bytesSent += n,
+                    () -> spliced(client, upstream, client, n -> ex.bytesReceived += n),
+                    () -> spliced(upstream, client, client, n -> ex.bytesSent += n));
+        } else {
+            Relay.join(client, upstream, n -> ex.bytesReceived += n, n -> ex.bytesSent += n);
+        }
+    }
+
+    private void spliced(Channel from, Channel to, Channel client, java.util.function.LongConsumer counter) {
+        if (!ex.reason.endsWith("(spliced)")) {
+            ex.reason = ex.reason + " (spliced)";
+        }
+        Splice.oneWay(from, to, client, counter);
     }
 
     private void refuse(ChannelHandlerContext ctx, String reason) {

@@ -66,6 +66,7 @@ public final class Sidecar implements ProxyHandle {
         var workers = Transport.group("tollgate-sidecar-io", settings.ioThreads());
         ProxyContext px = new ProxyContext(name, snapshots, settings.hosts(), tls, metrics, settings.accessLog(),
                 workers, settings.idleTimeout());
+        px.splice = settings.splice();
         ProxyRuntime runtime = new ProxyRuntime(px, boss, workers);
         try {
             SidecarRouter router = new SidecarRouter(px, workload);

@@ -96,6 +96,9 @@ final class Rig implements AutoCloseable {
             }
         }
         byte[] body = ("hello " + seen + " body=" + in.length + "\n").getBytes(StandardCharsets.UTF_8);
+        if (x.getRequestURI().getPath().equals("/big")) {
+            body = big();
+        }
         x.getResponseHeaders().set("Content-Type", "text/plain");
         if (x.getRequestMethod().equals("HEAD")) {
             x.sendResponseHeaders(200, -1);
@@ -106,6 +109,17 @@ final class Rig implements AutoCloseable {
             }
         }
         x.close();
+    }
+
+    static final int BIG = 4 * 1024 * 1024 + 123;
+
+    /** A deterministic 4 MiB body, to check that long transfers arrive whole. */
+    static byte[] big() {
+        byte[] b = new byte[BIG];
+        for (int i = 0; i < b.length; i++) {
+            b[i] = (byte) (i * 31 + (i >> 10));
+        }
+        return b;
     }
 
     int plainPort() {
@@ -181,6 +195,10 @@ final class Rig implements AutoCloseable {
     }
 
     Sidecar startSidecar(WorkloadRef workload) throws Exception {
+        return startSidecar(workload, false);
+    }
+
+    Sidecar startSidecar(WorkloadRef workload, boolean splice) throws Exception {
         List<String> connectTo = new ArrayList<>();
         if (gateway != null) {
             gateway.listeners().forEach((port, a) ->
@@ -195,7 +213,8 @@ final class Rig implements AutoCloseable {
                 .withCaBundle(Optional.of(publicRoot))
                 .withAdmin(Optional.of(new InetSocketAddress("127.0.0.1", 0)))
                 .withAccessLog(log::add)
-                .withIoThreads(2);
+                .withIoThreads(2)
+                .withSplice(splice);
         Sidecar sidecar = Sidecar.start(s, snapshot::get);
         sidecars.add(sidecar);
         return sidecar;

@@ -73,6 +73,30 @@ class SidecarTest {
     }
 
     @Test
+    void longTransfersThroughASplicedTunnelArriveWholeAndAreCountedToAChunk() throws Exception {
+        byte[] upload = new byte[3 * 1024 * 1024];
+        Sidecar spliced = rig.startSidecar(Rig.DEFAULT_SLEEP, true);
+        try (HttpClient own = rig.client(spliced)) {
+            HttpResponse<byte[]> r = own.send(java.net.http.HttpRequest.newBuilder(
+                    java.net.URI.create("https://direct.example/big")).build(), HttpResponse.BodyHandlers.ofByteArray());
+            assertThat(r.statusCode()).isEqualTo(200);
+            assertThat(r.body()).isEqualTo(Rig.big());
+            HttpResponse<String> up = own.send(java.net.http.HttpRequest.newBuilder(
+                            java.net.URI.create("https://direct.example/upload-tunnel"))
+                    .POST(java.net.http.HttpRequest.BodyPublishers.ofByteArray(upload)).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(up.body()).contains("body=" + upload.length);
+        }
+        AccessLogEntry e = rig.awaitLog(x -> x.protocol().equals("tunnel") && x.destinationHost().equals("direct.example")
+                && x.bytesSent() > Rig.BIG / 2 && x.sourceAddress().equals(x.sourceAddress()) && x.reason().contains("tunnel"));
+        assertThat(e.bytesSent()).isGreaterThan(Rig.BIG - Splice.CHUNK);
+        assertThat(e.bytesReceived()).isGreaterThan(upload.length - Splice.CHUNK);
+        if (Transport.EPOLL) {
+            assertThat(e.reason()).endsWith("(spliced)");
+        }
+    }
+
+    @Test
     void tlsOriginationWhenTheRouteSaysSimple() throws Exception {
         HttpResponse<String> r = Rig.get(client, "http://origin.example/o");
         assertThat(r.statusCode()).isEqualTo(200);
