@@ -37,7 +37,7 @@ final class DecisionReport {
     static void printText(PrintWriter out, WorkloadRef from, TargetUrl url, CheckResult r) {
         out.println(headline(r) + ": " + from + " -> " + url.text());
         out.println("  reason: " + r.reason());
-        if (!r.allowed()) {
+        if (r.outcome().equals("denied")) {
             out.println("  policy: " + r.policy().orElse("[none]"));
         }
         if (r.policy().isEmpty() && !r.policiesConsidered().isEmpty()) {
@@ -47,7 +47,10 @@ final class DecisionReport {
         out.println("  hops:");
         int i = 1;
         for (Hop h : r.hops()) {
-            out.printf("    %d. %-44s %-9s %-4s %s%n", i++, h.proxy(), h.stage(), h.outcome(), hopText(h));
+            out.printf("    %d. %-4s %s, %s%n", i++, h.outcome(), h.proxy(), h.stage());
+            out.println("       " + h.detail());
+            h.resource().ifPresent(res -> out.println("       " + res
+                    + (h.origin().line() > 0 ? "  (" + h.origin() + ")" : "")));
         }
     }
 
@@ -63,15 +66,6 @@ final class DecisionReport {
             out.println("      " + (c.applied() ? "applied   " : "not used  ") + c.resource() + "  (" + c.origin() + ")");
             out.println("                " + c.why());
         }
-    }
-
-    private static String hopText(Hop h) {
-        StringBuilder b = new StringBuilder(h.detail());
-        h.resource().ifPresent(res -> b.append("  [").append(res).append(']'));
-        if (h.origin().line() > 0) {
-            b.append(" (").append(h.origin()).append(')');
-        }
-        return b.toString();
     }
 
     private static String upstream(Upstream u) {

@@ -20,7 +20,8 @@ import java.io.UncheckedIOException;
                 "  tollgate demo                 run the seed tutorial end to end, with real curl",
                 "  tollgate check --help         ask whether a workload may reach a URL",
                 "  tollgate explain --help       ask why"},
-        subcommands = {CheckCommand.class, ExplainCommand.class, AnalyzeCommand.class,
+        subcommands = {CheckCommand.class, ExplainCommand.class, AnalyzeCommand.class, CaCommand.class,
+                SidecarCommand.class, GatewayCommand.class, dev.tollgate.cli.demo.DemoCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
@@ -50,7 +51,39 @@ public final class Main implements Runnable {
             return 2;
         });
         cl.setExitCodeExceptionMapper(e -> 2);
+        reflow(cl);
         return cl;
+    }
+
+    /**
+     * Descriptions are written as short source lines; picocli would wrap each line on its own and leave ragged
+     * text, so consecutive lines are joined into paragraphs first. Indented lines (lists, examples) stay as written.
+     */
+    private static void reflow(CommandLine cl) {
+        CommandLine.Model.UsageMessageSpec usage = cl.getCommandSpec().usageMessage();
+        usage.description(paragraphs(usage.description()));
+        cl.getSubcommands().values().forEach(Main::reflow);
+    }
+
+    static String[] paragraphs(String[] lines) {
+        java.util.List<String> out = new java.util.ArrayList<>();
+        StringBuilder paragraph = new StringBuilder();
+        for (String line : lines) {
+            boolean keep = line.isBlank() || Character.isWhitespace(line.charAt(0));
+            if (keep) {
+                if (!paragraph.isEmpty()) {
+                    out.add(paragraph.toString());
+                    paragraph.setLength(0);
+                }
+                out.add(line);
+            } else {
+                paragraph.append(paragraph.isEmpty() ? "" : " ").append(line.strip());
+            }
+        }
+        if (!paragraph.isEmpty()) {
+            out.add(paragraph.toString());
+        }
+        return out.toArray(String[]::new);
     }
 
     @Override

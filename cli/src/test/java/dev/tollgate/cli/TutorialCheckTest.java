@@ -7,8 +7,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
-import java.net.URISyntaxException;
-import java.net.URL;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -18,7 +17,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * TUTORIAL.md parts A and B, step by step, through the real {@code tollgate check} command line on this
- * project's own fixtures (src/test/resources/tutorial). "ok" = allowed (exit 0); "blocked" = refused by the
+ * project's own fixtures (examples/tutorial). "ok" = allowed (exit 0); "blocked" = refused by the
  * sidecar (exit 1); "403" = denied by the egress gateway's authorization (exit 1).
  */
 class TutorialCheckTest {
@@ -36,41 +35,41 @@ class TutorialCheckTest {
         step(cases, "A1 ALLOW_ANY, no ServiceEntry", "https", List.of(), all("ok"));
         step(cases, "A2 REGISTRY_ONLY", "https", List.of("--set", REGISTRY_ONLY), all("blocked"));
         step(cases, "A3 + google SE in default", "https",
-                List.of("--set", REGISTRY_ONLY, "-f", "default=" + f("se-google-tls.yaml")),
+                List.of("--set", REGISTRY_ONLY, "-f", "default=" + f("serviceentry-google.yaml")),
                 grid("ok", "blocked", "blocked", "blocked"));
         step(cases, "A4 + google SE in otherns", "https",
-                List.of("--set", REGISTRY_ONLY, "-f", "default=" + f("se-google-tls.yaml"),
-                        "-f", "otherns=" + f("se-google-tls.yaml")),
+                List.of("--set", REGISTRY_ONLY, "-f", "default=" + f("serviceentry-google.yaml"),
+                        "-f", "otherns=" + f("serviceentry-google.yaml")),
                 grid("ok", "blocked", "ok", "blocked"));
         step(cases, "A5 + yahoo SE in default", "https",
-                List.of("--set", REGISTRY_ONLY, "-f", "default=" + f("se-google-tls.yaml"),
-                        "-f", "otherns=" + f("se-google-tls.yaml"), "-f", "default=" + f("se-yahoo-tls.yaml")),
+                List.of("--set", REGISTRY_ONLY, "-f", "default=" + f("serviceentry-google.yaml"),
+                        "-f", "otherns=" + f("serviceentry-google.yaml"), "-f", "default=" + f("serviceentry-yahoo.yaml")),
                 grid("ok", "ok", "ok", "blocked"));
         step(cases, "A6 + yahoo SE in otherns", "https",
-                List.of("--set", REGISTRY_ONLY, "-f", "default=" + f("se-google-tls.yaml"),
-                        "-f", "otherns=" + f("se-google-tls.yaml"), "-f", "default=" + f("se-yahoo-tls.yaml"),
-                        "-f", "otherns=" + f("se-yahoo-tls.yaml")),
+                List.of("--set", REGISTRY_ONLY, "-f", "default=" + f("serviceentry-google.yaml"),
+                        "-f", "otherns=" + f("serviceentry-google.yaml"), "-f", "default=" + f("serviceentry-yahoo.yaml"),
+                        "-f", "otherns=" + f("serviceentry-yahoo.yaml")),
                 all("ok"));
         // Part B: through the egress gateway, HTTP variant (curl -I: HEAD)
         step(cases, "B0 REGISTRY_ONLY, namespace SEs removed", "http", List.of("--set", REGISTRY_ONLY),
                 all("blocked"));
-        List<String> b1 = List.of("--set", REGISTRY_ONLY, "-f", "istio-system=" + f("external-google-http.yaml"),
-                "-f", "istio-system=" + f("external-yahoo-http.yaml"));
+        List<String> b1 = List.of("--set", REGISTRY_ONLY, "-f", "istio-system=" + f("external-google.yaml"),
+                "-f", "istio-system=" + f("external-yahoo.yaml"));
         step(cases, "B1 through the gateway, no policy", "http", b1, all("ok"));
-        step(cases, "B2 allow-nothing", "http", plus(b1, "-f", f("allow-nothing.yaml")), all("403"));
+        step(cases, "B2 allow-nothing", "http", plus(b1, "-f", f("authz-allow-nothing.yaml")), all("403"));
         step(cases, "B2 allow-nothing + allow-google applied without namespace", "http",
-                plus(b1, "-f", f("allow-nothing.yaml"), "-f", f("allow-google-get.yaml")), all("403"));
+                plus(b1, "-f", f("authz-allow-nothing.yaml"), "-f", f("authz-allow-google.yaml")), all("403"));
         step(cases, "B3 deny google from otherns, deny yahoo from default", "http",
-                plus(b1, "-f", "istio-system=" + f("deny-google-from-otherns.yaml"),
-                        "-f", "istio-system=" + f("deny-yahoo-from-default.yaml")),
+                plus(b1, "-f", "istio-system=" + f("authz-deny-google.yaml"),
+                        "-f", "istio-system=" + f("authz-deny-yahoo.yaml")),
                 grid("ok", "403", "403", "ok"));
-        List<String> b4 = plus(b1, "-f", "istio-system=" + f("deny-google-for-sleep-yahoo.yaml"),
-                "-f", "istio-system=" + f("deny-yahoo-for-sleep-google.yaml"));
+        List<String> b4 = plus(b1, "-f", "istio-system=" + f("authz-deny-google-custom.yaml"),
+                "-f", "istio-system=" + f("authz-deny-yahoo-custom.yaml"));
         step(cases, "B4 per principal", "http", b4, perPrincipal());
         List<String> b5 = List.of("--set", REGISTRY_ONLY, "-f", "istio-system=" + f("external-google-https.yaml"),
                 "-f", "istio-system=" + f("external-yahoo-https.yaml"),
-                "-f", "istio-system=" + f("deny-google-for-sleep-yahoo.yaml"),
-                "-f", "istio-system=" + f("deny-yahoo-for-sleep-google.yaml"));
+                "-f", "istio-system=" + f("authz-deny-google-custom.yaml"),
+                "-f", "istio-system=" + f("authz-deny-yahoo-custom.yaml"));
         step(cases, "B5 HTTPS variant, per principal", "https", b5, perPrincipal());
         List<Expect> b5defaults = new ArrayList<>(grid("ok", "ok", "ok", "ok"));
         step(cases, "B5 HTTPS variant, sleep in both namespaces", "https", b5, b5defaults);
@@ -82,8 +81,8 @@ class TutorialCheckTest {
     void tutorialStep(String step, String scheme, List<String> config, Expect expect) throws Exception {
         List<String> args = new ArrayList<>(List.of("check"));
         args.addAll(config);
-        args.addAll(List.of("-f", "default=" + f("workloads.yaml"), "-f", "otherns=" + f("workloads.yaml"),
-                "-f", "otherns=" + f("workloads-custom.yaml"), "--from", expect.from(), "-o", "json"));
+        args.addAll(List.of("-f", "default=" + f("sleep.yaml"), "-f", "otherns=" + f("sleep.yaml"),
+                "-f", "otherns=" + f("sleep-custom.yaml"), "--from", expect.from(), "-o", "json"));
         if (scheme.equals("http")) {
             args.add("-I");
         }
@@ -133,15 +132,12 @@ class TutorialCheckTest {
         return out;
     }
 
+    /** The tutorial's configuration as users see it, in examples/tutorial (tests run in the cli module). */
     static String f(String name) {
-        URL url = TutorialCheckTest.class.getResource("/tutorial/" + name);
-        if (url == null) {
-            throw new IllegalStateException("missing fixture " + name);
+        Path file = Path.of("..", "examples", "tutorial", name);
+        if (!Files.isRegularFile(file)) {
+            throw new IllegalStateException("missing fixture " + file.toAbsolutePath());
         }
-        try {
-            return Path.of(url.toURI()).toString();
-        } catch (URISyntaxException e) {
-            throw new IllegalStateException(e);
-        }
+        return file.toString();
     }
 }

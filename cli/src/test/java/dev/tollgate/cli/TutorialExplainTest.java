@@ -16,9 +16,9 @@ class TutorialExplainTest {
 
     private static List<String> b1() {
         return new ArrayList<>(List.of("--set", "meshConfig.outboundTrafficPolicy.mode=REGISTRY_ONLY",
-                "-f", "istio-system=" + f("external-google-http.yaml"),
-                "-f", "istio-system=" + f("external-yahoo-http.yaml"),
-                "-f", "default=" + f("workloads.yaml"), "-f", "otherns=" + f("workloads.yaml")));
+                "-f", "istio-system=" + f("external-google.yaml"),
+                "-f", "istio-system=" + f("external-yahoo.yaml"),
+                "-f", "default=" + f("sleep.yaml"), "-f", "otherns=" + f("sleep.yaml")));
     }
 
     private static CliRun run(String command, List<String> config, String... rest) {
@@ -31,8 +31,8 @@ class TutorialExplainTest {
     @Test
     void b3DenialNamesTheMatchedPolicyInEnvoysForm() throws Exception {
         List<String> config = b1();
-        config.addAll(List.of("-f", "istio-system=" + f("deny-google-from-otherns.yaml"),
-                "-f", "istio-system=" + f("deny-yahoo-from-default.yaml")));
+        config.addAll(List.of("-f", "istio-system=" + f("authz-deny-google.yaml"),
+                "-f", "istio-system=" + f("authz-deny-yahoo.yaml")));
         CliRun r = run("check", config, "--from", "default/sleep", "-I", "-o", "json", "http://developer.yahoo.com/");
         assertThat(r.exitCode()).isEqualTo(1);
         JsonNode json = JSON.readTree(r.out());
@@ -43,7 +43,7 @@ class TutorialExplainTest {
     @Test
     void b2NoAllowPolicyMatchedHasNullPolicyAndListsWhatWasConsidered() throws Exception {
         List<String> config = b1();
-        config.addAll(List.of("-f", f("allow-nothing.yaml"), "-f", f("allow-google-get.yaml")));
+        config.addAll(List.of("-f", f("authz-allow-nothing.yaml"), "-f", f("authz-allow-google.yaml")));
         CliRun r = run("check", config, "--from", "default/sleep", "-I", "-o", "json", "http://developers.google.com/");
         assertThat(r.exitCode()).isEqualTo(1);
         JsonNode json = JSON.readTree(r.out());
@@ -55,7 +55,7 @@ class TutorialExplainTest {
     @Test
     void b2ExplainGivesTheRealReasonsNotTheTutorials() {
         List<String> config = b1();
-        config.addAll(List.of("-f", f("allow-nothing.yaml"), "-f", f("allow-google-get.yaml")));
+        config.addAll(List.of("-f", f("authz-allow-nothing.yaml"), "-f", f("authz-allow-google.yaml")));
         CliRun r = run("explain", config, "--from", "default/sleep", "-I", "http://developers.google.com/");
         assertThat(r.exitCode()).isEqualTo(1);
         String text = r.out();

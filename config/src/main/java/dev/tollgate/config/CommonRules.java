@@ -74,6 +74,56 @@ final class CommonRules {
         }
     }
 
+    /** Fields that hold a google.protobuf.Duration (fabric8 types them as strings). */
+    private static final Set<String> DURATIONS = Set.of("timeout", "perTryTimeout", "connectTimeout", "idleTimeout",
+            "maxConnectionDuration", "interval", "baseEjectionTime", "fixedDelay", "exponentialDelay", "maxAge",
+            "time", "warmupDurationSecs");
+    private static final java.util.regex.Pattern DURATION =
+            java.util.regex.Pattern.compile("(?:\\d+(?:\\.\\d+)?(?:ns|us|µs|ms|s|m|h))+");
+
+    /**
+     * Every duration in {@code node}: Go duration syntax ("10s", "1.5s", "100ms"), at least 1ms, to ms precision
+     * (Istio's ValidateDuration).
+     */
+    static void durations(FieldNode node, Problems.Scoped p) {
+        for (FieldNode field : node.entries()) {
+            if (DURATIONS.contains(field.key()) && field.node() instanceof YamlNode.Scalar s
+                    && s.type() == YamlNode.Scalar.Type.STRING) {
+                duration(field, p);
+            } else if (field.node() instanceof YamlNode.MapNode) {
+                durations(field, p);
+            } else if (field.node() instanceof YamlNode.ListNode) {
+                field.items().forEach(item -> durations(item, p));
+            }
+        }
+    }
+
+    private static void duration(FieldNode at, Problems.Scoped p) {
+        String v = at.text();
+        if (!DURATION.matcher(v).matches()) {
+            p.error("invalid-field", at, "invalid duration \"" + v + "\" (e.g. 10s, 1.5s, 100ms)");
+            return;
+        }
+        java.math.BigDecimal nanos = java.math.BigDecimal.ZERO;
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(\\d+(?:\\.\\d+)?)(ns|us|µs|ms|s|m|h)").matcher(v);
+        while (m.find()) {
+            long unit = switch (m.group(2)) {
+                case "ns" -> 1L;
+                case "us", "µs" -> 1_000L;
+                case "ms" -> 1_000_000L;
+                case "s" -> 1_000_000_000L;
+                case "m" -> 60_000_000_000L;
+                default -> 3_600_000_000_000L;
+            };
+            nanos = nanos.add(new java.math.BigDecimal(m.group(1)).multiply(java.math.BigDecimal.valueOf(unit)));
+        }
+        if (nanos.compareTo(java.math.BigDecimal.valueOf(1_000_000L)) < 0) {
+            p.error("invalid-field", at, "duration \"" + v + "\" must be at least 1ms");
+        } else if (nanos.remainder(java.math.BigDecimal.valueOf(1_000_000L)).signum() != 0) {
+            p.error("invalid-field", at, "duration \"" + v + "\": only durations to ms precision are supported");
+        }
+    }
+
     static void port(FieldNode at, Problems.Scoped p) {
         try {
             IstioNames.port(Long.parseLong(at.text())).ifPresent(m -> p.error("invalid-field", at, m));

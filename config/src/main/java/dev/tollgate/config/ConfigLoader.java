@@ -51,6 +51,14 @@ public final class ConfigLoader {
     private static final Set<String> SECURITY_VERSIONS = Set.of("security.istio.io/v1beta1", "security.istio.io/v1");
     private static final Set<String> TOP_LEVEL = Set.of("apiVersion", "kind", "metadata", "spec", "status");
     private static final String DRY_RUN = "istio.io/dry-run";
+    /** Every kind of Istio's API groups; one not listed is a typo (kubectl: "no matches for kind"). */
+    private static final Map<String, Set<String>> ISTIO_GROUPS = Map.of(
+            "networking.istio.io", Set.of("ServiceEntry", "Sidecar", "Gateway", "VirtualService", "DestinationRule",
+                    "EnvoyFilter", "WorkloadEntry", "WorkloadGroup", "ProxyConfig"),
+            "security.istio.io", Set.of("AuthorizationPolicy", "PeerAuthentication", "RequestAuthentication"),
+            "telemetry.istio.io", Set.of("Telemetry"),
+            "extensions.istio.io", Set.of("WasmPlugin"),
+            "install.istio.io", Set.of("IstioOperator"));
 
     private final LoadOptions options;
     private final Problems problems = new Problems();
@@ -82,9 +90,10 @@ public final class ConfigLoader {
         Path path = source.path();
         String namespace = source.namespace().orElse(options.defaultNamespace());
         Problems.Scoped p = problems.about(Optional.empty());
-        if (source.namespace().isPresent() && !IstioNames.isKubernetesLabel(namespace)) {
-            p.error("invalid-namespace", new Origin(path.toString(), 0, 0), "",
-                    "namespace \"" + namespace + "\" in -f " + namespace + "=" + path + " is not a valid namespace name");
+        if (!IstioNames.isKubernetesLabel(namespace)) {
+            p.error("invalid-namespace", new Origin(path.toString(), 0, 0), "", "namespace \"" + namespace + "\" "
+                    + (source.namespace().isPresent() ? "in -f " + namespace + "=" + path : "given with -n")
+                    + " is not a valid namespace name (DNS-1123 label)");
             return;
         }
         if (!Files.exists(path)) {
@@ -92,8 +101,8 @@ public final class ConfigLoader {
             return;
         }
         if (Files.isDirectory(path)) {
-            try (Stream<Path> walk = Files.walk(path)) {
-                List<Path> files = walk.filter(Files::isRegularFile).filter(ConfigLoader::isConfigFile).sorted().toList();
+            try {
+                List<Path> files = filesOf(path);
                 if (files.isEmpty()) {
                     p.info("empty-folder", new Origin(path.toString(), 0, 0), "", "folder " + path
                             + " holds no *.yaml, *.yml or *.json file");
@@ -105,6 +114,27 @@ public final class ConfigLoader {
         } else {
             file(path, namespace);
         }
+    }
+
+    /**
+     * The *.yaml, *.yml and *.json files under {@code dir}, recursively, in name order. Hidden entries (a name
+     * starting with '.') are skipped: a mounted Kubernetes ConfigMap holds each file twice, once behind the
+     * {@code ..data} link and once in a hidden timestamped folder.
+     */
+    static List<Path> filesOf(Path dir) throws IOException {
+        try (Stream<Path> walk = Files.walk(dir)) {
+            return walk.filter(f -> !hidden(dir.relativize(f))).filter(Files::isRegularFile)
+                    .filter(ConfigLoader::isConfigFile).sorted().toList();
+        }
+    }
+
+    private static boolean hidden(Path relative) {
+        for (Path part : relative) {
+            if (part.toString().startsWith(".")) {
+                return true;
+            }
+        }
+        return false;
     }
 
     static boolean isConfigFile(Path p) {
@@ -154,15 +184,23 @@ public final class ConfigLoader {
             return;
         }
         String group = apiVersion.contains("/") ? apiVersion.substring(0, apiVersion.indexOf('/')) : "";
-        Optional<Kind> istio = istioKind(kind, group);
-        if (istio.isPresent()) {
+        Optional<Kind> istio = istioKind(kind);
+        boolean gatewayApi = istio.isPresent() && group.equals("gateway.networking.k8s.io");
+        if (istio.isPresent() && !gatewayApi) {
             Set<String> versions = istio.get() == Kind.AUTHORIZATION_POLICY ? SECURITY_VERSIONS : NETWORKING_VERSIONS;
             if (!versions.contains(apiVersion)) {
+                // never skip a kind Tollgate enforces: a policy under a mistyped apiVersion must not vanish
                 p.error("unknown-api-version", doc.get("apiVersion").orElseThrow(), "unsupported apiVersion "
                         + apiVersion + " for " + kind + "; supported: " + versions.stream().sorted().toList());
                 return;
             }
             istioResource(istio.get(), doc, namespace);
+            return;
+        }
+        Set<String> groupKinds = ISTIO_GROUPS.get(group);
+        if (groupKinds != null && !groupKinds.contains(kind)) {
+            p.error("unknown-kind", doc.get("kind").orElseThrow(), "unknown kind " + kind + " in " + group
+                    + SchemaChecker.suggestion(kind, groupKinds));
             return;
         }
         Origin origin = resourceOrigin(doc);
@@ -203,11 +241,10 @@ public final class ConfigLoader {
                 + " (not used by Tollgate)");
     }
 
-    private static Optional<Kind> istioKind(String kind, String group) {
+    private static Optional<Kind> istioKind(String kind) {
         for (Kind k : Kind.values()) {
             if (k.kubernetesName().equals(kind)) {
-                String expected = k == Kind.AUTHORIZATION_POLICY ? "security.istio.io" : "networking.istio.io";
-                return group.equals(expected) || group.endsWith(".istio.io") ? Optional.of(k) : Optional.empty();
+                return Optional.of(k);
             }
         }
         return Optional.empty();

@@ -63,16 +63,20 @@ public final class ConfigStore implements AutoCloseable {
     public LoadResult reload() {
         synchronized (reloadLock) {
             lastFingerprint = fingerprint();
-            LoadResult result = ConfigLoader.load(sources, options);
+            LoadResult result;
+            try {
+                result = ConfigLoader.load(sources, options);
+            } catch (RuntimeException e) {
+                result = failed("load-failed", "loading the configuration failed: " + e, List.of());
+            }
             MeshSnapshot snapshot = null;
             if (result.ok()) {
                 try {
                     snapshot = Objects.requireNonNull(compiler.apply(result.config().orElseThrow()),
                             "the compiler returned no snapshot");
                 } catch (RuntimeException | LinkageError e) {
-                    result = new LoadResult(Optional.empty(), append(result.diagnostics(), new Diagnostic(
-                            Diagnostic.Severity.ERROR, "compile-failed", "compiling the configuration failed: " + e,
-                            Origin.UNKNOWN, Optional.empty(), "")));
+                    result = failed("compile-failed", "compiling the configuration failed: " + e,
+                            result.diagnostics());
                 }
             }
             lastResult.set(result);
@@ -169,9 +173,8 @@ public final class ConfigStore implements AutoCloseable {
         for (ConfigSource source : sources) {
             Path path = source.path();
             if (Files.isDirectory(path)) {
-                try (Stream<Path> walk = Files.walk(path)) {
-                    walk.filter(Files::isRegularFile).filter(ConfigLoader::isConfigFile)
-                            .forEach(f -> files.put(f.toString(), hash(f)));
+                try {
+                    ConfigLoader.filesOf(path).forEach(f -> files.put(f.toString(), hash(f)));
                 } catch (IOException | UncheckedIOException e) {
                     files.put(path.toString(), "unreadable");
                 }
@@ -202,7 +205,8 @@ public final class ConfigStore implements AutoCloseable {
         }
     }
 
-    private static List<Diagnostic> append(List<Diagnostic> list, Diagnostic d) {
-        return Stream.concat(list.stream(), Stream.of(d)).toList();
+    private static LoadResult failed(String code, String message, List<Diagnostic> before) {
+        Diagnostic d = new Diagnostic(Diagnostic.Severity.ERROR, code, message, Origin.UNKNOWN, Optional.empty(), "");
+        return new LoadResult(Optional.empty(), Stream.concat(before.stream(), Stream.of(d)).toList());
     }
 }

@@ -39,6 +39,7 @@ final class DestinationRuleRules {
             subset.get("trafficPolicy").ifPresent(tp -> trafficPolicy(tp, p));
         }
         CommonRules.exportTo(spec, namespace, false, p);
+        CommonRules.durations(spec, p);
         spec.get("workloadSelector").ifPresent(s -> {
             CommonRules.selectorLabels(s, "matchLabels", p);
             List<String> exportTo = spec.strings("exportTo");

@@ -60,6 +60,13 @@ final class ServiceEntryRules {
                     .ifPresent(t -> IstioNames.port(port.number("targetPort")).ifPresent(m -> p.error("invalid-field", t, m)));
             port.get("protocol").filter(pr -> !IstioNames.isProtocol(pr.text()))
                     .ifPresent(pr -> p.error("invalid-field", pr, "unsupported protocol: " + pr.text()));
+            String protocol = port.string("protocol").orElse("");
+            if (spec.list("addresses").isEmpty() && (protocol.isEmpty() || protocol.equalsIgnoreCase("TCP"))) {
+                // Istio: a TCP port without addresses becomes a listener on 0.0.0.0:<port>, so every destination
+                // on that port matches this entry
+                p.warning("tcp-without-addresses", port, "addresses are required for ports serving TCP (or unset) "
+                        + "protocol: without them the entry captures all traffic to port " + number);
+            }
         }
         List<FieldNode> endpoints = spec.list("endpoints");
         switch (resolution) {

@@ -16,6 +16,7 @@ final class SidecarRules {
             p.error("missing-field", spec, "sidecar: empty configuration provided");
             return;
         }
+        CommonRules.durations(spec, p);
         Set<Long> ingressPorts = new HashSet<>();
         for (FieldNode ingress : spec.list("ingress")) {
             if (!ingress.has("port")) {
@@ -47,6 +48,13 @@ final class SidecarRules {
             } else {
                 FieldNode port = listener.get("port").orElseThrow();
                 port(port, p);
+                String bind = listener.string("bind").orElse("");
+                if (port.number("number") == 0 && !bind.startsWith("unix://")) {
+                    p.error("invalid-field", port, "sidecar: ports with 0 value must have a unix domain socket bind address");
+                }
+                if (!bind.isEmpty() && !bind.startsWith("unix://") && !IstioNames.isIpAddress(bind)) {
+                    p.error("invalid-field", listener.get("bind").orElseThrow(), bind + " is not a valid IP");
+                }
                 if (port.number("number") != 0 && !egressPorts.add(port.number("number"))) {
                     p.error("invalid-field", port, "sidecar: ports on IP bound listeners must be unique");
                 }

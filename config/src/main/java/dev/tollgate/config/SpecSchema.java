@@ -15,12 +15,12 @@ import java.lang.reflect.Modifier;
 import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The allowed shape of a spec, derived from the fabric8 class's Jackson properties rather than written by hand, so
@@ -63,19 +63,17 @@ final class SpecSchema {
     enum ScalarKind { STRING, INTEGER, NUMBER, BOOLEAN, ENUM, INT_OR_STRING, ANY }
 
     private static final ObjectMapper MAPPER = JsonMapper.builder().build();
-    private static final Map<Class<?>, Shape> CACHE = new ConcurrentHashMap<>();
+    private static final Map<Class<?>, Shape> CACHE = new HashMap<>();
 
     private SpecSchema() {
     }
 
-    static Shape of(Class<?> type) {
-        Shape cached = CACHE.get(type);
-        if (cached != null) {
-            return cached;
-        }
-        synchronized (CACHE) {
-            return shape(MAPPER.constructType(type));
-        }
+    /**
+     * The shape of {@code type}. Shapes are put in the cache before their properties are filled (types can be
+     * recursive), so building and reading go through one lock: a caller never sees a half-built shape.
+     */
+    static synchronized Shape of(Class<?> type) {
+        return shape(MAPPER.constructType(type));
     }
 
     private static Shape shape(JavaType type) {

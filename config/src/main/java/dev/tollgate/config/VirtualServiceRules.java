@@ -78,47 +78,99 @@ final class VirtualServiceRules {
             destinations(tcp.list("route"), p);
         }
         CommonRules.exportTo(spec, namespace, false, p);
+        CommonRules.durations(spec, p);
     }
 
+    /** validateHTTPRoute (virtualservice.go): conflicts, matches, header operations, rewrite, mirror, retries. */
     private static void httpRoute(FieldNode http, boolean delegate, Problems.Scoped p) {
         boolean hasRoute = !http.list("route").isEmpty();
         boolean hasRedirect = http.has("redirect");
         boolean hasDirect = http.has("directResponse");
-        boolean hasDelegate = http.has("delegate");
-        if (!hasRoute && !hasRedirect && !hasDirect && !hasDelegate) {
+        if (http.has("delegate")) {
+            FieldNode at = http.get("delegate").orElseThrow();
+            if (delegate) {
+                p.error("invalid-field", at, "delegate HTTP route cannot contain delegate");
+            }
+            if (hasRedirect) {
+                p.error("invalid-field", at, "root HTTP route must not specify redirect");
+            }
+            if (hasRoute) {
+                p.error("invalid-field", at, "root HTTP route must not specify route");
+            }
+        } else if (hasRedirect || hasDirect) {
+            if (hasRoute) {
+                p.error("invalid-field", http, "HTTP route cannot contain both route and "
+                        + (hasRedirect ? "redirect" : "direct response"));
+            }
+            if (hasRedirect && hasDirect) {
+                p.error("invalid-field", http, "HTTP route cannot contain both redirect and direct response");
+            }
+            if (hasRedirect && http.has("fault")) {
+                p.error("invalid-field", http.get("fault").orElseThrow(), "HTTP route cannot contain both fault and redirect");
+            }
+            if (hasRedirect && http.has("rewrite")) {
+                p.error("invalid-field", http.get("rewrite").orElseThrow(),
+                        "HTTP route rule cannot contain both rewrite and redirect");
+            }
+        } else if (!hasRoute) {
             p.error("missing-field", http, "HTTP route, redirect, direct response or delegate is required");
-        }
-        if (hasRoute && (hasRedirect || hasDirect)) {
-            p.error("invalid-field", http, "HTTP route cannot contain both route and redirect or direct response");
-        }
-        if (hasDelegate && (hasRoute || hasRedirect)) {
-            p.error("invalid-field", http.get("delegate").orElseThrow(),
-                    "HTTP route cannot contain both route/redirect and delegate");
-        }
-        if (hasDelegate && delegate) {
-            p.error("invalid-field", http.get("delegate").orElseThrow(), "delegate virtual service cannot delegate again");
         }
         for (FieldNode match : http.list("match")) {
             match.get("port").ifPresent(port -> CommonRules.port(port, p));
             match.list("gateways").forEach(g -> gatewayName(g, p));
             CommonRules.labelMap(match.get("sourceLabels").map(FieldNode::entries).orElse(List.of()), p);
+            match.get("sourceNamespace").filter(ns -> !IstioNames.isDnsLabel(ns.text())).ifPresent(ns ->
+                    p.error("invalid-field", ns, "sourceNamespace match " + ns.text() + " is invalid"));
             for (String f : List.of("uri", "scheme", "method", "authority")) {
                 match.get(f).ifPresent(sm -> stringMatch(sm, p));
             }
             for (String f : List.of("headers", "queryParams", "withoutHeaders")) {
                 for (FieldNode entry : match.get(f).map(FieldNode::entries).orElse(List.of())) {
-                    if (entry.key().isEmpty()) {
-                        p.error("invalid-field", entry, "header name cannot be empty");
+                    if (!f.equals("queryParams") && !HEADER_NAME.matcher(entry.key()).matches()
+                            && !entry.key().startsWith("@request.auth.claims.")) {
+                        p.error("invalid-field", entry, "header name " + entry.key() + " is not a valid header name");
                     }
                     stringMatch(entry, p);
                 }
             }
         }
+        http.get("headers").ifPresent(h -> headerOperations(h, p));
+        for (FieldNode route : http.list("route")) {
+            route.get("headers").ifPresent(h -> headerOperations(h, p));
+        }
         destinations(http.list("route"), p);
+        http.get("mirror").ifPresent(m -> destination(m, p));
+        for (FieldNode mirror : http.list("mirrors")) {
+            mirror.get("destination").ifPresentOrElse(d -> destination(d, p),
+                    () -> p.error("missing-field", mirror, "destination is required for mirrors"));
+            mirror.get("percentage").flatMap(pc -> pc.get("value")).ifPresent(v -> percentage(v, p));
+        }
+        http.get("mirrorPercentage").flatMap(pc -> pc.get("value")).ifPresent(v -> percentage(v, p));
         http.get("redirect").ifPresent(r -> {
+            if (!r.has("uri") && !r.has("authority") && !r.has("port") && !r.has("derivePort") && !r.has("scheme")) {
+                p.error("missing-field", r, "redirect must specify URI, authority, scheme, or port");
+            }
             long code = r.number("redirectCode");
             if (code != 0 && (code < 300 || code > 399)) {
                 p.error("invalid-field", r.get("redirectCode").orElseThrow(), code + " is not a valid redirect code, must be 3xx");
+            }
+            r.get("scheme").filter(sc -> !sc.text().equals("http") && !sc.text().equals("https")).ifPresent(sc ->
+                    p.error("invalid-field", sc, "invalid redirect scheme, must be \"http\" or \"https\""));
+            r.get("port").filter(pt -> r.number("port") > 0).ifPresent(pt -> CommonRules.port(pt, p));
+        });
+        http.get("rewrite").ifPresent(rw -> {
+            if (rw.has("uri") && rw.has("uriRegexRewrite")) {
+                p.error("invalid-field", rw, "rewrite may only contain one of URI or UriRegexRewrite");
+            } else if (!rw.has("uri") && !rw.has("uriRegexRewrite") && !rw.has("authority")) {
+                p.error("missing-field", rw, "rewrite must specify at least one of URI, UriRegexRewrite, or authority");
+            }
+        });
+        http.get("retries").ifPresent(r -> {
+            long attempts = r.number("attempts");
+            if (attempts < 0) {
+                p.error("invalid-field", r.get("attempts").orElseThrow(), "attempts cannot be negative");
+            } else if (attempts == 0 && (r.has("perTryTimeout") || r.has("retryOn") || r.has("retryRemoteLocalities"))) {
+                p.error("invalid-field", r, "http retry policy configured when attempts are set to 0 (disabled)");
             }
         });
         http.get("directResponse").ifPresent(d -> {
@@ -127,6 +179,42 @@ final class VirtualServiceRules {
                 p.error("invalid-field", d.get("status").orElse(d), "HTTP status " + status + " is not in range 200-599");
             }
         });
+    }
+
+    private static final Pattern HEADER_NAME = Pattern.compile("[-_A-Za-z0-9]+");
+
+    /** Header add/set/remove: no pseudo-headers, and Host only through the authority. */
+    private static void headerOperations(FieldNode headers, Problems.Scoped p) {
+        for (String side : List.of("request", "response")) {
+            headers.get(side).ifPresent(ops -> {
+                for (String op : List.of("add", "set")) {
+                    for (FieldNode h : ops.get(op).map(FieldNode::entries).orElse(List.of())) {
+                        headerName(h, h.key(), side.equals("request") && !h.key().equalsIgnoreCase("host")
+                                && !h.key().equalsIgnoreCase(":authority"), p);
+                    }
+                }
+                for (FieldNode h : ops.list("remove")) {
+                    headerName(h, h.text(), false, p);
+                }
+            });
+        }
+    }
+
+    private static void headerName(FieldNode at, String name, boolean authorityAllowed, Problems.Scoped p) {
+        if (name.isEmpty()) {
+            p.error("invalid-field", at, "header name cannot be empty");
+        } else if (name.startsWith(":") && !(authorityAllowed && name.equalsIgnoreCase(":authority"))) {
+            p.error("invalid-field", at, "invalid header \"" + name + "\": header cannot have \":\" prefix");
+        } else if (!authorityAllowed && name.equalsIgnoreCase("host")) {
+            p.error("invalid-field", at, "invalid header \"" + name + "\": cannot set Host header");
+        }
+    }
+
+    private static void percentage(FieldNode value, Problems.Scoped p) {
+        double v = Double.parseDouble(value.text());
+        if (v < 0 || v > 100) {
+            p.error("invalid-field", value, "percentage " + value.text() + " must be in 0..100");
+        }
     }
 
     private static void stringMatch(FieldNode sm, Problems.Scoped p) {

@@ -39,8 +39,13 @@ final class YamlReader {
         }
     }
 
+    /** Alias uses allowed per stream: enough for real manifests, too few for an expansion bomb. */
+    static final int MAX_ALIASES = 50;
+
     private final String source;
     private final java.util.function.UnaryOperator<Origin> relocate;
+    private final Map<String, YamlNode> anchors = new java.util.HashMap<>();
+    private int aliases;
 
     private YamlReader(String source, java.util.function.UnaryOperator<Origin> relocate) {
         this.source = source;
@@ -88,8 +93,35 @@ final class YamlReader {
         return out;
     }
 
+    /**
+     * One value. Jackson reports an alias ({@code *name}) as a string token holding the anchor's name; taking that
+     * text literally would silently change a value, so aliases of lists and maps are resolved to the anchored node
+     * (shared, not copied) and other aliases are refused.
+     */
     private YamlNode value(JsonParser p, JsonToken t) throws IOException, SyntaxError {
         Origin at = origin(p.currentTokenLocation());
+        if (p instanceof com.fasterxml.jackson.dataformat.yaml.YAMLParser yaml && yaml.isCurrentAlias()) {
+            String name = p.getText();
+            YamlNode anchored = anchors.get(name);
+            if (anchored == null) {
+                // the YAML parser does not report anchors of scalars, so those cannot be resolved: refuse them
+                throw new SyntaxError(at, "YAML alias *" + name + " is unknown or refers to a scalar; only aliases "
+                        + "of lists and maps are supported");
+            }
+            if (++aliases > MAX_ALIASES) {
+                throw new SyntaxError(at, "more than " + MAX_ALIASES + " YAML aliases");
+            }
+            return anchored;
+        }
+        String anchor = p.getObjectId() instanceof String id ? id : null;
+        YamlNode node = node(p, t, at);
+        if (anchor != null) {
+            anchors.put(anchor, node);
+        }
+        return node;
+    }
+
+    private YamlNode node(JsonParser p, JsonToken t, Origin at) throws IOException, SyntaxError {
         return switch (t) {
             case START_OBJECT -> {
                 Map<String, YamlNode.Field> fields = new LinkedHashMap<>();

@@ -79,6 +79,8 @@ class TutorialLoadTest {
         assertThat(policy.origin().source()).isEqualTo(file);
         assertThat(policy.origin().line()).isEqualTo(1);
         assertThat(policy.originOf("spec.rules[0].from[0].source.principals").line()).isEqualTo(12);
+        assertThat(policy.originOf("spec.rules[0].from[0].source.principals").column()).isEqualTo(9);
+        assertThat(policy.originOf("spec.rules[0].from[0].source.principals[0]").column()).isEqualTo(22);
         assertThat(policy.originOf("spec.rules[0].from[0].source.principals[0]").line()).isEqualTo(12);
         assertThat(policy.originOf("spec.rules[0].when[0].key").line()).isEqualTo(14);
         assertThat(policy.originOf("spec.rules[0].when[0].values[0]").line()).isEqualTo(16);

@@ -242,6 +242,37 @@ class ValidationRulesTest {
                 c("VirtualService", "vsMatchPortOutOfRange", "port number must be in the range 1..65535",
                         "hosts: [a.example.com]\nhttp:\n- match:\n  - port: 70000\n  route:\n  - destination:\n      host: a.example.com",
                         4, "spec.http[0].match[0].port", "port number 70000"),
+                c("VirtualService", "vsRouteAndRedirect", "HTTP route cannot contain both route and redirect",
+                        "hosts: [a.example.com]\nhttp:\n- redirect:\n    uri: /b\n  route:\n  - destination:\n      host: a.example.com",
+                        3, "spec.http[0]", "cannot contain both route and redirect"),
+                c("VirtualService", "vsBadHeaderName", "header name is not a valid header name",
+                        "hosts: [a.example.com]\nhttp:\n- match:\n  - headers:\n      \"x y\":\n        exact: v\n"
+                                + "  route:\n  - destination:\n      host: a.example.com", 5, "spec.http[0].match[0].headers.x y",
+                        "not a valid header name"),
+                c("VirtualService", "vsBadSourceNamespace", "sourceNamespace match is invalid",
+                        "hosts: [a.example.com]\nhttp:\n- match:\n  - sourceNamespace: Bad_NS\n  route:\n  - destination:\n      host: a.example.com",
+                        4, "spec.http[0].match[0].sourceNamespace", "sourceNamespace match Bad_NS is invalid"),
+                c("VirtualService", "vsEmptyRewrite", "rewrite must specify at least one of URI, UriRegexRewrite, or authority",
+                        "hosts: [a.example.com]\nhttp:\n- rewrite: {}\n  route:\n  - destination:\n      host: a.example.com",
+                        3, "spec.http[0].rewrite", "rewrite must specify"),
+                c("VirtualService", "vsRetryWithZeroAttempts", "http retry policy configured when attempts are set to 0",
+                        "hosts: [a.example.com]\nhttp:\n- retries:\n    attempts: 0\n    perTryTimeout: 2s\n"
+                                + "  route:\n  - destination:\n      host: a.example.com", 3, "spec.http[0].retries",
+                        "attempts are set to 0"),
+                c("VirtualService", "vsRemoveHostHeader", "cannot set Host header",
+                        "hosts: [a.example.com]\nhttp:\n- headers:\n    request:\n      remove: [Host]\n"
+                                + "  route:\n  - destination:\n      host: a.example.com", 5,
+                        "spec.http[0].headers.request.remove[0]", "cannot set Host header"),
+                c("VirtualService", "vsMirrorPercentageAbove100", "mirror_percentage must have a max value of 100",
+                        "hosts: [a.example.com]\nhttp:\n- mirror:\n    host: b.example.com\n  mirrorPercentage:\n    value: 150\n"
+                                + "  route:\n  - destination:\n      host: a.example.com", 6, "spec.http[0].mirrorPercentage.value",
+                        "must be in 0..100"),
+                c("VirtualService", "vsTimeoutWithoutUnit", "durations are like 10s or 100ms (ValidateDuration)",
+                        "hosts: [a.example.com]\nhttp:\n- timeout: \"10\"\n  route:\n  - destination:\n      host: a.example.com",
+                        3, "spec.http[0].timeout", "invalid duration \"10\""),
+                c("VirtualService", "vsTimeoutBelowOneMillisecond", "duration must be greater than 1ms",
+                        "hosts: [a.example.com]\nhttp:\n- timeout: 500us\n  route:\n  - destination:\n      host: a.example.com",
+                        3, "spec.http[0].timeout", "at least 1ms"),
                 // DestinationRule
                 c("DestinationRule", "drWithoutHost", "host is required", "subsets:\n- name: a", 0, "spec", "host is required"),
                 c("DestinationRule", "drDuplicateSubset", "duplicate subset names",
@@ -260,6 +291,9 @@ class ValidationRulesTest {
                 c("DestinationRule", "drTlsModeTypo", "tls.mode is one of DISABLE, SIMPLE, MUTUAL, ISTIO_MUTUAL",
                         "host: a.example.com\ntrafficPolicy:\n  tls:\n    mode: ISTIO_MUTUALL", 4,
                         "spec.trafficPolicy.tls.mode", "unsupported value \"ISTIO_MUTUALL\""),
+                c("DestinationRule", "drConnectTimeoutSubMillisecond", "only durations to ms precision are supported",
+                        "host: a.example.com\ntrafficPolicy:\n  connectionPool:\n    tcp:\n      connectTimeout: 1.5005s", 5,
+                        "spec.trafficPolicy.connectionPool.tcp.connectTimeout", "ms precision"),
                 // Sidecar
                 c("Sidecar", "sidecarEmpty", "sidecar: empty configuration provided",
                         "workloadSelector:\n  labels:\n    app: a", 0, "spec", "empty configuration provided"),
@@ -275,6 +309,9 @@ class ValidationRulesTest {
                 c("Sidecar", "sidecarEgressProxyWithRegistryOnly", "egress_proxy must be set only with ALLOW_ANY",
                         "outboundTrafficPolicy:\n  mode: REGISTRY_ONLY\n  egressProxy:\n    host: proxy.example.com\n    port:\n      number: 3128",
                         3, "spec.outboundTrafficPolicy.egressProxy", "only with ALLOW_ANY"),
+                c("Sidecar", "sidecarPortZeroWithoutUnixBind", "ports with 0 value must have a unix domain socket bind",
+                        "egress:\n- port:\n    number: 0\n    name: uds\n    protocol: HTTP\n  hosts: [\"*/*\"]", 2,
+                        "spec.egress[0].port", "unix domain socket"),
                 c("Sidecar", "sidecarPartialWildcard", "partial wildcard not allowed",
                         "egress:\n- hosts: [\"ns/foo*.example.com\"]", 2, "spec.egress[0].hosts[0]", "invalid")
         );

@@ -96,6 +96,9 @@ class YamlSourcesTest {
                           "ports": [{"number": 443, "name": "https", "protocol": "HTTPS"}]}}
                 """);
         Fixtures.write(dir, "notes.txt", "not: yaml: at: all: [");
+        // a mounted ConfigMap keeps a second copy of each file in a hidden folder
+        Fixtures.write(dir, "..2026_11_27/a.yaml", SE.formatted("one", "one"));
+        Fixtures.write(dir, ".hidden.yaml", "broken: [");
         LoadResult r = Fixtures.load(dir);
         assertThat(r.ok()).as(Fixtures.dump(r.diagnostics())).isTrue();
         assertThat(r.config().orElseThrow().serviceEntries()).extracting(Resource::name)
@@ -160,6 +163,66 @@ class YamlSourcesTest {
             assertThat(d.origin().line()).isEqualTo(1);
             assertThat(d.message()).contains("networking.istio.io/v2");
         });
+    }
+
+    @Test
+    void istioKindUnderAnotherGroupIsAnErrorNotSkipped() {
+        Path file = Fixtures.write(dir, "core-group.yaml", SE.formatted("x", "x").replace("networking.istio.io/v1alpha3", "v1"));
+        assertThat(Fixtures.load(file).errors()).singleElement()
+                .satisfies(d -> assertThat(d.code()).isEqualTo("unknown-api-version"));
+    }
+
+    @Test
+    void unknownKindInAnIstioGroupIsAnError() {
+        Path file = Fixtures.write(dir, "typo-kind.yaml", SE.formatted("x", "x").replace("kind: ServiceEntry",
+                "kind: ServiceEntrie"));
+        assertThat(Fixtures.load(file).errors()).singleElement().satisfies(d -> {
+            assertThat(d.code()).isEqualTo("unknown-kind");
+            assertThat(d.origin().line()).isEqualTo(2);
+            assertThat(d.message()).contains("did you mean \"ServiceEntry\"");
+        });
+    }
+
+    @Test
+    void otherIstioKindsAreSkippedWithANotice() {
+        Path file = Fixtures.write(dir, "pa.yaml", """
+                apiVersion: security.istio.io/v1
+                kind: PeerAuthentication
+                metadata:
+                  name: default
+                  namespace: istio-system
+                spec:
+                  mtls:
+                    mode: STRICT
+                """);
+        LoadResult r = Fixtures.load(file);
+        assertThat(r.ok()).isTrue();
+        assertThat(r.diagnostics()).singleElement().satisfies(d -> assertThat(d.message())
+                .contains("skipped kind PeerAuthentication"));
+    }
+
+    @Test
+    void kubernetesGatewayApiGatewayIsSkippedWithANotice() {
+        Path file = Fixtures.write(dir, "k8s-gateway.yaml", """
+                apiVersion: gateway.networking.k8s.io/v1
+                kind: Gateway
+                metadata:
+                  name: waypoint
+                spec:
+                  gatewayClassName: istio-waypoint
+                """);
+        LoadResult r = Fixtures.load(file);
+        assertThat(r.ok()).isTrue();
+        assertThat(r.diagnostics()).singleElement().satisfies(d -> assertThat(d.message())
+                .contains("skipped kind Gateway gateway.networking.k8s.io/v1 default/waypoint"));
+    }
+
+    @Test
+    void invalidMinusNIsAnError() {
+        Path file = Fixtures.write(dir, "se.yaml", SE.formatted("x", "x"));
+        LoadResult r = ConfigLoader.load(List.of(new ConfigSource(file, Optional.empty())),
+                new LoadOptions("Bad_Namespace", Map.of()));
+        assertThat(r.errors()).singleElement().satisfies(d -> assertThat(d.message()).contains("given with -n"));
     }
 
     @Test
@@ -288,6 +351,112 @@ class YamlSourcesTest {
                 throw new java.io.UncheckedIOException(e);
             }
         }
+    }
+
+    @Test
+    void yamlAliasesResolveToTheAnchoredValueNotItsName() {
+        // Jackson reports "*who" as the string "who"; read literally, the second rule would match nobody
+        Path file = Fixtures.write(dir, "alias.yaml", """
+                apiVersion: security.istio.io/v1
+                kind: AuthorizationPolicy
+                metadata:
+                  name: p
+                spec:
+                  action: DENY
+                  rules:
+                  - from:
+                    - source:
+                        principals: &who ["cluster.local/ns/a/sa/b"]
+                  - from:
+                    - source:
+                        principals: *who
+                """);
+        LoadResult r = Fixtures.load(file);
+        assertThat(r.ok()).as(Fixtures.dump(r.diagnostics())).isTrue();
+        var rule = r.config().orElseThrow().authorizationPolicies().get(0).spec().getRules().get(1);
+        assertThat(rule.getFrom().get(0).getSource().getPrincipals()).containsExactly("cluster.local/ns/a/sa/b");
+    }
+
+    @Test
+    void aliasOfAScalarIsRefusedRatherThanReadAsItsName() {
+        Path file = Fixtures.write(dir, "scalar-alias.yaml", """
+                apiVersion: security.istio.io/v1
+                kind: AuthorizationPolicy
+                metadata:
+                  name: p
+                spec:
+                  action: DENY
+                  rules:
+                  - when:
+                    - key: connection.sni
+                      values: [&host developers.google.com, *host]
+                """);
+        LoadResult r = Fixtures.load(file);
+        assertThat(r.errors()).singleElement().satisfies(d -> {
+            assertThat(d.code()).isEqualTo("yaml-syntax");
+            assertThat(d.origin().line()).isEqualTo(10);
+            assertThat(d.message()).contains("*host");
+        });
+    }
+
+    @Test
+    void aliasExpansionBombIsRefused() {
+        StringBuilder yaml = new StringBuilder("a: &a [x]\n");
+        for (int i = 0; i < YamlReader.MAX_ALIASES + 1; i++) {
+            yaml.append("k").append(i).append(": *a\n");
+        }
+        LoadResult r = Fixtures.load(dir, "bomb.yaml", yaml.toString());
+        assertThat(r.errors()).singleElement().satisfies(d -> assertThat(d.message()).contains("YAML aliases"));
+    }
+
+    @Test
+    void tcpPortWithoutAddressesIsAWarning() {
+        // Istio: a TCP port without addresses is a listener on 0.0.0.0:<port> that catches every destination
+        Path file = Fixtures.write(dir, "tcp.yaml", """
+                apiVersion: networking.istio.io/v1
+                kind: ServiceEntry
+                metadata:
+                  name: db
+                spec:
+                  hosts: [db.example.com]
+                  resolution: DNS
+                  ports:
+                  - number: 5432
+                    name: pg
+                    protocol: TCP
+                """);
+        LoadResult r = Fixtures.load(file);
+        assertThat(r.ok()).isTrue();
+        assertThat(r.diagnostics()).singleElement().satisfies(d -> {
+            assertThat(d.severity()).isEqualTo(Diagnostic.Severity.WARNING);
+            assertThat(d.code()).isEqualTo("tcp-without-addresses");
+            assertThat(d.origin().line()).isEqualTo(9);
+            assertThat(d.fieldPath()).isEqualTo("spec.ports[0]");
+        });
+    }
+
+    @Test
+    void goDurationsAsIstioDocumentsThemLoad() {
+        Path file = Fixtures.write(dir, "durations.yaml", """
+                apiVersion: networking.istio.io/v1
+                kind: VirtualService
+                metadata:
+                  name: vs
+                spec:
+                  hosts: [a.example.com]
+                  http:
+                  - timeout: 1m30s
+                    retries:
+                      attempts: 3
+                      perTryTimeout: 250ms
+                    route:
+                    - destination:
+                        host: a.example.com
+                """);
+        LoadResult r = Fixtures.load(file);
+        assertThat(r.ok()).as(Fixtures.dump(r.diagnostics())).isTrue();
+        assertThat(r.config().orElseThrow().virtualServices().get(0).spec().getHttp().get(0).getTimeout())
+                .isEqualTo("1m30s");
     }
 
     @Test

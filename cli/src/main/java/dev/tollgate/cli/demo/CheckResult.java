@@ -9,9 +9,10 @@ import java.util.Optional;
  * @param check       what was asked and expected
  * @param command     the command a reader can paste
  * @param observation what came back
- * @param gatewayLog  for a denial, the gateway's access log line for it, if it was found
+ * @param log         for a refusal or a denial, the log line of the proxy that decided, prefixed with which proxy
+ *                    it was ({@code gateway: ...}, {@code sidecar: ...}), if it was found
  */
-public record CheckResult(String step, Check check, String command, Observation observation, Optional<String> gatewayLog) {
+public record CheckResult(String step, Check check, String command, Observation observation, Optional<String> log) {
 
     public Outcome actual() {
         return observation.outcome();

@@ -9,6 +9,7 @@ import picocli.CommandLine.Option;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
+import java.io.Writer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -110,7 +111,8 @@ public final class DemoCommand implements Callable<Integer> {
             }
             // the first step's files must exist before the proxies start watching them
             setup.config().apply(steps.getFirst());
-            progress.println("work folder: " + dir + (created && !keep ? " (removed at the end; --keep keeps it)" : ""));
+            progress.println("work folder: " + dir + " (configuration, CAs, access logs)"
+                    + (created && !keep ? "; removed at the end, --keep keeps it" : ""));
             DemoMesh mesh;
             try {
                 mesh = starter.start(setup);
@@ -119,8 +121,19 @@ public final class DemoCommand implements Callable<Integer> {
                 return 2;
             }
             running.addFirst(mesh);
-            DemoReport report = new DemoRunner(setup.config(), mesh, probe, progress).run(steps);
-            out.print(json ? report.json() : report.text());
+            DemoReport report;
+            if (json) {
+                report = new DemoRunner(setup.config(), mesh, probe, err).run(steps);
+                out.print(report.json());
+            } else {
+                // a reader sees each step as soon as it is done
+                report = new DemoRunner(setup.config(), mesh, probe, new PrintWriter(Writer.nullWriter()))
+                        .run(steps, (step, sofar) -> {
+                            out.print(sofar.stepText(step.id()));
+                            out.flush();
+                        });
+                out.print(report.summary());
+            }
             out.flush();
             return report.exitCode();
         } catch (IOException | UncheckedIOException | IllegalStateException e) {

@@ -23,6 +23,11 @@ public interface DemoMesh extends AutoCloseable {
     /** The gateway's access log line for its latest denial of {@code from} → {@code host}, if it logged one. */
     Optional<String> gatewayDenial(DemoWorkload from, String host);
 
+    /** {@code from}'s sidecar's access log line for its latest refusal of {@code host}, if it logged one. */
+    default Optional<String> sidecarRefusal(DemoWorkload from, String host) {
+        return Optional.empty();
+    }
+
     @Override
     void close();
 }

@@ -32,15 +32,27 @@ public final class DemoReport {
         return passed() ? 0 : 1;
     }
 
+    /** Every step, then the summary. */
     public synchronized String text() {
         StringBuilder b = new StringBuilder();
-        String current = null;
+        for (String id : steps.keySet()) {
+            b.append(stepText(id));
+        }
+        return b.append(summary()).toString();
+    }
+
+    /** One step: its title and configuration, then each request with its command and, for refusals, the log line. */
+    public synchronized String stepText(String id) {
+        Step step = steps.get(id);
+        if (step == null) {
+            return "";
+        }
+        StringBuilder b = new StringBuilder();
+        b.append('\n').append(id).append("  ").append(step.title()).append('\n');
+        b.append("    config: ").append(describeConfig(step)).append('\n');
         for (CheckResult r : results) {
-            if (!r.step().equals(current)) {
-                current = r.step();
-                Step step = steps.get(current);
-                b.append('\n').append(current).append("  ").append(step.title()).append('\n');
-                b.append("    config: ").append(describeConfig(step)).append('\n');
+            if (!r.step().equals(id)) {
+                continue;
             }
             b.append("  ").append(r.passed() ? "[PASS] " : "[FAIL] ").append(r.check().from().name())
                     .append(" -> ").append(r.check().url())
@@ -48,10 +60,15 @@ public final class DemoReport {
                     .append(", got ").append(r.actual().label())
                     .append(" (").append(r.observation().detail()).append(")\n");
             b.append("         $ ").append(r.command()).append('\n');
-            r.gatewayLog().ifPresent(line -> b.append("         gateway: ").append(line.strip()).append('\n'));
+            r.log().ifPresent(line -> b.append("         ").append(line.strip()).append('\n'));
         }
+        return b.toString();
+    }
+
+    /** Whether every request came out as the tutorial says, and which did not. */
+    public synchronized String summary() {
+        StringBuilder b = new StringBuilder("\n");
         long failed = results.stream().filter(r -> !r.passed()).count();
-        b.append('\n');
         if (results.isEmpty()) {
             b.append("FAIL: no request was made\n");
         } else if (failed == 0) {

@@ -5,6 +5,7 @@ import java.net.URI;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.BiConsumer;
 
 /** Walks the steps: applies each step's configuration, waits for the proxies to take it, makes every request. */
 public final class DemoRunner {
@@ -25,6 +26,11 @@ public final class DemoRunner {
     }
 
     public DemoReport run(List<Step> steps) {
+        return run(steps, (step, report) -> { });
+    }
+
+    /** As {@link #run(List)}, calling {@code afterStep} when each step is done (to print it as it happens). */
+    public DemoReport run(List<Step> steps, BiConsumer<Step, DemoReport> afterStep) {
         DemoReport report = new DemoReport();
         for (Step step : steps) {
             progress.println("step " + step.id() + ": " + step.title());
@@ -34,11 +40,15 @@ public final class DemoRunner {
             for (Check check : step.checks()) {
                 var sidecar = mesh.sidecar(check.from());
                 Observation observation = probe.head(sidecar, check.url());
-                Optional<String> log = observation.outcome() == Outcome.FORBIDDEN
-                        ? mesh.gatewayDenial(check.from(), URI.create(check.url()).getHost())
-                        : Optional.empty();
+                String host = URI.create(check.url()).getHost();
+                Optional<String> log = switch (observation.outcome()) {
+                    case FORBIDDEN -> mesh.gatewayDenial(check.from(), host).map(l -> "gateway: " + l);
+                    case BLOCKED -> mesh.sidecarRefusal(check.from(), host).map(l -> "sidecar: " + l);
+                    default -> Optional.empty();
+                };
                 report.add(step, new CheckResult(step.id(), check, probe.command(sidecar, check.url()), observation, log));
             }
+            afterStep.accept(step, report);
         }
         return report;
     }

@@ -1,26 +1,282 @@
 package dev.tollgate.cli.demo;
 
-/**
- * The demo's proxies on top of {@code dev.tollgate.proxy}: one egress gateway and a sidecar per workload of
- * {@link Scenario#WORKLOADS}, all in this process.
- *
- * <p>Not wired yet: it waits for the proxy module's API. What each proxy needs is in {@link DemoSetup}:
- * <ul>
- *   <li>gateway: namespace istio-system, labels istio=egressgateway and app=istio-egressgateway, the sources
- *       {@link DemoConfig#sources()}, a certificate from {@link DemoSetup#meshCa()}, upstream CA bundle
- *       {@link DemoSetup#publicCaFile()}, {@code --connect-to} {@link DemoSetup#standInConnectTo()}, and its
- *       listeners (ports 80 and 443 of the Gateway servers, as the steps change them) mapped to loopback ports;</li>
- *   <li>each sidecar: its namespace and service account, the same sources, a certificate from the mesh CA,
- *       {@code --connect-to} the stand-ins and {@code istio-egressgateway.istio-system.svc.cluster.local:80/443} to the
- *       gateway's loopback ports, listening on 127.0.0.1:0.</li>
- * </ul>
- */
-final class ProxyDemoMesh {
+import dev.tollgate.config.ConfigStore;
+import dev.tollgate.config.LoadOptions;
+import dev.tollgate.config.LoadResult;
+import dev.tollgate.core.model.WorkloadRef;
+import dev.tollgate.core.snapshot.SnapshotCompiler;
+import dev.tollgate.identity.IssuedCertificate;
+import dev.tollgate.identity.MeshCa;
+import dev.tollgate.identity.RotatingCertificate;
+import dev.tollgate.identity.SpiffeId;
+import dev.tollgate.proxy.AccessLog;
+import dev.tollgate.proxy.AccessLogEntry;
+import dev.tollgate.proxy.CertifiedKey;
+import dev.tollgate.proxy.EgressGateway;
+import dev.tollgate.proxy.GatewaySettings;
+import dev.tollgate.proxy.HostMap;
+import dev.tollgate.proxy.MeshIdentity;
+import dev.tollgate.proxy.ProxyHandle;
+import dev.tollgate.proxy.ReloadStats;
+import dev.tollgate.proxy.Sidecar;
+import dev.tollgate.proxy.SidecarSettings;
 
-    private ProxyDemoMesh() {
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.time.Clock;
+import java.time.Duration;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentLinkedDeque;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import java.util.function.Predicate;
+import java.util.stream.Collectors;
+
+/**
+ * The demo's proxies on top of {@code dev.tollgate.proxy}: the egress gateway and a sidecar per workload of
+ * {@link Scenario#WORKLOADS}, in this process, sharing one {@link ConfigStore} over the files of {@link DemoConfig}
+ * (which it also watches, as a standalone proxy would).
+ *
+ * <p>Names are mapped as a user would map them with curl's flags: the external hosts to the stand-ins
+ * ({@link DemoSetup#standInConnectTo()}), and the gateway's service name to its loopback ports (a port offset,
+ * so port 80 of a Gateway server listens on offset+80 whichever step is running).
+ */
+final class ProxyDemoMesh implements DemoMesh {
+
+    static final String GATEWAY_SERVICE = "istio-egressgateway.istio-system.svc.cluster.local";
+    static final Duration CERTIFICATE_TTL = Duration.ofHours(24);
+    private static final int LOG_LINES = 1000;
+
+    private final ConfigStore store;
+    private final EgressGateway gateway;
+    private final Map<DemoWorkload, Sidecar> sidecars;
+    private final List<AutoCloseable> resources;
+    private final LogBook gatewayLog;
+    private final Map<DemoWorkload, LogBook> sidecarLogs;
+
+    private ProxyDemoMesh(ConfigStore store, EgressGateway gateway, Map<DemoWorkload, Sidecar> sidecars,
+                          List<AutoCloseable> resources, LogBook gatewayLog, Map<DemoWorkload, LogBook> sidecarLogs) {
+        this.store = store;
+        this.gateway = gateway;
+        this.sidecars = Map.copyOf(sidecars);
+        this.resources = resources;
+        this.gatewayLog = gatewayLog;
+        this.sidecarLogs = Map.copyOf(sidecarLogs);
     }
 
-    static DemoMesh start(DemoSetup setup) {
-        throw new IllegalStateException("the demo's proxies are not wired to dev.tollgate.proxy yet");
+    /** The folder where each proxy's access log is written (JSON lines), beside the configuration folder. */
+    static Path logDir(DemoSetup setup) {
+        return setup.config().dir().resolveSibling("logs");
+    }
+
+    static DemoMesh start(DemoSetup setup) throws Exception {
+        List<AutoCloseable> resources = new ArrayList<>();
+        try {
+            ConfigStore store = new ConfigStore(setup.config().sources(), new LoadOptions("default", Map.of()),
+                    SnapshotCompiler::compile);
+            resources.add(store);
+            requireOk(store.reload());
+            ReloadStats reloads = new ReloadStats(store::reloads, store::reloadFailures);
+            MeshCa ca = setup.meshCa();
+
+            Path logs = Files.createDirectories(logDir(setup));
+            LogBook gatewayLog = new LogBook(logs.resolve("gateway.log"));
+            resources.add(gatewayLog);
+            int offset = freePortOffset();
+            WorkloadRef gatewayWorkload = GatewaySettings.ISTIO_EGRESS_GATEWAY;
+            EgressGateway gateway = EgressGateway.start(GatewaySettings.defaults(identity(ca, gatewayWorkload, resources))
+                    .withBind("127.0.0.1", offset)
+                    .withHosts(HostMap.parse(List.of(), setup.standInConnectTo()))
+                    .withCaBundle(Optional.of(setup.publicCaFile()))
+                    .withAccessLog(gatewayLog)
+                    .withReloads(reloads), store::current);
+            resources.addFirst(gateway);
+
+            List<String> sidecarConnectTo = new ArrayList<>(setup.standInConnectTo());
+            for (int port : List.of(80, 443)) {
+                sidecarConnectTo.add(GATEWAY_SERVICE + ":" + port + ":127.0.0.1:" + (offset + port));
+            }
+            HostMap sidecarHosts = HostMap.parse(List.of(), sidecarConnectTo);
+            Map<DemoWorkload, Sidecar> sidecars = new LinkedHashMap<>();
+            Map<DemoWorkload, LogBook> sidecarLogs = new LinkedHashMap<>();
+            for (DemoWorkload w : Scenario.WORKLOADS) {
+                LogBook log = new LogBook(logs.resolve("sidecar-" + w.namespace() + "-" + w.serviceAccount() + ".log"));
+                resources.add(log);
+                sidecarLogs.put(w, log);
+                WorkloadRef ref = new WorkloadRef(w.namespace(), w.serviceAccount(), Map.of("app", w.serviceAccount()));
+                Sidecar sidecar = Sidecar.start(SidecarSettings.defaults(ref, identity(ca, ref, resources))
+                        .withListen(new InetSocketAddress("127.0.0.1", 0))
+                        .withHosts(sidecarHosts)
+                        .withCaBundle(Optional.of(setup.publicCaFile()))
+                        .withAccessLog(log)
+                        .withReloads(reloads), store::current);
+                resources.addFirst(sidecar);
+                sidecars.put(w, sidecar);
+            }
+            // the proxies watch their files as standalone ones do; awaitConfiguration also reloads at once
+            store.addListener(s -> gateway.refresh());
+            store.watch(Duration.ofMillis(250));
+            ProxyDemoMesh mesh = new ProxyDemoMesh(store, gateway, sidecars, resources, gatewayLog, sidecarLogs);
+            mesh.awaitConfiguration(DemoRunner.RELOAD_TIMEOUT);
+            return mesh;
+        } catch (Exception | Error e) {
+            closeAll(resources);
+            throw e;
+        }
+    }
+
+    /** A certificate for {@code workload} from the mesh CA, renewed in the background (what --ca-dir does). */
+    private static MeshIdentity identity(MeshCa ca, WorkloadRef workload, List<AutoCloseable> resources) {
+        RotatingCertificate rotating = new RotatingCertificate(
+                () -> ca.issueWorkload(workload.namespace(), workload.serviceAccount(), CERTIFICATE_TTL), Clock.systemUTC());
+        resources.add(rotating);
+        return new MeshIdentity(() -> certifiedKey(rotating.current()), List.of(ca.rootCertificate()));
+    }
+
+    private static CertifiedKey certifiedKey(IssuedCertificate c) {
+        return new CertifiedKey(c.key(), c.chain());
+    }
+
+    @Override
+    public InetSocketAddress sidecar(DemoWorkload workload) {
+        Sidecar s = sidecars.get(workload);
+        if (s == null) {
+            throw new IllegalArgumentException("no sidecar for " + workload);
+        }
+        return s.address();
+    }
+
+    @Override
+    public void awaitConfiguration(Duration timeout) {
+        requireOk(store.reload());
+        try {
+            if (!gateway.refresh().await(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+                throw new IllegalStateException("the gateway did not bind its listeners within " + timeout);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while the gateway bound its listeners", e);
+        }
+        if (!gateway.ready() || sidecars.values().stream().anyMatch(s -> !s.ready())) {
+            throw new IllegalStateException("a proxy is not ready after the reload (see its log)");
+        }
+    }
+
+    @Override
+    public Optional<String> gatewayDenial(DemoWorkload from, String host) {
+        String principal = new SpiffeId(MeshCa.DEFAULT_TRUST_DOMAIN, from.namespace(), from.serviceAccount()).principal();
+        return gatewayLog.latest(e -> e.decision().equals("denied")
+                && e.sourcePrincipal().map(principal::equals).orElse(false)
+                && (e.sni().map(host::equalsIgnoreCase).orElse(false) || e.destinationHost().equalsIgnoreCase(host)));
+    }
+
+    @Override
+    public Optional<String> sidecarRefusal(DemoWorkload from, String host) {
+        LogBook log = sidecarLogs.get(from);
+        return log == null ? Optional.empty()
+                : log.latest(e -> e.decision().equals("refused") && e.destinationHost().equalsIgnoreCase(host));
+    }
+
+    @Override
+    public void close() {
+        closeAll(resources);
+    }
+
+    private static void closeAll(List<AutoCloseable> resources) {
+        for (AutoCloseable r : resources) {
+            try {
+                if (r instanceof ProxyHandle p) {
+                    p.drain(Duration.ZERO);
+                } else {
+                    r.close();
+                }
+            } catch (Exception ignored) {
+                // stopping: nothing more to do
+            }
+        }
+    }
+
+    private static void requireOk(LoadResult result) {
+        if (!result.ok()) {
+            throw new IllegalStateException("the demo configuration did not load: " + result.errors().stream()
+                    .map(Object::toString).collect(Collectors.joining("; ")));
+        }
+    }
+
+    /** An offset with offset+80 and offset+443 free on 127.0.0.1 now (the gateway binds them as steps need). */
+    static int freePortOffset() throws IOException {
+        for (int attempt = 0; attempt < 50; attempt++) {
+            int offset = ThreadLocalRandom.current().nextInt(20_000, 60_000);
+            if (free(offset + 80) && free(offset + 443)) {
+                return offset;
+            }
+        }
+        throw new IOException("no free pair of loopback ports for the gateway's listeners");
+    }
+
+    private static boolean free(int port) {
+        try (ServerSocket s = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /** One proxy's access log: the latest entries in memory, to show in the report, and every entry in a file. */
+    static final class LogBook implements Consumer<AccessLogEntry>, AutoCloseable {
+        private final Deque<AccessLogEntry> latest = new ConcurrentLinkedDeque<>();
+        private final PrintStream stream;
+        private final Consumer<AccessLogEntry> file;
+
+        LogBook(Path path) throws IOException {
+            stream = new PrintStream(Files.newOutputStream(path), true, StandardCharsets.UTF_8);
+            file = AccessLog.printing(stream, AccessLog.Format.JSON);
+        }
+
+        @Override
+        public void accept(AccessLogEntry entry) {
+            latest.addLast(entry);
+            while (latest.size() > LOG_LINES) {
+                latest.pollFirst();
+            }
+            file.accept(entry);
+        }
+
+        /**
+         * The latest entry that matches, in Envoy-like text. A tunnel is logged when the proxy's side closes, which
+         * may be just after the client gave up, so this waits a little for it.
+         */
+        Optional<String> latest(Predicate<AccessLogEntry> match) {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
+            while (true) {
+                Optional<AccessLogEntry> found = latest.stream().filter(match).reduce((a, b) -> b);
+                if (found.isPresent() || System.nanoTime() > deadline) {
+                    return found.map(AccessLogEntry::text);
+                }
+                try {
+                    Thread.sleep(20);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return Optional.empty();
+                }
+            }
+        }
+
+        @Override
+        public void close() {
+            stream.flush();
+        }
     }
 }

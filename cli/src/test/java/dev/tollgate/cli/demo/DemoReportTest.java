@@ -66,7 +66,7 @@ class DemoReportTest {
     @Test
     void textShowsTheCommandTheConfigAndTheGatewaysLogLine() {
         DemoReport report = new DemoReport();
-        report.add(B2, result(B2, 0, new Observation(0, 403, 0, ""), Optional.of("rbac_access_denied_matched_policy[none]\n")));
+        report.add(B2, result(B2, 0, new Observation(0, 403, 0, ""), Optional.of("gateway: rbac_access_denied_matched_policy[none]\n")));
         String text = report.text();
         assertThat(text).contains("B2  ").contains("config: mesh REGISTRY_ONLY; default: authz-allow-google.yaml; istio-system: ")
                 .contains("[PASS] default/sleep -> http://developers.google.com/: expected 403, got 403 (HTTP 403)")

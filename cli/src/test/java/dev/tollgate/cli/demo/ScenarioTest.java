@@ -3,13 +3,19 @@ package dev.tollgate.cli.demo;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import dev.tollgate.config.ConfigLoader;
+import dev.tollgate.config.LoadOptions;
+import dev.tollgate.config.LoadResult;
+import dev.tollgate.core.model.Diagnostic;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -177,6 +183,23 @@ class ScenarioTest {
             assertThat(doc.path("apiVersion").asText()).matches("(networking|security)\\.istio\\.io/v1(alpha3|beta1)?|install\\.istio\\.io/v1alpha1");
             assertThat(doc.path("metadata").path("name").asText()).isNotEmpty();
         }
+    }
+
+    static List<String> stepIds() {
+        return STEPS.stream().map(Step::id).toList();
+    }
+
+    /** What the proxies will load: each step's files, as DemoConfig writes them, load without an error or warning. */
+    @ParameterizedTest
+    @MethodSource("stepIds")
+    void everyStepsConfigurationLoadsCleanly(String id, @TempDir Path dir) {
+        DemoConfig config = new DemoConfig(dir);
+        config.apply(step(id));
+        LoadResult result = ConfigLoader.load(config.sources(), new LoadOptions("default", Map.of()));
+        assertThat(result.ok()).as("%s: %s", id, result.diagnostics()).isTrue();
+        assertThat(result.diagnostics()).as(id).noneMatch(d -> d.severity() != Diagnostic.Severity.INFO);
+        String expectedMode = step(id).mesh().equals(Scenario.ALLOW_ANY) ? "ALLOW_ANY" : "REGISTRY_ONLY";
+        assertThat(result.config().orElseThrow().mesh().outboundMode().name()).isEqualTo(expectedMode);
     }
 
     @Test

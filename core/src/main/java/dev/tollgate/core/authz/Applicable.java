@@ -74,6 +74,12 @@ final class Applicable {
             if (p.action() != action || p.dryRun() != dryRun) {
                 continue;
             }
+            if (action == Action.CUSTOM && !dryRun) {
+                // Fail closed: with no provider to ask, every request to a selected workload is denied.
+                CompiledRule all = CompiledRule.denyAll(p);
+                out.add(new Entry(p, all, Matcher.ANY, Matcher.ANY, decision(p, all)));
+                continue;
+            }
             for (CompiledRule r : p.rules()) {
                 out.add(new Entry(p, r, r.tree(false).orElse(null), r.tree(true).orElse(null), decision(p, r)));
             }
@@ -89,9 +95,9 @@ final class Applicable {
                     considered, List.of());
             case DENY -> new AuthzDecision(false, Optional.of(r.id()), "denied by DENY policy " + where,
                     considered, List.of());
-            case CUSTOM -> new AuthzDecision(false, Optional.of(r.id()), "denied by CUSTOM policy " + where
-                    + ": CUSTOM (external authorization) is not supported, so the requests it would send to its "
-                    + "provider are denied", considered, List.of());
+            case CUSTOM -> new AuthzDecision(false, Optional.of(r.id()), "denied by CUSTOM policy " + p.namespace()
+                    + "/" + p.name() + ": CUSTOM (external authorization) is not supported, so Tollgate denies all "
+                    + "traffic to the workloads it selects (fail closed)", considered, List.of());
             case AUDIT -> new AuthzDecision(true, Optional.of(r.id()), "audited by " + where, considered,
                     List.of());
         };

@@ -16,10 +16,11 @@ enum Attr {
             case DESTINATION_PORT -> Integer.toString(r.destinationPort());
             // Envoy's requested_server_name is the empty string without SNI: "*" (.+) does not match it.
             case SNI -> r.sni().orElse("");
-            case METHOD -> r.http().map(h -> h.method()).orElse(null);
-            case HOST -> r.http().map(h -> h.authority()).orElse(null);
-            case PATH -> r.http().map(h -> urlPath(h.path())).orElse(null);
-            case HEADER -> r.http().map(h -> header(h, headerName)).orElse(null);
+            // No Optional.map on the hot path: it would allocate per request.
+            case METHOD -> r.http().isPresent() ? r.http().get().method() : null;
+            case HOST -> r.http().isPresent() ? r.http().get().authority() : null;
+            case PATH -> r.http().isPresent() ? PathNormalization.base(r.http().get().path()) : null;
+            case HEADER -> r.http().isPresent() ? header(r.http().get(), headerName) : null;
             case REQUEST_AUTH, ENVOY_METADATA -> null;
         };
     }

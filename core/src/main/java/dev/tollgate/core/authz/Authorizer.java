@@ -25,9 +25,11 @@ import java.util.concurrent.ConcurrentHashMap;
  * selector (or targetRefs) selects it. That per-workload set is computed once and cached (bounded), so
  * {@link #authorize} evaluates only the rules that apply, never all policies.
  *
- * <p>CUSTOM: Tollgate has no external authorization providers. Istio, when a CUSTOM policy's provider cannot be
- * used, turns its rules into DENY rules ({@code getBadCustomDenyRules}); Tollgate does the same, so every request
- * that the policy would have sent to its provider is denied (fail closed), and says so in {@link #diagnostics()}.
+ * <p>CUSTOM: Tollgate has no external authorization providers to delegate to. A CUSTOM policy loads with a warning
+ * ({@link #diagnostics()}) and denies all traffic to the workloads it selects (fail closed), reported as its
+ * {@code rule[0]}. (Istio itself, when a provider cannot be used, denies only what the policy's rules match; Tollgate
+ * is stricter on purpose, since it cannot know what the provider would have allowed.) Dry-run CUSTOM policies are
+ * evaluated by their rules and never enforced.
  */
 public final class Authorizer {
     private static final Logger LOG = LoggerFactory.getLogger(Authorizer.class);
@@ -38,6 +40,7 @@ public final class Authorizer {
     private final Map<String, List<CompiledPolicy>> byNamespace;
     private final Map<WorkloadRef, Applicable> cache = new ConcurrentHashMap<>();
     private final List<Diagnostic> diagnostics;
+    private final Map<ResourceKey, CompiledPolicy> byKey;
 
     private Authorizer(String rootNamespace, List<CompiledPolicy> all) {
         this.rootNamespace = rootNamespace;
@@ -49,6 +52,11 @@ public final class Authorizer {
         Map<String, List<CompiledPolicy>> frozen = new HashMap<>();
         index.forEach((k, v) -> frozen.put(k, List.copyOf(v)));
         this.byNamespace = Map.copyOf(frozen);
+        Map<ResourceKey, CompiledPolicy> keys = new HashMap<>();
+        for (CompiledPolicy p : all) {
+            keys.putIfAbsent(p.resource().key(), p);
+        }
+        this.byKey = Map.copyOf(keys);
         this.diagnostics = List.copyOf(diagnose(all));
         for (Diagnostic d : diagnostics) {
             LOG.warn("{}", d.format());
@@ -59,7 +67,7 @@ public final class Authorizer {
     public static Authorizer compile(ConfigSet config) {
         List<CompiledPolicy> compiled = new ArrayList<>();
         for (Resource<AuthorizationPolicy> r : config.authorizationPolicies()) {
-            compiled.add(CompiledPolicy.compile(r));
+            compiled.add(CompiledPolicy.compile(r, config.mesh().trustDomain()));
         }
         return new Authorizer(config.mesh().rootNamespace(), compiled);
     }
@@ -128,6 +136,39 @@ public final class Authorizer {
         return diagnostics;
     }
 
+    /**
+     * For analysis: empty when {@code policy} applies to {@code target} (namespace, selector, targetRefs);
+     * otherwise why not, in the words explain uses.
+     */
+    public Optional<String> whyNotApplied(ResourceKey policy, WorkloadRef target) {
+        CompiledPolicy p = byKey.get(policy);
+        return p == null ? Optional.of("no such AuthorizationPolicy " + policy)
+                : Selection.whyNot(p, target, rootNamespace);
+    }
+
+    /**
+     * For analysis: why rule {@code rule} of an ALLOW {@code policy} can never match TCP traffic because it uses
+     * HTTP-only fields (Istio skips such a rule on TCP filter chains); empty when it can match TCP.
+     */
+    public Optional<String> neverMatchesTcp(ResourceKey policy, int rule) {
+        CompiledPolicy p = byKey.get(policy);
+        if (p == null || rule < 0 || rule >= p.rules().size()) {
+            return Optional.empty();
+        }
+        CompiledRule r = p.rules().get(rule);
+        return r.http().tree().isPresent() ? r.tcp().skipped() : Optional.empty();
+    }
+
+    /** For analysis: the HTTP-only constraints a DENY/AUDIT/CUSTOM rule loses on TCP traffic (so it matches more). */
+    public List<String> droppedOnTcp(ResourceKey policy, int rule) {
+        CompiledPolicy p = byKey.get(policy);
+        if (p == null || rule < 0 || rule >= p.rules().size()) {
+            return List.of();
+        }
+        CompiledRule r = p.rules().get(rule);
+        return r.tcp().notes().stream().filter(n -> !r.http().notes().contains(n)).toList();
+    }
+
     /** The root namespace whose policies apply mesh-wide. */
     public String rootNamespace() {
         return rootNamespace;
@@ -159,9 +200,9 @@ public final class Authorizer {
             ResourceKey key = p.resource().key();
             if (p.action() == Action.CUSTOM) {
                 out.add(new Diagnostic(Diagnostic.Severity.WARNING, "authz-custom-unsupported",
-                        "CUSTOM action is not supported (Tollgate has no external authorization providers): the "
-                                + "requests its rules match are denied (fail closed), as Istio does when a CUSTOM "
-                                + "provider cannot be used", p.resource().originOf("spec.action"),
+                        "CUSTOM action is not supported (Tollgate has no external authorization providers): "
+                                + "all traffic to the workloads it selects is denied (fail closed)",
+                        p.resource().originOf("spec.action"),
                         Optional.of(key), "spec.action"));
             }
             p.dryRunNote().ifPresent(n -> out.add(new Diagnostic(Diagnostic.Severity.WARNING, "authz-dry-run-invalid",

@@ -11,7 +11,7 @@ import java.util.Optional;
 record Cidr(byte[] address, int prefixLength, String text) {
 
     static Optional<Cidr> parse(String text) {
-        String s = text.trim();
+        String s = text;
         int slash = s.indexOf('/');
         String addr = slash < 0 ? s : s.substring(0, slash);
         byte[] bytes = parseAddress(addr);

@@ -27,7 +27,7 @@ record CompiledPolicy(Resource<AuthorizationPolicy> resource, Action action, boo
         rules = List.copyOf(rules);
     }
 
-    static CompiledPolicy compile(Resource<AuthorizationPolicy> resource) {
+    static CompiledPolicy compile(Resource<AuthorizationPolicy> resource, String trustDomain) {
         AuthorizationPolicy spec = resource.spec();
         Action action = Action.of(spec.getAction());
         Optional<String> note = Optional.empty();
@@ -53,9 +53,8 @@ record CompiledPolicy(Resource<AuthorizationPolicy> resource, Action action, boo
                 spec.getRules() == null ? List.of() : spec.getRules();
         for (int i = 0; i < specRules.size(); i++) {
             var r = specRules.get(i);
-            rules.add(new CompiledRule(i, CompiledRule.id(resource.namespace(), resource.name(), i),
-                    RuleCompiler.compile(r, resource.namespace(), action, false),
-                    RuleCompiler.compile(r, resource.namespace(), action, true)));
+            rules.add(RuleCompiler.compile(r, i, CompiledRule.id(resource.namespace(), resource.name(), i),
+                    resource.namespace(), trustDomain, action));
         }
         return new CompiledPolicy(resource, action, dryRun, selector, refs.stream().filter(r -> r != null).toList(),
                 rules, note);

@@ -77,11 +77,13 @@ final class Explainer {
         boolean decidedHere = matched.isPresent() && p.rules().stream().anyMatch(x -> x.id().equals(decidedBy));
         String dry = p.dryRun() ? "it would have " : "";
         return switch (p.action()) {
-            case CUSTOM -> "CUSTOM (external authorization) is not supported: the requests its rules match are "
-                    + "denied (fail closed). " + rules + (matched.isEmpty() ? ""
-                    : p.dryRun() ? "; it would have denied the request"
-                    : decidedHere ? "; so the request is denied (" + decidedBy + ")"
-                    : "; the request is denied by " + decidedBy);
+            case CUSTOM -> p.dryRun()
+                    ? "CUSTOM (external authorization) is not supported; as a dry run it is only evaluated: " + rules
+                    + (matched.isPresent() ? "; it would have sent the request to its provider" : "")
+                    : "CUSTOM (external authorization) is not supported, so Tollgate denies all traffic to the "
+                    + "workloads it selects (fail closed)" + (decidedBy.startsWith(p.policyId() + "-")
+                    ? "; so the request is denied (" + decidedBy + ")" : "")
+                    + "; its rules would choose what to send to the provider: " + rules;
             case DENY -> rules + (matched.isEmpty() ? "" : p.dryRun() ? "; it would have denied the request"
                     : decidedHere ? "; so the request is denied (" + decidedBy + ")"
                     : "; the request is denied by " + decidedBy);
@@ -119,7 +121,9 @@ final class Explainer {
         if (m.isPresent()) {
             return "if it applied, its " + p.action() + " " + rules(p, r, tcp);
         }
-        return "it would not match anyway: " + rules(p, r, tcp);
+        String why = rules(p, r, tcp);
+        return "it would not match anyway: " + (why.startsWith("no rule matches: ")
+                ? why.substring("no rule matches: ".length()) : why);
     }
 
     private static Optional<CompiledRule> firstMatch(CompiledPolicy p, AuthzRequest r, boolean tcp) {

@@ -38,23 +38,35 @@ final class RuleCompiler {
     }
 
     private final String policyNamespace;
+    private final String trustDomain;
     private final Action action;
     private final boolean forTcp;
     private final List<String> notes = new ArrayList<>();
+    private boolean sawHttpOnly;
 
-    private RuleCompiler(String policyNamespace, Action action, boolean forTcp) {
+    private RuleCompiler(String policyNamespace, String trustDomain, Action action, boolean forTcp) {
         this.policyNamespace = policyNamespace;
+        this.trustDomain = trustDomain;
         this.action = action;
         this.forTcp = forTcp;
     }
 
-    static Variant compile(Rule rule, String policyNamespace, Action action, boolean forTcp) {
-        RuleCompiler c = new RuleCompiler(policyNamespace, action, forTcp);
+    /** The rule compiled for HTTP and for TCP; one shared tree when it uses no HTTP-only field. */
+    static CompiledRule compile(Rule rule, int index, String id, String policyNamespace, String trustDomain,
+                                Action action) {
+        RuleCompiler http = new RuleCompiler(policyNamespace, trustDomain, action, false);
+        Variant forHttp = http.variant(rule);
+        Variant forTcp = http.sawHttpOnly
+                ? new RuleCompiler(policyNamespace, trustDomain, action, true).variant(rule) : forHttp;
+        return new CompiledRule(index, id, forHttp, forTcp);
+    }
+
+    private Variant variant(Rule rule) {
         try {
-            Matcher tree = c.rule(rule);
-            return new Variant(Optional.of(tree), Optional.empty(), c.notes);
+            Matcher tree = rule(rule);
+            return new Variant(Optional.of(tree), Optional.empty(), notes);
         } catch (Skip s) {
-            return new Variant(Optional.empty(), Optional.of(s.getMessage()), c.notes);
+            return new Variant(Optional.empty(), Optional.of(s.getMessage()), notes);
         }
     }
 
@@ -159,9 +171,10 @@ final class RuleCompiler {
     /** One key's values (ORed) and notValues (NOT of OR), each as a labelled {@link Matcher.Field}. */
     private void field(String path, String notPath, Generators.Generator g, String key, List<String> values,
                        List<String> notValues, List<Matcher> out) throws Skip {
-        Optional<Matcher> yes = leaves(path, g, key, nonNull(values));
+        boolean principal = key.equals("source.principal");
+        Optional<Matcher> yes = leaves(path, g, key, principal ? migrate(nonNull(values)) : nonNull(values));
         yes.ifPresent(m -> out.add(new Matcher.Field(path, nonNull(values), g.attr(), g.headerName(key), m)));
-        Optional<Matcher> no = leaves(notPath, g, key, nonNull(notValues));
+        Optional<Matcher> no = leaves(notPath, g, key, principal ? migrate(nonNull(notValues)) : nonNull(notValues));
         no.ifPresent(m -> out.add(new Matcher.Field(notPath, nonNull(notValues), g.attr(), g.headerName(key),
                 new Matcher.Not(m))));
     }
@@ -171,6 +184,7 @@ final class RuleCompiler {
         if (values.isEmpty()) {
             return Optional.empty();
         }
+        sawHttpOnly |= g.httpOnly();
         if (forTcp && g.httpOnly()) {
             if (action.skipsRuleOnError()) {
                 throw new Skip(path + " is HTTP-only, so Istio ignores this ALLOW rule for TCP traffic");
@@ -191,6 +205,19 @@ final class RuleCompiler {
             }
         }
         return or.isEmpty() ? Optional.empty() : Optional.of(or(or));
+    }
+
+    /**
+     * Istio's {@code MigrateTrustDomain} with no aliases: a principal {@code <td>/ns/<ns>/sa/<sa>} whose trust domain
+     * is {@code cluster.local} or the mesh's is enforced with the mesh's trust domain; principals of another shape,
+     * or with {@code *} as the trust domain, are kept as written.
+     */
+    private List<String> migrate(List<String> principals) {
+        List<String> out = new ArrayList<>(principals.size());
+        for (String p : principals) {
+            out.add(p == null ? null : TrustDomains.migrate(p, trustDomain));
+        }
+        return out;
     }
 
     private void unknown(String prefix, Map<String, Object> extra) throws Skip {

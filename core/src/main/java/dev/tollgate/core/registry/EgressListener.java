@@ -3,6 +3,7 @@ package dev.tollgate.core.registry;
 import io.fabric8.istio.api.api.networking.v1alpha3.IstioEgressListener;
 import io.fabric8.istio.api.api.networking.v1alpha3.SidecarPort;
 
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -33,7 +34,7 @@ record EgressListener(int index, Optional<Integer> port, boolean matchPort, Map<
     static EgressListener of(int index, IstioEgressListener spec, String workloadNamespace) {
         Map<String, ImportedHosts> byNamespace = new HashMap<>();
         List<String> hosts = spec.getHosts() == null ? List.of() : List.copyOf(spec.getHosts());
-        List<String> illegal = new java.util.ArrayList<>();
+        List<String> illegal = new ArrayList<>();
         for (String h : hosts) {
             int slash = h.indexOf('/');
             if (slash < 0 || h.indexOf('/', slash + 1) >= 0) {

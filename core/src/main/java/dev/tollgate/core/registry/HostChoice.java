@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * Istio's choice among the entries that define one host name, for one workload namespace and one egress listener
@@ -37,6 +38,16 @@ record HostChoice(ServiceHost base, List<ServiceHost> merged) {
 
     static Optional<HostChoice> choose(VisibilityIndex index, String namespace, String host, EgressListener listener,
                                        Trace trace) {
+        return choose(index, namespace, host, listener, true, trace);
+    }
+
+    /**
+     * @param sidecar true for a sidecar ({@code selectServices}: the own namespace wins); false for a gateway
+     *                ({@code DefaultSidecarScopeForGateway}: the first in push-context order wins, and a Kubernetes
+     *                Service replaces entries of any namespace)
+     */
+    static Optional<HostChoice> choose(VisibilityIndex index, String namespace, String host, EgressListener listener,
+                                       boolean sidecar, Trace trace) {
         if (index.all(host).isEmpty()) {
             return Optional.empty();
         }
@@ -56,6 +67,10 @@ record HostChoice(ServiceHost base, List<ServiceHost> merged) {
             }
             if (chosen == null) {
                 chosen = s;
+            } else if (!sidecar) {
+                if (s.kubernetesService() && !chosen.kubernetesService()) {
+                    chosen = s;
+                }
             } else if (s.namespace().equals(namespace)) {
                 if (!chosen.namespace().equals(namespace) || s.kubernetesService() && !chosen.kubernetesService()) {
                     chosen = s;
@@ -130,7 +145,7 @@ record HostChoice(ServiceHost base, List<ServiceHost> merged) {
                 && a.entry().labels().equals(b.entry().labels())
                 && Objects.equals(selectorOf(a), selectorOf(b))
                 // Istio compares exportTo as written: [".", ...] and the namespace's own name differ here
-                && java.util.Set.copyOf(a.exportTo().declared()).equals(java.util.Set.copyOf(b.exportTo().declared()));
+                && Set.copyOf(a.exportTo().declared()).equals(Set.copyOf(b.exportTo().declared()));
     }
 
     private static Map<String, String> selectorOf(ServiceHost s) {

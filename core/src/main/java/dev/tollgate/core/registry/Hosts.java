@@ -22,7 +22,18 @@ public final class Hosts {
             .thenComparing(Comparator.comparingInt(String::length).reversed())
             .thenComparing(Comparator.naturalOrder());
 
+    /**
+     * The longest name DNS allows (RFC 1035: 253 characters without the trailing dot). Longer names are never in
+     * the registry; the bound also keeps a hostile name from making suffix matching quadratic.
+     */
+    public static final int MAX_LENGTH = 253;
+
     private Hosts() {
+    }
+
+    /** True when {@code host} (normalised) is short enough to be a DNS name; longer ones match nothing. */
+    public static boolean plausible(String host) {
+        return !host.isEmpty() && host.length() <= MAX_LENGTH;
     }
 
     /** Lower case (ASCII rules, whatever the JVM's locale), without one trailing dot. Idempotent. */
@@ -61,8 +72,8 @@ public final class Hosts {
                     && host.regionMatches(host.length() - (pattern.length() - 1), pattern, 1, pattern.length() - 1);
         }
         if (patternWild) {
-            return host.regionMatches(host.length() - (pattern.length() - 1), pattern, 1, pattern.length() - 1)
-                    && host.length() >= pattern.length() - 1;
+            // a negative offset (host shorter than the suffix) makes regionMatches false
+            return host.regionMatches(host.length() - (pattern.length() - 1), pattern, 1, pattern.length() - 1);
         }
         return host.equals(pattern);
     }
@@ -80,6 +91,9 @@ public final class Hosts {
      */
     public static <T> Optional<T> mostSpecific(String host, Map<String, T> byHost) {
         String h = normalise(host);
+        if (!plausible(h)) {
+            return Optional.empty();
+        }
         T exact = byHost.get(h);
         if (exact != null) {
             return Optional.of(exact);

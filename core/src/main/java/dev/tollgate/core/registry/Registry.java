@@ -190,6 +190,18 @@ public final class Registry {
                 : scope(ns, Optional.empty(), SidecarScope.Source.MESH_DEFAULT);
     }
 
+    /**
+     * The registry view of a gateway workload such as the egress gateway. Istio gives gateways a default scope of
+     * their own ({@code DefaultSidecarScopeForGateway}): no Sidecar resource applies to them, they see every service
+     * exported to their namespace, and for a host defined in several namespaces they take the first in push-context
+     * order (entries private to their namespace, then exported to it by name, then public ones, each by
+     * {@code hostname.namespace}) with no own-namespace preference; a Kubernetes Service replaces entries. The
+     * outbound mode is the mesh's.
+     */
+    public SidecarScope gatewayScope(WorkloadRef gateway) {
+        return scope(gateway.namespace(), Optional.empty(), SidecarScope.Source.GATEWAY);
+    }
+
     static boolean selects(Map<String, String> selector, Map<String, String> labels) {
         return selector == null || labels.entrySet().containsAll(selector.entrySet());
     }

@@ -8,10 +8,12 @@ import io.fabric8.istio.api.api.networking.v1alpha3.ServicePort;
 import io.fabric8.istio.api.api.networking.v1alpha3.Sidecar;
 
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.stream.Collectors;
 
@@ -121,7 +123,13 @@ final class RegistryExplainer {
         if (l.index() < 0) {
             return "; it has no egress, so it imports every service exported to " + workload.namespace();
         }
-        return "; for port " + port + " its egress[" + l.index() + "] imports " + quoted(l.hosts());
+        String summary = "; for port " + port + " its egress[" + l.index() + "] imports " + quoted(l.hosts());
+        if (!l.illegalHosts().isEmpty()) {
+            summary += "; " + quoted(l.illegalHosts()) + " " + (l.illegalHosts().size() == 1 ? "is" : "are")
+                    + " not of the form namespace/dnsName, so Istio ignores " + (l.illegalHosts().size() == 1
+                    ? "it" : "them") + " and imports nothing for " + (l.illegalHosts().size() == 1 ? "it" : "them");
+        }
+        return summary;
     }
 
     private String chosenName() {
@@ -131,6 +139,9 @@ final class RegistryExplainer {
     // ---- ServiceEntries ---------------------------------------------------------------------------------------
 
     private void explainEntries() {
+        if (!Hosts.plausible(host)) {
+            return;
+        }
         String ns = workload.namespace();
         Optional<ServiceMatch> result = scope.lookup(host, port);
         EgressListener listener = scope.listenerFor(port);
@@ -143,6 +154,7 @@ final class RegistryExplainer {
             keys.add("*");
         }
         VisibilityIndex index = registry.index();
+        Set<ServiceHost> explained = Collections.newSetFromMap(new IdentityHashMap<>());
         for (String key : keys.stream().distinct().toList()) {
             List<ServiceHost> all = index.all(key);
             if (all.isEmpty()) {
@@ -157,9 +169,11 @@ final class RegistryExplainer {
                 });
             }
             for (ServiceHost s : all) {
+                explained.add(s);
                 explainEntry(s, result, listener, outcomes.get(s), winners.get(s));
             }
         }
+        explainAddresses(result, listener, explained);
     }
 
     private void explainEntry(ServiceHost s, Optional<ServiceMatch> result, EgressListener listener,
@@ -167,40 +181,7 @@ final class RegistryExplainer {
         String ns = workload.namespace();
         String subject = entryName(s) + (s.host().equals(host) ? " defines " + host
                 : "'s host " + s.host() + " covers " + host);
-        ExportTo e = s.exportTo();
-        if (!e.visibleTo(ns)) {
-            String why = switch (e.scope()) {
-                case NONE -> entryName(s) + " exports " + s.host() + " to no namespace (" + e.describe() + ")";
-                case NAMESPACES -> entryName(s) + " exports " + s.host() + " only to "
-                        + String.join(", ", e.namespaces().stream().sorted().toList()) + " (" + e.describe()
-                        + "); the workload is in " + ns;
-                case PUBLIC -> throw new IllegalStateException("public entries are visible");
-            };
-            add(s, false, why, exportOrigin(s));
-            return;
-        }
-        if (listener == null) {
-            add(s, false, subject + ", but " + chosenName() + " has no egress listener for port " + port
-                    + " and no catch-all listener", scope.sidecar().map(Resource::origin).orElse(Origin.UNKNOWN));
-            return;
-        }
-        if (outcome == null || outcome == HostChoice.Outcome.NOT_IMPORTED) {
-            if (scope.sidecar().isEmpty()) {
-                add(s, false, subject + ", but the sidecar did not import it", hostOrigin(s));
-                return;
-            }
-            Resource<Sidecar> sc = scope.sidecar().get();
-            String at = "egress[" + listener.index() + "]";
-            if (!listener.importsHost(s)) {
-                add(s, false, name(sc) + " does not import " + s.namespace() + "/" + s.host() + ": its " + at
-                        + ".hosts " + quoted(listener.hosts()) + " cover neither " + s.namespace() + "/" + s.host()
-                        + " nor */" + s.host() + "; add \"" + s.namespace() + "/" + s.host() + "\" to import it"
-                        + " (" + subject + ")", sc.originOf("spec.egress[" + listener.index() + "].hosts"));
-            } else {
-                add(s, false, name(sc) + "'s " + at + " listens on port " + listener.port().orElse(0)
-                        + " and imports only services that declare that port; " + subject + " with ports "
-                        + portList(s), sc.originOf("spec.egress[" + listener.index() + "].port"));
-            }
+        if (hidden(s, subject, listener, outcome != null && outcome != HostChoice.Outcome.NOT_IMPORTED)) {
             return;
         }
         switch (outcome) {
@@ -223,6 +204,89 @@ final class RegistryExplainer {
                     + " resolution, exportTo, labels and workloadSelector are equal", hostOrigin(s));
             case BASE, MERGED -> explainChosen(s, result);
             default -> throw new IllegalStateException(outcome.name());
+        }
+    }
+
+    /**
+     * Says why {@code s} is out of the sidecar's view, if it is: not exported to the namespace, no listener for the
+     * port, or not imported by the Sidecar. Returns false when it is in view.
+     */
+    private boolean hidden(ServiceHost s, String subject, EgressListener listener, boolean imported) {
+        String ns = workload.namespace();
+        ExportTo e = s.exportTo();
+        if (!e.visibleTo(ns)) {
+            String why = switch (e.scope()) {
+                case NONE -> entryName(s) + " exports " + s.host() + " to no namespace (" + e.describe() + ")";
+                case NAMESPACES -> entryName(s) + " exports " + s.host() + " only to "
+                        + String.join(", ", e.namespaces().stream().sorted().toList()) + " (" + e.describe()
+                        + "); the workload is in " + ns;
+                case PUBLIC -> throw new IllegalStateException("public entries are visible");
+            };
+            add(s, false, why, exportOrigin(s));
+            return true;
+        }
+        if (listener == null) {
+            add(s, false, subject + ", but " + chosenName() + " has no egress listener for port " + port
+                    + " and no catch-all listener", scope.sidecar().map(Resource::origin).orElse(Origin.UNKNOWN));
+            return true;
+        }
+        if (imported) {
+            return false;
+        }
+        if (scope.sidecar().isEmpty()) {
+            add(s, false, subject + ", but the sidecar did not import it", hostOrigin(s));
+            return true;
+        }
+        Resource<Sidecar> sc = scope.sidecar().get();
+        String at = "egress[" + listener.index() + "]";
+        if (!listener.importsHost(s)) {
+            add(s, false, name(sc) + " does not import " + s.namespace() + "/" + s.host() + ": its " + at
+                    + ".hosts " + quoted(listener.hosts()) + " cover neither " + s.namespace() + "/" + s.host()
+                    + " nor */" + s.host() + "; add \"" + s.namespace() + "/" + s.host() + "\" to import it"
+                    + " (" + subject + ")", sc.originOf("spec.egress[" + listener.index() + "].hosts"));
+        } else {
+            add(s, false, name(sc) + "'s " + at + " listens on port " + listener.port().orElse(0)
+                    + " and imports only services that declare that port; " + subject + " with ports "
+                    + portList(s), sc.originOf("spec.egress[" + listener.index() + "].port"));
+        }
+        return true;
+    }
+
+    /** An IP literal request against entries whose {@code addresses} contain it. */
+    private void explainAddresses(Optional<ServiceMatch> result, EgressListener listener,
+                                  Set<ServiceHost> explained) {
+        Optional<byte[]> ip = IpPrefix.literal(host);
+        if (ip.isEmpty()) {
+            return;
+        }
+        for (List<ServiceHost> group : registry.index().byAddress(ip.get())) {
+            for (ServiceHost s : group) {
+                if (!explained.add(s)) {
+                    continue;
+                }
+                String subject = entryName(s) + "'s addresses " + s.entry().spec().getAddresses() + " contain "
+                        + host;
+                Origin at = s.entry().originOf("spec.addresses");
+                if (hidden(s, subject, listener, listener != null && listener.imports(s))) {
+                    continue;
+                }
+                boolean used = result.isPresent() && result.get().entry() == s.entry()
+                        && result.get().matchedHost().equals(s.host());
+                if (used && result.get().port().isPresent()) {
+                    add(s, true, subject + " and it declares port " + port + " (" + describe(result.get().port()
+                            .get()) + "): the sidecar treats " + host + ":" + port + " as " + s.host(), at);
+                } else if (used) {
+                    add(s, true, subject + " but it does not declare port " + port + " (it declares "
+                            + portList(s) + "): the outbound traffic policy (" + scope.outboundMode() + ") decides",
+                            at);
+                } else {
+                    add(s, false, subject + ", but " + result.map(r -> (Registry.isEgressGatewayService(r.entry())
+                            ? "the egress gateway's Kubernetes Service" : "ServiceEntry " + r.entry().namespace()
+                            + "/" + r.entry().name()) + " (host " + r.matchedHost() + ")").orElse("no entry")
+                            + " is used: a host name match, a longer prefix or the workload's own namespace comes"
+                            + " first", at);
+                }
+            }
         }
     }
 

@@ -5,14 +5,18 @@ import dev.tollgate.core.model.Resource;
 import io.fabric8.istio.api.api.networking.v1alpha3.Destination;
 import io.fabric8.istio.api.api.networking.v1alpha3.OutboundTrafficPolicy;
 import io.fabric8.istio.api.api.networking.v1alpha3.OutboundTrafficPolicyMode;
+import io.fabric8.istio.api.api.networking.v1alpha3.ServicePort;
 import io.fabric8.istio.api.api.networking.v1alpha3.Sidecar;
 
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * One sidecar's view of the registry (Istio's {@code SidecarScope}): the workload namespace, the Sidecar resource
@@ -30,7 +34,12 @@ public final class SidecarScope {
         /** The Sidecar without workloadSelector in the root namespace ({@code meshConfig.rootNamespace}). */
         ROOT_NAMESPACE,
         /** No Sidecar: Istio's default, which imports every service exported to the namespace. */
-        MESH_DEFAULT
+        MESH_DEFAULT,
+        /**
+         * A gateway workload: Sidecar resources never apply to gateways, which see every service exported to their
+         * namespace ({@code DefaultSidecarScopeForGateway}).
+         */
+        GATEWAY
     }
 
     private final VisibilityIndex index;
@@ -43,6 +52,7 @@ public final class SidecarScope {
     private final OutboundMode outboundMode;
     private final boolean outboundModeFromSidecar;
     private final Optional<Destination> egressProxy;
+    private final boolean sidecarProxy;
 
     SidecarScope(VisibilityIndex index, String namespace, Optional<Resource<Sidecar>> sidecar, Source source,
                  OutboundMode meshMode) {
@@ -50,6 +60,7 @@ public final class SidecarScope {
         this.namespace = Objects.requireNonNull(namespace);
         this.sidecar = sidecar;
         this.source = source;
+        this.sidecarProxy = source != Source.GATEWAY;
         List<EgressListener> ls = new ArrayList<>();
         var egress = sidecar.map(r -> r.spec().getEgress()).orElse(List.of());
         if (egress == null || egress.isEmpty()) {
@@ -132,11 +143,11 @@ public final class SidecarScope {
             return Optional.empty();
         }
         String h = Hosts.normalise(host);
-        if (h.isEmpty()) {
+        if (!Hosts.plausible(h)) {
             return Optional.empty();
         }
         ServiceMatch withoutPort = null;
-        HostChoice c = HostChoice.choose(index, namespace, h, listener, HostChoice.NO_TRACE).orElse(null);
+        HostChoice c = HostChoice.choose(index, namespace, h, listener, sidecarProxy, HostChoice.NO_TRACE).orElse(null);
         if (c != null) {
             Optional<ServiceMatch> m = c.withPort(port);
             if (m.isPresent()) {
@@ -147,7 +158,7 @@ public final class SidecarScope {
         for (int dot = h.indexOf('.', 1); ; dot = h.indexOf('.', dot + 1)) {
             String key = dot > 0 ? "*" + h.substring(dot) : "*";
             c = key.equals(h) ? null
-                    : HostChoice.choose(index, namespace, key, listener, HostChoice.NO_TRACE).orElse(null);
+                    : HostChoice.choose(index, namespace, key, listener, sidecarProxy, HostChoice.NO_TRACE).orElse(null);
             if (c != null) {
                 Optional<ServiceMatch> m = c.withPort(port);
                 if (m.isPresent()) {
@@ -193,7 +204,7 @@ public final class SidecarScope {
                 }
             }
             if (best != null) {
-                Optional<io.fabric8.istio.api.api.networking.v1alpha3.ServicePort> p = best.port(port);
+                Optional<ServicePort> p = best.port(port);
                 if (p.isPresent()) {
                     return Optional.of(new ServiceMatch(best.entry(), best.host(), p));
                 }
@@ -216,9 +227,12 @@ public final class SidecarScope {
      */
     public Optional<ServiceMatch> destination(String host, int port) {
         String h = Hosts.normalise(host);
+        if (!Hosts.plausible(h)) {
+            return Optional.empty();
+        }
         EgressListener listener = port == 0 ? catchAll : listenerFor(port);
         if (listener != null) {
-            Optional<HostChoice> imported = HostChoice.choose(index, namespace, h, listener, HostChoice.NO_TRACE);
+            Optional<HostChoice> imported = HostChoice.choose(index, namespace, h, listener, sidecarProxy, HostChoice.NO_TRACE);
             if (imported.isPresent()) {
                 return Optional.of(port == 0 ? imported.get().withoutPort()
                         : imported.get().withPort(port).orElse(imported.get().withoutPort()));
@@ -247,6 +261,42 @@ public final class SidecarScope {
                 port == 0 ? Optional.empty() : chosen.port(port)));
     }
 
+
+    /**
+     * Every host:port this sidecar knows, as {@link #lookup} would answer for that host and port: for each port
+     * with an egress listener of its own, what that listener imports on it; for the other ports, what the catch-all
+     * listener imports. Sorted by host, then port. This walks the whole registry: for {@code tollgate matrix}-style
+     * questions, not for the data path.
+     */
+    public List<ServiceMatch> visibleServices() {
+        List<ServiceMatch> out = new ArrayList<>();
+        List<String> hosts = new ArrayList<>(index.hostNames());
+        hosts.sort(Comparator.naturalOrder());
+        for (String h : hosts) {
+            if (catchAll != null) {
+                HostChoice.choose(index, namespace, h, catchAll, sidecarProxy, HostChoice.NO_TRACE)
+                        .ifPresent(c -> {
+                            Set<Long> seen = new HashSet<>();
+                            for (ServiceHost s : c.merged()) {
+                                for (var p : s.ports()) {
+                                    if (p.getNumber() != null && seen.add(p.getNumber())
+                                            && !listenerByPort.containsKey(p.getNumber().intValue())) {
+                                        out.add(new ServiceMatch(s.entry(), s.host(), Optional.of(p)));
+                                    }
+                                }
+                            }
+                        });
+            }
+            for (var e : listenerByPort.entrySet()) {
+                HostChoice.choose(index, namespace, h, e.getValue(), sidecarProxy, HostChoice.NO_TRACE)
+                        .flatMap(c -> c.withPort(e.getKey()))
+                        .ifPresent(out::add);
+            }
+        }
+        out.sort(Comparator.comparing(ServiceMatch::matchedHost)
+                .thenComparing(m -> m.port().map(p -> p.getNumber()).orElse(0L)));
+        return List.copyOf(out);
+    }
 
     /** Istio's {@code GetEgressListenerForRDS}; null only when a Sidecar has port listeners but no catch-all. */
     EgressListener listenerFor(int port) {

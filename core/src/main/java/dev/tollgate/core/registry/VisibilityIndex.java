@@ -1,9 +1,13 @@
 package dev.tollgate.core.registry;
 
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * Which entry hosts each namespace can see, layered as Istio's {@code ServiceIndex}: entries private to a namespace,
@@ -41,8 +45,8 @@ final class VisibilityIndex {
                 }
             }
         }
-        java.util.TreeSet<Integer> b4 = new java.util.TreeSet<>(java.util.Comparator.reverseOrder());
-        java.util.TreeSet<Integer> b6 = new java.util.TreeSet<>(java.util.Comparator.reverseOrder());
+        TreeSet<Integer> b4 = new TreeSet<>(Comparator.reverseOrder());
+        TreeSet<Integer> b6 = new TreeSet<>(Comparator.reverseOrder());
         for (ServiceHost s : hosts) {
             List<String> addresses = s.entry().spec().getAddresses();
             for (String a : addresses == null ? List.<String>of() : addresses) {
@@ -96,6 +100,11 @@ final class VisibilityIndex {
             }
         }
         return out;
+    }
+
+    /** Every entry host name (exact or wildcard) in the registry, whatever its visibility. */
+    Set<String> hostNames() {
+        return Collections.unmodifiableSet(allByHost.keySet());
     }
 
     /** Every entry host whose name is exactly {@code host}, whatever its visibility. */

@@ -18,7 +18,7 @@ record CompiledVirtualService(Resource<VirtualService> resource, int order, List
                               ExportTo exportTo, List<HttpRule> http, List<L4Rule> tls, List<L4Rule> tcp) {
 
     record HttpRule(int index, String name, List<HttpMatch> matches, List<RouteTarget> destinations,
-                    boolean answersDirectly) {
+                    boolean answersDirectly, RequestRewrite rewrite) {
     }
 
     record L4Rule(int index, List<L4Match> matches, List<RouteTarget> destinations) {
@@ -43,7 +43,7 @@ record CompiledVirtualService(Resource<VirtualService> resource, int order, List
                 dests.add(RouteTarget.of(d.getDestination(), d.getWeight(), ns));
             }
             http.add(new HttpRule(i, h.getName() == null ? "" : h.getName(), matches, dests,
-                    h.getRedirect() != null || h.getDirectResponse() != null));
+                    h.getRedirect() != null || h.getDirectResponse() != null, RequestRewrite.compile(h)));
         }
         List<L4Rule> tls = new ArrayList<>();
         List<TLSRoute> tlsRoutes = vs.getTls() == null ? List.of() : vs.getTls();

@@ -36,6 +36,11 @@ record L4Match(long port, Set<String> gateways, Map<String, String> sourceLabels
         if (!gateways.isEmpty() && gateways.stream().noneMatch(ctx.gatewayNames()::contains)) {
             return Optional.of("match gateways " + gateways + " do not include " + ctx.gatewayNames());
         }
+        if (ctx.gateway()) {
+            // Istio's l4SingleMatch at gateways reads only the gateways and the port of a tls/tcp match.
+            return port != 0 && port != ctx.port() ? Optional.of("match port " + port + " is not " + ctx.port())
+                    : Optional.empty();
+        }
         if (!ctx.hasLabels(sourceLabels)) {
             return Optional.of("sourceLabels " + sourceLabels + " do not match the source workload");
         }
@@ -71,8 +76,8 @@ record L4Match(long port, Set<String> gateways, Map<String, String> sourceLabels
      * destinationSubnets: "IPv4 or IPv6 ip addresses of destination with optional subnet". The destination IP is
      * known only when the request names an IP literal or the ServiceEntry declares addresses.
      */
-    boolean subnetsMatch(List<String> destinationIps) {
-        if (destinationSubnets.isEmpty()) {
+    boolean subnetsMatch(List<String> destinationIps, ProxyContext ctx) {
+        if (destinationSubnets.isEmpty() || ctx.gateway()) {
             return true;
         }
         for (String ip : destinationIps) {

@@ -2,6 +2,7 @@ package dev.tollgate.core.routing;
 
 import dev.tollgate.core.model.Origin;
 import dev.tollgate.core.model.ResourceKey;
+import dev.tollgate.core.snapshot.HttpRequestInfo;
 
 import java.util.Optional;
 
@@ -13,10 +14,14 @@ public sealed interface RouteOutcome {
     /**
      * A route matched.
      *
-     * @param route e.g. {@code http[0]}, {@code tls[1]}, {@code tcp[0]}
+     * @param route     e.g. {@code http[0]}, {@code tls[1]}, {@code tcp[0]}
+     * @param forwarded for HTTP: the request as the route forwards it (authority and path rewrites applied)
      */
-    record Routed(ResourceKey virtualService, Origin origin, String route, RouteTarget target, String detail)
-            implements RouteOutcome {
+    record Routed(ResourceKey virtualService, Origin origin, String route, RouteTarget target, String detail,
+                  Optional<HttpRequestInfo> forwarded) implements RouteOutcome {
+        public Routed {
+            forwarded = forwarded == null ? Optional.empty() : forwarded;
+        }
     }
 
     /** No VirtualService applies: the proxy's default route to the service itself. */

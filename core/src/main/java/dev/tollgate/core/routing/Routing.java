@@ -30,6 +30,12 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * Istio's routing semantics (VirtualService, DestinationRule, Gateway), compiled once into indexes. Sidecars and
  * gateways ask it where a request goes and how TLS to the upstream is set up.
+ *
+ * <p>Where Istio orders resources by creation time, Tollgate uses their order in the {@link ConfigSet} (the order
+ * of the files and documents given), since files carry no creation timestamps.
+ *
+ * <p>Not modelled: VirtualService delegation ({@code delegate}), mirrors, faults, retries and timeouts (they change
+ * no decision here), destination-level {@code headers} rewrites of weighted destinations.
  */
 public final class Routing {
     private final MeshSettings mesh;
@@ -87,7 +93,8 @@ public final class Routing {
     public RouteOutcome meshRoute(WorkloadRef from, String host, int port, RouteKind kind, Optional<String> sni,
                                   Optional<HttpRequestInfo> http, List<String> destinationIps) {
         String h = Hosts.normalise(host);
-        ProxyContext ctx = new ProxyContext(Set.of(GatewayNames.MESH), from.labels(), from.namespace(), port);
+        ProxyContext ctx = new ProxyContext(Set.of(GatewayNames.MESH), from.labels(), from.namespace(), port,
+                false);
         List<List<CompiledVirtualService>> groups = visibleGroups(vsByGateway.get(GatewayNames.MESH), h,
                 from.namespace());
         return switch (kind) {
@@ -179,7 +186,9 @@ public final class Routing {
                             c.vs.resource().originOf("spec.http[" + c.rule.index() + "]"),
                             c.vs.label() + " " + route + " has no destination with a weight", false);
                 }
-                return routed(c.vs, route, choice.get(), matchNote(c.match));
+                String note = matchNote(c.match) + (c.rule.rewrite().describe().isEmpty() ? ""
+                        : "; " + c.rule.rewrite().describe());
+                return routed(c.vs, route, choice.get(), note, Optional.of(c.rule.rewrite().apply(http, c.match)));
             }
             CompiledVirtualService first = owners.get(0);
             return new RouteOutcome.Unmatched(Optional.of(first.resource().key()), first.resource().origin(),
@@ -217,11 +226,15 @@ public final class Routing {
 
     private static RouteOutcome.Routed routed(CompiledVirtualService vs, String route, WeightedChoice choice,
                                               String why) {
+        return routed(vs, route, choice, why, Optional.empty());
+    }
+
+    private static RouteOutcome.Routed routed(CompiledVirtualService vs, String route, WeightedChoice choice,
+                                              String why, Optional<HttpRequestInfo> forwarded) {
         String detail = vs.label() + " " + route + " (" + why + ") routes to " + choice.target().describe()
                 + (choice.note().isEmpty() ? "" : "; " + choice.note());
-        String field = "spec." + route.replace("[", "[").replace("]", "]");
-        return new RouteOutcome.Routed(vs.resource().key(), vs.resource().originOf(field), route, choice.target(),
-                detail);
+        return new RouteOutcome.Routed(vs.resource().key(), vs.resource().originOf("spec." + route), route,
+                choice.target(), detail, forwarded);
     }
 
     /**
@@ -245,7 +258,7 @@ public final class Routing {
                         firstOwner = vs;
                     }
                     Optional<String> hit = m.sniMatch(sni);
-                    if (hit.isEmpty() || !m.subnetsMatch(destinationIps)) {
+                    if (hit.isEmpty() || !m.subnetsMatch(destinationIps, ctx)) {
                         misses.add(vs.label() + " tls[" + rule.index() + "]: " + (hit.isEmpty()
                                 ? "sniHosts " + m.sniHosts() + " do not match SNI " + sni.orElse("(none)")
                                 : "destinationSubnets " + m.destinationSubnets() + " do not match " + destinationIps));
@@ -293,7 +306,7 @@ public final class Routing {
                 }
                 for (L4Match m : rule.matches()) {
                     Optional<String> miss = m.staticMismatch(ctx);
-                    if (miss.isEmpty() && !m.subnetsMatch(destinationIps)) {
+                    if (miss.isEmpty() && !m.subnetsMatch(destinationIps, ctx)) {
                         miss = Optional.of("destinationSubnets " + m.destinationSubnets() + " do not match "
                                 + destinationIps);
                     }
@@ -374,7 +387,9 @@ public final class Routing {
                 for (CompiledDestinationRule dr : merged) {
                     considered.add(dr(dr, true, "host " + dr.host() + " matches " + host + " and namespace " + ns
                             + " comes first in the lookup (client " + clientNamespace + ", service "
-                            + serviceNamespace.orElse("-") + ", root " + mesh.rootNamespace() + ")"));
+                            + serviceNamespace.orElse("-") + ", root " + mesh.rootNamespace() + ")"
+                            + (merged.size() > 1 ? "; the " + merged.size() + " rules for this host in " + ns
+                            + " are merged (the first traffic policy, every subset)" : "")));
                 }
                 break;
             }
@@ -574,7 +589,7 @@ public final class Routing {
     public RouteOutcome gatewayRoute(WorkloadRef gateway, GatewayServer server, Optional<String> sni,
                                      Optional<HttpRequestInfo> http) {
         ProxyContext ctx = new ProxyContext(Set.of(server.gatewayName()), gateway.labels(), gateway.namespace(),
-                server.port());
+                server.port(), true);
         List<CompiledVirtualService> bound = new ArrayList<>();
         for (CompiledVirtualService vs : vsListByGateway.getOrDefault(server.gatewayName(), List.of())) {
             if (vs.exportTo().visibleTo(gateway.namespace()) && admits(server, vs)) {

@@ -1,5 +1,7 @@
 package dev.tollgate.core.routing;
 
+import com.google.re2j.Pattern;
+import com.google.re2j.PatternSyntaxException;
 import io.fabric8.istio.api.api.networking.v1alpha3.StringMatch;
 import io.fabric8.istio.api.api.networking.v1alpha3.StringMatchExact;
 import io.fabric8.istio.api.api.networking.v1alpha3.StringMatchPrefix;
@@ -7,8 +9,6 @@ import io.fabric8.istio.api.api.networking.v1alpha3.StringMatchRegex;
 
 import java.util.Locale;
 import java.util.Optional;
-import java.util.regex.Pattern;
-import java.util.regex.PatternSyntaxException;
 
 /**
  * A compiled VirtualService {@code StringMatch}: "exact: exact string match; prefix: prefix-based match;
@@ -47,6 +47,7 @@ sealed interface StringMatcher {
         }
     }
 
+    /** RE2, as Envoy: linear-time matching and RE2's syntax (no backreferences or lookaround). */
     record Regex(Pattern pattern) implements StringMatcher {
         public boolean matches(String value) {
             return pattern.matcher(value).matches();

@@ -54,12 +54,15 @@ final class CompiledMeshSnapshot implements MeshSnapshot {
     private final Authorizer authorizer;
     /** Namespace of a gateway service -> the gateway workload behind it. */
     private final Map<String, WorkloadRef> gatewayWorkloads = new HashMap<>();
+    /** Where each AuthorizationPolicy came from, so an authz hop can point at the file. */
+    private final Map<ResourceKey, Origin> policyOrigins = new HashMap<>();
 
     CompiledMeshSnapshot(ConfigSet config, Registry registry, Routing routing, Authorizer authorizer) {
         this.config = config;
         this.registry = registry;
         this.routing = routing;
         this.authorizer = authorizer;
+        config.authorizationPolicies().forEach(p -> policyOrigins.put(p.key(), p.origin()));
         for (Workload w : config.workloads()) {
             if (routing.selectedByAnyGateway(w.labels()) && !w.labels().isEmpty()) {
                 gatewayWorkloads.putIfAbsent(w.namespace(), w.ref());
@@ -77,6 +80,11 @@ final class CompiledMeshSnapshot implements MeshSnapshot {
     /** The sidecar's decision plus what explain needs. */
     private record Sidecar(OutboundDecision decision, boolean noRoute, Optional<RouteOutcome> route,
                            Optional<UpstreamPolicy> upstream) {
+        /** The HTTP request as the sidecar's route forwards it (rewrites applied), for the next hop. */
+        Optional<HttpRequestInfo> forwarded(OutboundRequest request) {
+            return route.flatMap(r -> r instanceof RouteOutcome.Routed routed ? routed.forwarded() : Optional.empty())
+                    .or(request::http);
+        }
     }
 
     @Override
@@ -178,7 +186,9 @@ final class CompiledMeshSnapshot implements MeshSnapshot {
             addresses = endpointAddresses(dm.get().entry().spec());
         }
         RouteTarget resolved = new RouteTarget(destHost, target.subset(), destPort, target.weight());
-        String autoSni = request.http().map(h -> hostOf(h.authority())).orElse(destHost);
+        Optional<HttpRequestInfo> forwarded = outcome instanceof RouteOutcome.Routed r && r.forwarded().isPresent()
+                ? r.forwarded() : request.http();
+        String autoSni = forwarded.map(h -> hostOf(h.authority())).orElse(destHost);
         UpstreamPolicy policy = routing.upstreamPolicy(from.namespace(), from.labels(), resolved, destPort,
                 serviceNamespace, autoSni);
         if (policy.missingSubset().isPresent()) {
@@ -201,6 +211,9 @@ final class CompiledMeshSnapshot implements MeshSnapshot {
                                     String stage) {
         OutboundMode mode = scope.outboundMode();
         String source = sidecarKey.map(k -> k.toString()).orElse("mesh outboundTrafficPolicy");
+        if (mode == OutboundMode.ALLOW_ANY && scope.egressProxy().isPresent()) {
+            return toEgressProxy(proxy, scope, sidecarKey, sidecarOrigin, host, port, why, hops, stage);
+        }
         if (mode == OutboundMode.ALLOW_ANY) {
             hops.add(new Hop(proxy, stage, Hop.Outcome.PASS, host + ":" + port + ": " + why + "; " + source
                     + " is ALLOW_ANY: PassthroughCluster", sidecarKey, sidecarOrigin));
@@ -213,11 +226,39 @@ final class CompiledMeshSnapshot implements MeshSnapshot {
         return new Sidecar(new OutboundDecision.Refused(reason, hops), false, Optional.empty(), Optional.empty());
     }
 
+    /**
+     * Sidecar {@code outboundTrafficPolicy.egressProxy}: "Specifies the details of the egress proxy to which unknown
+     * traffic should be forwarded to from the sidecar. Valid only if the global outbound traffic policy is
+     * ALLOW_ANY."
+     */
+    private Sidecar toEgressProxy(String proxy, SidecarScope scope, Optional<ResourceKey> sidecarKey,
+                                  Origin sidecarOrigin, String host, int port, String why, List<Hop> hops,
+                                  String stage) {
+        var d = scope.egressProxy().get();
+        String proxyHost = Hosts.normalise(d.getHost() == null ? "" : d.getHost());
+        int proxyPort = d.getPort() != null && d.getPort().getNumber() != null ? d.getPort().getNumber().intValue()
+                : port;
+        RouteTarget target = new RouteTarget(proxyHost, d.getSubset() == null ? "" : d.getSubset(), proxyPort, 100);
+        boolean viaGateway = proxyHost.equals(MeshSettings.EGRESS_GATEWAY_SERVICE);
+        Optional<String> serviceNamespace = viaGateway ? Optional.of(serviceNamespaceOf(proxyHost))
+                : scope.lookup(proxyHost, proxyPort).map(m -> m.entry().namespace());
+        hops.add(new Hop(proxy, stage, Hop.Outcome.PASS, host + ":" + port + ": " + why + "; "
+                + sidecarKey.map(Object::toString).orElse("Sidecar") + " is ALLOW_ANY with egressProxy "
+                + target.host() + ":" + proxyPort, sidecarKey, sidecarOrigin));
+        UpstreamPolicy policy = routing.upstreamPolicy(scope.namespace(), Map.of(), target, proxyPort,
+                serviceNamespace, host);
+        hops.add(new Hop(proxy, "upstream", Hop.Outcome.PASS, "egress proxy " + proxyHost + ":" + proxyPort + "; "
+                + policy.detail(), policy.rule(), policy.origin()));
+        return new Sidecar(new OutboundDecision.Forward(new Upstream(proxyHost, proxyPort, List.of(), policy.tls()),
+                viaGateway, "outbound|" + proxyPort + "|" + target.subset() + "|" + proxyHost, hops), false,
+                Optional.empty(), Optional.of(policy));
+    }
+
     /** One line from the registry's explanation of why {@code host} is not visible to {@code from}. */
     private String unknownHostWhy(WorkloadRef from, String host, int port) {
         for (Consideration c : registry.explain(from, host, port)) {
             if (!c.applied()) {
-                return c.resource() + ": " + c.why();
+                return c.why();
             }
         }
         return "no ServiceEntry declares " + host;
@@ -324,14 +365,15 @@ final class CompiledMeshSnapshot implements MeshSnapshot {
                 request.sni(), http);
         AuthzDecision d = authorizer.authorize(gw, areq);
         Optional<ResourceKey> policyKey = d.policyId().flatMap(CompiledMeshSnapshot::policyKey);
+        Origin policyOrigin = policyKey.map(k -> policyOrigins.getOrDefault(k, Origin.UNKNOWN)).orElse(Origin.UNKNOWN);
         if (!d.allowed()) {
             hops.add(new Hop(proxy, "authz", Hop.Outcome.DENY, d.reason() + " ("
                     + d.policyId().map(p -> "rbac_access_denied_matched_policy[" + p + "]")
-                    .orElse("rbac_access_denied_matched_policy[none]") + ")", policyKey, Origin.UNKNOWN));
+                    .orElse("rbac_access_denied_matched_policy[none]") + ")", policyKey, policyOrigin));
             return new GatewayEval(new GatewayDecision.Denied(d.policyId(), d.reason(), hops), Optional.of(d),
                     Optional.of(areq), Optional.empty());
         }
-        hops.add(new Hop(proxy, "authz", Hop.Outcome.PASS, d.reason(), policyKey, Origin.UNKNOWN));
+        hops.add(new Hop(proxy, "authz", Hop.Outcome.PASS, d.reason(), policyKey, policyOrigin));
 
         RouteOutcome out = routing.gatewayRoute(gw, server, request.sni(), http);
         if (!(out instanceof RouteOutcome.Routed r)) {
@@ -357,8 +399,9 @@ final class CompiledMeshSnapshot implements MeshSnapshot {
                     Optional.empty());
         }
         RouteTarget resolved = new RouteTarget(target.host(), target.subset(), destPort, target.weight());
+        String autoSni = r.forwarded().map(h -> hostOf(h.authority())).or(() -> authorityHost).orElse(target.host());
         UpstreamPolicy policy = routing.upstreamPolicy(gw.namespace(), gw.labels(), resolved, destPort,
-                Optional.of(dm.get().entry().namespace()), authorityHost.orElse(target.host()));
+                Optional.of(dm.get().entry().namespace()), autoSni);
         if (policy.missingSubset().isPresent()) {
             String why = "subset " + policy.missingSubset().get() + " of " + target.host() + " is not defined: "
                     + policy.detail();
@@ -412,7 +455,7 @@ final class CompiledMeshSnapshot implements MeshSnapshot {
                         tls.mode() == TlsMode.DISABLE ? Optional.empty() : tls.sni(),
                         mutual ? Optional.of(new Peer(from.principal(mesh().trustDomain()), from.namespace()))
                                 : Optional.empty(),
-                        request.http(), "", "");
+                        sc.forwarded(request), "", "");
                 GatewayEval ge = gatewayEval(gw, greq);
                 List<Hop> hops = new ArrayList<>(f.trace());
                 hops.addAll(ge.decision().trace());

@@ -20,7 +20,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * Istio AuthorizationPolicy conformance: each case names the documented statement it checks, with its page.
  * REF = istio.io/docs/reference/config/security/authorization-policy, COND = .../security/conditions,
  * TCP = istio.io/docs/tasks/security/authorization/authz-tcp, DRY = .../authz-dry-run; SRC = istio/istio
- * pilot/pkg/security/authz (model/generator.go, builder/builder.go) where the page is silent.
+ * pilot/pkg/security/authz (model/generator.go, builder/builder.go) where the page is silent, NORM =
+ * istio.io/docs/reference/config/security/normalization; "hostile:" cases pin Envoy behaviour an attacker could probe.
  */
 class AuthorizationConformanceTest {
 
@@ -85,13 +86,19 @@ class AuthorizationConformanceTest {
         c("denyIsEvaluatedBeforeAllow", REF + ": the DENY action is evaluated before the ALLOW action",
                 ap("foo", "a", "{rules: [{}]}") + ap("foo", "d", "{action: DENY, rules: [{}]}"), Req.http(), false,
                 id("foo", "d", 0));
-        c("customMatchingDenies", REF + ": 1. CUSTOM policies that match are evaluated first; Tollgate has no "
-                        + "provider, so (as Istio's builder for an unusable provider) it denies",
+        c("customMatchingDenies", REF + ": 1. CUSTOM policies are evaluated first; Tollgate has no provider, so a "
+                        + "CUSTOM policy denies all traffic to the workloads it selects (fail closed)",
                 ap("foo", "c", "{action: CUSTOM, provider: {name: ext}, rules: [{to: [{operation: {paths: [/admin*]}}]}]}"),
                 Req.http().path("/admin/x"), false, id("foo", "c", 0));
-        c("customNotMatchingLeavesRequestAlone", REF + ": CUSTOM delegates only requests its rules match",
+        c("customFailsClosedForEveryRequest", "Tollgate (issue 2): CUSTOM denies traffic to the workloads it "
+                        + "selects, fail closed, since no provider can say which requests its rules would allow",
                 ap("foo", "c", "{action: CUSTOM, provider: {name: ext}, rules: [{to: [{operation: {paths: [/admin*]}}]}]}"),
-                Req.http().path("/public"), true, "");
+                Req.http().path("/public"), false, id("foo", "c", 0));
+        c("customOnOtherWorkloadDoesNotApply", REF + ": workload selector restricts where a CUSTOM policy applies",
+                ap("foo", "c", "{action: CUSTOM, provider: {name: ext}, selector: {matchLabels: {app: other}}, rules: [{}]}"),
+                Req.http(), true, "");
+        c("dryRunCustomIsNotEnforced", DRY + ": a dry-run policy is not enforced",
+                dry("foo", "c", "true", "{action: CUSTOM, provider: {name: ext}, rules: [{}]}"), Req.http(), true, "");
         c("customIsEvaluatedBeforeDeny", REF + ": the CUSTOM action is evaluated first, then the DENY action",
                 ap("foo", "d", "{action: DENY, rules: [{}]}") + ap("foo", "c", "{action: CUSTOM, provider: {name: x}, rules: [{}]}"),
                 Req.http(), false, id("foo", "c", 0));
@@ -352,6 +359,16 @@ class AuthorizationConformanceTest {
         c("pathsIgnoreQuery", SRC() + ": paths compile to Envoy's url_path matcher (path without query string)",
                 ap("foo", "a", "{rules: [{to: [{operation: {paths: [/data]}}]}]}"), Req.http().path("/data?x=1"),
                 true, id("foo", "a", 0));
+        c("dotSegmentsCannotEscapeADenyRule", "NORM (istio.io/docs/reference/config/security/normalization): "
+                        + "/./ and /../ are resolved according to RFC 3986",
+                ap("foo", "d", "{action: DENY, rules: [{to: [{operation: {paths: [\"/admin*\"]}}]}]}"),
+                Req.http().path("/public/../admin/x"), false, id("foo", "d", 0));
+        c("percentEncodedLettersCannotEscapeADenyRule", "NORM: %61 - %7a are normalized to a - z",
+                ap("foo", "d", "{action: DENY, rules: [{to: [{operation: {paths: [\"/admin*\"]}}]}]}"),
+                Req.http().path("/%61dmin"), false, id("foo", "d", 0));
+        c("backslashIsASlash", "NORM: Istio will normalize the backslash to the forward slash",
+                ap("foo", "a", "{rules: [{to: [{operation: {paths: [/some/data]}}]}]}"),
+                Req.http().path("/some\\data"), true, id("foo", "a", 0));
         c("notPaths", REF + ": the path doesn't have prefix /admin",
                 ap("foo", "d", "{action: DENY, rules: [{to: [{operation: {notPaths: [\"/public*\"]}}]}]}"),
                 Req.http().path("/admin"), false, id("foo", "d", 0));
@@ -469,8 +486,7 @@ class AuthorizationConformanceTest {
         c("auditWithHttpFieldsNeverDeniesTcp", REF + ": AUDIT policies do not affect whether requests are allowed",
                 ap("foo", "au", "{action: AUDIT, rules: [{to: [{operation: {methods: [GET]}}]}]}"), Req.tcp(), true,
                 "");
-        c("customWithHttpFieldsOnTcpDeniesAll", SRC() + ": unusable CUSTOM rules become DENY rules; on TCP their "
-                        + "HTTP-only constraints are dropped",
+        c("customDeniesTcpToo", "Tollgate (issue 2): CUSTOM fails closed for TCP traffic as well",
                 ap("foo", "c", "{action: CUSTOM, provider: {name: x}, rules: [{to: [{operation: {paths: [/admin]}}]}]}"),
                 Req.tcp(), false, id("foo", "c", 0));
 
@@ -536,6 +552,28 @@ class AuthorizationConformanceTest {
                 REF + ": only the configured root namespace applies mesh-wide",
                 ap("istio-system", "d", "{action: DENY, rules: [{}]}"), HTTPBIN, Req.http(), true, "",
                 withRoot("mesh-root")))));
+
+        CASES.add(Arguments.of(Named.of("clusterLocalPrincipalMeansTheMeshTrustDomain", new Case(
+                "SRC trustdomain/bundle.go: a principal in cluster.local or the current trust domain is enforced with "
+                        + "the mesh trust domain (meshConfig.trustDomain)",
+                ap("foo", "a", "{rules: [{from: [{source: {principals: [cluster.local/ns/default/sa/sleep]}}]}]}"),
+                HTTPBIN, Req.http().principal("example.org/ns/default/sa/sleep"), true, id("foo", "a", 0),
+                withTrustDomain("example.org")))));
+        CASES.add(Arguments.of(Named.of("clusterLocalPeerDoesNotMatchInAnotherTrustDomain", new Case(
+                "SRC trustdomain/bundle.go: the policy's cluster.local is replaced, not kept",
+                ap("foo", "a", "{rules: [{from: [{source: {principals: [cluster.local/ns/default/sa/sleep]}}]}]}"),
+                HTTPBIN, Req.http(), false, "", withTrustDomain("example.org")))));
+        CASES.add(Arguments.of(Named.of("foreignTrustDomainPrincipalIsKept", new Case(
+                "SRC trustdomain/bundle.go: a principal of another trust domain is enforced as written",
+                ap("foo", "a", "{rules: [{from: [{source: {principals: [other.org/ns/default/sa/sleep]}}]}]}"),
+                HTTPBIN, Req.http().principal("other.org/ns/default/sa/sleep"), true, id("foo", "a", 0),
+                withTrustDomain("example.org")))));
+    }
+
+    static MeshSettings withTrustDomain(String td) {
+        MeshSettings d = MeshSettings.DEFAULTS;
+        return new MeshSettings(d.outboundMode(), td, d.rootNamespace(), d.defaultServiceExportTo(),
+                d.defaultVirtualServiceExportTo(), d.defaultDestinationRuleExportTo(), d.origins());
     }
 
     static MeshSettings withRoot(String root) {

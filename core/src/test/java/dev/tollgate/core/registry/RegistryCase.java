@@ -33,6 +33,7 @@ final class RegistryCase {
     private Optional<OutboundMode> mode = Optional.empty();
     private Optional<String> sidecar = Optional.empty();
     private boolean sidecarNone;
+    private boolean gateway;
 
     private RegistryCase(String name) {
         this.name = name;
@@ -60,6 +61,12 @@ final class RegistryCase {
             l.put(kv.substring(0, eq), kv.substring(eq + 1));
         }
         from = new WorkloadRef(namespace, "sleep", l);
+        return this;
+    }
+
+    /** Looks up as the gateway workload {@code from} ({@link Registry#gatewayScope}). */
+    RegistryCase asGateway() {
+        gateway = true;
         return this;
     }
 
@@ -119,7 +126,7 @@ final class RegistryCase {
     /** Returns the failures, empty when the case holds. */
     List<String> check() {
         Registry registry = registry();
-        SidecarScope scope = registry.scopeFor(from);
+        SidecarScope scope = gateway ? registry.gatewayScope(from) : registry.scopeFor(from);
         List<String> failures = new ArrayList<>();
         if (host != null) {
             Optional<ServiceMatch> m = scope.lookup(host, port);

@@ -33,7 +33,7 @@ class RegistryConformanceTest {
 
     @ParameterizedTest(name = "{0}")
     @MethodSource({"hosts", "exportTo", "duplicates", "sidecarSelection", "egressHosts", "egressPorts",
-            "outboundPolicy", "egressGateway", "addresses"})
+            "outboundPolicy", "egressGateway", "addresses", "gatewayScope"})
     void registryFollowsIstio(RegistryCase c) {
         assertThat(c.check()).isEmpty();
     }
@@ -102,7 +102,17 @@ class RegistryConformanceTest {
                         .lookup("*.example.com", 443).seesNothing(),
                 of("H19", "An empty host matches nothing, not even a broad wildcard (fail closed)")
                         .apply("default", se("wild", "*.com", "443/TLS"))
-                        .lookup("", 443).seesNothing());
+                        .lookup("", 443).seesNothing(),
+                of("H20", "RFC 1035: a name longer than 253 characters is no DNS name and matches nothing, not even"
+                        + " a wildcard (and costs no quadratic suffix walk)")
+                        .apply("default", se("wild", "*.com", "443/TLS"))
+                        .lookup("a.".repeat(20_000) + "com", 443).seesNothing(),
+                of("H21", "A 253-character name is still matched")
+                        .apply("default", se("wild", "*.com", "443/TLS"))
+                        .lookup("a".repeat(249) + ".com", 443).sees("default/wild"),
+                of("H22", "A name of dots only is no host of a wildcard entry")
+                        .apply("default", se("wild", "*.com", "443/TLS"))
+                        .lookup("...", 443).seesNothing());
     }
 
     static Stream<Arguments> exportTo() {
@@ -682,6 +692,45 @@ class RegistryConformanceTest {
                                   resolution: NONE
                                 """)
                         .lookup("2001:db8:0:1::5", 443).sees("default/v6"));
+    }
+
+    static Stream<Arguments> gatewayScope() {
+        String rootDefault = """
+                apiVersion: networking.istio.io/v1
+                kind: Sidecar
+                metadata: {name: default, namespace: istio-system}
+                spec:
+                  egress:
+                  - hosts: ["./*"]
+                """;
+        return cases(
+                of("W01", "push_context getSidecarScope: \"Gateways always use default sidecar scope\" — the root"
+                        + " Sidecar does not narrow the egress gateway")
+                        .apply("istio-system", rootDefault).apply("default", se("google", GOOGLE, "443/TLS"))
+                        .from("istio-system", "istio=egressgateway").asGateway()
+                        .lookup(GOOGLE, 443).sees("default/google").noSidecar(),
+                of("W02", "The same root Sidecar does narrow a sidecar in istio-system")
+                        .apply("istio-system", rootDefault).apply("default", se("google", GOOGLE, "443/TLS"))
+                        .from("istio-system", "app=sleep").lookup(GOOGLE, 443).seesNothing(),
+                of("W03", "DefaultSidecarScopeForGateway: the first in push-context order, no own-namespace"
+                        + " preference (public entries by hostname.namespace)")
+                        .apply("aaa", se("google-a", GOOGLE, "443/TLS"))
+                        .apply("istio-system", se("google-i", GOOGLE, "443/TLS"))
+                        .from("istio-system").asGateway().lookup(GOOGLE, 443).sees("aaa/google-a"),
+                of("W04", "selectServices: a sidecar in istio-system prefers its own namespace's entry")
+                        .apply("aaa", se("google-a", GOOGLE, "443/TLS"))
+                        .apply("istio-system", se("google-i", GOOGLE, "443/TLS"))
+                        .from("istio-system").lookup(GOOGLE, 443).sees("istio-system/google-i"),
+                of("W05", "servicesExportedToNamespace: entries private to the gateway's namespace come first")
+                        .apply("aaa", se("google-a", GOOGLE, "443/TLS"))
+                        .apply("istio-system", se("google-i", GOOGLE, "443/TLS", "."))
+                        .from("istio-system").asGateway().lookup(GOOGLE, 443).sees("istio-system/google-i"),
+                of("W06", "exportTo [\".\"] in another namespace is not visible to the gateway")
+                        .apply("default", se("google", GOOGLE, "443/TLS", "."))
+                        .from("istio-system").asGateway().lookup(GOOGLE, 443).seesNothing(),
+                of("W07", "A Sidecar's outboundTrafficPolicy does not apply to a gateway")
+                        .apply("istio-system", policySidecar("REGISTRY_ONLY"))
+                        .from("istio-system").asGateway().mode(OutboundMode.ALLOW_ANY));
     }
 
     // ---- helpers ----------------------------------------------------------------------------------------------

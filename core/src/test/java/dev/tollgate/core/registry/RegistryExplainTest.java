@@ -227,4 +227,36 @@ class RegistryExplainTest {
                         + "the same namespace defines it first and Istio keeps that one: it adds a later entry's "
                         + "ports only when resolution, exportTo, labels and workloadSelector are equal");
     }
+
+    @Test
+    void anAddressMatchIsExplained() {
+        Registry registry = Registry.compile(TestConfig.create().apply("default", """
+                apiVersion: networking.istio.io/v1
+                kind: ServiceEntry
+                metadata: {name: db}
+                spec:
+                  hosts: [db.internal]
+                  addresses: [10.1.0.0/16]
+                  ports: [{number: 5432, name: tcp, protocol: TCP}]
+                  resolution: NONE
+                """).build());
+
+        assertThat(registry.explain(DEFAULT_SLEEP, "10.1.2.3", 5432)).singleElement().satisfies(c -> {
+            assertThat(c.applied()).isTrue();
+            assertThat(c.why()).isEqualTo("ServiceEntry default/db's addresses [10.1.0.0/16] contain 10.1.2.3 and "
+                    + "it declares port 5432 (name tcp, protocol TCP): the sidecar treats 10.1.2.3:5432 as "
+                    + "db.internal");
+        });
+    }
+
+    @Test
+    void anEgressHostWithoutNamespaceIsCalledOut() {
+        Registry registry = Registry.compile(TestConfig.create()
+                .apply("default", RegistryConformanceTest.sidecar(GOOGLE))
+                .apply("default", se("google", GOOGLE, "443/TLS")).build());
+
+        assertThat(registry.explain(DEFAULT_SLEEP, GOOGLE, 443)).extracting(Consideration::why).first()
+                .asString().endsWith("its egress[0] imports [\"developers.google.com\"]; [\"developers.google.com\"] "
+                        + "is not of the form namespace/dnsName, so Istio ignores it and imports nothing for it");
+    }
 }

@@ -289,6 +289,34 @@ class VirtualServiceConformanceTest {
                                 - match: [{port: 9001}]
                                   route: [{destination: {host: b.example.com}}]"""),
                         SLEEP, OutboundRequest.tcp("a.example.com", 9000), "forward outbound|9000||a.example.com"),
+                // ---- outbound traffic policy at the sidecar
+                new RoutingCase("OutboundTrafficPolicy.egressProxy: \"Specifies the details of the egress proxy to "
+                        + "which unknown traffic should be forwarded to from the sidecar. Valid only if the global "
+                        + "outbound traffic policy is ALLOW_ANY\"", """
+                                apiVersion: networking.istio.io/v1
+                                kind: Sidecar
+                                metadata: {name: default, namespace: default}
+                                spec:
+                                  outboundTrafficPolicy:
+                                    mode: ALLOW_ANY
+                                    egressProxy:
+                                      host: istio-egressgateway.istio-system.svc.cluster.local
+                                      port: {number: 443}
+                                """, SLEEP, OutboundRequest.tls("unknown.example.net", 443),
+                        "forward outbound|443||istio-egressgateway.istio-system.svc.cluster.local -> "
+                                + "istio-egressgateway.istio-system.svc.cluster.local:443 tls=ISTIO_MUTUAL"),
+                new RoutingCase("Sidecar outboundTrafficPolicy: \"REGISTRY_ONLY: restrict outbound traffic to services "
+                        + "defined in the service registry\"; the refusal names the Sidecar", """
+                                apiVersion: networking.istio.io/v1
+                                kind: Sidecar
+                                metadata: {name: default, namespace: default}
+                                spec:
+                                  outboundTrafficPolicy: {mode: REGISTRY_ONLY}
+                                """, SLEEP, OutboundRequest.tls("unknown.example.net", 443),
+                        "blocked: REGISTRY_ONLY (Sidecar default/default)"),
+                new RoutingCase("ALLOW_ANY: \"outbound traffic to unknown destinations will be allowed\" "
+                        + "(PassthroughCluster)", "", SLEEP, OutboundRequest.tls("unknown.example.net", 443),
+                        "forward PassthroughCluster -> unknown.example.net:443 tls=DISABLE"),
                 // ---- port protocol decides the route list
                 new RoutingCase("http: \"HTTP routes will be applied to ... service entry ports using HTTP/HTTP2/GRPC "
                         + "protocols\": a non-HTTP connection to an HTTP port is refused",

@@ -1,0 +1,152 @@
+package dev.tollgate.core.analysis;
+
+import dev.tollgate.core.authz.Authorizer;
+import dev.tollgate.core.model.ConfigSet;
+import dev.tollgate.core.model.Resource;
+import dev.tollgate.core.model.WorkloadRef;
+import io.fabric8.istio.api.api.security.v1beta1.AuthorizationPolicy;
+import io.fabric8.istio.api.api.security.v1beta1.AuthorizationPolicyAction;
+import io.fabric8.istio.api.api.security.v1beta1.Condition;
+import io.fabric8.istio.api.api.security.v1beta1.Rule;
+import io.fabric8.istio.api.api.security.v1beta1.RuleTo;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * AuthorizationPolicy findings. Tollgate's sidecars only send traffic out, so a policy takes effect only where
+ * egress traffic is received: at the egress gateway. The semantics come from {@link Authorizer}, never re-derived.
+ */
+final class PolicyChecks {
+    static final String SELECTS_NO_GATEWAY = "TG0101";
+    static final String ALLOW_NEVER_MATCHES_TCP = "TG0103";
+    static final String DENY_WIDENED_ON_TCP = "TG0108";
+    static final String CUSTOM_UNSUPPORTED = "TG0109";
+
+    private PolicyChecks() {
+    }
+
+    static void check(ConfigSet config, List<WorkloadRef> gateways, Findings out) {
+        Authorizer authz = Authorizer.compile(config);
+        for (Resource<AuthorizationPolicy> p : config.authorizationPolicies()) {
+            List<WorkloadRef> selected = new ArrayList<>();
+            String firstReason = null;
+            for (WorkloadRef gw : gateways) {
+                Optional<String> why = authz.whyNotApplied(p.key(), gw);
+                if (why.isEmpty()) {
+                    selected.add(gw);
+                } else if (firstReason == null) {
+                    firstReason = why.get();
+                }
+            }
+            if (selected.isEmpty()) {
+                out.warn(SELECTS_NO_GATEWAY, p, pathFor(firstReason), "selects no workload that receives egress "
+                        + "traffic: " + firstReason + ". AuthorizationPolicies take effect only at the egress "
+                        + "gateway (" + describe(gateways) + "), so this policy changes nothing");
+                continue;
+            }
+            if (p.spec().getAction() == AuthorizationPolicyAction.CUSTOM) {
+                out.warn(CUSTOM_UNSUPPORTED, p, "spec.action", "CUSTOM (external authorization) is not supported: "
+                        + "Tollgate denies all traffic to the gateway workloads it selects (fail closed)");
+                continue;
+            }
+            tcpRules(config, authz, p, selected, out);
+        }
+    }
+
+    private static void tcpRules(ConfigSet config, Authorizer authz, Resource<AuthorizationPolicy> p,
+                                 List<WorkloadRef> gateways, Findings out) {
+        List<Rule> rules = p.spec().getRules() == null ? List.of() : p.spec().getRules();
+        AuthorizationPolicyAction action = p.spec().getAction();
+        for (int i = 0; i < rules.size(); i++) {
+            Rule rule = rules.get(i);
+            if (rule == null) {
+                continue;
+            }
+            String path = "spec.rules[" + i + "]";
+            Optional<String> never = action == null || action == AuthorizationPolicyAction.ALLOW
+                    ? authz.neverMatchesTcp(p.key(), i) : Optional.empty();
+            List<String> dropped = action == AuthorizationPolicyAction.DENY ? authz.droppedOnTcp(p.key(), i)
+                    : List.of();
+            if (never.isEmpty() && dropped.isEmpty()) {
+                continue;
+            }
+            List<GatewayServers.ServerRef> opaque = new ArrayList<>();
+            for (WorkloadRef gw : gateways) {
+                for (GatewayServers.ServerRef s : GatewayServers.serversOf(config, gw)) {
+                    if (!s.readsHttp() && concerns(rule, s)) {
+                        opaque.add(s);
+                    }
+                }
+            }
+            if (opaque.isEmpty()) {
+                continue;
+            }
+            String where = String.join(", ", opaque.stream().map(GatewayServers.ServerRef::describe).distinct()
+                    .toList());
+            if (never.isPresent()) {
+                out.warn(ALLOW_NEVER_MATCHES_TCP, p, path, "ALLOW rule[" + i + "] can never match on " + where
+                        + ": the gateway sees TCP/TLS there, and " + never.get());
+            }
+            if (!dropped.isEmpty()) {
+                out.warn(DENY_WIDENED_ON_TCP, p, path, "on " + where + " the gateway sees TCP/TLS, so this rule "
+                        + "loses its HTTP-only constraints and denies more than it says: " + String.join("; ",
+                        dropped));
+            }
+        }
+    }
+
+    /** Whether a rule can concern a server: its port and host constraints (if any) meet the server's. */
+    private static boolean concerns(Rule rule, GatewayServers.ServerRef s) {
+        List<String> ports = new ArrayList<>();
+        List<String> hosts = new ArrayList<>();
+        for (RuleTo to : rule.getTo() == null ? List.<RuleTo>of() : rule.getTo()) {
+            if (to != null && to.getOperation() != null) {
+                if (to.getOperation().getPorts() != null) {
+                    ports.addAll(to.getOperation().getPorts());
+                }
+                if (to.getOperation().getHosts() != null) {
+                    hosts.addAll(to.getOperation().getHosts());
+                }
+            }
+        }
+        for (Condition c : rule.getWhen() == null ? List.<Condition>of() : rule.getWhen()) {
+            if (c != null && c.getValues() != null) {
+                if ("destination.port".equals(c.getKey())) {
+                    ports.addAll(c.getValues());
+                } else if ("connection.sni".equals(c.getKey())) {
+                    hosts.addAll(c.getValues());
+                }
+            }
+        }
+        if (!ports.isEmpty() && !ports.contains(Integer.toString(s.port()))) {
+            return false;
+        }
+        if (hosts.isEmpty()) {
+            return true;
+        }
+        for (String h : hosts) {
+            String host = h.endsWith(":*") ? h.substring(0, h.length() - 2) : h;
+            for (String sh : s.hosts()) {
+                if (HostNames.intersect(HostNames.serverHost(sh), host.startsWith("*") && !host.startsWith("*.")
+                        ? "*" : host)) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    private static String pathFor(String reason) {
+        if (reason == null || reason.startsWith("policy is in namespace")) {
+            return "metadata.namespace";
+        }
+        return reason.startsWith("policy has targetRefs") ? "spec.targetRefs" : "spec.selector.matchLabels";
+    }
+
+    private static String describe(List<WorkloadRef> gateways) {
+        return String.join(", ", gateways.stream().map(g -> "workload in " + g.namespace() + " with labels "
+                + new java.util.TreeMap<>(g.labels())).toList());
+    }
+}
