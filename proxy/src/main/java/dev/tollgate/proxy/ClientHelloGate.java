@@ -20,6 +20,7 @@ final class ClientHelloGate extends ChannelInboundHandlerAdapter {
     private final Channel upstream;
     private ByteBuf buffered;
     private boolean done;
+    private io.netty.util.concurrent.Future<?> timeout;
 
     ClientHelloGate(ProxyContext px, Exchange ex, Authority target, Channel upstream) {
         this.px = px;
@@ -30,6 +31,11 @@ final class ClientHelloGate extends ChannelInboundHandlerAdapter {
 
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
+        timeout = ctx.executor().schedule(() -> {
+            if (!done && ctx.channel().isActive()) {
+                refuse(ctx, "no whole ClientHello within " + ClientHello.TIMEOUT.toSeconds() + " s");
+            }
+        }, ClientHello.TIMEOUT.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
         upstream.closeFuture().addListener(f -> {
             if (!done) {
                 ex.decide("error", "upstream closed the tunnel before the ClientHello was relayed");
@@ -129,6 +135,7 @@ final class ClientHelloGate extends ChannelInboundHandlerAdapter {
 
     @Override
     public void handlerRemoved(ChannelHandlerContext ctx) {
+        timeout.cancel(false);
         release();
     }
 

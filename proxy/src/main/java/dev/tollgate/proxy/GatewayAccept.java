@@ -71,7 +71,8 @@ final class GatewayAccept extends ChannelInitializer<SocketChannel> {
         GatewayListener l = listener.get();
         switch (l.tlsMode().toUpperCase(Locale.ROOT)) {
             case "ISTIO_MUTUAL" -> {
-                ch.pipeline().addLast("sni", new SniHandler(hostname -> meshServer()));
+                ch.pipeline().addLast("sni", new SniHandler((io.netty.util.Mapping<String, SslContext>) h -> meshServer(),
+                        ClientHello.MAX_BYTES, ClientHello.TIMEOUT.toMillis()));
                 ch.pipeline().addLast("mtls", new MeshTermination(px, gateway, l, snapshot.get()));
             }
             case "PASSTHROUGH" -> ch.pipeline().addLast("sni-peek", new SniPeek(px, gateway, l, snapshot.get()));
@@ -160,12 +161,19 @@ final class GatewayAccept extends ChannelInitializer<SocketChannel> {
         private final GatewayListener listener;
         private final MeshSnapshot snapshot;
         private ByteBuf buffered;
+        private io.netty.util.concurrent.Future<?> timeout;
 
         SniPeek(ProxyContext px, WorkloadRef gateway, GatewayListener listener, MeshSnapshot snapshot) {
             this.px = px;
             this.gateway = gateway;
             this.listener = listener;
             this.snapshot = snapshot;
+        }
+
+        @Override
+        public void handlerAdded(ChannelHandlerContext ctx) {
+            timeout = ctx.executor().schedule(() -> fail(ctx, "no whole ClientHello within "
+                    + ClientHello.TIMEOUT.toSeconds() + " s"), ClientHello.TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
         }
 
         @Override
@@ -200,6 +208,9 @@ final class GatewayAccept extends ChannelInitializer<SocketChannel> {
         }
 
         private void fail(ChannelHandlerContext ctx, String reason) {
+            if (!ctx.channel().isActive()) {
+                return;
+            }
             release();
             Exchange ex = new Exchange("tcp");
             new GatewayConnection(px, gateway, listener, snapshot, Optional.empty(), Optional.empty())
@@ -224,6 +235,7 @@ final class GatewayAccept extends ChannelInitializer<SocketChannel> {
 
         @Override
         public void handlerRemoved(ChannelHandlerContext ctx) {
+            timeout.cancel(false);
             release();
         }
     }

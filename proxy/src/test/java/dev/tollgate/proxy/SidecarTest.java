@@ -145,7 +145,7 @@ class SidecarTest {
             assertThatThrownBy(t::startHandshake).isInstanceOf(java.io.IOException.class);
         }
         AccessLogEntry e = rig.awaitLog(x -> x.destinationHost().equals("direct.example")
-                && x.decision().equals("refused"));
+                && x.decision().equals("refused") && x.reason().startsWith("SNI "));
         assertThat(e.reason()).isEqualTo("SNI evil.example does not match the CONNECT host direct.example");
         assertThat(e.sni()).contains("evil.example");
     }
@@ -160,6 +160,19 @@ class SidecarTest {
             assertThat(s.getInputStream().read()).isEqualTo(-1);
         }
         AccessLogEntry e = rig.awaitLog(x -> x.reason().equals("tunnel did not start with a TLS ClientHello"));
+        assertThat(e.decision()).isEqualTo("refused");
+    }
+
+    @Test
+    void aTunnelThatNeverSendsAClientHelloIsClosed() throws Exception {
+        try (Socket s = new Socket("127.0.0.1", sidecar.address().getPort())) {
+            s.setSoTimeout(30_000);
+            s.getOutputStream().write("CONNECT direct.example:443 HTTP/1.1\r\n\r\n".getBytes());
+            assertThat(readHead(s.getInputStream())).startsWith("HTTP/1.1 200");
+            s.getOutputStream().write(new byte[]{22, 3, 1});
+            assertThat(s.getInputStream().read()).isEqualTo(-1);
+        }
+        AccessLogEntry e = rig.awaitLog(x -> x.reason().equals("no whole ClientHello within 10 s"));
         assertThat(e.decision()).isEqualTo("refused");
     }
 
