@@ -28,7 +28,8 @@ import java.util.function.Consumer;
  */
 public record SidecarSettings(WorkloadRef workload, InetSocketAddress listen, MeshIdentity identity, HostMap hosts,
                               Optional<java.nio.file.Path> caBundle, Optional<InetSocketAddress> admin, Consumer<AccessLogEntry> accessLog,
-                              Duration idleTimeout, int ioThreads, ReloadStats reloads, boolean splice) {
+                              Duration idleTimeout, int ioThreads, ReloadStats reloads,
+                              boolean splice) {
     public SidecarSettings {
         Objects.requireNonNull(workload, "workload");
         Objects.requireNonNull(listen, "listen");
@@ -44,16 +45,19 @@ public record SidecarSettings(WorkloadRef workload, InetSocketAddress listen, Me
     /** Listen on {@code 127.0.0.1:15001}, no admin server, JSON access log on stdout, 1 h idle timeout, no splice. */
     public static SidecarSettings defaults(WorkloadRef workload, MeshIdentity identity) {
         return new SidecarSettings(workload, new InetSocketAddress("127.0.0.1", 15001), identity, HostMap.EMPTY,
-                Optional.empty(), Optional.empty(), AccessLog.stdout(AccessLog.Format.JSON), Duration.ofHours(1), 0, ReloadStats.NONE,
+                Optional.empty(), Optional.empty(), AccessLog.stdout(AccessLog.Format.JSON), Duration.ofHours(1), 0,
+                ReloadStats.NONE,
                 false);
     }
 
     public SidecarSettings withListen(InetSocketAddress a) {
-        return new SidecarSettings(workload, a, identity, hosts, caBundle, admin, accessLog, idleTimeout, ioThreads, reloads, splice);
+        return new SidecarSettings(workload, a, identity, hosts,
+                caBundle, admin, accessLog, idleTimeout, ioThreads, reloads, splice);
     }
 
     public SidecarSettings withHosts(HostMap h) {
-        return new SidecarSettings(workload, listen, identity, h, caBundle, admin, accessLog, idleTimeout, ioThreads, reloads, splice);
+        return new SidecarSettings(workload, listen, identity, h,
+                caBundle, admin, accessLog, idleTimeout, ioThreads, reloads, splice);
     }
 
     public SidecarSettings withCaBundle(Optional<java.nio.file.Path> b) {
@@ -62,27 +66,33 @@ public record SidecarSettings(WorkloadRef workload, InetSocketAddress listen, Me
     }
 
     public SidecarSettings withAdmin(Optional<InetSocketAddress> a) {
-        return new SidecarSettings(workload, listen, identity, hosts, caBundle, a, accessLog, idleTimeout, ioThreads, reloads, splice);
+        return new SidecarSettings(workload, listen, identity, hosts,
+                caBundle, a, accessLog, idleTimeout, ioThreads, reloads, splice);
     }
 
     public SidecarSettings withAccessLog(Consumer<AccessLogEntry> l) {
-        return new SidecarSettings(workload, listen, identity, hosts, caBundle, admin, l, idleTimeout, ioThreads, reloads, splice);
+        return new SidecarSettings(workload, listen, identity, hosts,
+                caBundle, admin, l, idleTimeout, ioThreads, reloads, splice);
     }
 
     public SidecarSettings withIdleTimeout(Duration d) {
-        return new SidecarSettings(workload, listen, identity, hosts, caBundle, admin, accessLog, d, ioThreads, reloads, splice);
+        return new SidecarSettings(workload, listen, identity, hosts,
+                caBundle, admin, accessLog, d, ioThreads, reloads, splice);
     }
 
     public SidecarSettings withIoThreads(int n) {
-        return new SidecarSettings(workload, listen, identity, hosts, caBundle, admin, accessLog, idleTimeout, n, reloads, splice);
+        return new SidecarSettings(workload, listen, identity, hosts,
+                caBundle, admin, accessLog, idleTimeout, n, reloads, splice);
     }
 
     public SidecarSettings withSplice(boolean on) {
-        return new SidecarSettings(workload, listen, identity, hosts, caBundle, admin, accessLog, idleTimeout, ioThreads,
+        return new SidecarSettings(workload, listen, identity, hosts,
+                caBundle, admin, accessLog, idleTimeout, ioThreads,
                 reloads, on);
     }
 
     public SidecarSettings withReloads(ReloadStats r) {
-        return new SidecarSettings(workload, listen, identity, hosts, caBundle, admin, accessLog, idleTimeout, ioThreads, r, splice);
+        return new SidecarSettings(workload, listen, identity, hosts,
+                caBundle, admin, accessLog, idleTimeout, ioThreads, r, splice);
     }
 }
