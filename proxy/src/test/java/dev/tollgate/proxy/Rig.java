@@ -159,6 +159,14 @@ final class Rig implements AutoCloseable {
             case "plain.example" -> direct("plain.example", r.port(), UpstreamTls.NONE);
             case "origin.example" -> direct("direct.example", 443,
                     new UpstreamTls(TlsMode.SIMPLE, Optional.of("direct.example"), List.of(), Optional.empty()));
+            case "san.example" -> direct("direct.example", 443,
+                    new UpstreamTls(TlsMode.SIMPLE, Optional.of("direct.example"), List.of("developer.yahoo.com"),
+                            Optional.empty()));
+            case "wrong-san.example" -> direct("direct.example", 443,
+                    new UpstreamTls(TlsMode.SIMPLE, Optional.of("direct.example"), List.of("other.example"),
+                            Optional.empty()));
+            case "wrong-name.example" -> direct("wrong-name.example", 443,
+                    new UpstreamTls(TlsMode.SIMPLE, Optional.of("wrong-name.example"), List.of(), Optional.empty()));
             default -> direct(r.host(), r.port(), UpstreamTls.NONE);
         };
     }
@@ -205,6 +213,7 @@ final class Rig implements AutoCloseable {
                     connectTo.add(GW_HOST + ":" + port + ":127.0.0.1:" + a.getPort()));
         }
         connectTo.add("direct.example:443:127.0.0.1:" + tlsPort());
+        connectTo.add("wrong-name.example:443:127.0.0.1:" + tlsPort());
         connectTo.add("plain.example::127.0.0.1:" + plainPort());
         SidecarSettings s = SidecarSettings.defaults(workload, mesh.identity(mesh.workload(TD, workload.namespace(),
                         workload.serviceAccount())))

@@ -104,6 +104,18 @@ class SidecarTest {
     }
 
     @Test
+    void tlsOriginationChecksTheRulesSubjectAltNamesOrTheHostName() throws Exception {
+        assertThat(Rig.get(client, "http://san.example/s").statusCode()).isEqualTo(200);
+        HttpResponse<String> wrongSan = Rig.get(client, "http://wrong-san.example/s");
+        assertThat(wrongSan.statusCode()).isEqualTo(503);
+        assertThat(wrongSan.body()).contains("none of the subjectAltNames [other.example]");
+        // the stand-in's certificate does not name wrong-name.example: host name verification must fail
+        HttpResponse<String> wrongName = Rig.get(client, "http://wrong-name.example/s");
+        assertThat(wrongName.statusCode()).isEqualTo(503);
+        assertThat(rig.upstreamSaw).noneMatch(x -> x.contains("wrong"));
+    }
+
+    @Test
     void refusedHttpGets502WithTheReasonInBodyAndLog() throws Exception {
         HttpResponse<String> r = Rig.get(client, "http://blocked.example/x");
         assertThat(r.statusCode()).isEqualTo(502);
