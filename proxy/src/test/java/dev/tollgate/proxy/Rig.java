@@ -207,6 +207,11 @@ final class Rig implements AutoCloseable {
     }
 
     Sidecar startSidecar(WorkloadRef workload, boolean splice) throws Exception {
+        return startSidecar(workload, splice, snapshot::get);
+    }
+
+    Sidecar startSidecar(WorkloadRef workload, boolean splice, java.util.function.Supplier<MeshSnapshot> snapshots)
+            throws Exception {
         List<String> connectTo = new ArrayList<>();
         if (gateway != null) {
             gateway.listeners().forEach((port, a) ->
@@ -224,7 +229,7 @@ final class Rig implements AutoCloseable {
                 .withAccessLog(log::add)
                 .withIoThreads(2)
                 .withSplice(splice);
-        Sidecar sidecar = Sidecar.start(s, snapshot::get);
+        Sidecar sidecar = Sidecar.start(s, snapshots);
         sidecars.add(sidecar);
         return sidecar;
     }
