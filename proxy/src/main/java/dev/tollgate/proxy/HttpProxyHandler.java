@@ -161,8 +161,8 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
             if (request instanceof LastHttpContent) {
                 requestDone = true;
             }
-            while (!requestDone && !pending.isEmpty() && pending.peek() instanceof HttpContent c
-                    && !(c instanceof HttpRequest)) {
+            while (state == State.FORWARDING && !requestDone && !pending.isEmpty()
+                    && pending.peek() instanceof HttpContent c && !(c instanceof HttpRequest)) {
                 pending.poll();
                 forwardContent(c);
             }
@@ -175,6 +175,19 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
     }
 
     private void forwardContent(HttpContent c) {
+        if (c.decoderResult().isFailure()) {
+            // e.g. a bad chunk size: the upstream must not see a body that ends early as if complete
+            String why = "malformed request body: " + describe(c.decoderResult().cause());
+            ReferenceCountUtil.release(c);
+            if (!responseStarted) {
+                fail(HttpResponseStatus.BAD_REQUEST, why);
+            } else {
+                ex.decision = "error";
+                ex.reason = why;
+                closeClient();
+            }
+            return;
+        }
         ex.bytesReceived += c.content().readableBytes();
         if (c instanceof LastHttpContent) {
             requestDone = true;
