@@ -53,6 +53,7 @@ public final class EgressGateway implements ProxyHandle {
     private final Map<Integer, InetSocketAddress> addresses = new ConcurrentHashMap<>();
     private volatile MeshSnapshot reconciled;
     private volatile boolean allBound;
+    private volatile long lastAttempt = System.nanoTime();
 
     private record Bound(GatewayListener listener, Channel channel) {
     }
@@ -88,7 +89,13 @@ public final class EgressGateway implements ProxyHandle {
             gw.refresh().await(30, TimeUnit.SECONDS);
             long every = Math.max(50, settings.refreshInterval().toMillis());
             gw.control.scheduleWithFixedDelay(() -> {
-                if (!runtime.closed() && !px.draining && px.snapshot().orElse(null) != gw.reconciled) {
+                if (runtime.closed() || px.draining) {
+                    return;
+                }
+                boolean changed = px.snapshot().orElse(null) != gw.reconciled;
+                // a port that could not be bound (in use) is tried again, at most every 5 s
+                boolean retry = !gw.allBound && System.nanoTime() - gw.lastAttempt > TimeUnit.SECONDS.toNanos(5);
+                if (changed || retry) {
                     gw.refresh();
                 }
             }, every, every, TimeUnit.MILLISECONDS);
@@ -114,6 +121,7 @@ public final class EgressGateway implements ProxyHandle {
     }
 
     private void reconcile(Promise<Void> done) {
+        lastAttempt = System.nanoTime();
         Optional<MeshSnapshot> snapshot = runtime.px.snapshot();
         if (snapshot.isEmpty() || runtime.px.draining || runtime.closed()) {
             done.setSuccess(null);

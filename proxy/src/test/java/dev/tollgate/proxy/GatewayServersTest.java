@@ -99,6 +99,32 @@ class GatewayServersTest {
     }
 
     @Test
+    void aPortInUseIsRetriedAndTheGatewayIsNotReadyMeanwhile() throws Exception {
+        java.net.ServerSocket squatter = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress());
+        int port = squatter.getLocalPort();
+        GatewaySettings s = GatewaySettings.defaults(rig.mesh.identity(rig.mesh.workload(Rig.TD, "istio-system",
+                        "istio-egressgateway-service-account")))
+                .withBind("127.0.0.1", port - 9080)
+                .withAccessLog(rig.log::add)
+                .withRefreshInterval(java.time.Duration.ofMillis(50));
+        FakeSnapshot only9080 = new FakeSnapshot(Rig::outbound, List.of(
+                new GatewayListener(9080, "HTTP", "NONE", List.of("*"), List.of())), GatewayServersTest::decide);
+        try (EgressGateway gw = EgressGateway.start(s, () -> only9080)) {
+            assertThat(gw.ready()).isFalse();
+            assertThat(gw.listeners()).isEmpty();
+            squatter.close();
+            long until = System.nanoTime() + java.time.Duration.ofSeconds(20).toNanos();
+            while (!gw.ready() && System.nanoTime() < until) {
+                Thread.sleep(50);
+            }
+            assertThat(gw.ready()).isTrue();
+            assertThat(gw.listeners().get(9080).getPort()).isEqualTo(port);
+        } finally {
+            squatter.close();
+        }
+    }
+
+    @Test
     void gatewayAdminReportsReadyAndDumpsConfig() throws Exception {
         InetSocketAddress admin = rig.gateway.adminAddress().orElseThrow();
         try (Socket s = new Socket(admin.getAddress(), admin.getPort())) {
