@@ -45,6 +45,10 @@ final class AuthorizationPolicyRules {
             p.error("invalid-field", provider.orElse(spec.get("action").orElse(spec)),
                     "`provider.name` must not be empty for the CUSTOM action");
         }
+        if (action.equals("CUSTOM") && hasRules) {
+            p.warning("custom-unsupported", spec.get("action").orElseThrow(), "CUSTOM (external authorization) is not "
+                    + "supported by Tollgate: requests its rules match are denied (fail closed)");
+        }
         if (provider.isPresent() && !action.equals("CUSTOM")) {
             p.error("invalid-field", provider.get(), "`provider` must not be with non CUSTOM action, found " + action);
         }

@@ -337,13 +337,16 @@ public final class ConfigLoader {
             validate(kind, spec, namespace, annotations, metadata.get(), p);
         }
         Origin origin = resourceOrigin(doc);
-        Origin previous = seen.putIfAbsent(key, origin);
-        if (previous != null) {
-            p.error("duplicate-resource", nameAt, key + " is defined twice (first at " + previous
-                    + "); one would silently replace the other");
-        }
         if (p.errors() > 0) {
             return;
+        }
+        // As with 'kubectl apply -f', a later definition of the same object replaces the earlier one; unlike
+        // kubectl, say so, since the replaced one may have been a policy the user meant to keep.
+        Origin previous = seen.put(key, origin);
+        if (previous != null) {
+            p.warning("duplicate-resource", nameAt, key + " is defined again; this definition replaces the one at "
+                    + previous + ", as 'kubectl apply' would");
+            resources.get(kind).removeIf(r -> r.key().equals(key));
         }
         Object converted;
         try {

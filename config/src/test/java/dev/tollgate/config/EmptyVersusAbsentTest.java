@@ -28,7 +28,8 @@ class EmptyVersusAbsentTest {
             "denyAll                 | '{action: DENY, rules: [{}]}'     | true  | 1  | 0",
             "denyWithoutRules        | '{action: DENY}'                  | false | -1 | 0",
             "denyWithEmptyRuleList   | '{action: DENY, rules: []}'       | false | -1 | 0",
-            "denyWithNullRules       | '{action: DENY, rules: null}'     | false | -1 | 0"})
+            "denyWithNullRules       | '{action: DENY, rules: null}'     | false | -1 | 0",
+            "customLoadsWithAWarning | '{action: CUSTOM, provider: {name: ext}, rules: [{}]}' | true | 1 | 1"})
     void emptyAndAbsentRulesKeepTheirMeaning(String name, String spec, boolean loads, int rules, int warnings) {
         LoadResult r = Fixtures.load(dir, name + ".yaml", """
                 apiVersion: security.istio.io/v1beta1

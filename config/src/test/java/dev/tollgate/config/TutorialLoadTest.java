@@ -107,15 +107,20 @@ class TutorialLoadTest {
     }
 
     @Test
-    void wholeFolderWithTwoVersionsOfTheSamePolicyIsRejected() {
-        // deny-google.yaml and deny-google-custom.yaml both define external-deny-developers-google-com:
-        // loading both would let one silently replace the other.
+    void aLaterDefinitionOfTheSameObjectReplacesTheEarlierWithAWarningAsKubectlApply() {
+        // deny-google.yaml and deny-google-custom.yaml both define external-deny-developers-google-com;
+        // 'kubectl apply -f tutorial/' applies files in name order ("-custom.yaml" sorts before ".yaml"), so the
+        // plain deny-google.yaml is what the cluster keeps.
         LoadResult r = Fixtures.load(resource("tutorial"));
-        assertThat(r.ok()).isFalse();
-        assertThat(r.errors()).anySatisfy(d -> {
+        assertThat(r.ok()).isTrue();
+        assertThat(r.diagnostics()).anySatisfy(d -> {
             assertThat(d.code()).isEqualTo("duplicate-resource");
-            assertThat(d.message()).contains("external-deny-developers-google-com");
+            assertThat(d.severity()).isEqualTo(dev.tollgate.core.model.Diagnostic.Severity.WARNING);
+            assertThat(d.message()).contains("external-deny-developers-google-com").contains("replaces");
         });
-        assertThat(r.config()).isEmpty();
+        var policies = r.config().orElseThrow().authorizationPolicies().stream()
+                .filter(a -> a.name().equals("external-deny-developers-google-com")).toList();
+        assertThat(policies).hasSize(1);
+        assertThat(policies.get(0).origin().source()).endsWith("authz-policy-deny-google.yaml");
     }
 }

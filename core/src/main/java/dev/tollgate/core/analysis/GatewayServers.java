@@ -78,7 +78,7 @@ final class GatewayServers {
         if (sel == null || sel.isEmpty()) {
             return false;
         }
-        return sel.entrySet().stream().allMatch(e -> e.getValue().equals(labels.get(e.getKey())));
+        return sel.entrySet().stream().allMatch(e -> java.util.Objects.equals(e.getValue(), labels.get(e.getKey())));
     }
 
     static List<ServerRef> serversOf(ConfigSet config, WorkloadRef gateway) {

@@ -42,8 +42,7 @@ record CompiledPolicy(Resource<AuthorizationPolicy> resource, Action action, boo
             }
         }
         Optional<Map<String, String>> selector = spec.getSelector() == null ? Optional.empty()
-                : Optional.of(spec.getSelector().getMatchLabels() == null ? Map.of()
-                : Map.copyOf(spec.getSelector().getMatchLabels()));
+                : Optional.of(labels(spec.getSelector().getMatchLabels()));
         List<PolicyTargetReference> refs = spec.getTargetRefs() == null ? List.of() : spec.getTargetRefs();
         if (refs.isEmpty() && spec.getTargetRef() != null) {
             refs = List.of(spec.getTargetRef());
@@ -58,6 +57,20 @@ record CompiledPolicy(Resource<AuthorizationPolicy> resource, Action action, boo
         }
         return new CompiledPolicy(resource, action, dryRun, selector, refs.stream().filter(r -> r != null).toList(),
                 rules, note);
+    }
+
+    /** A label written without a value ({@code app: ~}) means the empty value, never a crash. */
+    private static Map<String, String> labels(Map<String, String> in) {
+        if (in == null) {
+            return Map.of();
+        }
+        Map<String, String> out = new java.util.HashMap<>();
+        in.forEach((k, v) -> {
+            if (k != null) {
+                out.put(k, v == null ? "" : v);
+            }
+        });
+        return Map.copyOf(out);
     }
 
     String namespace() {

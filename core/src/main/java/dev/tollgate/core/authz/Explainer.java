@@ -28,8 +28,8 @@ final class Explainer {
             for (CompiledPolicy p : applicable.policies) {
                 if (p.action() == a) {
                     applied.add(new Consideration(STAGE, p.resource().key(), !p.dryRun() && a != Action.AUDIT,
-                            applies(p, target, authz.rootNamespace()) + "; " + outcome(p, request, tcp, decision,
-                                    applicable), p.resource().origin()));
+                            applies(p, target, authz.rootNamespace()) + "; " + outcome(p, request, tcp, decision),
+                            p.resource().origin()));
                 }
             }
         }
@@ -69,13 +69,11 @@ final class Explainer {
     }
 
     /** What an applying policy did to this request. */
-    private static String outcome(CompiledPolicy p, AuthzRequest r, boolean tcp, AuthzDecision decision,
-                                  Applicable a) {
+    private static String outcome(CompiledPolicy p, AuthzRequest r, boolean tcp, AuthzDecision decision) {
         String rules = rules(p, r, tcp);
         Optional<CompiledRule> matched = firstMatch(p, r, tcp);
         String decidedBy = decision.policyId().orElse("");
         boolean decidedHere = matched.isPresent() && p.rules().stream().anyMatch(x -> x.id().equals(decidedBy));
-        String dry = p.dryRun() ? "it would have " : "";
         return switch (p.action()) {
             case CUSTOM -> p.dryRun()
                     ? "CUSTOM (external authorization) is not supported; as a dry run it is only evaluated: " + rules
@@ -114,6 +112,9 @@ final class Explainer {
 
     /** For a policy that does not apply: would its rules have matched? */
     private static String hypothetical(CompiledPolicy p, AuthzRequest r, boolean tcp) {
+        if (p.action() == Action.CUSTOM && !p.dryRun()) {
+            return "if it applied, it would deny every request (CUSTOM is not supported: fail closed)";
+        }
         if (p.rules().isEmpty()) {
             return "it has no rules (spec: {}), so it would match nothing anyway";
         }

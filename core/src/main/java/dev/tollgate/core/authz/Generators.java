@@ -45,6 +45,9 @@ final class Generators {
         Matcher leaf(String key, String value, String policyNamespace) throws InvalidValue;
     }
 
+    /** Envoy's safe_regex is RE2, whose '.' excludes only '\n': Java's UNIX_LINES mode is the same. */
+    private static final int RE2_DOT = Pattern.UNIX_LINES;
+
     static final Generator SOURCE_IP = new Simple(Attr.SOURCE_IP, false, (k, v, ns) -> ip(Attr.SOURCE_IP, v));
     static final Generator REMOTE_IP = new Simple(Attr.REMOTE_IP, false, (k, v, ns) -> ip(Attr.REMOTE_IP, v));
     static final Generator DESTINATION_IP =
@@ -71,7 +74,7 @@ final class Generators {
             }
             re.append(Pattern.quote(parts[i]));
         }
-        return new Matcher.UriRegex(Pattern.compile(re.append("/.*").toString(), Pattern.DOTALL));
+        return new Matcher.UriRegex(Pattern.compile(re.append("/.*").toString(), RE2_DOT));
     });
 
     /** Istio: {@code <ns>/<sa>} or {@code <sa>} in the policy's namespace, regex on the URI SAN. */
@@ -80,7 +83,7 @@ final class Generators {
         String ns = slash < 0 ? policyNs : v.substring(0, slash);
         String sa = slash < 0 ? v : v.substring(slash + 1);
         return new Matcher.UriRegex(Pattern.compile("spiffe://.+/ns/" + Pattern.quote(ns) + "/(.+/|)sa/"
-                + Pattern.quote(sa) + "(/.+)?", Pattern.DOTALL));
+                + Pattern.quote(sa) + "(/.+)?", RE2_DOT));
     });
 
     /** Istio's srcTrustDomainGenerator. */
@@ -94,7 +97,7 @@ final class Generators {
         }
         String[] parts = v.split("\\*", 2);
         return new Matcher.UriRegex(Pattern.compile("spiffe://" + Pattern.quote(parts[0]) + "[^/]*"
-                + Pattern.quote(parts[1]) + "/.*", Pattern.DOTALL));
+                + Pattern.quote(parts[1]) + "/.*", RE2_DOT));
     });
 
     /** No RequestAuthentication exists in Tollgate, so JWT attributes are never present. */

@@ -72,6 +72,7 @@ final class RuleCompiler {
 
     private Matcher rule(Rule rule) throws Skip {
         if (rule == null) {
+            invalid("rule", "empty (null) rule");
             return Matcher.ANY;
         }
         unknown("", rule.getAdditionalProperties());
@@ -86,6 +87,8 @@ final class RuleCompiler {
                 if (f != null) {
                     unknown(path + ".", f.getAdditionalProperties());
                     source(path + ".source.", f.getSource(), fields);
+                } else {
+                    invalid(path, "empty (null) entry");
                 }
                 alternatives.add(new Matcher.Field(path, List.of(), null, null, and(fields)));
             }
@@ -101,6 +104,8 @@ final class RuleCompiler {
                 if (t != null) {
                     unknown(path + ".", t.getAdditionalProperties());
                     operation(path + ".operation.", t.getOperation(), fields);
+                } else {
+                    invalid(path, "empty (null) entry");
                 }
                 alternatives.add(new Matcher.Field(path, List.of(), null, null, and(fields)));
             }
@@ -109,10 +114,11 @@ final class RuleCompiler {
         List<Condition> when = nonNull(rule.getWhen());
         for (int i = 0; i < when.size(); i++) {
             Condition c = when.get(i);
+            String path = "when[" + i + "]";
             if (c == null) {
+                invalid(path, "empty (null) condition");
                 continue;
             }
-            String path = "when[" + i + "]";
             unknown(path + ".", c.getAdditionalProperties());
             String key = c.getKey() == null ? "" : c.getKey();
             Optional<Generators.Generator> g = Generators.forWhenKey(key);
@@ -196,6 +202,7 @@ final class RuleCompiler {
         List<Matcher> or = new ArrayList<>();
         for (String v : values) {
             if (v == null) {
+                invalid(path, "empty (null) value");
                 continue;
             }
             try {

@@ -63,6 +63,58 @@ class EgressAnalyzerTest {
     }
 
     @Test
+    void tutorialB5HttpsWithPrincipalAndSniPoliciesIsClean() {
+        // The brief: the finished HTTPS files must give no false TCP warning for connection.sni policies.
+        assertThat(analyze(TestConfig.create().apply("istio-system", fixture("https-tutorial-b5.yaml")))).isEmpty();
+    }
+
+    @Test
+    void tutorialHttpVariantOnlyWarnsAboutTheUnroutedHttpsPort() {
+        List<Diagnostic> all = analyze(http().apply("istio-system", """
+                apiVersion: security.istio.io/v1beta1
+                kind: AuthorizationPolicy
+                metadata: {name: external-deny-developers-google-com}
+                spec:
+                  action: DENY
+                  rules:
+                  - from: [{source: {namespaces: ["otherns"]}}]
+                    when: [{key: connection.sni, values: [developers.google.com]}]
+                """));
+        assertThat(all).extracting(Diagnostic::code).containsExactly("TG0102");
+    }
+
+    @Test
+    void emptyAndSparseResourcesDoNotBreakTheAnalysis() {
+        List<Diagnostic> all = analyze(TestConfig.create().apply("istio-system", """
+                apiVersion: networking.istio.io/v1
+                kind: ServiceEntry
+                metadata: {name: se}
+                spec: {}
+                ---
+                apiVersion: networking.istio.io/v1
+                kind: Gateway
+                metadata: {name: gw}
+                spec: {selector: {istio: egressgateway}, servers: [{hosts: [a.example]}, {port: {number: 8443}}]}
+                ---
+                apiVersion: networking.istio.io/v1
+                kind: VirtualService
+                metadata: {name: vs}
+                spec: {http: [{}], tls: [{match: [{}]}], tcp: [{route: [{destination: {}}]}]}
+                ---
+                apiVersion: networking.istio.io/v1
+                kind: DestinationRule
+                metadata: {name: dr}
+                spec: {subsets: [{}], trafficPolicy: {portLevelSettings: [{tls: {sni: x.example}}]}}
+                ---
+                apiVersion: security.istio.io/v1
+                kind: AuthorizationPolicy
+                metadata: {name: ap}
+                spec: {rules: [{from: [{}], to: [{}], when: [{key: connection.sni}]}]}
+                """));
+        assertThat(all).allSatisfy(d -> assertThat(d.code()).startsWith("TG01"));
+    }
+
+    @Test
     void everyFindingIsAWarningWithKeyAndPath() {
         List<Diagnostic> all = analyze(http().apply("default", ALLOW_GOOGLE));
         assertThat(all).isNotEmpty().allSatisfy(d -> {

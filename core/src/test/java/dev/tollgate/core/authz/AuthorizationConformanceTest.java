@@ -514,6 +514,14 @@ class AuthorizationConformanceTest {
                 id("foo", "d", 0));
         c("allowWithUnknownWhenKeyNeverMatches", SRC() + " model.go: unknown attribute",
                 ap("foo", "a", "{rules: [{when: [{key: source.nonsense, values: [x]}]}]}"), Req.http(), false, "");
+        c("nullRuleInAllowNeverMatches", SRC() + " builder.go: skipped nil rule (an ALLOW rule that is not there "
+                        + "allows nothing)",
+                ap("foo", "a", "{rules: [~]}"), Req.http(), false, "");
+        c("nullValueInAllowNeverWidens", "fail closed: a null value is invalid, so the ALLOW rule is skipped",
+                ap("foo", "a", "{rules: [{to: [{operation: {methods: [~]}}]}]}"), Req.http(), false, "");
+        c("nullConditionInDenyDropsOnlyItself", SRC() + " model.go checkError: a deny rule only gets wider",
+                ap("foo", "d", "{action: DENY, rules: [{from: [{source: {namespaces: [default]}}], when: [~]}]}"),
+                Req.http(), false, id("foo", "d", 0));
         c("hostileLeadingZeroIpIsNotParsed", "hostile: 010.0.0.1 is not 10.0.0.1 (no octal ambiguity)",
                 ap("foo", "a", "{rules: [{from: [{source: {ipBlocks: [10.0.0.1]}}]}]}"),
                 Req.http().sourceIp("010.0.0.1"), false, "");
