@@ -55,7 +55,7 @@ public final class EgressGateway implements ProxyHandle {
     private volatile boolean allBound;
     private volatile long lastAttempt = System.nanoTime();
 
-    private record Bound(GatewayListener listener, Channel channel) {
+    private record Bound(GatewayListener listener, Channel channel, GatewayAccept accept) {
     }
 
     private EgressGateway(GatewaySettings settings, ProxyRuntime runtime) {
@@ -142,6 +142,7 @@ public final class EgressGateway implements ProxyHandle {
             if (want == null || !sameKind(want, e.getValue().listener)) {
                 LOG.info("{}: closing listener for port {}", runtime.px.name, e.getKey());
                 e.getValue().channel.close();
+                e.getValue().accept.drainAccepted();
                 addresses.remove(e.getKey());
                 it.remove();
             }
@@ -157,14 +158,15 @@ public final class EgressGateway implements ProxyHandle {
                 LOG.error("{}: port {} + offset {} is above 65535", runtime.px.name, l.port(), settings.portOffset());
                 continue;
             }
+            GatewayAccept accept = new GatewayAccept(runtime.px, settings.workload(), l.port());
             ChannelFuture f = new ServerBootstrap().group(runtime.boss, runtime.workers)
                     .channel(Transport.serverChannel())
                     .option(ChannelOption.SO_BACKLOG, 1024)
                     .option(ChannelOption.SO_REUSEADDR, true)
                     .childOption(ChannelOption.TCP_NODELAY, true)
-                    .childHandler(new GatewayAccept(runtime.px, settings.workload(), l.port()))
+                    .childHandler(accept)
                     .bind(settings.bindAddress(), listenPort);
-            bound.put(l.port(), new Bound(l, f.channel()));
+            bound.put(l.port(), new Bound(l, f.channel(), accept));
             f.addListener(b -> {
                 if (b.isSuccess()) {
                     runtime.addServer(f.channel());

@@ -39,11 +39,21 @@ final class GatewayAccept extends ChannelInitializer<SocketChannel> {
     private final ProxyContext px;
     private final WorkloadRef gateway;
     private final int port;
+    /** The connections accepted on this listener, drained when the listener goes away. */
+    final io.netty.channel.group.ChannelGroup accepted =
+            new io.netty.channel.group.DefaultChannelGroup(io.netty.util.concurrent.GlobalEventExecutor.INSTANCE);
 
     GatewayAccept(ProxyContext px, WorkloadRef gateway, int port) {
         this.px = px;
         this.gateway = gateway;
         this.port = port;
+    }
+
+    /** The listener was removed: idle connections close now, busy ones after their current request. */
+    void drainAccepted() {
+        for (io.netty.channel.Channel c : accepted) {
+            c.eventLoop().execute(() -> c.pipeline().fireUserEventTriggered(HttpProxyHandler.DRAIN));
+        }
     }
 
     /** The TLS modes this gateway serves; others need credentials Tollgate does not load. */
@@ -59,6 +69,7 @@ final class GatewayAccept extends ChannelInitializer<SocketChannel> {
     @Override
     protected void initChannel(SocketChannel ch) {
         px.track(ch);
+        accepted.add(ch);
         Optional<MeshSnapshot> snapshot = px.snapshot();
         Optional<GatewayListener> listener = snapshot.flatMap(s -> s.gatewayListeners(gateway).stream()
                 .filter(l -> l.port() == port).findFirst());

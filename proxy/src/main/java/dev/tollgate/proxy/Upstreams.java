@@ -90,6 +90,7 @@ final class Upstreams {
                 return;
             }
             Channel ch = cf.channel();
+            ch.attr(UpstreamPool.CREATED).set(System.nanoTime());
             SslHandler ssl = ch.pipeline().get(SslHandler.class);
             if (ssl == null) {
                 promise.trySuccess(ch);
