@@ -161,10 +161,45 @@ class EgressRoutingTest {
             + " If a service exposes only a single port it is not required to explicitly select the port\"; without it"
             + " the listener's port is used";
 
+    private static final String TLS_SETTINGS = "TrafficPolicy.portLevelSettings: \"Traffic policies specific to"
+            + " individual ports. Note that port level settings will override the destination-level settings\";"
+            + " ClientTLSSettings.sni: \"SNI string to present to the server during TLS handshake\""
+            + " (istio.io/latest/docs/reference/config/networking/destination-rule/)";
+
     static Stream<Case> moreCases() {
         String base = egressHttp(HOST);
         String allowNothing = policy("allow-nothing", "istio-system", "", "{}");
+        int cut = base.indexOf("apiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata:\n  name: originate-tls");
+        String withoutOrigination = base.substring(0, cut);
+        String origination = base.substring(cut);
         return Stream.of(
+                check("origination DestinationRule exported only to its namespace is invisible to the gateway", EXPORT
+                        + "; the gateway then sends plain text to port 443").registryOnly()
+                        .file("istio-system", withoutOrigination).file("default", origination.replace("  name: originate-tls\nspec:\n",
+                                "  name: originate-tls\nspec:\n  exportTo: [\".\"]\n"))
+                        .allowed(HTTP).outContains("\"tls\" : \"DISABLE\""),
+                http("portLevelSettings override the top-level tls for that port", TLS_SETTINGS,
+                        withoutOrigination + "apiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata:\n  name: o\n"
+                                + "spec:\n  host: api.example.com\n  trafficPolicy:\n    tls:\n      mode: SIMPLE\n"
+                                + "    portLevelSettings:\n    - port:\n        number: 443\n      tls:\n        mode: DISABLE\n")
+                        .allowed(HTTP).outContains("\"tls\" : \"DISABLE\""),
+                http("top-level tls applies to a port without port-level settings", TLS_SETTINGS,
+                        withoutOrigination + "apiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata:\n  name: o\n"
+                                + "spec:\n  host: api.example.com\n  trafficPolicy:\n    tls:\n      mode: SIMPLE\n"
+                                + "    portLevelSettings:\n    - port:\n        number: 8443\n      tls:\n        mode: DISABLE\n")
+                        .allowed(HTTP).outContains("\"tls\" : \"SIMPLE\""),
+                http("TLS origination sends the host as SNI by default", TLS_SETTINGS, base)
+                        .allowed(HTTP).outContains("\"sni\" : \"api.example.com\""),
+                http("DestinationRule sni overrides the origination SNI", TLS_SETTINGS,
+                        base.replace("      tls:\n        mode: SIMPLE\n", "      tls:\n        mode: SIMPLE\n        sni: other.example.com\n"))
+                        .allowed(HTTP).outContains("\"sni\" : \"other.example.com\""),
+                check("wildcard ServiceEntry with DNS resolution and endpoints is valid", "ServiceEntry: wildcard hosts with"
+                        + " DNS resolution need endpoints").registryOnly()
+                        .file("apiVersion: networking.istio.io/v1\nkind: ServiceEntry\nmetadata:\n  name: w\nspec:\n"
+                                + "  hosts: [\"*.example.com\"]\n  ports:\n  - {number: 443, name: tls, protocol: TLS}\n"
+                                + "  resolution: DNS\n  endpoints:\n  - address: proxy.example.net\n")
+                        .allowed("https://a.example.com/"),
+
                 check("ALLOW_ANY does not skip the gateway: allow-nothing still denies", MESH_GW)
                         .file("istio-system", base).file(allowNothing).denied("http://api.example.com/"),
                 http("VirtualService naming an undefined Gateway: the gateway has no route", EGRESS,
