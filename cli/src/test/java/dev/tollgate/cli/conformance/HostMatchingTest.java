@@ -123,6 +123,18 @@ class HostMatchingTest {
 
     static Stream<Case> moreCases() {
         return Stream.of(
+                check("same host in two namespaces: the client's own entry serves its port", SE_HOSTS)
+                        .file("default", se("a", "api.example.com", 443, "TLS")).file("otherns", se("b", "api.example.com", 8443, "TLS"))
+                        .registryOnly().allowed("https://api.example.com/"),
+                check("same host, one entry per port in one namespace: the ports merge", SE_HOSTS + "; istio/istio"
+                        + " SidecarScope merges the ports of services with one hostname in one namespace")
+                        .file("default", se("a", "api.example.com", 443, "TLS") + "---\n" + se("b", "api.example.com", 8443, "TLS"))
+                        .registryOnly().allowed("https://api.example.com:8443/"),
+                check("exact entry without the port, wildcard entry in another namespace with it", WILDCARD + "; TLS"
+                        + " listeners are per port").file("default", se("a", "api.example.com", 443, "TLS"))
+                        .file("otherns", se("w", "*.example.com", 9443, "TLS")).registryOnly()
+                        .allowed("https://api.example.com:9443/"),
+
                 check("ALLOW_ANY: a known host on an undeclared port passes through", "meshConfig ALLOW_ANY: \"outbound"
                         + " traffic to unknown destinations will be allowed\"").file(tlsSe("api.example.com"))
                         .allowed("http://api.example.com/"),
