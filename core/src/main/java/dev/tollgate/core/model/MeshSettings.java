@@ -8,16 +8,19 @@ import java.util.Objects;
  * The parts of Istio's MeshConfig that Tollgate's semantics read, after merging the {@code istio}
  * ConfigMap, an IstioOperator's {@code spec.meshConfig} and {@code --set meshConfig.*} (in that order).
  *
- * @param origins where each setting came from, keyed by its meshConfig path (e.g. {@code outboundTrafficPolicy.mode})
+ * @param origins            where each setting came from, keyed by its meshConfig path (e.g. {@code outboundTrafficPolicy.mode})
+ * @param trustDomainAliases {@code trustDomainAliases}: trust domains treated as the mesh's own in policy principals
+ * @param pathNormalization  {@code pathNormalization.normalization} (Istio's default: BASE)
  */
 public record MeshSettings(OutboundMode outboundMode, String trustDomain, String rootNamespace,
                            List<String> defaultServiceExportTo, List<String> defaultVirtualServiceExportTo,
-                           List<String> defaultDestinationRuleExportTo, Map<String, Origin> origins) {
+                           List<String> defaultDestinationRuleExportTo, Map<String, Origin> origins,
+                           List<String> trustDomainAliases, PathNormalization pathNormalization) {
 
     public static final String EGRESS_GATEWAY_SERVICE = "istio-egressgateway.istio-system.svc.cluster.local";
 
     public static final MeshSettings DEFAULTS = new MeshSettings(OutboundMode.ALLOW_ANY, "cluster.local",
-            "istio-system", List.of("*"), List.of("*"), List.of("*"), Map.of());
+            "istio-system", List.of("*"), List.of("*"), List.of("*"), Map.of(), List.of(), PathNormalization.BASE);
 
     public MeshSettings {
         Objects.requireNonNull(outboundMode, "outboundMode");
@@ -27,10 +30,32 @@ public record MeshSettings(OutboundMode outboundMode, String trustDomain, String
         defaultVirtualServiceExportTo = List.copyOf(defaultVirtualServiceExportTo);
         defaultDestinationRuleExportTo = List.copyOf(defaultDestinationRuleExportTo);
         origins = Map.copyOf(origins);
+        trustDomainAliases = List.copyOf(trustDomainAliases);
+        Objects.requireNonNull(pathNormalization, "pathNormalization");
+    }
+
+    /** The settings before trustDomainAliases and pathNormalization were read: no aliases, BASE normalization. */
+    public MeshSettings(OutboundMode outboundMode, String trustDomain, String rootNamespace,
+                        List<String> defaultServiceExportTo, List<String> defaultVirtualServiceExportTo,
+                        List<String> defaultDestinationRuleExportTo, Map<String, Origin> origins) {
+        this(outboundMode, trustDomain, rootNamespace, defaultServiceExportTo, defaultVirtualServiceExportTo,
+                defaultDestinationRuleExportTo, origins, List.of(), PathNormalization.BASE);
     }
 
     public MeshSettings withOutboundMode(OutboundMode mode) {
         return new MeshSettings(mode, trustDomain, rootNamespace, defaultServiceExportTo,
-                defaultVirtualServiceExportTo, defaultDestinationRuleExportTo, origins);
+                defaultVirtualServiceExportTo, defaultDestinationRuleExportTo, origins, trustDomainAliases,
+                pathNormalization);
+    }
+
+    public MeshSettings withTrustDomainAliases(List<String> aliases) {
+        return new MeshSettings(outboundMode, trustDomain, rootNamespace, defaultServiceExportTo,
+                defaultVirtualServiceExportTo, defaultDestinationRuleExportTo, origins, aliases, pathNormalization);
+    }
+
+    public MeshSettings withPathNormalization(PathNormalization normalization) {
+        return new MeshSettings(outboundMode, trustDomain, rootNamespace, defaultServiceExportTo,
+                defaultVirtualServiceExportTo, defaultDestinationRuleExportTo, origins, trustDomainAliases,
+                normalization);
     }
 }
