@@ -3,6 +3,7 @@ package dev.tollgate.config;
 import dev.tollgate.core.model.MeshSettings;
 import dev.tollgate.core.model.Origin;
 import dev.tollgate.core.model.OutboundMode;
+import dev.tollgate.core.model.PathNormalization;
 
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -10,6 +11,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Merges mesh settings as Istio users give them: the {@code istio} ConfigMap's {@code mesh}, then an IstioOperator's
@@ -36,7 +40,12 @@ final class MeshConfigReader {
             "reportBatchMaxEntries", "reportBatchMaxTime", "authPolicy", "rdsRefreshDelay", "mixerAddress",
             "disableMixerHttpReports", "proxyListenPortTls");
     private static final Set<String> USED = Set.of("outboundTrafficPolicy", "trustDomain", "rootNamespace",
-            "defaultServiceExportTo", "defaultVirtualServiceExportTo", "defaultDestinationRuleExportTo");
+            "defaultServiceExportTo", "defaultVirtualServiceExportTo", "defaultDestinationRuleExportTo",
+            "trustDomainAliases", "pathNormalization");
+    /** The list-valued fields Tollgate reads (whole list, or istioctl's {@code K[i]=V} on --set). */
+    private static final Set<String> LISTS = Set.of("defaultServiceExportTo", "defaultVirtualServiceExportTo",
+            "defaultDestinationRuleExportTo", "trustDomainAliases");
+    private static final Pattern INDEXED = Pattern.compile("([A-Za-z]+)\\[(\\d{1,4})]");
 
     private OutboundMode mode = MeshSettings.DEFAULTS.outboundMode();
     private String trustDomain = MeshSettings.DEFAULTS.trustDomain();
@@ -45,7 +54,11 @@ final class MeshConfigReader {
             "defaultServiceExportTo", MeshSettings.DEFAULTS.defaultServiceExportTo(),
             "defaultVirtualServiceExportTo", MeshSettings.DEFAULTS.defaultVirtualServiceExportTo(),
             "defaultDestinationRuleExportTo", MeshSettings.DEFAULTS.defaultDestinationRuleExportTo()));
+    private List<String> trustDomainAliases = MeshSettings.DEFAULTS.trustDomainAliases();
+    private PathNormalization pathNormalization = MeshSettings.DEFAULTS.pathNormalization();
     private final Map<String, Origin> origins = new HashMap<>();
+    /** {@code --set K[i]=V}, by K then i, applied after the whole-list --set values. */
+    private final Map<String, TreeMap<Integer, String>> indexed = new TreeMap<>();
     private final Problems.Scoped problems;
 
     MeshConfigReader(Problems.Scoped problems) {
@@ -65,8 +78,7 @@ final class MeshConfigReader {
                 problems.error("unknown-field", field, "unknown MeshConfig field \"" + key + "\" in " + from
                         + SchemaChecker.suggestion(key, MESH_CONFIG_FIELDS));
             } else if (!USED.contains(key)) {
-                problems.info("ignored-mesh-config", field.origin(), field.path(), "MeshConfig field " + key
-                        + " is not used by Tollgate; ignored");
+                ignored(key, field.origin(), field.path());
             } else if (!(field.node() instanceof YamlNode.Scalar s && s.isNull())) {
                 set(key, field);
             }
@@ -90,6 +102,19 @@ final class MeshConfigReader {
             }
             case "trustDomain" -> string(field).ifPresent(v -> trustDomain(v, field.origin(), field.path()));
             case "rootNamespace" -> string(field).ifPresent(v -> rootNamespace(v, field.origin(), field.path()));
+            case "pathNormalization" -> {
+                if (!(field.node() instanceof YamlNode.MapNode)) {
+                    problems.error("wrong-type", field, "expected an object, got " + YamlNode.describe(field.node()));
+                    return;
+                }
+                for (FieldNode sub : field.entries()) {
+                    if (!sub.key().equals("normalization")) {
+                        problems.error("unknown-field", sub, "unknown field \"" + sub.key()
+                                + "\" in pathNormalization" + SchemaChecker.suggestion(sub.key(), Set.of("normalization")));
+                    }
+                }
+                field.get("normalization").ifPresent(n -> pathNormalization(n.text(), n.origin(), n.path()));
+            }
             default -> {
                 if (!(field.node() instanceof YamlNode.ListNode)) {
                     problems.error("wrong-type", field, "expected a list, got " + YamlNode.describe(field.node()));
@@ -103,9 +128,14 @@ final class MeshConfigReader {
                     }
                     values.add(item.text());
                 }
-                exportTo(key, values, field.origin(), field.path());
+                list(key, values, field.origin(), field.path());
             }
         }
+    }
+
+    private void ignored(String key, Origin origin, String path) {
+        problems.info("ignored-mesh-config", origin, path, "MeshConfig field " + key
+                + " is not used by Tollgate; ignored");
     }
 
     /** Applies {@code --set meshConfig.K=V}; {@code key} is K (a leading "meshConfig." is tolerated). */
@@ -115,14 +145,29 @@ final class MeshConfigReader {
         String path = "meshConfig." + key;
         String top = key.contains(".") ? key.substring(0, key.indexOf('.')) : key;
         String rest = key.contains(".") ? key.substring(key.indexOf('.') + 1) : "";
+        Matcher item = INDEXED.matcher(top);
+        if (item.matches() && rest.isEmpty()) {
+            String list = item.group(1);
+            if (!MESH_CONFIG_FIELDS.contains(list)) {
+                problems.error("unknown-field", origin, path, "unknown MeshConfig field \"" + list + "\" in --set"
+                        + SchemaChecker.suggestion(list, MESH_CONFIG_FIELDS));
+            } else if (!USED.contains(list)) {
+                ignored(list, origin, path);
+            } else if (!LISTS.contains(list)) {
+                problems.error("wrong-type", origin, path, "meshConfig." + list + " is not a list");
+            } else if (indexed.computeIfAbsent(list, k -> new TreeMap<>())
+                    .put(Integer.parseInt(item.group(2)), value) != null) {
+                problems.error("invalid-field", origin, path, "index given twice in --set " + path);
+            }
+            return;
+        }
         if (!MESH_CONFIG_FIELDS.contains(top)) {
             problems.error("unknown-field", origin, path, "unknown MeshConfig field \"" + top + "\" in --set"
                     + SchemaChecker.suggestion(top, MESH_CONFIG_FIELDS));
             return;
         }
         if (!USED.contains(top)) {
-            problems.info("ignored-mesh-config", origin, path, "MeshConfig field " + top
-                    + " is not used by Tollgate; ignored");
+            ignored(top, origin, path);
             return;
         }
         switch (top) {
@@ -136,7 +181,53 @@ final class MeshConfigReader {
             }
             case "trustDomain" -> noSubKey(rest, path, origin, () -> trustDomain(value, origin, path));
             case "rootNamespace" -> noSubKey(rest, path, origin, () -> rootNamespace(value, origin, path));
-            default -> noSubKey(rest, path, origin, () -> exportTo(top, parseList(value), origin, path));
+            case "pathNormalization" -> {
+                if (!rest.equals("normalization")) {
+                    problems.error("unknown-field", origin, path, "unknown field \"" + rest
+                            + "\" in pathNormalization (only normalization)");
+                } else {
+                    pathNormalization(value, origin, path);
+                }
+            }
+            default -> noSubKey(rest, path, origin, () -> list(top, parseList(value), origin, path));
+        }
+    }
+
+    /**
+     * istioctl's {@code --set meshConfig.K[i]=V}: sets item i of the list as read so far (ConfigMap, IstioOperator,
+     * whole-list --set); i may be at most the list's length (append). A gap is an error rather than a guess.
+     */
+    private void applyIndexed() {
+        Origin origin = new Origin("--set", 0, 0);
+        indexed.forEach((key, items) -> {
+            List<String> values = new ArrayList<>(current(key));
+            for (Map.Entry<Integer, String> e : items.entrySet()) {
+                String path = "meshConfig." + key + "[" + e.getKey() + "]";
+                if (e.getKey() > values.size()) {
+                    problems.error("invalid-field", origin, path, "index " + e.getKey() + " is past the end of "
+                            + key + " (it has " + values.size() + " item(s)); set the items in order from [0]");
+                    return;
+                }
+                if (e.getKey() == values.size()) {
+                    values.add(e.getValue());
+                } else {
+                    values.set(e.getKey(), e.getValue());
+                }
+            }
+            list(key, values, origin, "meshConfig." + key);
+        });
+        indexed.clear();
+    }
+
+    private List<String> current(String key) {
+        return key.equals("trustDomainAliases") ? trustDomainAliases : exportTo.get(key);
+    }
+
+    private void list(String key, List<String> values, Origin origin, String path) {
+        if (key.equals("trustDomainAliases")) {
+            trustDomainAliases(values, origin, path);
+        } else {
+            exportTo(key, values, origin, path);
         }
     }
 
@@ -179,17 +270,44 @@ final class MeshConfigReader {
     }
 
     private void trustDomain(String value, Origin origin, String path) {
-        String[] labels = value.split("\\.", -1);
-        boolean ok = !value.isEmpty();
-        for (int i = 0; i < labels.length && ok; i++) {
-            ok = (i == labels.length - 1 && labels[i].isEmpty() && i > 0) || IstioNames.isDnsLabel(labels[i]);
-        }
-        if (!ok) {
+        if (!validTrustDomain(value)) {
             problems.error("invalid-field", origin, path, "trust domain name \"" + value + "\" invalid");
             return;
         }
         trustDomain = value;
         origins.put("trustDomain", origin);
+    }
+
+    private static boolean validTrustDomain(String value) {
+        String[] labels = value.split("\\.", -1);
+        boolean ok = !value.isEmpty();
+        for (int i = 0; i < labels.length && ok; i++) {
+            ok = (i == labels.length - 1 && labels[i].isEmpty() && i > 0) || IstioNames.isDnsLabel(labels[i]);
+        }
+        return ok;
+    }
+
+    /** Each alias is a trust domain name: a wildcard or junk alias would make policy principals match strangers. */
+    private void trustDomainAliases(List<String> values, Origin origin, String path) {
+        for (String v : values) {
+            if (!validTrustDomain(v)) {
+                problems.error("invalid-field", origin, path, "trust domain alias \"" + v + "\" invalid");
+                return;
+            }
+        }
+        trustDomainAliases = List.copyOf(values);
+        origins.put("trustDomainAliases", origin);
+    }
+
+    private void pathNormalization(String value, Origin origin, String path) {
+        String v = value.equals("DEFAULT") ? "BASE" : value;
+        try {
+            pathNormalization = PathNormalization.valueOf(v);
+            origins.put("pathNormalization.normalization", origin);
+        } catch (IllegalArgumentException e) {
+            problems.error("invalid-field", origin, path, "unsupported pathNormalization.normalization \"" + value
+                    + "\", must be DEFAULT, NONE, BASE, MERGE_SLASHES or DECODE_AND_MERGE_SLASHES");
+        }
     }
 
     private void rootNamespace(String value, Origin origin, String path) {
@@ -227,7 +345,9 @@ final class MeshConfigReader {
     }
 
     MeshSettings settings() {
+        applyIndexed();
         return new MeshSettings(mode, trustDomain, rootNamespace, exportTo.get("defaultServiceExportTo"),
-                exportTo.get("defaultVirtualServiceExportTo"), exportTo.get("defaultDestinationRuleExportTo"), origins);
+                exportTo.get("defaultVirtualServiceExportTo"), exportTo.get("defaultDestinationRuleExportTo"), origins,
+                trustDomainAliases, pathNormalization);
     }
 }

@@ -3,10 +3,13 @@ package dev.tollgate.config;
 import dev.tollgate.core.model.Diagnostic;
 import dev.tollgate.core.model.MeshSettings;
 import dev.tollgate.core.model.OutboundMode;
+import dev.tollgate.core.model.PathNormalization;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -135,5 +138,96 @@ class MeshSettingsTest {
         LoadResult r = Fixtures.load(LoadOptions.DEFAULTS, src("mesh/istio-configmap.yaml"),
                 new ConfigSource(resource("mesh/istio-configmap.yaml"), Optional.of("other")));
         assertThat(r.errors()).singleElement().satisfies(d -> assertThat(d.message()).contains("more than one"));
+    }
+
+    // ---- pathNormalization (istio.io/latest/docs/reference/config/security/normalization)
+
+    @ParameterizedTest(name = "{0} -> {1}")
+    @CsvSource({"NONE,NONE", "BASE,BASE", "DEFAULT,BASE", "MERGE_SLASHES,MERGE_SLASHES",
+            "DECODE_AND_MERGE_SLASHES,DECODE_AND_MERGE_SLASHES"})
+    void pathNormalizationFromSet(String value, PathNormalization expected) {
+        MeshSettings m = mesh(Fixtures.load(Fixtures.withSet(Map.of("pathNormalization.normalization", value))));
+        assertThat(m.pathNormalization()).isEqualTo(expected);
+        assertThat(m.origins().get("pathNormalization.normalization").source()).isEqualTo("--set");
+    }
+
+    @Test
+    void pathNormalizationDefaultsToBase() {
+        assertThat(MeshSettings.DEFAULTS.pathNormalization()).isEqualTo(PathNormalization.BASE);
+    }
+
+    @Test
+    void pathNormalizationFromConfigMapThenIstioOperator(@TempDir Path dir) {
+        Path cm = Fixtures.write(dir, "cm.yaml", configMap("istio-system",
+                "pathNormalization:\n  normalization: NONE"));
+        Path iop = Fixtures.write(dir, "iop.yaml", operator("pathNormalization:\n      normalization: MERGE_SLASHES"));
+        assertThat(mesh(Fixtures.load(cm)).pathNormalization()).isEqualTo(PathNormalization.NONE);
+        assertThat(mesh(Fixtures.load(cm, iop)).pathNormalization()).isEqualTo(PathNormalization.MERGE_SLASHES);
+    }
+
+    @Test
+    void unknownPathNormalizationIsAnError(@TempDir Path dir) {
+        assertThat(Fixtures.load(Fixtures.withSet(Map.of("pathNormalization.normalization", "merge_slashes")))
+                .errors()).singleElement().satisfies(d -> assertThat(d.message()).contains("MERGE_SLASHES"));
+        assertThat(Fixtures.load(Fixtures.withSet(Map.of("pathNormalization.mode", "NONE"))).ok()).isFalse();
+        assertThat(Fixtures.load(Fixtures.write(dir, "iop.yaml", operator("pathNormalization:\n      normalisation: NONE")))
+                .errors()).singleElement().satisfies(d -> assertThat(d.code()).isEqualTo("unknown-field"));
+    }
+
+    // ---- trustDomainAliases (istio.io/latest/docs/tasks/security/authorization/authz-td-migration)
+
+    @Test
+    void trustDomainAliasesFromIstioOperatorSetAndConfigMap(@TempDir Path dir) {
+        Path iop = Fixtures.write(dir, "iop.yaml", operator("trustDomain: new-td\n    trustDomainAliases: [old-td, older-td]"));
+        MeshSettings m = mesh(Fixtures.load(iop));
+        assertThat(m.trustDomain()).isEqualTo("new-td");
+        assertThat(m.trustDomainAliases()).containsExactly("old-td", "older-td");
+        assertThat(mesh(Fixtures.load(Fixtures.withSet(Map.of("trustDomainAliases", "{a.example,b}"))))
+                .trustDomainAliases()).containsExactly("a.example", "b");
+        Path cm = Fixtures.write(dir, "cm.yaml", configMap("istio-system", "trustDomainAliases: [x]"));
+        assertThat(mesh(Fixtures.load(cm)).trustDomainAliases()).containsExactly("x");
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {"*", "old_td", "a..b", "-x"})
+    void invalidTrustDomainAliasIsAnError(String alias) {
+        LoadResult r = Fixtures.load(Fixtures.withSet(Map.of("trustDomainAliases", alias)));
+        assertThat(r.errors()).singleElement().satisfies(d -> assertThat(d.message()).contains("trust domain alias"));
+    }
+
+    // ---- istioctl's --set K[i]=V
+
+    @Test
+    void setListIndexSyntax() {
+        assertThat(mesh(Fixtures.load(Fixtures.withSet(Map.of("defaultServiceExportTo[0]", "."))))
+                .defaultServiceExportTo()).containsExactly(".");
+        assertThat(mesh(Fixtures.load(Fixtures.withSet(Map.of("meshConfig.trustDomainAliases[0]", "a",
+                "meshConfig.trustDomainAliases[1]", "b")))).trustDomainAliases()).containsExactly("a", "b");
+        // [0] replaces the first item of the list read so far, as istioctl does over an IstioOperator
+        assertThat(mesh(Fixtures.load(Fixtures.withSet(Map.of("defaultServiceExportTo", "{a,b}",
+                "defaultServiceExportTo[0]", "c")))).defaultServiceExportTo()).containsExactly("c", "b");
+    }
+
+    @Test
+    void setListIndexErrors() {
+        assertThat(Fixtures.load(Fixtures.withSet(Map.of("defaultServiceExportTo[2]", "."))).errors())
+                .singleElement().satisfies(d -> assertThat(d.message()).contains("past the end"));
+        assertThat(Fixtures.load(Fixtures.withSet(Map.of("trustDomain[0]", "x"))).errors())
+                .singleElement().satisfies(d -> assertThat(d.message()).contains("not a list"));
+        assertThat(Fixtures.load(Fixtures.withSet(Map.of("defaultServiceExportTo[0]", "*", 
+                "defaultServiceExportTo[1]", "ns"))).ok()).isFalse();
+        assertThat(Fixtures.load(Fixtures.withSet(Map.of("defaultServiceExportTo[0]", "Bad_NS"))).ok()).isFalse();
+        assertThat(Fixtures.load(Fixtures.withSet(Map.of("discoverySelectorz[0]", "x"))).errors())
+                .singleElement().satisfies(d -> assertThat(d.code()).isEqualTo("unknown-field"));
+    }
+
+    private static String configMap(String namespace, String mesh) {
+        return "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: istio\n  namespace: " + namespace
+                + "\ndata:\n  mesh: |-\n" + mesh.indent(4);
+    }
+
+    private static String operator(String meshConfig) {
+        return "apiVersion: install.istio.io/v1alpha1\nkind: IstioOperator\nmetadata:\n  name: x\n"
+                + "  namespace: istio-system\nspec:\n  meshConfig:\n    " + meshConfig + "\n";
     }
 }
