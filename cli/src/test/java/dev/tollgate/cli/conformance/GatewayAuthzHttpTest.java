@@ -44,6 +44,10 @@ class GatewayAuthzHttpTest {
     static final String ID = "DESIGN.md: policy ids in Envoy's form ns[<ns>]-policy[<name>]-rule[<index>]; null when no"
             + " single rule decided";
 
+    static final String PATH_NORMALIZATION = "Path normalization: \"NONE: No normalization ... BASE: ... the default ..."
+            + " MERGE_SLASHES: Slashes are merged after the BASE normalization. DECODE_AND_MERGE_SLASHES: ... %2F, %2f,"
+            + " %5C and %5c are decoded\"; the normalized path is checked against the authorization policies"
+            + " (istio.io/latest/docs/reference/config/security/normalization/)";
     static final String URL = "http://api.example.com/api/v1";
     static final String SELF = "cluster.local/ns/default/sa/sleep";
 
@@ -226,7 +230,27 @@ class GatewayAuthzHttpTest {
                         .denied(URL),
                 gw("CUSTOM that selects another workload does not deny at the gateway", CUSTOM)
                         .file(policy("ext", "istio-system", "", "selector:\n  matchLabels:\n    app: other\n"
-                                + "action: CUSTOM\nprovider:\n  name: my-ext-authz\nrules:\n- {}")).allowed(URL));
+                                + "action: CUSTOM\nprovider:\n  name: my-ext-authz\nrules:\n- {}")).allowed(URL),
+                // meshConfig.pathNormalization (istio.io/latest/docs/reference/config/security/normalization/)
+                gw("pathNormalization MERGE_SLASHES: //admin/x is /admin/x for a DENY", PATH_NORMALIZATION)
+                        .args("--set", "meshConfig.pathNormalization.normalization=MERGE_SLASHES")
+                        .file(gatewayPolicy("d", "action: DENY\nrules:\n- to:\n  - operation:\n      paths: [\"/admin/*\"]"))
+                        .denied("http://api.example.com//admin/x"),
+                gw("pathNormalization BASE (default) keeps //admin/x", PATH_NORMALIZATION)
+                        .file(gatewayPolicy("d", "action: DENY\nrules:\n- to:\n  - operation:\n      paths: [\"/admin/*\"]"))
+                        .allowed("http://api.example.com//admin/x"),
+                gw("pathNormalization DECODE_AND_MERGE_SLASHES: /admin%2fx is /admin/x", PATH_NORMALIZATION)
+                        .args("--set", "meshConfig.pathNormalization.normalization=DECODE_AND_MERGE_SLASHES")
+                        .file(gatewayPolicy("d", "action: DENY\nrules:\n- to:\n  - operation:\n      paths: [\"/admin/x\"]"))
+                        .denied("http://api.example.com/admin%2fx"),
+                gw("pathNormalization NONE: /public/../admin/x is not /admin/*", PATH_NORMALIZATION)
+                        .args("--set", "meshConfig.pathNormalization.normalization=NONE")
+                        .file(gatewayPolicy("d", "action: DENY\nrules:\n- to:\n  - operation:\n      paths: [\"/admin/*\"]"))
+                        .allowed("http://api.example.com/public/../admin/x"),
+                gw("pathNormalization from the IstioOperator", PATH_NORMALIZATION)
+                        .file(Yaml.istioOperator("pathNormalization:\n  normalization: MERGE_SLASHES"))
+                        .file(gatewayPolicy("d", "action: DENY\nrules:\n- to:\n  - operation:\n      paths: [\"/admin/*\"]"))
+                        .denied("http://api.example.com//admin/x"));
     }
 
     private static final String SERVICE_ACCOUNTS = "Source.serviceAccounts: \"A list of Kubernetes service accounts"

@@ -19,7 +19,8 @@ enum Attr {
             // No Optional.map on the hot path: it would allocate per request.
             case METHOD -> r.http().isPresent() ? r.http().get().method() : null;
             case HOST -> r.http().isPresent() ? r.http().get().authority() : null;
-            case PATH -> r.http().isPresent() ? PathNormalization.base(r.http().get().path()) : null;
+            // The Authorizer has normalized the path already (PathNormalizer), as Envoy does before its filters.
+            case PATH -> r.http().isPresent() ? urlPath(r.http().get().path()) : null;
             case HEADER -> r.http().isPresent() ? header(r.http().get(), headerName) : null;
             case REQUEST_AUTH, ENVOY_METADATA -> null;
         };

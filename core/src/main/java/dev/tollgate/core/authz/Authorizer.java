@@ -2,6 +2,7 @@ package dev.tollgate.core.authz;
 
 import dev.tollgate.core.model.ConfigSet;
 import dev.tollgate.core.model.Diagnostic;
+import dev.tollgate.core.model.PathNormalization;
 import dev.tollgate.core.model.Resource;
 import dev.tollgate.core.model.ResourceKey;
 import dev.tollgate.core.model.WorkloadRef;
@@ -36,14 +37,16 @@ public final class Authorizer {
     private static final int CACHE_LIMIT = 10_000;
 
     private final String rootNamespace;
+    private final PathNormalization pathNormalization;
     private final List<CompiledPolicy> all;
     private final Map<String, List<CompiledPolicy>> byNamespace;
     private final Map<WorkloadRef, Applicable> cache = new ConcurrentHashMap<>();
     private final List<Diagnostic> diagnostics;
     private final Map<ResourceKey, CompiledPolicy> byKey;
 
-    private Authorizer(String rootNamespace, List<CompiledPolicy> all) {
+    private Authorizer(String rootNamespace, PathNormalization pathNormalization, List<CompiledPolicy> all) {
         this.rootNamespace = rootNamespace;
+        this.pathNormalization = pathNormalization;
         this.all = List.copyOf(all);
         Map<String, List<CompiledPolicy>> index = new HashMap<>();
         for (CompiledPolicy p : all) {
@@ -63,17 +66,25 @@ public final class Authorizer {
         }
     }
 
-    /** Compiles every AuthorizationPolicy of {@code config} (mesh settings give the root namespace). */
+    /**
+     * Compiles every AuthorizationPolicy of {@code config}. Mesh settings give the root namespace, the trust domain
+     * and the path normalization.
+     */
     public static Authorizer compile(ConfigSet config) {
         List<CompiledPolicy> compiled = new ArrayList<>();
         for (Resource<AuthorizationPolicy> r : config.authorizationPolicies()) {
             compiled.add(CompiledPolicy.compile(r, config.mesh().trustDomain()));
         }
-        return new Authorizer(config.mesh().rootNamespace(), compiled);
+        return new Authorizer(config.mesh().rootNamespace(), config.mesh().pathNormalization(), compiled);
     }
 
     /** Evaluates the policies that apply to {@code target} (root namespace, its namespace, selector/targetRefs). */
     public AuthzDecision authorize(WorkloadRef target, AuthzRequest request) {
+        return authorizeNormalized(target, PathNormalizer.apply(request, pathNormalization));
+    }
+
+    /** {@link #authorize} on a request whose path is normalized already: normalizing twice could decode twice. */
+    AuthzDecision authorizeNormalized(WorkloadRef target, AuthzRequest request) {
         Applicable a = applicable(target);
         boolean tcp = request.isTcp();
         AuthzDecision d = decide(a, request, tcp);
@@ -123,12 +134,12 @@ public final class Authorizer {
 
     /** Every policy looked at for {@code target}: whether it applied, and which rule or leaf matched or failed. */
     public List<Consideration> explain(WorkloadRef target, AuthzRequest request) {
-        return Explainer.explain(this, target, request);
+        return Explainer.explain(this, target, PathNormalizer.apply(request, pathNormalization));
     }
 
     /** How one policy, wherever it sits, relates to {@code target} and {@code request}; empty if unknown. */
     public Optional<Consideration> explainPolicy(ResourceKey policy, WorkloadRef target, AuthzRequest request) {
-        return Explainer.explain(this, target, request).stream().filter(c -> c.resource().equals(policy)).findFirst();
+        return explain(target, request).stream().filter(c -> c.resource().equals(policy)).findFirst();
     }
 
     /** Warnings from compiling: CUSTOM policies (unsupported), rules skipped or narrowed by invalid values. */

@@ -20,7 +20,7 @@ final class Explainer {
     }
 
     static List<Consideration> explain(Authorizer authz, WorkloadRef target, AuthzRequest request) {
-        AuthzDecision decision = authz.authorize(target, request);
+        AuthzDecision decision = authz.authorizeNormalized(target, request);
         Applicable applicable = authz.applicable(target);
         boolean tcp = request.isTcp();
         List<Consideration> applied = new ArrayList<>();

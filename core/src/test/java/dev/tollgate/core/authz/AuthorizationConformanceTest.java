@@ -1,6 +1,7 @@
 package dev.tollgate.core.authz;
 
 import dev.tollgate.core.model.MeshSettings;
+import dev.tollgate.core.model.PathNormalization;
 import dev.tollgate.core.model.WorkloadRef;
 import dev.tollgate.core.testing.TestConfig;
 import org.junit.jupiter.api.Named;
@@ -21,7 +22,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * REF = istio.io/docs/reference/config/security/authorization-policy, COND = .../security/conditions,
  * TCP = istio.io/docs/tasks/security/authorization/authz-tcp, DRY = .../authz-dry-run; SRC = istio/istio
  * pilot/pkg/security/authz (model/generator.go, builder/builder.go) where the page is silent, NORM =
- * istio.io/docs/reference/config/security/normalization; "hostile:" cases pin Envoy behaviour an attacker could probe.
+ * istio.io/docs/reference/config/security/normalization;
+ * "hostile:" cases pin Envoy behaviour an attacker could probe.
  */
 class AuthorizationConformanceTest {
 
@@ -576,6 +578,38 @@ class AuthorizationConformanceTest {
                 ap("foo", "a", "{rules: [{from: [{source: {principals: [other.org/ns/default/sa/sleep]}}]}]}"),
                 HTTPBIN, Req.http().principal("other.org/ns/default/sa/sleep"), true, id("foo", "a", 0),
                 withTrustDomain("example.org")))));
+
+        // ---- meshConfig.pathNormalization (NORM)
+        String denyAdmin = ap("istio-system", "d", "{action: DENY, rules: [{to: [{operation: {paths: [\"/admin/*\"]}}]}]}");
+        String denyAdminX = ap("istio-system", "d", "{action: DENY, rules: [{to: [{operation: {paths: [/admin/x]}}]}]}");
+        String dId = id("istio-system", "d", 0);
+        norm("normBaseKeepsDoubleSlash", "NORM: BASE does not merge slashes", denyAdmin, "//admin/x", true, "",
+                PathNormalization.BASE);
+        norm("normMergeSlashesMergesDoubleSlash", "NORM: MERGE_SLASHES: slashes are merged after BASE", denyAdmin,
+                "//admin/x", false, dId, PathNormalization.MERGE_SLASHES);
+        norm("normMergeSlashesStillResolvesDots", "NORM: MERGE_SLASHES includes BASE", denyAdmin,
+                "/public/..//admin/x", false, dId, PathNormalization.MERGE_SLASHES);
+        norm("normMergeSlashesKeepsEncodedSlash", "NORM: MERGE_SLASHES does not decode %2F", denyAdminX,
+                "/admin%2fx", true, "", PathNormalization.MERGE_SLASHES);
+        norm("normDecodeAndMergeDecodesSlash", "NORM: DECODE_AND_MERGE_SLASHES: %2F %2f %5C %5c are decoded",
+                denyAdminX, "/admin%2fx", false, dId, PathNormalization.DECODE_AND_MERGE_SLASHES);
+        norm("normDecodeAndMergeDecodesBackslash", "NORM: DECODE_AND_MERGE_SLASHES: %5C is a slash", denyAdminX,
+                "/admin%5Cx", false, dId, PathNormalization.DECODE_AND_MERGE_SLASHES);
+        norm("normDecodeAndMergeNoDoubleDecode", "hostile: %252F is decoded neither to %2F nor to /", denyAdminX,
+                "/admin%252fx", true, "", PathNormalization.DECODE_AND_MERGE_SLASHES);
+        norm("normNoneMatchesTheRawPath", "NORM: NONE: the path is matched as the client sent it", denyAdmin,
+                "/public/../admin/x", true, "", PathNormalization.NONE);
+        norm("normNoneStillMatchesPlainPath", "NORM: NONE still denies the path it names", denyAdmin,
+                "/admin/x?y=1", false, dId, PathNormalization.NONE);
+        norm("normBaseIsTheDefault", "NORM: BASE is the default", denyAdmin, "/public/../admin/x", false, dId,
+                MeshSettings.DEFAULTS.pathNormalization());
+
+    }
+
+    private static void norm(String name, String doc, String yaml, String path, boolean allowed, String policyId,
+                             PathNormalization mode) {
+        CASES.add(Arguments.of(Named.of(name, new Case(doc, yaml, GATEWAY, Req.http().path(path), allowed, policyId,
+                MeshSettings.DEFAULTS.withPathNormalization(mode)))));
     }
 
     static MeshSettings withTrustDomain(String td) {
