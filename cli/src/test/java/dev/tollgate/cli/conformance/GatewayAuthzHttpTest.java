@@ -48,6 +48,10 @@ class GatewayAuthzHttpTest {
             + " MERGE_SLASHES: Slashes are merged after the BASE normalization. DECODE_AND_MERGE_SLASHES: ... %2F, %2f,"
             + " %5C and %5c are decoded\"; the normalized path is checked against the authorization policies"
             + " (istio.io/latest/docs/reference/config/security/normalization/)";
+    static final String MIGRATION = "Trust Domain Migration: with meshConfig.trustDomainAliases, \"the authorization"
+            + " policy doesn't need to be changed manually\": principals naming the old trust domain keep matching"
+            + " (istio.io/latest/docs/tasks/security/authorization/authz-td-migration/)";
+
     static final String URL = "http://api.example.com/api/v1";
     static final String SELF = "cluster.local/ns/default/sa/sleep";
 
@@ -250,7 +254,24 @@ class GatewayAuthzHttpTest {
                 gw("pathNormalization from the IstioOperator", PATH_NORMALIZATION)
                         .file(Yaml.istioOperator("pathNormalization:\n  normalization: MERGE_SLASHES"))
                         .file(gatewayPolicy("d", "action: DENY\nrules:\n- to:\n  - operation:\n      paths: [\"/admin/*\"]"))
-                        .denied("http://api.example.com//admin/x"));
+                        .denied("http://api.example.com//admin/x"),
+                // meshConfig.trustDomainAliases (istio.io/latest/docs/tasks/security/authorization/authz-td-migration/)
+                gw("trustDomainAliases: a principal of the old trust domain matches a peer of the new one", MIGRATION)
+                        .file(Yaml.istioOperator("trustDomain: new-td\ntrustDomainAliases: [old-td]"))
+                        .file(gatewayPolicy("p", allowWhen("- from:\n  - source:\n      principals: [old-td/ns/default/sa/sleep]")))
+                        .allowed(URL),
+                gw("without trustDomainAliases the old trust domain does not match", MIGRATION)
+                        .file(Yaml.istioOperator("trustDomain: new-td"))
+                        .file(gatewayPolicy("p", allowWhen("- from:\n  - source:\n      principals: [old-td/ns/default/sa/sleep]")))
+                        .denied(URL),
+                gw("trustDomainAliases: a DENY naming the old trust domain still denies (--set list)", MIGRATION)
+                        .args("--set", "meshConfig.trustDomain=new-td", "--set", "meshConfig.trustDomainAliases={old-td}")
+                        .file(gatewayPolicy("d", "action: DENY\nrules:\n- from:\n  - source:\n      principals: [old-td/ns/default/sa/sleep]"))
+                        .denied(URL),
+                gw("trustDomainAliases with istioctl's index syntax", MIGRATION)
+                        .args("--set", "meshConfig.trustDomain=new-td", "--set", "meshConfig.trustDomainAliases[0]=old-td")
+                        .file(gatewayPolicy("d", "action: DENY\nrules:\n- from:\n  - source:\n      principals: [old-td/ns/default/sa/sleep]"))
+                        .denied(URL));
     }
 
     private static final String SERVICE_ACCOUNTS = "Source.serviceAccounts: \"A list of Kubernetes service accounts"

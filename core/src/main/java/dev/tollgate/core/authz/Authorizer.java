@@ -68,12 +68,13 @@ public final class Authorizer {
 
     /**
      * Compiles every AuthorizationPolicy of {@code config}. Mesh settings give the root namespace, the trust domain
-     * and the path normalization.
+     * and its aliases (principals naming any of them match peers of all) and the path normalization.
      */
     public static Authorizer compile(ConfigSet config) {
         List<CompiledPolicy> compiled = new ArrayList<>();
+        TrustDomains trustDomains = TrustDomains.of(config.mesh().trustDomain(), config.mesh().trustDomainAliases());
         for (Resource<AuthorizationPolicy> r : config.authorizationPolicies()) {
-            compiled.add(CompiledPolicy.compile(r, config.mesh().trustDomain()));
+            compiled.add(CompiledPolicy.compile(r, trustDomains));
         }
         return new Authorizer(config.mesh().rootNamespace(), config.mesh().pathNormalization(), compiled);
     }

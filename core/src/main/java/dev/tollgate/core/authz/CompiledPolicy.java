@@ -27,7 +27,7 @@ record CompiledPolicy(Resource<AuthorizationPolicy> resource, Action action, boo
         rules = List.copyOf(rules);
     }
 
-    static CompiledPolicy compile(Resource<AuthorizationPolicy> resource, String trustDomain) {
+    static CompiledPolicy compile(Resource<AuthorizationPolicy> resource, TrustDomains trustDomains) {
         AuthorizationPolicy spec = resource.spec();
         Action action = Action.of(spec.getAction());
         Optional<String> note = Optional.empty();
@@ -53,7 +53,7 @@ record CompiledPolicy(Resource<AuthorizationPolicy> resource, Action action, boo
         for (int i = 0; i < specRules.size(); i++) {
             var r = specRules.get(i);
             rules.add(RuleCompiler.compile(r, i, CompiledRule.id(resource.namespace(), resource.name(), i),
-                    resource.namespace(), trustDomain, action));
+                    resource.namespace(), trustDomains, action));
         }
         return new CompiledPolicy(resource, action, dryRun, selector, refs.stream().filter(r -> r != null).toList(),
                 rules, note);

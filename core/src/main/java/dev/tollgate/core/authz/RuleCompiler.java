@@ -38,26 +38,26 @@ final class RuleCompiler {
     }
 
     private final String policyNamespace;
-    private final String trustDomain;
+    private final TrustDomains trustDomains;
     private final Action action;
     private final boolean forTcp;
     private final List<String> notes = new ArrayList<>();
     private boolean sawHttpOnly;
 
-    private RuleCompiler(String policyNamespace, String trustDomain, Action action, boolean forTcp) {
+    private RuleCompiler(String policyNamespace, TrustDomains trustDomains, Action action, boolean forTcp) {
         this.policyNamespace = policyNamespace;
-        this.trustDomain = trustDomain;
+        this.trustDomains = trustDomains;
         this.action = action;
         this.forTcp = forTcp;
     }
 
     /** The rule compiled for HTTP and for TCP; one shared tree when it uses no HTTP-only field. */
-    static CompiledRule compile(Rule rule, int index, String id, String policyNamespace, String trustDomain,
+    static CompiledRule compile(Rule rule, int index, String id, String policyNamespace, TrustDomains trustDomains,
                                 Action action) {
-        RuleCompiler http = new RuleCompiler(policyNamespace, trustDomain, action, false);
+        RuleCompiler http = new RuleCompiler(policyNamespace, trustDomains, action, false);
         Variant forHttp = http.variant(rule);
         Variant forTcp = http.sawHttpOnly
-                ? new RuleCompiler(policyNamespace, trustDomain, action, true).variant(rule) : forHttp;
+                ? new RuleCompiler(policyNamespace, trustDomains, action, true).variant(rule) : forHttp;
         return new CompiledRule(index, id, forHttp, forTcp);
     }
 
@@ -177,10 +177,9 @@ final class RuleCompiler {
     /** One key's values (ORed) and notValues (NOT of OR), each as a labelled {@link Matcher.Field}. */
     private void field(String path, String notPath, Generators.Generator g, String key, List<String> values,
                        List<String> notValues, List<Matcher> out) throws Skip {
-        boolean principal = key.equals("source.principal");
-        Optional<Matcher> yes = leaves(path, g, key, principal ? migrate(nonNull(values)) : nonNull(values));
+        Optional<Matcher> yes = leaves(path, g, key, migrate(key, nonNull(values)));
         yes.ifPresent(m -> out.add(new Matcher.Field(path, nonNull(values), g.attr(), g.headerName(key), m)));
-        Optional<Matcher> no = leaves(notPath, g, key, principal ? migrate(nonNull(notValues)) : nonNull(notValues));
+        Optional<Matcher> no = leaves(notPath, g, key, migrate(key, nonNull(notValues)));
         no.ifPresent(m -> out.add(new Matcher.Field(notPath, nonNull(notValues), g.attr(), g.headerName(key),
                 new Matcher.Not(m))));
     }
@@ -215,14 +214,22 @@ final class RuleCompiler {
     }
 
     /**
-     * Istio's {@code MigrateTrustDomain} with no aliases: a principal {@code <td>/ns/<ns>/sa/<sa>} whose trust domain
-     * is {@code cluster.local} or the mesh's is enforced with the mesh's trust domain; principals of another shape,
-     * or with {@code *} as the trust domain, are kept as written.
+     * Istio's trust domain migration: principals naming the mesh's trust domain, an alias or {@code cluster.local}
+     * stand for the same identity in every one of them; a {@code trustDomains} value naming one of them stands for
+     * all of them. Other keys are kept as written.
      */
-    private List<String> migrate(List<String> principals) {
-        List<String> out = new ArrayList<>(principals.size());
-        for (String p : principals) {
-            out.add(p == null ? null : TrustDomains.migrate(p, trustDomain));
+    private List<String> migrate(String key, List<String> values) {
+        boolean principal = key.equals("source.principal");
+        if (!principal && !key.equals("source.trustDomain")) {
+            return values;
+        }
+        List<String> out = new ArrayList<>(values.size());
+        for (String v : values) {
+            if (v == null) {
+                out.add(null);
+            } else {
+                out.addAll(principal ? trustDomains.principals(v) : trustDomains.trustDomains(v));
+            }
         }
         return out;
     }

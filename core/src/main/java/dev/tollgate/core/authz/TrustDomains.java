@@ -1,31 +1,66 @@
 package dev.tollgate.core.authz;
 
-/** Istio's trust-domain handling of policy principals ({@code pilot/pkg/security/trustdomain}), without aliases. */
-final class TrustDomains {
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+
+/**
+ * Istio's trust-domain handling of policy principals ({@code pilot/pkg/security/trustdomain}, the "trust domain
+ * migration" task): the mesh's trust domain and its {@code trustDomainAliases} are treated as one, so a principal
+ * naming any of them (or {@code cluster.local}, which always points at the local trust domain) matches peers of all.
+ *
+ * @param all the mesh's trust domain first, then its aliases
+ */
+record TrustDomains(List<String> all) {
     static final String CLUSTER_LOCAL = "cluster.local";
 
-    private TrustDomains() {
+    TrustDomains {
+        all = List.copyOf(all);
     }
 
-    /** The principal as Istio enforces it in a mesh whose trust domain is {@code trustDomain}. */
-    static String migrate(String principal, String trustDomain) {
+    static TrustDomains of(String trustDomain, List<String> aliases) {
+        List<String> all = new ArrayList<>(1 + aliases.size());
+        all.add(trustDomain);
+        all.addAll(aliases);
+        return new TrustDomains(all);
+    }
+
+    /**
+     * Istio's {@code ReplaceTrustDomainAliases} for one principal: {@code <td>/ns/<ns>/sa/<sa>} whose trust domain is
+     * one of {@link #all} (by Istio's prefix/suffix {@code *} rules) or {@code cluster.local} becomes one principal
+     * per trust domain (a {@code *td} pattern matching that trust domain is kept as written); any other principal,
+     * one of another shape, or one with {@code *} as the trust domain, is kept as written.
+     */
+    List<String> principals(String principal) {
         String[] parts = principal.split("/", -1);
         if (parts.length != 5 || parts[0].equals("*")) {
-            return principal; // the trust domain is not enforced
+            return List.of(principal); // the trust domain is not enforced
         }
         String td = parts[0];
-        if (!(stringMatch(td, trustDomain) || td.equals(CLUSTER_LOCAL))) {
-            return principal;
+        if (!(matchesAny(td) || td.equals(CLUSTER_LOCAL))) {
+            return List.of(principal);
         }
-        if (suffixMatch(trustDomain, td)) {
-            return principal;
+        LinkedHashSet<String> out = new LinkedHashSet<>();
+        String rest = principal.substring(td.length());
+        for (String domain : all) {
+            out.add(suffixMatch(domain, td) ? principal : domain + rest);
         }
-        return trustDomain + principal.substring(td.length());
+        return List.copyOf(out);
     }
 
-    private static boolean stringMatch(String a, String s) {
-        return a.equals(s) || s.equals("*") || prefixMatch(a, s) || prefixMatch(s, a) || suffixMatch(a, s)
-                || suffixMatch(s, a);
+    /** Istio's {@code ExpandTrustDomainAliases} for a {@code trustDomains} value: one of ours stands for all of ours. */
+    List<String> trustDomains(String value) {
+        return all.contains(value) ? all : List.of(value);
+    }
+
+    private boolean matchesAny(String td) {
+        for (String s : all) {
+            if (td.equals(s) || s.equals("*") || prefixMatch(td, s) || prefixMatch(s, td) || suffixMatch(td, s)
+                    || suffixMatch(s, td)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static boolean prefixMatch(String a, String pattern) {

@@ -22,7 +22,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * REF = istio.io/docs/reference/config/security/authorization-policy, COND = .../security/conditions,
  * TCP = istio.io/docs/tasks/security/authorization/authz-tcp, DRY = .../authz-dry-run; SRC = istio/istio
  * pilot/pkg/security/authz (model/generator.go, builder/builder.go) where the page is silent, NORM =
- * istio.io/docs/reference/config/security/normalization;
+ * istio.io/docs/reference/config/security/normalization, TDM = istio.io/docs/tasks/security/authorization/authz-td-migration;
  * "hostile:" cases pin Envoy behaviour an attacker could probe.
  */
 class AuthorizationConformanceTest {
@@ -579,6 +579,40 @@ class AuthorizationConformanceTest {
                 HTTPBIN, Req.http().principal("other.org/ns/default/sa/sleep"), true, id("foo", "a", 0),
                 withTrustDomain("example.org")))));
 
+        // ---- trust domain aliases (istio.io/latest/docs/tasks/security/authorization/authz-td-migration)
+        String oldTdPolicy = ap("foo", "a", "{rules: [{from: [{source: {principals: [old-td/ns/default/sa/sleep]}}]}]}");
+        MeshSettings migrated = withTrustDomain("new-td").withTrustDomainAliases(List.of("old-td"));
+        alias("aliasPolicyMatchesPeerOfNewTrustDomain", "TDM: with trustDomainAliases [old-td], policies naming "
+                + "old-td keep working for workloads of new-td", oldTdPolicy,
+                Req.http().principal("new-td/ns/default/sa/sleep"), true, id("foo", "a", 0), migrated);
+        alias("aliasPolicyMatchesPeerOfAlias", "TDM: old-td peers still match while migrating", oldTdPolicy,
+                Req.http().principal("old-td/ns/default/sa/sleep"), true, id("foo", "a", 0), migrated);
+        alias("aliasWithoutConfigDoesNotMatch", "TDM: without the alias, an old-td principal is enforced as written",
+                oldTdPolicy, Req.http().principal("new-td/ns/default/sa/sleep"), false, "", withTrustDomain("new-td"));
+        alias("aliasDoesNotWidenToOtherAccounts", "TDM: only the trust domain is rewritten, ns and sa still bind",
+                oldTdPolicy, Req.http().principal("new-td/ns/default/sa/other"), false, "", migrated);
+        alias("aliasDoesNotAdmitForeignTrustDomain", "TDM: a trust domain that is neither the mesh's nor an alias "
+                + "stays foreign", oldTdPolicy, Req.http().principal("evil-td/ns/default/sa/sleep"), false, "",
+                migrated);
+        alias("aliasClusterLocalCoversAllTrustDomains", "SRC trustdomain/bundle.go: cluster.local points to the "
+                        + "local trust domain and its aliases",
+                ap("foo", "a", "{rules: [{from: [{source: {principals: [cluster.local/ns/default/sa/sleep]}}]}]}"),
+                Req.http().principal("old-td/ns/default/sa/sleep"), true, id("foo", "a", 0), migrated);
+        alias("aliasDenyCoversNewTrustDomain", "TDM: a DENY naming the old trust domain keeps denying after the "
+                        + "migration (fail closed)",
+                ap("foo", "d", "{action: DENY, rules: [{from: [{source: {principals: [old-td/ns/default/sa/sleep]}}]}]}"),
+                Req.http().principal("new-td/ns/default/sa/sleep"), false, id("foo", "d", 0), migrated);
+        alias("aliasNotPrincipalsCoverAllTrustDomains", "SRC trustdomain/bundle.go: notPrincipals are migrated too",
+                ap("foo", "d", "{action: DENY, rules: [{from: [{source: {notPrincipals: [new-td/ns/default/sa/sleep]}}]}]}"),
+                Req.http().principal("old-td/ns/default/sa/sleep"), true, "", migrated);
+        alias("aliasConditionPrincipal", "SRC model.go: source.principal conditions are migrated as principals are",
+                ap("foo", "a", "{rules: [{when: [{key: source.principal, values: [old-td/ns/default/sa/sleep]}]}]}"),
+                Req.tcp().principal("new-td/ns/default/sa/sleep"), true, id("foo", "a", 0), migrated);
+        alias("aliasTrustDomainsFieldExpands", "SRC trustdomain/bundle.go ExpandTrustDomainAliases: a trustDomains "
+                        + "value naming the mesh's trust domain stands for its aliases too",
+                ap("foo", "a", "{rules: [{from: [{source: {trustDomains: [new-td]}}]}]}"),
+                Req.http().principal("old-td/ns/default/sa/sleep"), true, id("foo", "a", 0), migrated);
+
         // ---- meshConfig.pathNormalization (NORM)
         String denyAdmin = ap("istio-system", "d", "{action: DENY, rules: [{to: [{operation: {paths: [\"/admin/*\"]}}]}]}");
         String denyAdminX = ap("istio-system", "d", "{action: DENY, rules: [{to: [{operation: {paths: [/admin/x]}}]}]}");
@@ -603,7 +637,11 @@ class AuthorizationConformanceTest {
                 "/admin/x?y=1", false, dId, PathNormalization.NONE);
         norm("normBaseIsTheDefault", "NORM: BASE is the default", denyAdmin, "/public/../admin/x", false, dId,
                 MeshSettings.DEFAULTS.pathNormalization());
+    }
 
+    private static void alias(String name, String doc, String yaml, Req request, boolean allowed, String policyId,
+                              MeshSettings mesh) {
+        CASES.add(Arguments.of(Named.of(name, new Case(doc, yaml, HTTPBIN, request, allowed, policyId, mesh))));
     }
 
     private static void norm(String name, String doc, String yaml, String path, boolean allowed, String policyId,
