@@ -184,7 +184,13 @@ final class AuthorizationPolicyRules {
                     }
                 } else if (key.equals("destination.port")) {
                     portValue(v, p);
+                } else if (key.equals("source.serviceAccount")) {
+                    serviceAccount(v, p);
                 }
+            }
+            if (key.equals("source.serviceAccount") && when.list(f).size() > 16) {
+                p.error("invalid-field", when.get(f).orElseThrow(), "source.serviceAccount may not have more than "
+                        + "16 " + f);
             }
         }
     }
@@ -200,7 +206,8 @@ final class AuthorizationPolicyRules {
             return Optional.of("bad key (" + key + "): should have format a[b]");
         }
         return switch (key) {
-            case "source.ip", "remote.ip", "source.namespace", "source.principal", "request.auth.principal",
+            case "source.ip", "remote.ip", "source.namespace", "source.serviceAccount", "source.principal",
+                 "request.auth.principal",
                  "request.auth.audiences", "request.auth.presenter", "destination.ip", "destination.port",
                  "connection.sni" -> Optional.empty();
             case "destination.namespace" -> Optional.of("attribute " + key + " is replaced by the metadata.namespace");

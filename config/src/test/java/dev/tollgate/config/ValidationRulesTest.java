@@ -107,6 +107,12 @@ class ValidationRulesTest {
                 ap("wildcardServiceAccount", "serviceAccounts: no form of wildcard (*) is allowed",
                         "rules:\n- from:\n  - source:\n      serviceAccounts: [\"ns/*\"]", 4,
                         "spec.rules[0].from[0].source.serviceAccounts[0]", "no form of wildcard"),
+                ap("wildcardServiceAccountCondition", "CheckServiceAccount: wildcard not allowed in source.serviceAccount",
+                        "rules:\n- when:\n  - key: source.serviceAccount\n    values: [\"default/*\"]", 4,
+                        "spec.rules[0].when[0].values[0]", "no form of wildcard"),
+                ap("badServiceAccountCondition", "CheckServiceAccount: 'serviceAccount' or 'namespace/serviceAccount'",
+                        "rules:\n- when:\n  - key: source.serviceAccount\n    notValues: [\"a/b/c\"]", 4,
+                        "spec.rules[0].when[0].notValues[0]", "<namespace>/<serviceaccount>"),
                 ap("selectorWithTargetRef", "only one of targetRefs or selector can be set",
                         "selector:\n  matchLabels:\n    app: a\ntargetRef:\n  kind: Service\n  name: s", 4,
                         "spec.targetRef", "only one of selector, targetRef or targetRefs"),
@@ -336,5 +342,19 @@ class ValidationRulesTest {
                 assertThat(k.name()).isEqualTo("subject");
             });
         });
+    }
+
+    static Stream<org.junit.jupiter.api.Named<String>> validPolicies() {
+        return Stream.of(
+                org.junit.jupiter.api.Named.of("source.serviceAccount condition (Istio 1.25+, COND page)",
+                        "rules:\n- when:\n  - key: source.serviceAccount\n    values: [default/sleep, sleep]"));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("validPolicies")
+    void validPolicyLoads(String body) {
+        LoadResult r = Fixtures.load(Fixtures.write(dir, "valid.yaml", document("AuthorizationPolicy", body)));
+        assertThat(r.ok()).as(Fixtures.dump(r.diagnostics())).isTrue();
+        assertThat(r.config().orElseThrow().authorizationPolicies()).hasSize(1);
     }
 }

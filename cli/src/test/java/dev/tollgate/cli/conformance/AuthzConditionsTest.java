@@ -79,7 +79,19 @@ class AuthzConditionsTest {
                         cond("source.namespace", "[otherns, default]")).allowed(URL),
                 when("values and notValues together", CONDITION,
                         "  - key: request.headers[x-team]\n    values: [\"*\"]\n    notValues: [red]\n")
-                        .args("-H", "x-team: red").denied(URL));
+                        .args("-H", "x-team: red").denied(URL),
+                // source.serviceAccount (Istio 1.25+, pkg/config/security attrSrcServiceAccount): ns/sa of the mTLS peer
+                when("source.serviceAccount names the peer's namespace/account: allowed",
+                        CONDITIONS + "; source.serviceAccount, e.g. default/productpage",
+                        cond("source.serviceAccount", "[default/sleep]")).allowed(URL),
+                when("source.serviceAccount of another account: denied", CONDITIONS,
+                        cond("source.serviceAccount", "[default/other]")).denied(URL),
+                when("source.serviceAccount is TCP-safe: https passthrough allowed by it", CONDITIONS,
+                        cond("source.serviceAccount", "[default/sleep]"))
+                        .file("istio-system", Yaml.egressTls("tls.example.com")).allowed("https://tls.example.com/"),
+                check("source.serviceAccount with a wildcard is invalid", CONDITIONS + "; CheckServiceAccount: wildcard"
+                        + " not allowed").file(gatewayPolicy("p", "action: ALLOW\nrules:\n- when:\n"
+                        + cond("source.serviceAccount", "[\"default/*\"]"))).error(URL, "wildcard"));
     }
 
     @ParameterizedTest(name = "{0}")

@@ -637,6 +637,20 @@ class AuthorizationConformanceTest {
                 "/admin/x?y=1", false, dId, PathNormalization.NONE);
         norm("normBaseIsTheDefault", "NORM: BASE is the default", denyAdmin, "/public/../admin/x", false, dId,
                 MeshSettings.DEFAULTS.pathNormalization());
+
+        // ---- source.serviceAccount condition (COND, Istio 1.25+)
+        c("sourceServiceAccountConditionOtherAccount", COND + ": source.serviceAccount binds namespace and account",
+                ap("foo", "a", "{rules: [{when: [{key: source.serviceAccount, values: [default/sleep]}]}]}"),
+                Req.tcp().from("default", "other"), false, "");
+        c("sourceServiceAccountConditionPlaintext", COND + ": source.serviceAccount needs mTLS",
+                ap("foo", "a", "{rules: [{when: [{key: source.serviceAccount, values: [default/sleep]}]}]}"),
+                Req.http().plaintext(), false, "");
+        c("sourceServiceAccountConditionNotValuesDeny", COND + ": notValues on source.serviceAccount in a DENY",
+                ap("foo", "d", "{action: DENY, rules: [{when: [{key: source.serviceAccount, notValues: [default/sleep]}]}]}"),
+                Req.tcp().from("default", "other"), false, id("foo", "d", 0));
+        c("sourceServiceAccountConditionBareName", COND + ": a bare account name is in the policy's namespace",
+                ap("foo", "a", "{rules: [{when: [{key: source.serviceAccount, values: [sleep]}]}]}"),
+                Req.tcp().from("foo", "sleep"), true, id("foo", "a", 0));
     }
 
     private static void alias(String name, String doc, String yaml, Req request, boolean allowed, String policyId,
