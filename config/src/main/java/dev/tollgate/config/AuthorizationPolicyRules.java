@@ -12,7 +12,7 @@ import java.util.Set;
 final class AuthorizationPolicyRules {
     private static final List<String> SOURCE_FIELDS = List.of("principals", "requestPrincipals", "namespaces",
             "ipBlocks", "remoteIpBlocks", "notPrincipals", "notRequestPrincipals", "notNamespaces", "notIpBlocks",
-            "notRemoteIpBlocks", "serviceAccounts", "notServiceAccounts");
+            "notRemoteIpBlocks", "serviceAccounts", "notServiceAccounts", "trustDomains", "notTrustDomains");
     private static final List<String> OPERATION_FIELDS = List.of("ports", "methods", "paths", "hosts", "notPorts",
             "notMethods", "notPaths", "notHosts");
     private static final Set<String> CUSTOM_UNSUPPORTED_SOURCE = Set.of("namespaces", "notNamespaces", "principals",

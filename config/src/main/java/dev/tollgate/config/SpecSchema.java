@@ -118,8 +118,18 @@ final class SpecSchema {
         } else {
             addProperties(object, type);
         }
+        object.properties.putAll(NEWER_THAN_FABRIC8.getOrDefault(raw.getName(), Map.of()));
         return object;
     }
+
+    /**
+     * istio/api fields newer than fabric8 7.5.2's classes (they arrive as additional properties, which the
+     * Authorizer reads): Source.trustDomains / notTrustDomains (Istio 1.25+).
+     */
+    private static final Map<String, Map<String, Shape>> NEWER_THAN_FABRIC8 = Map.of(
+            "io.fabric8.istio.api.api.security.v1beta1.Source", Map.of(
+                    "trustDomains", new ListShape(new ScalarShape(ScalarKind.STRING, Set.of())),
+                    "notTrustDomains", new ListShape(new ScalarShape(ScalarKind.STRING, Set.of()))));
 
     private static void addProperties(ObjectShape object, JavaType type) {
         BeanDescription description = MAPPER.getDeserializationConfig().introspect(type);

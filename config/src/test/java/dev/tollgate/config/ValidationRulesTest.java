@@ -347,7 +347,9 @@ class ValidationRulesTest {
     static Stream<org.junit.jupiter.api.Named<String>> validPolicies() {
         return Stream.of(
                 org.junit.jupiter.api.Named.of("source.serviceAccount condition (Istio 1.25+, COND page)",
-                        "rules:\n- when:\n  - key: source.serviceAccount\n    values: [default/sleep, sleep]"));
+                        "rules:\n- when:\n  - key: source.serviceAccount\n    values: [default/sleep, sleep]"),
+                org.junit.jupiter.api.Named.of("source.trustDomains (Istio 1.25+ Source.trustDomains)",
+                        "rules:\n- from:\n  - source:\n      trustDomains: [cluster.local]\n      notTrustDomains: [old]"));
     }
 
     @ParameterizedTest(name = "{0}")

@@ -271,6 +271,13 @@ class GatewayAuthzHttpTest {
                 gw("trustDomainAliases with istioctl's index syntax", MIGRATION)
                         .args("--set", "meshConfig.trustDomain=new-td", "--set", "meshConfig.trustDomainAliases[0]=old-td")
                         .file(gatewayPolicy("d", "action: DENY\nrules:\n- from:\n  - source:\n      principals: [old-td/ns/default/sa/sleep]"))
+                        .denied(URL),
+                gw("Source.trustDomains (Istio 1.25+) matches the peer's trust domain", SOURCE
+                        + "; trustDomains: \"A list of trust domains derived from the peer certificate\"")
+                        .file(gatewayPolicy("p", allowWhen("- from:\n  - source:\n      trustDomains: [cluster.local]")))
+                        .allowed(URL),
+                gw("Source.trustDomains of another trust domain does not match", SOURCE)
+                        .file(gatewayPolicy("p", allowWhen("- from:\n  - source:\n      trustDomains: [other.local]")))
                         .denied(URL));
     }
 
