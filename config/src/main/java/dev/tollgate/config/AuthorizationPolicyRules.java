@@ -1,5 +1,7 @@
 package dev.tollgate.config;
 
+import dev.tollgate.core.authz.PathTemplate;
+
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -140,11 +142,7 @@ final class AuthorizationPolicyRules {
             }
             for (String f : List.of("paths", "notPaths")) {
                 for (FieldNode path : op.list(f)) {
-                    String v = path.text();
-                    if ((v.contains("{*}") || v.contains("{**}"))
-                            && v.matches(".*(/\\{\\w+=\\*\\*?}|\\{\\w*}|/\\*\\*?|\\*\\*?/).*")) {
-                        p.error("invalid-field", path, "invalid or unsupported path template \"" + v + "\"");
-                    }
+                    pathTemplate(path, f).ifPresent(m -> p.error("invalid-field", path, m));
                 }
             }
         }
@@ -193,6 +191,12 @@ final class AuthorizationPolicyRules {
                         + "16 " + f);
             }
         }
+    }
+
+    /** Istio's CheckValidPathTemplate, one implementation shared with the Authorizer. */
+    static Optional<String> pathTemplate(FieldNode path, String field) {
+        String v = path.text();
+        return PathTemplate.problem(v).map(m -> "invalid or unsupported path " + v + ", found in " + field + ". " + m);
     }
 
     /** The documented `when` keys (istio.io "Authorization Policy Conditions", pkg/config/security). */

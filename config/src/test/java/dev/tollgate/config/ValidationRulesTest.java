@@ -113,6 +113,15 @@ class ValidationRulesTest {
                 ap("badServiceAccountCondition", "CheckServiceAccount: 'serviceAccount' or 'namespace/serviceAccount'",
                         "rules:\n- when:\n  - key: source.serviceAccount\n    notValues: [\"a/b/c\"]", 4,
                         "spec.rules[0].when[0].notValues[0]", "<namespace>/<serviceaccount>"),
+                ap("pathTemplateMatchAnyNotLast", "CheckValidPathTemplate: {**} is not the last operator",
+                        "rules:\n- to:\n  - operation:\n      paths: [\"/{**}/{*}\"]", 4,
+                        "spec.rules[0].to[0].operation.paths[0]", "{**} is not the last operator"),
+                ap("pathTemplateOtherBraces", "CheckValidPathTemplate: '{' or '}' beyond a supported path template",
+                        "rules:\n- to:\n  - operation:\n      notPaths: [\"/api/{version}\"]", 4,
+                        "spec.rules[0].to[0].operation.notPaths[0]", "beyond a supported path template"),
+                ap("pathTemplateBadLiteral", "CheckValidPathTemplate: segments beside a template are pchar literals",
+                        "rules:\n- to:\n  - operation:\n      paths: [\"/api/{*}/a b\"]", 4,
+                        "spec.rules[0].to[0].operation.paths[0]", "invalid string literal"),
                 ap("selectorWithTargetRef", "only one of targetRefs or selector can be set",
                         "selector:\n  matchLabels:\n    app: a\ntargetRef:\n  kind: Service\n  name: s", 4,
                         "spec.targetRef", "only one of selector, targetRef or targetRefs"),
@@ -349,7 +358,9 @@ class ValidationRulesTest {
                 org.junit.jupiter.api.Named.of("source.serviceAccount condition (Istio 1.25+, COND page)",
                         "rules:\n- when:\n  - key: source.serviceAccount\n    values: [default/sleep, sleep]"),
                 org.junit.jupiter.api.Named.of("source.trustDomains (Istio 1.25+ Source.trustDomains)",
-                        "rules:\n- from:\n  - source:\n      trustDomains: [cluster.local]\n      notTrustDomains: [old]"));
+                        "rules:\n- from:\n  - source:\n      trustDomains: [cluster.local]\n      notTrustDomains: [old]"),
+                org.junit.jupiter.api.Named.of("path templates {*} and {**} last",
+                        "rules:\n- to:\n  - operation:\n      paths: [\"/api/{*}/users/{**}\", \"/{*}/x\", \"/a/*\"]"));
     }
 
     @ParameterizedTest(name = "{0}")

@@ -168,7 +168,14 @@ class ValidationTest {
                         + "servers:\n- port:\n    number: 80\n    name: http\n    protocol: HTTP"), "f0.yaml:"),
                 invalid("Gateway: unknown server protocol", NET, kind("Gateway", "selector:\n  istio: egressgateway\n"
                         + "servers:\n- port:\n    number: 80\n    name: http\n    protocol: HTPP\n  hosts: [\"*\"]"),
-                        "f0.yaml:"));
+                        "f0.yaml:"),
+                invalid("path template: {**} is not the last operator", AP + "; pkg/config/security"
+                                + " CheckValidPathTemplate",
+                        gatewayPolicy("p", "action: ALLOW\nrules:\n- to:\n  - operation:\n      paths: [\"/{**}/{*}\"]"),
+                        "{**} is not the last operator"),
+                invalid("path template: named variable", AP + "; CheckValidPathTemplate: braces beyond {*} and {**}",
+                        gatewayPolicy("p", "action: ALLOW\nrules:\n- to:\n  - operation:\n      paths: [\"/api/{v}/x\"]"),
+                        "beyond a supported path template"));
     }
 
     private static final String SECURITY = "istio/istio pkg/config/security ValidateAttribute / CheckServiceAccount /"

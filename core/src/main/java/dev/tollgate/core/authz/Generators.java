@@ -157,8 +157,13 @@ final class Generators {
     static final Generator METHOD = new Simple(Attr.METHOD, true,
             (k, v, ns) -> new Matcher.Str(Attr.METHOD, null, StringMatch.header(v, false)));
 
+    /** An invalid path (Istio's CheckValidPathTemplate) is an invalid value: fail closed, as for a bad CIDR. */
     static final Generator PATH = new Simple(Attr.PATH, true, (k, v, ns) -> {
-        if (v.contains("{*}") || v.contains("{**}")) {
+        java.util.Optional<String> problem = PathTemplate.problem(v);
+        if (problem.isPresent()) {
+            throw new InvalidValue("invalid or unsupported path " + v + ": " + problem.get());
+        }
+        if (PathTemplate.isTemplate(v)) {
             return new Matcher.Regex(Attr.PATH, PathTemplate.compile(v));
         }
         return new Matcher.Str(Attr.PATH, null, StringMatch.of(v, false));
