@@ -85,7 +85,14 @@ class ExportToTest {
                         .from("otherns/sleep").allowed(API),
                 check("the same file in two namespaces: a third still blocked", NAMESPACES)
                         .file("default", se("[\".\"]")).file("otherns", se("[\".\"]")).registryOnly()
-                        .from("thirdns/sleep").blocked(API));
+                        .from("thirdns/sleep").blocked(API),
+                check("--set defaultServiceExportTo[0]=. (istioctl's index syntax) keeps an SE in its namespace",
+                        DEFAULT_EXPORT + "; istioctl --set a[i]=v sets list item i")
+                        .args("--set", "meshConfig.defaultServiceExportTo[0]=.").registryOnly()
+                        .file("otherns", tlsSe("api.example.com")).blocked(API),
+                check("--set defaultServiceExportTo[2] past the list's end is an error, never a guess", DEFAULT_EXPORT)
+                        .args("--set", "meshConfig.defaultServiceExportTo[2]=.").registryOnly()
+                        .file("otherns", tlsSe("api.example.com")).error(API, "past the end"));
     }
 
     @ParameterizedTest(name = "{0}")
