@@ -65,10 +65,18 @@ public final class ConfigLoader {
     private final Map<Kind, List<Resource<?>>> resources = new EnumMap<>(Kind.class);
     private final Map<ResourceKey, Origin> seen = new HashMap<>();
     private final List<Workload> workloads = new ArrayList<>();
-    private final List<MeshInput> configMaps = new ArrayList<>();
+    private final List<PendingConfigMap> configMaps = new ArrayList<>();
     private final List<MeshInput> operators = new ArrayList<>();
 
     private record MeshInput(FieldNode meshConfig, Origin origin, String what) {
+    }
+
+    /**
+     * A ConfigMap named istio, read only once the root namespace is known: istiod reads the one in its own
+     * namespace, so one elsewhere is an ordinary ConfigMap.
+     */
+    private record PendingConfigMap(String namespace, Origin origin, String apiVersion,
+                                    java.util.function.Supplier<Optional<MeshInput>> read) {
     }
 
     private ConfigLoader(LoadOptions options) {
@@ -216,7 +224,7 @@ public final class ConfigLoader {
                  "CronJob" -> WorkloadReader.read(kind, doc, ns, name, origin, p).ifPresent(workloads::add);
             case "ConfigMap" -> {
                 if (name.equals("istio") && apiVersion.equals("v1")) {
-                    meshConfigMap(doc, lines, p).ifPresent(configMaps::add);
+                    configMaps.add(new PendingConfigMap(ns, origin, apiVersion, () -> meshConfigMap(doc, lines, p)));
                 } else {
                     skipped(kind, apiVersion, ns, name, origin, p);
                 }
@@ -437,9 +445,22 @@ public final class ConfigLoader {
 
     private LoadResult result() {
         Problems.Scoped global = problems.about(Optional.empty());
+        Optional<MeshInput> operator = oneMeshInput(operators, "IstioOperator", global);
+        Set<String> istiodNamespaces = new java.util.TreeSet<>(List.of(MeshSettings.DEFAULTS.rootNamespace(),
+                rootNamespaceWithoutConfigMap(operator)));
+        List<MeshInput> read = new ArrayList<>();
+        for (PendingConfigMap cm : configMaps) {
+            if (istiodNamespaces.contains(cm.namespace())) {
+                cm.read().get().ifPresent(read::add);
+            } else {
+                global.info("skipped-kind", cm.origin(), "", "skipped kind ConfigMap " + cm.apiVersion() + " "
+                        + cm.namespace() + "/istio (not used by Tollgate: istiod reads the mesh config only from the "
+                        + "ConfigMap istio in its own namespace, " + String.join(" or ", istiodNamespaces) + ")");
+            }
+        }
         MeshConfigReader mesh = new MeshConfigReader(global);
-        oneMeshInput(configMaps, "ConfigMap istio", global).ifPresent(in -> mesh.apply(in.meshConfig(), in.what()));
-        oneMeshInput(operators, "IstioOperator", global).ifPresent(in -> mesh.apply(in.meshConfig(), in.what()));
+        oneMeshInput(read, "ConfigMap istio", global).ifPresent(in -> mesh.apply(in.meshConfig(), in.what()));
+        operator.ifPresent(in -> mesh.apply(in.meshConfig(), in.what()));
         options.meshOverrides().entrySet().stream().sorted(Map.Entry.comparingByKey())
                 .forEach(e -> mesh.applyOverride(e.getKey(), e.getValue()));
         MeshSettings settings = mesh.settings();
@@ -451,6 +472,17 @@ public final class ConfigLoader {
                 typed(Kind.VIRTUAL_SERVICE), typed(Kind.DESTINATION_RULE), typed(Kind.AUTHORIZATION_POLICY),
                 workloads, settings);
         return new LoadResult(Optional.of(set), problems.all());
+    }
+
+    /**
+     * The root namespace as the IstioOperator and --set give it (istiod runs there when it is not istio-system);
+     * diagnostics of this pass are dropped, the real pass reports them.
+     */
+    private String rootNamespaceWithoutConfigMap(Optional<MeshInput> operator) {
+        MeshConfigReader pre = new MeshConfigReader(new Problems().about(Optional.empty()));
+        operator.ifPresent(in -> pre.apply(in.meshConfig(), in.what()));
+        options.meshOverrides().forEach(pre::applyOverride);
+        return pre.settings().rootNamespace();
     }
 
     private static Optional<MeshInput> oneMeshInput(List<MeshInput> inputs, String what, Problems.Scoped p) {

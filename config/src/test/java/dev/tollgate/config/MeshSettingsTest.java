@@ -221,6 +221,50 @@ class MeshSettingsTest {
                 .singleElement().satisfies(d -> assertThat(d.code()).isEqualTo("unknown-field"));
     }
 
+    // ---- the istio ConfigMap counts only where istiod reads it
+
+    @Test
+    void istioConfigMapOutsideTheRootNamespaceIsSkippedWithANotice(@TempDir Path dir) {
+        Path cm = Fixtures.write(dir, "cm.yaml", configMap("default", "outboundTrafficPolicy:\n  mode: REGISTRY_ONLY"));
+        LoadResult r = Fixtures.load(cm);
+        assertThat(mesh(r)).isEqualTo(MeshSettings.DEFAULTS);
+        assertThat(r.diagnostics()).singleElement().satisfies(d -> {
+            assertThat(d.severity()).isEqualTo(Diagnostic.Severity.INFO);
+            assertThat(d.code()).isEqualTo("skipped-kind");
+            assertThat(d.message()).contains("default/istio").contains("istio-system");
+        });
+    }
+
+    @Test
+    void istioConfigMapOutsideTheRootNamespaceIsNotParsed(@TempDir Path dir) {
+        Path cm = Fixtures.write(dir, "cm.yaml", configMap("default", "outboundTrafficPolicy: [mode"));
+        assertThat(Fixtures.load(cm).ok()).isTrue();
+    }
+
+    @Test
+    void istioConfigMapInARootNamespaceSetElsewhereCounts(@TempDir Path dir) {
+        Path cm = Fixtures.write(dir, "cm.yaml", configMap("mesh-root", "outboundTrafficPolicy:\n  mode: REGISTRY_ONLY"));
+        LoadOptions root = Fixtures.withSet(Map.of("rootNamespace", "mesh-root"));
+        assertThat(mesh(Fixtures.load(root, new ConfigSource(cm, Optional.empty()))).outboundMode())
+                .isEqualTo(OutboundMode.REGISTRY_ONLY);
+        Path iop = Fixtures.write(dir, "iop.yaml", operator("rootNamespace: mesh-root"));
+        assertThat(mesh(Fixtures.load(cm, iop)).outboundMode()).isEqualTo(OutboundMode.REGISTRY_ONLY);
+    }
+
+    @Test
+    void istioOperatorCountsInAnyNamespaceAsIstioctlTakesIt(@TempDir Path dir) {
+        Path iop = Fixtures.write(dir, "iop.yaml", operator("outboundTrafficPolicy:\n      mode: REGISTRY_ONLY")
+                .replace("namespace: istio-system", "namespace: elsewhere"));
+        assertThat(mesh(Fixtures.load(iop)).outboundMode()).isEqualTo(OutboundMode.REGISTRY_ONLY);
+    }
+
+    @Test
+    void configMapsOutsideTheRootNamespaceAreNotDuplicates(@TempDir Path dir) {
+        Path a = Fixtures.write(dir, "a.yaml", configMap("istio-system", "trustDomain: a.example"));
+        Path b = Fixtures.write(dir, "b.yaml", configMap("team", "trustDomain: b.example"));
+        assertThat(mesh(Fixtures.load(a, b)).trustDomain()).isEqualTo("a.example");
+    }
+
     private static String configMap(String namespace, String mesh) {
         return "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: istio\n  namespace: " + namespace
                 + "\ndata:\n  mesh: |-\n" + mesh.indent(4);

@@ -34,6 +34,10 @@ class MeshConfigTest {
     private static final String VALIDATION = "issue 2 section 2: invalid input is an error (exit 2), never a wider policy;"
             + " OutboundTrafficPolicy.Mode has only REGISTRY_ONLY and ALLOW_ANY";
 
+    private static final String ROOT_ONLY = "istiod reads the mesh config from the ConfigMap istio in its own (root)"
+            + " namespace (MeshConfig.rootNamespace: \"The namespace to treat as the administrative root namespace\";"
+            + " pilot's meshwatcher reads istio-system/istio); one elsewhere is an ordinary ConfigMap";
+
     private static final String UNKNOWN = "https://unknown.example.org/";
 
     @TempDir
@@ -77,7 +81,19 @@ class MeshConfigTest {
                         .file(istioConfigMap("istio-system", "outboundTrafficPolicy: [mode")).error(UNKNOWN),
                 check("--set without meshConfig. prefix is a usage error", "istioctl install --set takes"
                         + " meshConfig.<path>=<value> for mesh settings (issue 2 section 2)")
-                        .args("--set", "outboundTrafficPolicy.mode=REGISTRY_ONLY").error(UNKNOWN));
+                        .args("--set", "outboundTrafficPolicy.mode=REGISTRY_ONLY").error(UNKNOWN),
+                check("istio ConfigMap in a namespace other than the root is not read (istiod reads its own namespace)",
+                        ROOT_ONLY).file(istioConfigMap("default", meshPolicy("REGISTRY_ONLY"))).allowed(UNKNOWN),
+                check("istio ConfigMap in the root namespace set by --set is read", ROOT_ONLY)
+                        .args("--set", "meshConfig.rootNamespace=mesh-root")
+                        .file(istioConfigMap("mesh-root", meshPolicy("REGISTRY_ONLY"))).blocked(UNKNOWN),
+                check("an IstioOperator counts whatever its namespace (istioctl install -f takes it as given)", HOW)
+                        .file(istioOperator(meshPolicy("REGISTRY_ONLY")).replace("namespace: istio-system",
+                                "namespace: elsewhere")).blocked(UNKNOWN),
+                check("--set pathNormalization with an unknown value is an error", VALIDATION)
+                        .args("--set", "meshConfig.pathNormalization.normalization=MERGE").error(UNKNOWN, "MERGE_SLASHES"),
+                check("--set trustDomainAliases with a wildcard is an error", VALIDATION)
+                        .args("--set", "meshConfig.trustDomainAliases={*}").error(UNKNOWN, "trust domain alias"));
     }
 
     static Stream<Case> moreCases() {
