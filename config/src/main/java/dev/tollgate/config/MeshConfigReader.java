@@ -18,7 +18,8 @@ import java.util.regex.Pattern;
 /**
  * Merges mesh settings as Istio users give them: the {@code istio} ConfigMap's {@code mesh}, then an IstioOperator's
  * {@code spec.meshConfig}, then {@code --set meshConfig.K=V}, each overriding the one before field by field.
- * A MeshConfig field Tollgate does not use is ignored with a notice; a key that is no MeshConfig field is an error.
+ * A MeshConfig field Tollgate does not use is ignored with a notice (a WARNING when ignoring it can weaken what
+ * Istio would enforce); a key that is no MeshConfig field is an error.
  */
 final class MeshConfigReader {
     /** Every top-level field of istio.mesh.v1alpha1.MeshConfig (istio/api mesh/v1alpha1/config.proto), as JSON names. */
@@ -45,6 +46,19 @@ final class MeshConfigReader {
     /** The list-valued fields Tollgate reads (whole list, or istioctl's {@code K[i]=V} on --set). */
     private static final Set<String> LISTS = Set.of("defaultServiceExportTo", "defaultVirtualServiceExportTo",
             "defaultDestinationRuleExportTo", "trustDomainAliases");
+    /**
+     * Ignored fields whose effect in Istio is a restriction that Tollgate does not apply, so that ignoring them can let
+     * through what Istio would refuse: each gets a WARNING, not a notice.
+     */
+    private static final Map<String, String> WIDENS_WHEN_IGNORED = Map.of(
+            "discoverySelectors", "istiod only reads namespaces it selects; Tollgate reads every resource given to it, "
+                    + "so ServiceEntries (and other config) from namespaces istiod would skip take effect",
+            "meshMTLS", "its TLS minimum version / cipher restrictions for mTLS are not applied",
+            "tlsDefaults", "its TLS minimum version / cipher / curve restrictions are not applied",
+            "authPolicy", "the legacy mesh-wide mTLS requirement is not applied (Tollgate has no PeerAuthentication)",
+            "inboundTrafficPolicy", "its restriction of inbound passthrough traffic is not applied",
+            "serviceSettings", "settings such as clusterLocal that limit where a service is reachable are not applied",
+            "serviceScopeConfigs", "its limits on which services are global are not applied");
     private static final Pattern INDEXED = Pattern.compile("([A-Za-z]+)\\[(\\d{1,4})]");
 
     private OutboundMode mode = MeshSettings.DEFAULTS.outboundMode();
@@ -134,8 +148,14 @@ final class MeshConfigReader {
     }
 
     private void ignored(String key, Origin origin, String path) {
-        problems.info("ignored-mesh-config", origin, path, "MeshConfig field " + key
-                + " is not used by Tollgate; ignored");
+        String why = WIDENS_WHEN_IGNORED.get(key);
+        if (why != null) {
+            problems.warning("ignored-mesh-config", origin, path, "MeshConfig field " + key
+                    + " is ignored by Tollgate: " + why);
+        } else {
+            problems.info("ignored-mesh-config", origin, path, "MeshConfig field " + key
+                    + " is not used by Tollgate; ignored");
+        }
     }
 
     /** Applies {@code --set meshConfig.K=V}; {@code key} is K (a leading "meshConfig." is tolerated). */

@@ -53,6 +53,10 @@ final class Problems {
             add(Severity.WARNING, code, at.origin(), resource, at.path(), message);
         }
 
+        void warning(String code, Origin origin, String path, String message) {
+            add(Severity.WARNING, code, origin, resource, path, message);
+        }
+
         void info(String code, Origin origin, String path, String message) {
             add(Severity.INFO, code, origin, resource, path, message);
         }

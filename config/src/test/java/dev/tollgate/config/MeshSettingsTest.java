@@ -265,6 +265,27 @@ class MeshSettingsTest {
         assertThat(mesh(Fixtures.load(a, b)).trustDomain()).isEqualTo("a.example");
     }
 
+    // ---- ignored keys: a WARNING where ignoring them could let through what Istio refuses
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+            "discoverySelectors | [{matchLabels: {env: prod}}]",
+            "meshMTLS | {minProtocolVersion: TLSV1_3}",
+            "tlsDefaults | {minProtocolVersion: TLSV1_3}",
+            "inboundTrafficPolicy | {mode: LOCALHOST}",
+            "serviceSettings | [{settings: {clusterLocal: true}, hosts: [a.example]}]"})
+    void ignoredRestrictionsWarn(String key, String value, @TempDir Path dir) {
+        LoadResult r = Fixtures.load(Fixtures.write(dir, "cm.yaml", configMap("istio-system", key + ": " + value)));
+        assertThat(r.ok()).isTrue();
+        assertThat(r.diagnostics()).singleElement().satisfies(d -> {
+            assertThat(d.severity()).isEqualTo(Diagnostic.Severity.WARNING);
+            assertThat(d.message()).contains(key).contains("ignored by Tollgate");
+        });
+        LoadResult set = Fixtures.load(Fixtures.withSet(Map.of(key + ".x", "y")));
+        assertThat(set.diagnostics()).singleElement()
+                .satisfies(d -> assertThat(d.severity()).isEqualTo(Diagnostic.Severity.WARNING));
+    }
+
     private static String configMap(String namespace, String mesh) {
         return "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: istio\n  namespace: " + namespace
                 + "\ndata:\n  mesh: |-\n" + mesh.indent(4);
