@@ -102,7 +102,7 @@ final class SidecarCommand implements Callable<Integer> {
                     .withReloads(run.reloadStats())
                     .withSplice(splice);
             Sidecar sidecar = Sidecar.start(settings, run.store()::current);
-            err.println("tollgate sidecar " + workload + ": listening on " + sidecar.address()
+            err.println("tollgate sidecar " + workload.displayName() + ": listening on " + sidecar.address()
                     + sidecar.adminAddress().map(a -> ", admin on " + a).orElse(""));
             err.flush();
             return run.serveUntilSignal(sidecar);

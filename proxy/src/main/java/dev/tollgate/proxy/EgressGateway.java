@@ -73,9 +73,10 @@ public final class EgressGateway implements ProxyHandle {
      */
     public static EgressGateway start(GatewaySettings settings, Supplier<MeshSnapshot> snapshots)
             throws InterruptedException {
-        String name = "gateway " + settings.workload();
+        String name = "gateway " + settings.workload().displayName();
         TlsContexts tls = new TlsContexts(settings.identity(), settings.caBundle());
-        ProxyMetrics metrics = new ProxyMetrics("gateway", settings.reloads(), settings.identity().certificate(),
+        ProxyMetrics metrics = new ProxyMetrics("gateway", settings.workload(), settings.reloads(),
+                settings.identity().certificate(),
                 Clock.systemUTC());
         var boss = Transport.group("tollgate-gateway-accept", 1);
         var workers = Transport.group("tollgate-gateway-io", settings.ioThreads());

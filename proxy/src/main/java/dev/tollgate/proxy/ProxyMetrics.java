@@ -1,5 +1,6 @@
 package dev.tollgate.proxy;
 
+import dev.tollgate.core.model.WorkloadRef;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
@@ -19,8 +20,10 @@ final class ProxyMetrics {
     private final Counter bytesReceived;
     final AtomicLong activeConnections = new AtomicLong();
 
-    ProxyMetrics(String proxyKind, ReloadStats reloads, Supplier<CertifiedKey> certificate, Clock clock) {
-        registry.config().commonTags("proxy", proxyKind);
+    /** @param workload named in every series as {@code workload="<namespace>/<app label or service account>"} */
+    ProxyMetrics(String proxyKind, WorkloadRef workload, ReloadStats reloads, Supplier<CertifiedKey> certificate,
+                 Clock clock) {
+        registry.config().commonTags("proxy", proxyKind, "workload", workload.displayName());
         bytesSent = Counter.builder("tollgate.bytes").tag("direction", "sent")
                 .description("bytes sent to clients").register(registry);
         bytesReceived = Counter.builder("tollgate.bytes").tag("direction", "received")

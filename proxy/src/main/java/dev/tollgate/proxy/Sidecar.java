@@ -58,9 +58,10 @@ public final class Sidecar implements ProxyHandle {
     public static Sidecar start(SidecarSettings settings, Supplier<MeshSnapshot> snapshots)
             throws InterruptedException {
         WorkloadRef workload = settings.workload();
-        String name = "sidecar " + workload;
+        String name = "sidecar " + workload.displayName();
         TlsContexts tls = new TlsContexts(settings.identity(), settings.caBundle());
-        ProxyMetrics metrics = new ProxyMetrics("sidecar", settings.reloads(), settings.identity().certificate(),
+        ProxyMetrics metrics = new ProxyMetrics("sidecar", workload, settings.reloads(),
+                settings.identity().certificate(),
                 Clock.systemUTC());
         var boss = Transport.group("tollgate-sidecar-accept", 1);
         var workers = Transport.group("tollgate-sidecar-io", settings.ioThreads());
