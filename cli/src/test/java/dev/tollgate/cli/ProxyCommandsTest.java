@@ -138,7 +138,10 @@ class ProxyCommandsTest {
             assertThat(ready.statusCode()).isEqualTo(200);
             String metrics = admin(gateway.admin, "/metrics").body();
             assertThat(metrics).contains("tollgate_requests_total{").contains("decision=\"denied\"")
-                    .contains("workload=\"istio-system/istio-egressgateway\"").contains("code=\"403\"");
+                    .contains("workload=\"istio-system/istio-egressgateway\"").contains("code=\"403\"")
+                    .contains("tollgate_certificate_expiry_timestamp_seconds{")
+                    .contains("tollgate_certificate_renewals_total{")
+                    .contains("tollgate_certificate_renewal_failures_total{");
             assertThat(admin(sidecar.admin, "/ready").statusCode()).isEqualTo(200);
             assertThat(admin(sidecar.admin, "/metrics").body()).contains("workload=\"default/sleep\"");
         }

@@ -12,7 +12,6 @@ import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.timeout.IdleStateHandler;
 
 import java.net.InetSocketAddress;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
@@ -61,8 +60,7 @@ public final class Sidecar implements ProxyHandle {
         String name = "sidecar " + workload.displayName();
         TlsContexts tls = new TlsContexts(settings.identity(), settings.caBundle());
         ProxyMetrics metrics = new ProxyMetrics("sidecar", workload, settings.reloads(),
-                settings.identity().certificate(),
-                Clock.systemUTC());
+                settings.identity());
         var boss = Transport.group("tollgate-sidecar-accept", 1);
         var workers = Transport.group("tollgate-sidecar-io", settings.ioThreads());
         ProxyContext px = new ProxyContext(name, snapshots, settings.hosts(), tls, metrics, settings.accessLog(),
