@@ -143,7 +143,6 @@ final class ProxyDemoMesh implements DemoMesh {
         return MeshIdentity.rotating(rotating, ca.rootCertificate());
     }
 
-
     @Override
     public InetSocketAddress sidecar(DemoWorkload workload) {
         Sidecar s = sidecars.get(workload);
