@@ -512,8 +512,7 @@ final class CompiledMeshSnapshot implements MeshSnapshot {
                         DEFAULT_EGRESS_GATEWAY);
                 UpstreamTls tls = f.upstream().tls();
                 boolean mutual = tls.mode() == TlsMode.ISTIO_MUTUAL;
-                GatewayRequest greq = new GatewayRequest(f.upstream().port(),
-                        tls.mode() == TlsMode.DISABLE ? Optional.empty() : tls.sni(),
+                GatewayRequest greq = new GatewayRequest(f.upstream().port(), gatewaySni(request, tls),
                         mutual ? Optional.of(new Peer(from.principal(mesh().trustDomain()), from.namespace()))
                                 : Optional.empty(),
                         sc.forwarded(request), "", "");
@@ -534,6 +533,20 @@ final class CompiledMeshSnapshot implements MeshSnapshot {
                 return new Path(res, sc, Optional.of(gw), Optional.of(ge));
             }
         }
+    }
+
+    /**
+     * The SNI the gateway sees. When the sidecar opens (m)TLS to the gateway, the DestinationRule's. When it opens
+     * none, it forwards the application's bytes as they are: for a TLS request that is the application's own
+     * ClientHello, so a PASSTHROUGH server sees the client's SNI (istio.io "Egress gateway for HTTPS traffic": the
+     * DestinationRule subset sets no tls, the gateway server is {@code tls.mode: PASSTHROUGH} and matches on the
+     * requested host).
+     */
+    private static Optional<String> gatewaySni(OutboundRequest request, UpstreamTls tls) {
+        if (tls.mode() != TlsMode.DISABLE) {
+            return tls.sni();
+        }
+        return request.protocol() == Protocol.TLS ? request.sni().map(Hosts::normalise) : Optional.empty();
     }
 
     @Override
