@@ -230,8 +230,8 @@ class EgressRoutingTest {
                         base.replace("        subset: ext\n        port:\n          number: 80\n", "        subset: ext\n"))
                         .allowed(HTTP).outContains(VIA_GATEWAY),
                 http("Host header of another host with a gateway route is refused", HTTP_MATCH + "; DESIGN.md: Host"
-                        + " differing from the requested host is refused", base)
-                        .args("-H", "Host: evil.example.com").noRoute(HTTP));
+                        + " differing from the requested host is refused by the sidecar (502)", base)
+                        .args("-H", "Host: evil.example.com").blocked(HTTP));
     }
 
     @ParameterizedTest(name = "{0}")

@@ -97,6 +97,12 @@ final class CompiledMeshSnapshot implements MeshSnapshot {
         String host = Hosts.normalise(request.host());
         int port = request.port();
         List<Hop> hops = new ArrayList<>();
+        Optional<String> otherHost = RequestedHost.mismatch(request);
+        if (otherHost.isPresent()) {
+            hops.add(new Hop(proxy, "request", Hop.Outcome.DENY, otherHost.get(), Optional.empty(), Origin.UNKNOWN));
+            return new Sidecar(new OutboundDecision.Refused(otherHost.get(), hops), false, Optional.empty(),
+                    Optional.empty());
+        }
         SidecarScope scope = registry.scopeFor(from);
         Optional<ServiceMatch> match = scope.lookup(host, port);
         // The resource that sets the outbound traffic policy: the Sidecar when it sets one, else the mesh.
