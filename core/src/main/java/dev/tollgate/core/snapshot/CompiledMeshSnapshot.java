@@ -173,12 +173,13 @@ final class CompiledMeshSnapshot implements MeshSnapshot {
         int destPort = target.port();
         // The registry decides for the gateway's Kubernetes service too: a Sidecar that does not import it leaves
         // the route without a cluster, as in Istio.
+        boolean fromVirtualService = outcome instanceof RouteOutcome.Routed;
         Optional<ServiceMatch> dm = destHost.equals(host) && (destPort == 0 || destPort == port) ? match
-                : destPort > 0 ? scope.lookup(destHost, destPort) : scope.lookup(destHost, port);
+                : routeDestination(scope, fromVirtualService, destHost, destPort > 0 ? destPort : port);
         if (destPort == 0) {
             destPort = dm.map(d -> singlePort(d.entry().spec()).orElse(port)).orElse(port);
             if (destPort != port) {
-                dm = scope.lookup(destHost, destPort);
+                dm = routeDestination(scope, fromVirtualService, destHost, destPort);
             }
         }
         if (dm.isEmpty() || dm.get().port().isEmpty()) {
@@ -212,6 +213,22 @@ final class CompiledMeshSnapshot implements MeshSnapshot {
         Upstream upstream = new Upstream(destHost, connectPort, addresses, policy.tls());
         return new Sidecar(new OutboundDecision.Forward(upstream, viaGateway, routeName, hops), false,
                 Optional.of(outcome), Optional.of(policy));
+    }
+
+    /**
+     * The service behind a route's destination. The sidecar's own imports first; for a route of a VirtualService the
+     * sidecar imported, Istio also adds that VirtualService's destinations to the sidecar's services even when the
+     * Sidecar's egress hosts do not name them (pilot/pkg/model/sidecar.go collectImportedServices: "Infer more
+     * possible destinations from virtual services"), which {@link SidecarScope#destination} resolves.
+     */
+    private static Optional<ServiceMatch> routeDestination(SidecarScope scope, boolean fromVirtualService,
+                                                           String host, int port) {
+        Optional<ServiceMatch> imported = scope.lookup(host, port);
+        if (!fromVirtualService || imported.isPresent() && imported.get().port().isPresent()) {
+            return imported;
+        }
+        Optional<ServiceMatch> inferred = scope.destination(host, port);
+        return inferred.isPresent() && inferred.get().port().isPresent() ? inferred : imported.or(() -> inferred);
     }
 
     /** Outside the registry (or SNI matching no filter chain): the outbound traffic policy decides. */

@@ -356,8 +356,9 @@ class VirtualServiceConformanceTest {
                                 ---
                                 """ + vs("v", "team", "hosts: [a.example.com]", "http:\n- " + toB), SLEEP,
                         get("a.example.com", "/"), "VirtualService team/v http[0]"),
-                new RoutingCase("IstioEgressListener.hosts: a route to the egress gateway's service needs the Sidecar to "
-                        + "import istio-system; otherwise the route has no cluster", """
+                new RoutingCase("istio/istio sidecar.go collectImportedServices: \"Infer more possible destinations from "
+                        + "virtual services\": an imported VirtualService brings in the egress gateway's service it routes "
+                        + "to, though the Sidecar does not import istio-system", """
                                 apiVersion: networking.istio.io/v1
                                 kind: Sidecar
                                 metadata: {name: default, namespace: default}
@@ -376,8 +377,39 @@ class VirtualServiceConformanceTest {
                                 """ + vs("v", "default", "hosts: [x.example.org]", """
                                 http:
                                 - route: [{destination: {host: istio-egressgateway.istio-system.svc.cluster.local, port: {number: 80}}}]"""),
-                        SLEEP, get("x.example.org", "/"), "no-route: no route: route destination "
-                        + "istio-egressgateway.istio-system.svc.cluster.local:80 is not in the registry"),
+                        SLEEP, get("x.example.org", "/"), "forward VirtualService default/v http[0] -> "
+                        + "istio-egressgateway.istio-system.svc.cluster.local:80"),
+                new RoutingCase("collectImportedServices: only an imported VirtualService brings in its destinations; "
+                        + "a destination that no namespace exports to the client has no cluster", """
+                                apiVersion: networking.istio.io/v1
+                                kind: Sidecar
+                                metadata: {name: default, namespace: default}
+                                spec:
+                                  egress:
+                                  - hosts: ["./*"]
+                                ---
+                                apiVersion: networking.istio.io/v1
+                                kind: ServiceEntry
+                                metadata: {name: local, namespace: default}
+                                spec:
+                                  hosts: [x.example.org]
+                                  ports: [{number: 80, name: http, protocol: HTTP}]
+                                  resolution: DNS
+                                ---
+                                apiVersion: networking.istio.io/v1
+                                kind: ServiceEntry
+                                metadata: {name: private, namespace: team}
+                                spec:
+                                  hosts: [y.example.org]
+                                  exportTo: ["."]
+                                  ports: [{number: 80, name: http, protocol: HTTP}]
+                                  resolution: DNS
+                                ---
+                                """ + vs("v", "default", "hosts: [x.example.org]", """
+                                http:
+                                - route: [{destination: {host: y.example.org, port: {number: 80}}}]"""),
+                        SLEEP, get("x.example.org", "/"), "no-route: no route: route destination y.example.org:80 is "
+                        + "not in the registry"),
                 // ---- port protocol decides the route list
                 new RoutingCase("http: \"HTTP routes will be applied to ... service entry ports using HTTP/HTTP2/GRPC "
                         + "protocols\": a non-HTTP connection to an HTTP port is refused",
