@@ -111,6 +111,71 @@ public final class Routing {
         };
     }
 
+    /**
+     * What a sidecar's registry says about VirtualService hosts, for {@link #meshRouteOutsideRegistry}.
+     */
+    public interface RegistryHosts {
+        /** The HTTP ports of the services named by a VirtualService host; empty when it names no service. */
+        Optional<Set<Integer>> httpPortsOfServicesNamed(String vsHost);
+
+        /** True when the sidecar has an HTTP listener on {@code port}. */
+        boolean hasHttpListener(int port);
+    }
+
+    /**
+     * The mesh route for an HTTP request to a host no service of the sidecar's registry has. Istio builds virtual
+     * hosts from VirtualServices too, not only from services (pilot/pkg/networking/core/route/route.go
+     * buildSidecarVirtualHostsForVirtualService): a VirtualService's hosts that name no service
+     * ("nonServiceRegistryHosts", "to enable VirtualService configuration to affect traffic to hosts outside of the
+     * service registry (e.g. google.com) on port 80") join its virtual hosts. Those exist on the HTTP ports of the
+     * services its other hosts name, or, when they name none, on port 80 only (and only where the sidecar has an HTTP
+     * listener on 80). A wildcard VirtualService host that covers some service's name is not outside the registry.
+     *
+     * @return {@link RouteOutcome.NoVirtualService} when no VirtualService builds a virtual host for the request
+     */
+    public RouteOutcome meshRouteOutsideRegistry(WorkloadRef from, Optional<Resource<Sidecar>> sidecar, String host,
+                                                 int port, HttpRequestInfo http, RegistryHosts registry) {
+        String h = Hosts.normalise(host);
+        ProxyContext ctx = new ProxyContext(Set.of(GatewayNames.MESH), from.labels(), from.namespace(), port,
+                false);
+        SidecarImports imports = SidecarImports.of(sidecar, from.namespace(), port);
+        List<List<CompiledVirtualService>> groups = new ArrayList<>();
+        if (vsByGateway.get(GatewayNames.MESH) != null) {
+            Map<String, List<CompiledVirtualService>> byPattern = new LinkedHashMap<>();
+            for (var hit : vsByGateway.get(GatewayNames.MESH).lookup(h)) {
+                CompiledVirtualService vs = hit.value();
+                if (vs.exportTo().visibleTo(from.namespace()) && imports.imports(vs)
+                        && registry.httpPortsOfServicesNamed(hit.pattern()).isEmpty()
+                        && virtualHostPorts(vs, registry).contains(port)) {
+                    List<CompiledVirtualService> g = byPattern.computeIfAbsent(hit.pattern(), k -> new ArrayList<>());
+                    if (!g.contains(vs)) {
+                        g.add(vs);
+                    }
+                }
+            }
+            for (List<CompiledVirtualService> g : byPattern.values()) {
+                g.sort(precedence(from.namespace()));
+                groups.add(g);
+            }
+        }
+        if (groups.isEmpty()) {
+            return new RouteOutcome.NoVirtualService("no VirtualService builds a virtual host for " + h + ":" + port);
+        }
+        return httpRoute(groups, false, ctx, http, "http");
+    }
+
+    /** The ports of the virtual hosts a VirtualService builds at a sidecar (see {@link #meshRouteOutsideRegistry}). */
+    private static Set<Integer> virtualHostPorts(CompiledVirtualService vs, RegistryHosts registry) {
+        Set<Integer> ports = new java.util.TreeSet<>();
+        for (String vh : vs.hosts()) {
+            registry.httpPortsOfServicesNamed(vh).ifPresent(ports::addAll);
+        }
+        if (ports.isEmpty() && registry.hasHttpListener(80)) {
+            ports.add(80);
+        }
+        return ports;
+    }
+
     /** Visible VirtualServices matching {@code host}, grouped by host pattern (most specific first), in the order a
      * proxy of {@code namespace} sees them: its own, then those exported to it by name, then public ones. */
     private static List<List<CompiledVirtualService>> visibleGroups(HostIndex<CompiledVirtualService> index,

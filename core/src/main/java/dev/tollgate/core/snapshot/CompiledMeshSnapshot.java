@@ -112,35 +112,27 @@ final class CompiledMeshSnapshot implements MeshSnapshot {
                 ? scope.sidecar().map(r -> r.originOf("spec.outboundTrafficPolicy")).orElse(Origin.UNKNOWN)
                 : mesh().origins().getOrDefault("outboundTrafficPolicy.mode", Origin.UNKNOWN);
 
+        RouteOutcome outcome;
         if (match.isEmpty() || match.get().port().isEmpty()) {
             String why = match.map(m -> m.entry().key() + " declares " + host + " but not port " + port)
                     .orElseGet(() -> unknownHostWhy(from, host, port));
-            return outsideRegistry(proxy, scope, sidecarKey, sidecarOrigin, host, port, why, hops, "registry");
-        }
-        ServiceMatch m = match.get();
-        ServicePort sePort = m.port().get();
-        hops.add(new Hop(proxy, "registry", Hop.Outcome.PASS, m.entry().key() + " declares " + m.matchedHost()
-                + " port " + port + "/" + sePort.getProtocol(), Optional.of(m.entry().key()), m.entry().origin()));
-
-        RouteKind kind = RouteKind.forPortProtocol(sePort.getProtocol());
-        Optional<String> mismatch = protocolMismatch(kind, request, m, port);
-        if (mismatch.isPresent()) {
-            hops.add(new Hop(proxy, "route", Hop.Outcome.DENY, mismatch.get(), Optional.of(m.entry().key()),
-                    m.entry().origin()));
-            return new Sidecar(new OutboundDecision.Refused(mismatch.get(), hops), false, Optional.empty(),
-                    Optional.empty());
-        }
-        List<String> destinationIps = new ArrayList<>();
-        if (isIpLiteral(host)) {
-            destinationIps.add(host);
-        }
-        for (String a : m.entry().spec().getAddresses() == null ? List.<String>of() : m.entry().spec().getAddresses()) {
-            if (isIpLiteral(a)) {
-                destinationIps.add(a);
+            Optional<RouteOutcome> vsOnly = match.isEmpty() ? virtualHostOutsideRegistry(from, scope, host, port,
+                    request) : Optional.empty();
+            if (vsOnly.isEmpty()) {
+                return outsideRegistry(proxy, scope, sidecarKey, sidecarOrigin, host, port, why, hops, "registry");
+            }
+            hops.add(new Hop(proxy, "registry", Hop.Outcome.PASS, why + "; a VirtualService bound to mesh names "
+                    + host + ", so Istio builds a virtual host for it on port " + port + " whatever the outbound "
+                    + "traffic policy", Optional.empty(), Origin.UNKNOWN));
+            outcome = vsOnly.get();
+        } else {
+            outcome = registryRoute(proxy, from, scope, match.get(), host, port, request, hops).orElse(null);
+            if (outcome == null) {
+                String why = hops.get(hops.size() - 1).detail();
+                return new Sidecar(new OutboundDecision.Refused(why, hops), false, Optional.empty(),
+                        Optional.empty());
             }
         }
-        RouteOutcome outcome = routing.meshRoute(from, scope.sidecar(), host, port, kind, request.sni(),
-                request.http(), destinationIps);
         RouteTarget target;
         String routeName;
         switch (outcome) {
@@ -213,6 +205,57 @@ final class CompiledMeshSnapshot implements MeshSnapshot {
         Upstream upstream = new Upstream(destHost, connectPort, addresses, policy.tls());
         return new Sidecar(new OutboundDecision.Forward(upstream, viaGateway, routeName, hops), false,
                 Optional.of(outcome), Optional.of(policy));
+    }
+
+    /**
+     * The mesh route for a host:port of the registry; empty (with a DENY hop added) when the connection's protocol
+     * cannot use the port.
+     */
+    private Optional<RouteOutcome> registryRoute(String proxy, WorkloadRef from, SidecarScope scope, ServiceMatch m,
+                                                 String host, int port, OutboundRequest request, List<Hop> hops) {
+        ServicePort sePort = m.port().get();
+        hops.add(new Hop(proxy, "registry", Hop.Outcome.PASS, m.entry().key() + " declares " + m.matchedHost()
+                + " port " + port + "/" + sePort.getProtocol(), Optional.of(m.entry().key()), m.entry().origin()));
+
+        RouteKind kind = RouteKind.forPortProtocol(sePort.getProtocol());
+        Optional<String> mismatch = protocolMismatch(kind, request, m, port);
+        if (mismatch.isPresent()) {
+            hops.add(new Hop(proxy, "route", Hop.Outcome.DENY, mismatch.get(), Optional.of(m.entry().key()),
+                    m.entry().origin()));
+            return Optional.empty();
+        }
+        List<String> destinationIps = new ArrayList<>();
+        if (isIpLiteral(host)) {
+            destinationIps.add(host);
+        }
+        for (String a : m.entry().spec().getAddresses() == null ? List.<String>of() : m.entry().spec().getAddresses()) {
+            if (isIpLiteral(a)) {
+                destinationIps.add(a);
+            }
+        }
+        return Optional.of(routing.meshRoute(from, scope.sidecar(), host, port, kind, request.sni(),
+                request.http(), destinationIps));
+    }
+
+    /** {@link Routing#meshRouteOutsideRegistry} for an HTTP request to a host no service of the sidecar has. */
+    private Optional<RouteOutcome> virtualHostOutsideRegistry(WorkloadRef from, SidecarScope scope, String host,
+                                                              int port, OutboundRequest request) {
+        if (request.protocol() != Protocol.HTTP || request.http().isEmpty()) {
+            return Optional.empty();
+        }
+        RouteOutcome out = routing.meshRouteOutsideRegistry(from, scope.sidecar(), host, port, request.http().get(),
+                new Routing.RegistryHosts() {
+                    @Override
+                    public Optional<java.util.Set<Integer>> httpPortsOfServicesNamed(String vsHost) {
+                        return scope.httpPortsOfServicesNamed(vsHost);
+                    }
+
+                    @Override
+                    public boolean hasHttpListener(int p) {
+                        return scope.hasHttpListener(p);
+                    }
+                });
+        return out instanceof RouteOutcome.NoVirtualService ? Optional.empty() : Optional.of(out);
     }
 
     /**

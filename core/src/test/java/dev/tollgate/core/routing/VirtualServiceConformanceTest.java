@@ -33,6 +33,11 @@ class VirtualServiceConformanceTest {
     }
 
     static String toB = "route: [{destination: {host: b.example.com}}]";
+    static final String TO_GATEWAY = "route: [{destination: {host: istio-egressgateway.istio-system.svc.cluster.local, "
+            + "port: {number: 80}}}]";
+    static final String OUTSIDE = "route.go separateVSHostsAndServices: VS hosts outside the registry, \"to enable "
+            + "VirtualService configuration to affect traffic to hosts outside of the service registry (e.g. google.com) "
+            + "on port 80\"";
     static String toC = "route: [{destination: {host: c.example.com}}]";
 
     static String aHttp(String top, String routes) {
@@ -410,6 +415,35 @@ class VirtualServiceConformanceTest {
                                 - route: [{destination: {host: y.example.org, port: {number: 80}}}]"""),
                         SLEEP, get("x.example.org", "/"), "no-route: no route: route destination y.example.org:80 is "
                         + "not in the registry"),
+                // ---- VirtualService hosts outside the registry (route.go buildSidecarVirtualHostsForVirtualService)
+                new RoutingCase(OUTSIDE + ": the VirtualService builds a virtual host on port 80 and routes "
+                        + "(ALLOW_ANY does not pass it through)", vs("v", "default", "hosts: [nose.example.org]",
+                        "http:\n- " + TO_GATEWAY), SLEEP, get("nose.example.org", "/"),
+                        "forward VirtualService default/v http[0] -> istio-egressgateway.istio-system.svc.cluster.local:80"),
+                new RoutingCase(OUTSIDE + ": under REGISTRY_ONLY too, since the route is built whatever the policy",
+                        vs("v", "default", "hosts: [nose.example.org]", "http:\n- " + TO_GATEWAY),
+                        MeshSettings.DEFAULTS.withOutboundMode(OutboundMode.REGISTRY_ONLY), SLEEP,
+                        get("nose.example.org", "/"), "forward VirtualService default/v http[0]"),
+                new RoutingCase(OUTSIDE + ": only on port 80; other ports fall to the outbound policy",
+                        vs("v", "default", "hosts: [nose.example.org]", "http:\n- " + TO_GATEWAY), SLEEP,
+                        OutboundRequest.http("nose.example.org", 8080, new dev.tollgate.core.snapshot.HttpRequestInfo(
+                                "GET", "nose.example.org:8080", "/", java.util.Map.of())),
+                        "forward PassthroughCluster -> nose.example.org:8080"),
+                new RoutingCase(OUTSIDE + ": a route to a host outside the registry has no cluster",
+                        vs("v", "default", "hosts: [nose.example.org]", "http:\n- route: [{destination: "
+                                + "{host: nose.example.org}}]"), SLEEP, get("nose.example.org", "/"),
+                        "no-route: no route: route destination nose.example.org:80 is not in the registry"),
+                new RoutingCase(OUTSIDE + ": a wildcard host that covers a service's name is not outside the registry",
+                        vs("v", "default", "hosts: [\"*.example.com\"]", "http:\n- " + TO_GATEWAY), SLEEP,
+                        get("zzz.example.com", "/"), "forward PassthroughCluster -> zzz.example.com:80"),
+                new RoutingCase(OUTSIDE + ": beside a host of the registry it joins that service's HTTP ports",
+                        vs("v", "default", "hosts: [nose.example.org, a.example.com]", "http:\n- " + TO_GATEWAY),
+                        MeshSettings.DEFAULTS.withOutboundMode(OutboundMode.REGISTRY_ONLY), SLEEP,
+                        get("nose.example.org", "/"), "forward VirtualService default/v http[0]"),
+                new RoutingCase(OUTSIDE + ": a VirtualService that is not bound to mesh builds nothing at the sidecar",
+                        vs("v", "default", "hosts: [nose.example.org]\ngateways: [egw]", "http:\n- " + TO_GATEWAY),
+                        MeshSettings.DEFAULTS.withOutboundMode(OutboundMode.REGISTRY_ONLY), SLEEP,
+                        get("nose.example.org", "/"), "blocked: REGISTRY_ONLY"),
                 // ---- port protocol decides the route list
                 new RoutingCase("http: \"HTTP routes will be applied to ... service entry ports using HTTP/HTTP2/GRPC "
                         + "protocols\": a non-HTTP connection to an HTTP port is refused",
