@@ -239,7 +239,16 @@ class EgressRoutingTest {
                         OUTSIDE_REGISTRY).file("istio-system", noSe).registryOnly().file(allowNothing).denied(HTTP),
                 check("a mesh VirtualService for a host without ServiceEntry builds no route on port 8080",
                         OUTSIDE_REGISTRY).file("istio-system", noSe).file(allowNothing)
-                        .allowed("http://" + HOST + ":8080/").outContains("PassthroughCluster"));
+                        .allowed("http://" + HOST + ":8080/").outContains("PassthroughCluster"),
+                check("the headline names the sidecar when the sidecar has no route", "DESIGN.md: the sidecar's"
+                        + " refusals are 502; a route destination outside the registry has no cluster at the sidecar")
+                        .file("istio-system", noSe.replace("host: istio-egressgateway.istio-system.svc.cluster.local",
+                                "host: elsewhere.example.org")).registryOnly().text().noRoute(HTTP)
+                        .outContains("NO ROUTE at the sidecar").outLacks("NO ROUTE at the egress gateway"),
+                check("the headline names the egress gateway when the gateway has no route", "Gateway server hosts:"
+                        + " no server matches the SNI the sidecar sends").file("istio-system",
+                                base.replace("          sni: api.example.com\n", "")).registryOnly().text().noRoute(HTTP)
+                        .outContains("NO ROUTE at the egress gateway"));
     }
 
     private static final String OUTSIDE_REGISTRY = "istio/istio route.go buildSidecarVirtualHostsForVirtualService:"
