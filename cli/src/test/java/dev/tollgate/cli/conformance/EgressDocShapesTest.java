@@ -96,7 +96,12 @@ class EgressDocShapesTest {
                         .denied("http://api.example.com/"),
                 c("VirtualService with gateways: the namespace named by sourceNamespace goes direct", SOURCE)
                         .file("istio-system", splitGw).file(allowNothing).from("otherns/sleep")
-                        .allowed("http://api.example.com/").outLacks(GATEWAY));
+                        .allowed("http://api.example.com/").outLacks(GATEWAY),
+                c("VirtualService with gateways in the match: sourceNamespace is not read, every namespace goes direct",
+                        SOURCE + "; istio/istio pilot/pkg/networking/core/route/route.go sourceMatchHTTP reads"
+                        + " sourceLabels and sourceNamespace only when the match has no gateways")
+                        .file("istio-system", splitGw).file(allowNothing).allowed("http://api.example.com/")
+                        .outLacks(GATEWAY).outContains("sourceNamespace otherns not read"));
     }
 
     @ParameterizedTest(name = "{0}")

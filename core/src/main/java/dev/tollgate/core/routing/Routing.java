@@ -292,7 +292,7 @@ public final class Routing {
 
     private static String matchNote(HttpMatch m) {
         return m == null ? "no match conditions (catch-all)" : "match" + (m.name().isEmpty() ? "" : " " + m.name())
-                + " holds";
+                + " holds" + m.unreadSourceConditions().map(u -> "; " + u).orElse("");
     }
 
     private static RouteOutcome.Routed routed(CompiledVirtualService vs, String route, WeightedChoice choice,

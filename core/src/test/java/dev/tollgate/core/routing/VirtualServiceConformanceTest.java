@@ -183,6 +183,14 @@ class VirtualServiceConformanceTest {
                 new RoutingCase("HTTPMatchRequest.gateways: \"The gateway match is independent of sourceLabels\"",
                         aHttp("", "- match: [{gateways: [mesh], sourceLabels: {app: other}}]\n  " + toB), SLEEP,
                         get("a.example.com", "/"), ROUTED_B),
+                new RoutingCase("istio/istio route.go sourceMatchHTTP: with gateways in an http match, sourceNamespace is "
+                        + "not read either (\"Trim by source labels or mesh gateway\"): the route applies to every "
+                        + "sidecar", aHttp("", "- match: [{gateways: [mesh], sourceNamespace: otherns}]\n  " + toB
+                        + "\n- " + toC), SLEEP, get("a.example.com", "/"), "sourceNamespace otherns not read: the "
+                        + "match names gateways [mesh]"),
+                new RoutingCase("sourceMatchHTTP: without gateways, sourceLabels and sourceNamespace must both hold",
+                        aHttp("", "- match: [{sourceLabels: {app: sleep}, sourceNamespace: otherns}]\n  " + toB
+                                + "\n- " + toC), SLEEP, get("a.example.com", "/"), "routes to c.example.com"),
                 // ---- destinations and weights
                 new RoutingCase("weight: \"Weight specifies the relative proportion of traffic to be forwarded to "
                         + "the destination\": Tollgate decides for the highest weight and says so", aHttp("", """
@@ -272,6 +280,24 @@ class VirtualServiceConformanceTest {
                         vs("v", "default", "hosts: [a.example.com]",
                                 "tls:\n- match: [{sniHosts: [a.example.com], sourceNamespace: otherns}]\n  route: [{destination: {host: b.example.com}}]"),
                         SLEEP, OutboundRequest.tls("a.example.com", 443), "forward outbound|443||a.example.com"),
+                new RoutingCase("istio/istio tls.go matchTLS: gatewayMatch && labelMatch && portMatch && nsMatch: "
+                        + "gateways do not lift sourceNamespace for tls", vs("v", "default", "hosts: [a.example.com]",
+                                "tls:\n- match: [{sniHosts: [a.example.com], gateways: [mesh], sourceNamespace: otherns}]"
+                                        + "\n  route: [{destination: {host: b.example.com}}]"),
+                        SLEEP, OutboundRequest.tls("a.example.com", 443), "forward outbound|443||a.example.com"),
+                new RoutingCase("tls.go matchTLS: gateways do not lift sourceLabels for tls", vs("v", "default",
+                                "hosts: [a.example.com]", "tls:\n- match: [{sniHosts: [a.example.com], gateways: [mesh], "
+                                        + "sourceLabels: {app: other}}]\n  route: [{destination: {host: b.example.com}}]"),
+                        SLEEP, OutboundRequest.tls("a.example.com", 443), "forward outbound|443||a.example.com"),
+                new RoutingCase("tls.go matchTCP: gateways do not lift sourceNamespace for tcp", vs("v", "default",
+                                "hosts: [a.example.com]", "tcp:\n- match: [{gateways: [mesh], sourceNamespace: otherns}]"
+                                        + "\n  route: [{destination: {host: b.example.com, port: {number: 9000}}}]"),
+                        SLEEP, OutboundRequest.tcp("a.example.com", 9000), "forward outbound|9000||a.example.com"),
+                new RoutingCase("tls.go matchTCP: every condition holds, the route applies", vs("v", "default",
+                                "hosts: [a.example.com]", "tcp:\n- match: [{gateways: [mesh], sourceNamespace: default, "
+                                        + "sourceLabels: {app: sleep}, port: 9000}]"
+                                        + "\n  route: [{destination: {host: b.example.com, port: {number: 9000}}}]"),
+                        SLEEP, OutboundRequest.tcp("a.example.com", 9000), "routes to b.example.com:9000"),
                 // ---- tcp
                 new RoutingCase("tcp: \"TCP routes will be applied to any port that is not a HTTP or TLS port\"",
                         vs("v", "default", "hosts: [a.example.com]",
