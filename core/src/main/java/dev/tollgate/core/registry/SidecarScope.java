@@ -136,6 +136,15 @@ public final class SidecarScope {
      * the host, with an empty port (the request then falls to the outbound traffic policy). Empty when no imported,
      * visible entry has the host.
      *
+     * <p>Lookups are by name, never "any host on this port". Istio binds a TCP ServiceEntry without {@code addresses}
+     * to 0.0.0.0:port, so with transparent capture "all traffic on the port defined in the ServiceEntry is matched,
+     * regardless of the host" (istioctl IST0134): connections to other hosts go to the entry's endpoints, or with
+     * {@code resolution: NONE} to wherever they were headed, even under REGISTRY_ONLY. Tollgate's sidecar always
+     * knows the requested name (CONNECT host:port or the absolute URI), as an Istio sidecar with DNS capture does,
+     * where PILOT_ENABLE_IP_AUTOALLOCATE (default true) gives such an entry its own address and the capture-all
+     * disappears. Reproducing the artefact would send a client to a host it did not ask for, or pass any host on the
+     * port, so Tollgate deliberately does not.
+     *
      * @param host as requested; normalised here
      */
     public Optional<ServiceMatch> lookup(String host, int port) {
