@@ -1,11 +1,6 @@
 package dev.tollgate.cli;
 
-import dev.tollgate.core.model.ConfigSet;
-import dev.tollgate.core.model.WorkloadRef;
 import dev.tollgate.core.snapshot.CheckResult;
-import dev.tollgate.core.snapshot.MeshSnapshot;
-import dev.tollgate.core.snapshot.OutboundRequest;
-import dev.tollgate.core.snapshot.SnapshotCompiler;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Spec;
@@ -28,11 +23,14 @@ import java.util.concurrent.Callable;
         footerHeading = "%nExamples:%n",
         footer = {
                 "  # the tutorial's step B3: is default/sleep denied yahoo at the gateway?",
-                "  tollgate check -f istio-system=external-yahoo.yaml -f istio-system=authz-policy-deny-yahoo.yaml \\",
-                "      --set meshConfig.outboundTrafficPolicy.mode=REGISTRY_ONLY --from default/sleep -I http://developer.yahoo.com/",
+                "  cd examples/tutorial",
+                "  tollgate check -f istio-system=external-yahoo.yaml -f istio-system=authz-deny-yahoo.yaml \\",
+                "      --set meshConfig.outboundTrafficPolicy.mode=REGISTRY_ONLY --from default/sleep -I \\",
+                "      http://developer.yahoo.com/",
                 "",
-                "  # the same, for a machine",
-                "  tollgate check -f config/ --from otherns/sleep -o json https://developers.google.com/"})
+                "  # step A3, for a machine: the ServiceEntry is applied in default only",
+                "  tollgate check -f default=serviceentry-google.yaml -f mesh-registry-only.yaml \\",
+                "      --from otherns/sleep -o json https://developers.google.com/"})
 final class CheckCommand implements Callable<Integer> {
     @Mixin
     ConfigOptions config;
@@ -44,19 +42,12 @@ final class CheckCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
-        PrintWriter err = spec.commandLine().getErr();
-        boolean json = request.json();
-        TargetUrl url = request.target();
-        OutboundRequest outbound = request.request(url);
-        request.ignoredOptions(url).forEach(err::println);
-        ConfigSet set = ConfigLoading.load(config, err);
-        WorkloadRef from = request.workload(set);
-        MeshSnapshot snapshot = SnapshotCompiler.compile(set);
-        CheckResult result = snapshot.check(from, outbound);
-        if (json) {
-            DecisionReport.printJson(out, DecisionReport.toJson(from, url, result));
+        RequestOptions.Question q = request.prepare(config, spec.commandLine().getErr());
+        CheckResult result = q.snapshot().check(q.from(), q.request());
+        if (request.json()) {
+            DecisionReport.printJson(out, DecisionReport.toJson(q.from(), q.url(), result));
         } else {
-            DecisionReport.printText(out, from, url, result);
+            DecisionReport.printText(out, q.from(), q.url(), result);
         }
         out.flush();
         return result.allowed() ? 0 : 1;

@@ -1,10 +1,6 @@
 package dev.tollgate.cli;
 
-import dev.tollgate.core.model.ConfigSet;
-import dev.tollgate.core.model.WorkloadRef;
 import dev.tollgate.core.snapshot.Explanation;
-import dev.tollgate.core.snapshot.OutboundRequest;
-import dev.tollgate.core.snapshot.SnapshotCompiler;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -25,8 +21,10 @@ import java.util.concurrent.Callable;
         footerHeading = "%nExample:%n",
         footer = {
                 "  # the tutorial's B2 step: why does allow-google not let default/sleep through?",
-                "  tollgate explain -f istio-system=external-google.yaml -f istio-system=authz-policy-allow-nothing.yaml \\",
-                "      -f authz-policy-allow-google.yaml --from default/sleep -I http://developers.google.com/"})
+                "  cd examples/tutorial",
+                "  tollgate explain -f istio-system=external-google.yaml -f mesh-registry-only.yaml \\",
+                "      -f authz-allow-nothing.yaml -f authz-allow-google.yaml \\",
+                "      --from default/sleep -I http://developers.google.com/"})
 final class ExplainCommand implements Callable<Integer> {
     @Mixin
     ConfigOptions config;
@@ -38,18 +36,12 @@ final class ExplainCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
-        PrintWriter err = spec.commandLine().getErr();
-        boolean json = request.json();
-        TargetUrl url = request.target();
-        OutboundRequest outbound = request.request(url);
-        request.ignoredOptions(url).forEach(err::println);
-        ConfigSet set = ConfigLoading.load(config, err);
-        WorkloadRef from = request.workload(set);
-        Explanation explanation = SnapshotCompiler.compile(set).explain(from, outbound);
-        if (json) {
-            DecisionReport.printJson(out, DecisionReport.toJson(from, url, explanation));
+        RequestOptions.Question q = request.prepare(config, spec.commandLine().getErr());
+        Explanation explanation = q.snapshot().explain(q.from(), q.request());
+        if (request.json()) {
+            DecisionReport.printJson(out, DecisionReport.toJson(q.from(), q.url(), explanation));
         } else {
-            DecisionReport.printExplanation(out, from, url, explanation);
+            DecisionReport.printExplanation(out, q.from(), q.url(), explanation);
         }
         out.flush();
         return explanation.result().allowed() ? 0 : 1;

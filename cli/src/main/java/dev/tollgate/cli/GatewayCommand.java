@@ -75,7 +75,7 @@ final class GatewayCommand implements Callable<Integer> {
                     .withReloads(run.reloadStats());
             EgressGateway gateway = EgressGateway.start(settings, run.store()::current);
             run.store().addListener(s -> gateway.refresh());
-            err.println("tollgate gateway " + workload + ": listening on " + gateway.listeners()
+            err.println("tollgate gateway " + workload.displayName() + ": listening on " + gateway.listeners()
                     + gateway.adminAddress().map(a -> ", admin on " + a).orElse(""));
             err.flush();
             return run.serveUntilSignal(gateway);

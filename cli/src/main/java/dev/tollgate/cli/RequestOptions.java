@@ -3,10 +3,13 @@ package dev.tollgate.cli;
 import dev.tollgate.core.model.ConfigSet;
 import dev.tollgate.core.model.Workload;
 import dev.tollgate.core.model.WorkloadRef;
+import dev.tollgate.core.snapshot.MeshSnapshot;
 import dev.tollgate.core.snapshot.OutboundRequest;
+import dev.tollgate.core.snapshot.SnapshotCompiler;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
+import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -45,6 +48,20 @@ final class RequestOptions {
                     "https://HOST[:PORT]/     TLS with SNI = HOST (opaque to the sidecar)",
                     "tcp://HOST:PORT          a raw TCP connection"})
     String url;
+
+    /** One question, ready to ask: who, what, and the compiled snapshot to ask it of. */
+    record Question(WorkloadRef from, TargetUrl url, OutboundRequest request, MeshSnapshot snapshot) {
+    }
+
+    /** Parses the request, loads and compiles the configuration; usage and configuration errors throw. */
+    Question prepare(ConfigOptions config, PrintWriter err) {
+        json(); // an unknown -o is a usage error before any work
+        TargetUrl target = target();
+        OutboundRequest outbound = request(target);
+        ignoredOptions(target).forEach(err::println);
+        ConfigSet set = ConfigLoading.load(config, err);
+        return new Question(workload(set), target, outbound, SnapshotCompiler.compile(set));
+    }
 
     boolean json() {
         return switch (output.toLowerCase(Locale.ROOT)) {

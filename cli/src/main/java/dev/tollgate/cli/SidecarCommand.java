@@ -102,7 +102,7 @@ final class SidecarCommand implements Callable<Integer> {
                     .withReloads(run.reloadStats())
                     .withSplice(splice);
             Sidecar sidecar = Sidecar.start(settings, run.store()::current);
-            err.println("tollgate sidecar " + workload + ": listening on " + sidecar.address()
+            err.println("tollgate sidecar " + workload.displayName() + ": listening on " + sidecar.address()
                     + sidecar.adminAddress().map(a -> ", admin on " + a).orElse(""));
             err.flush();
             return run.serveUntilSignal(sidecar);
@@ -263,19 +263,38 @@ final class SidecarCommand implements Callable<Integer> {
                 return new ReloadStats(store::reloads, store::reloadFailures);
             }
 
-            /** Blocks until SIGTERM/SIGINT, then drains the proxy (stop accepting, finish open work) and returns 0. */
-            int serveUntilSignal(ProxyHandle handle) throws InterruptedException {
+            /**
+             * Blocks until SIGTERM/SIGINT, then drains the proxy (stop accepting, finish open work) and returns 0.
+             * Interrupting the thread that runs the command stops it the same way, without a signal (for a caller
+             * that runs the command in its own JVM, such as a test).
+             */
+            int serveUntilSignal(ProxyHandle handle) {
                 CountDownLatch stopped = new CountDownLatch(1);
-                Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-                    err.println("tollgate: stopping; draining open requests for up to " + drain.toSeconds() + " s");
-                    err.flush();
-                    boolean clean = handle.drain(drain);
-                    err.println(clean ? "tollgate: drained" : "tollgate: drain deadline reached; closed the rest");
-                    err.flush();
+                Thread hook = new Thread(() -> {
+                    stop(handle);
                     stopped.countDown();
-                }, "tollgate-shutdown"));
-                stopped.await();
+                }, "tollgate-shutdown");
+                Runtime.getRuntime().addShutdownHook(hook);
+                try {
+                    stopped.await();
+                } catch (InterruptedException e) {
+                    try {
+                        Runtime.getRuntime().removeShutdownHook(hook);
+                    } catch (IllegalStateException shuttingDown) {
+                        // the JVM is exiting and the hook is draining
+                        return 0;
+                    }
+                    stop(handle);
+                }
                 return 0;
+            }
+
+            private void stop(ProxyHandle handle) {
+                err.println("tollgate: stopping; draining open requests for up to " + drain.toSeconds() + " s");
+                err.flush();
+                boolean clean = handle.drain(drain);
+                err.println(clean ? "tollgate: drained" : "tollgate: drain deadline reached; closed the rest");
+                err.flush();
             }
 
             @Override

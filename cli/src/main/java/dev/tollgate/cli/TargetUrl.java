@@ -32,13 +32,28 @@ record TargetUrl(String scheme, String host, int port, String pathAndQuery, Stri
                     + ": use http://, https:// or tcp://host:port");
         };
         String host = uri.getHost();
+        int explicitPort = uri.getPort();
+        if (host == null && uri.getRawAuthority() != null) {
+            // java.net.URI rejects names such as a_b.example.com as server authorities; curl and Istio accept them
+            String authority = uri.getRawAuthority();
+            authority = authority.substring(authority.lastIndexOf('@') + 1);
+            int colon = authority.lastIndexOf(':');
+            host = colon >= 0 ? authority.substring(0, colon) : authority;
+            if (colon >= 0) {
+                try {
+                    explicitPort = Integer.parseInt(authority.substring(colon + 1));
+                } catch (NumberFormatException e) {
+                    throw new IllegalArgumentException("bad port in " + text);
+                }
+            }
+        }
         if (host == null || host.isEmpty()) {
             throw new IllegalArgumentException("no host in " + text);
         }
         if (host.startsWith("[") && host.endsWith("]")) {
             host = host.substring(1, host.length() - 1);
         }
-        int port = uri.getPort() >= 0 ? uri.getPort() : defaultPort;
+        int port = explicitPort >= 0 ? explicitPort : defaultPort;
         if (port < 1 || port > 65535) {
             throw new IllegalArgumentException(port == -1 ? "tcp:// needs a port: tcp://HOST:PORT" : "bad port in " + text);
         }

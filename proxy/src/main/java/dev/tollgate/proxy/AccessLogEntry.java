@@ -7,7 +7,8 @@ import java.util.Optional;
 /**
  * One access log line: one per HTTP request, or one per tunnel / TCP connection.
  *
- * @param proxy           who logs, e.g. {@code sidecar default/sleep} or {@code gateway istio-system/...}
+ * @param proxy           who logs, e.g. {@code sidecar default/sleep} or {@code gateway istio-system/istio-egressgateway}
+ *                        (namespace and app label, else service account)
  * @param protocol        {@code http}, {@code tunnel} (CONNECT) or {@code tcp} (a gateway TLS/TCP server)
  * @param request         for HTTP: {@code METHOD authority path}; empty for tunnels
  * @param sourcePrincipal the peer's principal ({@code td/ns/N/sa/S}): the sidecar's own workload, or the mTLS peer

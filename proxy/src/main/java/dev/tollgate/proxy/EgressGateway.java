@@ -14,7 +14,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.net.InetSocketAddress;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -73,10 +72,10 @@ public final class EgressGateway implements ProxyHandle {
      */
     public static EgressGateway start(GatewaySettings settings, Supplier<MeshSnapshot> snapshots)
             throws InterruptedException {
-        String name = "gateway " + settings.workload();
+        String name = "gateway " + settings.workload().displayName();
         TlsContexts tls = new TlsContexts(settings.identity(), settings.caBundle());
-        ProxyMetrics metrics = new ProxyMetrics("gateway", settings.reloads(), settings.identity().certificate(),
-                Clock.systemUTC());
+        ProxyMetrics metrics = new ProxyMetrics("gateway", settings.workload(), settings.reloads(),
+                settings.identity());
         var boss = Transport.group("tollgate-gateway-accept", 1);
         var workers = Transport.group("tollgate-gateway-io", settings.ioThreads());
         ProxyContext px = new ProxyContext(name, snapshots, settings.hosts(), tls, metrics, settings.accessLog(),

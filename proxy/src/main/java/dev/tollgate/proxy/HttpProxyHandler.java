@@ -15,6 +15,7 @@ import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpStatusClass;
 import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
 
@@ -105,6 +106,14 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
         if (smuggle != null) {
             ReferenceCountUtil.release(request);
             fail(HttpResponseStatus.BAD_REQUEST, "ambiguous request framing: " + smuggle);
+            return;
+        }
+        if (!request.protocolVersion().equals(HttpVersion.HTTP_1_1)) {
+            // Envoy's default (Istio sets accept_http_10 only with PILOT_HTTP10): HTTP/1.0 is refused with 426,
+            // with or without a Host header
+            ReferenceCountUtil.release(request);
+            fail(HttpResponseStatus.UPGRADE_REQUIRED, request.protocolVersion().text()
+                    + " requests are not accepted: use HTTP/1.1");
             return;
         }
         keepAlive = HttpUtil.isKeepAlive(request) && !px.draining;
@@ -265,17 +274,25 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
                     ex.responseCode = code;
                     upstreamKeepAlive = HttpUtil.isKeepAlive(response);
                     HttpMessages.stripHopByHop(response.headers());
+                    if (!keepAlive || px.draining || closeAfterResponse) {
+                        keepAlive = false;
+                    }
                     boolean emptyBody = headRequest || code == 204 || code == 304;
                     if (!emptyBody && !HttpUtil.isContentLengthSet(response)
                             && !HttpUtil.isTransferEncodingChunked(response)) {
-                        // a body delimited by the upstream closing: re-frame it so the client connection survives
-                        HttpUtil.setTransferEncodingChunked(response, true);
+                        // a body delimited by the upstream closing (RFC 9112 section 6.3 item 8, HTTP/1.0 servers):
+                        // re-framed as chunked so a keep-alive client connection survives, else delimited the same
+                        // way, by closing the client connection once the upstream has closed
+                        if (keepAlive) {
+                            HttpUtil.setTransferEncodingChunked(response, true);
+                        }
                     }
-                    if (!keepAlive || px.draining || closeAfterResponse) {
-                        keepAlive = false;
+                    if (!keepAlive) {
                         response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
                     }
                 }
+                // we speak HTTP/1.1 to the client whatever the upstream spoke; chunked framing needs it
+                response.setProtocolVersion(HttpVersion.HTTP_1_1);
             }
             if (msg instanceof HttpContent c) {
                 ex.bytesSent += c.content().readableBytes();

@@ -1,5 +1,7 @@
 package dev.tollgate.proxy;
 
+import dev.tollgate.core.model.WorkloadRef;
+import dev.tollgate.identity.RotatingCertificate;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
@@ -7,8 +9,9 @@ import io.micrometer.core.instrument.Timer;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 
-import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 
@@ -18,20 +21,36 @@ final class ProxyMetrics {
     private final Counter bytesSent;
     private final Counter bytesReceived;
     final AtomicLong activeConnections = new AtomicLong();
+    private final ReloadStats reloads;
+    private final Optional<RotatingCertificate> rotating;
+    private final Supplier<Instant> notAfter;
 
-    ProxyMetrics(String proxyKind, ReloadStats reloads, Supplier<CertifiedKey> certificate, Clock clock) {
-        registry.config().commonTags("proxy", proxyKind);
+    /** @param workload named in every series as {@code workload="<namespace>/<app label or service account>"} */
+    ProxyMetrics(String proxyKind, WorkloadRef workload, ReloadStats reloads, MeshIdentity identity) {
+        registry.config().commonTags("proxy", proxyKind, "workload", workload.displayName());
         bytesSent = Counter.builder("tollgate.bytes").tag("direction", "sent")
                 .description("bytes sent to clients").register(registry);
         bytesReceived = Counter.builder("tollgate.bytes").tag("direction", "received")
                 .description("bytes received from clients").register(registry);
-        FunctionCounter.builder("tollgate.config.reloads", reloads, r -> r.reloads().getAsLong())
+        this.reloads = reloads;
+        // the meters hold their objects weakly: they read this (held by the proxy), not objects only they hold
+        FunctionCounter.builder("tollgate.config.reloads", this, m -> m.reloads.reloads().getAsLong())
                 .description("configuration reloads that produced a new snapshot").register(registry);
-        FunctionCounter.builder("tollgate.config.reload.failures", reloads, r -> r.failures().getAsLong())
+        FunctionCounter.builder("tollgate.config.reload.failures", this, m -> m.reloads.failures().getAsLong())
                 .description("reloads that failed and kept the last good snapshot").register(registry);
-        Gauge.builder("tollgate.certificate.expiry.seconds", certificate,
-                        c -> Duration.between(clock.instant(), c.get().notAfter()).toSeconds())
-                .description("seconds until the workload certificate expires").register(registry);
+        // a renewing certificate is read through its state: asking it for the certificate may issue one
+        this.rotating = identity.rotating();
+        this.notAfter = rotating.<Supplier<Instant>>map(r -> r::notAfter)
+                .orElse(() -> identity.certificate().get().notAfter());
+        Gauge.builder("tollgate.certificate.expiry.timestamp.seconds", this,
+                        m -> m.notAfter.get().getEpochSecond())
+                .description("when the workload certificate expires, in seconds since the epoch").register(registry);
+        FunctionCounter.builder("tollgate.certificate.renewals", this,
+                        m -> m.rotating.map(RotatingCertificate::renewals).orElse(0L))
+                .description("workload certificate renewals (not counting the first issue)").register(registry);
+        FunctionCounter.builder("tollgate.certificate.renewal.failures", this,
+                        m -> m.rotating.map(RotatingCertificate::renewalFailures).orElse(0L))
+                .description("failed workload certificate renewal attempts").register(registry);
         Gauge.builder("tollgate.connections.active", activeConnections, AtomicLong::get)
                 .description("open client connections").register(registry);
     }

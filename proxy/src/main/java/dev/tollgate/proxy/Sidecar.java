@@ -12,7 +12,6 @@ import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.timeout.IdleStateHandler;
 
 import java.net.InetSocketAddress;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
@@ -58,10 +57,10 @@ public final class Sidecar implements ProxyHandle {
     public static Sidecar start(SidecarSettings settings, Supplier<MeshSnapshot> snapshots)
             throws InterruptedException {
         WorkloadRef workload = settings.workload();
-        String name = "sidecar " + workload;
+        String name = "sidecar " + workload.displayName();
         TlsContexts tls = new TlsContexts(settings.identity(), settings.caBundle());
-        ProxyMetrics metrics = new ProxyMetrics("sidecar", settings.reloads(), settings.identity().certificate(),
-                Clock.systemUTC());
+        ProxyMetrics metrics = new ProxyMetrics("sidecar", workload, settings.reloads(),
+                settings.identity());
         var boss = Transport.group("tollgate-sidecar-accept", 1);
         var workers = Transport.group("tollgate-sidecar-io", settings.ioThreads());
         ProxyContext px = new ProxyContext(name, snapshots, settings.hosts(), tls, metrics, settings.accessLog(),

@@ -75,6 +75,22 @@ class GatewayTest {
     }
 
     @Test
+    void proxiesAreNamedAfterTheWorkloadsAppLabelInLogsAndMetrics() throws Exception {
+        Rig.get(rig.client(defaultSleep), "http://developers.google.com/named");
+        AccessLogEntry gw = rig.awaitLog(e -> e.proxy().startsWith("gateway")
+                && e.request().orElse("").contains("/named"));
+        assertThat(gw.proxy()).as("the app label, not the service account istio-egressgateway-service-account")
+                .isEqualTo("gateway istio-system/istio-egressgateway");
+        AccessLogEntry sc = rig.awaitLog(e -> e.proxy().startsWith("sidecar")
+                && e.request().orElse("").contains("/named"));
+        assertThat(sc.proxy()).isEqualTo("sidecar default/sleep");
+        InetSocketAddress admin = rig.gateway.adminAddress().orElseThrow();
+        String metrics = Rig.get(HttpClient.newHttpClient(), "http://127.0.0.1:" + admin.getPort() + "/metrics").body();
+        assertThat(metrics).contains("workload=\"istio-system/istio-egressgateway\"")
+                .doesNotContain("istio-egressgateway-service-account");
+    }
+
+    @Test
     void sequentialRequestsReuseOneMtlsConnectionToTheGateway() throws Exception {
         try (HttpClient c = rig.client(defaultSleep)) {
             assertThat(Rig.get(c, "http://developers.google.com/reuse1").statusCode()).isEqualTo(200);

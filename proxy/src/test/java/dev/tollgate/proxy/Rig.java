@@ -64,6 +64,10 @@ final class Rig implements AutoCloseable {
     final ConcurrentLinkedQueue<AccessLogEntry> log = new ConcurrentLinkedQueue<>();
     final AtomicReference<MeshSnapshot> snapshot = new AtomicReference<>();
     EgressGateway gateway;
+    /** Extra {@code --connect-to} entries for sidecars started after they are added. */
+    final List<String> sidecarHosts = new ArrayList<>();
+    /** Where the gateway sends developers.google.com:443; the TLS stand-in unless a test says otherwise. */
+    int gatewayUpstreamPort;
     final List<Sidecar> sidecars = new ArrayList<>();
 
     Rig() throws Exception {
@@ -165,6 +169,8 @@ final class Rig implements AutoCloseable {
             case "wrong-san.example" -> direct("direct.example", 443,
                     new UpstreamTls(TlsMode.SIMPLE, Optional.of("direct.example"), List.of("other.example"),
                             Optional.empty()));
+            case "rawtls.example" -> direct("rawtls.example", 443,
+                    new UpstreamTls(TlsMode.SIMPLE, Optional.of("rawtls.example"), List.of(), Optional.empty()));
             case "wrong-name.example" -> direct("wrong-name.example", 443,
                     new UpstreamTls(TlsMode.SIMPLE, Optional.of("wrong-name.example"), List.of(), Optional.empty()));
             default -> direct(r.host(), r.port(), UpstreamTls.NONE);
@@ -192,7 +198,8 @@ final class Rig implements AutoCloseable {
         GatewaySettings s = GatewaySettings.defaults(mesh.identity(mesh.workload(TD, "istio-system",
                         "istio-egressgateway-service-account")))
                 .withBind("127.0.0.1", GatewaySettings.EPHEMERAL_PORTS)
-                .withHosts(HostMap.parse(List.of(), List.of(GOOGLE + ":443:127.0.0.1:" + tlsPort())))
+                .withHosts(HostMap.parse(List.of(), List.of(GOOGLE + ":443:127.0.0.1:"
+                        + (gatewayUpstreamPort != 0 ? gatewayUpstreamPort : tlsPort()))))
                 .withCaBundle(Optional.of(publicRoot))
                 .withAdmin(Optional.of(new InetSocketAddress("127.0.0.1", 0)))
                 .withAccessLog(log::add)
@@ -220,6 +227,7 @@ final class Rig implements AutoCloseable {
         connectTo.add("direct.example:443:127.0.0.1:" + tlsPort());
         connectTo.add("wrong-name.example:443:127.0.0.1:" + tlsPort());
         connectTo.add("plain.example::127.0.0.1:" + plainPort());
+        connectTo.addAll(sidecarHosts);
         SidecarSettings s = SidecarSettings.defaults(workload, mesh.identity(mesh.workload(TD, workload.namespace(),
                         workload.serviceAccount())))
                 .withListen(new InetSocketAddress("127.0.0.1", 0))

@@ -326,7 +326,7 @@ class SidecarTest {
         rig.awaitLog(x -> x.request().orElse("").contains("/metered"));
         String metrics = Rig.get(plainClient, base + "/metrics").body();
         assertThat(metrics).contains("tollgate_requests_total{").contains("decision=\"allowed\"")
-                .contains("tollgate_request_duration_seconds_bucket").contains("tollgate_certificate_expiry_seconds")
+                .contains("tollgate_request_duration_seconds_bucket").contains("tollgate_certificate_expiry_timestamp_seconds")
                 .contains("tollgate_config_reloads_total");
         HttpResponse<String> dump = Rig.get(plainClient, base + "/config_dump");
         assertThat(dump.statusCode()).isEqualTo(200);

@@ -5,13 +5,11 @@ import dev.tollgate.config.LoadOptions;
 import dev.tollgate.config.LoadResult;
 import dev.tollgate.core.model.WorkloadRef;
 import dev.tollgate.core.snapshot.SnapshotCompiler;
-import dev.tollgate.identity.IssuedCertificate;
 import dev.tollgate.identity.MeshCa;
 import dev.tollgate.identity.RotatingCertificate;
 import dev.tollgate.identity.SpiffeId;
 import dev.tollgate.proxy.AccessLog;
 import dev.tollgate.proxy.AccessLogEntry;
-import dev.tollgate.proxy.CertifiedKey;
 import dev.tollgate.proxy.EgressGateway;
 import dev.tollgate.proxy.GatewaySettings;
 import dev.tollgate.proxy.HostMap;
@@ -142,11 +140,7 @@ final class ProxyDemoMesh implements DemoMesh {
         RotatingCertificate rotating = new RotatingCertificate(
                 () -> ca.issueWorkload(workload.namespace(), workload.serviceAccount(), CERTIFICATE_TTL), Clock.systemUTC());
         resources.add(rotating);
-        return new MeshIdentity(() -> certifiedKey(rotating.current()), List.of(ca.rootCertificate()));
-    }
-
-    private static CertifiedKey certifiedKey(IssuedCertificate c) {
-        return new CertifiedKey(c.key(), c.chain());
+        return MeshIdentity.rotating(rotating, ca.rootCertificate());
     }
 
     @Override

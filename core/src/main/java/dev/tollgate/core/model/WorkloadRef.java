@@ -16,6 +16,16 @@ public record WorkloadRef(String namespace, String serviceAccount, Map<String, S
         return trustDomain + "/ns/" + namespace + "/sa/" + serviceAccount;
     }
 
+    /**
+     * How people know the workload, for proxy names in logs, hops and metrics: {@code <namespace>/<app label>}, or
+     * the service account when there is no {@code app} label (e.g. {@code istio-system/istio-egressgateway}, whose
+     * service account is {@code istio-egressgateway-service-account}).
+     */
+    public String displayName() {
+        String app = labels.get("app");
+        return namespace + "/" + (app == null || app.isBlank() ? serviceAccount : app);
+    }
+
     @Override
     public String toString() {
         return namespace + "/" + serviceAccount;

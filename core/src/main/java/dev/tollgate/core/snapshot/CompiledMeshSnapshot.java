@@ -93,7 +93,7 @@ final class CompiledMeshSnapshot implements MeshSnapshot {
     }
 
     private Sidecar sidecar(WorkloadRef from, OutboundRequest request) {
-        String proxy = "sidecar " + from;
+        String proxy = "sidecar " + from.displayName();
         String host = Hosts.normalise(request.host());
         int port = request.port();
         List<Hop> hops = new ArrayList<>();
@@ -441,7 +441,7 @@ final class CompiledMeshSnapshot implements MeshSnapshot {
      *                  gateway itself); a plain server cannot take TLS and a terminating one cannot take plain bytes
      */
     private GatewayEval gatewayEval(WorkloadRef gw, GatewayRequest request, Optional<TlsMode> clientTls) {
-        String proxy = "gateway " + gw;
+        String proxy = "gateway " + gw.displayName();
         List<Hop> hops = new ArrayList<>();
         Optional<String> authorityHost = request.http().map(h -> hostOf(h.authority()));
         ServerSelection sel = routing.selectServer(gw, request.port(), request.sni(), authorityHost);
@@ -518,7 +518,7 @@ final class CompiledMeshSnapshot implements MeshSnapshot {
         }
         if (dm.isEmpty() || dm.get().port().isEmpty()) {
             String why = "route destination " + target.host() + ":" + destPort + " is not in the registry of the "
-                    + "gateway " + gw + " (Envoy has no such cluster: 503)";
+                    + "gateway " + gw.displayName() + " (Envoy has no such cluster: 503)";
             hops.add(new Hop(proxy, "upstream", Hop.Outcome.DENY, why, Optional.empty(), Origin.UNKNOWN));
             return new GatewayEval(new GatewayDecision.NoRoute(why, hops), Optional.of(d), Optional.of(areq),
                     Optional.empty()).at(server, Optional.of(out));

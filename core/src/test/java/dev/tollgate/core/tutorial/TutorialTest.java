@@ -201,7 +201,7 @@ class TutorialTest {
         assertThat(u.tls().mode()).isEqualTo(TlsMode.SIMPLE);
         assertThat(u.tls().sni()).contains(YAHOO);
         assertThat(r.hops()).extracting(Hop::proxy).contains("sidecar otherns/sleep",
-                "gateway istio-system/istio-egressgateway-service-account");
+                "gateway istio-system/istio-egressgateway");
         assertThat(r.hops()).extracting(h -> h.resource().map(Object::toString).orElse("")).contains(
                 "Gateway istio-system/istio-yahoo-egressgateway",
                 "DestinationRule istio-system/originate-tls-for-developer-yahoo-com");

@@ -1,0 +1,289 @@
+package dev.tollgate.cli;
+
+import dev.tollgate.cli.demo.StandInHost;
+import dev.tollgate.identity.MeshCa;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Predicate;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * {@code tollgate sidecar} and {@code tollgate gateway} as users run them: real files in a temp dir, a CA from
+ * {@code tollgate ca init}, the commands started through picocli in this JVM (stopped by interrupting their
+ * thread, which drains as SIGTERM does), real curl through them to a local stand-in for developers.google.com.
+ */
+class ProxyCommandsTest {
+    static final String GOOGLE = "developers.google.com";
+    static final String GW_HOST = "istio-egressgateway.istio-system.svc.cluster.local";
+
+    @TempDir
+    static Path tmp;
+    static Path meshCa;
+    static Path publicRoot;
+    static StandInHost google;
+
+    @BeforeAll
+    static void start() throws Exception {
+        meshCa = tmp.resolve("ca");
+        StringWriter err = new StringWriter();
+        CommandLine ca = Main.commandLine();
+        ca.setErr(new PrintWriter(err, true));
+        ca.setOut(new PrintWriter(new StringWriter(), true));
+        assertThat(ca.execute("ca", "init", "--dir", meshCa.toString())).as(err.toString()).isZero();
+        MeshCa publicCa = MeshCa.init(tmp.resolve("public-ca"), "public.example");
+        publicRoot = tmp.resolve("public-ca").resolve(MeshCa.CERT_FILE);
+        google = StandInHost.start(GOOGLE, publicCa.issueServer(List.of(GOOGLE), Duration.ofHours(1)));
+    }
+
+    @AfterAll
+    static void stop() {
+        google.close();
+    }
+
+    static Path example(String name) {
+        return Path.of("..", "examples", "tutorial", name);
+    }
+
+    static Path folder(String name, String... examples) throws IOException {
+        Path dir = Files.createDirectories(tmp.resolve(name));
+        for (String e : examples) {
+            Files.copy(example(e), dir.resolve(e));
+        }
+        return dir;
+    }
+
+    @Test
+    void sidecarAllowAnyPassesDirectHttps() throws Exception {
+        Path cfg = folder("allow-any", "mesh-allow-any.yaml");
+        try (Running sidecar = sidecar(cfg)) {
+            Curl r = curl(sidecar.port, "https://" + GOOGLE + "/direct");
+            assertThat(r.code()).as(r.toString()).isEqualTo(200);
+            assertThat(r.body()).isEqualTo(google.body());
+            assertThat(sidecar.err()).contains("tollgate sidecar default/sleep: listening on");
+        }
+    }
+
+    @Test
+    void sidecarRegistryOnlyRefusesWith502AndTheReason() throws Exception {
+        Path cfg = folder("registry-only", "mesh-registry-only.yaml");
+        long before = google.requests();
+        try (Running sidecar = sidecar(cfg)) {
+            Curl r = curl(sidecar.port, "http://" + GOOGLE + "/refused");
+            assertThat(r.code()).as(r.toString()).isEqualTo(502);
+            assertThat(r.body()).startsWith("REGISTRY_ONLY").contains(GOOGLE + ":80");
+            Curl tunnel = curl(sidecar.port, "https://" + GOOGLE + "/refused");
+            assertThat(tunnel.exit()).as("curl: CONNECT tunnel failed, response 502").isEqualTo(56);
+            assertThat(tunnel.stderr()).contains("502");
+        }
+        assertThat(google.requests()).isEqualTo(before);
+    }
+
+    @Test
+    void gatewayServesTutorialB1ThenFollowsReloadsAndKeepsTheLastGoodConfiguration() throws Exception {
+        Path cfg = folder("b1", "external-google.yaml", "mesh-registry-only.yaml");
+        int serverPort80 = freePort();
+        try (Running gateway = start("gateway", "-f", "istio-system=" + cfg,
+                "--bind", "127.0.0.1", "--port-offset", Integer.toString(serverPort80 - 80),
+                "--connect-to", GOOGLE + ":443:127.0.0.1:" + google.httpsAddress().getPort(),
+                "--ca-dir", meshCa.toString(), "--ca-bundle", publicRoot.toString(),
+                "--admin", "127.0.0.1:0", "--watch-interval", "1s", "--drain-timeout", "1s");
+             Running sidecar = start("sidecar", "--namespace", "default", "--service-account", "sleep",
+                     "--labels", "app=sleep", "-f", "istio-system=" + cfg, "--listen", "127.0.0.1:0",
+                     "--connect-to", GW_HOST + ":80:127.0.0.1:" + serverPort80,
+                     "--ca-dir", meshCa.toString(), "--admin", "127.0.0.1:0", "--watch-interval", "1s",
+                     "--drain-timeout", "1s")) {
+            assertThat(gateway.err()).contains("tollgate gateway istio-system/istio-egressgateway: listening on");
+
+            Curl ok = curl(sidecar.port, "http://" + GOOGLE + "/b1");
+            assertThat(ok.code()).as(ok.toString()).isEqualTo(200);
+            assertThat(ok.body()).isEqualTo(google.body());
+
+            // B2: ALLOW nothing in the root namespace applies to the gateway too
+            Files.copy(example("authz-allow-nothing.yaml"), cfg.resolve("authz-allow-nothing.yaml"));
+            Curl denied = until(() -> curl(sidecar.port, "http://" + GOOGLE + "/b2"), c -> c.code() == 403);
+            assertThat(denied.body()).isEqualTo("RBAC: access denied");
+
+            // a broken edit that also removes the policy: if it applied, requests would pass again
+            String failures = "tollgate_config_reload_failures_total";
+            double failed = metric(gateway.admin, failures);
+            Files.delete(cfg.resolve("authz-allow-nothing.yaml"));
+            Files.writeString(cfg.resolve("broken.yaml"), "kind: VirtualService\nmetadata: {name: [\n");
+            until(() -> metric(gateway.admin, failures), v -> v > failed);
+            Curl kept = curl(sidecar.port, "http://" + GOOGLE + "/b2-kept");
+            assertThat(kept.code()).as("the last good configuration still denies").isEqualTo(403);
+
+            HttpResponse<String> ready = admin(gateway.admin, "/ready");
+            assertThat(ready.statusCode()).isEqualTo(200);
+            String metrics = admin(gateway.admin, "/metrics").body();
+            assertThat(metrics).contains("tollgate_requests_total{").contains("decision=\"denied\"")
+                    .contains("workload=\"istio-system/istio-egressgateway\"").contains("code=\"403\"")
+                    .contains("tollgate_certificate_expiry_timestamp_seconds{")
+                    .contains("tollgate_certificate_renewals_total{")
+                    .contains("tollgate_certificate_renewal_failures_total{");
+            assertThat(admin(sidecar.admin, "/ready").statusCode()).isEqualTo(200);
+            assertThat(admin(sidecar.admin, "/metrics").body()).contains("workload=\"default/sleep\"");
+        }
+    }
+
+    @Test
+    void interruptingTheCommandDrainsAndExitsZero() throws Exception {
+        Path cfg = folder("stop", "mesh-allow-any.yaml");
+        Running sidecar = sidecar(cfg);
+        sidecar.close();
+        assertThat(sidecar.exit.get()).isZero();
+        assertThat(sidecar.err()).contains("tollgate: stopping").contains("tollgate: drained");
+        try (ServerSocket again = new ServerSocket(sidecar.port, 1,
+                java.net.InetAddress.getByName("127.0.0.1"))) {
+            assertThat(again.getLocalPort()).as("the listener was released").isEqualTo(sidecar.port);
+        }
+    }
+
+    // ------------------------------------------------------------------ helpers
+
+    Running sidecar(Path cfg) throws Exception {
+        return start("sidecar", "--namespace", "default", "--service-account", "sleep", "-f", cfg.toString(),
+                "--listen", "127.0.0.1:0", "--connect-to", GOOGLE + ":443:127.0.0.1:" + google.httpsAddress().getPort(),
+                "--connect-to", GOOGLE + ":80:127.0.0.1:" + google.httpAddress().getPort(),
+                "--ca-dir", meshCa.toString(), "--drain-timeout", "1s");
+    }
+
+    /** A command running on its own thread until closed; {@code port} is the sidecar's listener. */
+    static final class Running implements AutoCloseable {
+        final Thread thread;
+        final StringWriter err = new StringWriter();
+        final AtomicInteger exit = new AtomicInteger(-1);
+        int port;
+        int admin;
+
+        Running(String... args) {
+            CommandLine cl = Main.commandLine();
+            cl.setErr(new PrintWriter(err, true));
+            cl.setOut(new PrintWriter(new StringWriter(), true));
+            thread = new Thread(() -> exit.set(cl.execute(args)), "tollgate " + args[0]);
+            thread.start();
+        }
+
+        String err() {
+            return err.toString();
+        }
+
+        @Override
+        public void close() throws InterruptedException {
+            thread.interrupt();
+            thread.join(30_000);
+            assertThat(thread.isAlive()).as("the command stopped when interrupted").isFalse();
+        }
+    }
+
+    static final Pattern LISTEN = Pattern.compile("listening on \\S*?:(\\d+)");
+    static final Pattern ADMIN = Pattern.compile("admin on \\S*?:(\\d+)");
+
+    /** Starts a command and waits (up to 30 s) for its startup line. */
+    static Running start(String command, String... rest) throws Exception {
+        List<String> args = new ArrayList<>(List.of(command));
+        args.addAll(List.of(rest));
+        Running r = new Running(args.toArray(String[]::new));
+        long until = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (!r.err().contains("listening on")) {
+            if (!r.thread.isAlive() || System.nanoTime() > until) {
+                r.close();
+                throw new AssertionError("tollgate " + command + " did not start:\n" + r.err());
+            }
+            Thread.sleep(20);
+        }
+        Matcher m = LISTEN.matcher(r.err());
+        if (command.equals("sidecar") && m.find()) {
+            r.port = Integer.parseInt(m.group(1));
+        }
+        Matcher a = ADMIN.matcher(r.err());
+        if (a.find()) {
+            r.admin = Integer.parseInt(a.group(1));
+        }
+        return r;
+    }
+
+    static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getByName("127.0.0.1"))) {
+            return s.getLocalPort();
+        }
+    }
+
+    record Curl(int exit, int code, String body, String stderr) {
+    }
+
+    /** Real curl through the sidecar, as the tutorial runs it, trusting the stand-in's "public" CA. */
+    static Curl curl(int proxyPort, String url) throws IOException, InterruptedException {
+        ProcessBuilder pb = new ProcessBuilder("curl", "-q", "-sS", "--max-time", "10",
+                "--proxy", "http://127.0.0.1:" + proxyPort, "--cacert", publicRoot.toString(),
+                "-w", "\n%{http_code}", url);
+        for (String v : List.of("http_proxy", "https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY", "no_proxy",
+                "NO_PROXY")) {
+            pb.environment().remove(v);
+        }
+        Process p = pb.start();
+        byte[] out = p.getInputStream().readAllBytes();
+        String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+        int exit = p.waitFor();
+        String s = new String(out, StandardCharsets.UTF_8);
+        int nl = s.lastIndexOf('\n');
+        return new Curl(exit, Integer.parseInt(s.substring(nl + 1).trim()), s.substring(0, Math.max(nl, 0)), err);
+    }
+
+    static HttpResponse<String> admin(int port, String path) throws IOException, InterruptedException {
+        try (HttpClient c = HttpClient.newHttpClient()) {
+            return c.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                    .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+        }
+    }
+
+    /** The value of an unlabelled-but-common-tagged series, summed over its lines. */
+    static double metric(int adminPort, String name) throws IOException, InterruptedException {
+        double sum = 0;
+        for (String line : admin(adminPort, "/metrics").body().split("\n")) {
+            if (line.startsWith(name + "{") || line.startsWith(name + " ")) {
+                sum += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+            }
+        }
+        return sum;
+    }
+
+    interface Probe<T> {
+        T get() throws Exception;
+    }
+
+    /** Polls (up to 15 s) until {@code done} holds: a reload is noticed by the watcher, not at once. */
+    static <T> T until(Probe<T> probe, Predicate<T> done) throws Exception {
+        long until = System.nanoTime() + Duration.ofSeconds(15).toNanos();
+        T last = probe.get();
+        while (!done.test(last)) {
+            if (System.nanoTime() > until) {
+                throw new AssertionError("never happened; last: " + last);
+            }
+            Thread.sleep(100);
+            last = probe.get();
+        }
+        return last;
+    }
+}

@@ -1,0 +1,43 @@
+package dev.tollgate.cli;
+
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** URLs as check takes them: the scheme's default port implied, hosts as curl accepts them. */
+class TargetUrlTest {
+    @ParameterizedTest
+    @CsvSource({
+            "http://developers.google.com/,           http,  developers.google.com, 80,  /",
+            "https://developers.google.com,           https, developers.google.com, 443, /",
+            "http://Developers.Google.COM.:8080/a?b=c, http,  Developers.Google.COM., 8080, /a?b=c",
+            "tcp://db.example.com:5432,               tcp,   db.example.com,        5432, /",
+            "https://a_b.example.com/,                https, a_b.example.com,       443, /",
+            "https://a_b.example.com:8443/x,          https, a_b.example.com,       8443, /x",
+            "http://[2001:db8::1]:8080/,              http,  2001:db8::1,           8080, /",
+            "https://198.18.0.1/,                     https, 198.18.0.1,            443, /"})
+    void parses(String text, String scheme, String host, int port, String path) {
+        TargetUrl url = TargetUrl.parse(text);
+        assertThat(url.scheme()).isEqualTo(scheme);
+        assertThat(url.host()).isEqualTo(host);
+        assertThat(url.port()).isEqualTo(port);
+        assertThat(url.pathAndQuery()).isEqualTo(path);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"ftp://a.example.com/", "tcp://db.example.com", "http:///path", "not a url",
+            "http://a.example.com:99999/", "http://a.example.com:0/", "https://a_b.example.com:x/"})
+    void rejects(String text) {
+        assertThatThrownBy(() -> TargetUrl.parse(text)).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @ParameterizedTest
+    @CsvSource({"http://a.example.com/, a.example.com", "http://a.example.com:8080/, a.example.com:8080",
+            "https://a.example.com:443/, a.example.com", "http://[::1]:81/, [::1]:81"})
+    void authorityOmitsTheDefaultPort(String text, String authority) {
+        assertThat(TargetUrl.parse(text).authority()).isEqualTo(authority);
+    }
+}
