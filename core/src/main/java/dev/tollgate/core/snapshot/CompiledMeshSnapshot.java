@@ -163,8 +163,8 @@ final class CompiledMeshSnapshot implements MeshSnapshot {
         String destHost = target.host();
         boolean viaGateway = destHost.equals(MeshSettings.EGRESS_GATEWAY_SERVICE);
         int destPort = target.port();
-        // The registry decides for the gateway's Kubernetes service too: a Sidecar that does not import it leaves
-        // the route without a cluster, as in Istio.
+        // The registry decides for the gateway's Kubernetes service too: a destination neither imported by the
+        // Sidecar nor brought in by the imported VirtualService leaves the route without a cluster, as in Istio.
         boolean fromVirtualService = outcome instanceof RouteOutcome.Routed;
         Optional<ServiceMatch> dm = destHost.equals(host) && (destPort == 0 || destPort == port) ? match
                 : routeDestination(scope, fromVirtualService, destHost, destPort > 0 ? destPort : port);
