@@ -449,7 +449,7 @@ final class CompiledMeshSnapshot implements MeshSnapshot {
             String reason = none.reason();
             if (clientTls.equals(Optional.of(TlsMode.DISABLE)) && routing.servers(gw).stream()
                     .anyMatch(s -> s.port() == request.port() && s.tlsBased() && !s.passthrough())) {
-                reason = "the sidecar sends plain bytes but the servers on port " + request.port()
+                reason = sidecarSends(request) + " but the servers on port " + request.port()
                         + " terminate TLS: the handshake fails (" + reason + ")";
             }
             hops.add(new Hop(proxy, "server", Hop.Outcome.DENY, reason, Optional.empty(), Origin.UNKNOWN));
@@ -469,7 +469,7 @@ final class CompiledMeshSnapshot implements MeshSnapshot {
                         + server.protocol() + ": the connection fails");
             }
             if (t == TlsMode.DISABLE && server.tlsBased() && !server.passthrough()) {
-                return Optional.of("the sidecar sends plain bytes but " + server.label()
+                return Optional.of(sidecarSends(request) + " but " + server.label()
                         + " terminates TLS: the handshake fails");
             }
             return Optional.empty();
@@ -542,6 +542,12 @@ final class CompiledMeshSnapshot implements MeshSnapshot {
                 policy.tls());
         return new GatewayEval(new GatewayDecision.Forward(upstream, r.virtualService() + " " + r.route(), hops),
                 Optional.of(d), Optional.of(areq), Optional.of(policy)).at(server, Optional.of(out));
+    }
+
+    /** What a sidecar that opens no TLS of its own sends: with an SNI, the application's TLS (no mesh certificate). */
+    private static String sidecarSends(GatewayRequest request) {
+        return request.sni().isPresent() ? "the sidecar forwards the application's own TLS (no mesh certificate)"
+                : "the sidecar sends plain bytes";
     }
 
     private static Optional<ResourceKey> policyKey(String policyId) {

@@ -120,6 +120,19 @@ class IstioEgressTasksTest {
     }
 
     @Test
+    void theApplicationsOwnTlsToATerminatingServerFailsAndSaysSo() {
+        // The HTTPS task's VirtualService with the gateway server switched to SIMPLE: the subset still sets no
+        // tls, so the gateway receives the application's ClientHello and would answer with its own certificate.
+        MeshSnapshot s = SnapshotCompiler.compile(TestConfig.create()
+                .mesh(MeshSettings.DEFAULTS.withOutboundMode(OutboundMode.REGISTRY_ONLY))
+                .apply("default", read("istio-io-egress-gateway-https-passthrough.yaml")
+                        .replace("mode: PASSTHROUGH", "mode: SIMPLE\n      credentialName: cnn")).build());
+        CheckResult r = s.check(RoutingCase.SLEEP, OutboundRequest.tls("edition.cnn.com", 443));
+        assertThat(r.outcome()).isEqualTo("no-route");
+        assertThat(r.reason()).contains("the application's own TLS").contains("terminate");
+    }
+
+    @Test
     void aSidecarThatSendsPlainBytesToAnIstioMutualServerFails() {
         // The TLS-origination task with its egressgateway-for-cnn subset set to DISABLE: no handshake with the gateway.
         MeshSnapshot s = SnapshotCompiler.compile(TestConfig.create()
