@@ -49,6 +49,7 @@ public final class Routing {
     /** Namespace -> host pattern -> DestinationRules. */
     private final Map<String, HostIndex<CompiledDestinationRule>> drByNamespace = new HashMap<>();
     private final List<CompiledGateway> gateways = new ArrayList<>();
+    private final Map<dev.tollgate.core.model.ResourceKey, CompiledVirtualService> vsByKey = new HashMap<>();
     /** Gateway workloads' servers, computed once per label set (a snapshot serves few gateway workloads). */
     private final Map<Map<String, String>, List<GatewayServer>> serversByLabels = new ConcurrentHashMap<>();
 
@@ -57,6 +58,7 @@ public final class Routing {
         int order = 0;
         for (Resource<VirtualService> r : config.virtualServices()) {
             CompiledVirtualService vs = CompiledVirtualService.compile(r, order++, mesh);
+            vsByKey.put(r.key(), vs);
             for (String host : vs.hosts()) {
                 vsByHost.add(host, vs);
                 for (String gw : vs.gateways()) {
@@ -174,6 +176,16 @@ public final class Routing {
             ports.add(80);
         }
         return ports;
+    }
+
+    /**
+     * True when a sidecar of {@code clientNamespace} that imports {@code virtualService} gets {@code host} as a
+     * service through it (Istio's collectImportedServices; see {@link CompiledVirtualService#infersDestination}).
+     */
+    public boolean infersDestination(dev.tollgate.core.model.ResourceKey virtualService, String host,
+                                     String clientNamespace) {
+        CompiledVirtualService vs = vsByKey.get(virtualService);
+        return vs != null && vs.infersDestination(Hosts.normalise(host), clientNamespace);
     }
 
     /** Visible VirtualServices matching {@code host}, grouped by host pattern (most specific first), in the order a

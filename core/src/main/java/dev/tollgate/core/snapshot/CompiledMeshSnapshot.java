@@ -165,7 +165,8 @@ final class CompiledMeshSnapshot implements MeshSnapshot {
         int destPort = target.port();
         // The registry decides for the gateway's Kubernetes service too: a destination neither imported by the
         // Sidecar nor brought in by the imported VirtualService leaves the route without a cluster, as in Istio.
-        boolean fromVirtualService = outcome instanceof RouteOutcome.Routed;
+        boolean fromVirtualService = outcome instanceof RouteOutcome.Routed routedBy
+                && routing.infersDestination(routedBy.virtualService(), destHost, from.namespace());
         Optional<ServiceMatch> dm = destHost.equals(host) && (destPort == 0 || destPort == port) ? match
                 : routeDestination(scope, fromVirtualService, destHost, destPort > 0 ? destPort : port);
         if (destPort == 0) {
@@ -262,7 +263,8 @@ final class CompiledMeshSnapshot implements MeshSnapshot {
      * The service behind a route's destination. The sidecar's own imports first; for a route of a VirtualService the
      * sidecar imported, Istio also adds that VirtualService's destinations to the sidecar's services even when the
      * Sidecar's egress hosts do not name them (pilot/pkg/model/sidecar.go collectImportedServices: "Infer more
-     * possible destinations from virtual services"), which {@link SidecarScope#destination} resolves.
+     * possible destinations from virtual services"), which {@link SidecarScope#destination} resolves; the caller
+     * says whether the VirtualService brings this destination in ({@link Routing#infersDestination}).
      */
     private static Optional<ServiceMatch> routeDestination(SidecarScope scope, boolean fromVirtualService,
                                                            String host, int port) {

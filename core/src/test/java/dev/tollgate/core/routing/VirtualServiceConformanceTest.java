@@ -410,6 +410,53 @@ class VirtualServiceConformanceTest {
                                 - route: [{destination: {host: istio-egressgateway.istio-system.svc.cluster.local, port: {number: 80}}}]"""),
                         SLEEP, get("x.example.org", "/"), "forward VirtualService default/v http[0] -> "
                         + "istio-egressgateway.istio-system.svc.cluster.local:80"),
+                new RoutingCase("push_context.go virtualServiceDestinationsFilteredBySourceNamespace: an http route "
+                        + "confined to another sourceNamespace does not bring its destination in, though gateways in the "
+                        + "match make it apply to this sidecar", """
+                                apiVersion: networking.istio.io/v1
+                                kind: Sidecar
+                                metadata: {name: default, namespace: default}
+                                spec:
+                                  egress:
+                                  - hosts: ["./*"]
+                                ---
+                                apiVersion: networking.istio.io/v1
+                                kind: ServiceEntry
+                                metadata: {name: local, namespace: default}
+                                spec:
+                                  hosts: [x.example.org]
+                                  ports: [{number: 80, name: http, protocol: HTTP}]
+                                  resolution: DNS
+                                ---
+                                """ + vs("v", "default", "hosts: [x.example.org]", """
+                                http:
+                                - match: [{gateways: [mesh], sourceNamespace: otherns}]
+                                  route: [{destination: {host: istio-egressgateway.istio-system.svc.cluster.local, port: {number: 80}}}]"""),
+                        SLEEP, get("x.example.org", "/"), "no-route: no route: route destination "
+                        + "istio-egressgateway.istio-system.svc.cluster.local:80 is not in the registry"),
+                new RoutingCase("virtualServiceDestinationsFilteredBySourceNamespace: the client's own sourceNamespace "
+                        + "brings the destination in", """
+                                apiVersion: networking.istio.io/v1
+                                kind: Sidecar
+                                metadata: {name: default, namespace: default}
+                                spec:
+                                  egress:
+                                  - hosts: ["./*"]
+                                ---
+                                apiVersion: networking.istio.io/v1
+                                kind: ServiceEntry
+                                metadata: {name: local, namespace: default}
+                                spec:
+                                  hosts: [x.example.org]
+                                  ports: [{number: 80, name: http, protocol: HTTP}]
+                                  resolution: DNS
+                                ---
+                                """ + vs("v", "default", "hosts: [x.example.org]", """
+                                http:
+                                - match: [{sourceNamespace: otherns}, {sourceNamespace: default}]
+                                  route: [{destination: {host: istio-egressgateway.istio-system.svc.cluster.local, port: {number: 80}}}]"""),
+                        SLEEP, get("x.example.org", "/"), "forward VirtualService default/v http[0] -> "
+                        + "istio-egressgateway.istio-system.svc.cluster.local:80"),
                 new RoutingCase("collectImportedServices: only an imported VirtualService brings in its destinations; "
                         + "a destination that no namespace exports to the client has no cluster", """
                                 apiVersion: networking.istio.io/v1
