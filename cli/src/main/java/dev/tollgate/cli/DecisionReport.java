@@ -29,9 +29,15 @@ final class DecisionReport {
             case "allowed" -> "ALLOWED";
             case "blocked" -> "BLOCKED by the sidecar (HTTP 502 / tunnel refused)";
             case "denied" -> "DENIED by the egress gateway (HTTP 403 \"RBAC: access denied\" / tunnel closed)";
-            case "no-route" -> "NO ROUTE at the egress gateway (HTTP 404 / tunnel closed)";
+            case "no-route" -> atSidecar(r) ? "NO ROUTE at the sidecar (HTTP 502 / tunnel refused)"
+                    : "NO ROUTE at the egress gateway (HTTP 404 / tunnel closed)";
             default -> r.outcome().toUpperCase();
         };
+    }
+
+    /** The hop that decided is the last one; a sidecar hop's proxy is named "sidecar ...". */
+    private static boolean atSidecar(CheckResult r) {
+        return !r.hops().isEmpty() && r.hops().get(r.hops().size() - 1).proxy().startsWith("sidecar ");
     }
 
     static void printText(PrintWriter out, WorkloadRef from, TargetUrl url, CheckResult r) {

@@ -22,6 +22,10 @@ class EgressDocShapesTest {
     private static final String HTTP_TASK = "Egress Gateways, \"Egress gateway for HTTP traffic\": Gateway port 80 HTTP,"
             + " DestinationRule subset without tls, VirtualService mesh -> gateway -> edition.cnn.com:80"
             + " (istio.io/latest/docs/tasks/traffic-management/egress/egress-gateway/)";
+    private static final String HTTPS_TASK = "Egress Gateways, \"Egress gateway for HTTPS traffic\": Gateway port 443 TLS"
+            + " tls.mode PASSTHROUGH, DestinationRule subset without tls, tls routes by sniHosts: the sidecar forwards the"
+            + " application's own TLS, so the gateway matches the client's SNI"
+            + " (istio.io/latest/docs/tasks/traffic-management/egress/egress-gateway/)";
     private static final String WILDCARD_TASK = "Egress using Wildcard Hosts: ServiceEntry and Gateway for *.wikipedia.org"
             + " (istio.io/latest/docs/tasks/traffic-management/egress/wildcard-egress-hosts/)";
     private static final String SOURCE = "HTTPMatchRequest.sourceNamespace: \"Source namespace constraining the"
@@ -44,6 +48,7 @@ class EgressDocShapesTest {
     static Stream<Case> cases() {
         String cnnHttp = resource("istio-egress-http-plain.yaml");
         String wiki = resource("istio-egress-wildcard-passthrough.yaml");
+        String cnnTls = resource("istio-egress-https-passthrough.yaml");
         String split = resource("route-split-by-source.yaml");
         String splitGw = resource("route-split-by-source-with-gateways.yaml");
         String allowNothing = policy("allow-nothing", "istio-system", "", "{}");
@@ -59,6 +64,14 @@ class EgressDocShapesTest {
                         + " \"requires mTLS enabled\"").file("istio-system", cnnHttp)
                         .file(gatewayPolicy("p", "action: ALLOW\nrules:\n- from:\n  - source:\n      principals: [\"*\"]"))
                         .denied("http://edition.cnn.com/politics"),
+                c("HTTPS task shape: the client's TLS passes through the gateway", HTTPS_TASK)
+                        .file("istio-system", cnnTls).allowed("https://edition.cnn.com/").outContains(GATEWAY),
+                c("wildcard task: a wikipedia host passes through the gateway", WILDCARD_TASK).file("istio-system", wiki)
+                        .allowed("https://en.wikipedia.org/").outContains(GATEWAY),
+                c("wildcard task: a DENY on connection.sni sees the client's SNI", WILDCARD_TASK
+                        + "; AuthorizationPolicy connection.sni: \"The server name indication\"").file("istio-system", wiki)
+                        .file(gatewayPolicy("d", "action: DENY\nrules:\n- when:\n  - key: connection.sni\n"
+                                + "    values: [de.wikipedia.org]")).denied("https://de.wikipedia.org/"),
                 c("wildcard task: the apex host is not covered by *.wikipedia.org", WILDCARD_TASK).file("istio-system", wiki)
                         .blocked("https://wikipedia.org/"),
                 c("HTTP-variant routing leaves https:// direct (the gateway policy never sees it)", BYPASS)
@@ -83,7 +96,12 @@ class EgressDocShapesTest {
                         .denied("http://api.example.com/"),
                 c("VirtualService with gateways: the namespace named by sourceNamespace goes direct", SOURCE)
                         .file("istio-system", splitGw).file(allowNothing).from("otherns/sleep")
-                        .allowed("http://api.example.com/").outLacks(GATEWAY));
+                        .allowed("http://api.example.com/").outLacks(GATEWAY),
+                c("VirtualService with gateways in the match: sourceNamespace is not read, every namespace goes direct",
+                        SOURCE + "; istio/istio pilot/pkg/networking/core/route/route.go sourceMatchHTTP reads"
+                        + " sourceLabels and sourceNamespace only when the match has no gateways")
+                        .file("istio-system", splitGw).file(allowNothing).allowed("http://api.example.com/")
+                        .outLacks(GATEWAY).outContains("sourceNamespace otherns not read"));
     }
 
     @ParameterizedTest(name = "{0}")

@@ -171,6 +171,7 @@ class EgressRoutingTest {
         String allowNothing = policy("allow-nothing", "istio-system", "", "{}");
         int cut = base.indexOf("apiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata:\n  name: originate-tls");
         String withoutOrigination = base.substring(0, cut);
+        String noSe = base.substring(base.indexOf("---\n") + 4);
         String origination = base.substring(cut);
         return Stream.of(
                 check("origination DestinationRule exported only to its namespace is invisible to the gateway", EXPORT
@@ -230,9 +231,29 @@ class EgressRoutingTest {
                         base.replace("        subset: ext\n        port:\n          number: 80\n", "        subset: ext\n"))
                         .allowed(HTTP).outContains(VIA_GATEWAY),
                 http("Host header of another host with a gateway route is refused", HTTP_MATCH + "; DESIGN.md: Host"
-                        + " differing from the requested host is refused", base)
-                        .args("-H", "Host: evil.example.com").noRoute(HTTP));
+                        + " differing from the requested host is refused by the sidecar (502)", base)
+                        .args("-H", "Host: evil.example.com").blocked(HTTP),
+                check("ALLOW_ANY: a mesh VirtualService for a host without ServiceEntry still routes to the gateway",
+                        OUTSIDE_REGISTRY).file("istio-system", noSe).file(allowNothing).denied(HTTP),
+                check("REGISTRY_ONLY: a mesh VirtualService for a host without ServiceEntry routes on port 80 too",
+                        OUTSIDE_REGISTRY).file("istio-system", noSe).registryOnly().file(allowNothing).denied(HTTP),
+                check("a mesh VirtualService for a host without ServiceEntry builds no route on port 8080",
+                        OUTSIDE_REGISTRY).file("istio-system", noSe).file(allowNothing)
+                        .allowed("http://" + HOST + ":8080/").outContains("PassthroughCluster"),
+                check("the headline names the sidecar when the sidecar has no route", "DESIGN.md: the sidecar's"
+                        + " refusals are 502; a route destination outside the registry has no cluster at the sidecar")
+                        .file("istio-system", noSe.replace("host: istio-egressgateway.istio-system.svc.cluster.local",
+                                "host: elsewhere.example.org")).registryOnly().text().noRoute(HTTP)
+                        .outContains("NO ROUTE at the sidecar").outLacks("NO ROUTE at the egress gateway"),
+                check("the headline names the egress gateway when the gateway has no route", "Gateway server hosts:"
+                        + " no server matches the SNI the sidecar sends").file("istio-system",
+                                base.replace("          sni: api.example.com\n", "")).registryOnly().text().noRoute(HTTP)
+                        .outContains("NO ROUTE at the egress gateway"));
     }
+
+    private static final String OUTSIDE_REGISTRY = "istio/istio route.go buildSidecarVirtualHostsForVirtualService:"
+            + " VirtualService hosts outside the registry get a virtual host, \"to enable VirtualService configuration to"
+            + " affect traffic to hosts outside of the service registry (e.g. google.com) on port 80\"";
 
     @ParameterizedTest(name = "{0}")
     @MethodSource({"cases", "moreCases"})

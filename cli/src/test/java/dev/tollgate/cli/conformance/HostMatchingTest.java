@@ -156,6 +156,21 @@ class HostMatchingTest {
                 check("Host header of a known host on an unknown URL host is refused", HTTP_HOST + "; DESIGN.md: Host"
                         + " differing from the requested host is refused").file(httpSe("api.example.com")).registryOnly()
                         .args("-H", "Host: api.example.com").refused("http://evil.example.com/"),
+                check("Host header of another host on a known URL host is refused, even without a VirtualService",
+                        "DESIGN.md: \"the sidecar: Host or SNI differs from the requested host -> 502, with the reason\"")
+                        .file(httpSe("api.example.com")).registryOnly().args("-H", "Host: evil.example.com")
+                        .blocked("http://api.example.com/").outContains("Host header evil.example.com does not match"),
+                check("Host header of another host is refused under ALLOW_ANY too", "DESIGN.md: \"the sidecar: Host"
+                        + " or SNI differs from the requested host -> 502\"").args("-H", "Host: evil.example.com")
+                        .blocked("http://unknown.example.org/"),
+                check("Host header with another port is refused", "DESIGN.md: Host differing from the requested"
+                        + " host:port is refused; " + CONTRACT).file(httpSe("api.example.com")).registryOnly()
+                        .args("-H", "Host: api.example.com:8080").blocked("http://api.example.com/"),
+                check("a TCP entry without addresses claims only its own host, not every host on its port",
+                        "istioctl IST0134: \"If addresses is not set, all traffic on the port defined in the ServiceEntry is"
+                        + " matched, regardless of the host\" (transparent capture); Tollgate's sidecar knows the name, as"
+                        + " Istio's with DNS capture and IP auto-allocation (deliberate, see SidecarScope.lookup)")
+                        .file(se("db", "db.example.com", 5432, "TCP")).registryOnly().blocked("tcp://other.example.com:5432"),
                 check("Host header in another case is the same host", HTTP_HOST + "; " + CONTRACT)
                         .file(httpSe("api.example.com")).registryOnly().args("-H", "Host: API.EXAMPLE.COM")
                         .allowed("http://api.example.com/"),

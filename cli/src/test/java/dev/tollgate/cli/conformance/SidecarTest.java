@@ -178,6 +178,11 @@ class SidecarTest {
                         .file("default", sidecar("default", egress("./*")))
                         .file(Yaml.policy("allow-nothing", "istio-system", "", "{}")).registryOnly()
                         .allowed("http://api.example.com/").outLacks("\"proxy\" : \"gateway"),
+                check("an imported VirtualService brings in its destination, the egress gateway's service", IMPORTS_VS
+                        + " (sidecar.go collectImportedServices: \"Infer more possible destinations from virtual"
+                        + " services\")").file("istio-system", Yaml.egressHttp("api.example.com"))
+                        .file("default", sidecar("default", egress("./*", "istio-system/api.example.com")))
+                        .registryOnly().allowed("http://api.example.com/").outContains("\"proxy\" : \"gateway"),
                 check("workloadSelector with empty labels: a warning, applied to the whole namespace", EMPTY_SELECTOR)
                         .file("default", sidecar("s", "workloadSelector:\n  labels: {}\noutboundTrafficPolicy:\n"
                                 + "  mode: REGISTRY_ONLY")).blocked(API));

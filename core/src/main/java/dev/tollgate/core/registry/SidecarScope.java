@@ -17,6 +17,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * One sidecar's view of the registry (Istio's {@code SidecarScope}): the workload namespace, the Sidecar resource
@@ -134,6 +135,15 @@ public final class SidecarScope {
      * port (an exact name, else the longest wildcard); if none declares the port, the most specific entry that has
      * the host, with an empty port (the request then falls to the outbound traffic policy). Empty when no imported,
      * visible entry has the host.
+     *
+     * <p>Lookups are by name, never "any host on this port". Istio binds a TCP ServiceEntry without {@code addresses}
+     * to 0.0.0.0:port, so with transparent capture "all traffic on the port defined in the ServiceEntry is matched,
+     * regardless of the host" (istioctl IST0134): connections to other hosts go to the entry's endpoints, or with
+     * {@code resolution: NONE} to wherever they were headed, even under REGISTRY_ONLY. Tollgate's sidecar always
+     * knows the requested name (CONNECT host:port or the absolute URI), as an Istio sidecar with DNS capture does,
+     * where PILOT_ENABLE_IP_AUTOALLOCATE (default true) gives such an entry its own address and the capture-all
+     * disappears. Reproducing the artefact would send a client to a host it did not ask for, or pass any host on the
+     * port, so Tollgate deliberately does not.
      *
      * @param host as requested; normalised here
      */
@@ -261,6 +271,62 @@ public final class SidecarScope {
                 port == 0 ? Optional.empty() : chosen.port(port)));
     }
 
+
+    /** Service name -> its ports that an HTTP listener serves; computed on first use (idempotent, so unguarded). */
+    private volatile Map<String, Set<Integer>> httpPortsByHost;
+
+    /**
+     * The HTTP ports of the services this sidecar knows by the name a VirtualService host gives: the service of
+     * exactly that name, or for a wildcard host every service whose name it covers (Istio's
+     * separateVSHostsAndServices). Empty when no such service exists: the host is then "outside the registry".
+     */
+    public Optional<Set<Integer>> httpPortsOfServicesNamed(String vsHost) {
+        String h = Hosts.normalise(vsHost);
+        Map<String, Set<Integer>> byHost = httpPorts();
+        if (!Hosts.isWildcard(h)) {
+            return Optional.ofNullable(byHost.get(h));
+        }
+        Set<Integer> out = null;
+        for (var e : byHost.entrySet()) {
+            if (Hosts.overlaps(h, e.getKey())) {
+                out = out == null ? new TreeSet<>() : out;
+                out.addAll(e.getValue());
+            }
+        }
+        return Optional.ofNullable(out).map(Set::copyOf);
+    }
+
+    /** True when some service this sidecar knows has an HTTP port {@code port}: Istio then has an HTTP listener there. */
+    public boolean hasHttpListener(int port) {
+        for (Set<Integer> ports : httpPorts().values()) {
+            if (ports.contains(port)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private Map<String, Set<Integer>> httpPorts() {
+        Map<String, Set<Integer>> m = httpPortsByHost;
+        if (m == null) {
+            Map<String, Set<Integer>> out = new HashMap<>();
+            for (ServiceMatch sm : visibleServices()) {
+                Set<Integer> ports = out.computeIfAbsent(sm.matchedHost(), k -> new TreeSet<>());
+                sm.port().filter(p -> p.getNumber() != null && isHttp(p.getProtocol()))
+                        .ifPresent(p -> ports.add(p.getNumber().intValue()));
+            }
+            out.replaceAll((k, v) -> Set.copyOf(v));
+            m = Map.copyOf(out);
+            httpPortsByHost = m;
+        }
+        return m;
+    }
+
+    /** The protocols Tollgate reads as HTTP (as the route list does: HTTP, HTTP2, GRPC, GRPC-WEB). */
+    private static boolean isHttp(String protocol) {
+        String p = protocol == null ? "" : protocol.toUpperCase(java.util.Locale.ROOT);
+        return p.equals("HTTP") || p.equals("HTTP2") || p.equals("GRPC") || p.equals("GRPC-WEB");
+    }
 
     /**
      * Every host:port this sidecar knows, as {@link #lookup} would answer for that host and port: for each port

@@ -74,6 +74,38 @@ record CompiledVirtualService(Resource<VirtualService> resource, int order, List
         return List.copyOf(out);
     }
 
+    /**
+     * True when a Sidecar that imports this VirtualService also gets {@code host} as a service
+     * (pilot/pkg/model/push_context.go virtualServiceDestinationsFilteredBySourceNamespace): the destinations of every
+     * tls and tcp route, and of the http routes whose matches do not confine them to other namespaces. As Istio reads
+     * them: an http route counts when no match names a sourceNamespace, or the first match naming one that is not
+     * {@code clientNamespace} comes after one naming it.
+     */
+    boolean infersDestination(String host, String clientNamespace) {
+        for (HttpRule rule : http) {
+            boolean namespaceMatched = true;
+            for (HttpMatch m : rule.matches()) {
+                if (!m.sourceNamespace().isEmpty()) {
+                    namespaceMatched = m.sourceNamespace().equals(clientNamespace);
+                    if (namespaceMatched) {
+                        break;
+                    }
+                }
+            }
+            if (namespaceMatched && rule.destinations().stream().anyMatch(d -> d.host().equals(host))) {
+                return true;
+            }
+        }
+        for (List<L4Rule> rules : List.of(tls, tcp)) {
+            for (L4Rule rule : rules) {
+                if (rule.destinations().stream().anyMatch(d -> d.host().equals(host))) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
     String label() {
         return resource.key().toString();
     }

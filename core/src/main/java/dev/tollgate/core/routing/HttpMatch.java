@@ -76,6 +76,20 @@ record HttpMatch(String name, long port, Set<String> gateways, Map<String, Strin
         return Optional.empty();
     }
 
+    /**
+     * What {@link #staticMismatch} did not read: sourceLabels and sourceNamespace beside gateways. Istio drops them
+     * too, so the match applies to sources they name not; {@code check} says so, since it is easy to misread.
+     */
+    Optional<String> unreadSourceConditions() {
+        if (gateways.isEmpty() || sourceLabels.isEmpty() && sourceNamespace.isEmpty()) {
+            return Optional.empty();
+        }
+        return Optional.of((sourceLabels.isEmpty() ? "" : "sourceLabels " + sourceLabels)
+                + (sourceLabels.isEmpty() || sourceNamespace.isEmpty() ? "" : " and ")
+                + (sourceNamespace.isEmpty() ? "" : "sourceNamespace " + sourceNamespace)
+                + " not read: the match names gateways " + gateways + " (Istio's sourceMatchHTTP)");
+    }
+
     /** Envoy's route match on one request; the reason of the first failing condition, or empty when it matches. */
     Optional<String> runtimeMismatch(HttpRequestInfo http, String requestScheme) {
         String rawPath = http.path().isEmpty() ? "/" : http.path();

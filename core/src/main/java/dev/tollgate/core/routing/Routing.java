@@ -49,6 +49,7 @@ public final class Routing {
     /** Namespace -> host pattern -> DestinationRules. */
     private final Map<String, HostIndex<CompiledDestinationRule>> drByNamespace = new HashMap<>();
     private final List<CompiledGateway> gateways = new ArrayList<>();
+    private final Map<dev.tollgate.core.model.ResourceKey, CompiledVirtualService> vsByKey = new HashMap<>();
     /** Gateway workloads' servers, computed once per label set (a snapshot serves few gateway workloads). */
     private final Map<Map<String, String>, List<GatewayServer>> serversByLabels = new ConcurrentHashMap<>();
 
@@ -57,6 +58,7 @@ public final class Routing {
         int order = 0;
         for (Resource<VirtualService> r : config.virtualServices()) {
             CompiledVirtualService vs = CompiledVirtualService.compile(r, order++, mesh);
+            vsByKey.put(r.key(), vs);
             for (String host : vs.hosts()) {
                 vsByHost.add(host, vs);
                 for (String gw : vs.gateways()) {
@@ -109,6 +111,81 @@ public final class Routing {
             case TLS -> tlsRoute(flatten(groups), ctx, sni.or(() -> Optional.of(h)), destinationIps, true);
             case TCP -> tcpRoute(flatten(groups), ctx, destinationIps, true);
         };
+    }
+
+    /**
+     * What a sidecar's registry says about VirtualService hosts, for {@link #meshRouteOutsideRegistry}.
+     */
+    public interface RegistryHosts {
+        /** The HTTP ports of the services named by a VirtualService host; empty when it names no service. */
+        Optional<Set<Integer>> httpPortsOfServicesNamed(String vsHost);
+
+        /** True when the sidecar has an HTTP listener on {@code port}. */
+        boolean hasHttpListener(int port);
+    }
+
+    /**
+     * The mesh route for an HTTP request to a host no service of the sidecar's registry has. Istio builds virtual
+     * hosts from VirtualServices too, not only from services (pilot/pkg/networking/core/route/route.go
+     * buildSidecarVirtualHostsForVirtualService): a VirtualService's hosts that name no service
+     * ("nonServiceRegistryHosts", "to enable VirtualService configuration to affect traffic to hosts outside of the
+     * service registry (e.g. google.com) on port 80") join its virtual hosts. Those exist on the HTTP ports of the
+     * services its other hosts name, or, when they name none, on port 80 only (and only where the sidecar has an HTTP
+     * listener on 80). A wildcard VirtualService host that covers some service's name is not outside the registry.
+     *
+     * @return {@link RouteOutcome.NoVirtualService} when no VirtualService builds a virtual host for the request
+     */
+    public RouteOutcome meshRouteOutsideRegistry(WorkloadRef from, Optional<Resource<Sidecar>> sidecar, String host,
+                                                 int port, HttpRequestInfo http, RegistryHosts registry) {
+        String h = Hosts.normalise(host);
+        ProxyContext ctx = new ProxyContext(Set.of(GatewayNames.MESH), from.labels(), from.namespace(), port,
+                false);
+        SidecarImports imports = SidecarImports.of(sidecar, from.namespace(), port);
+        List<List<CompiledVirtualService>> groups = new ArrayList<>();
+        if (vsByGateway.get(GatewayNames.MESH) != null) {
+            Map<String, List<CompiledVirtualService>> byPattern = new LinkedHashMap<>();
+            for (var hit : vsByGateway.get(GatewayNames.MESH).lookup(h)) {
+                CompiledVirtualService vs = hit.value();
+                if (vs.exportTo().visibleTo(from.namespace()) && imports.imports(vs)
+                        && registry.httpPortsOfServicesNamed(hit.pattern()).isEmpty()
+                        && virtualHostPorts(vs, registry).contains(port)) {
+                    List<CompiledVirtualService> g = byPattern.computeIfAbsent(hit.pattern(), k -> new ArrayList<>());
+                    if (!g.contains(vs)) {
+                        g.add(vs);
+                    }
+                }
+            }
+            for (List<CompiledVirtualService> g : byPattern.values()) {
+                g.sort(precedence(from.namespace()));
+                groups.add(g);
+            }
+        }
+        if (groups.isEmpty()) {
+            return new RouteOutcome.NoVirtualService("no VirtualService builds a virtual host for " + h + ":" + port);
+        }
+        return httpRoute(groups, false, ctx, http, "http");
+    }
+
+    /** The ports of the virtual hosts a VirtualService builds at a sidecar (see {@link #meshRouteOutsideRegistry}). */
+    private static Set<Integer> virtualHostPorts(CompiledVirtualService vs, RegistryHosts registry) {
+        Set<Integer> ports = new java.util.TreeSet<>();
+        for (String vh : vs.hosts()) {
+            registry.httpPortsOfServicesNamed(vh).ifPresent(ports::addAll);
+        }
+        if (ports.isEmpty() && registry.hasHttpListener(80)) {
+            ports.add(80);
+        }
+        return ports;
+    }
+
+    /**
+     * True when a sidecar of {@code clientNamespace} that imports {@code virtualService} gets {@code host} as a
+     * service through it (Istio's collectImportedServices; see {@link CompiledVirtualService#infersDestination}).
+     */
+    public boolean infersDestination(dev.tollgate.core.model.ResourceKey virtualService, String host,
+                                     String clientNamespace) {
+        CompiledVirtualService vs = vsByKey.get(virtualService);
+        return vs != null && vs.infersDestination(Hosts.normalise(host), clientNamespace);
     }
 
     /** Visible VirtualServices matching {@code host}, grouped by host pattern (most specific first), in the order a
@@ -227,7 +304,7 @@ public final class Routing {
 
     private static String matchNote(HttpMatch m) {
         return m == null ? "no match conditions (catch-all)" : "match" + (m.name().isEmpty() ? "" : " " + m.name())
-                + " holds";
+                + " holds" + m.unreadSourceConditions().map(u -> "; " + u).orElse("");
     }
 
     private static RouteOutcome.Routed routed(CompiledVirtualService vs, String route, WeightedChoice choice,

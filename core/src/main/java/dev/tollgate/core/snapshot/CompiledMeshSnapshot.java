@@ -97,6 +97,12 @@ final class CompiledMeshSnapshot implements MeshSnapshot {
         String host = Hosts.normalise(request.host());
         int port = request.port();
         List<Hop> hops = new ArrayList<>();
+        Optional<String> otherHost = RequestedHost.mismatch(request);
+        if (otherHost.isPresent()) {
+            hops.add(new Hop(proxy, "request", Hop.Outcome.DENY, otherHost.get(), Optional.empty(), Origin.UNKNOWN));
+            return new Sidecar(new OutboundDecision.Refused(otherHost.get(), hops), false, Optional.empty(),
+                    Optional.empty());
+        }
         SidecarScope scope = registry.scopeFor(from);
         Optional<ServiceMatch> match = scope.lookup(host, port);
         // The resource that sets the outbound traffic policy: the Sidecar when it sets one, else the mesh.
@@ -106,35 +112,27 @@ final class CompiledMeshSnapshot implements MeshSnapshot {
                 ? scope.sidecar().map(r -> r.originOf("spec.outboundTrafficPolicy")).orElse(Origin.UNKNOWN)
                 : mesh().origins().getOrDefault("outboundTrafficPolicy.mode", Origin.UNKNOWN);
 
+        RouteOutcome outcome;
         if (match.isEmpty() || match.get().port().isEmpty()) {
             String why = match.map(m -> m.entry().key() + " declares " + host + " but not port " + port)
                     .orElseGet(() -> unknownHostWhy(from, host, port));
-            return outsideRegistry(proxy, scope, sidecarKey, sidecarOrigin, host, port, why, hops, "registry");
-        }
-        ServiceMatch m = match.get();
-        ServicePort sePort = m.port().get();
-        hops.add(new Hop(proxy, "registry", Hop.Outcome.PASS, m.entry().key() + " declares " + m.matchedHost()
-                + " port " + port + "/" + sePort.getProtocol(), Optional.of(m.entry().key()), m.entry().origin()));
-
-        RouteKind kind = RouteKind.forPortProtocol(sePort.getProtocol());
-        Optional<String> mismatch = protocolMismatch(kind, request, m, port);
-        if (mismatch.isPresent()) {
-            hops.add(new Hop(proxy, "route", Hop.Outcome.DENY, mismatch.get(), Optional.of(m.entry().key()),
-                    m.entry().origin()));
-            return new Sidecar(new OutboundDecision.Refused(mismatch.get(), hops), false, Optional.empty(),
-                    Optional.empty());
-        }
-        List<String> destinationIps = new ArrayList<>();
-        if (isIpLiteral(host)) {
-            destinationIps.add(host);
-        }
-        for (String a : m.entry().spec().getAddresses() == null ? List.<String>of() : m.entry().spec().getAddresses()) {
-            if (isIpLiteral(a)) {
-                destinationIps.add(a);
+            Optional<RouteOutcome> vsOnly = match.isEmpty() ? virtualHostOutsideRegistry(from, scope, host, port,
+                    request) : Optional.empty();
+            if (vsOnly.isEmpty()) {
+                return outsideRegistry(proxy, scope, sidecarKey, sidecarOrigin, host, port, why, hops, "registry");
+            }
+            hops.add(new Hop(proxy, "registry", Hop.Outcome.PASS, why + "; a VirtualService bound to mesh names "
+                    + host + ", so Istio builds a virtual host for it on port " + port + " whatever the outbound "
+                    + "traffic policy", Optional.empty(), Origin.UNKNOWN));
+            outcome = vsOnly.get();
+        } else {
+            outcome = registryRoute(proxy, from, scope, match.get(), host, port, request, hops).orElse(null);
+            if (outcome == null) {
+                String why = hops.get(hops.size() - 1).detail();
+                return new Sidecar(new OutboundDecision.Refused(why, hops), false, Optional.empty(),
+                        Optional.empty());
             }
         }
-        RouteOutcome outcome = routing.meshRoute(from, scope.sidecar(), host, port, kind, request.sni(),
-                request.http(), destinationIps);
         RouteTarget target;
         String routeName;
         switch (outcome) {
@@ -165,14 +163,16 @@ final class CompiledMeshSnapshot implements MeshSnapshot {
         String destHost = target.host();
         boolean viaGateway = destHost.equals(MeshSettings.EGRESS_GATEWAY_SERVICE);
         int destPort = target.port();
-        // The registry decides for the gateway's Kubernetes service too: a Sidecar that does not import it leaves
-        // the route without a cluster, as in Istio.
+        // The registry decides for the gateway's Kubernetes service too: a destination neither imported by the
+        // Sidecar nor brought in by the imported VirtualService leaves the route without a cluster, as in Istio.
+        boolean fromVirtualService = outcome instanceof RouteOutcome.Routed routedBy
+                && routing.infersDestination(routedBy.virtualService(), destHost, from.namespace());
         Optional<ServiceMatch> dm = destHost.equals(host) && (destPort == 0 || destPort == port) ? match
-                : destPort > 0 ? scope.lookup(destHost, destPort) : scope.lookup(destHost, port);
+                : routeDestination(scope, fromVirtualService, destHost, destPort > 0 ? destPort : port);
         if (destPort == 0) {
             destPort = dm.map(d -> singlePort(d.entry().spec()).orElse(port)).orElse(port);
             if (destPort != port) {
-                dm = scope.lookup(destHost, destPort);
+                dm = routeDestination(scope, fromVirtualService, destHost, destPort);
             }
         }
         if (dm.isEmpty() || dm.get().port().isEmpty()) {
@@ -206,6 +206,74 @@ final class CompiledMeshSnapshot implements MeshSnapshot {
         Upstream upstream = new Upstream(destHost, connectPort, addresses, policy.tls());
         return new Sidecar(new OutboundDecision.Forward(upstream, viaGateway, routeName, hops), false,
                 Optional.of(outcome), Optional.of(policy));
+    }
+
+    /**
+     * The mesh route for a host:port of the registry; empty (with a DENY hop added) when the connection's protocol
+     * cannot use the port.
+     */
+    private Optional<RouteOutcome> registryRoute(String proxy, WorkloadRef from, SidecarScope scope, ServiceMatch m,
+                                                 String host, int port, OutboundRequest request, List<Hop> hops) {
+        ServicePort sePort = m.port().get();
+        hops.add(new Hop(proxy, "registry", Hop.Outcome.PASS, m.entry().key() + " declares " + m.matchedHost()
+                + " port " + port + "/" + sePort.getProtocol(), Optional.of(m.entry().key()), m.entry().origin()));
+
+        RouteKind kind = RouteKind.forPortProtocol(sePort.getProtocol());
+        Optional<String> mismatch = protocolMismatch(kind, request, m, port);
+        if (mismatch.isPresent()) {
+            hops.add(new Hop(proxy, "route", Hop.Outcome.DENY, mismatch.get(), Optional.of(m.entry().key()),
+                    m.entry().origin()));
+            return Optional.empty();
+        }
+        List<String> destinationIps = new ArrayList<>();
+        if (isIpLiteral(host)) {
+            destinationIps.add(host);
+        }
+        for (String a : m.entry().spec().getAddresses() == null ? List.<String>of() : m.entry().spec().getAddresses()) {
+            if (isIpLiteral(a)) {
+                destinationIps.add(a);
+            }
+        }
+        return Optional.of(routing.meshRoute(from, scope.sidecar(), host, port, kind, request.sni(),
+                request.http(), destinationIps));
+    }
+
+    /** {@link Routing#meshRouteOutsideRegistry} for an HTTP request to a host no service of the sidecar has. */
+    private Optional<RouteOutcome> virtualHostOutsideRegistry(WorkloadRef from, SidecarScope scope, String host,
+                                                              int port, OutboundRequest request) {
+        if (request.protocol() != Protocol.HTTP || request.http().isEmpty()) {
+            return Optional.empty();
+        }
+        RouteOutcome out = routing.meshRouteOutsideRegistry(from, scope.sidecar(), host, port, request.http().get(),
+                new Routing.RegistryHosts() {
+                    @Override
+                    public Optional<java.util.Set<Integer>> httpPortsOfServicesNamed(String vsHost) {
+                        return scope.httpPortsOfServicesNamed(vsHost);
+                    }
+
+                    @Override
+                    public boolean hasHttpListener(int p) {
+                        return scope.hasHttpListener(p);
+                    }
+                });
+        return out instanceof RouteOutcome.NoVirtualService ? Optional.empty() : Optional.of(out);
+    }
+
+    /**
+     * The service behind a route's destination. The sidecar's own imports first; for a route of a VirtualService the
+     * sidecar imported, Istio also adds that VirtualService's destinations to the sidecar's services even when the
+     * Sidecar's egress hosts do not name them (pilot/pkg/model/sidecar.go collectImportedServices: "Infer more
+     * possible destinations from virtual services"), which {@link SidecarScope#destination} resolves; the caller
+     * says whether the VirtualService brings this destination in ({@link Routing#infersDestination}).
+     */
+    private static Optional<ServiceMatch> routeDestination(SidecarScope scope, boolean fromVirtualService,
+                                                           String host, int port) {
+        Optional<ServiceMatch> imported = scope.lookup(host, port);
+        if (!fromVirtualService || imported.isPresent() && imported.get().port().isPresent()) {
+            return imported;
+        }
+        Optional<ServiceMatch> inferred = scope.destination(host, port);
+        return inferred.isPresent() && inferred.get().port().isPresent() ? inferred : imported.or(() -> inferred);
     }
 
     /** Outside the registry (or SNI matching no filter chain): the outbound traffic policy decides. */
@@ -383,7 +451,7 @@ final class CompiledMeshSnapshot implements MeshSnapshot {
             String reason = none.reason();
             if (clientTls.equals(Optional.of(TlsMode.DISABLE)) && routing.servers(gw).stream()
                     .anyMatch(s -> s.port() == request.port() && s.tlsBased() && !s.passthrough())) {
-                reason = "the sidecar sends plain bytes but the servers on port " + request.port()
+                reason = sidecarSends(request) + " but the servers on port " + request.port()
                         + " terminate TLS: the handshake fails (" + reason + ")";
             }
             hops.add(new Hop(proxy, "server", Hop.Outcome.DENY, reason, Optional.empty(), Origin.UNKNOWN));
@@ -403,7 +471,7 @@ final class CompiledMeshSnapshot implements MeshSnapshot {
                         + server.protocol() + ": the connection fails");
             }
             if (t == TlsMode.DISABLE && server.tlsBased() && !server.passthrough()) {
-                return Optional.of("the sidecar sends plain bytes but " + server.label()
+                return Optional.of(sidecarSends(request) + " but " + server.label()
                         + " terminates TLS: the handshake fails");
             }
             return Optional.empty();
@@ -478,6 +546,12 @@ final class CompiledMeshSnapshot implements MeshSnapshot {
                 Optional.of(d), Optional.of(areq), Optional.of(policy)).at(server, Optional.of(out));
     }
 
+    /** What a sidecar that opens no TLS of its own sends: with an SNI, the application's TLS (no mesh certificate). */
+    private static String sidecarSends(GatewayRequest request) {
+        return request.sni().isPresent() ? "the sidecar forwards the application's own TLS (no mesh certificate)"
+                : "the sidecar sends plain bytes";
+    }
+
     private static Optional<ResourceKey> policyKey(String policyId) {
         Matcher m = POLICY_ID.matcher(policyId);
         return m.matches() ? Optional.of(new ResourceKey(Kind.AUTHORIZATION_POLICY, m.group(1), m.group(2)))
@@ -512,8 +586,7 @@ final class CompiledMeshSnapshot implements MeshSnapshot {
                         DEFAULT_EGRESS_GATEWAY);
                 UpstreamTls tls = f.upstream().tls();
                 boolean mutual = tls.mode() == TlsMode.ISTIO_MUTUAL;
-                GatewayRequest greq = new GatewayRequest(f.upstream().port(),
-                        tls.mode() == TlsMode.DISABLE ? Optional.empty() : tls.sni(),
+                GatewayRequest greq = new GatewayRequest(f.upstream().port(), gatewaySni(request, tls),
                         mutual ? Optional.of(new Peer(from.principal(mesh().trustDomain()), from.namespace()))
                                 : Optional.empty(),
                         sc.forwarded(request), "", "");
@@ -534,6 +607,20 @@ final class CompiledMeshSnapshot implements MeshSnapshot {
                 return new Path(res, sc, Optional.of(gw), Optional.of(ge));
             }
         }
+    }
+
+    /**
+     * The SNI the gateway sees. When the sidecar opens (m)TLS to the gateway, the DestinationRule's. When it opens
+     * none, it forwards the application's bytes as they are: for a TLS request that is the application's own
+     * ClientHello, so a PASSTHROUGH server sees the client's SNI (istio.io "Egress gateway for HTTPS traffic": the
+     * DestinationRule subset sets no tls, the gateway server is {@code tls.mode: PASSTHROUGH} and matches on the
+     * requested host).
+     */
+    private static Optional<String> gatewaySni(OutboundRequest request, UpstreamTls tls) {
+        if (tls.mode() != TlsMode.DISABLE) {
+            return tls.sni();
+        }
+        return request.protocol() == Protocol.TLS ? request.sni().map(Hosts::normalise) : Optional.empty();
     }
 
     @Override

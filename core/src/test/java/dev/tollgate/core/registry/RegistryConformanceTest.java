@@ -112,7 +112,13 @@ class RegistryConformanceTest {
                         .lookup("a".repeat(249) + ".com", 443).sees("default/wild"),
                 of("H22", "A name of dots only is no host of a wildcard entry")
                         .apply("default", se("wild", "*.com", "443/TLS"))
-                        .lookup("...", 443).seesNothing());
+                        .lookup("...", 443).seesNothing(),
+                of("H23", "Deliberate difference (SidecarScope.lookup): Istio's IST0134 \"If addresses is not set, all"
+                        + " traffic on the port defined in the ServiceEntry is matched, regardless of the host\" is a"
+                        + " capture artefact; Tollgate's sidecar knows the requested name, as Istio's does with DNS"
+                        + " capture and IP auto-allocation, so a TCP entry claims only its own host")
+                        .apply("default", se("db", "db.example.com", "5432/TCP"))
+                        .lookup("other.example.com", 5432).seesNothing());
     }
 
     static Stream<Arguments> exportTo() {

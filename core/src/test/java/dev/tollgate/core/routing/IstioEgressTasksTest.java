@@ -9,6 +9,8 @@ import dev.tollgate.core.snapshot.OutboundDecision;
 import dev.tollgate.core.snapshot.OutboundRequest;
 import dev.tollgate.core.snapshot.SnapshotCompiler;
 import dev.tollgate.core.snapshot.TlsMode;
+import dev.tollgate.core.snapshot.UpstreamTls;
+import dev.tollgate.core.snapshot.Protocol;
 import dev.tollgate.core.testing.TestConfig;
 import org.junit.jupiter.api.Test;
 
@@ -17,6 +19,7 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
+import java.util.Optional;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -74,6 +77,59 @@ class IstioEgressTasksTest {
         assertThat(f.upstream().port()).isEqualTo(443);
         assertThat(f.upstream().tls().mode()).isEqualTo(TlsMode.SIMPLE);
         assertThat(f.upstream().tls().sni()).contains("edition.cnn.com");
+    }
+
+    @Test
+    void egressGatewayForHttpsForwardsTheClientsOwnTlsToAPassthroughServer() {
+        // "Egress gateway for HTTPS traffic": the subset sets no tls, so the sidecar forwards the application's TLS
+        // as it is and the PASSTHROUGH server matches the client's SNI, not a DestinationRule sni.
+        MeshSnapshot s = task("istio-io-egress-gateway-https-passthrough.yaml");
+        OutboundRequest cnn = OutboundRequest.tls("edition.cnn.com", 443);
+        var f = (OutboundDecision.Forward) s.outbound(RoutingCase.SLEEP, cnn);
+        assertThat(f.viaGateway()).isTrue();
+        assertThat(f.upstream().port()).isEqualTo(443);
+        assertThat(f.upstream().tls()).isEqualTo(UpstreamTls.NONE);
+        CheckResult r = s.check(RoutingCase.SLEEP, cnn);
+        assertThat(r.allowed()).as(r.reason()).isTrue();
+        assertThat(r.upstream().orElseThrow().host()).isEqualTo("edition.cnn.com");
+        assertThat(r.upstream().orElseThrow().tls().mode()).isEqualTo(TlsMode.DISABLE);
+        assertThat(r.hops()).anySatisfy(h -> {
+            assertThat(h.proxy()).startsWith("gateway");
+            assertThat(h.stage()).isEqualTo("server");
+            assertThat(h.detail()).contains("SNI edition.cnn.com");
+        });
+    }
+
+    @Test
+    void wildcardEgressHostsPassTheClientsSniThroughTheGateway() {
+        // "Egress using Wildcard Hosts": *.wikipedia.org, PASSTHROUGH, routed at the gateway to www.wikipedia.org.
+        MeshSnapshot s = task("istio-io-egress-wildcard-passthrough.yaml");
+        CheckResult r = s.check(RoutingCase.SLEEP, OutboundRequest.tls("en.wikipedia.org", 443));
+        assertThat(r.allowed()).as(r.reason()).isTrue();
+        assertThat(r.upstream().orElseThrow().host()).isEqualTo("www.wikipedia.org");
+        assertThat(r.hops()).anySatisfy(h -> assertThat(h.detail()).contains("SNI en.wikipedia.org"));
+    }
+
+    @Test
+    void aPassthroughServerSeesTheSniTheClientSentNotTheRequestedHost() {
+        // Hostile: CONNECT to the routed host with a ClientHello for another name; the gateway matches what it reads.
+        MeshSnapshot s = task("istio-io-egress-gateway-https-passthrough.yaml");
+        CheckResult r = s.check(RoutingCase.SLEEP, new OutboundRequest(Protocol.TLS, "edition.cnn.com", 443,
+                Optional.of("evil.example.com"), Optional.empty()));
+        assertThat(r.allowed()).isFalse();
+    }
+
+    @Test
+    void theApplicationsOwnTlsToATerminatingServerFailsAndSaysSo() {
+        // The HTTPS task's VirtualService with the gateway server switched to SIMPLE: the subset still sets no
+        // tls, so the gateway receives the application's ClientHello and would answer with its own certificate.
+        MeshSnapshot s = SnapshotCompiler.compile(TestConfig.create()
+                .mesh(MeshSettings.DEFAULTS.withOutboundMode(OutboundMode.REGISTRY_ONLY))
+                .apply("default", read("istio-io-egress-gateway-https-passthrough.yaml")
+                        .replace("mode: PASSTHROUGH", "mode: SIMPLE\n      credentialName: cnn")).build());
+        CheckResult r = s.check(RoutingCase.SLEEP, OutboundRequest.tls("edition.cnn.com", 443));
+        assertThat(r.outcome()).isEqualTo("no-route");
+        assertThat(r.reason()).contains("the application's own TLS").contains("terminate");
     }
 
     @Test

@@ -33,6 +33,11 @@ class VirtualServiceConformanceTest {
     }
 
     static String toB = "route: [{destination: {host: b.example.com}}]";
+    static final String TO_GATEWAY = "route: [{destination: {host: istio-egressgateway.istio-system.svc.cluster.local, "
+            + "port: {number: 80}}}]";
+    static final String OUTSIDE = "route.go separateVSHostsAndServices: VS hosts outside the registry, \"to enable "
+            + "VirtualService configuration to affect traffic to hosts outside of the service registry (e.g. google.com) "
+            + "on port 80\"";
     static String toC = "route: [{destination: {host: c.example.com}}]";
 
     static String aHttp(String top, String routes) {
@@ -178,6 +183,14 @@ class VirtualServiceConformanceTest {
                 new RoutingCase("HTTPMatchRequest.gateways: \"The gateway match is independent of sourceLabels\"",
                         aHttp("", "- match: [{gateways: [mesh], sourceLabels: {app: other}}]\n  " + toB), SLEEP,
                         get("a.example.com", "/"), ROUTED_B),
+                new RoutingCase("istio/istio route.go sourceMatchHTTP: with gateways in an http match, sourceNamespace is "
+                        + "not read either (\"Trim by source labels or mesh gateway\"): the route applies to every "
+                        + "sidecar", aHttp("", "- match: [{gateways: [mesh], sourceNamespace: otherns}]\n  " + toB
+                        + "\n- " + toC), SLEEP, get("a.example.com", "/"), "sourceNamespace otherns not read: the "
+                        + "match names gateways [mesh]"),
+                new RoutingCase("sourceMatchHTTP: without gateways, sourceLabels and sourceNamespace must both hold",
+                        aHttp("", "- match: [{sourceLabels: {app: sleep}, sourceNamespace: otherns}]\n  " + toB
+                                + "\n- " + toC), SLEEP, get("a.example.com", "/"), "routes to c.example.com"),
                 // ---- destinations and weights
                 new RoutingCase("weight: \"Weight specifies the relative proportion of traffic to be forwarded to "
                         + "the destination\": Tollgate decides for the highest weight and says so", aHttp("", """
@@ -243,17 +256,21 @@ class VirtualServiceConformanceTest {
                         "tls:\n- match: [{sniHosts: [\"*.com\"]}]\n  route: [{destination: {host: b.example.com}}]"),
                         SLEEP, OutboundRequest.tls("a.example.com", 443), "tls[0] (sniHosts *.com matches"),
                 new RoutingCase("tls: an SNI matching no tls route finds no filter chain and falls to the outbound "
-                        + "policy: ALLOW_ANY passes through", vs("v", "default", "hosts: [a.example.com]",
+                        + "policy: ALLOW_ANY passes through", vs("v", "default", "hosts: [\"*.example.com\"]",
+                        "tls:\n- match: [{sniHosts: [a.example.com]}]\n  route: [{destination: {host: b.example.com}}]"),
+                        SLEEP, OutboundRequest.tls("c.example.com", 443), "forward PassthroughCluster"),
+                new RoutingCase("DESIGN.md: \"the sidecar: Host or SNI differs from the requested host -> 502\": an SNI "
+                        + "other than the CONNECT host is refused before any route is looked up", vs("v", "default",
+                        "hosts: [a.example.com]",
                         "tls:\n- match: [{sniHosts: [a.example.com]}]\n  route: [{destination: {host: b.example.com}}]"),
                         SLEEP, new OutboundRequest(dev.tollgate.core.snapshot.Protocol.TLS, "a.example.com", 443,
                         java.util.Optional.of("evil.example.net"), java.util.Optional.empty()),
-                        "forward PassthroughCluster"),
+                        "blocked: TLS SNI evil.example.net does not match the CONNECT host a.example.com"),
                 new RoutingCase("tls: under REGISTRY_ONLY the unmatched SNI is refused", vs("v", "default",
-                        "hosts: [a.example.com]",
+                        "hosts: [\"*.example.com\"]",
                         "tls:\n- match: [{sniHosts: [a.example.com]}]\n  route: [{destination: {host: b.example.com}}]"),
                         MeshSettings.DEFAULTS.withOutboundMode(OutboundMode.REGISTRY_ONLY), SLEEP,
-                        new OutboundRequest(dev.tollgate.core.snapshot.Protocol.TLS, "a.example.com", 443,
-                                java.util.Optional.of("evil.example.net"), java.util.Optional.empty()),
+                        OutboundRequest.tls("c.example.com", 443),
                         "blocked: REGISTRY_ONLY"),
                 new RoutingCase("TLSMatchAttributes.port: a tls match for another port does not apply; the service's "
                         + "default route stays", vs("v", "default", "hosts: [a.example.com]",
@@ -263,6 +280,24 @@ class VirtualServiceConformanceTest {
                         vs("v", "default", "hosts: [a.example.com]",
                                 "tls:\n- match: [{sniHosts: [a.example.com], sourceNamespace: otherns}]\n  route: [{destination: {host: b.example.com}}]"),
                         SLEEP, OutboundRequest.tls("a.example.com", 443), "forward outbound|443||a.example.com"),
+                new RoutingCase("istio/istio tls.go matchTLS: gatewayMatch && labelMatch && portMatch && nsMatch: "
+                        + "gateways do not lift sourceNamespace for tls", vs("v", "default", "hosts: [a.example.com]",
+                                "tls:\n- match: [{sniHosts: [a.example.com], gateways: [mesh], sourceNamespace: otherns}]"
+                                        + "\n  route: [{destination: {host: b.example.com}}]"),
+                        SLEEP, OutboundRequest.tls("a.example.com", 443), "forward outbound|443||a.example.com"),
+                new RoutingCase("tls.go matchTLS: gateways do not lift sourceLabels for tls", vs("v", "default",
+                                "hosts: [a.example.com]", "tls:\n- match: [{sniHosts: [a.example.com], gateways: [mesh], "
+                                        + "sourceLabels: {app: other}}]\n  route: [{destination: {host: b.example.com}}]"),
+                        SLEEP, OutboundRequest.tls("a.example.com", 443), "forward outbound|443||a.example.com"),
+                new RoutingCase("tls.go matchTCP: gateways do not lift sourceNamespace for tcp", vs("v", "default",
+                                "hosts: [a.example.com]", "tcp:\n- match: [{gateways: [mesh], sourceNamespace: otherns}]"
+                                        + "\n  route: [{destination: {host: b.example.com, port: {number: 9000}}}]"),
+                        SLEEP, OutboundRequest.tcp("a.example.com", 9000), "forward outbound|9000||a.example.com"),
+                new RoutingCase("tls.go matchTCP: every condition holds, the route applies", vs("v", "default",
+                                "hosts: [a.example.com]", "tcp:\n- match: [{gateways: [mesh], sourceNamespace: default, "
+                                        + "sourceLabels: {app: sleep}, port: 9000}]"
+                                        + "\n  route: [{destination: {host: b.example.com, port: {number: 9000}}}]"),
+                        SLEEP, OutboundRequest.tcp("a.example.com", 9000), "routes to b.example.com:9000"),
                 // ---- tcp
                 new RoutingCase("tcp: \"TCP routes will be applied to any port that is not a HTTP or TLS port\"",
                         vs("v", "default", "hosts: [a.example.com]",
@@ -352,8 +387,9 @@ class VirtualServiceConformanceTest {
                                 ---
                                 """ + vs("v", "team", "hosts: [a.example.com]", "http:\n- " + toB), SLEEP,
                         get("a.example.com", "/"), "VirtualService team/v http[0]"),
-                new RoutingCase("IstioEgressListener.hosts: a route to the egress gateway's service needs the Sidecar to "
-                        + "import istio-system; otherwise the route has no cluster", """
+                new RoutingCase("istio/istio sidecar.go collectImportedServices: \"Infer more possible destinations from "
+                        + "virtual services\": an imported VirtualService brings in the egress gateway's service it routes "
+                        + "to, though the Sidecar does not import istio-system", """
                                 apiVersion: networking.istio.io/v1
                                 kind: Sidecar
                                 metadata: {name: default, namespace: default}
@@ -372,8 +408,115 @@ class VirtualServiceConformanceTest {
                                 """ + vs("v", "default", "hosts: [x.example.org]", """
                                 http:
                                 - route: [{destination: {host: istio-egressgateway.istio-system.svc.cluster.local, port: {number: 80}}}]"""),
+                        SLEEP, get("x.example.org", "/"), "forward VirtualService default/v http[0] -> "
+                        + "istio-egressgateway.istio-system.svc.cluster.local:80"),
+                new RoutingCase("push_context.go virtualServiceDestinationsFilteredBySourceNamespace: an http route "
+                        + "confined to another sourceNamespace does not bring its destination in, though gateways in the "
+                        + "match make it apply to this sidecar", """
+                                apiVersion: networking.istio.io/v1
+                                kind: Sidecar
+                                metadata: {name: default, namespace: default}
+                                spec:
+                                  egress:
+                                  - hosts: ["./*"]
+                                ---
+                                apiVersion: networking.istio.io/v1
+                                kind: ServiceEntry
+                                metadata: {name: local, namespace: default}
+                                spec:
+                                  hosts: [x.example.org]
+                                  ports: [{number: 80, name: http, protocol: HTTP}]
+                                  resolution: DNS
+                                ---
+                                """ + vs("v", "default", "hosts: [x.example.org]", """
+                                http:
+                                - match: [{gateways: [mesh], sourceNamespace: otherns}]
+                                  route: [{destination: {host: istio-egressgateway.istio-system.svc.cluster.local, port: {number: 80}}}]"""),
                         SLEEP, get("x.example.org", "/"), "no-route: no route: route destination "
                         + "istio-egressgateway.istio-system.svc.cluster.local:80 is not in the registry"),
+                new RoutingCase("virtualServiceDestinationsFilteredBySourceNamespace: the client's own sourceNamespace "
+                        + "brings the destination in", """
+                                apiVersion: networking.istio.io/v1
+                                kind: Sidecar
+                                metadata: {name: default, namespace: default}
+                                spec:
+                                  egress:
+                                  - hosts: ["./*"]
+                                ---
+                                apiVersion: networking.istio.io/v1
+                                kind: ServiceEntry
+                                metadata: {name: local, namespace: default}
+                                spec:
+                                  hosts: [x.example.org]
+                                  ports: [{number: 80, name: http, protocol: HTTP}]
+                                  resolution: DNS
+                                ---
+                                """ + vs("v", "default", "hosts: [x.example.org]", """
+                                http:
+                                - match: [{sourceNamespace: otherns}, {sourceNamespace: default}]
+                                  route: [{destination: {host: istio-egressgateway.istio-system.svc.cluster.local, port: {number: 80}}}]"""),
+                        SLEEP, get("x.example.org", "/"), "forward VirtualService default/v http[0] -> "
+                        + "istio-egressgateway.istio-system.svc.cluster.local:80"),
+                new RoutingCase("collectImportedServices: only an imported VirtualService brings in its destinations; "
+                        + "a destination that no namespace exports to the client has no cluster", """
+                                apiVersion: networking.istio.io/v1
+                                kind: Sidecar
+                                metadata: {name: default, namespace: default}
+                                spec:
+                                  egress:
+                                  - hosts: ["./*"]
+                                ---
+                                apiVersion: networking.istio.io/v1
+                                kind: ServiceEntry
+                                metadata: {name: local, namespace: default}
+                                spec:
+                                  hosts: [x.example.org]
+                                  ports: [{number: 80, name: http, protocol: HTTP}]
+                                  resolution: DNS
+                                ---
+                                apiVersion: networking.istio.io/v1
+                                kind: ServiceEntry
+                                metadata: {name: private, namespace: team}
+                                spec:
+                                  hosts: [y.example.org]
+                                  exportTo: ["."]
+                                  ports: [{number: 80, name: http, protocol: HTTP}]
+                                  resolution: DNS
+                                ---
+                                """ + vs("v", "default", "hosts: [x.example.org]", """
+                                http:
+                                - route: [{destination: {host: y.example.org, port: {number: 80}}}]"""),
+                        SLEEP, get("x.example.org", "/"), "no-route: no route: route destination y.example.org:80 is "
+                        + "not in the registry"),
+                // ---- VirtualService hosts outside the registry (route.go buildSidecarVirtualHostsForVirtualService)
+                new RoutingCase(OUTSIDE + ": the VirtualService builds a virtual host on port 80 and routes "
+                        + "(ALLOW_ANY does not pass it through)", vs("v", "default", "hosts: [nose.example.org]",
+                        "http:\n- " + TO_GATEWAY), SLEEP, get("nose.example.org", "/"),
+                        "forward VirtualService default/v http[0] -> istio-egressgateway.istio-system.svc.cluster.local:80"),
+                new RoutingCase(OUTSIDE + ": under REGISTRY_ONLY too, since the route is built whatever the policy",
+                        vs("v", "default", "hosts: [nose.example.org]", "http:\n- " + TO_GATEWAY),
+                        MeshSettings.DEFAULTS.withOutboundMode(OutboundMode.REGISTRY_ONLY), SLEEP,
+                        get("nose.example.org", "/"), "forward VirtualService default/v http[0]"),
+                new RoutingCase(OUTSIDE + ": only on port 80; other ports fall to the outbound policy",
+                        vs("v", "default", "hosts: [nose.example.org]", "http:\n- " + TO_GATEWAY), SLEEP,
+                        OutboundRequest.http("nose.example.org", 8080, new dev.tollgate.core.snapshot.HttpRequestInfo(
+                                "GET", "nose.example.org:8080", "/", java.util.Map.of())),
+                        "forward PassthroughCluster -> nose.example.org:8080"),
+                new RoutingCase(OUTSIDE + ": a route to a host outside the registry has no cluster",
+                        vs("v", "default", "hosts: [nose.example.org]", "http:\n- route: [{destination: "
+                                + "{host: nose.example.org}}]"), SLEEP, get("nose.example.org", "/"),
+                        "no-route: no route: route destination nose.example.org:80 is not in the registry"),
+                new RoutingCase(OUTSIDE + ": a wildcard host that covers a service's name is not outside the registry",
+                        vs("v", "default", "hosts: [\"*.example.com\"]", "http:\n- " + TO_GATEWAY), SLEEP,
+                        get("zzz.example.com", "/"), "forward PassthroughCluster -> zzz.example.com:80"),
+                new RoutingCase(OUTSIDE + ": beside a host of the registry it joins that service's HTTP ports",
+                        vs("v", "default", "hosts: [nose.example.org, a.example.com]", "http:\n- " + TO_GATEWAY),
+                        MeshSettings.DEFAULTS.withOutboundMode(OutboundMode.REGISTRY_ONLY), SLEEP,
+                        get("nose.example.org", "/"), "forward VirtualService default/v http[0]"),
+                new RoutingCase(OUTSIDE + ": a VirtualService that is not bound to mesh builds nothing at the sidecar",
+                        vs("v", "default", "hosts: [nose.example.org]\ngateways: [egw]", "http:\n- " + TO_GATEWAY),
+                        MeshSettings.DEFAULTS.withOutboundMode(OutboundMode.REGISTRY_ONLY), SLEEP,
+                        get("nose.example.org", "/"), "blocked: REGISTRY_ONLY"),
                 // ---- port protocol decides the route list
                 new RoutingCase("http: \"HTTP routes will be applied to ... service entry ports using HTTP/HTTP2/GRPC "
                         + "protocols\": a non-HTTP connection to an HTTP port is refused",
