@@ -69,11 +69,6 @@ record Authority(String host, int port) {
         return true;
     }
 
-    /** Same host (case-insensitive, trailing dot ignored) and port. */
-    boolean sameAs(Authority other) {
-        return host.equals(other.host) && port == other.port;
-    }
-
     @Override
     public String toString() {
         return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + port;

@@ -1,5 +1,8 @@
 package dev.tollgate.proxy;
 
+import dev.tollgate.core.snapshot.OutboundRequest;
+import dev.tollgate.core.snapshot.Protocol;
+import dev.tollgate.core.snapshot.RequestedHost;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
@@ -75,8 +78,10 @@ final class ClientHelloGate extends ChannelInboundHandlerAdapter {
             refuse(ctx, "ClientHello has no SNI; the tunnel was opened for " + target.host());
             return;
         }
-        if (sni.isPresent() && !HostMap.normalise(sni.get()).equals(target.host())) {
-            refuse(ctx, "SNI " + sni.get() + " does not match the CONNECT host " + target.host());
+        Optional<String> mismatch = sni.flatMap(s -> RequestedHost.mismatch(new OutboundRequest(Protocol.TLS,
+                target.host(), target.port(), Optional.of(s), Optional.empty())));
+        if (mismatch.isPresent()) {
+            refuse(ctx, mismatch.get());
             return;
         }
         done = true;

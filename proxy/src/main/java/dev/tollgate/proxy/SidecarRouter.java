@@ -84,11 +84,7 @@ final class SidecarRouter implements HttpRouter {
         if (host.isEmpty()) {
             return bad(ex, "malformed Host header");
         }
-        if (!host.get().sameAs(target.get())) {
-            ex.decide("refused", "Host header " + host.get() + " does not match the request URI authority "
-                    + target.get());
-            return new Reply(HttpResponseStatus.BAD_GATEWAY, ex.reason);
-        }
+        // a Host naming another host than the URI is refused by snapshot.outbound (RequestedHost), the one rule
         HttpRequestInfo info = new HttpRequestInfo(request.method().name(), hostHeader, path,
                 HttpMessages.headerMap(request.headers()));
         OutboundDecision d = snapshot.outbound(workload,

@@ -155,6 +155,11 @@ final class Rig implements AutoCloseable {
     }
 
     static OutboundDecision outbound(WorkloadRef from, OutboundRequest r) {
+        // the real snapshot's first rule; the fake keeps it so that the proxy's part of the contract is tested
+        Optional<String> otherHost = dev.tollgate.core.snapshot.RequestedHost.mismatch(r);
+        if (otherHost.isPresent()) {
+            return new OutboundDecision.Refused(otherHost.get(), List.of());
+        }
         return switch (r.host()) {
             case "blocked.example" -> new OutboundDecision.Refused(
                     "REGISTRY_ONLY: blocked.example:" + r.port() + " is not in the registry of " + from.namespace(),

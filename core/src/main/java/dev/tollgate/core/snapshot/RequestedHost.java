@@ -8,17 +8,18 @@ import java.util.Optional;
  * The sidecar's own-name rule (DESIGN.md: "the sidecar: Host or SNI differs from the requested host -> 502, with the
  * reason"). The registry, routes and the gateway's policies decide on the requested host; an HTTP Host header or a
  * TLS SNI naming another host would let a client reach that other host under the requested host's permissions, so
- * the request is refused. Names compare as DESIGN.md says: case-insensitively, a trailing dot ignored, the scheme's
+ * the request is refused. The proxies ask this too (the SNI is known only after the tunnel is up), so the rule has
+ * one implementation. Names compare as DESIGN.md says: case-insensitively, a trailing dot ignored, the scheme's
  * default port implied (80: the sidecar reads HTTP only as plain {@code http://}).
  */
-final class RequestedHost {
+public final class RequestedHost {
     private static final int HTTP_DEFAULT_PORT = 80;
 
     private RequestedHost() {
     }
 
     /** Why the request names another host than the one it asked for, or empty when it names the same one. */
-    static Optional<String> mismatch(OutboundRequest request) {
+    public static Optional<String> mismatch(OutboundRequest request) {
         String host = Hosts.normalise(unbracket(request.host()));
         if (request.protocol() == Protocol.HTTP && request.http().isPresent()) {
             String authority = request.http().get().authority();
