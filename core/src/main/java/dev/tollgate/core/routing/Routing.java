@@ -52,6 +52,9 @@ public final class Routing {
     private final Map<dev.tollgate.core.model.ResourceKey, CompiledVirtualService> vsByKey = new HashMap<>();
     /** Gateway workloads' servers, computed once per label set (a snapshot serves few gateway workloads). */
     private final Map<Map<String, String>, List<GatewayServer>> serversByLabels = new ConcurrentHashMap<>();
+    private static final int MERGED_CACHE_LIMIT = 50_000;
+    private final Map<MergeKey, MergedRules> mergedCache = new ConcurrentHashMap<>();
+    private final boolean anyDrSelector;
 
     private Routing(ConfigSet config) {
         this.mesh = config.mesh();
@@ -70,10 +73,13 @@ public final class Routing {
             }
         }
         order = 0;
+        boolean drSelector = false;
         for (Resource<DestinationRule> r : config.destinationRules()) {
             CompiledDestinationRule dr = CompiledDestinationRule.compile(r, order++, mesh);
             drByNamespace.computeIfAbsent(r.namespace(), k -> new HostIndex<>()).add(dr.host(), dr);
+            drSelector |= dr.hasSelector();
         }
+        anyDrSelector = drSelector;
         order = 0;
         for (Resource<Gateway> r : config.gateways()) {
             gateways.add(CompiledGateway.compile(r, order++));
@@ -427,6 +433,57 @@ public final class Routing {
     public UpstreamPolicy upstreamPolicy(String clientNamespace, Map<String, String> clientLabels, RouteTarget target,
                                          int port, Optional<String> serviceNamespace, String autoSni) {
         String host = target.host();
+        MergedRules merged = mergedRules(clientNamespace, clientLabels, host, serviceNamespace);
+        List<Consideration> considered = merged.considered();
+        if (merged.chosen().isEmpty()) {
+            UpstreamTls tls = defaultTls(target, port);
+            Optional<String> missing = target.subset().isEmpty() ? Optional.empty() : Optional.of(target.subset());
+            return new UpstreamPolicy(Optional.empty(), tls, missing, "no DestinationRule for " + host + "; tls "
+                    + tls.mode(), Origin.UNKNOWN, considered);
+        }
+        CompiledDestinationRule first = merged.chosen().get(0);
+        Optional<Subset> subset = Optional.empty();
+        CompiledDestinationRule decider = first;
+        if (!target.subset().isEmpty()) {
+            OwnedSubset owned = merged.subsets().get(target.subset());
+            if (owned == null) {
+                return new UpstreamPolicy(Optional.of(first.resource().key()), UpstreamTls.NONE,
+                        Optional.of(target.subset()), first.resource().key() + " defines no subset " + target.subset()
+                        + " (Envoy has no cluster for it: 503)", first.resource().origin(), considered);
+            }
+            subset = Optional.of(owned.subset());
+            decider = owned.owner();
+        }
+        CompiledDestinationRule.TlsLevel level = CompiledDestinationRule.effectiveTls(merged.top(), subset, port);
+        UpstreamTls tls = level.tls().map(t -> toUpstream(t, target, port, autoSni)).orElseGet(() -> defaultTls(target, port));
+        return new UpstreamPolicy(Optional.of(decider.resource().key()), tls, Optional.empty(),
+                decider.resource().key() + " " + level.level() + ": tls " + tls.mode()
+                        + tls.sni().map(s -> " sni " + s).orElse(""), decider.resource().origin(), considered);
+    }
+
+    /**
+     * The merged DestinationRules for one (client, host, service namespace), computed once: the tutorial's one rule
+     * per external host, all for the egress gateway's host, would otherwise be re-merged (with an explanation per
+     * rule) on every request. The client's labels are part of the key only when some rule has a workloadSelector.
+     * Bounded, since a wildcard ServiceEntry lets requests name any host.
+     */
+    private MergedRules mergedRules(String clientNamespace, Map<String, String> clientLabels, String host,
+                                    Optional<String> serviceNamespace) {
+        MergeKey key = new MergeKey(clientNamespace, anyDrSelector ? clientLabels : Map.of(), host, serviceNamespace);
+        MergedRules cached = mergedCache.get(key);
+        if (cached != null) {
+            return cached;
+        }
+        MergedRules computed = mergeRules(clientNamespace, clientLabels, host, serviceNamespace);
+        if (mergedCache.size() < MERGED_CACHE_LIMIT) {
+            mergedCache.putIfAbsent(new MergeKey(clientNamespace, Map.copyOf(key.clientLabels()), host,
+                    serviceNamespace), computed);
+        }
+        return computed;
+    }
+
+    private MergedRules mergeRules(String clientNamespace, Map<String, String> clientLabels, String host,
+                                   Optional<String> serviceNamespace) {
         List<Consideration> considered = new ArrayList<>();
         List<String> order = new ArrayList<>();
         order.add(clientNamespace);
@@ -477,38 +534,32 @@ public final class Routing {
                 break;
             }
         }
-        if (chosen.isEmpty()) {
-            UpstreamTls tls = defaultTls(target, port);
-            Optional<String> missing = target.subset().isEmpty() ? Optional.empty() : Optional.of(target.subset());
-            return new UpstreamPolicy(Optional.empty(), tls, missing, "no DestinationRule for " + host + "; tls "
-                    + tls.mode(), Origin.UNKNOWN, considered);
-        }
-        CompiledDestinationRule first = chosen.get(0);
-        // Merged rules: the first one with a top-level traffic policy provides it; subsets merge in order.
+        // Merged rules: the first one with a top-level traffic policy provides it; subsets merge in order (the
+        // first rule defining a name owns it).
         var top = chosen.stream().map(d -> d.dr().getTrafficPolicy()).filter(java.util.Objects::nonNull)
                 .findFirst().orElse(null);
-        Optional<Subset> subset = Optional.empty();
-        Optional<CompiledDestinationRule> subsetOwner = Optional.empty();
-        if (!target.subset().isEmpty()) {
-            for (CompiledDestinationRule d : chosen) {
-                subset = d.subset(target.subset());
-                if (subset.isPresent()) {
-                    subsetOwner = Optional.of(d);
-                    break;
+        Map<String, OwnedSubset> subsets = new HashMap<>();
+        for (CompiledDestinationRule d : chosen) {
+            for (Subset s : d.dr().getSubsets() == null ? List.<Subset>of() : d.dr().getSubsets()) {
+                if (s != null && s.getName() != null) {
+                    subsets.putIfAbsent(s.getName(), new OwnedSubset(s, d));
                 }
             }
-            if (subset.isEmpty()) {
-                return new UpstreamPolicy(Optional.of(first.resource().key()), UpstreamTls.NONE,
-                        Optional.of(target.subset()), first.resource().key() + " defines no subset " + target.subset()
-                        + " (Envoy has no cluster for it: 503)", first.resource().origin(), considered);
-            }
         }
-        CompiledDestinationRule.TlsLevel level = CompiledDestinationRule.effectiveTls(top, subset, port);
-        UpstreamTls tls = level.tls().map(t -> toUpstream(t, target, port, autoSni)).orElseGet(() -> defaultTls(target, port));
-        CompiledDestinationRule decider = subsetOwner.orElse(first);
-        return new UpstreamPolicy(Optional.of(decider.resource().key()), tls, Optional.empty(),
-                decider.resource().key() + " " + level.level() + ": tls " + tls.mode()
-                        + tls.sni().map(s -> " sni " + s).orElse(""), decider.resource().origin(), considered);
+        return new MergedRules(List.copyOf(chosen), List.copyOf(considered), top, Map.copyOf(subsets));
+    }
+
+    private record MergeKey(String clientNamespace, Map<String, String> clientLabels, String host,
+                            Optional<String> serviceNamespace) {
+    }
+
+    private record OwnedSubset(Subset subset, CompiledDestinationRule owner) {
+    }
+
+    /** {@code top} may be null: no merged rule has a top-level traffic policy. */
+    private record MergedRules(List<CompiledDestinationRule> chosen, List<Consideration> considered,
+                               io.fabric8.istio.api.api.networking.v1alpha3.TrafficPolicy top,
+                               Map<String, OwnedSubset> subsets) {
     }
 
     private Consideration dr(CompiledDestinationRule dr, boolean applied, String why) {
