@@ -53,6 +53,7 @@ public final class Routing {
     /** Gateway workloads' servers, computed once per label set (a snapshot serves few gateway workloads). */
     private final Map<Map<String, String>, List<GatewayServer>> serversByLabels = new ConcurrentHashMap<>();
     private static final int MERGED_CACHE_LIMIT = 50_000;
+    private final Map<LabelsPort, ServersOnPort> serversOnPort = new ConcurrentHashMap<>();
     private final Map<MergeKey, MergedRules> mergedCache = new ConcurrentHashMap<>();
     private final boolean anyDrSelector;
 
@@ -662,14 +663,9 @@ public final class Routing {
      */
     public ServerSelection selectServer(WorkloadRef gateway, int port, Optional<String> sni,
                                         Optional<String> authorityHost) {
-        List<GatewayServer> onPort = new ArrayList<>();
-        for (GatewayServer s : servers(gateway)) {
-            if (s.port() == port) {
-                if (onPort.isEmpty() || compatible(onPort.get(0), s)) {
-                    onPort.add(s);
-                }
-            }
-        }
+        ServersOnPort index = serversOnPort.computeIfAbsent(new LabelsPort(gateway.labels(), port),
+                k -> ServersOnPort.of(servers(gateway), port));
+        List<GatewayServer> onPort = index.servers();
         if (onPort.isEmpty()) {
             return new ServerSelection.NoServer("no Gateway selecting " + gateway.namespace() + " workload "
                     + gateway.labels() + " has a server on port " + port);
@@ -680,17 +676,7 @@ public final class Routing {
             GatewayServer s = onPort.get(0);
             return new ServerSelection.Selected(s, s.label() + " takes port " + port);
         }
-        GatewayServer best = null;
-        int bestScore = -1;
-        for (GatewayServer s : onPort) {
-            for (GatewayServer.ServerHost h : s.hosts()) {
-                int score = hostScore(h.dnsName(), key);
-                if (score > bestScore) {
-                    best = s;
-                    bestScore = score;
-                }
-            }
-        }
+        GatewayServer best = index.best(key).orElse(null);
         if (best == null) {
             String what = byTls ? "SNI " + sni.orElse("(none)") : "host " + authorityHost.orElse("(none)");
             return new ServerSelection.NoServer("no server on port " + port + " has a host matching " + what
@@ -699,6 +685,97 @@ public final class Routing {
         }
         return new ServerSelection.Selected(best, best.label() + " matches "
                 + (byTls ? "SNI " + sni.orElse("(none)") : "host " + authorityHost.orElse("(none)")));
+    }
+
+    private record LabelsPort(Map<String, String> labels, int port) {
+    }
+
+    /** A server host as a candidate: the best is the highest score, and among equal scores the first written. */
+    private record ServerCandidate(GatewayServer server, int score, int ordinal) {
+        boolean beats(ServerCandidate other) {
+            return other == null || score > other.score || score == other.score && ordinal < other.ordinal;
+        }
+    }
+
+    /**
+     * The servers that share one port of one gateway workload (the first server's kind decides which are
+     * compatible), with their hosts indexed so that a connection's SNI or Host is a few map probes instead of a scan
+     * of every server: exact names, "*.suffix" wildcards and "*", all normalised once. The answer is the one the
+     * scan gives (highest {@link #hostScore}, first written on ties); names the index cannot hold exactly (other
+     * wildcard shapes) and keys it would answer differently (wildcards, over-long names) fall back to the scan.
+     */
+    private record ServersOnPort(List<GatewayServer> servers, boolean scanOnly, Map<String, ServerCandidate> exact,
+                                 Map<String, ServerCandidate> wildcards, ServerCandidate star) {
+        static ServersOnPort of(List<GatewayServer> all, int port) {
+            List<GatewayServer> onPort = new ArrayList<>();
+            for (GatewayServer s : all) {
+                if (s.port() == port && (onPort.isEmpty() || compatible(onPort.get(0), s))) {
+                    onPort.add(s);
+                }
+            }
+            Map<String, ServerCandidate> exact = new HashMap<>();
+            Map<String, ServerCandidate> wildcards = new HashMap<>();
+            ServerCandidate star = null;
+            boolean scanOnly = false;
+            int ordinal = 0;
+            for (GatewayServer s : onPort) {
+                for (GatewayServer.ServerHost h : s.hosts()) {
+                    String written = h.dnsName();
+                    int at = ordinal++;
+                    if (written.equals("*")) {
+                        ServerCandidate c = new ServerCandidate(s, 0, at);
+                        star = c.beats(star) ? c : star;
+                        continue;
+                    }
+                    String name = Hosts.normalise(written);
+                    if (!Hosts.isWildcard(name)) {
+                        exact.merge(name, new ServerCandidate(s, Integer.MAX_VALUE, at), (a, b) -> b.beats(a) ? b : a);
+                    } else if (name.length() > 2 && name.charAt(1) == '.' && name.indexOf('*', 1) < 0) {
+                        wildcards.merge(name, new ServerCandidate(s, written.length(), at), (a, b) -> b.beats(a) ? b : a);
+                    } else {
+                        scanOnly = true;
+                    }
+                }
+            }
+            return new ServersOnPort(List.copyOf(onPort), scanOnly, Map.copyOf(exact), Map.copyOf(wildcards), star);
+        }
+
+        /** The server whose host matches {@code key} (normalised) best; a missing key matches only "*". */
+        Optional<GatewayServer> best(Optional<String> key) {
+            if (scanOnly || key.isPresent() && (Hosts.isWildcard(key.get()) || key.get().length() > Hosts.MAX_LENGTH)) {
+                return scan(key);
+            }
+            ServerCandidate best = star;
+            if (key.isPresent()) {
+                String host = key.get();
+                ServerCandidate c = exact.get(host);
+                if (c != null && c.beats(best)) {
+                    best = c;
+                }
+                for (int i = host.indexOf('.'); i >= 0 && !wildcards.isEmpty(); i = host.indexOf('.', i + 1)) {
+                    c = wildcards.get("*" + host.substring(i));
+                    if (c != null && c.beats(best)) {
+                        best = c;
+                    }
+                }
+            }
+            return Optional.ofNullable(best).map(ServerCandidate::server);
+        }
+
+        private Optional<GatewayServer> scan(Optional<String> key) {
+            GatewayServer best = null;
+            int bestScore = -1;
+            for (GatewayServer s : servers) {
+                for (GatewayServer.ServerHost h : s.hosts()) {
+                    int score = hostScore(h.dnsName(), key);
+                    if (score > bestScore) {
+                        best = s;
+                        bestScore = score;
+                    }
+                }
+            }
+            return Optional.ofNullable(best);
+        }
     }
 
     /** -1: no match; 0: "*"; wildcard: its length; exact: max. A missing SNI/host matches only "*". */
