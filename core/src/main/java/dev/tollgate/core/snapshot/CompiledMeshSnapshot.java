@@ -35,6 +35,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -56,6 +57,12 @@ final class CompiledMeshSnapshot implements MeshSnapshot {
     private final Map<String, WorkloadRef> gatewayWorkloads = new HashMap<>();
     /** Where each AuthorizationPolicy came from, so an authz hop can point at the file. */
     private final Map<ResourceKey, Origin> policyOrigins = new HashMap<>();
+    /**
+     * A refusal's reason is the first line of the registry's explanation, which walks every Sidecar and candidate
+     * host: worded once per (workload, host, port). Bounded, since the hosts come from the requests.
+     */
+    private final Map<RefusalKey, String> unknownHostWhys = new ConcurrentHashMap<>();
+    private static final int UNKNOWN_HOST_WHY_LIMIT = 10_000;
 
     CompiledMeshSnapshot(ConfigSet config, Registry registry, Routing routing, Authorizer authorizer) {
         this.config = config;
@@ -327,6 +334,22 @@ final class CompiledMeshSnapshot implements MeshSnapshot {
 
     /** One line from the registry's explanation of why {@code host} is not visible to {@code from}. */
     private String unknownHostWhy(WorkloadRef from, String host, int port) {
+        RefusalKey key = new RefusalKey(from, host, port);
+        String cached = unknownHostWhys.get(key);
+        if (cached != null) {
+            return cached;
+        }
+        String why = explainUnknownHost(from, host, port);
+        if (unknownHostWhys.size() < UNKNOWN_HOST_WHY_LIMIT) {
+            unknownHostWhys.putIfAbsent(key, why);
+        }
+        return why;
+    }
+
+    private record RefusalKey(WorkloadRef from, String host, int port) {
+    }
+
+    private String explainUnknownHost(WorkloadRef from, String host, int port) {
         for (Consideration c : registry.explain(from, host, port)) {
             if (!c.applied()) {
                 return c.why();
