@@ -421,9 +421,34 @@ final class CompiledMeshSnapshot implements MeshSnapshot {
         return parts.length > 1 ? parts[1] : "";
     }
 
+    /**
+     * Digits and exactly three dots (IPv4), or hex digits, colons, dots and brackets with at least one colon
+     * (IPv6). A hand check: it runs for the host and every ServiceEntry address on each decision, and
+     * {@code String.matches} compiles its pattern on every call.
+     */
     private static boolean isIpLiteral(String s) {
-        return s.matches("[0-9.]+") && s.chars().filter(c -> c == '.').count() == 3
-                || (s.contains(":") && s.matches("[0-9a-fA-F:.\\[\\]]+"));
+        if (s.isEmpty()) {
+            return false;
+        }
+        boolean v4 = true;
+        boolean v6 = true;
+        boolean colon = false;
+        int dots = 0;
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            boolean digit = c >= '0' && c <= '9';
+            if (c == '.') {
+                dots++;
+            } else if (!digit) {
+                v4 = false;
+            }
+            if (c == ':') {
+                colon = true;
+            } else if (!(digit || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F' || c == '.' || c == '[' || c == ']')) {
+                v6 = false;
+            }
+        }
+        return v4 && dots == 3 || colon && v6;
     }
 
     private static String hostOf(String authority) {
