@@ -15,7 +15,7 @@ import java.util.stream.Collectors;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** The host index finds exactly the patterns that Istio's host matching (Hosts.matches) says match. */
-class HostIndexProperties {
+class HostIndexPropertiesTest {
 
     @Provide
     Arbitrary<String> hosts() {
@@ -45,6 +45,26 @@ class HostIndexProperties {
             }
         }
         assertThat(found).as("host %s, patterns %s", host, patterns).isEqualTo(expected);
+    }
+
+    /** Skipping the probes no pattern can answer changes nothing: the hits are those of every candidate pattern. */
+    @Property(tries = 500)
+    void lookupEqualsProbingEveryCandidatePattern(@ForAll("patternLists") List<String> patterns,
+                                                  @ForAll("patterns") String host) {
+        HostIndex<String> index = new HostIndex<>();
+        for (int i = 0; i < patterns.size(); i++) {
+            index.add(patterns.get(i), patterns.get(i) + "#" + i);
+        }
+        List<String> expected = new java.util.ArrayList<>();
+        for (String candidate : RouteHosts.candidatePatterns(host)) {
+            for (int i = 0; i < patterns.size(); i++) {
+                if (patterns.get(i).equals(candidate)) {
+                    expected.add(candidate + "#" + i);
+                }
+            }
+        }
+        assertThat(index.lookup(host).stream().map(HostIndex.Hit::value).toList())
+                .as("host %s, patterns %s", host, patterns).isEqualTo(expected);
     }
 
     @Property(tries = 300)

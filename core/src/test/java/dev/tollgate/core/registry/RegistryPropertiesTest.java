@@ -15,7 +15,7 @@ import java.util.Map;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** Properties of host matching and visibility that must hold for any names. */
-class RegistryProperties {
+class RegistryPropertiesTest {
 
     @Provide
     Arbitrary<String> label() {
