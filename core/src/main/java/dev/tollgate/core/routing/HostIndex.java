@@ -1,6 +1,7 @@
 package dev.tollgate.core.routing;
 
 import java.util.ArrayList;
+import java.util.BitSet;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -11,23 +12,42 @@ import java.util.Map;
  */
 final class HostIndex<T> {
     private final Map<String, List<T>> byPattern = new HashMap<>();
+    /**
+     * The lengths of the suffixes (after the "*") of the wildcard patterns held: a host's "*.suffix" candidate is
+     * built and probed only when some pattern has that length, so most lookups allocate no candidate names.
+     */
+    private final BitSet wildcardSuffixLengths = new BitSet();
 
     void add(String pattern, T value) {
         byPattern.computeIfAbsent(pattern, k -> new ArrayList<>()).add(value);
+        if (RouteHosts.isWildcard(pattern) && pattern.length() > 1) {
+            wildcardSuffixLengths.set(pattern.length() - 1);
+        }
     }
 
-    /** Every value whose pattern matches {@code host}, grouped most specific pattern first. */
+    /**
+     * Every value whose pattern matches {@code host}, grouped most specific pattern first: the patterns of
+     * {@link RouteHosts#candidatePatterns}, in that order.
+     */
     List<Hit<T>> lookup(String host) {
         List<Hit<T>> out = new ArrayList<>();
-        for (String pattern : RouteHosts.candidatePatterns(host)) {
-            List<T> values = byPattern.get(pattern);
-            if (values != null) {
-                for (T v : values) {
-                    out.add(new Hit<>(pattern, v));
-                }
+        addAll(out, host);
+        for (int i = host.indexOf('.'); i >= 0; i = host.indexOf('.', i + 1)) {
+            if (wildcardSuffixLengths.get(host.length() - i)) {
+                addAll(out, "*" + host.substring(i));
             }
         }
+        addAll(out, "*");
         return out;
+    }
+
+    private void addAll(List<Hit<T>> out, String pattern) {
+        List<T> values = byPattern.get(pattern);
+        if (values != null) {
+            for (T v : values) {
+                out.add(new Hit<>(pattern, v));
+            }
+        }
     }
 
     record Hit<T>(String pattern, T value) {
