@@ -54,7 +54,11 @@ public final class Traffic {
     public Traffic(SyntheticMesh mesh) {
         SplittableRandom random = new SplittableRandom(42);
         List<SyntheticMesh.PlainHost> plain = mesh.plainHosts;
-        List<SyntheticMesh.PlainHost> privateOnes = plain.stream().filter(h -> h.exportTo().equals(".")).toList();
+        java.util.Map<String, Long> declared = plain.stream().collect(java.util.stream.Collectors.groupingBy(
+                SyntheticMesh.PlainHost::host, java.util.stream.Collectors.counting()));
+        // private, and declared by no other namespace (a host declared twice may be public elsewhere)
+        List<SyntheticMesh.PlainHost> privateOnes = plain.stream()
+                .filter(h -> h.exportTo().equals(".") && declared.get(h.host()) == 1).toList();
         List<Integer> covered = new ArrayList<>();
         for (int g = 0; g < mesh.gatewayHosts; g++) {
             if (!mesh.allowedNamespaces.get(g).isEmpty()) {
