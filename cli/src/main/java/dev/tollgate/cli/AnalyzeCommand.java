@@ -17,7 +17,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
-@Command(name = "analyze", sortOptions = false,
+@Command(name = "analyze", sortOptions = false, mixinStandardHelpOptions = true,
         headerHeading = "%n", header = "'istioctl analyze' for egress: find configuration that does not do what it seems to.",
         description = {
                 "Reports, each with a code, a message and the file and line: AuthorizationPolicies that select no",

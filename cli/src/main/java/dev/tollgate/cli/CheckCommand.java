@@ -14,7 +14,7 @@ import picocli.CommandLine.Model.CommandSpec;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 
-@Command(name = "check", sortOptions = false,
+@Command(name = "check", sortOptions = false, mixinStandardHelpOptions = true,
         headerHeading = "%n", header = "May this workload reach that URL? Answers like 'kubectl auth can-i'.",
         description = {
                 "Evaluates the whole path with Istio's semantics: the workload's sidecar (registry, exportTo, Sidecar",

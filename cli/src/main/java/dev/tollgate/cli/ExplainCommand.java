@@ -13,7 +13,7 @@ import picocli.CommandLine.Spec;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 
-@Command(name = "explain", sortOptions = false,
+@Command(name = "explain", sortOptions = false, mixinStandardHelpOptions = true,
         headerHeading = "%n", header = "Why is this request allowed or denied? Every resource considered, and why it did or didn't apply.",
         description = {
                 "Takes the same arguments as 'check' and prints its verdict, then each ServiceEntry, Sidecar,",

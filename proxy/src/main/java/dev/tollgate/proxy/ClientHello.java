@@ -15,6 +15,8 @@ import java.util.Optional;
 final class ClientHello {
     /** The most bytes buffered while waiting for a whole ClientHello. */
     static final int MAX_BYTES = 64 * 1024;
+    /** How long a proxy waits for a whole ClientHello before closing. */
+    static final java.time.Duration TIMEOUT = java.time.Duration.ofSeconds(10);
     private static final int RECORD_HEADER = 5;
     private static final int MAX_RECORD = 16384 + 2048;
 

@@ -20,6 +20,7 @@ final class ClientHelloGate extends ChannelInboundHandlerAdapter {
     private final Channel upstream;
     private ByteBuf buffered;
     private boolean done;
+    private io.netty.util.concurrent.Future<?> timeout;
 
     ClientHelloGate(ProxyContext px, Exchange ex, Authority target, Channel upstream) {
         this.px = px;
@@ -30,6 +31,11 @@ final class ClientHelloGate extends ChannelInboundHandlerAdapter {
 
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
+        timeout = ctx.executor().schedule(() -> {
+            if (!done && ctx.channel().isActive()) {
+                refuse(ctx, "no whole ClientHello within " + ClientHello.TIMEOUT.toSeconds() + " s");
+            }
+        }, ClientHello.TIMEOUT.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
         upstream.closeFuture().addListener(f -> {
             if (!done) {
                 ex.decide("error", "upstream closed the tunnel before the ClientHello was relayed");
@@ -86,7 +92,20 @@ final class ClientHelloGate extends ChannelInboundHandlerAdapter {
         upstream.writeAndFlush(hello);
         Channel client = ctx.channel();
         client.pipeline().remove(this);
-        Relay.join(client, upstream, n -> ex.bytesReceived += n, n -> ex.bytesSent += n);
+        if (px.splice && Splice.possible(client, upstream)) {
+            Relay.join(client, upstream, n -> ex.bytesReceived += n, n -> ex.bytesSent += n,
+                    () -> spliced(client, upstream, client, n -> ex.bytesReceived += n),
+                    () -> spliced(upstream, client, client, n -> ex.bytesSent += n));
+        } else {
+            Relay.join(client, upstream, n -> ex.bytesReceived += n, n -> ex.bytesSent += n);
+        }
+    }
+
+    private void spliced(Channel from, Channel to, Channel client, java.util.function.LongConsumer counter) {
+        if (!ex.reason.endsWith("(spliced)")) {
+            ex.reason = ex.reason + " (spliced)";
+        }
+        Splice.oneWay(from, to, client, counter);
     }
 
     private void refuse(ChannelHandlerContext ctx, String reason) {
@@ -116,6 +135,7 @@ final class ClientHelloGate extends ChannelInboundHandlerAdapter {
 
     @Override
     public void handlerRemoved(ChannelHandlerContext ctx) {
+        timeout.cancel(false);
         release();
     }
 

@@ -53,8 +53,9 @@ public final class EgressGateway implements ProxyHandle {
     private final Map<Integer, InetSocketAddress> addresses = new ConcurrentHashMap<>();
     private volatile MeshSnapshot reconciled;
     private volatile boolean allBound;
+    private volatile long lastAttempt = System.nanoTime();
 
-    private record Bound(GatewayListener listener, Channel channel) {
+    private record Bound(GatewayListener listener, Channel channel, GatewayAccept accept) {
     }
 
     private EgressGateway(GatewaySettings settings, ProxyRuntime runtime) {
@@ -88,7 +89,13 @@ public final class EgressGateway implements ProxyHandle {
             gw.refresh().await(30, TimeUnit.SECONDS);
             long every = Math.max(50, settings.refreshInterval().toMillis());
             gw.control.scheduleWithFixedDelay(() -> {
-                if (!runtime.closed() && !px.draining && px.snapshot().orElse(null) != gw.reconciled) {
+                if (runtime.closed() || px.draining) {
+                    return;
+                }
+                boolean changed = px.snapshot().orElse(null) != gw.reconciled;
+                // a port that could not be bound (in use) is tried again, at most every 5 s
+                boolean retry = !gw.allBound && System.nanoTime() - gw.lastAttempt > TimeUnit.SECONDS.toNanos(5);
+                if (changed || retry) {
                     gw.refresh();
                 }
             }, every, every, TimeUnit.MILLISECONDS);
@@ -114,6 +121,7 @@ public final class EgressGateway implements ProxyHandle {
     }
 
     private void reconcile(Promise<Void> done) {
+        lastAttempt = System.nanoTime();
         Optional<MeshSnapshot> snapshot = runtime.px.snapshot();
         if (snapshot.isEmpty() || runtime.px.draining || runtime.closed()) {
             done.setSuccess(null);
@@ -134,6 +142,7 @@ public final class EgressGateway implements ProxyHandle {
             if (want == null || !sameKind(want, e.getValue().listener)) {
                 LOG.info("{}: closing listener for port {}", runtime.px.name, e.getKey());
                 e.getValue().channel.close();
+                e.getValue().accept.drainAccepted();
                 addresses.remove(e.getKey());
                 it.remove();
             }
@@ -149,14 +158,15 @@ public final class EgressGateway implements ProxyHandle {
                 LOG.error("{}: port {} + offset {} is above 65535", runtime.px.name, l.port(), settings.portOffset());
                 continue;
             }
+            GatewayAccept accept = new GatewayAccept(runtime.px, settings.workload(), l.port());
             ChannelFuture f = new ServerBootstrap().group(runtime.boss, runtime.workers)
                     .channel(Transport.serverChannel())
                     .option(ChannelOption.SO_BACKLOG, 1024)
                     .option(ChannelOption.SO_REUSEADDR, true)
                     .childOption(ChannelOption.TCP_NODELAY, true)
-                    .childHandler(new GatewayAccept(runtime.px, settings.workload(), l.port()))
+                    .childHandler(accept)
                     .bind(settings.bindAddress(), listenPort);
-            bound.put(l.port(), new Bound(l, f.channel()));
+            bound.put(l.port(), new Bound(l, f.channel(), accept));
             f.addListener(b -> {
                 if (b.isSuccess()) {
                     runtime.addServer(f.channel());

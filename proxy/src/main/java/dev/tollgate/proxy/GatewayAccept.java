@@ -39,11 +39,21 @@ final class GatewayAccept extends ChannelInitializer<SocketChannel> {
     private final ProxyContext px;
     private final WorkloadRef gateway;
     private final int port;
+    /** The connections accepted on this listener, drained when the listener goes away. */
+    final io.netty.channel.group.ChannelGroup accepted =
+            new io.netty.channel.group.DefaultChannelGroup(io.netty.util.concurrent.GlobalEventExecutor.INSTANCE);
 
     GatewayAccept(ProxyContext px, WorkloadRef gateway, int port) {
         this.px = px;
         this.gateway = gateway;
         this.port = port;
+    }
+
+    /** The listener was removed: idle connections close now, busy ones after their current request. */
+    void drainAccepted() {
+        for (io.netty.channel.Channel c : accepted) {
+            c.eventLoop().execute(() -> c.pipeline().fireUserEventTriggered(HttpProxyHandler.DRAIN));
+        }
     }
 
     /** The TLS modes this gateway serves; others need credentials Tollgate does not load. */
@@ -59,6 +69,7 @@ final class GatewayAccept extends ChannelInitializer<SocketChannel> {
     @Override
     protected void initChannel(SocketChannel ch) {
         px.track(ch);
+        accepted.add(ch);
         Optional<MeshSnapshot> snapshot = px.snapshot();
         Optional<GatewayListener> listener = snapshot.flatMap(s -> s.gatewayListeners(gateway).stream()
                 .filter(l -> l.port() == port).findFirst());
@@ -71,7 +82,8 @@ final class GatewayAccept extends ChannelInitializer<SocketChannel> {
         GatewayListener l = listener.get();
         switch (l.tlsMode().toUpperCase(Locale.ROOT)) {
             case "ISTIO_MUTUAL" -> {
-                ch.pipeline().addLast("sni", new SniHandler(hostname -> meshServer()));
+                ch.pipeline().addLast("sni", new SniHandler((io.netty.util.Mapping<String, SslContext>) h -> meshServer(),
+                        ClientHello.MAX_BYTES, ClientHello.TIMEOUT.toMillis()));
                 ch.pipeline().addLast("mtls", new MeshTermination(px, gateway, l, snapshot.get()));
             }
             case "PASSTHROUGH" -> ch.pipeline().addLast("sni-peek", new SniPeek(px, gateway, l, snapshot.get()));
@@ -160,12 +172,19 @@ final class GatewayAccept extends ChannelInitializer<SocketChannel> {
         private final GatewayListener listener;
         private final MeshSnapshot snapshot;
         private ByteBuf buffered;
+        private io.netty.util.concurrent.Future<?> timeout;
 
         SniPeek(ProxyContext px, WorkloadRef gateway, GatewayListener listener, MeshSnapshot snapshot) {
             this.px = px;
             this.gateway = gateway;
             this.listener = listener;
             this.snapshot = snapshot;
+        }
+
+        @Override
+        public void handlerAdded(ChannelHandlerContext ctx) {
+            timeout = ctx.executor().schedule(() -> fail(ctx, "no whole ClientHello within "
+                    + ClientHello.TIMEOUT.toSeconds() + " s"), ClientHello.TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
         }
 
         @Override
@@ -200,6 +219,9 @@ final class GatewayAccept extends ChannelInitializer<SocketChannel> {
         }
 
         private void fail(ChannelHandlerContext ctx, String reason) {
+            if (!ctx.channel().isActive()) {
+                return;
+            }
             release();
             Exchange ex = new Exchange("tcp");
             new GatewayConnection(px, gateway, listener, snapshot, Optional.empty(), Optional.empty())
@@ -224,6 +246,7 @@ final class GatewayAccept extends ChannelInitializer<SocketChannel> {
 
         @Override
         public void handlerRemoved(ChannelHandlerContext ctx) {
+            timeout.cancel(false);
             release();
         }
     }

@@ -49,6 +49,9 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
     private boolean informational;
     private boolean headRequest;
     private String upstreamError;
+    private UpstreamPool.Key poolKey;
+    private boolean closeAfterResponse;
+    private boolean upstreamKeepAlive;
 
     /** @param sourceInfo fills in an exchange's source (address, principal) */
     HttpProxyHandler(ProxyContext px, HttpRouter router, Consumer<Exchange> sourceInfo) {
@@ -89,6 +92,8 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
         responseDone = false;
         informational = false;
         upstreamError = null;
+        poolKey = null;
+        upstreamKeepAlive = false;
         ex.request = request.method().name() + " " + request.uri();
         if (request.decoderResult().isFailure()) {
             ReferenceCountUtil.release(request);
@@ -136,7 +141,18 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
         if (!keepAlive) {
             request.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
         }
-        Upstreams.connect(px, ctx.channel().eventLoop(), f.upstream(), f.trustDomain(), ex).addListener(fu -> {
+        io.netty.channel.EventLoop loop = ctx.channel().eventLoop();
+        poolKey = UpstreamPool.poolable(f.upstream()) ? new UpstreamPool.Key(f.upstream(), f.trustDomain()) : null;
+        Channel pooled = poolKey == null ? null : px.pool.acquire(loop, poolKey);
+        io.netty.util.concurrent.Future<Channel> connected;
+        if (pooled != null) {
+            ex.upstreamAddress = pooled.remoteAddress() instanceof java.net.InetSocketAddress a
+                    ? Upstreams.format(a) : String.valueOf(pooled.remoteAddress());
+            connected = loop.newSucceededFuture(pooled);
+        } else {
+            connected = Upstreams.connect(px, loop, f.upstream(), f.trustDomain(), ex);
+        }
+        connected.addListener(fu -> {
             if (!fu.isSuccess()) {
                 ReferenceCountUtil.release(request);
                 if (state == State.CONNECTING) {
@@ -152,17 +168,18 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
             }
             upstream = up;
             state = State.FORWARDING;
-            up.pipeline().addLast("http", new HttpClientCodec());
+            if (up.pipeline().get("http") == null) {
+                up.pipeline().addLast("http", new HttpClientCodec());
+            }
             up.pipeline().addLast("response", new ResponseRelay());
-            up.closeFuture().addListener(c -> upstreamClosed(up));
             up.config().setAutoRead(true);
             up.read();
             up.write(request);
             if (request instanceof LastHttpContent) {
                 requestDone = true;
             }
-            while (!requestDone && !pending.isEmpty() && pending.peek() instanceof HttpContent c
-                    && !(c instanceof HttpRequest)) {
+            while (state == State.FORWARDING && !requestDone && !pending.isEmpty()
+                    && pending.peek() instanceof HttpContent c && !(c instanceof HttpRequest)) {
                 pending.poll();
                 forwardContent(c);
             }
@@ -175,6 +192,19 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
     }
 
     private void forwardContent(HttpContent c) {
+        if (c.decoderResult().isFailure()) {
+            // e.g. a bad chunk size: the upstream must not see a body that ends early as if complete
+            String why = "malformed request body: " + describe(c.decoderResult().cause());
+            ReferenceCountUtil.release(c);
+            if (!responseStarted) {
+                fail(HttpResponseStatus.BAD_REQUEST, why);
+            } else {
+                ex.decision = "error";
+                ex.reason = why;
+                closeClient();
+            }
+            return;
+        }
         ex.bytesReceived += c.content().readableBytes();
         if (c instanceof LastHttpContent) {
             requestDone = true;
@@ -233,6 +263,7 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
                 if (!informational) {
                     responseStarted = true;
                     ex.responseCode = code;
+                    upstreamKeepAlive = HttpUtil.isKeepAlive(response);
                     HttpMessages.stripHopByHop(response.headers());
                     boolean emptyBody = headRequest || code == 204 || code == 304;
                     if (!emptyBody && !HttpUtil.isContentLengthSet(response)
@@ -240,7 +271,7 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
                         // a body delimited by the upstream closing: re-frame it so the client connection survives
                         HttpUtil.setTransferEncodingChunked(response, true);
                     }
-                    if (!keepAlive || px.draining) {
+                    if (!keepAlive || px.draining || closeAfterResponse) {
                         keepAlive = false;
                         response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
                     }
@@ -279,6 +310,12 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
         }
 
         @Override
+        public void channelInactive(ChannelHandlerContext uctx) {
+            upstreamClosed(uctx.channel());
+            uctx.fireChannelInactive();
+        }
+
+        @Override
         public void exceptionCaught(ChannelHandlerContext uctx, Throwable cause) {
             if (!responseDone) {
                 upstreamError = "upstream error: " + describe(cause);
@@ -306,10 +343,15 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
         Channel up = upstream;
         upstream = null;
         if (up != null) {
-            up.close();
+            up.pipeline().remove("response");
+            if (poolKey != null && upstreamKeepAlive && requestDone && !px.draining) {
+                px.pool.release(up.eventLoop(), poolKey, up);
+            } else {
+                up.close();
+            }
         }
         px.log(ex);
-        if (!keepAlive || !requestDone || px.draining || !ctx.channel().isActive()) {
+        if (!keepAlive || !requestDone || px.draining || closeAfterResponse || !ctx.channel().isActive()) {
             state = State.CLOSING;
             releasePending();
             ctx.writeAndFlush(io.netty.buffer.Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
@@ -373,8 +415,12 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-        if (evt == DRAIN && state == State.IDLE) {
-            ctx.close();
+        if (evt == DRAIN) {
+            // idle: close now; busy: close once the current response is complete
+            closeAfterResponse = true;
+            if (state == State.IDLE) {
+                ctx.close();
+            }
             return;
         }
         ctx.fireUserEventTriggered(evt);

@@ -29,6 +29,10 @@ final class ProxyContext {
     /** Client connections, for draining. */
     final ChannelGroup clients = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
     volatile boolean draining;
+    /** Idle connections to mesh peers, reused by HTTP requests. */
+    final UpstreamPool pool = new UpstreamPool();
+    /** Splice direct tunnels when the transport allows ({@link Splice}). */
+    volatile boolean splice;
 
     ProxyContext(String name, Supplier<MeshSnapshot> snapshots, HostMap hosts, TlsContexts tls, ProxyMetrics metrics,
                  Consumer<AccessLogEntry> accessLog, EventLoopGroup workers, Duration idleTimeout) {

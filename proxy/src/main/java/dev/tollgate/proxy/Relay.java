@@ -15,19 +15,34 @@ import java.util.function.LongConsumer;
  * stops reading until the peer drains ({@code autoRead}). When either side closes, the other is flushed and closed.
  */
 final class Relay extends ChannelInboundHandlerAdapter {
+    /** After this many bytes one way, a tunnel counts as a bulk transfer (see {@link Splice}). */
+    static final long BULK_BYTES = 1024 * 1024;
+
     private final Channel peer;
     private final LongConsumer counter;
+    private final Runnable onBulk;
+    private long seen;
 
-    /** @param counter told the size of each buffer read here */
-    Relay(Channel peer, LongConsumer counter) {
+    /**
+     * @param counter told the size of each buffer read here
+     * @param onBulk  run once when {@link #BULK_BYTES} have been relayed this way; may be null
+     */
+    Relay(Channel peer, LongConsumer counter, Runnable onBulk) {
         this.peer = peer;
         this.counter = counter;
+        this.onBulk = onBulk;
     }
 
     /** Connects two channels both ways and starts reading on both. */
     static void join(Channel client, Channel upstream, LongConsumer fromClient, LongConsumer toClient) {
-        client.pipeline().addLast("relay", new Relay(upstream, fromClient));
-        upstream.pipeline().addLast("relay", new Relay(client, toClient));
+        join(client, upstream, fromClient, toClient, null, null);
+    }
+
+    /** As {@link #join(Channel, Channel, LongConsumer, LongConsumer)}, with a hook per direction for bulk transfers. */
+    static void join(Channel client, Channel upstream, LongConsumer fromClient, LongConsumer toClient,
+                     Runnable clientBulk, Runnable upstreamBulk) {
+        client.pipeline().addLast("relay", new Relay(upstream, fromClient, clientBulk));
+        upstream.pipeline().addLast("relay", new Relay(client, toClient, upstreamBulk));
         client.config().setAutoRead(true);
         upstream.config().setAutoRead(true);
         client.read();
@@ -42,7 +57,15 @@ final class Relay extends ChannelInboundHandlerAdapter {
             return;
         }
         if (msg instanceof ByteBuf buf) {
-            counter.accept(buf.readableBytes());
+            int n = buf.readableBytes();
+            counter.accept(n);
+            if (onBulk != null && seen < BULK_BYTES && seen + n >= BULK_BYTES) {
+                peer.write(msg).addListener(ChannelFutureListener.FIRE_EXCEPTION_ON_FAILURE);
+                seen += n;
+                onBulk.run();
+                return;
+            }
+            seen += n;
         }
         peer.write(msg).addListener(ChannelFutureListener.FIRE_EXCEPTION_ON_FAILURE);
     }

@@ -66,8 +66,12 @@ public final class Sidecar implements ProxyHandle {
         var workers = Transport.group("tollgate-sidecar-io", settings.ioThreads());
         ProxyContext px = new ProxyContext(name, snapshots, settings.hosts(), tls, metrics, settings.accessLog(),
                 workers, settings.idleTimeout());
+        px.splice = settings.splice();
         ProxyRuntime runtime = new ProxyRuntime(px, boss, workers);
         try {
+            // built now so that the first connections do not pay for it on an event loop
+            tls.meshClient();
+            tls.originate(Optional.empty());
             SidecarRouter router = new SidecarRouter(px, workload);
             long idle = settings.idleTimeout().toMillis();
             Channel server = new ServerBootstrap().group(boss, workers).channel(Transport.serverChannel())
@@ -92,6 +96,9 @@ public final class Sidecar implements ProxyHandle {
         } catch (InterruptedException | RuntimeException e) {
             runtime.drain(Duration.ZERO);
             throw e;
+        } catch (javax.net.ssl.SSLException e) {
+            runtime.drain(Duration.ZERO);
+            throw new IllegalStateException("cannot build the TLS contexts: " + e.getMessage(), e);
         }
     }
 

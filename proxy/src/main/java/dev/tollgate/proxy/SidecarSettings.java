@@ -23,10 +23,13 @@ import java.util.function.Consumer;
  * @param idleTimeout a connection with no traffic either way for this long is closed
  * @param ioThreads   event loop threads (0: Netty's default)
  * @param reloads     reload counters for the metrics
+ * @param splice      relay bulk direct CONNECT tunnels with splice(2) when both ends are epoll sockets; off by
+ *                    default, as byte counts and the idle timer then see the traffic only in chunks (see Splice)
  */
 public record SidecarSettings(WorkloadRef workload, InetSocketAddress listen, MeshIdentity identity, HostMap hosts,
                               Optional<java.nio.file.Path> caBundle, Optional<InetSocketAddress> admin, Consumer<AccessLogEntry> accessLog,
-                              Duration idleTimeout, int ioThreads, ReloadStats reloads) {
+                              Duration idleTimeout, int ioThreads, ReloadStats reloads,
+                              boolean splice) {
     public SidecarSettings {
         Objects.requireNonNull(workload, "workload");
         Objects.requireNonNull(listen, "listen");
@@ -39,42 +42,57 @@ public record SidecarSettings(WorkloadRef workload, InetSocketAddress listen, Me
         Objects.requireNonNull(reloads, "reloads");
     }
 
-    /** Listen on {@code 127.0.0.1:15001}, no admin server, JSON access log on stdout, 1 h idle timeout. */
+    /** Listen on {@code 127.0.0.1:15001}, no admin server, JSON access log on stdout, 1 h idle timeout, no splice. */
     public static SidecarSettings defaults(WorkloadRef workload, MeshIdentity identity) {
         return new SidecarSettings(workload, new InetSocketAddress("127.0.0.1", 15001), identity, HostMap.EMPTY,
-                Optional.empty(), Optional.empty(), AccessLog.stdout(AccessLog.Format.JSON), Duration.ofHours(1), 0, ReloadStats.NONE);
+                Optional.empty(), Optional.empty(), AccessLog.stdout(AccessLog.Format.JSON), Duration.ofHours(1), 0,
+                ReloadStats.NONE,
+                false);
     }
 
     public SidecarSettings withListen(InetSocketAddress a) {
-        return new SidecarSettings(workload, a, identity, hosts, caBundle, admin, accessLog, idleTimeout, ioThreads, reloads);
+        return new SidecarSettings(workload, a, identity, hosts,
+                caBundle, admin, accessLog, idleTimeout, ioThreads, reloads, splice);
     }
 
     public SidecarSettings withHosts(HostMap h) {
-        return new SidecarSettings(workload, listen, identity, h, caBundle, admin, accessLog, idleTimeout, ioThreads, reloads);
+        return new SidecarSettings(workload, listen, identity, h,
+                caBundle, admin, accessLog, idleTimeout, ioThreads, reloads, splice);
     }
 
     public SidecarSettings withCaBundle(Optional<java.nio.file.Path> b) {
         return new SidecarSettings(workload, listen, identity, hosts, b, admin, accessLog, idleTimeout, ioThreads,
-                reloads);
+                reloads, splice);
     }
 
     public SidecarSettings withAdmin(Optional<InetSocketAddress> a) {
-        return new SidecarSettings(workload, listen, identity, hosts, caBundle, a, accessLog, idleTimeout, ioThreads, reloads);
+        return new SidecarSettings(workload, listen, identity, hosts,
+                caBundle, a, accessLog, idleTimeout, ioThreads, reloads, splice);
     }
 
     public SidecarSettings withAccessLog(Consumer<AccessLogEntry> l) {
-        return new SidecarSettings(workload, listen, identity, hosts, caBundle, admin, l, idleTimeout, ioThreads, reloads);
+        return new SidecarSettings(workload, listen, identity, hosts,
+                caBundle, admin, l, idleTimeout, ioThreads, reloads, splice);
     }
 
     public SidecarSettings withIdleTimeout(Duration d) {
-        return new SidecarSettings(workload, listen, identity, hosts, caBundle, admin, accessLog, d, ioThreads, reloads);
+        return new SidecarSettings(workload, listen, identity, hosts,
+                caBundle, admin, accessLog, d, ioThreads, reloads, splice);
     }
 
     public SidecarSettings withIoThreads(int n) {
-        return new SidecarSettings(workload, listen, identity, hosts, caBundle, admin, accessLog, idleTimeout, n, reloads);
+        return new SidecarSettings(workload, listen, identity, hosts,
+                caBundle, admin, accessLog, idleTimeout, n, reloads, splice);
+    }
+
+    public SidecarSettings withSplice(boolean on) {
+        return new SidecarSettings(workload, listen, identity, hosts,
+                caBundle, admin, accessLog, idleTimeout, ioThreads,
+                reloads, on);
     }
 
     public SidecarSettings withReloads(ReloadStats r) {
-        return new SidecarSettings(workload, listen, identity, hosts, caBundle, admin, accessLog, idleTimeout, ioThreads, r);
+        return new SidecarSettings(workload, listen, identity, hosts,
+                caBundle, admin, accessLog, idleTimeout, ioThreads, r, splice);
     }
 }

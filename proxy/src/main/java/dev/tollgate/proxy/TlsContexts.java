@@ -32,7 +32,10 @@ final class TlsContexts {
     private final Optional<Path> caBundle;
     private final AtomicReference<Built> meshServer = new AtomicReference<>();
     private final AtomicReference<Built> meshClient = new AtomicReference<>();
-    private final Map<Optional<String>, SslContext> originate = new ConcurrentHashMap<>();
+    private final Map<OriginateKey, SslContext> originate = new ConcurrentHashMap<>();
+
+    private record OriginateKey(Optional<String> caCertificates, boolean verifyHostName) {
+    }
 
     private record Built(CertifiedKey key, SslContext context) {
     }
@@ -88,17 +91,23 @@ final class TlsContexts {
         return b.context;
     }
 
+    /** {@link #originate(Optional, boolean)} with host name verification against the SNI. */
+    SslContext originate(Optional<String> ruleCaCertificates) throws SSLException {
+        return originate(ruleCaCertificates, true);
+    }
+
     /**
      * TLS origination (DestinationRule SIMPLE): verifies the upstream against the system trust store, the proxy's
-     * {@code --ca-bundle}, or the DestinationRule's {@code caCertificates}, with host name verification.
+     * {@code --ca-bundle}, or the DestinationRule's {@code caCertificates}; with host name verification unless the
+     * caller checks the rule's {@code subjectAltNames} itself.
      */
-    SslContext originate(Optional<String> ruleCaCertificates) throws SSLException {
+    SslContext originate(Optional<String> ruleCaCertificates, boolean verifyHostName) throws SSLException {
         try {
-            return originate.computeIfAbsent(ruleCaCertificates, rule -> {
+            return originate.computeIfAbsent(new OriginateKey(ruleCaCertificates, verifyHostName), k -> {
                 try {
                     SslContextBuilder b = SslContextBuilder.forClient().sslProvider(PROVIDER).protocols(PROTOCOLS)
-                            .endpointIdentificationAlgorithm("HTTPS");
-                    Optional<Path> bundle = rule.map(Path::of).or(() -> caBundle);
+                            .endpointIdentificationAlgorithm(k.verifyHostName() ? "HTTPS" : null);
+                    Optional<Path> bundle = k.caCertificates().map(Path::of).or(() -> caBundle);
                     if (bundle.isPresent()) {
                         b.trustManager(readCertificates(bundle.get()));
                     }

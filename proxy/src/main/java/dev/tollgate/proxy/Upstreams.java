@@ -61,7 +61,7 @@ final class Upstreams {
         try {
             ctx = switch (tls.mode()) {
                 case DISABLE, MUTUAL -> null;
-                case SIMPLE -> px.tls.originate(tls.caCertificates());
+                case SIMPLE -> px.tls.originate(tls.caCertificates(), tls.subjectAltNames().isEmpty());
                 case ISTIO_MUTUAL -> px.tls.meshClient();
             };
         } catch (SSLException e) {
@@ -90,6 +90,7 @@ final class Upstreams {
                 return;
             }
             Channel ch = cf.channel();
+            ch.attr(UpstreamPool.CREATED).set(System.nanoTime());
             SslHandler ssl = ch.pipeline().get(SslHandler.class);
             if (ssl == null) {
                 promise.trySuccess(ch);
@@ -101,13 +102,16 @@ final class Upstreams {
                     promise.tryFailure(h.cause());
                     return;
                 }
+                Optional<String> problem = Optional.empty();
                 if (tls.mode() == dev.tollgate.core.snapshot.TlsMode.ISTIO_MUTUAL) {
-                    Optional<String> problem = checkMeshPeer(ssl, trustDomain, tls);
-                    if (problem.isPresent()) {
-                        ch.close();
-                        promise.tryFailure(new SSLPeerUnverifiedException(problem.get()));
-                        return;
-                    }
+                    problem = checkMeshPeer(ssl, trustDomain, tls);
+                } else if (!tls.subjectAltNames().isEmpty()) {
+                    problem = checkSubjectAltNames(ssl, tls.subjectAltNames());
+                }
+                if (problem.isPresent()) {
+                    ch.close();
+                    promise.tryFailure(new SSLPeerUnverifiedException(problem.get()));
+                    return;
                 }
                 promise.trySuccess(ch);
             });
@@ -142,6 +146,28 @@ final class Upstreams {
             return Optional.of("the peer " + id.get().uri() + " is none of " + tls.subjectAltNames());
         }
         return Optional.empty();
+    }
+
+    /**
+     * DestinationRule {@code subjectAltNames} for TLS origination: the server certificate must carry one of them as a
+     * DNS or URI name (exact, case-insensitive), instead of the host name check.
+     */
+    static Optional<String> checkSubjectAltNames(SslHandler ssl, java.util.List<String> expected) {
+        try {
+            Certificate[] peer = ssl.engine().getSession().getPeerCertificates();
+            if (peer.length > 0 && peer[0] instanceof X509Certificate leaf && leaf.getSubjectAlternativeNames() != null) {
+                for (java.util.List<?> san : leaf.getSubjectAlternativeNames()) {
+                    Object type = san.get(0);
+                    if ((Integer.valueOf(2).equals(type) || Integer.valueOf(6).equals(type))
+                            && expected.stream().anyMatch(e -> e.equalsIgnoreCase(String.valueOf(san.get(1))))) {
+                        return Optional.empty();
+                    }
+                }
+            }
+        } catch (SSLPeerUnverifiedException | java.security.cert.CertificateParsingException e) {
+            return Optional.of("cannot read the upstream certificate: " + e.getMessage());
+        }
+        return Optional.of("the upstream certificate carries none of the subjectAltNames " + expected);
     }
 
     static String format(InetSocketAddress a) {

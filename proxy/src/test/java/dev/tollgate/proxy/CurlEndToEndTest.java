@@ -88,6 +88,17 @@ class CurlEndToEndTest {
                         List.of("https://blocked.example/c7"), 56, "code=000", "CONNECT tunnel failed, response 502"));
     }
 
+    @org.junit.jupiter.api.Test
+    void curlUploadWithExpectContinueThroughTheSidecar() throws Exception {
+        java.nio.file.Path file = rig.dir.resolve("upload.bin");
+        java.nio.file.Files.write(file, new byte[2 * 1024 * 1024 + 7]);
+        Curl c = curl(defaultSleep, "-H", "Expect: 100-continue", "--data-binary", "@" + file,
+                "http://plain.example/upload");
+        assertThat(c.exit()).as("stderr: %s", c.err()).isZero();
+        assertThat(c.out()).contains("hello POST plain.example /upload body=" + (2 * 1024 * 1024 + 7))
+                .endsWith("code=200");
+    }
+
     @ParameterizedTest
     @MethodSource("cases")
     void curlThroughSidecarAndGateway(String from, List<String> args, int exit, String code, String contains)

@@ -75,6 +75,20 @@ class GatewayTest {
     }
 
     @Test
+    void sequentialRequestsReuseOneMtlsConnectionToTheGateway() throws Exception {
+        try (HttpClient c = rig.client(defaultSleep)) {
+            assertThat(Rig.get(c, "http://developers.google.com/reuse1").statusCode()).isEqualTo(200);
+            assertThat(Rig.get(c, "http://developers.google.com/reuse2").statusCode()).isEqualTo(200);
+        }
+        AccessLogEntry first = rig.awaitLog(e -> e.proxy().startsWith("gateway")
+                && e.request().orElse("").contains("/reuse1"));
+        AccessLogEntry second = rig.awaitLog(e -> e.proxy().startsWith("gateway")
+                && e.request().orElse("").contains("/reuse2"));
+        assertThat(second.sourceAddress()).as("the same sidecar-to-gateway connection")
+                .isEqualTo(first.sourceAddress());
+    }
+
+    @Test
     void gatewayDenialIs403WithEnvoysBodyAndLogLine() throws Exception {
         HttpResponse<String> r = Rig.get(rig.client(othernsSleep), "http://developers.google.com/denied");
         assertThat(r.statusCode()).isEqualTo(403);

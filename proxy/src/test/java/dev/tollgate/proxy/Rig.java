@@ -96,6 +96,9 @@ final class Rig implements AutoCloseable {
             }
         }
         byte[] body = ("hello " + seen + " body=" + in.length + "\n").getBytes(StandardCharsets.UTF_8);
+        if (x.getRequestURI().getPath().equals("/big")) {
+            body = big();
+        }
         x.getResponseHeaders().set("Content-Type", "text/plain");
         if (x.getRequestMethod().equals("HEAD")) {
             x.sendResponseHeaders(200, -1);
@@ -106,6 +109,17 @@ final class Rig implements AutoCloseable {
             }
         }
         x.close();
+    }
+
+    static final int BIG = 4 * 1024 * 1024 + 123;
+
+    /** A deterministic 4 MiB body, to check that long transfers arrive whole. */
+    static byte[] big() {
+        byte[] b = new byte[BIG];
+        for (int i = 0; i < b.length; i++) {
+            b[i] = (byte) (i * 31 + (i >> 10));
+        }
+        return b;
     }
 
     int plainPort() {
@@ -145,6 +159,14 @@ final class Rig implements AutoCloseable {
             case "plain.example" -> direct("plain.example", r.port(), UpstreamTls.NONE);
             case "origin.example" -> direct("direct.example", 443,
                     new UpstreamTls(TlsMode.SIMPLE, Optional.of("direct.example"), List.of(), Optional.empty()));
+            case "san.example" -> direct("direct.example", 443,
+                    new UpstreamTls(TlsMode.SIMPLE, Optional.of("direct.example"), List.of("developer.yahoo.com"),
+                            Optional.empty()));
+            case "wrong-san.example" -> direct("direct.example", 443,
+                    new UpstreamTls(TlsMode.SIMPLE, Optional.of("direct.example"), List.of("other.example"),
+                            Optional.empty()));
+            case "wrong-name.example" -> direct("wrong-name.example", 443,
+                    new UpstreamTls(TlsMode.SIMPLE, Optional.of("wrong-name.example"), List.of(), Optional.empty()));
             default -> direct(r.host(), r.port(), UpstreamTls.NONE);
         };
     }
@@ -181,12 +203,22 @@ final class Rig implements AutoCloseable {
     }
 
     Sidecar startSidecar(WorkloadRef workload) throws Exception {
+        return startSidecar(workload, false);
+    }
+
+    Sidecar startSidecar(WorkloadRef workload, boolean splice) throws Exception {
+        return startSidecar(workload, splice, snapshot::get);
+    }
+
+    Sidecar startSidecar(WorkloadRef workload, boolean splice, java.util.function.Supplier<MeshSnapshot> snapshots)
+            throws Exception {
         List<String> connectTo = new ArrayList<>();
         if (gateway != null) {
             gateway.listeners().forEach((port, a) ->
                     connectTo.add(GW_HOST + ":" + port + ":127.0.0.1:" + a.getPort()));
         }
         connectTo.add("direct.example:443:127.0.0.1:" + tlsPort());
+        connectTo.add("wrong-name.example:443:127.0.0.1:" + tlsPort());
         connectTo.add("plain.example::127.0.0.1:" + plainPort());
         SidecarSettings s = SidecarSettings.defaults(workload, mesh.identity(mesh.workload(TD, workload.namespace(),
                         workload.serviceAccount())))
@@ -195,8 +227,9 @@ final class Rig implements AutoCloseable {
                 .withCaBundle(Optional.of(publicRoot))
                 .withAdmin(Optional.of(new InetSocketAddress("127.0.0.1", 0)))
                 .withAccessLog(log::add)
-                .withIoThreads(2);
-        Sidecar sidecar = Sidecar.start(s, snapshot::get);
+                .withIoThreads(2)
+                .withSplice(splice);
+        Sidecar sidecar = Sidecar.start(s, snapshots);
         sidecars.add(sidecar);
         return sidecar;
     }

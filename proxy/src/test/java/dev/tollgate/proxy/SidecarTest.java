@@ -73,10 +73,46 @@ class SidecarTest {
     }
 
     @Test
+    void longTransfersThroughASplicedTunnelArriveWholeAndAreCountedToAChunk() throws Exception {
+        byte[] upload = new byte[3 * 1024 * 1024];
+        Sidecar spliced = rig.startSidecar(Rig.DEFAULT_SLEEP, true);
+        try (HttpClient own = rig.client(spliced)) {
+            HttpResponse<byte[]> r = own.send(java.net.http.HttpRequest.newBuilder(
+                    java.net.URI.create("https://direct.example/big")).build(), HttpResponse.BodyHandlers.ofByteArray());
+            assertThat(r.statusCode()).isEqualTo(200);
+            assertThat(r.body()).isEqualTo(Rig.big());
+            HttpResponse<String> up = own.send(java.net.http.HttpRequest.newBuilder(
+                            java.net.URI.create("https://direct.example/upload-tunnel"))
+                    .POST(java.net.http.HttpRequest.BodyPublishers.ofByteArray(upload)).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(up.body()).contains("body=" + upload.length);
+        }
+        AccessLogEntry e = rig.awaitLog(x -> x.protocol().equals("tunnel") && x.destinationHost().equals("direct.example")
+                && x.bytesSent() > Rig.BIG / 2 && x.sourceAddress().equals(x.sourceAddress()) && x.reason().contains("tunnel"));
+        assertThat(e.bytesSent()).isGreaterThan(Rig.BIG - Splice.CHUNK);
+        assertThat(e.bytesReceived()).isGreaterThan(upload.length - Splice.CHUNK);
+        if (Transport.EPOLL) {
+            assertThat(e.reason()).endsWith("(spliced)");
+        }
+    }
+
+    @Test
     void tlsOriginationWhenTheRouteSaysSimple() throws Exception {
         HttpResponse<String> r = Rig.get(client, "http://origin.example/o");
         assertThat(r.statusCode()).isEqualTo(200);
         assertThat(r.body()).startsWith("hello GET origin.example /o");
+    }
+
+    @Test
+    void tlsOriginationChecksTheRulesSubjectAltNamesOrTheHostName() throws Exception {
+        assertThat(Rig.get(client, "http://san.example/s").statusCode()).isEqualTo(200);
+        HttpResponse<String> wrongSan = Rig.get(client, "http://wrong-san.example/s");
+        assertThat(wrongSan.statusCode()).isEqualTo(503);
+        assertThat(wrongSan.body()).contains("none of the subjectAltNames [other.example]");
+        // the stand-in's certificate does not name wrong-name.example: host name verification must fail
+        HttpResponse<String> wrongName = Rig.get(client, "http://wrong-name.example/s");
+        assertThat(wrongName.statusCode()).isEqualTo(503);
+        assertThat(rig.upstreamSaw).noneMatch(x -> x.contains("wrong"));
     }
 
     @Test
@@ -121,7 +157,7 @@ class SidecarTest {
             assertThatThrownBy(t::startHandshake).isInstanceOf(java.io.IOException.class);
         }
         AccessLogEntry e = rig.awaitLog(x -> x.destinationHost().equals("direct.example")
-                && x.decision().equals("refused"));
+                && x.decision().equals("refused") && x.reason().startsWith("SNI "));
         assertThat(e.reason()).isEqualTo("SNI evil.example does not match the CONNECT host direct.example");
         assertThat(e.sni()).contains("evil.example");
     }
@@ -136,6 +172,19 @@ class SidecarTest {
             assertThat(s.getInputStream().read()).isEqualTo(-1);
         }
         AccessLogEntry e = rig.awaitLog(x -> x.reason().equals("tunnel did not start with a TLS ClientHello"));
+        assertThat(e.decision()).isEqualTo("refused");
+    }
+
+    @Test
+    void aTunnelThatNeverSendsAClientHelloIsClosed() throws Exception {
+        try (Socket s = new Socket("127.0.0.1", sidecar.address().getPort())) {
+            s.setSoTimeout(30_000);
+            s.getOutputStream().write("CONNECT direct.example:443 HTTP/1.1\r\n\r\n".getBytes());
+            assertThat(readHead(s.getInputStream())).startsWith("HTTP/1.1 200");
+            s.getOutputStream().write(new byte[]{22, 3, 1});
+            assertThat(s.getInputStream().read()).isEqualTo(-1);
+        }
+        AccessLogEntry e = rig.awaitLog(x -> x.reason().equals("no whole ClientHello within 10 s"));
         assertThat(e.decision()).isEqualTo("refused");
     }
 
@@ -203,6 +252,10 @@ class SidecarTest {
                         "POST http://plain.example/ HTTP/1.1\r\nHost: plain.example\r\n"
                                 + "Transfer-Encoding: gzip\r\n\r\n"), "HTTP/1.1 400",
                         "malformed request: The final transfer coding must be chunked"),
+                Arguments.of(Named.of("invalid chunk size in the body",
+                        "POST http://plain.example/chunks HTTP/1.1\r\nHost: plain.example\r\n"
+                                + "Transfer-Encoding: chunked\r\n\r\nzz\r\nabc\r\n0\r\n\r\n"), "HTTP/1.1 400",
+                        "malformed request body"),
                 Arguments.of(Named.of("origin-form request (not a proxy request)",
                         "GET / HTTP/1.1\r\nHost: plain.example\r\n\r\n"), "HTTP/1.1 400",
                         "not a proxy request: the request URI must be absolute (http://host/path)"),
@@ -226,7 +279,7 @@ class SidecarTest {
                 status.substring(9, 12)));
         assertThat(e.decision()).isIn("error", "refused");
         assertThat(rig.log.size()).isGreaterThan(before);
-        assertThat(rig.upstreamSaw).noneMatch(s -> s.contains("smuggled"));
+        assertThat(rig.upstreamSaw).noneMatch(s -> s.contains("smuggled") || s.contains("/chunks"));
     }
 
     @Test

@@ -45,6 +45,13 @@ public final class StandInHost implements AutoCloseable {
 
     /** Starts HTTP and HTTPS listeners for {@code hostName}, presenting {@code certificate} over TLS. */
     public static StandInHost start(String hostName, IssuedCertificate certificate) {
+        InetSocketAddress any = new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
+        return start(hostName, certificate, any, any);
+    }
+
+    /** As {@link #start(String, IssuedCertificate)}, on the given addresses. */
+    public static StandInHost start(String hostName, IssuedCertificate certificate, InetSocketAddress httpAt,
+                                    InetSocketAddress httpsAt) {
         String host = hostName.toLowerCase(Locale.ROOT);
         ExecutorService executor = Executors.newFixedThreadPool(4, r -> {
             Thread t = new Thread(r, "stand-in " + host);
@@ -52,9 +59,8 @@ public final class StandInHost implements AutoCloseable {
             return t;
         });
         try {
-            InetSocketAddress any = new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
-            HttpServer http = HttpServer.create(any, 64);
-            HttpsServer https = HttpsServer.create(any, 64);
+            HttpServer http = HttpServer.create(httpAt, 64);
+            HttpsServer https = HttpsServer.create(httpsAt, 64);
             https.setHttpsConfigurator(new HttpsConfigurator(sslContext(certificate)));
             StandInHost standIn = new StandInHost(host, http, https, executor);
             for (HttpServer server : new HttpServer[]{http, https}) {

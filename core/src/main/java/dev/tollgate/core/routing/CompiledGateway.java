@@ -30,7 +30,7 @@ record CompiledGateway(Resource<Gateway> resource, int order, Map<String, String
                     ns = r.namespace();
                 }
                 hosts.add(new GatewayServer.ServerHost(ns, dev.tollgate.core.registry.Hosts.normalise(
-                        slash < 0 ? h : h.substring(slash + 1))));
+                        slash < 0 ? h : h.substring(slash + 1)), h));
             }
             String protocol = s.getPort().getProtocol() == null ? "HTTP" : s.getPort().getProtocol();
             String mode;

@@ -23,14 +23,14 @@ public record GatewayServer(ResourceKey gateway, String gatewayName, int index, 
      * A server host: "A host is specified as a dnsName with an optional namespace/ prefix"; {@code ./} means the
      * Gateway's namespace and {@code *} (or no prefix) any namespace. It restricts which VirtualServices may bind.
      */
-    public record ServerHost(String namespace, String dnsName) {
+    public record ServerHost(String namespace, String dnsName, String written) {
         boolean admitsNamespace(String vsNamespace) {
             return namespace.equals("*") || namespace.equals(vsNamespace);
         }
 
         @Override
         public String toString() {
-            return namespace.equals("*") ? dnsName : namespace + "/" + dnsName;
+            return written;
         }
     }
 

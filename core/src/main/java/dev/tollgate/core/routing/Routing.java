@@ -14,6 +14,7 @@ import dev.tollgate.core.snapshot.UpstreamTls;
 import io.fabric8.istio.api.api.networking.v1alpha3.ClientTLSSettings;
 import io.fabric8.istio.api.api.networking.v1alpha3.DestinationRule;
 import io.fabric8.istio.api.api.networking.v1alpha3.Gateway;
+import io.fabric8.istio.api.api.networking.v1alpha3.Sidecar;
 import io.fabric8.istio.api.api.networking.v1alpha3.Subset;
 import io.fabric8.istio.api.api.networking.v1alpha3.VirtualService;
 
@@ -86,17 +87,22 @@ public final class Routing {
     /**
      * The mesh VirtualService route for a request from {@code from}'s sidecar.
      *
+     * @param sidecar        the Sidecar resource that applies to {@code from}, whose egress hosts import VirtualServices
      * @param kind           the route list, from the ServiceEntry port's protocol
      * @param destinationIps what Tollgate knows of the destination address (an IP literal host, ServiceEntry
      *                       addresses), for destinationSubnets
      */
-    public RouteOutcome meshRoute(WorkloadRef from, String host, int port, RouteKind kind, Optional<String> sni,
-                                  Optional<HttpRequestInfo> http, List<String> destinationIps) {
+    public RouteOutcome meshRoute(WorkloadRef from, Optional<Resource<Sidecar>> sidecar, String host, int port,
+                                  RouteKind kind, Optional<String> sni, Optional<HttpRequestInfo> http,
+                                  List<String> destinationIps) {
         String h = Hosts.normalise(host);
         ProxyContext ctx = new ProxyContext(Set.of(GatewayNames.MESH), from.labels(), from.namespace(), port,
                 false);
+        SidecarImports imports = SidecarImports.of(sidecar, from.namespace(), port);
         List<List<CompiledVirtualService>> groups = visibleGroups(vsByGateway.get(GatewayNames.MESH), h,
                 from.namespace());
+        groups.forEach(g -> g.removeIf(vs -> !imports.imports(vs)));
+        groups.removeIf(List::isEmpty);
         return switch (kind) {
             case HTTP -> http.isEmpty() ? new RouteOutcome.NoVirtualService("not an HTTP request")
                     : httpRoute(groups, false, ctx, http.get(), "http");
@@ -397,9 +403,8 @@ public final class Routing {
         if (chosen.isEmpty()) {
             UpstreamTls tls = defaultTls(target, port);
             Optional<String> missing = target.subset().isEmpty() ? Optional.empty() : Optional.of(target.subset());
-            return new UpstreamPolicy(Optional.empty(), tls, missing, "no DestinationRule for " + host
-                    + (tls.mode() == TlsMode.ISTIO_MUTUAL ? "; auto mTLS to the mesh gateway: ISTIO_MUTUAL" : "; tls "
-                    + tls.mode()), Origin.UNKNOWN, considered);
+            return new UpstreamPolicy(Optional.empty(), tls, missing, "no DestinationRule for " + host + "; tls "
+                    + tls.mode(), Origin.UNKNOWN, considered);
         }
         CompiledDestinationRule first = chosen.get(0);
         // Merged rules: the first one with a top-level traffic policy provides it; subsets merge in order.
@@ -438,14 +443,11 @@ public final class Routing {
     }
 
     /**
-     * Without DestinationRule TLS: plain bytes, except to the egress gateway's service, which is a mesh workload:
-     * Istio's auto mTLS (enableAutoMtls, on by default) then sends ISTIO_MUTUAL with the cluster's SNI.
+     * Without DestinationRule TLS the bytes go as they are. Istio's auto mTLS applies only to endpoints labelled
+     * as sidecar-injected, which the egress gateway's pods are not: istio.io's "Egress Gateways" HTTP example sends
+     * plain HTTP to the gateway's port 80 with a DestinationRule that sets no TLS.
      */
-    private UpstreamTls defaultTls(RouteTarget target, int port) {
-        if (target.host().equals(MeshSettings.EGRESS_GATEWAY_SERVICE)) {
-            return new UpstreamTls(TlsMode.ISTIO_MUTUAL, Optional.of(clusterSni(target, port)), List.of(),
-                    Optional.empty());
-        }
+    private static UpstreamTls defaultTls(RouteTarget target, int port) {
         return UpstreamTls.NONE;
     }
 
@@ -611,7 +613,7 @@ public final class Routing {
             Map<String, List<CompiledVirtualService>> byPattern = new LinkedHashMap<>();
             for (String pattern : RouteHosts.candidatePatterns(reqHost)) {
                 for (CompiledVirtualService vs : bound) {
-                    if (vs.hosts().contains(pattern)) {
+                    if (vs.hosts().contains(pattern) && admitsHost(server, vs, reqHost)) {
                         byPattern.computeIfAbsent(pattern, k -> new ArrayList<>()).add(vs);
                     }
                 }
@@ -627,7 +629,8 @@ public final class Routing {
         }
         if (server.tlsBased() && server.passthrough()) {
             List<CompiledVirtualService> forSni = sni.map(s -> bound.stream()
-                    .filter(vs -> vs.hosts().stream().anyMatch(h -> Hosts.matches(h, Hosts.normalise(s)))).toList())
+                    .filter(vs -> vs.hosts().stream().anyMatch(h -> Hosts.matches(h, Hosts.normalise(s)))
+                            && admitsHost(server, vs, Hosts.normalise(s))).toList())
                     .orElse(List.of());
             RouteOutcome out = tlsRoute(forSni, ctx, sni, List.of(), false);
             if (out instanceof RouteOutcome.NoVirtualService nv) {
@@ -642,6 +645,16 @@ public final class Routing {
                     + server.gatewayName() + " on port " + server.port() + ": " + nv.detail(), false);
         }
         return out;
+    }
+
+    /** For one requested host: a server host covering it must admit the VirtualService's namespace. */
+    private static boolean admitsHost(GatewayServer server, CompiledVirtualService vs, String host) {
+        for (GatewayServer.ServerHost sh : server.hosts()) {
+            if (sh.admitsNamespace(vs.resource().namespace()) && Hosts.matches(sh.dnsName(), host)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** A VirtualService binds to a server when one of its hosts overlaps a server host that admits its namespace. */
@@ -662,8 +675,10 @@ public final class Routing {
     // ---------------------------------------------------------------- explain
 
     /** Every VirtualService naming {@code host}, and whether it applies at {@code from}'s sidecar and why. */
-    public List<Consideration> explainMesh(WorkloadRef from, String host, Optional<RouteOutcome> outcome) {
+    public List<Consideration> explainMesh(WorkloadRef from, Optional<Resource<Sidecar>> sidecar, String host,
+                                           int port, Optional<RouteOutcome> outcome) {
         String h = Hosts.normalise(host);
+        SidecarImports imports = SidecarImports.of(sidecar, from.namespace(), port);
         List<Consideration> out = new ArrayList<>();
         Optional<dev.tollgate.core.model.ResourceKey> used = outcome.flatMap(o -> switch (o) {
             case RouteOutcome.Routed r -> Optional.of(r.virtualService());
@@ -682,12 +697,50 @@ public final class Routing {
                 why = "bound to gateways " + vs.gateways() + ", not mesh: it never applies to sidecars";
             } else if (!vs.exportTo().visibleTo(from.namespace())) {
                 why = "not exported to namespace " + from.namespace() + " (exportTo " + vs.exportTo() + ")";
+            } else if (!imports.imports(vs)) {
+                why = "not imported by the egress hosts " + imports.hosts().orElse(List.of()) + " of "
+                        + sidecar.map(r -> r.key().toString()).orElse("the Sidecar");
             } else if (applied) {
                 why = "host " + hit.pattern() + " matches " + h + "; its routes decided";
             } else {
                 why = "host " + hit.pattern() + " matches " + h + ", but another VirtualService for the host came "
                         + "first, or none of its routes applies to this proxy (Istio uses one VirtualService per host "
                         + "at sidecars)";
+            }
+            out.add(new Consideration("route", vs.resource().key(), applied, why, vs.resource().origin()));
+        }
+        return out;
+    }
+
+    /** Every VirtualService naming {@code host}, and whether it routes at {@code server} of the gateway and why. */
+    public List<Consideration> explainGatewayRoute(WorkloadRef gateway, GatewayServer server, String host,
+                                                   Optional<RouteOutcome> outcome) {
+        String h = Hosts.normalise(host);
+        Optional<dev.tollgate.core.model.ResourceKey> used = outcome.flatMap(o -> o instanceof RouteOutcome.Routed r
+                ? Optional.of(r.virtualService()) : Optional.empty());
+        List<Consideration> out = new ArrayList<>();
+        Set<Object> seen = new java.util.HashSet<>();
+        for (var hit : vsByHost.lookup(h)) {
+            CompiledVirtualService vs = hit.value();
+            if (!seen.add(vs.resource().key())) {
+                continue;
+            }
+            boolean applied = used.isPresent() && used.get().equals(vs.resource().key());
+            String why;
+            if (!vs.gateways().contains(server.gatewayName())) {
+                why = "bound to " + vs.gateways() + ", not to " + server.gatewayName() + ", the Gateway whose server "
+                        + "took the connection";
+            } else if (!vs.exportTo().visibleTo(gateway.namespace())) {
+                why = "not exported to the gateway's namespace " + gateway.namespace() + " (exportTo "
+                        + vs.exportTo() + ")";
+            } else if (!admits(server, vs)) {
+                why = "its hosts " + vs.hosts() + " do not overlap the server hosts " + server.hosts()
+                        + " that admit namespace " + vs.resource().namespace();
+            } else if (applied) {
+                why = "bound to " + server.gatewayName() + " with host " + hit.pattern() + "; its route decided";
+            } else {
+                why = "bound to " + server.gatewayName() + " with host " + hit.pattern() + ", but none of its routes "
+                        + "matched first";
             }
             out.add(new Consideration("route", vs.resource().key(), applied, why, vs.resource().origin()));
         }

@@ -99,8 +99,12 @@ final class CompiledMeshSnapshot implements MeshSnapshot {
         List<Hop> hops = new ArrayList<>();
         SidecarScope scope = registry.scopeFor(from);
         Optional<ServiceMatch> match = scope.lookup(host, port);
-        Optional<ResourceKey> sidecarKey = scope.sidecar().map(Resource::key);
-        Origin sidecarOrigin = scope.sidecar().map(Resource::origin).orElse(Origin.UNKNOWN);
+        // The resource that sets the outbound traffic policy: the Sidecar when it sets one, else the mesh.
+        Optional<ResourceKey> sidecarKey = scope.outboundModeFromSidecar() ? scope.sidecar().map(Resource::key)
+                : Optional.empty();
+        Origin sidecarOrigin = scope.outboundModeFromSidecar()
+                ? scope.sidecar().map(r -> r.originOf("spec.outboundTrafficPolicy")).orElse(Origin.UNKNOWN)
+                : mesh().origins().getOrDefault("outboundTrafficPolicy.mode", Origin.UNKNOWN);
 
         if (match.isEmpty() || match.get().port().isEmpty()) {
             String why = match.map(m -> m.entry().key() + " declares " + host + " but not port " + port)
@@ -129,8 +133,8 @@ final class CompiledMeshSnapshot implements MeshSnapshot {
                 destinationIps.add(a);
             }
         }
-        RouteOutcome outcome = routing.meshRoute(from, host, port, kind, request.sni(), request.http(),
-                destinationIps);
+        RouteOutcome outcome = routing.meshRoute(from, scope.sidecar(), host, port, kind, request.sni(),
+                request.http(), destinationIps);
         RouteTarget target;
         String routeName;
         switch (outcome) {
@@ -160,31 +164,29 @@ final class CompiledMeshSnapshot implements MeshSnapshot {
         // The destination: the egress gateway's Kubernetes service, or a host of the registry.
         String destHost = target.host();
         boolean viaGateway = destHost.equals(MeshSettings.EGRESS_GATEWAY_SERVICE);
-        Optional<String> serviceNamespace;
-        List<String> addresses = List.of();
         int destPort = target.port();
-        if (viaGateway) {
-            destPort = destPort > 0 ? destPort : port;
-            serviceNamespace = Optional.of(serviceNamespaceOf(destHost));
-        } else {
-            Optional<ServiceMatch> dm = destHost.equals(host) && (destPort == 0 || destPort == port) ? match
-                    : destPort > 0 ? scope.lookup(destHost, destPort) : scope.lookup(destHost, port);
-            if (destPort == 0) {
-                destPort = dm.map(d -> singlePort(d.entry().spec()).orElse(port)).orElse(port);
-                if (destPort != port) {
-                    dm = scope.lookup(destHost, destPort);
-                }
+        // The registry decides for the gateway's Kubernetes service too: a Sidecar that does not import it leaves
+        // the route without a cluster, as in Istio.
+        Optional<ServiceMatch> dm = destHost.equals(host) && (destPort == 0 || destPort == port) ? match
+                : destPort > 0 ? scope.lookup(destHost, destPort) : scope.lookup(destHost, port);
+        if (destPort == 0) {
+            destPort = dm.map(d -> singlePort(d.entry().spec()).orElse(port)).orElse(port);
+            if (destPort != port) {
+                dm = scope.lookup(destHost, destPort);
             }
-            if (dm.isEmpty() || dm.get().port().isEmpty()) {
-                String why = "route destination " + destHost + ":" + destPort + " is not in the registry of " + from
-                        + " (Envoy has no such cluster: 503)";
-                hops.add(new Hop(proxy, "upstream", Hop.Outcome.DENY, why, Optional.empty(), Origin.UNKNOWN));
-                return new Sidecar(new OutboundDecision.Refused("no route: " + why, hops), true,
-                        Optional.of(outcome), Optional.empty());
-            }
-            serviceNamespace = Optional.of(dm.get().entry().namespace());
-            addresses = endpointAddresses(dm.get().entry().spec());
         }
+        if (dm.isEmpty() || dm.get().port().isEmpty()) {
+            String why = "route destination " + destHost + ":" + destPort + " is not in the registry of " + from
+                    + " (Envoy has no such cluster: 503)";
+            hops.add(new Hop(proxy, "upstream", Hop.Outcome.DENY, why, Optional.empty(), Origin.UNKNOWN));
+            return new Sidecar(new OutboundDecision.Refused("no route: " + why, hops), true,
+                    Optional.of(outcome), Optional.empty());
+        }
+        Optional<String> serviceNamespace = Optional.of(dm.get().entry().namespace());
+        List<String> addresses = endpointAddresses(dm.get().entry().spec());
+        // The egress gateway is addressed by its Gateway server port (its listeners, and destination.port in its
+        // policies); its Kubernetes Service's targetPort is a container detail Tollgate does not reproduce.
+        int connectPort = viaGateway ? destPort : connectPort(dm.get(), destPort);
         RouteTarget resolved = new RouteTarget(destHost, target.subset(), destPort, target.weight());
         Optional<HttpRequestInfo> forwarded = outcome instanceof RouteOutcome.Routed r && r.forwarded().isPresent()
                 ? r.forwarded() : request.http();
@@ -199,8 +201,9 @@ final class CompiledMeshSnapshot implements MeshSnapshot {
                     Optional.of(policy));
         }
         hops.add(new Hop(proxy, "upstream", Hop.Outcome.PASS, (viaGateway ? "to the egress gateway " : "direct to ")
-                + destHost + ":" + destPort + "; " + policy.detail(), policy.rule(), policy.origin()));
-        Upstream upstream = new Upstream(destHost, destPort, addresses, policy.tls());
+                + destHost + ":" + destPort + (connectPort != destPort ? " (endpoint port " + connectPort + ")" : "")
+                + "; " + policy.detail(), policy.rule(), policy.origin()));
+        Upstream upstream = new Upstream(destHost, connectPort, addresses, policy.tls());
         return new Sidecar(new OutboundDecision.Forward(upstream, viaGateway, routeName, hops), false,
                 Optional.of(outcome), Optional.of(policy));
     }
@@ -243,7 +246,7 @@ final class CompiledMeshSnapshot implements MeshSnapshot {
         Optional<String> serviceNamespace = viaGateway ? Optional.of(serviceNamespaceOf(proxyHost))
                 : scope.lookup(proxyHost, proxyPort).map(m -> m.entry().namespace());
         hops.add(new Hop(proxy, stage, Hop.Outcome.PASS, host + ":" + port + ": " + why + "; "
-                + sidecarKey.map(Object::toString).orElse("Sidecar") + " is ALLOW_ANY with egressProxy "
+                + scope.sidecar().map(r -> r.key().toString()).orElse("Sidecar") + " is ALLOW_ANY with egressProxy "
                 + target.host() + ":" + proxyPort, sidecarKey, sidecarOrigin));
         UpstreamPolicy policy = routing.upstreamPolicy(scope.namespace(), Map.of(), target, proxyPort,
                 serviceNamespace, host);
@@ -279,6 +282,26 @@ final class CompiledMeshSnapshot implements MeshSnapshot {
                     + " (TLS expected) but the connection is " + request.protocol());
         }
         return Optional.empty();
+    }
+
+    /**
+     * The port the proxy connects to: an endpoint's own port for the service port's name ("ports: Set of ports
+     * associated with the endpoint"), else the ServicePort's targetPort ("The port number on the endpoint where the
+     * traffic will be received"), else the service port. With several endpoints, the first one's port.
+     */
+    private static int connectPort(ServiceMatch m, int servicePort) {
+        if (m.port().isEmpty()) {
+            return servicePort;
+        }
+        ServicePort p = m.port().get();
+        ServiceEntry se = m.entry().spec();
+        if (se.getEndpoints() != null && !se.getEndpoints().isEmpty() && p.getName() != null) {
+            Map<String, Long> ports = se.getEndpoints().get(0).getPorts();
+            if (ports != null && ports.get(p.getName()) != null) {
+                return ports.get(p.getName()).intValue();
+            }
+        }
+        return p.getTargetPort() != null && p.getTargetPort() > 0 ? p.getTargetPort().intValue() : servicePort;
     }
 
     private static Optional<Integer> singlePort(ServiceEntry se) {
@@ -330,22 +353,41 @@ final class CompiledMeshSnapshot implements MeshSnapshot {
     }
 
     private record GatewayEval(GatewayDecision decision, Optional<AuthzDecision> authz,
-                               Optional<AuthzRequest> authzRequest, Optional<UpstreamPolicy> upstream) {
+                               Optional<AuthzRequest> authzRequest, Optional<UpstreamPolicy> upstream,
+                               Optional<GatewayServer> server, Optional<RouteOutcome> route) {
+        GatewayEval(GatewayDecision decision, Optional<AuthzDecision> authz, Optional<AuthzRequest> authzRequest,
+                    Optional<UpstreamPolicy> upstream) {
+            this(decision, authz, authzRequest, upstream, Optional.empty(), Optional.empty());
+        }
+
+        GatewayEval at(GatewayServer s, Optional<RouteOutcome> r) {
+            return new GatewayEval(decision, authz, authzRequest, upstream, Optional.of(s), r);
+        }
     }
 
     @Override
     public GatewayDecision gateway(WorkloadRef gateway, GatewayRequest request) {
-        return gatewayEval(gateway, request).decision();
+        return gatewayEval(gateway, request, Optional.empty()).decision();
     }
 
-    private GatewayEval gatewayEval(WorkloadRef gw, GatewayRequest request) {
+    /**
+     * @param clientTls for {@code check}: the TLS the sidecar opens to the gateway (a real connection tells the
+     *                  gateway itself); a plain server cannot take TLS and a terminating one cannot take plain bytes
+     */
+    private GatewayEval gatewayEval(WorkloadRef gw, GatewayRequest request, Optional<TlsMode> clientTls) {
         String proxy = "gateway " + gw;
         List<Hop> hops = new ArrayList<>();
         Optional<String> authorityHost = request.http().map(h -> hostOf(h.authority()));
         ServerSelection sel = routing.selectServer(gw, request.port(), request.sni(), authorityHost);
         if (sel instanceof ServerSelection.NoServer none) {
-            hops.add(new Hop(proxy, "server", Hop.Outcome.DENY, none.reason(), Optional.empty(), Origin.UNKNOWN));
-            return new GatewayEval(new GatewayDecision.NoRoute(none.reason(), hops), Optional.empty(),
+            String reason = none.reason();
+            if (clientTls.equals(Optional.of(TlsMode.DISABLE)) && routing.servers(gw).stream()
+                    .anyMatch(s -> s.port() == request.port() && s.tlsBased() && !s.passthrough())) {
+                reason = "the sidecar sends plain bytes but the servers on port " + request.port()
+                        + " terminate TLS: the handshake fails (" + reason + ")";
+            }
+            hops.add(new Hop(proxy, "server", Hop.Outcome.DENY, reason, Optional.empty(), Origin.UNKNOWN));
+            return new GatewayEval(new GatewayDecision.NoRoute(reason, hops), Optional.empty(),
                     Optional.empty(), Optional.empty());
         }
         GatewayServer server = ((ServerSelection.Selected) sel).server();
@@ -353,7 +395,24 @@ final class CompiledMeshSnapshot implements MeshSnapshot {
             String why = server.label() + " requires a mesh client certificate; the peer presented none";
             hops.add(new Hop(proxy, "server", Hop.Outcome.DENY, why, Optional.of(server.gateway()), server.origin()));
             return new GatewayEval(new GatewayDecision.NoRoute(why, hops), Optional.empty(), Optional.empty(),
-                    Optional.empty());
+                    Optional.empty()).at(server, Optional.empty());
+        }
+        Optional<String> tlsMismatch = clientTls.flatMap(t -> {
+            if (t != TlsMode.DISABLE && server.tlsMode().equals("NONE")) {
+                return Optional.of("the sidecar opens " + t + " but " + server.label() + " takes plain "
+                        + server.protocol() + ": the connection fails");
+            }
+            if (t == TlsMode.DISABLE && server.tlsBased() && !server.passthrough()) {
+                return Optional.of("the sidecar sends plain bytes but " + server.label()
+                        + " terminates TLS: the handshake fails");
+            }
+            return Optional.empty();
+        });
+        if (tlsMismatch.isPresent()) {
+            hops.add(new Hop(proxy, "server", Hop.Outcome.DENY, tlsMismatch.get(), Optional.of(server.gateway()),
+                    server.origin()));
+            return new GatewayEval(new GatewayDecision.NoRoute(tlsMismatch.get(), hops), Optional.empty(),
+                    Optional.empty(), Optional.empty()).at(server, Optional.empty());
         }
         hops.add(new Hop(proxy, "server", Hop.Outcome.PASS, ((ServerSelection.Selected) sel).detail(),
                 Optional.of(server.gateway()), server.origin()));
@@ -371,7 +430,7 @@ final class CompiledMeshSnapshot implements MeshSnapshot {
                     + d.policyId().map(p -> "rbac_access_denied_matched_policy[" + p + "]")
                     .orElse("rbac_access_denied_matched_policy[none]") + ")", policyKey, policyOrigin));
             return new GatewayEval(new GatewayDecision.Denied(d.policyId(), d.reason(), hops), Optional.of(d),
-                    Optional.of(areq), Optional.empty());
+                    Optional.of(areq), Optional.empty()).at(server, Optional.empty());
         }
         hops.add(new Hop(proxy, "authz", Hop.Outcome.PASS, d.reason(), policyKey, policyOrigin));
 
@@ -380,7 +439,7 @@ final class CompiledMeshSnapshot implements MeshSnapshot {
             Optional<ResourceKey> vs = out instanceof RouteOutcome.Unmatched u ? u.virtualService() : Optional.empty();
             hops.add(new Hop(proxy, "route", Hop.Outcome.DENY, out.detail(), vs, Origin.UNKNOWN));
             return new GatewayEval(new GatewayDecision.NoRoute(out.detail(), hops), Optional.of(d), Optional.of(areq),
-                    Optional.empty());
+                    Optional.empty()).at(server, Optional.of(out));
         }
         hops.add(new Hop(proxy, "route", Hop.Outcome.PASS, r.detail(), Optional.of(r.virtualService()), r.origin()));
         RouteTarget target = r.target();
@@ -396,7 +455,7 @@ final class CompiledMeshSnapshot implements MeshSnapshot {
                     + "gateway " + gw + " (Envoy has no such cluster: 503)";
             hops.add(new Hop(proxy, "upstream", Hop.Outcome.DENY, why, Optional.empty(), Origin.UNKNOWN));
             return new GatewayEval(new GatewayDecision.NoRoute(why, hops), Optional.of(d), Optional.of(areq),
-                    Optional.empty());
+                    Optional.empty()).at(server, Optional.of(out));
         }
         RouteTarget resolved = new RouteTarget(target.host(), target.subset(), destPort, target.weight());
         String autoSni = r.forwarded().map(h -> hostOf(h.authority())).or(() -> authorityHost).orElse(target.host());
@@ -407,14 +466,16 @@ final class CompiledMeshSnapshot implements MeshSnapshot {
                     + policy.detail();
             hops.add(new Hop(proxy, "upstream", Hop.Outcome.DENY, why, policy.rule(), policy.origin()));
             return new GatewayEval(new GatewayDecision.NoRoute(why, hops), Optional.of(d), Optional.of(areq),
-                    Optional.of(policy));
+                    Optional.of(policy)).at(server, Optional.of(out));
         }
-        hops.add(new Hop(proxy, "upstream", Hop.Outcome.PASS, target.host() + ":" + destPort + "; "
-                + policy.detail(), policy.rule(), policy.origin()));
-        Upstream upstream = new Upstream(target.host(), destPort, endpointAddresses(dm.get().entry().spec()),
+        int connectPort = connectPort(dm.get(), destPort);
+        hops.add(new Hop(proxy, "upstream", Hop.Outcome.PASS, target.host() + ":" + destPort
+                + (connectPort != destPort ? " (endpoint port " + connectPort + ")" : "") + "; " + policy.detail(),
+                policy.rule(), policy.origin()));
+        Upstream upstream = new Upstream(target.host(), connectPort, endpointAddresses(dm.get().entry().spec()),
                 policy.tls());
         return new GatewayEval(new GatewayDecision.Forward(upstream, r.virtualService() + " " + r.route(), hops),
-                Optional.of(d), Optional.of(areq), Optional.of(policy));
+                Optional.of(d), Optional.of(areq), Optional.of(policy)).at(server, Optional.of(out));
     }
 
     private static Optional<ResourceKey> policyKey(String policyId) {
@@ -456,7 +517,7 @@ final class CompiledMeshSnapshot implements MeshSnapshot {
                         mutual ? Optional.of(new Peer(from.principal(mesh().trustDomain()), from.namespace()))
                                 : Optional.empty(),
                         sc.forwarded(request), "", "");
-                GatewayEval ge = gatewayEval(gw, greq);
+                GatewayEval ge = gatewayEval(gw, greq, Optional.of(tls.mode()));
                 List<Hop> hops = new ArrayList<>(f.trace());
                 hops.addAll(ge.decision().trace());
                 List<String> considered = ge.authz().map(AuthzDecision::policiesConsidered).orElse(List.of());
@@ -480,12 +541,16 @@ final class CompiledMeshSnapshot implements MeshSnapshot {
         Path p = path(from, request);
         String host = Hosts.normalise(request.host());
         List<Consideration> out = new ArrayList<>(registry.explain(from, host, request.port()));
-        out.addAll(routing.explainMesh(from, host, p.sidecar().route()));
+        out.addAll(routing.explainMesh(from, registry.scopeFor(from).sidecar(), host, request.port(),
+                p.sidecar().route()));
         p.sidecar().upstream().ifPresent(u -> out.addAll(u.considerations()));
         if (p.gateway().isPresent()) {
             WorkloadRef gw = p.gateway().get();
             out.addAll(routing.explainGateways(gw));
             p.gatewayEval().flatMap(GatewayEval::authzRequest).ifPresent(a -> out.addAll(authorizer.explain(gw, a)));
+            p.gatewayEval().ifPresent(ge -> ge.server().ifPresent(server -> out.addAll(routing.explainGatewayRoute(gw,
+                    server, ge.authzRequest().flatMap(AuthzRequest::http).map(h -> hostOf(h.authority()))
+                            .or(() -> ge.authzRequest().flatMap(AuthzRequest::sni)).orElse(host), ge.route()))));
             p.gatewayEval().flatMap(GatewayEval::upstream).ifPresent(u -> out.addAll(u.considerations()));
         }
         return new Explanation(p.result(), out);

@@ -138,6 +138,29 @@ class GatewayConformanceTest {
                                   tls: {mode: ISTIO_MUTUAL}""") + HTTP_ROUTE_A,
                         httpOn(80, "a.example.com", "a.example.com", "GET"),
                         "no-route: no VirtualService bound to istio-system/egress routes host a.example.com"),
+                new Case("Server.hosts: the namespace/ part holds per host: a virtual service admitted for one "
+                        + "server host does not route another host restricted to a different namespace",
+                        gateway("egress", "istio-system", EGRESS, """
+                                - port: {number: 80, name: https, protocol: HTTPS}
+                                  hosts: [team/a.example.com, "*/b.example.com"]
+                                  tls: {mode: ISTIO_MUTUAL}""") + vs("route-ab", "istio-system", """
+                                hosts: [a.example.com, b.example.com]
+                                gateways: [egress]
+                                http:
+                                - route: [{destination: {host: a.example.com, port: {number: 443}}}]"""),
+                        httpOn(80, "a.example.com", "a.example.com", "GET"),
+                        "no-route: no VirtualService bound to istio-system/egress routes host a.example.com"),
+                new Case("Server.hosts: the same virtual service routes the host whose server entry admits it",
+                        gateway("egress", "istio-system", EGRESS, """
+                                - port: {number: 80, name: https, protocol: HTTPS}
+                                  hosts: [team/a.example.com, "*/b.example.com"]
+                                  tls: {mode: ISTIO_MUTUAL}""") + vs("route-ab", "istio-system", """
+                                hosts: [a.example.com, b.example.com]
+                                gateways: [egress]
+                                http:
+                                - route: [{destination: {host: a.example.com, port: {number: 443}}}]"""),
+                        httpOn(80, "b.example.com", "b.example.com", "GET"),
+                        "forward VirtualService istio-system/route-ab http[0]"),
                 new Case("Server.hosts: \"./dnsName\" admits virtual services of the Gateway's own namespace",
                         gateway("egress", "istio-system", EGRESS, """
                                 - port: {number: 80, name: https, protocol: HTTPS}
@@ -340,6 +363,15 @@ class GatewayConformanceTest {
                 .containsExactly("Gateway istio-system/one", "Gateway default/two");
         assertThat(listeners.get(1).tlsMode()).isEqualTo("PASSTHROUGH");
         assertThat(listeners.get(1).readsHttp()).isFalse();
+    }
+
+    @Test
+    void listenerHostsKeepTheirNamespacePartAsWritten() {
+        MeshSnapshot s = compile(gateway("one", "istio-system", EGRESS, """
+                - port: {number: 80, name: http, protocol: HTTP}
+                  hosts: [./a.example.com, "*/b.example.com", team/c.example.com]"""));
+        assertThat(s.gatewayListeners(GW)).singleElement().satisfies(l -> assertThat(l.hosts())
+                .containsExactly("./a.example.com", "*/b.example.com", "team/c.example.com"));
     }
 
     @Test

@@ -304,7 +304,7 @@ class VirtualServiceConformanceTest {
                                       port: {number: 443}
                                 """, SLEEP, OutboundRequest.tls("unknown.example.net", 443),
                         "forward outbound|443||istio-egressgateway.istio-system.svc.cluster.local -> "
-                                + "istio-egressgateway.istio-system.svc.cluster.local:443 tls=ISTIO_MUTUAL"),
+                                + "istio-egressgateway.istio-system.svc.cluster.local:443 tls=DISABLE"),
                 new RoutingCase("Sidecar outboundTrafficPolicy: \"REGISTRY_ONLY: restrict outbound traffic to services "
                         + "defined in the service registry\"; the refusal names the Sidecar", """
                                 apiVersion: networking.istio.io/v1
@@ -314,9 +314,66 @@ class VirtualServiceConformanceTest {
                                   outboundTrafficPolicy: {mode: REGISTRY_ONLY}
                                 """, SLEEP, OutboundRequest.tls("unknown.example.net", 443),
                         "blocked: REGISTRY_ONLY (Sidecar default/default)"),
+                new RoutingCase("Sidecar.outboundTrafficPolicy: \"Configuration for the outbound traffic policy. If "
+                        + "your application uses one or more external services that are not known apriori, setting the "
+                        + "policy to ALLOW_ANY will cause the sidecars to route any unknown traffic\"; a Sidecar that "
+                        + "sets none leaves the mesh's", """
+                                apiVersion: networking.istio.io/v1
+                                kind: Sidecar
+                                metadata: {name: default, namespace: default}
+                                spec:
+                                  egress: [{hosts: ["*/*"]}]
+                                """, MeshSettings.DEFAULTS.withOutboundMode(OutboundMode.REGISTRY_ONLY), SLEEP,
+                        OutboundRequest.tls("unknown.example.net", 443),
+                        "blocked: REGISTRY_ONLY (mesh outboundTrafficPolicy)"),
                 new RoutingCase("ALLOW_ANY: \"outbound traffic to unknown destinations will be allowed\" "
                         + "(PassthroughCluster)", "", SLEEP, OutboundRequest.tls("unknown.example.net", 443),
                         "forward PassthroughCluster -> unknown.example.net:443 tls=DISABLE"),
+                // ---- Sidecar egress imports
+                new RoutingCase("IstioEgressListener.hosts: a VirtualService is imported only when a namespace/dnsName "
+                        + "of the listener covers its namespace and a host", """
+                                apiVersion: networking.istio.io/v1
+                                kind: Sidecar
+                                metadata: {name: default, namespace: default}
+                                spec:
+                                  egress:
+                                  - hosts: ["./*", "istio-system/*"]
+                                ---
+                                """ + vs("v", "team", "hosts: [a.example.com]", "http:\n- " + toB), SLEEP,
+                        get("a.example.com", "/"), "forward outbound|80||a.example.com"),
+                new RoutingCase("IstioEgressListener.hosts: \"team/a.example.com\" imports team's VirtualService for "
+                        + "that host", """
+                                apiVersion: networking.istio.io/v1
+                                kind: Sidecar
+                                metadata: {name: default, namespace: default}
+                                spec:
+                                  egress:
+                                  - hosts: ["./*", "istio-system/*", "team/a.example.com"]
+                                ---
+                                """ + vs("v", "team", "hosts: [a.example.com]", "http:\n- " + toB), SLEEP,
+                        get("a.example.com", "/"), "VirtualService team/v http[0]"),
+                new RoutingCase("IstioEgressListener.hosts: a route to the egress gateway's service needs the Sidecar to "
+                        + "import istio-system; otherwise the route has no cluster", """
+                                apiVersion: networking.istio.io/v1
+                                kind: Sidecar
+                                metadata: {name: default, namespace: default}
+                                spec:
+                                  egress:
+                                  - hosts: ["./*"]
+                                ---
+                                apiVersion: networking.istio.io/v1
+                                kind: ServiceEntry
+                                metadata: {name: local, namespace: default}
+                                spec:
+                                  hosts: [x.example.org]
+                                  ports: [{number: 80, name: http, protocol: HTTP}]
+                                  resolution: DNS
+                                ---
+                                """ + vs("v", "default", "hosts: [x.example.org]", """
+                                http:
+                                - route: [{destination: {host: istio-egressgateway.istio-system.svc.cluster.local, port: {number: 80}}}]"""),
+                        SLEEP, get("x.example.org", "/"), "no-route: no route: route destination "
+                        + "istio-egressgateway.istio-system.svc.cluster.local:80 is not in the registry"),
                 // ---- port protocol decides the route list
                 new RoutingCase("http: \"HTTP routes will be applied to ... service entry ports using HTTP/HTTP2/GRPC "
                         + "protocols\": a non-HTTP connection to an HTTP port is refused",
