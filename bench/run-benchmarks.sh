@@ -21,6 +21,11 @@ SAMPLE=(-f 1 -wi 3 -w 1 -i 5 -r 1)
 # indexes, not scans: 1,000 / 10,000 / 100,000 of each, the same 100 gateway hosts and policies
 "${JMH[@]}" 'ScalingBenchmark.(sidecarMixed|registryLookup|gatewayMixed|authorizeMixed)' "${SAMPLE[@]}" \
     -rf json -rff "$OUT/scaling.json" > "$OUT/scaling.log"
+# what a request can touch: hosts through the gateway, policies on the gateway (size fixed at 10,000)
+"${JMH[@]}" 'ScalingBenchmark.(sidecarViaGateway|gatewayMixed)' -p size=10000 -p gatewayHosts=10,100,1000 \
+    "${SAMPLE[@]}" -rf json -rff "$OUT/touch-hosts.json" > "$OUT/touch-hosts.log"
+"${JMH[@]}" 'ScalingBenchmark.authorizeMixed' -p size=10000 -p gatewayPolicies=10,100,1000 \
+    "${SAMPLE[@]}" -rf json -rff "$OUT/touch-policies.json" > "$OUT/touch-policies.log"
 # compile (single shots) and a reload end to end
 "${JMH[@]}" CompileBenchmark -rf json -rff "$OUT/compile.json" > "$OUT/compile.log"
 "${JMH[@]}" LoadBenchmark -rf json -rff "$OUT/load.json" > "$OUT/load.log"

@@ -9,7 +9,7 @@ def rows(path):
     for r in json.loads(path.read_text()):
         name = r["benchmark"].rsplit(".", 2)
         params = ",".join(f"{k}={v}" for k, v in sorted(r.get("params", {}).items())
-                          if k in ("size", "gatewayPolicies"))
+                          if k in ("size", "gatewayHosts", "gatewayPolicies"))
         m = r["primaryMetric"]
         pct = m.get("scorePercentiles", {})
         if r["mode"] == "sample":

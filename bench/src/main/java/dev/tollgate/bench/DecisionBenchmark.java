@@ -25,7 +25,8 @@ import java.util.concurrent.TimeUnit;
  * precomputed requests ({@link Traffic}).
  *
  * <p>Sidecar ({@link dev.tollgate.core.snapshot.MeshSnapshot#outbound}, the whole sidecar: registry, exportTo,
- * Sidecar scope, outbound policy, route, DestinationRule): {@code sidecarKnown} (a declared host, direct),
+ * Sidecar scope, outbound policy, route, DestinationRule): {@code sidecarKnown} (a declared host, direct; half
+ * TLS, half HTTP, also apart as {@code sidecarKnownTls} and {@code sidecarKnownHttp}),
  * {@code sidecarViaGateway} (the tutorial's route to the egress gateway), {@code sidecarUnknown} (refused by
  * REGISTRY_ONLY), {@code sidecarHidden} (declared with exportTo "." elsewhere: refused), {@code sidecarMixed} (the
  * four in turn), and {@code registryLookup} (the registry index alone: {@code Registry.scopeFor + lookup}).
@@ -73,6 +74,16 @@ public class DecisionBenchmark {
     @Benchmark
     public OutboundDecision sidecarKnown() {
         return outbound(s, t.knownDirect[next++ & Traffic.MASK]);
+    }
+
+    @Benchmark
+    public OutboundDecision sidecarKnownTls() {
+        return outbound(s, t.knownTls[next++ & Traffic.MASK]);
+    }
+
+    @Benchmark
+    public OutboundDecision sidecarKnownHttp() {
+        return outbound(s, t.knownHttp[next++ & Traffic.MASK]);
     }
 
     @Benchmark

@@ -3,11 +3,13 @@ package dev.tollgate.bench;
 import dev.tollgate.core.authz.AuthzRequest;
 import dev.tollgate.core.model.WorkloadRef;
 import dev.tollgate.core.snapshot.GatewayRequest;
+import dev.tollgate.core.snapshot.HttpRequestInfo;
 import dev.tollgate.core.snapshot.OutboundRequest;
 import dev.tollgate.core.snapshot.Peer;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.SplittableRandom;
 
@@ -32,8 +34,15 @@ public final class Traffic {
     public record AtGateway(GatewayRequest request, AuthzRequest authz) {
     }
 
-    /** A known host declared in (or exported to) the client's namespace, by its own name or a wildcard's. */
+    /**
+     * A known host declared in (or exported to) the client's namespace, by its own name or a wildcard's; half over
+     * TLS on 443, half plain HTTP GET on 80.
+     */
     public final Outbound[] knownDirect = new Outbound[N];
+    /** {@link #knownDirect}'s hosts over TLS: {@code tls://name:443}. */
+    public final Outbound[] knownTls = new Outbound[N];
+    /** {@link #knownDirect}'s hosts over plain HTTP: {@code GET http://name/}. */
+    public final Outbound[] knownHttp = new Outbound[N];
     /** A host routed through the egress gateway by the tutorial's VirtualService + DestinationRule. */
     public final Outbound[] viaGateway = new Outbound[N];
     /** A host no ServiceEntry declares: REGISTRY_ONLY refuses it. */
@@ -70,8 +79,11 @@ public final class Traffic {
         }
         for (int i = 0; i < N; i++) {
             SyntheticMesh.PlainHost h = plain.get(random.nextInt(plain.size()));
-            knownDirect[i] = new Outbound(SyntheticMesh.sleep(h.namespace()),
-                    OutboundRequest.tls(h.requestName(i), 443));
+            String name = h.requestName(i);
+            knownTls[i] = new Outbound(SyntheticMesh.sleep(h.namespace()), OutboundRequest.tls(name, 443));
+            knownHttp[i] = new Outbound(SyntheticMesh.sleep(h.namespace()),
+                    OutboundRequest.http(name, 80, new HttpRequestInfo("GET", name, "/", Map.of())));
+            knownDirect[i] = (i & 2) == 0 ? knownTls[i] : knownHttp[i];
 
             String client = mesh.namespaces.get(random.nextInt(mesh.namespaces.size()));
             String gw = mesh.gatewayHostNames.get(random.nextInt(mesh.gatewayHosts));
@@ -85,13 +97,6 @@ public final class Traffic {
                     mesh.namespaces.size() - 1)) % mesh.namespaces.size());
             hidden[i] = new Outbound(SyntheticMesh.sleep(other), OutboundRequest.tls(p.requestName(i), 443));
 
-            mixed[i] = switch (i & 3) {
-                case 0 -> knownDirect[i];
-                case 1 -> viaGateway[i];
-                case 2 -> unknown[i];
-                default -> hidden[i];
-            };
-            lookups[i] = new Lookup(mixed[i].from(), mixed[i].request().host(), 443);
 
             int g = covered.get(random.nextInt(covered.size()));
             String host = mesh.gatewayHostNames.get(g);
@@ -104,6 +109,15 @@ public final class Traffic {
             } while (allowed.contains(stranger));
             gatewayDenied[i] = atGateway(stranger, host);
             gatewayMixed[i] = (i & 1) == 0 ? gatewayAllowed[i] : gatewayDenied[i];
+        }
+        for (int i = 0; i < N; i++) {
+            mixed[i] = switch (i & 3) {
+                case 0 -> knownDirect[(i + 2 * ((i >> 2) & 1)) & MASK]; // TLS and HTTP in turn
+                case 1 -> viaGateway[i];
+                case 2 -> unknown[i];
+                default -> hidden[i];
+            };
+            lookups[i] = new Lookup(mixed[i].from(), mixed[i].request().host(), mixed[i].request().port());
         }
     }
 
