@@ -1,31 +1,48 @@
 #!/usr/bin/env python3
-"""Prints the medians (SampleTime p50) and single-shot medians of one or more bench/run-benchmarks.sh result dirs."""
+"""Medians of bench/run-benchmarks.sh result dirs.
+
+  python3 bench/summarize.py DIR [DIR...]
+
+For SampleTime benchmarks the figure is the run's p50 (all calls timed); for single shots, the median shot. With
+several dirs, one line per measure gives each run's figure, so the spread between runs is visible.
+"""
 import json
 import pathlib
 import sys
+from collections import OrderedDict
 
 
 def rows(path):
-    for r in json.loads(path.read_text()):
-        name = r["benchmark"].rsplit(".", 2)
+    try:
+        data = json.loads(path.read_text())
+    except ValueError:
+        return  # a run still in progress
+    for r in data:
+        name = ".".join(r["benchmark"].rsplit(".", 2)[-2:])
         params = ",".join(f"{k}={v}" for k, v in sorted(r.get("params", {}).items())
                           if k in ("size", "gatewayHosts", "gatewayPolicies"))
         m = r["primaryMetric"]
-        pct = m.get("scorePercentiles", {})
         if r["mode"] == "sample":
-            yield f"{name[-2]}.{name[-1]}", params, pct.get("50.0"), pct.get("90.0"), m["scoreUnit"]
+            pct = m.get("scorePercentiles", {})
+            yield name, params, pct.get("50.0"), pct.get("90.0"), m["scoreUnit"]
         else:
             raw = sorted(x for fork in m["rawData"] for x in fork)
-            yield f"{name[-2]}.{name[-1]}", params, raw[len(raw) // 2], raw[-1], m["scoreUnit"]
+            yield name, params, raw[len(raw) // 2], raw[-1], m["scoreUnit"]
 
 
+table = OrderedDict()
 for d in sys.argv[1:]:
     out = pathlib.Path(d)
     print(f"== {out}")
     print((out / "machine.txt").read_text().strip())
     for f in sorted(out.glob("*.json")):
         for name, params, p50, hi, unit in rows(f):
-            print(f"{name:42s} {params:34s} median {p50:12.1f}  (p90/max {hi:12.1f}) {unit}")
+            table.setdefault((f.stem, name, params, unit), []).append((p50, hi))
     fp = out / "footprint.txt"
     if fp.exists():
         print(fp.read_text().strip())
+print()
+print(f"{'measure':40s} {'params':42s} median per run (p90, or max shot)")
+for (stem, name, params, unit), runs in table.items():
+    figs = "  ".join(f"{p50:10.1f} ({hi:.0f})" for p50, hi in runs)
+    print(f"{name:40s} {params:42s} {figs}  {unit}")

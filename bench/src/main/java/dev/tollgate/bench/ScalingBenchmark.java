@@ -69,6 +69,18 @@ public class ScalingBenchmark {
     }
 
     @Benchmark
+    public OutboundDecision sidecarUnknown() {
+        Traffic.Outbound o = t.unknown[next++ & Traffic.MASK];
+        return s.snapshot.outbound(o.from(), o.request());
+    }
+
+    @Benchmark
+    public OutboundDecision sidecarHidden() {
+        Traffic.Outbound o = t.hidden[next++ & Traffic.MASK];
+        return s.snapshot.outbound(o.from(), o.request());
+    }
+
+    @Benchmark
     public OutboundDecision sidecarViaGateway() {
         Traffic.Outbound o = t.viaGateway[next++ & Traffic.MASK];
         return s.snapshot.outbound(o.from(), o.request());
