@@ -62,6 +62,9 @@ public final class Traffic {
 
     public Traffic(SyntheticMesh mesh) {
         SplittableRandom random = new SplittableRandom(42);
+        // a stream of its own, so the gateway connections are the same whatever the number of other entries: the
+        // authorizer evaluates rules in order, and a different pick would move where the matching rule sits
+        SplittableRandom gatewayRandom = new SplittableRandom(43);
         List<SyntheticMesh.PlainHost> plain = mesh.plainHosts;
         java.util.Map<String, Long> declared = plain.stream().collect(java.util.stream.Collectors.groupingBy(
                 SyntheticMesh.PlainHost::host, java.util.stream.Collectors.counting()));
@@ -98,14 +101,14 @@ public final class Traffic {
             hidden[i] = new Outbound(SyntheticMesh.sleep(other), OutboundRequest.tls(p.requestName(i), 443));
 
 
-            int g = covered.get(random.nextInt(covered.size()));
+            int g = covered.get(gatewayRandom.nextInt(covered.size()));
             String host = mesh.gatewayHostNames.get(g);
             List<String> allowed = mesh.allowedNamespaces.get(g);
-            String from = allowed.get(random.nextInt(allowed.size()));
+            String from = allowed.get(gatewayRandom.nextInt(allowed.size()));
             gatewayAllowed[i] = atGateway(from, host);
             String stranger;
             do {
-                stranger = mesh.namespaces.get(random.nextInt(mesh.namespaces.size()));
+                stranger = mesh.namespaces.get(gatewayRandom.nextInt(mesh.namespaces.size()));
             } while (allowed.contains(stranger));
             gatewayDenied[i] = atGateway(stranger, host);
             gatewayMixed[i] = (i & 1) == 0 ? gatewayAllowed[i] : gatewayDenied[i];
