@@ -2,7 +2,7 @@
 # Reproduces the numbers of docs/benchmarks.md: builds bench/target/benchmarks.jar, runs every measurement once
 # (run it twice, or pass a second directory, to see the spread), and prints the medians.
 #   bench/run-benchmarks.sh [RESULTS_DIR]        (default bench/target/results/<UTC time>)
-# Needs JDK 21+ (JAVA_HOME; default the Temurin 25 of the dev machine). Takes about 15 minutes on 2 cores.
+# Needs JDK 21+ (JAVA_HOME; default the Temurin 25 of the dev machine). Takes about 10 minutes on 2 cores.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export JAVA_HOME=${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}

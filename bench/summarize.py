@@ -46,3 +46,13 @@ print(f"{'measure':40s} {'params':42s} median per run (p90, or max shot)")
 for (stem, name, params, unit), runs in table.items():
     figs = "  ".join(f"{p50:10.1f} ({hi:.0f})" for p50, hi in runs)
     print(f"{name:40s} {params:42s} {figs}  {unit}")
+
+if len(sys.argv) > 2:
+    import statistics
+    print()
+    print("| measure | params | median of the runs' medians | range over runs | unit |")
+    print("| --- | --- | ---: | --- | --- |")
+    for (stem, name, params, unit), runs in table.items():
+        meds = [p for p, _ in runs]
+        print(f"| {name} | {params} | {statistics.median(meds):.1f} | {min(meds):.1f} - {max(meds):.1f} "
+              f"({len(meds)} runs) | {unit} |")
