@@ -27,6 +27,11 @@ final class Applicable {
     final Entry[] deny;
     final Entry[] allow;
     final Entry[] dryRun;
+    /** {@link #deny} and {@link #allow} indexed by required SNI, per protocol: what decide evaluates. */
+    final RuleIndex denyHttp;
+    final RuleIndex denyTcp;
+    final RuleIndex allowHttp;
+    final RuleIndex allowTcp;
     final boolean enforcesAllow;
     final List<String> considered;
     final AuthzDecision noAllowPolicy;
@@ -56,6 +61,10 @@ final class Applicable {
             dry.addAll(List.of(entries(policies, a, true)));
         }
         this.dryRun = dry.toArray(Entry[]::new);
+        this.denyHttp = RuleIndex.of(deny, false);
+        this.denyTcp = RuleIndex.of(deny, true);
+        this.allowHttp = RuleIndex.of(allow, false);
+        this.allowTcp = RuleIndex.of(allow, true);
     }
 
     static Applicable of(List<CompiledPolicy> candidates, WorkloadRef target, String rootNamespace) {

@@ -97,7 +97,39 @@ public final class Authorizer {
                 dry);
     }
 
+    /**
+     * {@link #decideLinear} through the per-workload SNI index: only the rules that can match the connection's SNI
+     * are evaluated, in the same order, so the deciding rule is the same.
+     */
     private static AuthzDecision decide(Applicable a, AuthzRequest request, boolean tcp) {
+        for (Applicable.Entry e : a.custom) {
+            if (e.matches(request, tcp)) {
+                return e.decision();
+            }
+        }
+        Applicable.Entry deny = (tcp ? a.denyTcp : a.denyHttp).first(request);
+        if (deny != null) {
+            return deny.decision();
+        }
+        if (!a.enforcesAllow) {
+            return a.noAllowPolicy;
+        }
+        Applicable.Entry allow = (tcp ? a.allowTcp : a.allowHttp).first(request);
+        return allow != null ? allow.decision() : a.noAllowMatched;
+    }
+
+    /** The test oracle for {@link #authorize}: the same decision, evaluating every applicable rule in order. */
+    AuthzDecision authorizeLinear(WorkloadRef target, AuthzRequest request) {
+        AuthzRequest normalized = PathNormalizer.apply(request, pathNormalization);
+        Applicable a = applicable(target);
+        boolean tcp = normalized.isTcp();
+        AuthzDecision d = decideLinear(a, normalized, tcp);
+        List<String> dry = dryRunMatches(a, normalized, tcp);
+        return dry.isEmpty() ? d : new AuthzDecision(d.allowed(), d.policyId(), d.reason(), d.policiesConsidered(),
+                dry);
+    }
+
+    static AuthzDecision decideLinear(Applicable a, AuthzRequest request, boolean tcp) {
         for (Applicable.Entry e : a.custom) {
             if (e.matches(request, tcp)) {
                 return e.decision();

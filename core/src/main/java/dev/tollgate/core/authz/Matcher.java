@@ -89,9 +89,9 @@ sealed interface Matcher {
      * {@code source.namespace} without wildcard: Istio's regex {@code .*}{@code /ns/<ns>/.*} on the peer's URI SAN
      * {@code spiffe://<principal>}, i.e. the URI contains {@code /ns/<ns>/}.
      */
-    record NamespaceIs(String namespace, String needle) implements Matcher {
+    record NamespaceIs(String namespace, String needle, String prefix) implements Matcher {
         NamespaceIs(String namespace) {
-            this(namespace, "/ns/" + namespace + "/");
+            this(namespace, "/ns/" + namespace + "/", "ns/" + namespace + "/");
         }
 
         @Override
@@ -101,7 +101,7 @@ sealed interface Matcher {
                 return false;
             }
             // "spiffe://" + p contains "/ns/x/" exactly when p starts with "ns/x/" or contains it.
-            return p.startsWith(needle.substring(1)) || p.contains(needle);
+            return p.startsWith(prefix) || p.contains(needle);
         }
     }
 
