@@ -27,6 +27,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
 
 /**
  * Istio's routing semantics (VirtualService, DestinationRule, Gateway), compiled once into indexes. Sidecars and
@@ -55,6 +56,7 @@ public final class Routing {
     private static final int MERGED_CACHE_LIMIT = 50_000;
     private final Map<LabelsPort, ServersOnPort> serversOnPort = new ConcurrentHashMap<>();
     private final Map<MergeKey, MergedRules> mergedCache = new ConcurrentHashMap<>();
+    private final Map<List<Integer>, MergedRules> mergedByRules = new ConcurrentHashMap<>();
     private final boolean anyDrSelector;
 
     private Routing(ConfigSet config) {
@@ -435,7 +437,8 @@ public final class Routing {
                                          int port, Optional<String> serviceNamespace, String autoSni) {
         String host = target.host();
         MergedRules merged = mergedRules(clientNamespace, clientLabels, host, serviceNamespace);
-        List<Consideration> considered = merged.considered();
+        Supplier<List<Consideration>> considered = () -> mergeRules(clientNamespace, clientLabels, host,
+                serviceNamespace).considered();
         if (merged.chosen().isEmpty()) {
             UpstreamTls tls = defaultTls(target, port);
             Optional<String> missing = target.subset().isEmpty() ? Optional.empty() : Optional.of(target.subset());
@@ -475,7 +478,10 @@ public final class Routing {
         if (cached != null) {
             return cached;
         }
-        MergedRules computed = mergeRules(clientNamespace, clientLabels, host, serviceNamespace);
+        MergedRules fresh = mergeRules(clientNamespace, clientLabels, host, serviceNamespace);
+        // Many clients share one merge (a namespace each): keep one copy of it, found by the rules it merges.
+        MergedRules computed = mergedByRules.computeIfAbsent(fresh.chosen().stream()
+                .map(CompiledDestinationRule::order).toList(), k -> fresh.withoutConsiderations());
         if (mergedCache.size() < MERGED_CACHE_LIMIT) {
             mergedCache.putIfAbsent(new MergeKey(clientNamespace, Map.copyOf(key.clientLabels()), host,
                     serviceNamespace), computed);
@@ -557,10 +563,16 @@ public final class Routing {
     private record OwnedSubset(Subset subset, CompiledDestinationRule owner) {
     }
 
-    /** {@code top} may be null: no merged rule has a top-level traffic policy. */
+    /**
+     * {@code top} may be null: no merged rule has a top-level traffic policy. The cached values keep no
+     * considerations: their sentences name the client's namespace, so they would be kept once per namespace.
+     */
     private record MergedRules(List<CompiledDestinationRule> chosen, List<Consideration> considered,
                                io.fabric8.istio.api.api.networking.v1alpha3.TrafficPolicy top,
                                Map<String, OwnedSubset> subsets) {
+        MergedRules withoutConsiderations() {
+            return new MergedRules(chosen, List.of(), top, subsets);
+        }
     }
 
     private Consideration dr(CompiledDestinationRule dr, boolean applied, String why) {
