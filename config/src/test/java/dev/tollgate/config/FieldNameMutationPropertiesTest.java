@@ -17,7 +17,7 @@ import java.util.Set;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** Property: a policy whose field name is mutated into a name the schema does not know never loads. */
-class FieldNameMutationProperties {
+class FieldNameMutationPropertiesTest {
     private static final String POLICY = """
             apiVersion: security.istio.io/v1beta1
             kind: AuthorizationPolicy

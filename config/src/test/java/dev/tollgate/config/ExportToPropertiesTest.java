@@ -20,7 +20,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * Property: a ServiceEntry's exportTo loads exactly when Istio's validateExportTo accepts it — no duplicates
  * ("." counts as the own namespace), namespace names valid, and "*" or "~" only when alone.
  */
-class ExportToProperties {
+class ExportToPropertiesTest {
     private static final String NAMESPACE = "team";
 
     @Provide
