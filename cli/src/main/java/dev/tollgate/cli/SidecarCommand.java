@@ -77,9 +77,9 @@ final class SidecarCommand implements Callable<Integer> {
             description = "Where the application's proxy settings point (default: ${DEFAULT-VALUE}).")
     String listen;
 
-    @Option(names = "--splice",
-            description = "Relay bulk direct CONNECT tunnels with splice(2) (epoll only): faster, but their byte counts and idle timer then see the traffic only in 32 KiB chunks.")
-    boolean splice;
+    @Option(names = "--splice", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "Relay bulk direct CONNECT tunnels (after 1 MiB one way) with splice(2), without copying through user space (epoll only; default: on). Their byte counts and idle timer then see the traffic in 32 KiB chunks. --no-splice copies every byte.")
+    boolean splice = true;
 
     @Mixin
     ProxyOptions proxy;
