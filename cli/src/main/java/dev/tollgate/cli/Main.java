@@ -22,7 +22,7 @@ import java.io.UncheckedIOException;
                 "  tollgate explain --help       ask why"},
         subcommands = {CheckCommand.class, ExplainCommand.class, AnalyzeCommand.class, CaCommand.class,
                 SidecarCommand.class, GatewayCommand.class, dev.tollgate.cli.demo.DemoCommand.class,
-                dev.tollgate.cli.demo.StandInCommand.class,
+                StandInCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 

@@ -1,5 +1,6 @@
-package dev.tollgate.cli.demo;
+package dev.tollgate.cli;
 
+import dev.tollgate.cli.demo.StandInHost;
 import dev.tollgate.identity.MeshCa;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -7,7 +8,6 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
-import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -26,7 +26,7 @@ import java.util.concurrent.CountDownLatch;
         footerHeading = "%nExample:%n",
         footer = {"  tollgate ca init --dir ./public-ca",
                 "  tollgate stand-in --host developers.google.com --ca-dir ./public-ca --https 127.0.0.1:9443"})
-public final class StandInCommand implements Callable<Integer> {
+final class StandInCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
@@ -50,7 +50,8 @@ public final class StandInCommand implements Callable<Integer> {
         MeshCa ca = MeshCa.load(caDir);
         String name = host.toLowerCase(Locale.ROOT);
         try (StandInHost standIn = StandInHost.start(name, ca.issueServer(List.of(name), Duration.ofDays(1)),
-                address(httpAt), address(httpsAt))) {
+                SidecarCommand.ProxyOptions.address(httpAt, "--http"),
+                SidecarCommand.ProxyOptions.address(httpsAt, "--https"))) {
             out.println("stand-in for " + name + ": http://" + standIn.httpAddress().getHostString() + ":"
                     + standIn.httpAddress().getPort() + ", https://" + standIn.httpsAddress().getHostString() + ":"
                     + standIn.httpsAddress().getPort() + " (Ctrl-C to stop)");
@@ -60,17 +61,5 @@ public final class StandInCommand implements Callable<Integer> {
             stop.await();
         }
         return 0;
-    }
-
-    private static InetSocketAddress address(String hostPort) {
-        int colon = hostPort.lastIndexOf(':');
-        if (colon <= 0) {
-            throw new IllegalArgumentException(hostPort + ": expected ADDR:PORT, e.g. 127.0.0.1:9443");
-        }
-        try {
-            return new InetSocketAddress(hostPort.substring(0, colon), Integer.parseInt(hostPort.substring(colon + 1)));
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(hostPort + ": bad port");
-        }
     }
 }
