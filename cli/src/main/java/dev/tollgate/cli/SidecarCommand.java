@@ -100,7 +100,8 @@ final class SidecarCommand implements Callable<Integer> {
                     .withAccessLog(proxy.accessLog())
                     .withIdleTimeout(CaCommand.parseDuration(proxy.idleTimeout))
                     .withReloads(run.reloadStats())
-                    .withSplice(splice);
+                    .withSplice(splice)
+                    .withMaxPipelinedRequests(proxy.maxPipelinedRequests);
             Sidecar sidecar = Sidecar.start(settings, run.store()::current);
             err.println("tollgate sidecar " + workload.displayName() + ": listening on " + sidecar.address()
                     + sidecar.adminAddress().map(a -> ", admin on " + a).orElse(""));
@@ -157,6 +158,13 @@ final class SidecarCommand implements Callable<Integer> {
         @Option(names = "--idle-timeout", paramLabel = "DURATION", defaultValue = "1h",
                 description = "Close connections idle this long (default: ${DEFAULT-VALUE}).")
         String idleTimeout;
+
+        @Option(names = "--max-pipelined-requests", paramLabel = "N", defaultValue = "128",
+                description = {"Requests a client may pipeline behind the one being served before the proxy stops",
+                        "reading its connection; they are still served, in order, as responses drain. Bounds the",
+                        "memory one connection can claim; metric tollgate_limit_reached_total{limit=\"pipeline_depth\"}",
+                        "(default: ${DEFAULT-VALUE})."})
+        int maxPipelinedRequests;
 
         @Option(names = "--watch-interval", paramLabel = "DURATION", defaultValue = "1s",
                 description = "How often the configuration files are checked for changes (default: ${DEFAULT-VALUE}).")

@@ -8,7 +8,6 @@ import dev.tollgate.core.snapshot.Peer;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelPipeline;
-import io.netty.handler.codec.http.HttpServerCodec;
 
 import java.net.InetSocketAddress;
 import java.util.Optional;
@@ -25,7 +24,8 @@ record GatewayConnection(ProxyContext px, WorkloadRef gateway, GatewayListener l
     void serve(Channel ch, ByteBuf initial) {
         ChannelPipeline p = ch.pipeline();
         if (listener.readsHttp()) {
-            p.addLast("http-codec", new HttpServerCodec(Sidecar.decoderConfig()));
+            p.addLast("pipeline-gate", new PipelineGate(px, px.maxPipelinedRequests));
+            p.addLast("http-codec", PipelineGate.codec(Sidecar.decoderConfig(), px.maxPipelinedRequests));
             p.addLast("http-proxy", new HttpProxyHandler(px, new GatewayRouter(this), ex -> source(ex, ch)));
         } else {
             p.addLast("tunnel", new GatewayTunnel(this));

@@ -83,8 +83,12 @@ final class GatewayRouter implements HttpRouter {
             }
             case GatewayDecision.Forward f -> {
                 ex.route = f.route();
-                ex.decide("allowed", "forwarded");
-                request.setUri(path);
+                // the path that was authorized and routed (normalized per meshConfig.pathNormalization), never the
+                // raw one: /admin/../public/x is authorized as /public/x, so /public/x is what the upstream gets
+                String authorized = f.path().orElse(path);
+                ex.decide("allowed", authorized.equals(path) ? "forwarded" : "forwarded as " + authorized
+                        + " (path normalized)");
+                request.setUri(authorized);
                 yield new Forward(f.upstream(), snapshot.get().mesh().trustDomain());
             }
         };

@@ -28,11 +28,13 @@ import java.util.function.Consumer;
  * @param reloads         reload counters for the metrics
  * @param refreshInterval how often the listener set is compared with the current snapshot's (reloads also call
  *                        {@link EgressGateway#refresh()})
+ * @param maxPipelinedRequests requests a client may pipeline behind the one being served before the gateway stops
+ *                        reading its connection (served in order as responses drain; see PipelineGate)
  */
 public record GatewaySettings(WorkloadRef workload, String bindAddress, int portOffset, MeshIdentity identity,
                               HostMap hosts, Optional<Path> caBundle, Optional<InetSocketAddress> admin,
                               Consumer<AccessLogEntry> accessLog, Duration idleTimeout, int ioThreads,
-                              ReloadStats reloads, Duration refreshInterval) {
+                              ReloadStats reloads, Duration refreshInterval, int maxPipelinedRequests) {
     public static final int EPHEMERAL_PORTS = -1;
 
     /** Istio's default egress gateway workload. */
@@ -53,62 +55,70 @@ public record GatewaySettings(WorkloadRef workload, String bindAddress, int port
         Objects.requireNonNull(idleTimeout, "idleTimeout");
         Objects.requireNonNull(reloads, "reloads");
         Objects.requireNonNull(refreshInterval, "refreshInterval");
+        if (maxPipelinedRequests < 1) {
+            throw new IllegalArgumentException("maxPipelinedRequests must be at least 1: " + maxPipelinedRequests);
+        }
     }
 
     /** Istio's gateway workload, on 127.0.0.1 with no port offset, JSON access log on stdout. */
     public static GatewaySettings defaults(MeshIdentity identity) {
         return new GatewaySettings(ISTIO_EGRESS_GATEWAY, "127.0.0.1", 0, identity, HostMap.EMPTY, Optional.empty(),
                 Optional.empty(), AccessLog.stdout(AccessLog.Format.JSON), Duration.ofHours(1), 0, ReloadStats.NONE,
-                Duration.ofSeconds(1));
+                Duration.ofSeconds(1), PipelineGate.DEFAULT_DEPTH);
     }
 
     public GatewaySettings withWorkload(WorkloadRef w) {
         return new GatewaySettings(w, bindAddress, portOffset, identity, hosts, caBundle, admin, accessLog,
-                idleTimeout, ioThreads, reloads, refreshInterval);
+                idleTimeout, ioThreads, reloads, refreshInterval, maxPipelinedRequests);
     }
 
     public GatewaySettings withBind(String address, int offset) {
         return new GatewaySettings(workload, address, offset, identity, hosts, caBundle, admin, accessLog,
-                idleTimeout, ioThreads, reloads, refreshInterval);
+                idleTimeout, ioThreads, reloads, refreshInterval, maxPipelinedRequests);
     }
 
     public GatewaySettings withHosts(HostMap h) {
         return new GatewaySettings(workload, bindAddress, portOffset, identity, h, caBundle, admin, accessLog,
-                idleTimeout, ioThreads, reloads, refreshInterval);
+                idleTimeout, ioThreads, reloads, refreshInterval, maxPipelinedRequests);
     }
 
     public GatewaySettings withCaBundle(Optional<Path> b) {
         return new GatewaySettings(workload, bindAddress, portOffset, identity, hosts, b, admin, accessLog,
-                idleTimeout, ioThreads, reloads, refreshInterval);
+                idleTimeout, ioThreads, reloads, refreshInterval, maxPipelinedRequests);
     }
 
     public GatewaySettings withAdmin(Optional<InetSocketAddress> a) {
         return new GatewaySettings(workload, bindAddress, portOffset, identity, hosts, caBundle, a, accessLog,
-                idleTimeout, ioThreads, reloads, refreshInterval);
+                idleTimeout, ioThreads, reloads, refreshInterval, maxPipelinedRequests);
     }
 
     public GatewaySettings withAccessLog(Consumer<AccessLogEntry> l) {
         return new GatewaySettings(workload, bindAddress, portOffset, identity, hosts, caBundle, admin, l,
-                idleTimeout, ioThreads, reloads, refreshInterval);
+                idleTimeout, ioThreads, reloads, refreshInterval, maxPipelinedRequests);
     }
 
     public GatewaySettings withIdleTimeout(Duration d) {
         return new GatewaySettings(workload, bindAddress, portOffset, identity, hosts, caBundle, admin, accessLog,
-                d, ioThreads, reloads, refreshInterval);
+                d, ioThreads, reloads, refreshInterval, maxPipelinedRequests);
     }
 
     public GatewaySettings withIoThreads(int n) {
         return new GatewaySettings(workload, bindAddress, portOffset, identity, hosts, caBundle, admin, accessLog,
-                idleTimeout, n, reloads, refreshInterval);
+                idleTimeout, n, reloads, refreshInterval, maxPipelinedRequests);
     }
 
     public GatewaySettings withReloads(ReloadStats r) {
         return new GatewaySettings(workload, bindAddress, portOffset, identity, hosts, caBundle, admin, accessLog,
-                idleTimeout, ioThreads, r, refreshInterval);
+                idleTimeout, ioThreads, r, refreshInterval, maxPipelinedRequests);
     }
 
     public GatewaySettings withRefreshInterval(Duration d) {
         return new GatewaySettings(workload, bindAddress, portOffset, identity, hosts, caBundle, admin, accessLog,
-                idleTimeout, ioThreads, reloads, d);
+                idleTimeout, ioThreads, reloads, d, maxPipelinedRequests);
+    }
+
+    public GatewaySettings withMaxPipelinedRequests(int n) {
+        return new GatewaySettings(workload, bindAddress, portOffset, identity, hosts, caBundle, admin, accessLog,
+                idleTimeout, ioThreads, reloads, refreshInterval, n);
     }
 }

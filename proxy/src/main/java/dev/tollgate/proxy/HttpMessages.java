@@ -12,6 +12,7 @@ import io.netty.handler.codec.http.HttpMessage;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
 
@@ -21,6 +22,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 
 /** Small HTTP/1.1 helpers shared by the sidecar and the gateway. */
 final class HttpMessages {
@@ -88,17 +90,133 @@ final class HttpMessages {
         return null;
     }
 
-    /** Removes the hop-by-hop headers, including those the Connection header names. */
+    /**
+     * Connection options that are not header names (RFC 9110 section 7.6.1); never looked up as headers.
+     */
+    private static final Set<String> CONNECTION_OPTIONS = Set.of("close", "keep-alive", "upgrade", "http2-settings");
+
+    /**
+     * Headers that a {@code Connection} header may never remove, because the next hop or this proxy needs them end to
+     * end. Envoy's {@code sanitizeConnectionHeader} refuses a request that nominates X-Forwarded-For/-Host/-Proto or a
+     * pseudo-header; it may remove a nominated Content-Length or Transfer-Encoding only because its codec re-frames
+     * every body. This proxy forwards the body in the framing the client chose, so removing either would forward the
+     * body unframed and the next hop would read it as a new request (request smuggling, issue 6 section 1.1); and
+     * Host is the authority that was routed and authorized. A request nominating any of these is refused (400).
+     */
+    private static final Set<String> END_TO_END = Set.of("content-length", "transfer-encoding", "host",
+            "x-forwarded-for", "x-forwarded-host", "x-forwarded-proto", "forwarded");
+
+    /** Envoy refuses a Connection header with 10 or more options: a long list is an attack, never a client. */
+    static final int MAX_CONNECTION_OPTIONS = 10;
+
+    /**
+     * Why a request's {@code Connection} header is refused, or null when it is acceptable: too many options, an
+     * option that is not a token (e.g. a pseudo-header {@code :path}), or one that names an {@link #END_TO_END} header.
+     */
+    static String connectionProblem(HttpHeaders h) {
+        int options = 0;
+        for (String c : h.getAll(HttpHeaderNames.CONNECTION)) {
+            for (String option : c.split(",", -1)) {
+                String o = option.trim().toLowerCase(Locale.ROOT);
+                if (o.isEmpty()) {
+                    continue;
+                }
+                if (++options >= MAX_CONNECTION_OPTIONS) {
+                    return "Connection header names " + MAX_CONNECTION_OPTIONS + " or more options";
+                }
+                if (!isToken(o)) {
+                    return "Connection header names an invalid option";
+                }
+                if (END_TO_END.contains(o)) {
+                    return "Connection header names " + o + ", an end-to-end header";
+                }
+            }
+        }
+        return null;
+    }
+
+    /** RFC 9110 section 5.6.2 token. */
+    private static boolean isToken(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            boolean ok = c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
+                    || "!#$%&'*+-.^_`|~".indexOf(c) >= 0;
+            if (!ok) {
+                return false;
+            }
+        }
+        return !s.isEmpty();
+    }
+
+    /**
+     * Removes the hop-by-hop headers, including those the Connection header names, but never an {@link #END_TO_END}
+     * one: requests that nominate them are refused before this ({@link #connectionProblem}); a response that does keeps
+     * them, since its body was framed by them.
+     */
     static void stripHopByHop(HttpHeaders h) {
         for (String c : h.getAll(HttpHeaderNames.CONNECTION)) {
             for (String name : c.split(",")) {
-                String n = name.trim();
-                if (!n.isEmpty()) {
+                String n = name.trim().toLowerCase(Locale.ROOT);
+                if (!n.isEmpty() && !END_TO_END.contains(n) && !CONNECTION_OPTIONS.contains(n)) {
                     h.remove(n);
                 }
             }
         }
         HOP_BY_HOP.forEach(h::remove);
+    }
+
+    /**
+     * Removes the headers that only Envoy-based meshes write and their peers trust: {@code x-forwarded-client-cert}
+     * (a mesh hop's account of the client certificate) and {@code x-envoy-*} (retry, timeout and routing controls).
+     * A client that sends them is an untrusted downstream, whose copies Envoy removes (XFCC SANITIZE, and its cleanup
+     * of internal headers on external requests). Tollgate's proxies write neither and authorize on the mTLS peer, never
+     * on these headers, so they are removed on arrival, at both proxies, before routing and authorization: a policy
+     * then sees what the upstream will get, and a forged identity header never reaches an external host.
+     *
+     * @return the names removed, in lower case (for the access log)
+     */
+    static List<String> stripMeshInternal(HttpHeaders h) {
+        List<String> removed = null;
+        for (Map.Entry<String, String> e : h) {
+            String n = e.getKey().toLowerCase(Locale.ROOT);
+            if (n.equals("x-forwarded-client-cert") || n.startsWith("x-envoy-")) {
+                if (removed == null) {
+                    removed = new ArrayList<>();
+                }
+                if (!removed.contains(n)) {
+                    removed.add(n);
+                }
+            }
+        }
+        if (removed == null) {
+            return List.of();
+        }
+        removed.forEach(h::remove);
+        return removed;
+    }
+
+    /**
+     * Drops every trailer field of a request's last chunk. Authorization decides on the header section, before the
+     * body, so a trailer can never be authorized: a {@code Host} or a header that a DENY rule matches, sent as a
+     * trailer, would pass the gateway and reach an upstream that merges trailers into headers. Envoy drops HTTP/1
+     * trailers the same way unless {@code enable_trailers} is set, which Istio does not set.
+     *
+     * @return the names dropped, in lower case (for the access log)
+     */
+    static List<String> dropTrailers(LastHttpContent last) {
+        HttpHeaders t = last.trailingHeaders();
+        if (t.isEmpty()) {
+            return List.of();
+        }
+        List<String> names = new ArrayList<>();
+        for (String n : t.names()) {
+            String lower = n.toLowerCase(Locale.ROOT);
+            if (!names.contains(lower)) {
+                names.add(lower);
+            }
+        }
+        t.clear();
+        return names;
     }
 
     /** Header names in lower case with their values in order, as the snapshot's HttpRequestInfo wants them. */

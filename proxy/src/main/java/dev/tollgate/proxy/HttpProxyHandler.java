@@ -4,7 +4,6 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
@@ -19,7 +18,11 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import java.util.ArrayDeque;
+import java.util.List;
 import java.util.function.Consumer;
 
 /**
@@ -32,6 +35,7 @@ import java.util.function.Consumer;
 final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
     /** Sent down the pipeline when the proxy drains: an idle keep-alive connection closes. */
     static final Object DRAIN = new Object();
+    private static final Logger LOG = LoggerFactory.getLogger(HttpProxyHandler.class);
 
     private enum State { IDLE, CONNECTING, FORWARDING, CLOSING }
 
@@ -53,6 +57,11 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
     private UpstreamPool.Key poolKey;
     private boolean closeAfterResponse;
     private boolean upstreamKeepAlive;
+    /** Requests in {@link #pending}: pipelined behind the one being served. */
+    private int queuedRequests;
+    /** Body bytes of the current request still to come, when it has a Content-Length. */
+    private long bodyRemaining;
+    private PipelineGate gate;
 
     /** @param sourceInfo fills in an exchange's source (address, principal) */
     HttpProxyHandler(ProxyContext px, HttpRouter router, Consumer<Exchange> sourceInfo) {
@@ -64,6 +73,20 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.ctx = ctx;
+        gate = ctx.pipeline().get(PipelineGate.class);
+        if (gate != null) {
+            gate.depth(new PipelineGate.Depth() {
+                @Override
+                public int queued() {
+                    return queuedRequests;
+                }
+
+                @Override
+                public long bodyRemaining() {
+                    return state == State.CLOSING ? 0 : bodyRemaining;
+                }
+            });
+        }
     }
 
     @Override
@@ -76,8 +99,20 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
         } else if (state == State.IDLE) {
             handle(msg);
         } else {
+            if (msg instanceof HttpRequest) {
+                queuedRequests++;
+            }
             pending.add(msg);
         }
+    }
+
+    /** The next pipelined message; the gate may let the client further ahead once a request leaves the queue. */
+    private Object nextPending() {
+        Object o = pending.poll();
+        if (o instanceof HttpRequest) {
+            queuedRequests--;
+        }
+        return o;
     }
 
     private void handle(Object msg) {
@@ -108,6 +143,13 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
             fail(HttpResponseStatus.BAD_REQUEST, "ambiguous request framing: " + smuggle);
             return;
         }
+        String connection = HttpMessages.connectionProblem(request.headers());
+        if (connection != null) {
+            ReferenceCountUtil.release(request);
+            fail(HttpResponseStatus.BAD_REQUEST, "malformed request: " + connection);
+            return;
+        }
+        bodyRemaining = requestDone ? 0 : Math.max(0, HttpUtil.getContentLength(request, 0L));
         if (!request.protocolVersion().equals(HttpVersion.HTTP_1_1)) {
             // Envoy's default (Istio sets accept_http_10 only with PILOT_HTTP10): HTTP/1.0 is refused with 426,
             // with or without a Host header
@@ -118,6 +160,10 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
         }
         keepAlive = HttpUtil.isKeepAlive(request) && !px.draining;
         headRequest = request.method().equals(HttpMethod.HEAD);
+        // routing and authorization see the request as it will be forwarded, as in Envoy, where the codec and the
+        // connection manager sanitize headers before any filter runs
+        HttpMessages.stripHopByHop(request.headers());
+        List<String> internal = HttpMessages.stripMeshInternal(request.headers());
         HttpRouter.Route route;
         try {
             route = router.route(ctx, request, ex);
@@ -139,14 +185,18 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
                 state = State.CLOSING;
                 releasePending();
             }
-            case HttpRouter.Forward f -> forward(request, f);
+            case HttpRouter.Forward f -> {
+                if (!internal.isEmpty()) {
+                    ex.reason += "; removed " + String.join(", ", internal);
+                }
+                forward(request, f);
+            }
         }
     }
 
     private void forward(HttpRequest request, HttpRouter.Forward f) {
         state = State.CONNECTING;
         ctx.channel().config().setAutoRead(false);
-        HttpMessages.stripHopByHop(request.headers());
         if (!keepAlive) {
             request.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
         }
@@ -178,7 +228,7 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
             upstream = up;
             state = State.FORWARDING;
             if (up.pipeline().get("http") == null) {
-                up.pipeline().addLast("http", new HttpClientCodec());
+                up.pipeline().addLast("http", new UpstreamCodec());
             }
             up.pipeline().addLast("response", new ResponseRelay());
             up.config().setAutoRead(true);
@@ -189,7 +239,7 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
             }
             while (state == State.FORWARDING && !requestDone && !pending.isEmpty()
                     && pending.peek() instanceof HttpContent c && !(c instanceof HttpRequest)) {
-                pending.poll();
+                nextPending();
                 forwardContent(c);
             }
             up.flush();
@@ -215,8 +265,14 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         ex.bytesReceived += c.content().readableBytes();
-        if (c instanceof LastHttpContent) {
+        bodyRemaining = Math.max(0, bodyRemaining - c.content().readableBytes());
+        if (c instanceof LastHttpContent last) {
+            List<String> dropped = HttpMessages.dropTrailers(last);
+            if (!dropped.isEmpty()) {
+                ex.reason += "; request trailers dropped: " + String.join(", ", dropped);
+            }
             requestDone = true;
+            bodyRemaining = 0;
             // do not read pipelined requests before this response is complete
             ctx.channel().config().setAutoRead(false);
         }
@@ -361,7 +417,8 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
         upstream = null;
         if (up != null) {
             up.pipeline().remove("response");
-            if (poolKey != null && upstreamKeepAlive && requestDone && !px.draining) {
+            if (poolKey != null && upstreamKeepAlive && requestDone && !px.draining
+                    && !(up.pipeline().get("http") instanceof UpstreamCodec c && c.sawStrayResponse())) {
                 px.pool.release(up.eventLoop(), poolKey, up);
             } else {
                 up.close();
@@ -376,9 +433,12 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
         }
         state = State.IDLE;
         while (state == State.IDLE && !pending.isEmpty()) {
-            handle(pending.poll());
+            handle(nextPending());
         }
-        if (state == State.IDLE) {
+        if (gate != null) {
+            gate.drain();
+        }
+        if (state == State.IDLE && (gate == null || !gate.holding())) {
             ctx.channel().config().setAutoRead(true);
             ctx.read();
         }
@@ -428,6 +488,7 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
         while ((o = pending.poll()) != null) {
             ReferenceCountUtil.release(o);
         }
+        queuedRequests = 0;
     }
 
     @Override
@@ -462,12 +523,37 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        if (cause instanceof java.io.IOException) {
+            // a reset: the client went away, as channelInactive reports it
+            ctx.close();
+            return;
+        }
+        // anything else is ours (e.g. a decoder refusing), logged with its cause: channelInactive would report it as
+        // the client closing the connection
+        if (ex != null && state != State.IDLE && state != State.CLOSING) {
+            ex.decision = "error";
+            ex.reason = "connection error: " + describe(cause);
+            px.log(ex);
+        } else {
+            LOG.debug("{}: connection error from {}: {}", px.name, ctx.channel().remoteAddress(), describe(cause));
+        }
+        state = State.CLOSING;
+        releasePending();
         ctx.close();
+        Channel up = upstream;
+        upstream = null;
+        if (up != null) {
+            up.close();
+        }
     }
 
     @Override
     public void handlerRemoved(ChannelHandlerContext ctx) {
         releasePending();
+        // a tunnel took the connection over: the gate's held bytes belong to it, and it must not slice them
+        if (gate != null && ctx.pipeline().context(gate) != null) {
+            ctx.pipeline().remove(gate);
+        }
     }
 
     static String describe(Throwable t) {

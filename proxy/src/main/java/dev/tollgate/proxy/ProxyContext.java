@@ -33,6 +33,8 @@ final class ProxyContext {
     final UpstreamPool pool = new UpstreamPool();
     /** Splice direct tunnels when the transport allows ({@link Splice}). */
     volatile boolean splice;
+    /** Requests a client may pipeline behind the one being served before reading pauses ({@link PipelineGate}). */
+    volatile int maxPipelinedRequests = PipelineGate.DEFAULT_DEPTH;
 
     ProxyContext(String name, Supplier<MeshSnapshot> snapshots, HostMap hosts, TlsContexts tls, ProxyMetrics metrics,
                  Consumer<AccessLogEntry> accessLog, EventLoopGroup workers, Duration idleTimeout) {

@@ -66,6 +66,15 @@ final class ProxyMetrics {
                 .register(registry).record(Duration.ofMillis(e.durationMs()));
     }
 
+    /**
+     * A limit was reached: {@code tollgate_limit_reached_total{limit=...}}. For {@code pipeline_depth} nothing is
+     * refused: reading pauses until responses drain.
+     */
+    void limitReached(String limit) {
+        Counter.builder("tollgate.limit.reached").tag("limit", limit)
+                .description("times a limit was reached (see the limit tag)").register(registry).increment();
+    }
+
     String scrape() {
         return registry.scrape();
     }

@@ -8,7 +8,6 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.http.HttpDecoderConfig;
-import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.timeout.IdleStateHandler;
 
 import java.net.InetSocketAddress;
@@ -66,6 +65,7 @@ public final class Sidecar implements ProxyHandle {
         ProxyContext px = new ProxyContext(name, snapshots, settings.hosts(), tls, metrics, settings.accessLog(),
                 workers, settings.idleTimeout());
         px.splice = settings.splice();
+        px.maxPipelinedRequests = settings.maxPipelinedRequests();
         ProxyRuntime runtime = new ProxyRuntime(px, boss, workers);
         try {
             // built now so that the first connections do not pay for it on an event loop
@@ -82,7 +82,9 @@ public final class Sidecar implements ProxyHandle {
                             px.track(ch);
                             ch.pipeline().addLast("idle", new IdleStateHandler(0, 0, idle, TimeUnit.MILLISECONDS));
                             ch.pipeline().addLast("idle-close", IdleCloser.INSTANCE);
-                            ch.pipeline().addLast("http-codec", new HttpServerCodec(decoderConfig()));
+                            ch.pipeline().addLast("pipeline-gate", new PipelineGate(px, px.maxPipelinedRequests));
+                            ch.pipeline().addLast("http-codec",
+                                    PipelineGate.codec(decoderConfig(), px.maxPipelinedRequests));
                             ch.pipeline().addLast("http-proxy", new HttpProxyHandler(px, router,
                                     ex -> source(ex, ch, workload, px.snapshot().orElse(null))));
                         }

@@ -84,6 +84,15 @@ public final class Authorizer {
         return authorizeNormalized(target, PathNormalizer.apply(request, pathNormalization));
     }
 
+    /**
+     * {@code rawPath} (with its query) as {@link #authorize} matches it: normalized per
+     * {@code meshConfig.pathNormalization}. The egress gateway forwards this, so that the upstream receives the path
+     * that was authorized (one implementation of the rule: {@link PathNormalizer}).
+     */
+    public String normalizedPath(String rawPath) {
+        return PathNormalizer.normalize(rawPath, pathNormalization);
+    }
+
     /** {@link #authorize} on a request whose path is normalized already: normalizing twice could decode twice. */
     AuthzDecision authorizeNormalized(WorkloadRef target, AuthzRequest request) {
         Applicable a = applicable(target);

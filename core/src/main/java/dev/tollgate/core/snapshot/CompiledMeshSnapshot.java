@@ -550,7 +550,10 @@ final class CompiledMeshSnapshot implements MeshSnapshot {
         }
         hops.add(new Hop(proxy, "authz", Hop.Outcome.PASS, d.reason(), policyKey, policyOrigin));
 
-        RouteOutcome out = routing.gatewayRoute(gw, server, request.sni(), http);
+        // Envoy normalizes :path once, before RBAC and routing, and forwards the normalized path: route on it too
+        Optional<HttpRequestInfo> normalized = http.map(h -> new HttpRequestInfo(h.method(), h.authority(),
+                authorizer.normalizedPath(h.path()), h.headers()));
+        RouteOutcome out = routing.gatewayRoute(gw, server, request.sni(), normalized);
         if (!(out instanceof RouteOutcome.Routed r)) {
             Optional<ResourceKey> vs = out instanceof RouteOutcome.Unmatched u ? u.virtualService() : Optional.empty();
             hops.add(new Hop(proxy, "route", Hop.Outcome.DENY, out.detail(), vs, Origin.UNKNOWN));
@@ -590,7 +593,8 @@ final class CompiledMeshSnapshot implements MeshSnapshot {
                 policy.rule(), policy.origin()));
         Upstream upstream = new Upstream(target.host(), connectPort, endpointAddresses(dm.get().entry().spec()),
                 policy.tls());
-        return new GatewayEval(new GatewayDecision.Forward(upstream, r.virtualService() + " " + r.route(), hops),
+        return new GatewayEval(new GatewayDecision.Forward(upstream, r.virtualService() + " " + r.route(), hops,
+                normalized.map(HttpRequestInfo::path)),
                 Optional.of(d), Optional.of(areq), Optional.of(policy)).at(server, Optional.of(out));
     }
 

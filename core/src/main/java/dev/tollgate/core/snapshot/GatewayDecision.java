@@ -30,12 +30,26 @@ public sealed interface GatewayDecision {
         }
     }
 
-    /** Allowed and routed. */
-    record Forward(Upstream upstream, String route, List<Hop> trace) implements GatewayDecision {
+    /**
+     * Allowed and routed.
+     *
+     * @param path for HTTP: the path (with its query) that was authorized and routed, i.e. the request's path after
+     *             {@code meshConfig.pathNormalization}. The gateway forwards exactly this path, as Envoy forwards the
+     *             normalized {@code :path}: forwarding the raw one would let {@code /admin/../public/x} be authorized
+     *             as {@code /public/x} and served as whatever the upstream makes of the raw path. Empty for TCP/TLS.
+     */
+    record Forward(Upstream upstream, String route, List<Hop> trace, Optional<String> path)
+            implements GatewayDecision {
         public Forward {
             Objects.requireNonNull(upstream);
             Objects.requireNonNull(route);
             trace = List.copyOf(trace);
+            path = path == null ? Optional.empty() : path;
+        }
+
+        /** A decision that carries no path (TCP/TLS, or a test's stand-in): the proxy forwards the path as sent. */
+        public Forward(Upstream upstream, String route, List<Hop> trace) {
+            this(upstream, route, trace, Optional.empty());
         }
     }
 }
