@@ -72,7 +72,8 @@ final class GatewayCommand implements Callable<Integer> {
                     .withAdmin(proxy.adminAddress())
                     .withAccessLog(proxy.accessLog())
                     .withIdleTimeout(CaCommand.parseDuration(proxy.idleTimeout))
-                    .withReloads(run.reloadStats());
+                    .withReloads(run.reloadStats())
+                    .withConnect(proxy.connectSettings());
             EgressGateway gateway = EgressGateway.start(settings, run.store()::current);
             run.store().addListener(s -> gateway.refresh());
             err.println("tollgate gateway " + workload.displayName() + ": listening on " + gateway.listeners()

@@ -81,6 +81,9 @@ public final class EgressGateway implements ProxyHandle {
         ProxyContext px = new ProxyContext(name, snapshots, settings.hosts(), tls, metrics, settings.accessLog(),
                 workers, settings.idleTimeout());
         ProxyRuntime runtime = new ProxyRuntime(px, boss, workers);
+        px.connect = settings.connect();
+        px.guard = new AddressGuard(settings.connect().allowedCidrs(), runtime::ownAddresses,
+                io.netty.handler.codec.http.HttpResponseStatus.SERVICE_UNAVAILABLE);
         EgressGateway gw = new EgressGateway(settings, runtime);
         try {
             tls.meshServer();

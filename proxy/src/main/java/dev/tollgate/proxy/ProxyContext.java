@@ -33,6 +33,10 @@ final class ProxyContext {
     final UpstreamPool pool = new UpstreamPool();
     /** Splice direct tunnels when the transport allows ({@link Splice}). */
     volatile boolean splice;
+    /** Connect timeout and allowed address blocks ({@code --connect-timeout}, {@code --allow-destination-cidr}). */
+    volatile ConnectSettings connect = ConnectSettings.DEFAULTS;
+    /** Judges every upstream address; set by the proxy once it knows its own ports. */
+    volatile AddressGuard guard = AddressGuard.DEFAULT;
 
     ProxyContext(String name, Supplier<MeshSnapshot> snapshots, HostMap hosts, TlsContexts tls, ProxyMetrics metrics,
                  Consumer<AccessLogEntry> accessLog, EventLoopGroup workers, Duration idleTimeout) {
