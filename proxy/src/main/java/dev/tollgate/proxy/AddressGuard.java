@@ -213,7 +213,7 @@ final class AddressGuard {
         if (b.length == 4) {
             return classifyV4(b);
         }
-        if (isZero(b, 0, 15)) {
+        if (isZero(b, 0, 14)) {
             return Optional.of(b[15] == 0 ? Rule.UNSPECIFIED : b[15] == 1 ? Rule.LOOPBACK : Rule.RESERVED);
         }
         byte[] v4 = embeddedV4(b);
