@@ -12,6 +12,7 @@ import dev.tollgate.identity.RotatingCertificate;
 import dev.tollgate.proxy.AccessLog;
 import dev.tollgate.proxy.AccessLogEntry;
 import dev.tollgate.proxy.CertifiedKey;
+import dev.tollgate.proxy.ConnectSettings;
 import dev.tollgate.proxy.HostMap;
 import dev.tollgate.proxy.MeshIdentity;
 import dev.tollgate.proxy.ProxyHandle;
@@ -101,7 +102,8 @@ final class SidecarCommand implements Callable<Integer> {
                     .withIdleTimeout(CaCommand.parseDuration(proxy.idleTimeout))
                     .withReloads(run.reloadStats())
                     .withSplice(splice)
-                    .withMaxPipelinedRequests(proxy.maxPipelinedRequests);
+                    .withMaxPipelinedRequests(proxy.maxPipelinedRequests)
+                    .withConnect(proxy.connectSettings());
             Sidecar sidecar = Sidecar.start(settings, run.store()::current);
             err.println("tollgate sidecar " + workload.displayName() + ": listening on " + sidecar.address()
                     + sidecar.adminAddress().map(a -> ", admin on " + a).orElse(""));
@@ -143,6 +145,14 @@ final class SidecarCommand implements Callable<Integer> {
                 description = "As curl's --connect-to: connect to HOST2:PORT2 instead of HOST1:PORT1 (empty parts match any / keep). Repeatable.")
         List<String> connectTo = new ArrayList<>();
 
+        @Option(names = "--allow-destination-cidr", paramLabel = "CIDR",
+                description = "Let upstream connections reach this address block although the address guard refuses it by default, e.g. 10.0.0.0/8. Repeatable. By default DNS answers and addresses a client writes may not be loopback, unspecified, link-local (cloud metadata), multicast, reserved or private (RFC 1918, 100.64.0.0/10, IPv6 unique-local; mesh peers over ISTIO_MUTUAL excepted), also inside IPv6 (::ffff:127.0.0.1). Addresses you give with --resolve, --connect-to or ServiceEntry endpoints/addresses are trusted. Nothing reaches the proxy's own listener and admin ports.")
+        List<String> allowDestinationCidrs = new ArrayList<>();
+
+        @Option(names = "--connect-timeout", paramLabel = "DURATION", defaultValue = "10s",
+                description = "How long resolving, connecting and the TLS handshake to an upstream may take together; then the request gets 503 (or the tunnel is refused) with reason 'connect timeout' (default: ${DEFAULT-VALUE}, Istio's meshConfig.connectTimeout).")
+        String connectTimeout = "10s";
+
         @Option(names = "--admin", paramLabel = "HOST:PORT",
                 description = "Serve /metrics, /ready, /healthz and /config_dump here (it shows the configuration: keep it on 127.0.0.1).")
         String admin;
@@ -169,6 +179,10 @@ final class SidecarCommand implements Callable<Integer> {
         @Option(names = "--watch-interval", paramLabel = "DURATION", defaultValue = "1s",
                 description = "How often the configuration files are checked for changes (default: ${DEFAULT-VALUE}).")
         String watchInterval;
+
+        ConnectSettings connectSettings() {
+            return new ConnectSettings(CaCommand.parseDuration(connectTimeout), allowDestinationCidrs);
+        }
 
         HostMap hostMap() {
             return HostMap.parse(resolve, connectTo);

@@ -63,7 +63,9 @@ final class ConnectTunnel {
         client.config().setAutoRead(false);
         Upstreams.connect(px, client.eventLoop(), f.upstream(), snapshot.mesh().trustDomain(), ex).addListener(fu -> {
             if (!fu.isSuccess()) {
-                if (client.isActive()) {
+                if (client.isActive() && fu.cause() instanceof AddressGuard.Refused refused) {
+                    reply(px, ctx, ex, HttpResponseStatus.BAD_GATEWAY, "refused", refused.getMessage());
+                } else if (client.isActive()) {
                     reply(px, ctx, ex, HttpResponseStatus.SERVICE_UNAVAILABLE, "error",
                             "upstream connect error: " + HttpProxyHandler.describe(fu.cause()));
                 } else {

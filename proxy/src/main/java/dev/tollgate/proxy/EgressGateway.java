@@ -82,6 +82,14 @@ public final class EgressGateway implements ProxyHandle {
                 workers, settings.idleTimeout());
         px.maxPipelinedRequests = settings.maxPipelinedRequests();
         ProxyRuntime runtime = new ProxyRuntime(px, boss, workers);
+        px.connect = settings.connect();
+        tls.peerTrustDomains(() -> px.snapshot().map(s -> {
+            java.util.Set<String> domains = new java.util.HashSet<>(s.mesh().trustDomainAliases());
+            domains.add(s.mesh().trustDomain());
+            return domains;
+        }));
+        px.guard = new AddressGuard(settings.connect().allowedCidrs(), runtime::ownAddresses,
+                io.netty.handler.codec.http.HttpResponseStatus.SERVICE_UNAVAILABLE);
         EgressGateway gw = new EgressGateway(settings, runtime);
         try {
             tls.meshServer();

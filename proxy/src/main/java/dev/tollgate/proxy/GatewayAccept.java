@@ -125,7 +125,7 @@ final class GatewayAccept extends ChannelInitializer<SocketChannel> {
                     Exchange ex = new Exchange("tcp");
                     new GatewayConnection(px, gateway, listener, snapshot, sni, Optional.empty())
                             .source(ex, ctx.channel());
-                    ex.decide("error", "mTLS handshake failed: " + HttpProxyHandler.describe(hs.cause()));
+                    ex.decide("error", "mTLS handshake failed: " + MeshPeerTrust.describe(hs.cause()));
                     px.log(ex);
                     ctx.close();
                     return;

@@ -49,8 +49,12 @@ final class GatewayTunnel extends ChannelInboundHandlerAdapter {
                 Upstreams.connect(px, client.eventLoop(), f.upstream(), conn.snapshot().mesh().trustDomain(), ex)
                         .addListener(fu -> {
                             if (!fu.isSuccess()) {
-                                ex.decide("error", "upstream connect error: "
-                                        + HttpProxyHandler.describe(fu.cause()));
+                                if (fu.cause() instanceof AddressGuard.Refused refused) {
+                                    ex.decide("refused", refused.getMessage());
+                                } else {
+                                    ex.decide("error", "upstream connect error: "
+                                            + HttpProxyHandler.describe(fu.cause()));
+                                }
                                 release();
                                 ctx.close();
                                 return;

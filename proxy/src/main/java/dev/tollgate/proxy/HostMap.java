@@ -29,10 +29,13 @@ import java.util.concurrent.Executors;
  *       {@code --resolve} entries first).</li>
  * </ul>
  * Addresses the operator gives (these flags, {@code Upstream.addresses}) are marked {@link Resolved#explicit()};
- * answers from DNS and addresses the client wrote itself are not, so address guards can check them.
+ * answers from DNS (also for names the operator gave: a flag's HOST2, an endpoint's host name) and addresses the
+ * client wrote itself are not, so the {@link AddressGuard} checks them. A name that ends in a number but is no plain
+ * literal ({@code 2130706433}, {@code 0x7f.1}) is never handed to the resolver, which would read it as an address.
  */
 public final class HostMap {
-    public static final HostMap EMPTY = new HostMap(List.of(), List.of());
+    private static final Resolver SYSTEM_RESOLVER = InetAddress::getAllByName;
+    public static final HostMap EMPTY = new HostMap(List.of(), List.of(), SYSTEM_RESOLVER);
 
     /** DNS lookups block, so they run on virtual threads, never on an event loop. */
     private static final ExecutorService DNS = Executors.newThreadPerTaskExecutor(
@@ -40,6 +43,14 @@ public final class HostMap {
 
     private final List<ResolveEntry> resolves;
     private final List<ConnectTo> connectTos;
+    private final Resolver resolver;
+
+    /** Where DNS answers come from: the system resolver, or a stand-in in tests (no real DNS there). */
+    @FunctionalInterface
+    public interface Resolver {
+        /** @return the addresses for {@code name}, best first; never empty */
+        InetAddress[] lookup(String name) throws UnknownHostException;
+    }
 
     private record ResolveEntry(String host, int port, List<InetAddress> addresses) {
     }
@@ -59,9 +70,15 @@ public final class HostMap {
     public record Resolved(InetSocketAddress address, boolean explicit, String via) {
     }
 
-    private HostMap(List<ResolveEntry> resolves, List<ConnectTo> connectTos) {
+    private HostMap(List<ResolveEntry> resolves, List<ConnectTo> connectTos, Resolver resolver) {
         this.resolves = List.copyOf(resolves);
         this.connectTos = List.copyOf(connectTos);
+        this.resolver = resolver;
+    }
+
+    /** The same maps, with DNS answers from {@code r}. */
+    public HostMap withResolver(Resolver r) {
+        return new HostMap(resolves, connectTos, java.util.Objects.requireNonNull(r, "resolver"));
     }
 
     /** @throws IllegalArgumentException naming the flag and entry that is malformed */
@@ -74,7 +91,7 @@ public final class HostMap {
         for (String s : connectTo) {
             c.add(parseConnectTo(s));
         }
-        return new HostMap(r, c);
+        return new HostMap(r, c, SYSTEM_RESOLVER);
     }
 
     /** Lower case, no trailing dot, no IPv6 brackets: how Tollgate compares host names. */
@@ -152,9 +169,16 @@ public final class HostMap {
         throw new IllegalArgumentException(where + ": '" + s + "' is not a port (1-65535)");
     }
 
-    /** A numeric IPv4/IPv6 address, parsed without any lookup. */
+    /**
+     * A numeric IPv4/IPv6 address, parsed without any lookup. A dotted part with a leading zero ({@code 017.0.0.1})
+     * is not a literal: inet_aton reads it as octal, Netty's parser and Java's as decimal, so its meaning depends
+     * on who reads it.
+     */
     static Optional<InetAddress> literal(String s) {
         String h = s.startsWith("[") && s.endsWith("]") ? s.substring(1, s.length() - 1) : s;
+        if (leadingZeroOctet(h)) {
+            return Optional.empty();
+        }
         byte[] bytes = NetUtil.createByteArrayFromIpAddressString(h);
         if (bytes == null) {
             return Optional.empty();
@@ -164,6 +188,19 @@ public final class HostMap {
         } catch (UnknownHostException e) {
             return Optional.empty();
         }
+    }
+
+    private static boolean leadingZeroOctet(String h) {
+        String dotted = h.substring(h.lastIndexOf(':') + 1);
+        if (dotted.indexOf('.') < 0) {
+            return false;
+        }
+        for (String part : dotted.split("\\.", -1)) {
+            if (part.length() > 1 && part.charAt(0) == '0') {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**
@@ -177,11 +214,14 @@ public final class HostMap {
         String name = normalise(host);
         int targetPort = port;
         boolean mapped = false;
+        // the operator named the host (a --connect-to HOST2); one that keeps the client's host does not vouch for it
+        boolean operatorHost = false;
         for (ConnectTo c : connectTos) {
             if (c.fromHost.map(name::equals).orElse(true) && c.fromPort.map(p -> p == port).orElse(true)) {
                 name = c.toHost.orElse(name);
                 targetPort = c.toPort.orElse(port);
                 mapped = true;
+                operatorHost = c.toHost.isPresent();
                 break;
             }
         }
@@ -202,16 +242,18 @@ public final class HostMap {
         }
         Optional<InetAddress> lit = literal(name);
         if (lit.isPresent()) {
-            return promise.setSuccess(new Resolved(new InetSocketAddress(lit.get(), targetPort), mapped,
-                    mapped ? "--connect-to" : "literal"));
+            return promise.setSuccess(new Resolved(new InetSocketAddress(lit.get(), targetPort), operatorHost,
+                    operatorHost ? "--connect-to" : "literal"));
+        }
+        if (AddressGuard.endsInNumber(name)) {
+            return promise.setFailure(AddressGuard.numericHost(name));
         }
         String lookup = name;
         int p = targetPort;
-        boolean explicit = mapped;
         DNS.execute(() -> {
             try {
-                InetAddress a = InetAddress.getAllByName(lookup)[0];
-                promise.trySuccess(new Resolved(new InetSocketAddress(a, p), explicit, "dns"));
+                InetAddress a = resolver.lookup(lookup)[0];
+                promise.trySuccess(new Resolved(new InetSocketAddress(a, p), false, "dns"));
             } catch (UnknownHostException e) {
                 promise.tryFailure(new UnknownHostException("cannot resolve " + lookup));
             } catch (RuntimeException e) {

@@ -214,7 +214,11 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
         connected.addListener(fu -> {
             if (!fu.isSuccess()) {
                 ReferenceCountUtil.release(request);
-                if (state == State.CONNECTING) {
+                if (state == State.CONNECTING && fu.cause() instanceof AddressGuard.Refused refused) {
+                    ex.decision = "refused";
+                    ex.reason = refused.getMessage();
+                    reply(new HttpRouter.Reply(px.guard.status(), refused.getMessage()));
+                } else if (state == State.CONNECTING) {
                     fail(HttpResponseStatus.SERVICE_UNAVAILABLE, "upstream connect error: " + describe(fu.cause()));
                 }
                 return;

@@ -35,6 +35,10 @@ final class ProxyContext {
     volatile boolean splice;
     /** Requests a client may pipeline behind the one being served before reading pauses ({@link PipelineGate}). */
     volatile int maxPipelinedRequests = PipelineGate.DEFAULT_DEPTH;
+    /** Connect timeout and allowed address blocks ({@code --connect-timeout}, {@code --allow-destination-cidr}). */
+    volatile ConnectSettings connect = ConnectSettings.DEFAULTS;
+    /** Judges every upstream address; set by the proxy once it knows its own ports. */
+    volatile AddressGuard guard = AddressGuard.DEFAULT;
 
     ProxyContext(String name, Supplier<MeshSnapshot> snapshots, HostMap hosts, TlsContexts tls, ProxyMetrics metrics,
                  Consumer<AccessLogEntry> accessLog, EventLoopGroup workers, Duration idleTimeout) {

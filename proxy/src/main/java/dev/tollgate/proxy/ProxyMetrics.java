@@ -75,6 +75,20 @@ final class ProxyMetrics {
                 .description("times a limit was reached (see the limit tag)").register(registry).increment();
     }
 
+    /** {@code tollgate_address_guard_rejections_total{reason}}: upstream addresses the {@link AddressGuard} refused. */
+    void addressRefused(String rule) {
+        Counter.builder("tollgate.address.guard.rejections").tag("reason", rule)
+                .description("upstream connections refused by the address guard, by rule").register(registry)
+                .increment();
+    }
+
+    /** {@code tollgate_upstream_connect_timeouts_total}: upstreams not ready within the connect timeout. */
+    void connectTimedOut() {
+        Counter.builder("tollgate.upstream.connect.timeouts")
+                .description("upstream connections not ready within --connect-timeout").register(registry)
+                .increment();
+    }
+
     String scrape() {
         return registry.scrape();
     }

@@ -45,6 +45,21 @@ final class ProxyRuntime {
         return a == null ? Optional.empty() : Optional.of((InetSocketAddress) a.localAddress());
     }
 
+    /** The addresses this proxy listens on (servers and admin), for the {@link AddressGuard}'s self rule. */
+    java.util.List<InetSocketAddress> ownAddresses() {
+        java.util.List<InetSocketAddress> out = new java.util.ArrayList<>();
+        for (Channel s : servers) {
+            if (s.localAddress() instanceof InetSocketAddress a) {
+                out.add(a);
+            }
+        }
+        Channel a = admin;
+        if (a != null && a.localAddress() instanceof InetSocketAddress ia) {
+            out.add(ia);
+        }
+        return out;
+    }
+
     boolean closed() {
         return closed;
     }

@@ -67,6 +67,9 @@ public final class Sidecar implements ProxyHandle {
         px.splice = settings.splice();
         px.maxPipelinedRequests = settings.maxPipelinedRequests();
         ProxyRuntime runtime = new ProxyRuntime(px, boss, workers);
+        px.connect = settings.connect();
+        px.guard = new AddressGuard(settings.connect().allowedCidrs(), runtime::ownAddresses,
+                io.netty.handler.codec.http.HttpResponseStatus.BAD_GATEWAY);
         try {
             // built now so that the first connections do not pay for it on an event loop
             tls.meshClient();

@@ -27,11 +27,12 @@ import java.util.function.Consumer;
  *                    default, as byte counts and the idle timer then see the traffic only in chunks (see Splice)
  * @param maxPipelinedRequests requests a client may pipeline behind the one being served before the proxy stops
  *                    reading its connection (they are served in order as responses drain; see PipelineGate)
+ * @param connect     upstream connect timeout and the address blocks the {@link AddressGuard} lets through
  */
 public record SidecarSettings(WorkloadRef workload, InetSocketAddress listen, MeshIdentity identity, HostMap hosts,
                               Optional<java.nio.file.Path> caBundle, Optional<InetSocketAddress> admin, Consumer<AccessLogEntry> accessLog,
                               Duration idleTimeout, int ioThreads, ReloadStats reloads,
-                              boolean splice, int maxPipelinedRequests) {
+                              boolean splice, int maxPipelinedRequests, ConnectSettings connect) {
     public SidecarSettings {
         Objects.requireNonNull(workload, "workload");
         Objects.requireNonNull(listen, "listen");
@@ -45,6 +46,7 @@ public record SidecarSettings(WorkloadRef workload, InetSocketAddress listen, Me
         if (maxPipelinedRequests < 1) {
             throw new IllegalArgumentException("maxPipelinedRequests must be at least 1: " + maxPipelinedRequests);
         }
+        connect = connect == null ? ConnectSettings.DEFAULTS : connect;
     }
 
     /** Listen on {@code 127.0.0.1:15001}, no admin server, JSON access log on stdout, 1 h idle timeout, no splice. */
@@ -52,57 +54,62 @@ public record SidecarSettings(WorkloadRef workload, InetSocketAddress listen, Me
         return new SidecarSettings(workload, new InetSocketAddress("127.0.0.1", 15001), identity, HostMap.EMPTY,
                 Optional.empty(), Optional.empty(), AccessLog.stdout(AccessLog.Format.JSON), Duration.ofHours(1), 0,
                 ReloadStats.NONE,
-                false, PipelineGate.DEFAULT_DEPTH);
+                false, PipelineGate.DEFAULT_DEPTH, ConnectSettings.DEFAULTS);
     }
 
     public SidecarSettings withListen(InetSocketAddress a) {
         return new SidecarSettings(workload, a, identity, hosts,
-                caBundle, admin, accessLog, idleTimeout, ioThreads, reloads, splice, maxPipelinedRequests);
+                caBundle, admin, accessLog, idleTimeout, ioThreads, reloads, splice, maxPipelinedRequests, connect);
     }
 
     public SidecarSettings withHosts(HostMap h) {
         return new SidecarSettings(workload, listen, identity, h,
-                caBundle, admin, accessLog, idleTimeout, ioThreads, reloads, splice, maxPipelinedRequests);
+                caBundle, admin, accessLog, idleTimeout, ioThreads, reloads, splice, maxPipelinedRequests, connect);
     }
 
     public SidecarSettings withCaBundle(Optional<java.nio.file.Path> b) {
         return new SidecarSettings(workload, listen, identity, hosts, b, admin, accessLog, idleTimeout, ioThreads,
-                reloads, splice, maxPipelinedRequests);
+                reloads, splice, maxPipelinedRequests, connect);
     }
 
     public SidecarSettings withAdmin(Optional<InetSocketAddress> a) {
         return new SidecarSettings(workload, listen, identity, hosts,
-                caBundle, a, accessLog, idleTimeout, ioThreads, reloads, splice, maxPipelinedRequests);
+                caBundle, a, accessLog, idleTimeout, ioThreads, reloads, splice, maxPipelinedRequests, connect);
     }
 
     public SidecarSettings withAccessLog(Consumer<AccessLogEntry> l) {
         return new SidecarSettings(workload, listen, identity, hosts,
-                caBundle, admin, l, idleTimeout, ioThreads, reloads, splice, maxPipelinedRequests);
+                caBundle, admin, l, idleTimeout, ioThreads, reloads, splice, maxPipelinedRequests, connect);
     }
 
     public SidecarSettings withIdleTimeout(Duration d) {
         return new SidecarSettings(workload, listen, identity, hosts,
-                caBundle, admin, accessLog, d, ioThreads, reloads, splice, maxPipelinedRequests);
+                caBundle, admin, accessLog, d, ioThreads, reloads, splice, maxPipelinedRequests, connect);
     }
 
     public SidecarSettings withIoThreads(int n) {
         return new SidecarSettings(workload, listen, identity, hosts,
-                caBundle, admin, accessLog, idleTimeout, n, reloads, splice, maxPipelinedRequests);
+                caBundle, admin, accessLog, idleTimeout, n, reloads, splice, maxPipelinedRequests, connect);
     }
 
     public SidecarSettings withSplice(boolean on) {
         return new SidecarSettings(workload, listen, identity, hosts,
                 caBundle, admin, accessLog, idleTimeout, ioThreads,
-                reloads, on, maxPipelinedRequests);
+                reloads, on, maxPipelinedRequests, connect);
     }
 
     public SidecarSettings withReloads(ReloadStats r) {
         return new SidecarSettings(workload, listen, identity, hosts,
-                caBundle, admin, accessLog, idleTimeout, ioThreads, r, splice, maxPipelinedRequests);
+                caBundle, admin, accessLog, idleTimeout, ioThreads, r, splice, maxPipelinedRequests, connect);
+    }
+
+    public SidecarSettings withConnect(ConnectSettings c) {
+        return new SidecarSettings(workload, listen, identity, hosts, caBundle, admin, accessLog, idleTimeout, ioThreads,
+                reloads, splice, maxPipelinedRequests, c);
     }
 
     public SidecarSettings withMaxPipelinedRequests(int n) {
-        return new SidecarSettings(workload, listen, identity, hosts, caBundle, admin, accessLog, idleTimeout,
-                ioThreads, reloads, splice, n);
+        return new SidecarSettings(workload, listen, identity, hosts, caBundle, admin, accessLog, idleTimeout, ioThreads,
+                reloads, splice, n, connect);
     }
 }

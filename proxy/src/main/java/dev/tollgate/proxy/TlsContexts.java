@@ -33,6 +33,8 @@ final class TlsContexts {
     private final AtomicReference<Built> meshServer = new AtomicReference<>();
     private final AtomicReference<Built> meshClient = new AtomicReference<>();
     private final Map<OriginateKey, SslContext> originate = new ConcurrentHashMap<>();
+    /** The trust domains a client of {@link #meshServer()} may belong to; empty: not checked (no configuration). */
+    private volatile java.util.function.Supplier<Optional<java.util.Set<String>>> peerTrustDomains = Optional::empty;
 
     private record OriginateKey(Optional<String> caCertificates, boolean verifyHostName) {
     }
@@ -50,14 +52,22 @@ final class TlsContexts {
         return identity;
     }
 
-    /** ISTIO_MUTUAL server: presents the workload certificate, requires a client certificate from the mesh CA. */
+    /** Where {@link #meshServer()} reads the trust domains its clients may belong to, on every handshake. */
+    void peerTrustDomains(java.util.function.Supplier<Optional<java.util.Set<String>>> domains) {
+        this.peerTrustDomains = domains;
+    }
+
+    /**
+     * ISTIO_MUTUAL server: presents the workload certificate, requires a client certificate from the mesh CA with a
+     * SPIFFE identity of the mesh's trust domains; {@link MeshPeerTrust} says which check a refused one failed.
+     */
     SslContext meshServer() throws SSLException {
         CertifiedKey key = identity.certificate().get();
         Built b = meshServer.get();
         if (b == null || !same(b.key, key)) {
             SslContext ctx = SslContextBuilder.forServer(key.key(), key.chain())
                     .sslProvider(PROVIDER).protocols(PROTOCOLS)
-                    .trustManager(identity.trustRoots())
+                    .trustManager(new MeshPeerTrust(identity.trustRoots(), () -> peerTrustDomains.get()))
                     .clientAuth(ClientAuth.REQUIRE)
                     .build();
             b = new Built(key, ctx);

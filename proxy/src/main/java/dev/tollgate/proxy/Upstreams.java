@@ -19,17 +19,28 @@ import javax.net.ssl.SSLPeerUnverifiedException;
 import java.net.InetSocketAddress;
 import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
+import java.time.Duration;
 import java.util.Optional;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 
 /**
- * Opens the connection to an {@link Upstream}: resolve once (the {@link HostMap}), connect to that address, then
- * the TLS the upstream asks for. The future completes only when the connection is ready to carry bytes (for mTLS:
- * handshake done and the peer's SPIFFE identity checked). The channel does not read until its user says so.
+ * Opens the connection to an {@link Upstream}: resolve once (the {@link HostMap}), let the {@link AddressGuard} judge
+ * that address (the one place that does), connect to it, then the TLS the upstream asks for. The future completes
+ * only when the connection is ready to carry bytes (for mTLS: handshake done and the peer's SPIFFE identity
+ * checked), or fails: {@link AddressGuard.Refused} for a refused address, {@link Timeout} when resolving, connecting
+ * and the handshake together took longer than the proxy's connect timeout. The channel does not read until its user
+ * says so.
  */
 final class Upstreams {
-    private static final int CONNECT_TIMEOUT_MS = 10_000;
-
     private Upstreams() {
+    }
+
+    /** The upstream was not ready within the connect timeout; the message says at which step. */
+    static final class Timeout extends java.io.IOException {
+        Timeout(String message) {
+            super(message);
+        }
     }
 
     /** @param trustDomain the mesh trust domain an ISTIO_MUTUAL peer must belong to */
@@ -41,20 +52,49 @@ final class Upstreams {
             return promise.setFailure(new SSLException("tls.mode MUTUAL needs client credentials, which Tollgate "
                     + "does not load; use SIMPLE or ISTIO_MUTUAL"));
         }
+        Duration timeout = px.connect.timeout();
+        String[] step = {"resolving " + upstream.host()};
+        ScheduledFuture<?> timer = loop.schedule(() -> {
+            if (promise.tryFailure(new Timeout("connect timeout: " + step[0] + " took longer than "
+                    + describe(timeout) + " (--connect-timeout)"))) {
+                px.metrics.connectTimedOut();
+            }
+        }, timeout.toMillis(), TimeUnit.MILLISECONDS);
+        promise.addListener(p -> timer.cancel(false));
         px.hosts.resolve(upstream.host(), upstream.port(), upstream.addresses(), loop).addListener(f -> {
+            if (promise.isDone()) {
+                return;
+            }
             if (!f.isSuccess()) {
+                if (f.cause() instanceof AddressGuard.Refused r) {
+                    px.metrics.addressRefused(r.rule.label);
+                }
                 promise.tryFailure(f.cause());
                 return;
             }
             HostMap.Resolved resolved = (HostMap.Resolved) f.getNow();
             ex.upstreamAddress = format(resolved.address());
-            open(px, loop, upstream, resolved.address(), trustDomain, promise);
+            Optional<AddressGuard.Refused> refused = px.guard.check(upstream.host(), resolved,
+                    tls.mode() == dev.tollgate.core.snapshot.TlsMode.ISTIO_MUTUAL);
+            if (refused.isPresent()) {
+                px.metrics.addressRefused(refused.get().rule.label);
+                promise.tryFailure(refused.get());
+                return;
+            }
+            step[0] = "connecting to " + ex.upstreamAddress;
+            open(px, loop, upstream, resolved.address(), trustDomain, promise, step);
         });
         return promise;
     }
 
+    private static String describe(Duration d) {
+        return d.toMillis() % 1000 == 0 ? d.toSeconds() + " s" : d.toMillis() + " ms";
+    }
+
     private static void open(ProxyContext px, EventLoop loop, Upstream upstream, InetSocketAddress address,
-                             String trustDomain, Promise<Channel> promise) {
+                             String trustDomain, Promise<Channel> promise, String[] step) {
+        // the promise's own timer decides; these only keep a stuck socket or handshake from outliving it
+        int backstop = (int) Math.min(Integer.MAX_VALUE, px.connect.timeout().toMillis() + 1000);
         UpstreamTls tls = upstream.tls();
         String sni = tls.sni().orElse(upstream.host());
         SslContext ctx;
@@ -71,7 +111,7 @@ final class Upstreams {
         Bootstrap b = new Bootstrap().group(loop).channel(Transport.socketChannel())
                 .option(ChannelOption.AUTO_READ, false)
                 .option(ChannelOption.TCP_NODELAY, true)
-                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, CONNECT_TIMEOUT_MS)
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, backstop)
                 .handler(new ChannelInitializer<>() {
                     @Override
                     protected void initChannel(Channel ch) {
@@ -79,6 +119,7 @@ final class Upstreams {
                             boolean literal = HostMap.literal(sni).isPresent();
                             SslHandler ssl = literal ? ctx.newHandler(ch.alloc())
                                     : ctx.newHandler(ch.alloc(), sni, upstream.port());
+                            ssl.setHandshakeTimeoutMillis(backstop);
                             ch.pipeline().addLast("tls", ssl);
                         }
                     }
@@ -96,6 +137,7 @@ final class Upstreams {
                 promise.trySuccess(ch);
                 return;
             }
+            step[0] = "the TLS handshake with " + format(address);
             ssl.handshakeFuture().addListener(h -> {
                 if (!h.isSuccess()) {
                     ch.close();
@@ -117,7 +159,7 @@ final class Upstreams {
             });
         });
         promise.addListener(p -> {
-            if (p.isCancelled()) {
+            if (!p.isSuccess()) {
                 cf.channel().close();
             }
         });

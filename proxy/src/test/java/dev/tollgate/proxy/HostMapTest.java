@@ -93,6 +93,53 @@ class HostMapTest {
         assertThat(r.address().isUnresolved()).isFalse();
     }
 
+    /** A stand-in resolver: every name is 127.0.0.99, and each lookup is remembered. */
+    static HostMap withStandInDns(HostMap m, List<String> asked) {
+        return m.withResolver(name -> {
+            asked.add(name);
+            return new java.net.InetAddress[]{java.net.InetAddress.getByAddress(name, new byte[]{127, 0, 0, 99})};
+        });
+    }
+
+    @Test
+    void dnsAnswersForNamesTheOperatorGaveAreStillNotExplicit() throws Exception {
+        List<String> asked = new java.util.concurrent.CopyOnWriteArrayList<>();
+        HostMap m = withStandInDns(HostMap.parse(List.of(), List.of("a.example:80:backend.example:8080")), asked);
+        HostMap.Resolved viaFlag = resolve(m, "a.example", 80, List.of());
+        assertThat(viaFlag.via()).isEqualTo("dns");
+        assertThat(viaFlag.explicit()).isFalse();
+        HostMap.Resolved viaEndpoint = resolve(m, "svc.example", 80, List.of("endpoint.example"));
+        assertThat(viaEndpoint.via()).isEqualTo("dns");
+        assertThat(viaEndpoint.explicit()).isFalse();
+        assertThat(asked).containsExactly("backend.example", "endpoint.example");
+    }
+
+    @Test
+    void aConnectToThatKeepsTheClientsHostDoesNotVouchForIt() throws Exception {
+        HostMap m = HostMap.parse(List.of(), List.of(":80::8080"));
+        HostMap.Resolved r = resolve(m, "127.0.0.1", 80, List.of());
+        assertThat(Upstreams.format(r.address())).isEqualTo("127.0.0.1:8080");
+        assertThat(r.explicit()).isFalse();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"2130706433", "0177.0.0.1", "017.0.0.1", "0x7f.1", "0x7F000001", "127.1", "0",
+            "1.2.3.4.5", "127.0.0.1.1", "example.0x1"})
+    void namesThatEndInANumberAreRefusedWithoutAskingTheResolver(String host) throws Exception {
+        List<String> asked = new java.util.concurrent.CopyOnWriteArrayList<>();
+        var f = withStandInDns(HostMap.EMPTY, asked).resolve(host, 80, List.of(), ImmediateEventExecutor.INSTANCE);
+        assertThat(f.await(10, TimeUnit.SECONDS)).isTrue();
+        assertThat(f.cause()).isInstanceOf(AddressGuard.Refused.class)
+                .hasMessageStartingWith("address guard [numeric-host]: " + HostMap.normalise(host));
+        assertThat(asked).isEmpty();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"017.0.0.1", "127.0.0.01", "::ffff:127.0.0.01"})
+    void dottedPartsWithALeadingZeroAreNotLiterals(String text) {
+        assertThat(HostMap.literal(text)).isEmpty();
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"example.com:443", "example.com:0:127.0.0.1", "example.com:70000:127.0.0.1",
             "example.com:443:not-an-address", "-example.com:443", ":443:127.0.0.1", "example.com:x:127.0.0.1"})

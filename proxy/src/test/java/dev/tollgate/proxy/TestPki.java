@@ -72,8 +72,15 @@ final class TestPki {
 
     /** A mesh workload certificate: URI SAN {@code spiffe://td/ns/N/sa/S}, client and server use. */
     CertifiedKey workload(String trustDomain, String namespace, String serviceAccount) {
+        Instant now = Instant.now();
+        return workload(trustDomain, namespace, serviceAccount, now.minusSeconds(60), now.plus(Duration.ofHours(2)));
+    }
+
+    /** A workload certificate valid from {@code notBefore} to {@code notAfter} (expired or future ones for tests). */
+    CertifiedKey workload(String trustDomain, String namespace, String serviceAccount, Instant notBefore,
+                          Instant notAfter) {
         return issue("spiffe", new GeneralNames(new GeneralName(GeneralName.uniformResourceIdentifier,
-                "spiffe://" + trustDomain + "/ns/" + namespace + "/sa/" + serviceAccount)));
+                "spiffe://" + trustDomain + "/ns/" + namespace + "/sa/" + serviceAccount)), notBefore, notAfter);
     }
 
     /** A server certificate for DNS names. */
@@ -82,15 +89,15 @@ final class TestPki {
         for (int i = 0; i < dnsNames.length; i++) {
             names[i] = new GeneralName(GeneralName.dNSName, dnsNames[i]);
         }
-        return issue(dnsNames[0], new GeneralNames(names));
+        Instant now = Instant.now();
+        return issue(dnsNames[0], new GeneralNames(names), now.minusSeconds(60), now.plus(Duration.ofHours(2)));
     }
 
-    private CertifiedKey issue(String cn, GeneralNames sans) {
+    private CertifiedKey issue(String cn, GeneralNames sans, Instant notBefore, Instant notAfter) {
         try {
             KeyPair kp = ecKey();
-            Instant now = Instant.now();
-            var b = new JcaX509v3CertificateBuilder(root, serial(), Date.from(now.minusSeconds(60)),
-                    Date.from(now.plus(Duration.ofHours(2))), new X500Name("CN=" + cn), kp.getPublic());
+            var b = new JcaX509v3CertificateBuilder(root, serial(), Date.from(notBefore),
+                    Date.from(notAfter), new X500Name("CN=" + cn), kp.getPublic());
             b.addExtension(Extension.basicConstraints, true, new BasicConstraints(false));
             b.addExtension(Extension.keyUsage, true,
                     new KeyUsage(KeyUsage.digitalSignature | KeyUsage.keyEncipherment));

@@ -106,4 +106,22 @@ public final class Hosts {
         }
         return Optional.ofNullable(byHost.get("*"));
     }
+
+    /**
+     * True when {@code ip} (a plain IPv4 or IPv6 literal) lies in one of a ServiceEntry's {@code addresses} (IPs or
+     * CIDR blocks): the operator declared it, so a proxy may connect there as given.
+     */
+    public static boolean declaredAddress(String ip, java.util.List<String> addresses) {
+        Optional<byte[]> bytes = IpPrefix.literal(ip);
+        if (bytes.isEmpty() || addresses == null) {
+            return false;
+        }
+        for (String a : addresses) {
+            Optional<IpPrefix> p = IpPrefix.parse(a);
+            if (p.isPresent() && p.get().contains(bytes.get())) {
+                return true;
+            }
+        }
+        return false;
+    }
 }

@@ -191,6 +191,11 @@ final class CompiledMeshSnapshot implements MeshSnapshot {
         }
         Optional<String> serviceNamespace = Optional.of(dm.get().entry().namespace());
         List<String> addresses = endpointAddresses(dm.get().entry().spec());
+        if (addresses.isEmpty() && destHost.equals(host) && isIpLiteral(host)
+                && Hosts.declaredAddress(host, dm.get().entry().spec().getAddresses())) {
+            // the client's address is one the ServiceEntry declares (addresses): the operator vouches for it
+            addresses = List.of(host);
+        }
         // The egress gateway is addressed by its Gateway server port (its listeners, and destination.port in its
         // policies); its Kubernetes Service's targetPort is a container detail Tollgate does not reproduce.
         int connectPort = viaGateway ? destPort : connectPort(dm.get(), destPort);
@@ -295,8 +300,8 @@ final class CompiledMeshSnapshot implements MeshSnapshot {
         if (mode == OutboundMode.ALLOW_ANY) {
             hops.add(new Hop(proxy, stage, Hop.Outcome.PASS, host + ":" + port + ": " + why + "; " + source
                     + " is ALLOW_ANY: PassthroughCluster", sidecarKey, sidecarOrigin));
-            List<String> addresses = isIpLiteral(host) ? List.of(host) : List.of();
-            return new Sidecar(new OutboundDecision.Forward(new Upstream(host, port, addresses, UpstreamTls.NONE),
+            // an address the client wrote is not one the operator gave: the proxy's address guard judges it
+            return new Sidecar(new OutboundDecision.Forward(new Upstream(host, port, List.of(), UpstreamTls.NONE),
                     false, "PassthroughCluster", hops), false, Optional.empty(), Optional.empty());
         }
         String reason = "REGISTRY_ONLY (" + source + "): " + host + ":" + port + ": " + why;

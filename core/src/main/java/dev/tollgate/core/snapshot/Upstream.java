@@ -7,7 +7,9 @@ import java.util.Objects;
  * Where a proxy connects next.
  *
  * @param host      the name to connect to (an external host, or the egress gateway's service name)
- * @param addresses addresses the operator gave explicitly (ServiceEntry endpoints); trusted, not re-checked.
+ * @param addresses addresses the operator gave explicitly (ServiceEntry endpoints, or the requested address when
+ *                  the entry's {@code addresses} declare it; never an address only the client wrote); trusted, not
+ *                  re-checked.
  *                  Empty: resolve {@code host} (the proxy's --resolve/--connect-to maps, then DNS, which the
  *                  address guards check)
  */
