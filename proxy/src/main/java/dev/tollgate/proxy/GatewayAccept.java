@@ -24,6 +24,8 @@ import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLPeerUnverifiedException;
 import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
@@ -130,7 +132,21 @@ final class GatewayAccept extends ChannelInitializer<SocketChannel> {
                     ctx.close();
                     return;
                 }
-                Optional<Peer> peer = peer(ctx.pipeline().get(SslHandler.class));
+                Optional<SpiffeId> id = leaf(ctx.pipeline().get(SslHandler.class)).flatMap(SpiffeId::fromCertificate);
+                Optional<String> problem = identityProblem(id, snapshot);
+                if (problem.isPresent()) {
+                    // Istio refuses these peers in the handshake (its SAN match on spiffe://<trust domain>/): a
+                    // certificate the mesh CA signed is not yet a mesh identity, and a namespace read from another
+                    // trust domain must not pass for one of ours
+                    Exchange ex = new Exchange("tcp");
+                    new GatewayConnection(px, gateway, listener, snapshot, sni, Optional.empty())
+                            .source(ex, ctx.channel());
+                    ex.decide("error", "mTLS peer rejected: " + problem.get());
+                    px.log(ex);
+                    ctx.close();
+                    return;
+                }
+                Optional<Peer> peer = id.map(i -> new Peer(i.principal(), i.namespace()));
                 ctx.pipeline().remove(this);
                 new GatewayConnection(px, gateway, listener, snapshot, sni, peer).serve(ctx.channel(), null);
                 return;
@@ -138,14 +154,29 @@ final class GatewayAccept extends ChannelInitializer<SocketChannel> {
             ctx.fireUserEventTriggered(evt);
         }
 
-        private static Optional<Peer> peer(SslHandler ssl) {
+        /** Why a verified client certificate does not make a peer of this mesh, if it does not. */
+        static Optional<String> identityProblem(Optional<SpiffeId> id, MeshSnapshot snapshot) {
+            if (id.isEmpty()) {
+                return Optional.of("the client certificate has no SPIFFE identity (exactly one URI SAN "
+                        + "spiffe://<trust domain>/ns/<namespace>/sa/<service account>)");
+            }
+            List<String> accepted = new ArrayList<>();
+            accepted.add(snapshot.mesh().trustDomain());
+            accepted.addAll(snapshot.mesh().trustDomainAliases());
+            if (!accepted.contains(id.get().trustDomain())) {
+                return Optional.of("the trust domain of " + id.get().uri() + " is not the mesh's " + accepted);
+            }
+            return Optional.empty();
+        }
+
+        private static Optional<X509Certificate> leaf(SslHandler ssl) {
             if (ssl == null) {
                 return Optional.empty();
             }
             try {
                 Certificate[] chain = ssl.engine().getSession().getPeerCertificates();
                 if (chain.length > 0 && chain[0] instanceof X509Certificate leaf) {
-                    return SpiffeId.fromCertificate(leaf).map(id -> new Peer(id.principal(), id.namespace()));
+                    return Optional.of(leaf);
                 }
             } catch (SSLPeerUnverifiedException e) {
                 return Optional.empty();
