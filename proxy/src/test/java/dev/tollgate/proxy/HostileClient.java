@@ -14,8 +14,11 @@ import java.net.Socket;
 import java.net.SocketException;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.Function;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -26,7 +29,11 @@ final class HostileClient {
 
     /** CONNECTs through {@code proxy} to {@code target} and checks that the tunnel is up (200). */
     static Socket connect(InetSocketAddress proxy, String target) throws IOException {
-        Socket s = new Socket(proxy.getAddress(), proxy.getPort());
+        return connect(new Socket(proxy.getAddress(), proxy.getPort()), target);
+    }
+
+    /** CONNECTs over {@code s}, already connected to a proxy, and checks that the tunnel is up (200). */
+    static <S extends Socket> S connect(S s, String target) throws IOException {
         s.setSoTimeout(15_000);
         s.setTcpNoDelay(true);
         s.getOutputStream().write(("CONNECT " + target + " HTTP/1.1\r\nHost: " + target + "\r\n\r\n")
@@ -65,6 +72,77 @@ final class HostileClient {
             // reset after a refusal
         }
         return got.toByteArray();
+    }
+
+    /**
+     * A client socket that, once {@link #armed}, rewrites the first TLS record written to it (a ClientHello) into the
+     * pieces {@code shape} returns and sends each as its own TCP segment, a millisecond apart so that the proxy reads
+     * them separately; everything after goes out unchanged. What it sent is kept, to compare with what arrived.
+     */
+    static final class ShapedSocket extends Socket {
+        private final Function<byte[], List<byte[]>> shape;
+        private final ByteArrayOutputStream shaped = new ByteArrayOutputStream();
+        private OutputStream out;
+        volatile boolean armed;
+
+        ShapedSocket(InetSocketAddress to, Function<byte[], List<byte[]>> shape) throws IOException {
+            super(to.getAddress(), to.getPort());
+            this.shape = shape;
+        }
+
+        /** The bytes the shaped first record became. */
+        byte[] shaped() {
+            return shaped.toByteArray();
+        }
+
+        @Override
+        public synchronized OutputStream getOutputStream() throws IOException {
+            if (out == null) {
+                OutputStream raw = super.getOutputStream();
+                out = new OutputStream() {
+                    private final ByteArrayOutputStream pending = new ByteArrayOutputStream();
+                    private boolean done;
+
+                    @Override
+                    public void write(int b) throws IOException {
+                        write(new byte[]{(byte) b}, 0, 1);
+                    }
+
+                    @Override
+                    public void write(byte[] b, int off, int len) throws IOException {
+                        if (!armed || done) {
+                            raw.write(b, off, len);
+                            return;
+                        }
+                        pending.write(b, off, len);
+                        byte[] p = pending.toByteArray();
+                        if (p.length < 5 || p.length < 5 + ((p[3] & 0xff) << 8 | p[4] & 0xff)) {
+                            return;
+                        }
+                        done = true;
+                        int n = 5 + ((p[3] & 0xff) << 8 | p[4] & 0xff);
+                        for (byte[] piece : shape.apply(Arrays.copyOf(p, n))) {
+                            shaped.writeBytes(piece);
+                            raw.write(piece);
+                            raw.flush();
+                            LockSupport.parkNanos(1_000_000);
+                        }
+                        raw.write(p, n, p.length - n);
+                    }
+
+                    @Override
+                    public void flush() throws IOException {
+                        raw.flush();
+                    }
+
+                    @Override
+                    public void close() throws IOException {
+                        raw.close();
+                    }
+                };
+            }
+            return out;
+        }
     }
 
     /** TLS over {@code s} with exactly the given SNI (none when empty), trusting {@code trust}. */
