@@ -130,7 +130,8 @@ final class GatewayAccept extends ChannelInitializer<SocketChannel> {
                     ctx.close();
                     return;
                 }
-                Optional<Peer> peer = peer(ctx.pipeline().get(SslHandler.class));
+                Optional<SpiffeId> id = leaf(ctx.pipeline().get(SslHandler.class)).flatMap(SpiffeId::fromCertificate);
+                Optional<Peer> peer = id.map(i -> new Peer(i.principal(), i.namespace()));
                 ctx.pipeline().remove(this);
                 new GatewayConnection(px, gateway, listener, snapshot, sni, peer).serve(ctx.channel(), null);
                 return;
@@ -138,14 +139,14 @@ final class GatewayAccept extends ChannelInitializer<SocketChannel> {
             ctx.fireUserEventTriggered(evt);
         }
 
-        private static Optional<Peer> peer(SslHandler ssl) {
+        private static Optional<X509Certificate> leaf(SslHandler ssl) {
             if (ssl == null) {
                 return Optional.empty();
             }
             try {
                 Certificate[] chain = ssl.engine().getSession().getPeerCertificates();
                 if (chain.length > 0 && chain[0] instanceof X509Certificate leaf) {
-                    return SpiffeId.fromCertificate(leaf).map(id -> new Peer(id.principal(), id.namespace()));
+                    return Optional.of(leaf);
                 }
             } catch (SSLPeerUnverifiedException e) {
                 return Optional.empty();

@@ -63,11 +63,12 @@ final class SidecarRouter implements HttpRouter {
             return bad(ex, "malformed request URI authority");
         }
         String path = rest.substring(end);
-        if (path.isEmpty() || path.startsWith("?")) {
-            path = "/" + path;
-        }
+        // the fragment first: http://host#x has an empty path, which is "/" like any other
         if (path.indexOf('#') >= 0) {
             path = path.substring(0, path.indexOf('#'));
+        }
+        if (path.isEmpty() || path.startsWith("?")) {
+            path = "/" + path;
         }
         ex.destinationHost = target.get().host();
         ex.destinationPort = target.get().port();

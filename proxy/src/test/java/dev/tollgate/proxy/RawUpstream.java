@@ -1,8 +1,14 @@
 package dev.tollgate.proxy;
 
+import javax.net.ssl.SNIHostName;
+import javax.net.ssl.SNIMatcher;
+import javax.net.ssl.SNIServerName;
 import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
+import javax.net.ssl.StandardConstants;
 import java.io.ByteArrayOutputStream;
+import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -10,14 +16,24 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * An upstream that answers with raw bytes chosen by the request path, the way old or odd servers frame responses
  * (an HTTP/1.0 server such as {@code openssl s_server -www} ends its body by closing). Plain TCP, or TLS when given
  * an SSLContext. Requests on one connection are served in turn until a script closes it.
+ *
+ * <p>It also records, per accepted connection, every byte that arrived on the wire (before TLS), every byte the
+ * scripts could read (after TLS) and the SNI the client sent, so that hostile-input tests can prove that nothing
+ * forbidden was forwarded: a refused tunnel must show zero bytes, a passed-through ClientHello must arrive byte-exact.
  */
 final class RawUpstream implements AutoCloseable {
     /** What the server does for one request: writes its answer and says whether to keep the connection. */
@@ -29,14 +45,123 @@ final class RawUpstream implements AutoCloseable {
     static final class Abrupt extends IOException {
     }
 
+    /** What one accepted connection brought. */
+    static final class Connection {
+        private final ByteArrayOutputStream wire = new ByteArrayOutputStream();
+        private final ByteArrayOutputStream plain = new ByteArrayOutputStream();
+        private final AtomicReference<String> sni = new AtomicReference<>();
+        private final CountDownLatch ended = new CountDownLatch(1);
+
+        /** Every byte received on the TCP connection, TLS records included. */
+        byte[] wire() {
+            synchronized (wire) {
+                return wire.toByteArray();
+            }
+        }
+
+        /** Every byte received after TLS (the same as {@link #wire} for plain TCP). */
+        String plain() {
+            synchronized (plain) {
+                return plain.toString(StandardCharsets.ISO_8859_1);
+            }
+        }
+
+        /** The server_name the client asked for in its ClientHello, when TLS got that far. */
+        Optional<String> sni() {
+            return Optional.ofNullable(sni.get());
+        }
+
+        /** Waits (up to 10 s) until the connection has closed, so that what it recorded is final. */
+        Connection awaitEnd() throws InterruptedException {
+            if (!ended.await(10, TimeUnit.SECONDS)) {
+                throw new AssertionError("the upstream connection did not end; it received "
+                        + wire().length + " bytes");
+            }
+            return this;
+        }
+
+        private static void record(ByteArrayOutputStream to, byte[] b, int off, int n) {
+            if (n > 0) {
+                synchronized (to) {
+                    to.write(b, off, n);
+                }
+            }
+        }
+    }
+
+    /** Copies what is read to {@code to}. */
+    private static final class Recording extends FilterInputStream {
+        private final ByteArrayOutputStream to;
+
+        Recording(InputStream in, ByteArrayOutputStream to) {
+            super(in);
+            this.to = to;
+        }
+
+        @Override
+        public int read() throws IOException {
+            int c = super.read();
+            if (c >= 0) {
+                Connection.record(to, new byte[]{(byte) c}, 0, 1);
+            }
+            return c;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            int n = super.read(b, off, len);
+            Connection.record(to, b, off, n);
+            return n;
+        }
+    }
+
+    /** An accepted socket that records what is read from it, below any TLS layered on top. */
+    private static final class Tap extends Socket {
+        final Connection seen = new Connection();
+        private InputStream in;
+
+        @Override
+        public synchronized InputStream getInputStream() throws IOException {
+            if (in == null) {
+                in = new Recording(super.getInputStream(), seen.wire);
+            }
+            return in;
+        }
+    }
+
+    /** Accepts into {@link Tap}s (the way ServerSocket lets a subclass choose its sockets). */
+    private static final class TapServer extends ServerSocket {
+        TapServer(InetAddress bind) throws IOException {
+            super(0, 50, bind);
+        }
+
+        @Override
+        public Socket accept() throws IOException {
+            Tap s = new Tap();
+            implAccept(s);
+            return s;
+        }
+    }
+
+    /** Answers every request with 200 and {@code body}; closes after a request that says {@code Connection: close}. */
+    static Script answering(String body) {
+        return (head, in, out) -> {
+            boolean close = head.toLowerCase(java.util.Locale.ROOT).contains("\r\nconnection: close\r\n");
+            write(out, "HTTP/1.1 200 OK\r\nContent-Length: " + body.length() + "\r\n"
+                    + (close ? "Connection: close\r\n" : "") + "\r\n" + body);
+            return !close;
+        };
+    }
+
     private final ServerSocket server;
     private final Optional<SSLContext> tls;
     private final Script script;
     private final ExecutorService pool = Executors.newCachedThreadPool();
+    private final List<Connection> connections = new CopyOnWriteArrayList<>();
 
     RawUpstream(Optional<SSLContext> tls, Script script) throws IOException {
         InetAddress lo = InetAddress.getByName("127.0.0.1");
-        this.server = new ServerSocket(0, 50, lo);
+        this.server = new TapServer(lo);
         this.tls = tls;
         this.script = script;
         pool.execute(this::accept);
@@ -46,10 +171,35 @@ final class RawUpstream implements AutoCloseable {
         return server.getLocalPort();
     }
 
+    /** The connections accepted so far, in order. */
+    List<Connection> connections() {
+        return List.copyOf(connections);
+    }
+
+    /** Waits (up to 10 s) for the {@code n}th connection (from 1) to be accepted. */
+    Connection awaitConnection(int n) throws InterruptedException {
+        long until = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (connections.size() < n) {
+            if (System.nanoTime() > until) {
+                throw new AssertionError("the upstream accepted " + connections.size() + " connections, not " + n);
+            }
+            Thread.sleep(5);
+        }
+        return connections.get(n - 1);
+    }
+
+    /** Everything received after TLS on every connection, in order: what an application behind it would see. */
+    String received() {
+        StringBuilder b = new StringBuilder();
+        connections.forEach(c -> b.append(c.plain()));
+        return b.toString();
+    }
+
     private void accept() {
         while (!server.isClosed()) {
             try {
-                Socket s = server.accept();
+                Tap s = (Tap) server.accept();
+                connections.add(s.seen);
                 pool.execute(() -> serve(s));
             } catch (IOException e) {
                 return;
@@ -57,12 +207,12 @@ final class RawUpstream implements AutoCloseable {
         }
     }
 
-    private void serve(Socket raw) {
+    private void serve(Tap raw) {
         try (raw) {
             raw.setSoTimeout(20_000);
             Socket s = tls.isPresent() ? tls(raw) : raw;
             try (s) {
-                InputStream in = s.getInputStream();
+                InputStream in = new Recording(s.getInputStream(), raw.seen.plain);
                 OutputStream out = s.getOutputStream();
                 while (true) {
                     String head = readHead(in);
@@ -85,12 +235,24 @@ final class RawUpstream implements AutoCloseable {
             }
         } catch (IOException e) {
             // the proxy went away: nothing to serve
+        } finally {
+            raw.seen.ended.countDown();
         }
     }
 
-    private SSLSocket tls(Socket raw) throws IOException {
+    private SSLSocket tls(Tap raw) throws IOException {
         SSLSocket ssl = (SSLSocket) tls.get().getSocketFactory().createSocket(raw, null, raw.getPort(), false);
         ssl.setUseClientMode(false);
+        SSLParameters p = ssl.getSSLParameters();
+        p.setSNIMatchers(List.of(new SNIMatcher(StandardConstants.SNI_HOST_NAME) {
+            @Override
+            public boolean matches(SNIServerName name) {
+                raw.seen.sni.set(name instanceof SNIHostName h ? h.getAsciiName()
+                        : new String(name.getEncoded(), StandardCharsets.ISO_8859_1));
+                return true;
+            }
+        }));
+        ssl.setSSLParameters(p);
         return ssl;
     }
 

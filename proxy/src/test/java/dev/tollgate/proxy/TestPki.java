@@ -83,6 +83,17 @@ final class TestPki {
                 "spiffe://" + trustDomain + "/ns/" + namespace + "/sa/" + serviceAccount)), notBefore, notAfter);
     }
 
+    /** A certificate from this CA with exactly these URI subject alternative names (none: no SAN at all). */
+    CertifiedKey withUris(String... uris) {
+        GeneralName[] names = new GeneralName[uris.length];
+        for (int i = 0; i < uris.length; i++) {
+            names[i] = new GeneralName(GeneralName.uniformResourceIdentifier, uris[i]);
+        }
+        Instant now = Instant.now();
+        return issue("uris", uris.length == 0 ? null : new GeneralNames(names), now.minusSeconds(60),
+                now.plus(Duration.ofHours(2)));
+    }
+
     /** A server certificate for DNS names. */
     CertifiedKey server(String... dnsNames) {
         GeneralName[] names = new GeneralName[dnsNames.length];
@@ -103,7 +114,9 @@ final class TestPki {
                     new KeyUsage(KeyUsage.digitalSignature | KeyUsage.keyEncipherment));
             b.addExtension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(
                     new KeyPurposeId[]{KeyPurposeId.id_kp_serverAuth, KeyPurposeId.id_kp_clientAuth}));
-            b.addExtension(Extension.subjectAlternativeName, false, sans);
+            if (sans != null) {
+                b.addExtension(Extension.subjectAlternativeName, false, sans);
+            }
             X509Certificate cert = new JcaX509CertificateConverter().getCertificate(
                     b.build(new JcaContentSignerBuilder("SHA256withECDSA").build(caKey.getPrivate())));
             return new CertifiedKey(kp.getPrivate(), List.of(cert));
