@@ -8,7 +8,6 @@ import dev.tollgate.core.snapshot.Peer;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelPipeline;
-import io.netty.handler.codec.http.HttpServerCodec;
 
 import java.net.InetSocketAddress;
 import java.util.Optional;
@@ -25,7 +24,7 @@ record GatewayConnection(ProxyContext px, WorkloadRef gateway, GatewayListener l
     void serve(Channel ch, ByteBuf initial) {
         ChannelPipeline p = ch.pipeline();
         if (listener.readsHttp()) {
-            p.addLast("http-codec", new HttpServerCodec(Sidecar.decoderConfig()));
+            HeadGuard.install(p, px, ex -> source(ex, ch), rateKey(ch));
             p.addLast("http-proxy", new HttpProxyHandler(px, new GatewayRouter(this), ex -> source(ex, ch)));
         } else {
             p.addLast("tunnel", new GatewayTunnel(this));
@@ -34,6 +33,11 @@ record GatewayConnection(ProxyContext px, WorkloadRef gateway, GatewayListener l
             p.fireChannelRead(initial);
             p.fireChannelReadComplete();
         }
+    }
+
+    /** Whose request rate this connection counts against: the mTLS principal, else the client address. */
+    String rateKey(Channel ch) {
+        return peer.map(Peer::principal).orElseGet(() -> ConnectionLimits.ip(ch));
     }
 
     void source(Exchange ex, Channel ch) {

@@ -8,12 +8,12 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.http.HttpDecoderConfig;
-import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.timeout.IdleStateHandler;
 
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.function.Consumer;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
@@ -34,9 +34,6 @@ import java.util.function.Supplier;
  * Start it with {@link #start}; {@link #drain} or {@link #close} stop it.
  */
 public final class Sidecar implements ProxyHandle {
-    private static final int MAX_INITIAL_LINE = 8192;
-    private static final int MAX_HEADERS = 32 * 1024;
-
     private final ProxyRuntime runtime;
     private final Channel server;
 
@@ -64,7 +61,7 @@ public final class Sidecar implements ProxyHandle {
         var boss = Transport.group("tollgate-sidecar-accept", 1);
         var workers = Transport.group("tollgate-sidecar-io", settings.ioThreads());
         ProxyContext px = new ProxyContext(name, snapshots, settings.hosts(), tls, metrics, settings.accessLog(),
-                workers, settings.idleTimeout());
+                workers, settings.idleTimeout(), settings.limits());
         px.splice = settings.splice();
         ProxyRuntime runtime = new ProxyRuntime(px, boss, workers);
         try {
@@ -81,10 +78,16 @@ public final class Sidecar implements ProxyHandle {
                         protected void initChannel(SocketChannel ch) {
                             px.track(ch);
                             ch.pipeline().addLast("idle", new IdleStateHandler(0, 0, idle, TimeUnit.MILLISECONDS));
-                            ch.pipeline().addLast("idle-close", IdleCloser.INSTANCE);
-                            ch.pipeline().addLast("http-codec", new HttpServerCodec(decoderConfig()));
-                            ch.pipeline().addLast("http-proxy", new HttpProxyHandler(px, router,
-                                    ex -> source(ex, ch, workload, px.snapshot().orElse(null))));
+                            ch.pipeline().addLast("idle-close", px.idleCloser);
+                            Consumer<Exchange> sourceInfo = ex -> source(ex, ch, workload, px.snapshot().orElse(null));
+                            ConnectionLimits.Refusal refused = px.connections.admit(ch);
+                            if (refused != null) {
+                                RefuseConnection.http(px, ch, refused, sourceInfo);
+                                return;
+                            }
+                            // one workload per sidecar: its requests are told apart (and rate limited) by address
+                            HeadGuard.install(ch.pipeline(), px, sourceInfo, ConnectionLimits.ip(ch));
+                            ch.pipeline().addLast("http-proxy", new HttpProxyHandler(px, router, sourceInfo));
                         }
                     })
                     .bind(settings.listen()).sync().channel();
@@ -101,9 +104,9 @@ public final class Sidecar implements ProxyHandle {
         }
     }
 
+    /** The request decoder's settings under the default limits. */
     static HttpDecoderConfig decoderConfig() {
-        return new HttpDecoderConfig().setMaxInitialLineLength(MAX_INITIAL_LINE).setMaxHeaderSize(MAX_HEADERS)
-                .setMaxChunkSize(64 * 1024);
+        return HeadGuard.decoderConfig(Limits.DEFAULTS);
     }
 
     /** The source of a sidecar's exchange: its own workload. */

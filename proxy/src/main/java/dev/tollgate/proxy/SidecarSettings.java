@@ -25,11 +25,12 @@ import java.util.function.Consumer;
  * @param reloads     reload counters for the metrics
  * @param splice      relay bulk direct CONNECT tunnels with splice(2) when both ends are epoll sockets; off by
  *                    default, as byte counts and the idle timer then see the traffic only in chunks (see Splice)
+ * @param limits      what clients may hold and ask for ({@link Limits}; {@link Limits#DEFAULTS} by default)
  */
 public record SidecarSettings(WorkloadRef workload, InetSocketAddress listen, MeshIdentity identity, HostMap hosts,
                               Optional<java.nio.file.Path> caBundle, Optional<InetSocketAddress> admin, Consumer<AccessLogEntry> accessLog,
                               Duration idleTimeout, int ioThreads, ReloadStats reloads,
-                              boolean splice) {
+                              boolean splice, Limits limits) {
     public SidecarSettings {
         Objects.requireNonNull(workload, "workload");
         Objects.requireNonNull(listen, "listen");
@@ -40,6 +41,7 @@ public record SidecarSettings(WorkloadRef workload, InetSocketAddress listen, Me
         Objects.requireNonNull(accessLog, "accessLog");
         Objects.requireNonNull(idleTimeout, "idleTimeout");
         Objects.requireNonNull(reloads, "reloads");
+        Objects.requireNonNull(limits, "limits");
     }
 
     /** Listen on {@code 127.0.0.1:15001}, no admin server, JSON access log on stdout, 1 h idle timeout, no splice. */
@@ -47,52 +49,57 @@ public record SidecarSettings(WorkloadRef workload, InetSocketAddress listen, Me
         return new SidecarSettings(workload, new InetSocketAddress("127.0.0.1", 15001), identity, HostMap.EMPTY,
                 Optional.empty(), Optional.empty(), AccessLog.stdout(AccessLog.Format.JSON), Duration.ofHours(1), 0,
                 ReloadStats.NONE,
-                false);
+                false, Limits.DEFAULTS);
     }
 
     public SidecarSettings withListen(InetSocketAddress a) {
         return new SidecarSettings(workload, a, identity, hosts,
-                caBundle, admin, accessLog, idleTimeout, ioThreads, reloads, splice);
+                caBundle, admin, accessLog, idleTimeout, ioThreads, reloads, splice, limits);
     }
 
     public SidecarSettings withHosts(HostMap h) {
         return new SidecarSettings(workload, listen, identity, h,
-                caBundle, admin, accessLog, idleTimeout, ioThreads, reloads, splice);
+                caBundle, admin, accessLog, idleTimeout, ioThreads, reloads, splice, limits);
     }
 
     public SidecarSettings withCaBundle(Optional<java.nio.file.Path> b) {
         return new SidecarSettings(workload, listen, identity, hosts, b, admin, accessLog, idleTimeout, ioThreads,
-                reloads, splice);
+                reloads, splice, limits);
     }
 
     public SidecarSettings withAdmin(Optional<InetSocketAddress> a) {
         return new SidecarSettings(workload, listen, identity, hosts,
-                caBundle, a, accessLog, idleTimeout, ioThreads, reloads, splice);
+                caBundle, a, accessLog, idleTimeout, ioThreads, reloads, splice, limits);
     }
 
     public SidecarSettings withAccessLog(Consumer<AccessLogEntry> l) {
         return new SidecarSettings(workload, listen, identity, hosts,
-                caBundle, admin, l, idleTimeout, ioThreads, reloads, splice);
+                caBundle, admin, l, idleTimeout, ioThreads, reloads, splice, limits);
     }
 
     public SidecarSettings withIdleTimeout(Duration d) {
         return new SidecarSettings(workload, listen, identity, hosts,
-                caBundle, admin, accessLog, d, ioThreads, reloads, splice);
+                caBundle, admin, accessLog, d, ioThreads, reloads, splice, limits);
     }
 
     public SidecarSettings withIoThreads(int n) {
         return new SidecarSettings(workload, listen, identity, hosts,
-                caBundle, admin, accessLog, idleTimeout, n, reloads, splice);
+                caBundle, admin, accessLog, idleTimeout, n, reloads, splice, limits);
     }
 
     public SidecarSettings withSplice(boolean on) {
         return new SidecarSettings(workload, listen, identity, hosts,
                 caBundle, admin, accessLog, idleTimeout, ioThreads,
-                reloads, on);
+                reloads, on, limits);
     }
 
     public SidecarSettings withReloads(ReloadStats r) {
         return new SidecarSettings(workload, listen, identity, hosts,
-                caBundle, admin, accessLog, idleTimeout, ioThreads, r, splice);
+                caBundle, admin, accessLog, idleTimeout, ioThreads, r, splice, limits);
+    }
+
+    public SidecarSettings withLimits(Limits l) {
+        return new SidecarSettings(workload, listen, identity, hosts,
+                caBundle, admin, accessLog, idleTimeout, ioThreads, reloads, splice, l);
     }
 }
