@@ -84,6 +84,9 @@ final class SidecarCommand implements Callable<Integer> {
     @Mixin
     ProxyOptions proxy;
 
+    @Mixin
+    LimitOptions limits;
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -100,7 +103,8 @@ final class SidecarCommand implements Callable<Integer> {
                     .withAccessLog(proxy.accessLog())
                     .withIdleTimeout(CaCommand.parseDuration(proxy.idleTimeout))
                     .withReloads(run.reloadStats())
-                    .withSplice(splice);
+                    .withSplice(splice)
+                    .withLimits(limits.limits());
             Sidecar sidecar = Sidecar.start(settings, run.store()::current);
             err.println("tollgate sidecar " + workload.displayName() + ": listening on " + sidecar.address()
                     + sidecar.adminAddress().map(a -> ", admin on " + a).orElse(""));
@@ -155,7 +159,7 @@ final class SidecarCommand implements Callable<Integer> {
         String drainTimeout;
 
         @Option(names = "--idle-timeout", paramLabel = "DURATION", defaultValue = "1h",
-                description = "Close connections idle this long (default: ${DEFAULT-VALUE}).")
+                description = "Close connections with no traffic either way for this long: idle keep-alive connections and tunnels (default: ${DEFAULT-VALUE}).")
         String idleTimeout;
 
         @Option(names = "--watch-interval", paramLabel = "DURATION", defaultValue = "1s",
