@@ -186,11 +186,12 @@ final class HeadGuard {
             DecoderResult r = request.decoderResult();
             if (r.isFailure()) {
                 if (r.cause() instanceof TooLongHttpLineException) {
-                    refuse(request, "request_line", HttpResponseStatus.REQUEST_URI_TOO_LONG, "request line longer than "
-                            + px.limits.maxRequestLine() + " bytes (limit: max-request-line)");
+                    refuse(request, "request_line", HttpResponseStatus.REQUEST_URI_TOO_LONG, "malformed request: request line too long (over "
+                            + px.limits.maxRequestLine() + " bytes; limit: max-request-line)");
                 } else if (r.cause() instanceof TooLongHttpHeaderException) {
                     refuse(request, "headers", HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE,
-                            "request headers larger than " + px.limits.maxHeaders() + " bytes (limit: max-headers)");
+                            "malformed request: headers too large (over " + px.limits.maxHeaders()
+                                    + " bytes; limit: max-headers)");
                 }
                 return;
             }

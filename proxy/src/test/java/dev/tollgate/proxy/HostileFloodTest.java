@@ -168,6 +168,18 @@ class HostileFloodTest {
         assertThat(rejections(gw.adminAddress().orElseThrow(), "handshake_timeout")).isEqualTo(1.0);
     }
 
+    @Test
+    void aSilentConnectionIsLeftToTheIdleTimeoutWhichClosesAndCountsIt() throws Exception {
+        rig.sidecarSettings = s -> s.withLimits(limits()).withIdleTimeout(Duration.ofMillis(600));
+        Sidecar sc = rig.startSidecar(Rig.DEFAULT_SLEEP);
+        Socket silent = open(sc.address());
+        long start = System.nanoTime();
+        assertThat(readToClose(silent)).as("no 408: nothing was sent").isEmpty();
+        assertThat((System.nanoTime() - start) / 1_000_000).isBetween(500L, 5000L);
+        assertThat(rejections(sc.adminAddress().orElseThrow(), "idle_timeout")).isEqualTo(1.0);
+        assertThat(rejections(sc.adminAddress().orElseThrow(), "header_timeout")).isZero();
+    }
+
     // ---- head sizes -----------------------------------------------------------------------------------------------
 
     @Test
@@ -175,7 +187,7 @@ class HostileFloodTest {
         Sidecar sc = sidecar(limits().withMaxRequestLine(256));
         String path = "/long-" + "a".repeat(300);
         String got = Rig.raw(sc.address(), "GET http://plain.example" + path + " HTTP/1.1\r\nHost: plain.example\r\n\r\n");
-        String reason = "request line longer than 256 bytes (limit: max-request-line)";
+        String reason = "malformed request: request line too long (over 256 bytes; limit: max-request-line)";
         assertThat(got).startsWith("HTTP/1.1 414 Request-URI Too Long\r\n").endsWith("\r\n\r\n" + reason + "\n");
         rig.awaitLog(l -> l.reason().equals(reason) && l.responseCode() == 414);
         assertThat(rig.upstreamSaw).noneMatch(x -> x.contains("/long-"));
@@ -187,7 +199,7 @@ class HostileFloodTest {
         Sidecar sc = sidecar(limits().withMaxHeaders(1024));
         String got = Rig.raw(sc.address(), "GET http://plain.example/fat-head HTTP/1.1\r\nHost: plain.example\r\n"
                 + "X-Fat: " + "b".repeat(2000) + "\r\n\r\n");
-        String reason = "request headers larger than 1024 bytes (limit: max-headers)";
+        String reason = "malformed request: headers too large (over 1024 bytes; limit: max-headers)";
         assertThat(got).startsWith("HTTP/1.1 431 Request Header Fields Too Large\r\n")
                 .endsWith("\r\n\r\n" + reason + "\n");
         rig.awaitLog(l -> l.reason().equals(reason) && l.responseCode() == 431);
