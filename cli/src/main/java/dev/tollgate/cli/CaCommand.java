@@ -204,15 +204,16 @@ public final class CaCommand implements Runnable {
         }
     }
 
-    private static final Pattern DURATION = Pattern.compile("(\\d{1,9})([smhd])");
+    private static final Pattern DURATION = Pattern.compile("(\\d{1,9})(ms|[smhd])");
 
-    /** {@code 30s}, {@code 90m}, {@code 24h}, {@code 7d}, or ISO-8601 ({@code PT24H}). */
+    /** {@code 500ms}, {@code 30s}, {@code 90m}, {@code 24h}, {@code 7d}, or ISO-8601 ({@code PT24H}). */
     static Duration parseDuration(String text) {
         String t = text.trim().toLowerCase(Locale.ROOT);
         Matcher m = DURATION.matcher(t);
         if (m.matches()) {
             long n = Long.parseLong(m.group(1));
             return switch (m.group(2)) {
+                case "ms" -> Duration.ofMillis(n);
                 case "s" -> Duration.ofSeconds(n);
                 case "m" -> Duration.ofMinutes(n);
                 case "h" -> Duration.ofHours(n);

@@ -53,6 +53,13 @@ final class GatewayCommand implements Callable<Integer> {
     @Mixin
     SidecarCommand.ProxyOptions proxy;
 
+    @Mixin
+    LimitOptions limits;
+
+    @Option(names = "--max-connections-per-principal", paramLabel = "N", defaultValue = "16384",
+            description = "mTLS connections from one SPIFFE principal (all replicas of a service account together); a new one beyond it is answered 429 after the handshake, or closed on TLS/TCP servers. 0: no limit (default: ${DEFAULT-VALUE}).")
+    int maxConnectionsPerPrincipal;
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -73,8 +80,8 @@ final class GatewayCommand implements Callable<Integer> {
                     .withAccessLog(proxy.accessLog())
                     .withIdleTimeout(CaCommand.parseDuration(proxy.idleTimeout))
                     .withReloads(run.reloadStats())
-                    .withMaxPipelinedRequests(proxy.maxPipelinedRequests)
-                    .withConnect(proxy.connectSettings());
+                                        .withConnect(proxy.connectSettings())
+                    .withLimits(limits.limits().withMaxConnectionsPerPrincipal(maxConnectionsPerPrincipal));
             EgressGateway gateway = EgressGateway.start(settings, run.store()::current);
             run.store().addListener(s -> gateway.refresh());
             err.println("tollgate gateway " + workload.displayName() + ": listening on " + gateway.listeners()

@@ -85,6 +85,9 @@ final class SidecarCommand implements Callable<Integer> {
     @Mixin
     ProxyOptions proxy;
 
+    @Mixin
+    LimitOptions limits;
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -102,8 +105,8 @@ final class SidecarCommand implements Callable<Integer> {
                     .withIdleTimeout(CaCommand.parseDuration(proxy.idleTimeout))
                     .withReloads(run.reloadStats())
                     .withSplice(splice)
-                    .withMaxPipelinedRequests(proxy.maxPipelinedRequests)
-                    .withConnect(proxy.connectSettings());
+                                        .withConnect(proxy.connectSettings())
+                    .withLimits(limits.limits());
             Sidecar sidecar = Sidecar.start(settings, run.store()::current);
             err.println("tollgate sidecar " + workload.displayName() + ": listening on " + sidecar.address()
                     + sidecar.adminAddress().map(a -> ", admin on " + a).orElse(""));
@@ -166,15 +169,9 @@ final class SidecarCommand implements Callable<Integer> {
         String drainTimeout;
 
         @Option(names = "--idle-timeout", paramLabel = "DURATION", defaultValue = "1h",
-                description = "Close connections idle this long (default: ${DEFAULT-VALUE}).")
+                description = "Close connections with no traffic either way for this long: idle keep-alive connections and tunnels (default: ${DEFAULT-VALUE}).")
         String idleTimeout;
 
-        @Option(names = "--max-pipelined-requests", paramLabel = "N", defaultValue = "128",
-                description = {"Requests a client may pipeline behind the one being served before the proxy stops",
-                        "reading its connection; they are still served, in order, as responses drain. Bounds the",
-                        "memory one connection can claim; metric tollgate_limit_reached_total{limit=\"pipeline_depth\"}",
-                        "(default: ${DEFAULT-VALUE})."})
-        int maxPipelinedRequests;
 
         @Option(names = "--watch-interval", paramLabel = "DURATION", defaultValue = "1s",
                 description = "How often the configuration files are checked for changes (default: ${DEFAULT-VALUE}).")

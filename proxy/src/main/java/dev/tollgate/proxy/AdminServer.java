@@ -30,6 +30,7 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.timeout.IdleStateHandler;
 
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -39,6 +40,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The admin endpoints: {@code /metrics} (Prometheus), {@code /ready}, {@code /healthz}, {@code /config_dump} (the
@@ -61,13 +64,33 @@ final class AdminServer {
     private AdminServer() {
     }
 
-    static Channel start(EventLoopGroup boss, EventLoopGroup workers, InetSocketAddress address, ProxyContext px,
-                         Readiness readiness) throws InterruptedException {
-        return new ServerBootstrap().group(boss, workers).channel(Transport.serverChannel())
+    /**
+     * Admin connections open at once, at most: the probes and a scraper need a handful. Beyond it new ones are
+     * closed, so that the admin port cannot eat the file descriptors kept back for it.
+     */
+    static final int MAX_CONNECTIONS = 64;
+    /** An admin connection with no traffic for this long is closed (probes reconnect; nothing streams). */
+    static final long IDLE_MILLIS = 30_000;
+
+    /**
+     * @param group the admin server's own threads, apart from the data plane's: a flood that keeps the data plane's
+     *              event loops busy, or its connection ceiling full, does not delay {@code /ready}
+     */
+    static Channel start(EventLoopGroup group, InetSocketAddress address, ProxyContext px, Readiness readiness)
+            throws InterruptedException {
+        AtomicInteger open = new AtomicInteger();
+        return new ServerBootstrap().group(group).channel(Transport.serverChannel())
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
-                        ch.pipeline().addLast(new HttpServerCodec(), new HttpObjectAggregator(4096),
+                        if (open.incrementAndGet() > MAX_CONNECTIONS) {
+                            open.decrementAndGet();
+                            ch.close();
+                            return;
+                        }
+                        ch.closeFuture().addListener(f -> open.decrementAndGet());
+                        ch.pipeline().addLast(new IdleStateHandler(0, 0, IDLE_MILLIS, TimeUnit.MILLISECONDS),
+                                IdleCloser.INSTANCE, new HttpServerCodec(), new HttpObjectAggregator(4096),
                                 new Handler(px, readiness));
                     }
                 })

@@ -79,8 +79,7 @@ public final class EgressGateway implements ProxyHandle {
         var boss = Transport.group("tollgate-gateway-accept", 1);
         var workers = Transport.group("tollgate-gateway-io", settings.ioThreads());
         ProxyContext px = new ProxyContext(name, snapshots, settings.hosts(), tls, metrics, settings.accessLog(),
-                workers, settings.idleTimeout());
-        px.maxPipelinedRequests = settings.maxPipelinedRequests();
+                workers, settings.idleTimeout(), settings.limits());
         ProxyRuntime runtime = new ProxyRuntime(px, boss, workers);
         px.connect = settings.connect();
         tls.peerTrustDomains(() -> px.snapshot().map(s -> {

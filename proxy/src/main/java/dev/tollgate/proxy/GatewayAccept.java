@@ -78,18 +78,76 @@ final class GatewayAccept extends ChannelInitializer<SocketChannel> {
             return;
         }
         ch.pipeline().addLast("idle", new IdleStateHandler(0, 0, px.idleTimeout.toMillis(), TimeUnit.MILLISECONDS));
-        ch.pipeline().addLast("idle-close", IdleCloser.INSTANCE);
+        ch.pipeline().addLast("idle-close", px.idleCloser);
         GatewayListener l = listener.get();
-        switch (l.tlsMode().toUpperCase(Locale.ROOT)) {
+        String tls = l.tlsMode().toUpperCase(Locale.ROOT);
+        ConnectionLimits.Refusal refused = px.connections.admit(ch);
+        if (refused != null) {
+            GatewayConnection c = new GatewayConnection(px, gateway, l, snapshot.get(), Optional.empty(),
+                    Optional.empty());
+            if (tls.equals("NONE") && l.readsHttp()) {
+                RefuseConnection.http(px, ch, refused, ex -> c.source(ex, ch));
+            } else {
+                // no answer can be read before TLS is terminated, and terminating it is the work being refused
+                RefuseConnection.close(px, ch, refused, "tcp", ex -> c.source(ex, ch));
+            }
+            return;
+        }
+        switch (tls) {
             case "ISTIO_MUTUAL" -> {
+                // the handshake deadline is MeshTermination's: these timers only back it up
+                long backstop = px.limits.headerTimeout().toMillis() + 1000;
                 ch.pipeline().addLast("sni", new SniHandler((io.netty.util.Mapping<String, SslContext>) h -> meshServer(),
-                        ClientHello.MAX_BYTES, ClientHello.TIMEOUT.toMillis()));
+                        ClientHello.MAX_BYTES, backstop) {
+                    @Override
+                    protected SslHandler newSslHandler(SslContext context, io.netty.buffer.ByteBufAllocator alloc) {
+                        SslHandler h = super.newSslHandler(context, alloc);
+                        h.setHandshakeTimeoutMillis(backstop);
+                        return h;
+                    }
+                });
                 ch.pipeline().addLast("mtls", new MeshTermination(px, gateway, l, snapshot.get()));
             }
             case "PASSTHROUGH" -> ch.pipeline().addLast("sni-peek", new SniPeek(px, gateway, l, snapshot.get()));
-            default -> new GatewayConnection(px, gateway, l, snapshot.get(), Optional.empty(), Optional.empty())
-                    .serve(ch, null);
+            default -> admitAndServe(px, new GatewayConnection(px, gateway, l, snapshot.get(), Optional.empty(),
+                    Optional.empty()), ch, null);
         }
+    }
+
+    /**
+     * Serves a connection whose transport facts are known, unless its principal holds too many connections or (for
+     * a TLS/TCP server, decided once per connection) its source is over the request rate.
+     *
+     * @param initial bytes already read, handed on or released
+     */
+    static void admitAndServe(ProxyContext px, GatewayConnection c, io.netty.channel.Channel ch, ByteBuf initial) {
+        java.util.function.Consumer<Exchange> sourceInfo = ex -> c.source(ex, ch);
+        if (c.peer().isPresent()) {
+            ConnectionLimits.Refusal refused = px.connections.admitPrincipal(ch, c.peer().get().principal());
+            if (refused != null) {
+                ReferenceCountUtil.release(initial);
+                if (c.listener().readsHttp()) {
+                    RefuseConnection.http(px, ch, refused, sourceInfo);
+                } else {
+                    RefuseConnection.close(px, ch, refused, "tcp", sourceInfo);
+                }
+                return;
+            }
+        }
+        if (!c.listener().readsHttp()) {
+            String key = c.rateKey(ch);
+            if (!px.rate.tryAcquire(key)) {
+                ReferenceCountUtil.release(initial);
+                px.metrics.limitRejected("request_rate");
+                Exchange ex = new Exchange("tcp");
+                sourceInfo.accept(ex);
+                ex.decide("error", px.rate.reason(key));
+                px.log(ex);
+                ch.close();
+                return;
+            }
+        }
+        c.serve(ch, initial);
     }
 
     private SslContext meshServer() {
@@ -108,6 +166,8 @@ final class GatewayAccept extends ChannelInitializer<SocketChannel> {
         private final GatewayListener listener;
         private final MeshSnapshot snapshot;
         private Optional<String> sni = Optional.empty();
+        private io.netty.util.concurrent.Future<?> deadline;
+        private boolean timedOut;
 
         MeshTermination(ProxyContext px, WorkloadRef gateway, GatewayListener listener, MeshSnapshot snapshot) {
             this.px = px;
@@ -117,11 +177,45 @@ final class GatewayAccept extends ChannelInitializer<SocketChannel> {
         }
 
         @Override
+        public void handlerAdded(ChannelHandlerContext ctx) {
+            // from accept: a peer that never finishes its ClientHello or the handshake is cut, however it trickles
+            long ms = px.limits.headerTimeout().toMillis();
+            deadline = ctx.executor().schedule(() -> {
+                if (!ctx.channel().isActive()) {
+                    return;
+                }
+                timedOut = true;
+                px.metrics.limitRejected("handshake_timeout");
+                Exchange ex = new Exchange("tcp");
+                new GatewayConnection(px, gateway, listener, snapshot, sni, Optional.empty())
+                        .source(ex, ctx.channel());
+                ex.decide("error", "mTLS handshake not complete within " + ms + " ms (limit: header-timeout)");
+                px.log(ex);
+                ctx.close();
+            }, ms, TimeUnit.MILLISECONDS);
+        }
+
+        @Override
+        public void handlerRemoved(ChannelHandlerContext ctx) {
+            deadline.cancel(false);
+        }
+
+        @Override
+        public void channelInactive(ChannelHandlerContext ctx) {
+            deadline.cancel(false);
+            ctx.fireChannelInactive();
+        }
+
+        @Override
         public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
             if (evt instanceof SniCompletionEvent sniEvent) {
                 sni = Optional.ofNullable(sniEvent.hostname()).map(h -> HostMap.normalise(h));
             } else if (evt instanceof SslHandshakeCompletionEvent hs) {
+                deadline.cancel(false);
                 if (!hs.isSuccess()) {
+                    if (timedOut) {
+                        return;
+                    }
                     Exchange ex = new Exchange("tcp");
                     new GatewayConnection(px, gateway, listener, snapshot, sni, Optional.empty())
                             .source(ex, ctx.channel());
@@ -133,7 +227,8 @@ final class GatewayAccept extends ChannelInitializer<SocketChannel> {
                 Optional<SpiffeId> id = leaf(ctx.pipeline().get(SslHandler.class)).flatMap(SpiffeId::fromCertificate);
                 Optional<Peer> peer = id.map(i -> new Peer(i.principal(), i.namespace()));
                 ctx.pipeline().remove(this);
-                new GatewayConnection(px, gateway, listener, snapshot, sni, peer).serve(ctx.channel(), null);
+                admitAndServe(px, new GatewayConnection(px, gateway, listener, snapshot, sni, peer), ctx.channel(),
+                        null);
                 return;
             }
             ctx.fireUserEventTriggered(evt);
@@ -184,8 +279,13 @@ final class GatewayAccept extends ChannelInitializer<SocketChannel> {
 
         @Override
         public void handlerAdded(ChannelHandlerContext ctx) {
-            timeout = ctx.executor().schedule(() -> fail(ctx, "no whole ClientHello within "
-                    + ClientHello.TIMEOUT.toSeconds() + " s"), ClientHello.TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+            long ms = px.limits.headerTimeout().toMillis();
+            timeout = ctx.executor().schedule(() -> {
+                if (ctx.channel().isActive()) {
+                    px.metrics.limitRejected("handshake_timeout");
+                }
+                fail(ctx, "no whole ClientHello within " + ms + " ms (limit: header-timeout)");
+            }, ms, TimeUnit.MILLISECONDS);
         }
 
         @Override
@@ -213,8 +313,8 @@ final class GatewayAccept extends ChannelInitializer<SocketChannel> {
                     ByteBuf hello = buffered;
                     buffered = null;
                     ctx.pipeline().remove(this);
-                    new GatewayConnection(px, gateway, listener, snapshot, h.sni(), Optional.empty())
-                            .serve(ctx.channel(), hello);
+                    admitAndServe(px, new GatewayConnection(px, gateway, listener, snapshot, h.sni(),
+                            Optional.empty()), ctx.channel(), hello);
                 }
             }
         }

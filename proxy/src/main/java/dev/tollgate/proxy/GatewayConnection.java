@@ -24,8 +24,7 @@ record GatewayConnection(ProxyContext px, WorkloadRef gateway, GatewayListener l
     void serve(Channel ch, ByteBuf initial) {
         ChannelPipeline p = ch.pipeline();
         if (listener.readsHttp()) {
-            p.addLast("pipeline-gate", new PipelineGate(px, px.maxPipelinedRequests));
-            p.addLast("http-codec", PipelineGate.codec(Sidecar.decoderConfig(), px.maxPipelinedRequests));
+            HeadGuard.install(p, px, ex -> source(ex, ch), rateKey(ch));
             p.addLast("http-proxy", new HttpProxyHandler(px, new GatewayRouter(this), ex -> source(ex, ch)));
         } else {
             p.addLast("tunnel", new GatewayTunnel(this));
@@ -34,6 +33,11 @@ record GatewayConnection(ProxyContext px, WorkloadRef gateway, GatewayListener l
             p.fireChannelRead(initial);
             p.fireChannelReadComplete();
         }
+    }
+
+    /** Whose request rate this connection counts against: the mTLS principal, else the client address. */
+    String rateKey(Channel ch) {
+        return peer.map(Peer::principal).orElseGet(() -> ConnectionLimits.ip(ch));
     }
 
     void source(Exchange ex, Channel ch) {

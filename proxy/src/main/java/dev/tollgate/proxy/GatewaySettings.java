@@ -28,14 +28,13 @@ import java.util.function.Consumer;
  * @param reloads         reload counters for the metrics
  * @param refreshInterval how often the listener set is compared with the current snapshot's (reloads also call
  *                        {@link EgressGateway#refresh()})
- * @param maxPipelinedRequests requests a client may pipeline behind the one being served before the proxy stops
- *                    reading its connection (they are served in order as responses drain; see PipelineGate)
- * @param connect         upstream connect timeout and the address blocks the {@link AddressGuard} lets through
+ * @param limits          what clients may hold and ask for ({@link Limits}; {@link Limits#DEFAULTS} by default)
+ * @param connect     upstream connect timeout and the address blocks the {@link AddressGuard} lets through
  */
 public record GatewaySettings(WorkloadRef workload, String bindAddress, int portOffset, MeshIdentity identity,
                               HostMap hosts, Optional<Path> caBundle, Optional<InetSocketAddress> admin,
                               Consumer<AccessLogEntry> accessLog, Duration idleTimeout, int ioThreads,
-                              ReloadStats reloads, Duration refreshInterval, int maxPipelinedRequests, ConnectSettings connect) {
+                              ReloadStats reloads, Duration refreshInterval, Limits limits, ConnectSettings connect) {
     public static final int EPHEMERAL_PORTS = -1;
 
     /** Istio's default egress gateway workload. */
@@ -56,9 +55,7 @@ public record GatewaySettings(WorkloadRef workload, String bindAddress, int port
         Objects.requireNonNull(idleTimeout, "idleTimeout");
         Objects.requireNonNull(reloads, "reloads");
         Objects.requireNonNull(refreshInterval, "refreshInterval");
-        if (maxPipelinedRequests < 1) {
-            throw new IllegalArgumentException("maxPipelinedRequests must be at least 1: " + maxPipelinedRequests);
-        }
+        Objects.requireNonNull(limits, "limits");
         connect = connect == null ? ConnectSettings.DEFAULTS : connect;
     }
 
@@ -66,66 +63,66 @@ public record GatewaySettings(WorkloadRef workload, String bindAddress, int port
     public static GatewaySettings defaults(MeshIdentity identity) {
         return new GatewaySettings(ISTIO_EGRESS_GATEWAY, "127.0.0.1", 0, identity, HostMap.EMPTY, Optional.empty(),
                 Optional.empty(), AccessLog.stdout(AccessLog.Format.JSON), Duration.ofHours(1), 0, ReloadStats.NONE,
-                Duration.ofSeconds(1), PipelineGate.DEFAULT_DEPTH, ConnectSettings.DEFAULTS);
+                Duration.ofSeconds(1), Limits.DEFAULTS, ConnectSettings.DEFAULTS);
     }
 
     public GatewaySettings withWorkload(WorkloadRef w) {
         return new GatewaySettings(w, bindAddress, portOffset, identity, hosts, caBundle, admin, accessLog,
-                idleTimeout, ioThreads, reloads, refreshInterval, maxPipelinedRequests, connect);
+                idleTimeout, ioThreads, reloads, refreshInterval, limits, connect);
     }
 
     public GatewaySettings withBind(String address, int offset) {
         return new GatewaySettings(workload, address, offset, identity, hosts, caBundle, admin, accessLog,
-                idleTimeout, ioThreads, reloads, refreshInterval, maxPipelinedRequests, connect);
+                idleTimeout, ioThreads, reloads, refreshInterval, limits, connect);
     }
 
     public GatewaySettings withHosts(HostMap h) {
         return new GatewaySettings(workload, bindAddress, portOffset, identity, h, caBundle, admin, accessLog,
-                idleTimeout, ioThreads, reloads, refreshInterval, maxPipelinedRequests, connect);
+                idleTimeout, ioThreads, reloads, refreshInterval, limits, connect);
     }
 
     public GatewaySettings withCaBundle(Optional<Path> b) {
         return new GatewaySettings(workload, bindAddress, portOffset, identity, hosts, b, admin, accessLog,
-                idleTimeout, ioThreads, reloads, refreshInterval, maxPipelinedRequests, connect);
+                idleTimeout, ioThreads, reloads, refreshInterval, limits, connect);
     }
 
     public GatewaySettings withAdmin(Optional<InetSocketAddress> a) {
         return new GatewaySettings(workload, bindAddress, portOffset, identity, hosts, caBundle, a, accessLog,
-                idleTimeout, ioThreads, reloads, refreshInterval, maxPipelinedRequests, connect);
+                idleTimeout, ioThreads, reloads, refreshInterval, limits, connect);
     }
 
     public GatewaySettings withAccessLog(Consumer<AccessLogEntry> l) {
         return new GatewaySettings(workload, bindAddress, portOffset, identity, hosts, caBundle, admin, l,
-                idleTimeout, ioThreads, reloads, refreshInterval, maxPipelinedRequests, connect);
+                idleTimeout, ioThreads, reloads, refreshInterval, limits, connect);
     }
 
     public GatewaySettings withIdleTimeout(Duration d) {
         return new GatewaySettings(workload, bindAddress, portOffset, identity, hosts, caBundle, admin, accessLog,
-                d, ioThreads, reloads, refreshInterval, maxPipelinedRequests, connect);
+                d, ioThreads, reloads, refreshInterval, limits, connect);
     }
 
     public GatewaySettings withIoThreads(int n) {
         return new GatewaySettings(workload, bindAddress, portOffset, identity, hosts, caBundle, admin, accessLog,
-                idleTimeout, n, reloads, refreshInterval, maxPipelinedRequests, connect);
+                idleTimeout, n, reloads, refreshInterval, limits, connect);
     }
 
     public GatewaySettings withReloads(ReloadStats r) {
         return new GatewaySettings(workload, bindAddress, portOffset, identity, hosts, caBundle, admin, accessLog,
-                idleTimeout, ioThreads, r, refreshInterval, maxPipelinedRequests, connect);
+                idleTimeout, ioThreads, r, refreshInterval, limits, connect);
     }
 
     public GatewaySettings withRefreshInterval(Duration d) {
         return new GatewaySettings(workload, bindAddress, portOffset, identity, hosts, caBundle, admin, accessLog,
-                idleTimeout, ioThreads, reloads, d, maxPipelinedRequests, connect);
+                idleTimeout, ioThreads, reloads, d, limits, connect);
+    }
+
+    public GatewaySettings withLimits(Limits l) {
+        return new GatewaySettings(workload, bindAddress, portOffset, identity, hosts, caBundle, admin, accessLog,
+                idleTimeout, ioThreads, reloads, refreshInterval, l, connect);
     }
 
     public GatewaySettings withConnect(ConnectSettings c) {
         return new GatewaySettings(workload, bindAddress, portOffset, identity, hosts, caBundle, admin, accessLog,
-                idleTimeout, ioThreads, reloads, refreshInterval, maxPipelinedRequests, c);
-    }
-
-    public GatewaySettings withMaxPipelinedRequests(int n) {
-        return new GatewaySettings(workload, bindAddress, portOffset, identity, hosts, caBundle, admin, accessLog,
-                idleTimeout, ioThreads, reloads, refreshInterval, n, connect);
+                idleTimeout, ioThreads, reloads, refreshInterval, limits, c);
     }
 }

@@ -50,6 +50,9 @@ final class HttpMessages {
 
     /** The status and reason for a request Netty's decoder could not read. */
     static HttpRouter.Reply malformed(Throwable cause) {
+        if (cause instanceof HeadGuard.LimitExceeded limit) {
+            return new HttpRouter.Reply(limit.status, limit.getMessage());
+        }
         if (cause instanceof TooLongHttpHeaderException) {
             return new HttpRouter.Reply(HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE,
                     "malformed request: headers too large");

@@ -33,15 +33,31 @@ final class ProxyContext {
     final UpstreamPool pool = new UpstreamPool();
     /** Splice direct tunnels when the transport allows ({@link Splice}). */
     volatile boolean splice;
-    /** Requests a client may pipeline behind the one being served before reading pauses ({@link PipelineGate}). */
-    volatile int maxPipelinedRequests = PipelineGate.DEFAULT_DEPTH;
     /** Connect timeout and allowed address blocks ({@code --connect-timeout}, {@code --allow-destination-cidr}). */
     volatile ConnectSettings connect = ConnectSettings.DEFAULTS;
     /** Judges every upstream address; set by the proxy once it knows its own ports. */
     volatile AddressGuard guard = AddressGuard.DEFAULT;
 
+    /** What clients may hold and ask for. */
+    final Limits limits;
+    /** Open client connections, in all and per source, against {@link #limits}. */
+    final ConnectionLimits connections;
+    /** Request token buckets per source, against {@link #limits}. */
+    final RequestRate rate;
+    /** Closes idle client connections, counting them. */
+    final IdleCloser idleCloser;
+
     ProxyContext(String name, Supplier<MeshSnapshot> snapshots, HostMap hosts, TlsContexts tls, ProxyMetrics metrics,
                  Consumer<AccessLogEntry> accessLog, EventLoopGroup workers, Duration idleTimeout) {
+        this(name, snapshots, hosts, tls, metrics, accessLog, workers, idleTimeout, Limits.DEFAULTS);
+    }
+
+    ProxyContext(String name, Supplier<MeshSnapshot> snapshots, HostMap hosts, TlsContexts tls, ProxyMetrics metrics,
+                 Consumer<AccessLogEntry> accessLog, EventLoopGroup workers, Duration idleTimeout, Limits limits) {
+        this.limits = limits;
+        this.connections = new ConnectionLimits(name, limits, metrics);
+        this.rate = new RequestRate(limits);
+        this.idleCloser = new IdleCloser(this);
         this.name = name;
         this.snapshots = snapshots;
         this.hosts = hosts;

@@ -11,6 +11,8 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
@@ -24,6 +26,10 @@ final class ProxyMetrics {
     private final ReloadStats reloads;
     private final Optional<RotatingCertificate> rotating;
     private final Supplier<Instant> notAfter;
+    /** The {@code limit} label values of {@code tollgate_limit_rejections_total}: each a {@link Limits} guard. */
+    static final List<String> LIMITS = List.of("header_timeout", "handshake_timeout", "request_line", "headers",
+            "idle_timeout", "connections", "connections_per_source", "connections_per_principal", "request_rate");
+    private final Map<String, Counter> limitRejections;
 
     /** @param workload named in every series as {@code workload="<namespace>/<app label or service account>"} */
     ProxyMetrics(String proxyKind, WorkloadRef workload, ReloadStats reloads, MeshIdentity identity) {
@@ -53,6 +59,20 @@ final class ProxyMetrics {
                 .description("failed workload certificate renewal attempts").register(registry);
         Gauge.builder("tollgate.connections.active", activeConnections, AtomicLong::get)
                 .description("open client connections").register(registry);
+        // registered up front, so that a dashboard sees 0 rather than no series before the first refusal
+        limitRejections = LIMITS.stream().collect(java.util.stream.Collectors.toUnmodifiableMap(l -> l,
+                l -> Counter.builder("tollgate.limit.rejections").tag("limit", l)
+                        .description("connections closed or requests refused by a limit (see proxy/README.md)")
+                        .register(registry)));
+    }
+
+    /** Counts one refusal by the limit named (one of {@link #LIMITS}). */
+    void limitRejected(String limit) {
+        Counter c = limitRejections.get(limit);
+        if (c == null) {
+            throw new IllegalArgumentException("unknown limit " + limit);
+        }
+        c.increment();
     }
 
     void record(AccessLogEntry e) {

@@ -21,6 +21,7 @@ final class ProxyRuntime {
     final EventLoopGroup workers;
     private final List<Channel> servers = new CopyOnWriteArrayList<>();
     private volatile Channel admin;
+    private volatile EventLoopGroup adminGroup;
     private volatile boolean closed;
 
     ProxyRuntime(ProxyContext px, EventLoopGroup boss, EventLoopGroup workers) {
@@ -36,7 +37,8 @@ final class ProxyRuntime {
 
     void startAdmin(Optional<InetSocketAddress> address, AdminServer.Readiness readiness) throws InterruptedException {
         if (address.isPresent()) {
-            admin = AdminServer.start(boss, workers, address.get(), px, readiness);
+            adminGroup = Transport.group("tollgate-admin", 1);
+            admin = AdminServer.start(adminGroup, address.get(), px, readiness);
         }
     }
 
@@ -97,6 +99,10 @@ final class ProxyRuntime {
             a.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
         }
         closed = true;
+        EventLoopGroup ag = adminGroup;
+        if (ag != null) {
+            ag.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(10, TimeUnit.SECONDS);
+        }
         workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(10, TimeUnit.SECONDS);
         boss.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(10, TimeUnit.SECONDS);
         return drained;

@@ -13,6 +13,7 @@ import io.netty.handler.timeout.IdleStateHandler;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.function.Consumer;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
@@ -33,9 +34,6 @@ import java.util.function.Supplier;
  * Start it with {@link #start}; {@link #drain} or {@link #close} stop it.
  */
 public final class Sidecar implements ProxyHandle {
-    private static final int MAX_INITIAL_LINE = 8192;
-    private static final int MAX_HEADERS = 32 * 1024;
-
     private final ProxyRuntime runtime;
     private final Channel server;
 
@@ -63,9 +61,8 @@ public final class Sidecar implements ProxyHandle {
         var boss = Transport.group("tollgate-sidecar-accept", 1);
         var workers = Transport.group("tollgate-sidecar-io", settings.ioThreads());
         ProxyContext px = new ProxyContext(name, snapshots, settings.hosts(), tls, metrics, settings.accessLog(),
-                workers, settings.idleTimeout());
+                workers, settings.idleTimeout(), settings.limits());
         px.splice = settings.splice();
-        px.maxPipelinedRequests = settings.maxPipelinedRequests();
         ProxyRuntime runtime = new ProxyRuntime(px, boss, workers);
         px.connect = settings.connect();
         px.guard = new AddressGuard(settings.connect().allowedCidrs(), runtime::ownAddresses,
@@ -84,12 +81,16 @@ public final class Sidecar implements ProxyHandle {
                         protected void initChannel(SocketChannel ch) {
                             px.track(ch);
                             ch.pipeline().addLast("idle", new IdleStateHandler(0, 0, idle, TimeUnit.MILLISECONDS));
-                            ch.pipeline().addLast("idle-close", IdleCloser.INSTANCE);
-                            ch.pipeline().addLast("pipeline-gate", new PipelineGate(px, px.maxPipelinedRequests));
-                            ch.pipeline().addLast("http-codec",
-                                    PipelineGate.codec(decoderConfig(), px.maxPipelinedRequests));
-                            ch.pipeline().addLast("http-proxy", new HttpProxyHandler(px, router,
-                                    ex -> source(ex, ch, workload, px.snapshot().orElse(null))));
+                            ch.pipeline().addLast("idle-close", px.idleCloser);
+                            Consumer<Exchange> sourceInfo = ex -> source(ex, ch, workload, px.snapshot().orElse(null));
+                            ConnectionLimits.Refusal refused = px.connections.admit(ch);
+                            if (refused != null) {
+                                RefuseConnection.http(px, ch, refused, sourceInfo);
+                                return;
+                            }
+                            // one workload per sidecar: its requests are told apart (and rate limited) by address
+                            HeadGuard.install(ch.pipeline(), px, sourceInfo, ConnectionLimits.ip(ch));
+                            ch.pipeline().addLast("http-proxy", new HttpProxyHandler(px, router, sourceInfo));
                         }
                     })
                     .bind(settings.listen()).sync().channel();
@@ -106,9 +107,9 @@ public final class Sidecar implements ProxyHandle {
         }
     }
 
+    /** The request decoder's settings under the default limits. */
     static HttpDecoderConfig decoderConfig() {
-        return new HttpDecoderConfig().setMaxInitialLineLength(MAX_INITIAL_LINE).setMaxHeaderSize(MAX_HEADERS)
-                .setMaxChunkSize(64 * 1024);
+        return HeadGuard.decoderConfig(Limits.DEFAULTS);
     }
 
     /** The source of a sidecar's exchange: its own workload. */

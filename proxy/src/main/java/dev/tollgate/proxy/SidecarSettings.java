@@ -25,14 +25,13 @@ import java.util.function.Consumer;
  * @param reloads     reload counters for the metrics
  * @param splice      relay bulk direct CONNECT tunnels with splice(2) when both ends are epoll sockets; off by
  *                    default, as byte counts and the idle timer then see the traffic only in chunks (see Splice)
- * @param maxPipelinedRequests requests a client may pipeline behind the one being served before the proxy stops
- *                    reading its connection (they are served in order as responses drain; see PipelineGate)
+ * @param limits      what clients may hold and ask for ({@link Limits}; {@link Limits#DEFAULTS} by default)
  * @param connect     upstream connect timeout and the address blocks the {@link AddressGuard} lets through
  */
 public record SidecarSettings(WorkloadRef workload, InetSocketAddress listen, MeshIdentity identity, HostMap hosts,
                               Optional<java.nio.file.Path> caBundle, Optional<InetSocketAddress> admin, Consumer<AccessLogEntry> accessLog,
                               Duration idleTimeout, int ioThreads, ReloadStats reloads,
-                              boolean splice, int maxPipelinedRequests, ConnectSettings connect) {
+                              boolean splice, Limits limits, ConnectSettings connect) {
     public SidecarSettings {
         Objects.requireNonNull(workload, "workload");
         Objects.requireNonNull(listen, "listen");
@@ -43,9 +42,7 @@ public record SidecarSettings(WorkloadRef workload, InetSocketAddress listen, Me
         Objects.requireNonNull(accessLog, "accessLog");
         Objects.requireNonNull(idleTimeout, "idleTimeout");
         Objects.requireNonNull(reloads, "reloads");
-        if (maxPipelinedRequests < 1) {
-            throw new IllegalArgumentException("maxPipelinedRequests must be at least 1: " + maxPipelinedRequests);
-        }
+        Objects.requireNonNull(limits, "limits");
         connect = connect == null ? ConnectSettings.DEFAULTS : connect;
     }
 
@@ -54,62 +51,62 @@ public record SidecarSettings(WorkloadRef workload, InetSocketAddress listen, Me
         return new SidecarSettings(workload, new InetSocketAddress("127.0.0.1", 15001), identity, HostMap.EMPTY,
                 Optional.empty(), Optional.empty(), AccessLog.stdout(AccessLog.Format.JSON), Duration.ofHours(1), 0,
                 ReloadStats.NONE,
-                false, PipelineGate.DEFAULT_DEPTH, ConnectSettings.DEFAULTS);
+                false, Limits.DEFAULTS, ConnectSettings.DEFAULTS);
     }
 
     public SidecarSettings withListen(InetSocketAddress a) {
         return new SidecarSettings(workload, a, identity, hosts,
-                caBundle, admin, accessLog, idleTimeout, ioThreads, reloads, splice, maxPipelinedRequests, connect);
+                caBundle, admin, accessLog, idleTimeout, ioThreads, reloads, splice, limits, connect);
     }
 
     public SidecarSettings withHosts(HostMap h) {
         return new SidecarSettings(workload, listen, identity, h,
-                caBundle, admin, accessLog, idleTimeout, ioThreads, reloads, splice, maxPipelinedRequests, connect);
+                caBundle, admin, accessLog, idleTimeout, ioThreads, reloads, splice, limits, connect);
     }
 
     public SidecarSettings withCaBundle(Optional<java.nio.file.Path> b) {
         return new SidecarSettings(workload, listen, identity, hosts, b, admin, accessLog, idleTimeout, ioThreads,
-                reloads, splice, maxPipelinedRequests, connect);
+                reloads, splice, limits, connect);
     }
 
     public SidecarSettings withAdmin(Optional<InetSocketAddress> a) {
         return new SidecarSettings(workload, listen, identity, hosts,
-                caBundle, a, accessLog, idleTimeout, ioThreads, reloads, splice, maxPipelinedRequests, connect);
+                caBundle, a, accessLog, idleTimeout, ioThreads, reloads, splice, limits, connect);
     }
 
     public SidecarSettings withAccessLog(Consumer<AccessLogEntry> l) {
         return new SidecarSettings(workload, listen, identity, hosts,
-                caBundle, admin, l, idleTimeout, ioThreads, reloads, splice, maxPipelinedRequests, connect);
+                caBundle, admin, l, idleTimeout, ioThreads, reloads, splice, limits, connect);
     }
 
     public SidecarSettings withIdleTimeout(Duration d) {
         return new SidecarSettings(workload, listen, identity, hosts,
-                caBundle, admin, accessLog, d, ioThreads, reloads, splice, maxPipelinedRequests, connect);
+                caBundle, admin, accessLog, d, ioThreads, reloads, splice, limits, connect);
     }
 
     public SidecarSettings withIoThreads(int n) {
         return new SidecarSettings(workload, listen, identity, hosts,
-                caBundle, admin, accessLog, idleTimeout, n, reloads, splice, maxPipelinedRequests, connect);
+                caBundle, admin, accessLog, idleTimeout, n, reloads, splice, limits, connect);
     }
 
     public SidecarSettings withSplice(boolean on) {
         return new SidecarSettings(workload, listen, identity, hosts,
                 caBundle, admin, accessLog, idleTimeout, ioThreads,
-                reloads, on, maxPipelinedRequests, connect);
+                reloads, on, limits, connect);
     }
 
     public SidecarSettings withReloads(ReloadStats r) {
         return new SidecarSettings(workload, listen, identity, hosts,
-                caBundle, admin, accessLog, idleTimeout, ioThreads, r, splice, maxPipelinedRequests, connect);
+                caBundle, admin, accessLog, idleTimeout, ioThreads, r, splice, limits, connect);
+    }
+
+    public SidecarSettings withLimits(Limits l) {
+        return new SidecarSettings(workload, listen, identity, hosts,
+                caBundle, admin, accessLog, idleTimeout, ioThreads, reloads, splice, l, connect);
     }
 
     public SidecarSettings withConnect(ConnectSettings c) {
-        return new SidecarSettings(workload, listen, identity, hosts, caBundle, admin, accessLog, idleTimeout, ioThreads,
-                reloads, splice, maxPipelinedRequests, c);
-    }
-
-    public SidecarSettings withMaxPipelinedRequests(int n) {
-        return new SidecarSettings(workload, listen, identity, hosts, caBundle, admin, accessLog, idleTimeout, ioThreads,
-                reloads, splice, n, connect);
+        return new SidecarSettings(workload, listen, identity, hosts,
+                caBundle, admin, accessLog, idleTimeout, ioThreads, reloads, splice, limits, c);
     }
 }

@@ -69,6 +69,9 @@ final class Rig implements AutoCloseable {
     /** Where the gateway sends developers.google.com:443; the TLS stand-in unless a test says otherwise. */
     int gatewayUpstreamPort;
     final List<Sidecar> sidecars = new ArrayList<>();
+    /** Applied last to the settings of every gateway / sidecar started, e.g. to set limits. */
+    java.util.function.UnaryOperator<GatewaySettings> gatewaySettings = s -> s;
+    java.util.function.UnaryOperator<SidecarSettings> sidecarSettings = s -> s;
 
     Rig() throws Exception {
         dir = Files.createTempDirectory("tollgate-proxy-test");
@@ -210,7 +213,7 @@ final class Rig implements AutoCloseable {
                 .withAccessLog(log::add)
                 .withIoThreads(2)
                 .withRefreshInterval(Duration.ofMillis(100));
-        gateway = EgressGateway.start(s, snapshot::get);
+        gateway = EgressGateway.start(gatewaySettings.apply(s), snapshot::get);
         return gateway;
     }
 
@@ -242,7 +245,7 @@ final class Rig implements AutoCloseable {
                 .withAccessLog(log::add)
                 .withIoThreads(2)
                 .withSplice(splice);
-        Sidecar sidecar = Sidecar.start(s, snapshots);
+        Sidecar sidecar = Sidecar.start(sidecarSettings.apply(s), snapshots);
         sidecars.add(sidecar);
         return sidecar;
     }
