@@ -188,11 +188,13 @@ if [ "$SMOKE" = 0 ]; then
   "${TG[@]}" ca issue --dir "$P/mesh-ca" --namespace bench --service-account other --out "$P/other" >/dev/null
   "${TG[@]}" ca issue --dir "$P/mesh-ca" --namespace istio-system --service-account peer-gateway --out "$P/peer-gw" >/dev/null
   cat "$P/peer-gw/cert-chain.pem" "$P/peer-gw/key.pem" > "$P/peer-gw/haproxy.pem"
+  # Squid checks its parent's name whatever tls-flags says: its gateway gets a DNS name from the mesh CA
+  "${TG[@]}" ca issue --dir "$P/mesh-ca" --dns-name squid-gw.bench.test --out "$P/squid-gw" >/dev/null
   CLIENT_FP=$(openssl x509 -in "$P/client/cert-chain.pem" -noout -fingerprint -sha1 | sed 's/.*=//; s/://g' | tr A-F a-f)
   CLIENT_SPIFFE_HEX=$(printf 'spiffe://cluster.local/ns/bench/sa/client' | od -An -tx1 | tr -d ' \n')
   # squid drops to the proxy user: give it copies it can read
   cp "$P/client/cert-chain.pem" "$WORK/squid/client-cert.pem"; cp "$P/client/key.pem" "$WORK/squid/client-key.pem"
-  cp "$P/peer-gw/cert-chain.pem" "$WORK/squid/gw-cert.pem"; cp "$P/peer-gw/key.pem" "$WORK/squid/gw-key.pem"
+  cp "$P/squid-gw/cert-chain.pem" "$WORK/squid/gw-cert.pem"; cp "$P/squid-gw/key.pem" "$WORK/squid/gw-key.pem"
   cp "$P/mesh-ca/ca-cert.pem" "$WORK/squid/mesh-ca.pem"; cp "$P/public-ca.pem" "$WORK/squid/public-ca.pem"
 else
   CLIENT_FP=none CLIENT_SPIFFE_HEX=none
@@ -224,7 +226,7 @@ render "$CONF/squid.conf" "$WORK/squid/squid.conf"
 # The Squid chain: A is the client's explicit proxy and sends everything over mTLS to B (its client certificate
 # is the bench client's); B requires a client certificate from the mesh CA and originates TLS to the upstream.
 NAME=squid-a SQUID_LISTEN="http_port 127.0.0.1:$SQUID_A"
-SQUID_PEERS="cache_peer 127.0.0.1 parent $SQUID_B 0 no-query no-digest name=gw tls tls-cert=$WORK/squid/client-cert.pem tls-key=$WORK/squid/client-key.pem tls-cafile=$WORK/squid/mesh-ca.pem tls-flags=DONT_VERIFY_DOMAIN\nnever_direct allow all"
+SQUID_PEERS="cache_peer 127.0.0.1 parent $SQUID_B 0 no-query no-digest name=gw tls tls-cert=$WORK/squid/client-cert.pem tls-key=$WORK/squid/client-key.pem tls-cafile=$WORK/squid/mesh-ca.pem tls-domain=squid-gw.bench.test\nnever_direct allow all"
 render "$CONF/squid.conf" "$WORK/squid/squid-a.conf"
 NAME=squid-b SQUID_LISTEN="https_port 127.0.0.1:$SQUID_B tls-cert=$WORK/squid/gw-cert.pem tls-key=$WORK/squid/gw-key.pem tls-cafile=$WORK/squid/mesh-ca.pem clientca=$WORK/squid/mesh-ca.pem"
 SQUID_PEERS="cache_peer 127.0.0.1 parent $UP_HTTPS 0 no-query no-digest originserver name=up tls tls-cafile=$WORK/squid/public-ca.pem tls-domain=up.bench.test\nnever_direct allow all"
@@ -344,12 +346,19 @@ probe_mtls() { curl -s -o /dev/null -w '%{http_code}' --max-time 2 -k --cert "$P
 # Starts the subject's processes (a function that calls start and sets GROUPS_MEASURED), times the first
 # successful proxied request, reads the idle RSS a second later.
 launch() { # start-function probe...
-  local t0 t1 code="" limit=$(( SMOKE ? 15000 : 60000 ))
+  local t0 t1 code="" limit=90000   # generous: a loaded machine starts a JVM slowly; a harness failure, not a number
   t0=$(now_ms)
   "$1"; shift
   while :; do
     code=$("$@" 2>/dev/null || true)
     [ "$code" = 200 ] && break
+    local pg
+    for pg in $GROUPS_MEASURED; do
+      if ! kill -0 -- "-$pg" 2>/dev/null; then
+        fail "exited before serving a first request; log: $(tail -c 600 "$WORK/logs/$SUBJECT"*.log "$WORK/squid/"*cache.log 2>/dev/null | tr '\n' ' ')"
+        return 1
+      fi
+    done
     if [ $(( $(now_ms) - t0 )) -gt "$limit" ]; then
       fail "did not serve a first request within $((limit / 1000)) s (last status $code); log: $(tail -c 600 "$WORK/logs/$SUBJECT"*.log 2>/dev/null | tr '\n' ' ')"
       return 1
@@ -484,10 +493,13 @@ run_subject() {
 probe_pt_other() { curl -s -o /dev/null -w '%{http_code}' --max-time 2 -k --resolve "other.bench.test:$1:127.0.0.1" "https://other.bench.test:$1/1k"; }
 
 T_START=$(now_ms)
+PASSED=0 FAILED=0
 for ROUND in $(seq "$ROUNDS"); do
   LAT_RATE=""
   for s in ${SUBJECTS//,/ }; do
+    before=${#FAILURES[@]}
     run_subject "$s"
+    if [ "${#FAILURES[@]}" -gt "$before" ]; then FAILED=$((FAILED + 1)); else PASSED=$((PASSED + 1)); fi
     if [ "$s" = tollgate ] && [ -n "${TG_PEAK:-}" ]; then LAT_RATE=$(( TG_PEAK / 2 )); fi
   done
 done
@@ -503,8 +515,7 @@ else
   column -s, -t < "$RESULTS"
 fi
 log "results: $OUT"
-if [ ${#FAILURES[@]} -gt 0 ]; then
-  printf 'HARNESS FAILURE: %s\n' "${FAILURES[@]}" >&2
-  exit 1
-fi
-if [ "$SMOKE" = 1 ]; then echo "peers smoke: every subject started and served; $(( (T_END - T_START) / 1000 )) s"; fi
+[ ${#FAILURES[@]} -eq 0 ] || printf 'HARNESS FAILURE: %s\n' "${FAILURES[@]}" >&2
+# one line per subject run: it started, refused what it must, and served every cell
+echo "peers: $PASSED passed, $FAILED failed"
+[ "$FAILED" -eq 0 ]
