@@ -278,7 +278,8 @@ cell_ka() { # workload url path
   record "$wl" rate "$rate" req/s "$(ticks_to_s $((t1 - t0)))" "$ok" "p99_us=$(jget "$j" p99_us) errors_status=$(jget "$j" errors_status) errors_read=$(jget "$j" errors_read)"
   log "  $SUBJECT $wl: $rate req/s, p99 $(jget "$j" p99_us) us, cpu $(ticks_to_s $((t1 - t0))) s"
   [ "$ok" -gt 0 ] || fail "$wl: no request succeeded ($j)"
-  [ "$wl" = ka ] && [ "$SUBJECT" = tollgate ] && TG_PEAK=$rate
+  # the fixed rate of every latency cell in this round: half of Tollgate's keep-alive peak
+  if [ "$wl" = ka ] && [ "$SUBJECT" = tollgate ]; then LAT_RATE=$((rate / 2)); fi
   return 0
 }
 cell_lat() { # url path: fixed rate LAT_RATE, closed-loop pacing with wrk's delay()
@@ -500,7 +501,6 @@ for ROUND in $(seq "$ROUNDS"); do
     before=${#FAILURES[@]}
     run_subject "$s"
     if [ "${#FAILURES[@]}" -gt "$before" ]; then FAILED=$((FAILED + 1)); else PASSED=$((PASSED + 1)); fi
-    if [ "$s" = tollgate ] && [ -n "${TG_PEAK:-}" ]; then LAT_RATE=$(( TG_PEAK / 2 )); fi
   done
 done
 T_END=$(now_ms)
