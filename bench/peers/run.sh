@@ -126,6 +126,7 @@ start() {
   taskset -c "$cpu" setsid "$@" >"$WORK/logs/$name.log" 2>&1 </dev/null &
   LAST_PID=$!
   GROUPS_STARTED+=("$LAST_PID")
+  LOGS_MEASURED="${LOGS_MEASURED:-} $WORK/logs/$name.log"
 }
 stop_group() {
   local pg=$1 i
@@ -356,12 +357,14 @@ launch() { # start-function probe...
     local pg
     for pg in $GROUPS_MEASURED; do
       if ! kill -0 -- "-$pg" 2>/dev/null; then
-        fail "exited before serving a first request; log: $(tail -c 600 "$WORK/logs/$SUBJECT"*.log "$WORK/squid/"*cache.log 2>/dev/null | tr '\n' ' ')"
+        # shellcheck disable=SC2086
+        fail "process group $pg exited before serving a first request; logs: $(tail -c 400 $LOGS_MEASURED 2>/dev/null | tr '\n' ' ')"
         return 1
       fi
     done
     if [ $(( $(now_ms) - t0 )) -gt "$limit" ]; then
-      fail "did not serve a first request within $((limit / 1000)) s (last status $code); log: $(tail -c 600 "$WORK/logs/$SUBJECT"*.log 2>/dev/null | tr '\n' ' ')"
+      # shellcheck disable=SC2086
+      fail "did not serve a first request within $((limit / 1000)) s (last status $code); logs: $(tail -c 400 $LOGS_MEASURED 2>/dev/null | tr '\n' ' ')"
       return 1
     fi
     sleep 0.02
@@ -382,7 +385,7 @@ finish() { local pg; for pg in $GROUPS_MEASURED; do stop_group "$pg"; done; GROU
 
 tg_common=(--ca-dir "$P/mesh-ca" --drain-timeout 1s --access-log json)
 start_tollgate() {
-  start tollgate "$PROXY_CPU" "${TG[@]}" sidecar --namespace bench --service-account client \
+  start "$SUBJECT" "$PROXY_CPU" "${TG[@]}" sidecar --namespace bench --service-account client \
     -f "$WORK/tg/sidecar.yaml" -f "$WORK/tg/mesh.yaml" "${tg_common[@]}" --listen "127.0.0.1:$TG_SC" \
     --admin "127.0.0.1:$TG_SC_ADMIN" --resolve "up.bench.test:$UP_HTTP:127.0.0.1" --resolve "up.bench.test:$UP_HTTPS:127.0.0.1" \
     ${TG_EXTRA:-}
@@ -418,7 +421,7 @@ start_squid_chain() {
 }
 
 run_subject() {
-  SUBJECT=$1 GROUPS_MEASURED=""
+  SUBJECT=$1 GROUPS_MEASURED="" LOGS_MEASURED=""
   local w=$WORKLOADS
   log "round $ROUND: $SUBJECT"
   case "$SUBJECT" in
