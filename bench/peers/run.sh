@@ -356,7 +356,8 @@ launch() { # start-function probe...
     [ "$code" = 200 ] && break
     local pg
     for pg in $GROUPS_MEASURED; do
-      if ! kill -0 -- "-$pg" 2>/dev/null; then
+      # the leader itself: right after the fork, before setsid runs, its group does not exist yet
+      if ! kill -0 "$pg" 2>/dev/null; then
         # shellcheck disable=SC2086
         fail "process group $pg exited before serving a first request; logs: $(tail -c 400 $LOGS_MEASURED 2>/dev/null | tr '\n' ' ')"
         return 1
