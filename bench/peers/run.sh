@@ -22,7 +22,7 @@ HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ROOT="$(cd "$HERE/../.." && pwd)"
 CONF="$HERE/conf"
 
-DURATION=10 WARMUP=30 PEER_WARMUP=5 ROUNDS=1 BULK_RUNS=2 BASE_PORT=21000 KEEP=0 SMOKE=0
+DURATION=10 WARMUP=30 PEER_WARMUP=5 ROUNDS=1 BULK_RUNS=3 BASE_PORT=21000 KEEP=0 SMOKE=0
 CONNS=32 TLS_CONC=8 BULK_SIZE=1G SETTLE=1
 SUBJECTS=tollgate,direct,squid,tinyproxy,haproxy,nginx,tollgate-nosplice,tollgate-gw-pt,tollgate-gw-mtls,tollgate-chain,squid-chain
 WORKLOADS=ka,lat,connect,connect_bulk,pt,pt_bulk,mtls,chain,tls,bulk
@@ -159,6 +159,16 @@ group_rss_kib() {
   done
   echo "$r"
 }
+# System-wide TCP trouble during a cell (other processes count too): SYN retransmits and accept-queue overflows
+# explain a stall that CPU time and throughput alone do not.
+net_counters() {
+  awk '/^TcpExt:/{if(!h){for(i=1;i<=NF;i++)n[i]=$i;h=1}else{for(i=1;i<=NF;i++)if(n[i]=="ListenOverflows"||n[i]=="TCPSynRetrans")v[n[i]]=$i}}
+       END{print v["ListenOverflows"]+0, v["TCPSynRetrans"]+0}' /proc/net/netstat
+}
+net_delta() { # "before" "after"
+  set -- $1 $2
+  echo "listen_overflows=$(( $3 - $1 )) syn_retrans=$(( $4 - $2 ))"
+}
 ticks_to_s() { awk -v t="$1" -v h="$CLK_TCK" 'BEGIN{printf "%.3f", t/h}'; }
 jget() { sed -n "s/.*\"$2\": *\"\{0,1\}\([^,\"}]*\).*/\1/p" <<<"$1" | head -1; }
 jnum() { local v; v=$(jget "$1" "$2"); case "$v" in ''|null) echo 0 ;; *) echo "${v%.*}" ;; esac; }
@@ -269,14 +279,20 @@ curl_bulk() { # curl args... -> "speed_bytes_per_s size"
 # ---------------------------------------------------------------- cells
 # Each cell: warm-up (discarded), then the measured window with the subject's CPU time read around it.
 cell_ka() { # workload url path
-  local wl=$1 url=$2 path=$3 w j t0 t1 ok rate secs
+  local wl=$1 url=$2 path=$3 w j t0 t1 n0 n1 ok rate secs
   w=$(warmup_for); [ "$w" -gt 0 ] && wrk_run "$url" "$path" "$w" "$CONNS" >/dev/null
-  t0=$(group_ticks); j=$(wrk_run "$url" "$path" "$DURATION" "$CONNS"); t1=$(group_ticks)
+  n0=$(net_counters); t0=$(group_ticks); j=$(wrk_run "$url" "$path" "$DURATION" "$CONNS"); t1=$(group_ticks); n1=$(net_counters)
   echo "$j" > "$OUT/raw/r$ROUND-$SUBJECT-$wl.json"
   ok=$(( $(jnum "$j" requests) - $(jnum "$j" errors_status) ))
+  if [ "$ok" -le 0 ] && [ "$SMOKE" = 1 ]; then
+    # a cold JVM on a loaded machine can answer nothing in a 2 s window: give it one longer one before failing
+    log "  $SUBJECT $wl: nothing in ${DURATION} s; once more for 8 s"
+    n0=$(net_counters); t0=$(group_ticks); j=$(wrk_run "$url" "$path" 8 "$CONNS"); t1=$(group_ticks); n1=$(net_counters)
+    ok=$(( $(jnum "$j" requests) - $(jnum "$j" errors_status) ))
+  fi
   secs=$(awk -v u="$(jget "$j" duration_us)" 'BEGIN{printf "%.3f", (u>0?u:1)/1e6}')
   rate=$(awk -v n="$ok" -v s="$secs" 'BEGIN{printf "%.0f", n/s}')
-  record "$wl" rate "$rate" req/s "$(ticks_to_s $((t1 - t0)))" "$ok" "p99_us=$(jget "$j" p99_us) errors_status=$(jget "$j" errors_status) errors_read=$(jget "$j" errors_read)"
+  record "$wl" rate "$rate" req/s "$(ticks_to_s $((t1 - t0)))" "$ok" "p99_us=$(jget "$j" p99_us) errors_status=$(jget "$j" errors_status) errors_read=$(jget "$j" errors_read) $(net_delta "$n0" "$n1")"
   log "  $SUBJECT $wl: $rate req/s, p99 $(jget "$j" p99_us) us, cpu $(ticks_to_s $((t1 - t0))) s"
   [ "$ok" -gt 0 ] || fail "$wl: no request succeeded ($j)"
   # the fixed rate of every latency cell in this round: half of Tollgate's keep-alive peak
@@ -284,36 +300,36 @@ cell_ka() { # workload url path
   return 0
 }
 cell_lat() { # url path: fixed rate LAT_RATE, closed-loop pacing with wrk's delay()
-  local url=$1 path=$2 conns pace j t0 t1 ok secs rate
+  local url=$1 path=$2 conns pace j t0 t1 n0 n1 ok secs rate
   [ -n "${LAT_RATE:-}" ] || { log "  $SUBJECT lat: skipped (no Tollgate keep-alive peak measured yet)"; return 0; }
   # about 10 ms between requests on each connection, as many connections as that takes
   conns=$(( (LAT_RATE + 50) / 100 )); [ "$conns" -ge 1 ] || conns=1
   pace=$(( (conns * 1000 + LAT_RATE / 2) / LAT_RATE )); [ "$pace" -ge 1 ] || pace=1
   wrk_run "$url" "$path" 3 "$conns" "$pace" >/dev/null
-  t0=$(group_ticks); j=$(wrk_run "$url" "$path" "$DURATION" "$conns" "$pace"); t1=$(group_ticks)
+  n0=$(net_counters); t0=$(group_ticks); j=$(wrk_run "$url" "$path" "$DURATION" "$conns" "$pace"); t1=$(group_ticks); n1=$(net_counters)
   echo "$j" > "$OUT/raw/r$ROUND-$SUBJECT-lat.json"
   ok=$(( $(jnum "$j" requests) - $(jnum "$j" errors_status) ))
   secs=$(awk -v u="$(jget "$j" duration_us)" 'BEGIN{printf "%.3f", (u>0?u:1)/1e6}')
   rate=$(awk -v n="$ok" -v s="$secs" 'BEGIN{printf "%.0f", n/s}')
   record lat p99 "$(awk -v u="$(jget "$j" p99_us)" 'BEGIN{printf "%.3f", u/1000}')" ms "$(ticks_to_s $((t1 - t0)))" "$ok" \
-    "target_rate=$LAT_RATE achieved_rate=$rate p50_us=$(jget "$j" p50_us) p999_us=$(jget "$j" p999_us) connections=$conns"
+    "target_rate=$LAT_RATE achieved_rate=$rate p50_us=$(jget "$j" p50_us) p999_us=$(jget "$j" p999_us) connections=$conns $(net_delta "$n0" "$n1")"
   log "  $SUBJECT lat: p99 $(jget "$j" p99_us) us at $rate req/s (target $LAT_RATE)"
   [ "$ok" -gt 0 ] || fail "lat: no request succeeded"
 }
 cell_tls() { # workload tlsload-args...
-  local wl=$1 w j t0 t1 ok; shift
+  local wl=$1 w j t0 t1 n0 n1 ok; shift
   w=$(warmup_for); [ "$w" -gt 0 ] && tls_run "$w" "$@" >/dev/null
-  t0=$(group_ticks); j=$(tls_run "$DURATION" "$@"); t1=$(group_ticks)
+  n0=$(net_counters); t0=$(group_ticks); j=$(tls_run "$DURATION" "$@"); t1=$(group_ticks); n1=$(net_counters)
   echo "$j" > "$OUT/raw/r$ROUND-$SUBJECT-$wl.json"
   ok=$(jnum "$j" ok)
-  record "$wl" rate "$(jget "$j" rate)" conn/s "$(ticks_to_s $((t1 - t0)))" "$ok" "errors=$(jget "$j" errors) p99_ms=$(jget "$j" p99_ms) first_error=$(jget "$j" first_error)"
+  record "$wl" rate "$(jget "$j" rate)" conn/s "$(ticks_to_s $((t1 - t0)))" "$ok" "errors=$(jget "$j" errors) p99_ms=$(jget "$j" p99_ms) first_error=$(jget "$j" first_error) $(net_delta "$n0" "$n1")"
   log "  $SUBJECT $wl: $(jget "$j" rate) conn/s, errors $(jget "$j" errors), cpu $(ticks_to_s $((t1 - t0))) s"
   [ "$ok" -gt 0 ] || fail "$wl: no connection succeeded ($j)"
 }
 cell_bulk() { # workload curl-args...: one warm-up transfer, then BULK_RUNS; the median speed
-  local wl=$1 r t0 t1 speeds=() got bytes=0 n; shift
+  local wl=$1 r t0 t1 n0 n1 speeds=() got bytes=0 n; shift
   curl_bulk "$@" >/dev/null
-  t0=$(group_ticks)
+  n0=$(net_counters); t0=$(group_ticks)
   for n in $(seq "$BULK_RUNS"); do
     r=$(curl_bulk "$@")
     got=$(cut -d' ' -f2 <<<"$r")
@@ -323,10 +339,10 @@ cell_bulk() { # workload curl-args...: one warm-up transfer, then BULK_RUNS; the
       log "  $SUBJECT $wl: transfer $n incomplete: $r"
     fi
   done
-  t1=$(group_ticks)
-  local med; med=$(printf '%s\n' "${speeds[@]:-0}" | sort -n | awk '{a[NR]=$1} END{printf "%.1f", a[int((NR+1)/2)]/1e6}')
+  t1=$(group_ticks); n1=$(net_counters)
+  local med; med=$(printf '%s\n' "${speeds[@]:-0}" | sort -n | awk '{a[NR]=$1} END{m=(NR%2)?a[(NR+1)/2]:(a[NR/2]+a[NR/2+1])/2; printf "%.1f", m/1e6}')
   echo "{\"speeds_bytes_per_s\":\"${speeds[*]:-}\",\"runs\":$BULK_RUNS}" > "$OUT/raw/r$ROUND-$SUBJECT-$wl.json"
-  record "$wl" throughput "$med" MB/s "$(ticks_to_s $((t1 - t0)))" "$bytes" "complete_runs=${#speeds[@]}/$BULK_RUNS"
+  record "$wl" throughput "$med" MB/s "$(ticks_to_s $((t1 - t0)))" "$bytes" "complete_runs=${#speeds[@]}/$BULK_RUNS $(net_delta "$n0" "$n1")"
   log "  $SUBJECT $wl: $med MB/s (${#speeds[@]}/$BULK_RUNS complete), cpu $(ticks_to_s $((t1 - t0))) s"
   [ "${#speeds[@]}" -gt 0 ] || fail "$wl: no complete transfer"
 }

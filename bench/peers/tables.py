@@ -149,6 +149,15 @@ def main(out):
                      "tollgate-chain": "Tollgate sidecar + gateway", "squid-chain": "Squid + Squid"}
             for s, rss, ms in res:
                 print(f"| {label.get(s, NAMES[s])} | {rss:.0f} MiB | {ms / 1000:.2f} s |")
+        stalls = []
+        for (s, w, *_), r in c.items():
+            d = dict(kv.split("=", 1) for kv in r["detail"].split() if "=" in kv)
+            retrans, overflows = int(d.get("syn_retrans", 0) or 0), int(d.get("listen_overflows", 0) or 0)
+            if retrans or overflows:
+                stalls.append(f"{NAMES[s]} {w}: {retrans} SYN retransmits, {overflows} accept-queue overflows")
+        if stalls:
+            print("\nTCP trouble on the machine during a measured window (system-wide counters; a SYN retransmit "
+                  "costs its connection 1 s or more): " + "; ".join(stalls) + ".")
         refused = [r for k, r in c.items() if k[1] == "allowlist"]
         if refused:
             print("\nAllow-list checks (each must not be 200): " + "; ".join(
