@@ -10,7 +10,8 @@
 # measured window. Results go to OUT (default /tmp/tollgate-peers/<UTC time>/, never the repo): results.csv, one
 # raw JSON per cell, machine.txt, and tables.md (also printed).
 #
-# --smoke: direct, the Tollgate sidecar and Squid on keep-alive only, 2 s each; about 20 s after the jar is built.
+# --smoke: direct, the Tollgate sidecar and Squid on keep-alive only, 2 s each; 20-45 s after the jar is built,
+# most of it the Tollgate JVM's start.
 # It fails (exit 1) only if the harness is broken: a subject did not start, an allow-list let a denied host
 # through, or a cell had no successful request. Never on numbers.
 #
@@ -41,7 +42,7 @@ while [ $# -gt 0 ]; do
     --base-port) BASE_PORT=$2; shift ;;
     --connections) CONNS=$2; shift ;;
     --keep) KEEP=1 ;;
-    -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,21p' "$0"; exit 0 ;;
     *) echo "run.sh: unknown argument $1 (see --help)" >&2; exit 2 ;;
   esac
   shift
