@@ -13,7 +13,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -33,7 +35,9 @@ import java.util.stream.Stream;
 /**
  * Holds the current {@link MeshSnapshot} and replaces it atomically when the configuration changes. A reload that
  * fails (invalid YAML, a validation error, or a compiler exception) keeps the last good snapshot in force and
- * records why. {@link #watch} polls the sources' content (and the files of folders) on a daemon thread.
+ * records why: {@link #status()} says since when the configuration in force is stale and the first error, for the
+ * proxies' {@code /ready} body and metrics, and the log says it once per distinct failure, not on every poll.
+ * {@link #watch} polls the sources' content (and the files of folders) on a daemon thread.
  */
 public final class ConfigStore implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ConfigStore.class);
@@ -46,14 +50,39 @@ public final class ConfigStore implements AutoCloseable {
     private final List<Consumer<MeshSnapshot>> listeners = new CopyOnWriteArrayList<>();
     private final AtomicLong reloads = new AtomicLong();
     private final AtomicLong failures = new AtomicLong();
+    private final Map<String, AtomicLong> limitRejections = Map.of("file-too-large", new AtomicLong(),
+            "scalar-too-large", new AtomicLong());
     private final Object reloadLock = new Object();
+    private final Clock clock;
+    private volatile Status status = new Status(Optional.empty(), Optional.empty(), Optional.empty());
+    /** The errors last logged, so that a failure that repeats unchanged is not logged again. */
+    private List<String> loggedErrors = List.of();
     private volatile ScheduledExecutorService watcher;
     private volatile String lastFingerprint = "";
 
+    /**
+     * Whether the configuration in force is the one on disk.
+     *
+     * @param loadedAt     when the snapshot in force was loaded; empty before the first success
+     * @param failingSince when the first reload failed since then; empty when the last reload succeeded
+     * @param firstError   that reload's first error, formatted as {@code file:line:col: error [code] ...}
+     */
+    public record Status(Optional<Instant> loadedAt, Optional<Instant> failingSince, Optional<String> firstError) {
+        public boolean lastReloadOk() {
+            return failingSince.isEmpty();
+        }
+    }
+
     public ConfigStore(List<ConfigSource> sources, LoadOptions options, Function<ConfigSet, MeshSnapshot> compiler) {
+        this(sources, options, compiler, Clock.systemUTC());
+    }
+
+    ConfigStore(List<ConfigSource> sources, LoadOptions options, Function<ConfigSet, MeshSnapshot> compiler,
+                Clock clock) {
         this.sources = List.copyOf(sources);
         this.options = Objects.requireNonNull(options, "options");
         this.compiler = Objects.requireNonNull(compiler, "compiler");
+        this.clock = Objects.requireNonNull(clock, "clock");
     }
 
     /**
@@ -81,13 +110,16 @@ public final class ConfigStore implements AutoCloseable {
             }
             lastResult.set(result);
             if (snapshot == null) {
-                failures.incrementAndGet();
-                LOG.warn("configuration reload failed; keeping the last good snapshot: {}",
-                        result.errors().stream().map(Diagnostic::format).toList());
+                failed(result);
                 return result;
             }
             current.set(snapshot);
             reloads.incrementAndGet();
+            if (!status.lastReloadOk()) {
+                LOG.info("configuration reloaded; it had been stale since {}", status.failingSince().orElseThrow());
+            }
+            status = new Status(Optional.of(clock.instant()), Optional.empty(), Optional.empty());
+            loggedErrors = List.of();
             for (Consumer<MeshSnapshot> listener : listeners) {
                 try {
                     listener.accept(snapshot);
@@ -97,6 +129,40 @@ public final class ConfigStore implements AutoCloseable {
             }
             return result;
         }
+    }
+
+    /** Keeps the snapshot in force, marks it stale, and logs the errors unless they are the ones last logged. */
+    private void failed(LoadResult result) {
+        failures.incrementAndGet();
+        List<String> errors = result.errors().stream().map(Diagnostic::format).toList();
+        result.errors().stream().map(Diagnostic::code).distinct().map(limitRejections::get)
+                .filter(Objects::nonNull).forEach(AtomicLong::incrementAndGet);
+        Status before = status;
+        status = new Status(before.loadedAt(), Optional.of(before.failingSince().orElseGet(clock::instant)),
+                errors.stream().findFirst());
+        if (errors.equals(loggedErrors)) {
+            LOG.debug("configuration reload failed again with the same {} error(s)", errors.size());
+            return;
+        }
+        loggedErrors = errors;
+        int shown = Math.min(errors.size(), 10);
+        LOG.warn("configuration reload failed; keeping the snapshot loaded at {}: {} error(s){}:\n  {}",
+                before.loadedAt().map(Instant::toString).orElse("(none)"), errors.size(),
+                shown < errors.size() ? ", the first " + shown : "", String.join("\n  ", errors.subList(0, shown)));
+    }
+
+    /** Whether the configuration in force is stale, since when and why. */
+    public Status status() {
+        return status;
+    }
+
+    /**
+     * Reloads refused by a size limit ({@code file-too-large} or {@code scalar-too-large}, the diagnostic codes of
+     * {@link YamlLimits}); 0 for any other code.
+     */
+    public long limitRejections(String code) {
+        AtomicLong n = limitRejections.get(code);
+        return n == null ? 0 : n.get();
     }
 
     /** The snapshot in force. */
@@ -185,9 +251,15 @@ public final class ConfigStore implements AutoCloseable {
         return hashText(files.toString());
     }
 
+    /** Streamed: a huge file in a watched folder must not be held in memory on every poll. */
     private static String hash(Path file) {
-        try {
-            return HexFormat.of().formatHex(digest().digest(Files.readAllBytes(file)));
+        MessageDigest d = digest();
+        try (java.io.InputStream in = Files.newInputStream(file)) {
+            byte[] buf = new byte[64 * 1024];
+            for (int n; (n = in.read(buf)) > 0; ) {
+                d.update(buf, 0, n);
+            }
+            return HexFormat.of().formatHex(d.digest());
         } catch (IOException e) {
             return "unreadable";
         }
