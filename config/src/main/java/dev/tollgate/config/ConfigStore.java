@@ -236,25 +236,33 @@ public final class ConfigStore implements AutoCloseable {
     /** A hash over every source file's path and content; a missing source hashes as missing. */
     String fingerprint() {
         Map<String, String> files = new TreeMap<>();
+        long maxBytes = options.limits().maxFileBytes();
         for (ConfigSource source : sources) {
             Path path = source.path();
             if (Files.isDirectory(path)) {
                 try {
-                    ConfigLoader.filesOf(path).forEach(f -> files.put(f.toString(), hash(f)));
+                    ConfigLoader.filesOf(path).forEach(f -> files.put(f.toString(), hash(f, maxBytes)));
                 } catch (IOException | UncheckedIOException e) {
                     files.put(path.toString(), "unreadable");
                 }
             } else {
-                files.put(path.toString(), Files.exists(path) ? hash(path) : "missing");
+                files.put(path.toString(), Files.exists(path) ? hash(path, maxBytes) : "missing");
             }
         }
         return hashText(files.toString());
     }
 
-    /** Streamed: a huge file in a watched folder must not be held in memory on every poll. */
-    private static String hash(Path file) {
+    /**
+     * The content's hash, streamed. A file over the size limit is refused whatever it holds, so its size and time
+     * stand for it: hashing a huge file on every poll would cost what the limit saves.
+     */
+    private static String hash(Path file, long maxBytes) {
         MessageDigest d = digest();
         try (java.io.InputStream in = Files.newInputStream(file)) {
+            long size = Files.size(file);
+            if (size > maxBytes) {
+                return "too-large:" + size + ":" + Files.getLastModifiedTime(file).toMillis();
+            }
             byte[] buf = new byte[64 * 1024];
             for (int n; (n = in.read(buf)) > 0; ) {
                 d.update(buf, 0, n);
