@@ -22,8 +22,14 @@ import io.fabric8.istio.api.api.security.v1beta1.AuthorizationPolicy;
 import io.fabric8.kubernetes.api.model.ObjectMeta;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.math.BigInteger;
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CoderResult;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -180,7 +186,7 @@ public final class ConfigLoader {
         Origin at = new Origin(path.toString(), 0, 0);
         long max = options.limits().maxFileBytes();
         byte[] bytes;
-        try (java.io.InputStream in = Files.newInputStream(path)) {
+        try (InputStream in = Files.newInputStream(path)) {
             long size = Files.size(path);
             bytes = size > max ? null : in.readNBytes((int) max + 1);
             if (bytes == null || bytes.length > max) {
@@ -193,12 +199,11 @@ public final class ConfigLoader {
             p.error("unreadable-file", at, "", "cannot read " + path + ": " + e.getMessage());
             return Optional.empty();
         }
-        java.nio.charset.CharsetDecoder utf8 = StandardCharsets.UTF_8.newDecoder()
-                .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
-                .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT);
-        java.nio.ByteBuffer in = java.nio.ByteBuffer.wrap(bytes);
-        java.nio.CharBuffer out = java.nio.CharBuffer.allocate(bytes.length);
-        java.nio.charset.CoderResult r = utf8.decode(in, out, true);
+        CharsetDecoder utf8 = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                .onUnmappableCharacter(CodingErrorAction.REPORT);
+        ByteBuffer in = ByteBuffer.wrap(bytes);
+        CharBuffer out = CharBuffer.allocate(bytes.length);
+        CoderResult r = utf8.decode(in, out, true);
         if (!r.isError()) {
             r = utf8.flush(out);
         }
@@ -212,9 +217,9 @@ public final class ConfigLoader {
                     lineStart = i + 1;
                 }
             }
-            p.error("not-utf8", new Origin(path.toString(), line, offset - lineStart + 1), "", String.format("%s is not UTF-8 text "
-                    + "(byte 0x%02X at offset %d, line %d); YAML files must be UTF-8", path, bytes[offset] & 0xff,
-                    offset, line));
+            p.error("not-utf8", new Origin(path.toString(), line, offset - lineStart + 1), "", String.format(
+                    "%s is not UTF-8 text (byte 0x%02X at offset %d, line %d); YAML files must be UTF-8", path,
+                    bytes[offset] & 0xff, offset, line));
             return Optional.empty();
         }
         return Optional.of(out.flip().toString());
