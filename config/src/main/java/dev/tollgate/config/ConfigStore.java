@@ -95,7 +95,9 @@ public final class ConfigStore implements AutoCloseable {
             LoadResult result;
             try {
                 result = ConfigLoader.load(sources, options);
-            } catch (RuntimeException e) {
+            } catch (RuntimeException | StackOverflowError e) {
+                // input nesting is bounded (YamlReader.MAX_DEPTH); should a path still recurse too deep, the reload
+                // fails like any other instead of ending the watcher's task, which would stop every later reload
                 result = failed("load-failed", "loading the configuration failed: " + e, List.of());
             }
             MeshSnapshot snapshot = null;

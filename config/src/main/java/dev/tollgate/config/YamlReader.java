@@ -52,12 +52,19 @@ final class YamlReader {
 
     /** Alias uses allowed per stream: enough for real manifests, too few for an expansion bomb. */
     static final int MAX_ALIASES = 50;
+    /**
+     * Nesting allowed, through aliases too: Istio and Kubernetes objects nest about 10 levels. Deeper input would
+     * overflow the stack of this reader, the schema checker or the conversion, which all recurse.
+     */
+    static final int MAX_DEPTH = 100;
 
     private final String source;
     private final java.util.function.UnaryOperator<Origin> relocate;
     private final YamlLimits limits;
     private final Map<String, YamlNode> anchors = new java.util.HashMap<>();
     private int aliases;
+    private int depth;
+    private final Map<YamlNode, Integer> heights = new java.util.IdentityHashMap<>();
 
     private YamlReader(String source, java.util.function.UnaryOperator<Origin> relocate, YamlLimits limits) {
         this.source = source;
@@ -158,6 +165,10 @@ final class YamlReader {
             if (++aliases > MAX_ALIASES) {
                 throw new SyntaxError(at, "more than " + MAX_ALIASES + " YAML aliases");
             }
+            if (depth + height(anchored) > MAX_DEPTH) {
+                throw new SyntaxError(at, "YAML nested deeper than " + MAX_DEPTH + " levels (through alias *" + name
+                        + ")");
+            }
             return anchored;
         }
         String anchor = p.getObjectId() instanceof String id ? id : null;
@@ -174,6 +185,7 @@ final class YamlReader {
         }
         return switch (t) {
             case START_OBJECT -> {
+                deeper(at);
                 Map<String, YamlNode.Field> fields = new LinkedHashMap<>();
                 JsonToken k;
                 while ((k = p.nextToken()) == JsonToken.FIELD_NAME) {
@@ -190,9 +202,11 @@ final class YamlReader {
                 if (k != JsonToken.END_OBJECT) {
                     throw new SyntaxError(at, "malformed mapping");
                 }
+                depth--;
                 yield new YamlNode.MapNode(at, fields);
             }
             case START_ARRAY -> {
+                deeper(at);
                 List<YamlNode> items = new ArrayList<>();
                 JsonToken i;
                 while ((i = p.nextToken()) != JsonToken.END_ARRAY) {
@@ -201,6 +215,7 @@ final class YamlReader {
                     }
                     items.add(value(p, i));
                 }
+                depth--;
                 yield new YamlNode.ListNode(at, items);
             }
             case VALUE_STRING -> new YamlNode.Scalar(at, p.getText(), YamlNode.Scalar.Type.STRING);
@@ -212,6 +227,28 @@ final class YamlReader {
                     YamlNode.Scalar.Type.STRING);
             default -> throw new SyntaxError(at, "unexpected YAML token " + t);
         };
+    }
+
+    private void deeper(Origin at) throws SyntaxError {
+        if (++depth > MAX_DEPTH) {
+            throw new SyntaxError(at, "YAML nested deeper than " + MAX_DEPTH + " levels");
+        }
+    }
+
+    /** Levels of lists and maps in {@code node}, aliases included; bounded, as every node was checked. */
+    private int height(YamlNode node) {
+        Integer known = heights.get(node);
+        if (known != null) {
+            return known;
+        }
+        int h = switch (node) {
+            case YamlNode.MapNode m -> 1 + m.fields().values().stream().mapToInt(f -> height(f.value())).max()
+                    .orElse(0);
+            case YamlNode.ListNode l -> 1 + l.items().stream().mapToInt(this::height).max().orElse(0);
+            case YamlNode.Scalar s -> 0;
+        };
+        heights.put(node, h);
+        return h;
     }
 
     private Origin origin(JsonLocation loc) {

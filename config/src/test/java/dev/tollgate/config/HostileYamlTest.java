@@ -185,9 +185,23 @@ class HostileYamlTest {
 
     @Test
     void deepNestingIsRefusedNotAStackOverflow() {
-        Path file = Fixtures.write(dir, "deep.yaml", "a: " + "[".repeat(10_000) + "]".repeat(10_000) + "\n");
+        Path file = Fixtures.write(dir, "deep.yaml", "a: b\nc: " + "[".repeat(10_000) + "]".repeat(10_000) + "\n");
         Diagnostic d = onlyError(Fixtures.load(file));
         assertThat(d.code()).isEqualTo("yaml-syntax");
-        assertThat(d.message()).contains("nesting depth");
+        assertThat(d.origin().line()).isEqualTo(2);
+        assertThat(d.origin().column()).isEqualTo(103);
+        assertThat(d.message()).isEqualTo("YAML nested deeper than 100 levels");
+    }
+
+    @Test
+    void nestingThroughAliasesIsBoundedToo() {
+        // each alias sits 60 levels deep and holds the previous one: 60 + 60 > 100
+        String sixty = "[".repeat(60);
+        String close = "]".repeat(60);
+        Path file = Fixtures.write(dir, "alias-deep.yaml", "a: &a " + sixty + "x" + close + "\nb: " + sixty
+                + "*a" + close + "\n");
+        Diagnostic d = onlyError(Fixtures.load(file));
+        assertThat(d.origin().line()).isEqualTo(2);
+        assertThat(d.message()).isEqualTo("YAML nested deeper than 100 levels (through alias *a)");
     }
 }
