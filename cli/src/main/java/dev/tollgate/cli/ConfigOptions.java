@@ -2,6 +2,7 @@ package dev.tollgate.cli;
 
 import dev.tollgate.config.ConfigSource;
 import dev.tollgate.config.LoadOptions;
+import dev.tollgate.config.YamlLimits;
 import picocli.CommandLine.Option;
 
 import java.util.ArrayList;
@@ -28,6 +29,18 @@ public final class ConfigOptions {
                     "an IstioOperator's spec.meshConfig. Repeatable."})
     List<String> set = new ArrayList<>();
 
+    @Option(names = "--max-config-file-size", paramLabel = "SIZE", defaultValue = "4Mi",
+            description = {"The largest config file read (bytes, or with Ki/Mi), default ${DEFAULT-VALUE}. A larger",
+                    "file is an error naming it, checked before it is read: Kubernetes stores an object in at most",
+                    "1.5 MiB, so a bigger file is a mistake or an attack. While a proxy runs, such an error keeps",
+                    "the last good configuration in force (see /ready and tollgate_config_last_reload_success)."})
+    String maxFileSize = "4Mi";
+
+    @Option(names = "--max-yaml-scalar-size", paramLabel = "SIZE", defaultValue = "1Mi",
+            description = {"The longest YAML key or value, in characters (or with Ki/Mi), default ${DEFAULT-VALUE},",
+                    "as a ConfigMap's data is at most 1 MiB. A longer one is an error at its file and line."})
+    String maxScalarSize = "1Mi";
+
     public List<ConfigSource> sources() {
         return files.stream().map(ConfigSource::parse).toList();
     }
@@ -43,6 +56,33 @@ public final class ConfigOptions {
             }
             overrides.put(s.substring("meshConfig.".length(), eq), s.substring(eq + 1));
         }
-        return new LoadOptions(namespace, overrides);
+        long scalar = size("--max-yaml-scalar-size", maxScalarSize);
+        if (scalar > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("--max-yaml-scalar-size " + maxScalarSize + ": at most 2Gi");
+        }
+        YamlLimits limits;
+        try {
+            limits = new YamlLimits(size("--max-config-file-size", maxFileSize), (int) scalar);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--max-config-file-size/--max-yaml-scalar-size: " + e.getMessage());
+        }
+        return new LoadOptions(namespace, overrides, limits);
+    }
+
+    /** {@code 4194304}, {@code 4096Ki} or {@code 4Mi}, as Kubernetes writes quantities of bytes. */
+    static long size(String flag, String value) {
+        String v = value.strip();
+        long unit = v.endsWith("Ki") ? 1L << 10 : v.endsWith("Mi") ? 1L << 20 : v.endsWith("Gi") ? 1L << 30 : 1;
+        String digits = unit == 1 ? v : v.substring(0, v.length() - 2);
+        try {
+            long n = Long.parseLong(digits);
+            if (n < 1 || n > (Long.MAX_VALUE >> 30)) {
+                throw new NumberFormatException();
+            }
+            return n * unit;
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(flag + " " + value + ": expected a positive number of bytes, "
+                    + "optionally with Ki, Mi or Gi, e.g. 4Mi");
+        }
     }
 }

@@ -279,7 +279,7 @@ final class SidecarCommand implements Callable<Integer> {
         record Running(ConfigStore store, RotatingCertificate rotating, MeshIdentity identity, Duration drain,
                        PrintWriter err) implements AutoCloseable {
             ReloadStats reloadStats() {
-                return new ReloadStats(store::reloads, store::reloadFailures);
+                return ReloadStats.of(store);
             }
 
             /**

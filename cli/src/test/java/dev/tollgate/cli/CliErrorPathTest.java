@@ -81,6 +81,27 @@ class CliErrorPathTest {
     }
 
     @Test
+    void aFileOverMaxConfigFileSizeIsAnErrorNamingItAndTheFlag() throws IOException {
+        Path f = write("big.yaml", "# " + "x".repeat(2000) + "\n");
+        CliRun r = CliRun.of("check", "-f", f.toString(), "--max-config-file-size", "1Ki", "--from", "default/sleep",
+                "https://a.example.com/");
+        assertThat(r.exitCode()).isEqualTo(2);
+        assertThat(r.err()).contains(f + " is 2003 bytes, larger than the limit of 1 KiB per file "
+                + "(--max-config-file-size)");
+        assertThat(CliRun.of("check", "-f", f.toString(), "--from", "default/sleep", "https://a.example.com/")
+                .exitCode()).as("under the default 4Mi it loads").isZero();
+    }
+
+    @Test
+    void aSizeFlagThatIsNotASizeIsAUsageError() {
+        CliRun r = CliRun.of("check", "--max-yaml-scalar-size", "1MB", "--from", "default/sleep",
+                "https://a.example.com/");
+        assertThat(r.exitCode()).isEqualTo(2);
+        assertThat(r.err()).contains("--max-yaml-scalar-size 1MB: expected a positive number of bytes, optionally "
+                + "with Ki, Mi or Gi, e.g. 4Mi");
+    }
+
+    @Test
     void otherKubernetesKindsAreSkippedWithANoticeAndTheCheckGoesOn() throws IOException {
         Path f = write("np.yaml", """
                 apiVersion: networking.k8s.io/v1

@@ -22,8 +22,14 @@ import io.fabric8.istio.api.api.security.v1beta1.AuthorizationPolicy;
 import io.fabric8.kubernetes.api.model.ObjectMeta;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.math.BigInteger;
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CoderResult;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -152,25 +158,71 @@ public final class ConfigLoader {
 
     private void file(Path path, String namespace) {
         String source = path.toString();
-        String text;
-        try {
-            text = Files.readString(path, StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            problems.about(Optional.empty()).error("unreadable-file", new Origin(source, 0, 0), "",
-                    "cannot read " + path + ": " + e.getMessage());
+        Optional<String> read = text(path);
+        if (read.isEmpty()) {
             return;
         }
+        String text = read.get();
         List<YamlReader.Document> docs;
         try {
-            docs = YamlReader.read(source, text);
+            docs = YamlReader.read(source, text, options.limits());
         } catch (YamlReader.SyntaxError e) {
-            problems.about(Optional.empty()).error("yaml-syntax", e.origin(), "", e.getMessage());
+            problems.about(Optional.empty()).error(e.code(), e.origin(), "", e.getMessage());
             return;
         }
         String[] lines = text.split("\n", -1);
         for (YamlReader.Document doc : docs) {
             document(FieldNode.root("", doc.root()), namespace, lines);
         }
+    }
+
+    /**
+     * The file as text, or empty after an error that names the file: too large (checked before reading, and again
+     * while reading, in case it grows in between) or not UTF-8 (the byte and its offset, not the decoder's
+     * "Input length = 1").
+     */
+    private Optional<String> text(Path path) {
+        Problems.Scoped p = problems.about(Optional.empty());
+        Origin at = new Origin(path.toString(), 0, 0);
+        long max = options.limits().maxFileBytes();
+        byte[] bytes;
+        try (InputStream in = Files.newInputStream(path)) {
+            long size = Files.size(path);
+            bytes = size > max ? null : in.readNBytes((int) max + 1);
+            if (bytes == null || bytes.length > max) {
+                p.error("file-too-large", at, "", path + " is " + (bytes == null ? size + " bytes" : "more than "
+                        + max + " bytes") + ", larger than the limit of " + YamlLimits.describe(max)
+                        + " per file (--max-config-file-size); Kubernetes stores an object in at most 1.5 MiB");
+                return Optional.empty();
+            }
+        } catch (IOException e) {
+            p.error("unreadable-file", at, "", "cannot read " + path + ": " + e.getMessage());
+            return Optional.empty();
+        }
+        CharsetDecoder utf8 = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                .onUnmappableCharacter(CodingErrorAction.REPORT);
+        ByteBuffer in = ByteBuffer.wrap(bytes);
+        CharBuffer out = CharBuffer.allocate(bytes.length);
+        CoderResult r = utf8.decode(in, out, true);
+        if (!r.isError()) {
+            r = utf8.flush(out);
+        }
+        if (r.isError()) {
+            int offset = in.position();
+            int line = 1;
+            int lineStart = 0;
+            for (int i = 0; i < offset; i++) {
+                if (bytes[i] == '\n') {
+                    line++;
+                    lineStart = i + 1;
+                }
+            }
+            p.error("not-utf8", new Origin(path.toString(), line, offset - lineStart + 1), "", String.format(
+                    "%s is not UTF-8 text (byte 0x%02X at offset %d, line %d); YAML files must be UTF-8", path,
+                    bytes[offset] & 0xff, offset, line));
+            return Optional.empty();
+        }
+        return Optional.of(out.flip().toString());
     }
 
     private void document(FieldNode doc, String namespace, String[] lines) {
@@ -289,14 +341,14 @@ public final class ConfigLoader {
                 ? o -> new Origin(at.source(), startLine + o.line(), o.column() + offsetIndent)
                 : o -> at;
         try {
-            YamlNode tree = YamlReader.readEmbedded(at.source(), s.text(), relocate);
+            YamlNode tree = YamlReader.readEmbedded(at.source(), s.text(), relocate, options.limits());
             if (tree == null) {
                 return Optional.empty();
             }
             return Optional.of(new MeshInput(new FieldNode("data.mesh", value.origin(), tree), resourceOrigin(doc),
                     "ConfigMap istio"));
         } catch (YamlReader.SyntaxError e) {
-            p.error("yaml-syntax", e.origin(), "data.mesh", e.getMessage());
+            p.error(e.code(), e.origin(), "data.mesh", e.getMessage());
             return Optional.empty();
         }
     }

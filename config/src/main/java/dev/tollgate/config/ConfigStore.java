@@ -13,7 +13,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -33,7 +35,9 @@ import java.util.stream.Stream;
 /**
  * Holds the current {@link MeshSnapshot} and replaces it atomically when the configuration changes. A reload that
  * fails (invalid YAML, a validation error, or a compiler exception) keeps the last good snapshot in force and
- * records why. {@link #watch} polls the sources' content (and the files of folders) on a daemon thread.
+ * records why: {@link #status()} says since when the configuration in force is stale and the first error, for the
+ * proxies' {@code /ready} body and metrics, and the log says it once per distinct failure, not on every poll.
+ * {@link #watch} polls the sources' content (and the files of folders) on a daemon thread.
  */
 public final class ConfigStore implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ConfigStore.class);
@@ -46,14 +50,39 @@ public final class ConfigStore implements AutoCloseable {
     private final List<Consumer<MeshSnapshot>> listeners = new CopyOnWriteArrayList<>();
     private final AtomicLong reloads = new AtomicLong();
     private final AtomicLong failures = new AtomicLong();
+    private final Map<String, AtomicLong> limitRejections = Map.of("file-too-large", new AtomicLong(),
+            "scalar-too-large", new AtomicLong());
     private final Object reloadLock = new Object();
+    private final Clock clock;
+    private volatile Status status = new Status(Optional.empty(), Optional.empty(), Optional.empty());
+    /** The errors last logged, so that a failure that repeats unchanged is not logged again. */
+    private List<String> loggedErrors = List.of();
     private volatile ScheduledExecutorService watcher;
     private volatile String lastFingerprint = "";
 
+    /**
+     * Whether the configuration in force is the one on disk.
+     *
+     * @param loadedAt     when the snapshot in force was loaded; empty before the first success
+     * @param failingSince when the first reload failed since then; empty when the last reload succeeded
+     * @param firstError   that reload's first error, formatted as {@code file:line:col: error [code] ...}
+     */
+    public record Status(Optional<Instant> loadedAt, Optional<Instant> failingSince, Optional<String> firstError) {
+        public boolean lastReloadOk() {
+            return failingSince.isEmpty();
+        }
+    }
+
     public ConfigStore(List<ConfigSource> sources, LoadOptions options, Function<ConfigSet, MeshSnapshot> compiler) {
+        this(sources, options, compiler, Clock.systemUTC());
+    }
+
+    ConfigStore(List<ConfigSource> sources, LoadOptions options, Function<ConfigSet, MeshSnapshot> compiler,
+                Clock clock) {
         this.sources = List.copyOf(sources);
         this.options = Objects.requireNonNull(options, "options");
         this.compiler = Objects.requireNonNull(compiler, "compiler");
+        this.clock = Objects.requireNonNull(clock, "clock");
     }
 
     /**
@@ -66,7 +95,9 @@ public final class ConfigStore implements AutoCloseable {
             LoadResult result;
             try {
                 result = ConfigLoader.load(sources, options);
-            } catch (RuntimeException e) {
+            } catch (RuntimeException | StackOverflowError e) {
+                // input nesting is bounded (YamlReader.MAX_DEPTH); should a path still recurse too deep, the reload
+                // fails like any other instead of ending the watcher's task, which would stop every later reload
                 result = failed("load-failed", "loading the configuration failed: " + e, List.of());
             }
             MeshSnapshot snapshot = null;
@@ -81,13 +112,16 @@ public final class ConfigStore implements AutoCloseable {
             }
             lastResult.set(result);
             if (snapshot == null) {
-                failures.incrementAndGet();
-                LOG.warn("configuration reload failed; keeping the last good snapshot: {}",
-                        result.errors().stream().map(Diagnostic::format).toList());
+                failed(result);
                 return result;
             }
             current.set(snapshot);
             reloads.incrementAndGet();
+            if (!status.lastReloadOk()) {
+                LOG.info("configuration reloaded; it had been stale since {}", status.failingSince().orElseThrow());
+            }
+            status = new Status(Optional.of(clock.instant()), Optional.empty(), Optional.empty());
+            loggedErrors = List.of();
             for (Consumer<MeshSnapshot> listener : listeners) {
                 try {
                     listener.accept(snapshot);
@@ -97,6 +131,40 @@ public final class ConfigStore implements AutoCloseable {
             }
             return result;
         }
+    }
+
+    /** Keeps the snapshot in force, marks it stale, and logs the errors unless they are the ones last logged. */
+    private void failed(LoadResult result) {
+        failures.incrementAndGet();
+        List<String> errors = result.errors().stream().map(Diagnostic::format).toList();
+        result.errors().stream().map(Diagnostic::code).distinct().map(limitRejections::get)
+                .filter(Objects::nonNull).forEach(AtomicLong::incrementAndGet);
+        Status before = status;
+        status = new Status(before.loadedAt(), Optional.of(before.failingSince().orElseGet(clock::instant)),
+                errors.stream().findFirst());
+        if (errors.equals(loggedErrors)) {
+            LOG.debug("configuration reload failed again with the same {} error(s)", errors.size());
+            return;
+        }
+        loggedErrors = errors;
+        int shown = Math.min(errors.size(), 10);
+        LOG.warn("configuration reload failed; keeping the snapshot loaded at {}: {} error(s){}:\n  {}",
+                before.loadedAt().map(Instant::toString).orElse("(none)"), errors.size(),
+                shown < errors.size() ? ", the first " + shown : "", String.join("\n  ", errors.subList(0, shown)));
+    }
+
+    /** Whether the configuration in force is stale, since when and why. */
+    public Status status() {
+        return status;
+    }
+
+    /**
+     * Reloads refused by a size limit ({@code file-too-large} or {@code scalar-too-large}, the diagnostic codes of
+     * {@link YamlLimits}); 0 for any other code.
+     */
+    public long limitRejections(String code) {
+        AtomicLong n = limitRejections.get(code);
+        return n == null ? 0 : n.get();
     }
 
     /** The snapshot in force. */
@@ -170,24 +238,38 @@ public final class ConfigStore implements AutoCloseable {
     /** A hash over every source file's path and content; a missing source hashes as missing. */
     String fingerprint() {
         Map<String, String> files = new TreeMap<>();
+        long maxBytes = options.limits().maxFileBytes();
         for (ConfigSource source : sources) {
             Path path = source.path();
             if (Files.isDirectory(path)) {
                 try {
-                    ConfigLoader.filesOf(path).forEach(f -> files.put(f.toString(), hash(f)));
+                    ConfigLoader.filesOf(path).forEach(f -> files.put(f.toString(), hash(f, maxBytes)));
                 } catch (IOException | UncheckedIOException e) {
                     files.put(path.toString(), "unreadable");
                 }
             } else {
-                files.put(path.toString(), Files.exists(path) ? hash(path) : "missing");
+                files.put(path.toString(), Files.exists(path) ? hash(path, maxBytes) : "missing");
             }
         }
         return hashText(files.toString());
     }
 
-    private static String hash(Path file) {
-        try {
-            return HexFormat.of().formatHex(digest().digest(Files.readAllBytes(file)));
+    /**
+     * The content's hash, streamed. A file over the size limit is refused whatever it holds, so its size and time
+     * stand for it: hashing a huge file on every poll would cost what the limit saves.
+     */
+    private static String hash(Path file, long maxBytes) {
+        MessageDigest d = digest();
+        try (java.io.InputStream in = Files.newInputStream(file)) {
+            long size = Files.size(file);
+            if (size > maxBytes) {
+                return "too-large:" + size + ":" + Files.getLastModifiedTime(file).toMillis();
+            }
+            byte[] buf = new byte[64 * 1024];
+            for (int n; (n = in.read(buf)) > 0; ) {
+                d.update(buf, 0, n);
+            }
+            return HexFormat.of().formatHex(d.digest());
         } catch (IOException e) {
             return "unreadable";
         }

@@ -4,8 +4,8 @@ import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.tollgate.core.model.Origin;
+import org.yaml.snakeyaml.reader.StreamReader;
 
 import java.io.IOException;
 import java.util.ArrayList;
@@ -16,11 +16,11 @@ import java.util.Map;
 /**
  * Reads (multi-document) YAML into {@link YamlNode}s that keep the line and column of every key and value.
  * Duplicate keys are a syntax error, as with {@code kubectl --validate=strict}: the second one would silently win.
+ * Parsing takes time linear in the text ({@link WholeTextReader}); a key or value longer than
+ * {@link YamlLimits#maxScalarChars()} is refused where it starts.
  */
 final class YamlReader {
-    // "key:" with no value is null (absent), as Kubernetes reads it, not an empty string
-    private static final YAMLFactory FACTORY = YAMLFactory.builder()
-            .enable(com.fasterxml.jackson.dataformat.yaml.YAMLParser.Feature.EMPTY_STRING_AS_NULL).build();
+    private static final WholeTextYamlFactory FACTORY = new WholeTextYamlFactory();
 
     record Document(int index, YamlNode root) {
     }
@@ -28,39 +28,59 @@ final class YamlReader {
     /** A YAML syntax error at a known place. */
     static final class SyntaxError extends Exception {
         private final Origin origin;
+        private final String code;
 
         SyntaxError(Origin origin, String message) {
+            this(origin, "yaml-syntax", message);
+        }
+
+        SyntaxError(Origin origin, String code, String message) {
             super(message);
             this.origin = origin;
+            this.code = code;
         }
 
         Origin origin() {
             return origin;
         }
+
+        /** The diagnostic code: {@code yaml-syntax}, or {@code scalar-too-large} for a limit. */
+        String code() {
+            return code;
+        }
     }
 
     /** Alias uses allowed per stream: enough for real manifests, too few for an expansion bomb. */
     static final int MAX_ALIASES = 50;
+    /**
+     * Nesting allowed, through aliases too: Istio and Kubernetes objects nest about 10 levels. Deeper input would
+     * overflow the stack of this reader, the schema checker or the conversion, which all recurse.
+     */
+    static final int MAX_DEPTH = 100;
 
     private final String source;
     private final java.util.function.UnaryOperator<Origin> relocate;
+    private final YamlLimits limits;
     private final Map<String, YamlNode> anchors = new java.util.HashMap<>();
     private int aliases;
+    private int depth;
+    private final Map<YamlNode, Integer> heights = new java.util.IdentityHashMap<>();
 
-    private YamlReader(String source, java.util.function.UnaryOperator<Origin> relocate) {
+    private YamlReader(String source, java.util.function.UnaryOperator<Origin> relocate, YamlLimits limits) {
         this.source = source;
         this.relocate = relocate;
+        this.limits = limits;
     }
 
     /** Every non-empty document of {@code text}; {@code source} names it in origins (usually the file path). */
-    static List<Document> read(String source, String text) throws SyntaxError {
-        return new YamlReader(source, o -> o).readAll(text);
+    static List<Document> read(String source, String text, YamlLimits limits) throws SyntaxError {
+        return new YamlReader(source, o -> o, limits).readAll(text);
     }
 
     /** One YAML value embedded in a string (the istio ConfigMap's {@code mesh} key); null if empty. */
-    static YamlNode readEmbedded(String source, String text, java.util.function.UnaryOperator<Origin> relocate)
-            throws SyntaxError {
-        List<Document> docs = new YamlReader(source, relocate).readAll(text);
+    static YamlNode readEmbedded(String source, String text, java.util.function.UnaryOperator<Origin> relocate,
+                                 YamlLimits limits) throws SyntaxError {
+        List<Document> docs = new YamlReader(source, relocate, limits).readAll(text);
         if (docs.size() > 1) {
             throw new SyntaxError(relocate.apply(new Origin(source, 1, 1)),
                     "expected one YAML document, found " + docs.size());
@@ -69,6 +89,7 @@ final class YamlReader {
     }
 
     private List<Document> readAll(String text) throws SyntaxError {
+        printable(text);
         List<Document> out = new ArrayList<>();
         try (JsonParser p = FACTORY.createParser(text)) {
             int index = 0;
@@ -87,10 +108,43 @@ final class YamlReader {
             JsonLocation loc = e.getLocation();
             String message = firstLine(e.getOriginalMessage());
             throw new SyntaxError(loc == null ? new Origin(source, 0, 0) : origin(loc), "invalid YAML: " + message);
-        } catch (IOException e) {
-            throw new SyntaxError(new Origin(source, 0, 0), "cannot read YAML: " + e.getMessage());
+        } catch (IOException | org.yaml.snakeyaml.error.YAMLException e) {
+            // Jackson passes some of SnakeYAML's unchecked exceptions through unwrapped
+            throw new SyntaxError(new Origin(source, 0, 0), "invalid YAML: " + firstLine(e.getMessage()));
         }
         return out;
+    }
+
+    /**
+     * YAML allows only printable characters (YAML 1.1 section 5.1; SnakeYAML refuses the rest while reading). Named
+     * here with their place, since a control character usually means a binary or mangled file.
+     */
+    private void printable(String text) throws SyntaxError {
+        int line = 1;
+        int column = 1;
+        for (int i = 0; i < text.length(); ) {
+            int c = text.codePointAt(i);
+            if (!StreamReader.isPrintable(c)) {
+                throw new SyntaxError(relocate.apply(new Origin(source, line, column)), String.format(
+                        "invalid YAML: character U+%04X is not allowed (only printable characters, tab and line "
+                                + "breaks are)", c));
+            }
+            if (c == '\n') {
+                line++;
+                column = 1;
+            } else {
+                column++;
+            }
+            i += Character.charCount(c);
+        }
+    }
+
+    /** Refuses a key or value longer than the limit, before anything keeps it. */
+    private void bounded(String what, int length, Origin at) throws SyntaxError {
+        if (length > limits.maxScalarChars()) {
+            throw new SyntaxError(at, "scalar-too-large", "YAML " + what + " of " + length + " characters is longer than the limit of "
+                    + limits.maxScalarChars() + " (--max-yaml-scalar-size)");
+        }
     }
 
     /**
@@ -111,6 +165,10 @@ final class YamlReader {
             if (++aliases > MAX_ALIASES) {
                 throw new SyntaxError(at, "more than " + MAX_ALIASES + " YAML aliases");
             }
+            if (depth + height(anchored) > MAX_DEPTH) {
+                throw new SyntaxError(at, "YAML nested deeper than " + MAX_DEPTH + " levels (through alias *" + name
+                        + ")");
+            }
             return anchored;
         }
         String anchor = p.getObjectId() instanceof String id ? id : null;
@@ -122,13 +180,18 @@ final class YamlReader {
     }
 
     private YamlNode node(JsonParser p, JsonToken t, Origin at) throws IOException, SyntaxError {
+        if (t.isScalarValue()) {
+            bounded("value", p.getTextLength(), at);
+        }
         return switch (t) {
             case START_OBJECT -> {
+                deeper(at);
                 Map<String, YamlNode.Field> fields = new LinkedHashMap<>();
                 JsonToken k;
                 while ((k = p.nextToken()) == JsonToken.FIELD_NAME) {
-                    String name = p.currentName();
                     Origin keyAt = origin(p.currentTokenLocation());
+                    bounded("key", p.getTextLength(), keyAt);
+                    String name = p.currentName();
                     YamlNode v = value(p, p.nextToken());
                     YamlNode.Field previous = fields.putIfAbsent(name, new YamlNode.Field(keyAt, v));
                     if (previous != null) {
@@ -139,9 +202,11 @@ final class YamlReader {
                 if (k != JsonToken.END_OBJECT) {
                     throw new SyntaxError(at, "malformed mapping");
                 }
+                depth--;
                 yield new YamlNode.MapNode(at, fields);
             }
             case START_ARRAY -> {
+                deeper(at);
                 List<YamlNode> items = new ArrayList<>();
                 JsonToken i;
                 while ((i = p.nextToken()) != JsonToken.END_ARRAY) {
@@ -150,6 +215,7 @@ final class YamlReader {
                     }
                     items.add(value(p, i));
                 }
+                depth--;
                 yield new YamlNode.ListNode(at, items);
             }
             case VALUE_STRING -> new YamlNode.Scalar(at, p.getText(), YamlNode.Scalar.Type.STRING);
@@ -161,6 +227,28 @@ final class YamlReader {
                     YamlNode.Scalar.Type.STRING);
             default -> throw new SyntaxError(at, "unexpected YAML token " + t);
         };
+    }
+
+    private void deeper(Origin at) throws SyntaxError {
+        if (++depth > MAX_DEPTH) {
+            throw new SyntaxError(at, "YAML nested deeper than " + MAX_DEPTH + " levels");
+        }
+    }
+
+    /** Levels of lists and maps in {@code node}, aliases included; bounded, as every node was checked. */
+    private int height(YamlNode node) {
+        Integer known = heights.get(node);
+        if (known != null) {
+            return known;
+        }
+        int h = switch (node) {
+            case YamlNode.MapNode m -> 1 + m.fields().values().stream().mapToInt(f -> height(f.value())).max()
+                    .orElse(0);
+            case YamlNode.ListNode l -> 1 + l.items().stream().mapToInt(this::height).max().orElse(0);
+            case YamlNode.Scalar s -> 0;
+        };
+        heights.put(node, h);
+        return h;
     }
 
     private Origin origin(JsonLocation loc) {

@@ -188,4 +188,85 @@ class ConfigStoreTest {
             assertThat(changed.await(30, TimeUnit.SECONDS)).isTrue();
         }
     }
+
+    /** A clock the test moves by hand. */
+    static final class StepClock extends java.time.Clock {
+        java.time.Instant now = java.time.Instant.parse("2025-01-01T00:00:00Z");
+
+        @Override
+        public java.time.ZoneId getZone() {
+            return java.time.ZoneOffset.UTC;
+        }
+
+        @Override
+        public java.time.Clock withZone(java.time.ZoneId zone) {
+            return this;
+        }
+
+        @Override
+        public java.time.Instant instant() {
+            return now;
+        }
+    }
+
+    @Test
+    void statusSaysSinceWhenTheConfigurationInForceIsStaleAndWhy() throws IOException {
+        Path file = Fixtures.write(dir, "se.yaml", GOOD);
+        StepClock clock = new StepClock();
+        try (ConfigStore s = new ConfigStore(List.of(new ConfigSource(file, Optional.empty())), LoadOptions.DEFAULTS,
+                TestSnapshot::new, clock)) {
+            java.time.Instant loaded = clock.now;
+            s.reload();
+            assertThat(s.status()).isEqualTo(new ConfigStore.Status(Optional.of(loaded), Optional.empty(),
+                    Optional.empty()));
+
+            clock.now = loaded.plusSeconds(60);
+            Files.writeString(file, GOOD.replace("hosts:", "host:"));
+            s.reload();
+            ConfigStore.Status stale = s.status();
+            assertThat(stale.lastReloadOk()).isFalse();
+            assertThat(stale.loadedAt()).as("the snapshot in force is still the first").hasValue(loaded);
+            assertThat(stale.failingSince()).hasValue(loaded.plusSeconds(60));
+            assertThat(stale.firstError()).hasValueSatisfying(e ->
+                    assertThat(e).startsWith(file + ":6:3: error [unknown-field]").contains("\"host\""));
+
+            clock.now = loaded.plusSeconds(120);
+            Files.writeString(file, GOOD.replace("hosts:", "hostz:"));
+            s.reload();
+            assertThat(s.status().failingSince()).as("stale since the first failure, not the latest")
+                    .hasValue(loaded.plusSeconds(60));
+            assertThat(s.status().firstError()).hasValueSatisfying(e -> assertThat(e).contains("\"hostz\""));
+
+            clock.now = loaded.plusSeconds(180);
+            Files.writeString(file, GOOD);
+            s.reload();
+            assertThat(s.status()).isEqualTo(new ConfigStore.Status(Optional.of(loaded.plusSeconds(180)),
+                    Optional.empty(), Optional.empty()));
+        }
+    }
+
+    @Test
+    void aFileOverTheLimitCountsAsALimitRejectionAndIsNotHashedWhole() throws IOException {
+        Path folder = dir.resolve("conf");
+        Fixtures.write(folder, "a.yaml", GOOD);
+        LoadOptions small = new LoadOptions("default", java.util.Map.of(), new YamlLimits(4096, 1024));
+        try (ConfigStore s = new ConfigStore(List.of(new ConfigSource(folder, Optional.empty())), small,
+                TestSnapshot::new)) {
+            s.reload();
+            MeshSnapshot good = s.current();
+            Path big = Fixtures.write(folder, "big.yaml", "# " + "x".repeat(5000) + "\n");
+            s.poll();
+            assertThat(s.current()).isSameAs(good);
+            assertThat(s.limitRejections("file-too-large")).isEqualTo(1);
+            assertThat(s.limitRejections("scalar-too-large")).isZero();
+            assertThat(s.status().firstError()).hasValueSatisfying(e -> assertThat(e)
+                    .startsWith(big + ": error [file-too-large] " + big + " is 5003 bytes, larger than the limit "
+                            + "of 4 KiB per file"));
+            String before = s.fingerprint();
+            Files.writeString(big, "# " + "y".repeat(5000) + "\n");
+            Files.setLastModifiedTime(big, java.nio.file.attribute.FileTime.fromMillis(
+                    Files.getLastModifiedTime(big).toMillis() + 5000));
+            assertThat(s.fingerprint()).as("size and time stand for an over-limit file").isNotEqualTo(before);
+        }
+    }
 }

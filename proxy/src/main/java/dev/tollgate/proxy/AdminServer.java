@@ -120,8 +120,9 @@ final class AdminServer {
                 case "/healthz" -> send(ctx, HttpResponseStatus.OK, "text/plain", "ok\n", keepAlive);
                 case "/ready" -> {
                     boolean ok = readiness.ready();
+                    // a stale configuration stays ready (see ReloadStats.staleNote) but says so
                     send(ctx, ok ? HttpResponseStatus.OK : HttpResponseStatus.SERVICE_UNAVAILABLE, "text/plain",
-                            ok ? "ready\n" : "not ready\n", keepAlive);
+                            (ok ? "ready" : "not ready") + px.metrics.configStaleNote() + "\n", keepAlive);
                 }
                 case "/config_dump" -> {
                     Optional<MeshSnapshot> s = px.snapshot();

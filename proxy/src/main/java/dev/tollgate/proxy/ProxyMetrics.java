@@ -44,6 +44,17 @@ final class ProxyMetrics {
                 .description("configuration reloads that produced a new snapshot").register(registry);
         FunctionCounter.builder("tollgate.config.reload.failures", this, m -> m.reloads.failures().getAsLong())
                 .description("reloads that failed and kept the last good snapshot").register(registry);
+        Gauge.builder("tollgate.config.last.reload.success", this, m -> m.reloads.lastReloadOk() ? 1 : 0)
+                .description("1 when the last configuration reload succeeded, 0 while the configuration in force "
+                        + "is stale (the last good snapshot is kept)").register(registry);
+        Gauge.builder("tollgate.config.age.seconds", this, m -> m.reloads.ageSeconds(Instant.now()))
+                .description("seconds since the configuration in force was loaded").register(registry);
+        for (String limit : new String[] {"file-too-large", "scalar-too-large"}) {
+            FunctionCounter.builder("tollgate.limit.rejections", this,
+                            m -> m.reloads.limitRejections().applyAsLong(limit))
+                    .tag("limit", limit.equals("file-too-large") ? "config_file_size" : "yaml_scalar_size")
+                    .description("work refused by a limit").register(registry);
+        }
         // a renewing certificate is read through its state: asking it for the certificate may issue one
         this.rotating = identity.rotating();
         this.notAfter = rotating.<Supplier<Instant>>map(r -> r::notAfter)
@@ -107,6 +118,11 @@ final class ProxyMetrics {
         Counter.builder("tollgate.upstream.connect.timeouts")
                 .description("upstream connections not ready within --connect-timeout").register(registry)
                 .increment();
+    }
+
+    /** For {@code /ready}: empty, or why the configuration in force is stale. */
+    String configStaleNote() {
+        return reloads.staleNote();
     }
 
     String scrape() {

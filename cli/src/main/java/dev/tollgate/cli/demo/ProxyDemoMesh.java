@@ -86,7 +86,7 @@ final class ProxyDemoMesh implements DemoMesh {
                     SnapshotCompiler::compile);
             resources.add(store);
             requireOk(store.reload());
-            ReloadStats reloads = new ReloadStats(store::reloads, store::reloadFailures);
+            ReloadStats reloads = ReloadStats.of(store);
             MeshCa ca = setup.meshCa();
 
             Path logs = Files.createDirectories(logDir(setup));

@@ -17,7 +17,8 @@ public record Diagnostic(Severity severity, String code, String message, Origin 
     public Diagnostic {
         Objects.requireNonNull(severity);
         Objects.requireNonNull(code);
-        Objects.requireNonNull(message);
+        // values echoed from user files are bounded here, once for every rule that quotes one
+        message = EchoedValues.inMessage(Objects.requireNonNull(message));
         origin = origin == null ? Origin.UNKNOWN : origin;
         resource = resource == null ? Optional.empty() : resource;
         fieldPath = fieldPath == null ? "" : fieldPath;
