@@ -81,6 +81,7 @@ public final class EgressGateway implements ProxyHandle {
         ProxyContext px = new ProxyContext(name, snapshots, settings.hosts(), tls, metrics, settings.accessLog(),
                 workers, settings.idleTimeout());
         px.maxPipelinedRequests = settings.maxPipelinedRequests();
+        px.upstreamPool(settings.upstreamPool());
         ProxyRuntime runtime = new ProxyRuntime(px, boss, workers);
         EgressGateway gw = new EgressGateway(settings, runtime);
         try {

@@ -30,11 +30,13 @@ import java.util.function.Consumer;
  *                        {@link EgressGateway#refresh()})
  * @param maxPipelinedRequests requests a client may pipeline behind the one being served before the gateway stops
  *                        reading its connection (served in order as responses drain; see PipelineGate)
+ * @param upstreamPool how long and how many idle upstream connections are kept for reuse
  */
 public record GatewaySettings(WorkloadRef workload, String bindAddress, int portOffset, MeshIdentity identity,
                               HostMap hosts, Optional<Path> caBundle, Optional<InetSocketAddress> admin,
                               Consumer<AccessLogEntry> accessLog, Duration idleTimeout, int ioThreads,
-                              ReloadStats reloads, Duration refreshInterval, int maxPipelinedRequests) {
+                              ReloadStats reloads, Duration refreshInterval, int maxPipelinedRequests,
+                              UpstreamPoolSettings upstreamPool) {
     public static final int EPHEMERAL_PORTS = -1;
 
     /** Istio's default egress gateway workload. */
@@ -55,6 +57,7 @@ public record GatewaySettings(WorkloadRef workload, String bindAddress, int port
         Objects.requireNonNull(idleTimeout, "idleTimeout");
         Objects.requireNonNull(reloads, "reloads");
         Objects.requireNonNull(refreshInterval, "refreshInterval");
+        upstreamPool = upstreamPool == null ? UpstreamPoolSettings.DEFAULTS : upstreamPool;
         if (maxPipelinedRequests < 1) {
             throw new IllegalArgumentException("maxPipelinedRequests must be at least 1: " + maxPipelinedRequests);
         }
@@ -64,61 +67,67 @@ public record GatewaySettings(WorkloadRef workload, String bindAddress, int port
     public static GatewaySettings defaults(MeshIdentity identity) {
         return new GatewaySettings(ISTIO_EGRESS_GATEWAY, "127.0.0.1", 0, identity, HostMap.EMPTY, Optional.empty(),
                 Optional.empty(), AccessLog.stdout(AccessLog.Format.JSON), Duration.ofHours(1), 0, ReloadStats.NONE,
-                Duration.ofSeconds(1), PipelineGate.DEFAULT_DEPTH);
+                Duration.ofSeconds(1), PipelineGate.DEFAULT_DEPTH,
+                UpstreamPoolSettings.DEFAULTS);
     }
 
     public GatewaySettings withWorkload(WorkloadRef w) {
         return new GatewaySettings(w, bindAddress, portOffset, identity, hosts, caBundle, admin, accessLog,
-                idleTimeout, ioThreads, reloads, refreshInterval, maxPipelinedRequests);
+                idleTimeout, ioThreads, reloads, refreshInterval, maxPipelinedRequests, upstreamPool);
     }
 
     public GatewaySettings withBind(String address, int offset) {
         return new GatewaySettings(workload, address, offset, identity, hosts, caBundle, admin, accessLog,
-                idleTimeout, ioThreads, reloads, refreshInterval, maxPipelinedRequests);
+                idleTimeout, ioThreads, reloads, refreshInterval, maxPipelinedRequests, upstreamPool);
     }
 
     public GatewaySettings withHosts(HostMap h) {
         return new GatewaySettings(workload, bindAddress, portOffset, identity, h, caBundle, admin, accessLog,
-                idleTimeout, ioThreads, reloads, refreshInterval, maxPipelinedRequests);
+                idleTimeout, ioThreads, reloads, refreshInterval, maxPipelinedRequests, upstreamPool);
     }
 
     public GatewaySettings withCaBundle(Optional<Path> b) {
         return new GatewaySettings(workload, bindAddress, portOffset, identity, hosts, b, admin, accessLog,
-                idleTimeout, ioThreads, reloads, refreshInterval, maxPipelinedRequests);
+                idleTimeout, ioThreads, reloads, refreshInterval, maxPipelinedRequests, upstreamPool);
     }
 
     public GatewaySettings withAdmin(Optional<InetSocketAddress> a) {
         return new GatewaySettings(workload, bindAddress, portOffset, identity, hosts, caBundle, a, accessLog,
-                idleTimeout, ioThreads, reloads, refreshInterval, maxPipelinedRequests);
+                idleTimeout, ioThreads, reloads, refreshInterval, maxPipelinedRequests, upstreamPool);
     }
 
     public GatewaySettings withAccessLog(Consumer<AccessLogEntry> l) {
         return new GatewaySettings(workload, bindAddress, portOffset, identity, hosts, caBundle, admin, l,
-                idleTimeout, ioThreads, reloads, refreshInterval, maxPipelinedRequests);
+                idleTimeout, ioThreads, reloads, refreshInterval, maxPipelinedRequests, upstreamPool);
     }
 
     public GatewaySettings withIdleTimeout(Duration d) {
         return new GatewaySettings(workload, bindAddress, portOffset, identity, hosts, caBundle, admin, accessLog,
-                d, ioThreads, reloads, refreshInterval, maxPipelinedRequests);
+                d, ioThreads, reloads, refreshInterval, maxPipelinedRequests, upstreamPool);
     }
 
     public GatewaySettings withIoThreads(int n) {
         return new GatewaySettings(workload, bindAddress, portOffset, identity, hosts, caBundle, admin, accessLog,
-                idleTimeout, n, reloads, refreshInterval, maxPipelinedRequests);
+                idleTimeout, n, reloads, refreshInterval, maxPipelinedRequests, upstreamPool);
     }
 
     public GatewaySettings withReloads(ReloadStats r) {
         return new GatewaySettings(workload, bindAddress, portOffset, identity, hosts, caBundle, admin, accessLog,
-                idleTimeout, ioThreads, r, refreshInterval, maxPipelinedRequests);
+                idleTimeout, ioThreads, r, refreshInterval, maxPipelinedRequests, upstreamPool);
     }
 
     public GatewaySettings withRefreshInterval(Duration d) {
         return new GatewaySettings(workload, bindAddress, portOffset, identity, hosts, caBundle, admin, accessLog,
-                idleTimeout, ioThreads, reloads, d, maxPipelinedRequests);
+                idleTimeout, ioThreads, reloads, d, maxPipelinedRequests, upstreamPool);
     }
 
     public GatewaySettings withMaxPipelinedRequests(int n) {
         return new GatewaySettings(workload, bindAddress, portOffset, identity, hosts, caBundle, admin, accessLog,
-                idleTimeout, ioThreads, reloads, refreshInterval, n);
+                idleTimeout, ioThreads, reloads, refreshInterval, n, upstreamPool);
+    }
+
+    public GatewaySettings withUpstreamPool(UpstreamPoolSettings p) {
+        return new GatewaySettings(workload, bindAddress, portOffset, identity, hosts, caBundle, admin, accessLog,
+                idleTimeout, ioThreads, reloads, refreshInterval, maxPipelinedRequests, p);
     }
 }

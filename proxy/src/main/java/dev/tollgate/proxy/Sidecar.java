@@ -66,6 +66,7 @@ public final class Sidecar implements ProxyHandle {
                 workers, settings.idleTimeout());
         px.splice = settings.splice();
         px.maxPipelinedRequests = settings.maxPipelinedRequests();
+        px.upstreamPool(settings.upstreamPool());
         ProxyRuntime runtime = new ProxyRuntime(px, boss, workers);
         try {
             // built now so that the first connections do not pay for it on an event loop

@@ -27,11 +27,13 @@ import java.util.function.Consumer;
  *                    default, as byte counts and the idle timer then see the traffic only in chunks (see Splice)
  * @param maxPipelinedRequests requests a client may pipeline behind the one being served before the proxy stops
  *                    reading its connection (they are served in order as responses drain; see PipelineGate)
+ * @param upstreamPool how long and how many idle upstream connections are kept for reuse
  */
 public record SidecarSettings(WorkloadRef workload, InetSocketAddress listen, MeshIdentity identity, HostMap hosts,
                               Optional<java.nio.file.Path> caBundle, Optional<InetSocketAddress> admin, Consumer<AccessLogEntry> accessLog,
                               Duration idleTimeout, int ioThreads, ReloadStats reloads,
-                              boolean splice, int maxPipelinedRequests) {
+                              boolean splice, int maxPipelinedRequests,
+                              UpstreamPoolSettings upstreamPool) {
     public SidecarSettings {
         Objects.requireNonNull(workload, "workload");
         Objects.requireNonNull(listen, "listen");
@@ -42,6 +44,7 @@ public record SidecarSettings(WorkloadRef workload, InetSocketAddress listen, Me
         Objects.requireNonNull(accessLog, "accessLog");
         Objects.requireNonNull(idleTimeout, "idleTimeout");
         Objects.requireNonNull(reloads, "reloads");
+        upstreamPool = upstreamPool == null ? UpstreamPoolSettings.DEFAULTS : upstreamPool;
         if (maxPipelinedRequests < 1) {
             throw new IllegalArgumentException("maxPipelinedRequests must be at least 1: " + maxPipelinedRequests);
         }
@@ -52,57 +55,63 @@ public record SidecarSettings(WorkloadRef workload, InetSocketAddress listen, Me
         return new SidecarSettings(workload, new InetSocketAddress("127.0.0.1", 15001), identity, HostMap.EMPTY,
                 Optional.empty(), Optional.empty(), AccessLog.stdout(AccessLog.Format.JSON), Duration.ofHours(1), 0,
                 ReloadStats.NONE,
-                false, PipelineGate.DEFAULT_DEPTH);
+                false, PipelineGate.DEFAULT_DEPTH,
+                UpstreamPoolSettings.DEFAULTS);
     }
 
     public SidecarSettings withListen(InetSocketAddress a) {
         return new SidecarSettings(workload, a, identity, hosts,
-                caBundle, admin, accessLog, idleTimeout, ioThreads, reloads, splice, maxPipelinedRequests);
+                caBundle, admin, accessLog, idleTimeout, ioThreads, reloads, splice, maxPipelinedRequests, upstreamPool);
     }
 
     public SidecarSettings withHosts(HostMap h) {
         return new SidecarSettings(workload, listen, identity, h,
-                caBundle, admin, accessLog, idleTimeout, ioThreads, reloads, splice, maxPipelinedRequests);
+                caBundle, admin, accessLog, idleTimeout, ioThreads, reloads, splice, maxPipelinedRequests, upstreamPool);
     }
 
     public SidecarSettings withCaBundle(Optional<java.nio.file.Path> b) {
         return new SidecarSettings(workload, listen, identity, hosts, b, admin, accessLog, idleTimeout, ioThreads,
-                reloads, splice, maxPipelinedRequests);
+                reloads, splice, maxPipelinedRequests, upstreamPool);
     }
 
     public SidecarSettings withAdmin(Optional<InetSocketAddress> a) {
         return new SidecarSettings(workload, listen, identity, hosts,
-                caBundle, a, accessLog, idleTimeout, ioThreads, reloads, splice, maxPipelinedRequests);
+                caBundle, a, accessLog, idleTimeout, ioThreads, reloads, splice, maxPipelinedRequests, upstreamPool);
     }
 
     public SidecarSettings withAccessLog(Consumer<AccessLogEntry> l) {
         return new SidecarSettings(workload, listen, identity, hosts,
-                caBundle, admin, l, idleTimeout, ioThreads, reloads, splice, maxPipelinedRequests);
+                caBundle, admin, l, idleTimeout, ioThreads, reloads, splice, maxPipelinedRequests, upstreamPool);
     }
 
     public SidecarSettings withIdleTimeout(Duration d) {
         return new SidecarSettings(workload, listen, identity, hosts,
-                caBundle, admin, accessLog, d, ioThreads, reloads, splice, maxPipelinedRequests);
+                caBundle, admin, accessLog, d, ioThreads, reloads, splice, maxPipelinedRequests, upstreamPool);
     }
 
     public SidecarSettings withIoThreads(int n) {
         return new SidecarSettings(workload, listen, identity, hosts,
-                caBundle, admin, accessLog, idleTimeout, n, reloads, splice, maxPipelinedRequests);
+                caBundle, admin, accessLog, idleTimeout, n, reloads, splice, maxPipelinedRequests, upstreamPool);
     }
 
     public SidecarSettings withSplice(boolean on) {
         return new SidecarSettings(workload, listen, identity, hosts,
                 caBundle, admin, accessLog, idleTimeout, ioThreads,
-                reloads, on, maxPipelinedRequests);
+                reloads, on, maxPipelinedRequests, upstreamPool);
     }
 
     public SidecarSettings withReloads(ReloadStats r) {
         return new SidecarSettings(workload, listen, identity, hosts,
-                caBundle, admin, accessLog, idleTimeout, ioThreads, r, splice, maxPipelinedRequests);
+                caBundle, admin, accessLog, idleTimeout, ioThreads, r, splice, maxPipelinedRequests, upstreamPool);
     }
 
     public SidecarSettings withMaxPipelinedRequests(int n) {
         return new SidecarSettings(workload, listen, identity, hosts, caBundle, admin, accessLog, idleTimeout,
-                ioThreads, reloads, splice, n);
+                ioThreads, reloads, splice, n, upstreamPool);
+    }
+
+    public SidecarSettings withUpstreamPool(UpstreamPoolSettings p) {
+        return new SidecarSettings(workload, listen, identity, hosts, caBundle, admin, accessLog, idleTimeout,
+                ioThreads, reloads, splice, maxPipelinedRequests, p);
     }
 }

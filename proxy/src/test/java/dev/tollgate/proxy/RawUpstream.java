@@ -13,6 +13,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * An upstream that answers with raw bytes chosen by the request path, the way old or odd servers frame responses
@@ -33,13 +34,39 @@ final class RawUpstream implements AutoCloseable {
     private final Optional<SSLContext> tls;
     private final Script script;
     private final ExecutorService pool = Executors.newCachedThreadPool();
+    private final int keepAliveMillis;
+    private final AtomicInteger accepted = new AtomicInteger();
+    private static final ThreadLocal<Connection> CONNECTION = new ThreadLocal<>();
+
+    /** The connection a script is serving: its number (from 1), requests so far on it (from 1), the SNI it asked for. */
+    record Connection(int number, int[] requests, String sni) {
+        int request() {
+            return requests[0];
+        }
+    }
 
     RawUpstream(Optional<SSLContext> tls, Script script) throws IOException {
+        this(tls, script, 20_000);
+    }
+
+    /** @param keepAliveMillis how long a connection may wait for its next request before the server closes it */
+    RawUpstream(Optional<SSLContext> tls, Script script, int keepAliveMillis) throws IOException {
         InetAddress lo = InetAddress.getByName("127.0.0.1");
         this.server = new ServerSocket(0, 50, lo);
         this.tls = tls;
         this.script = script;
+        this.keepAliveMillis = keepAliveMillis;
         pool.execute(this::accept);
+    }
+
+    /** Connections accepted so far. */
+    int accepted() {
+        return accepted.get();
+    }
+
+    /** For a script: the connection it is serving. */
+    static Connection connection() {
+        return CONNECTION.get();
     }
 
     int port() {
@@ -50,18 +77,30 @@ final class RawUpstream implements AutoCloseable {
         while (!server.isClosed()) {
             try {
                 Socket s = server.accept();
-                pool.execute(() -> serve(s));
+                int n = accepted.incrementAndGet();
+                pool.execute(() -> serve(s, n));
             } catch (IOException e) {
                 return;
             }
         }
     }
 
-    private void serve(Socket raw) {
+    private void serve(Socket raw, int number) {
         try (raw) {
-            raw.setSoTimeout(20_000);
+            raw.setSoTimeout(keepAliveMillis);
             Socket s = tls.isPresent() ? tls(raw) : raw;
             try (s) {
+                String sni = null;
+                if (s instanceof SSLSocket ssl) {
+                    ssl.startHandshake();
+                    if (ssl.getSession() instanceof javax.net.ssl.ExtendedSSLSession ext) {
+                        sni = ext.getRequestedServerNames().stream()
+                                .filter(n -> n instanceof javax.net.ssl.SNIHostName)
+                                .map(n -> ((javax.net.ssl.SNIHostName) n).getAsciiName()).findFirst().orElse(null);
+                    }
+                }
+                Connection c = new Connection(number, new int[1], sni);
+                CONNECTION.set(c);
                 InputStream in = s.getInputStream();
                 OutputStream out = s.getOutputStream();
                 while (true) {
@@ -69,6 +108,7 @@ final class RawUpstream implements AutoCloseable {
                     if (head == null) {
                         return;
                     }
+                    c.requests[0]++;
                     boolean again;
                     try {
                         again = script.serve(head, in, out);
@@ -84,7 +124,9 @@ final class RawUpstream implements AutoCloseable {
                 }
             }
         } catch (IOException e) {
-            // the proxy went away: nothing to serve
+            // the proxy went away (or the keep-alive timeout passed): nothing to serve
+        } finally {
+            CONNECTION.remove();
         }
     }
 
