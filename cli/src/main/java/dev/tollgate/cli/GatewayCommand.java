@@ -73,7 +73,8 @@ final class GatewayCommand implements Callable<Integer> {
                     .withAccessLog(proxy.accessLog())
                     .withIdleTimeout(CaCommand.parseDuration(proxy.idleTimeout))
                     .withReloads(run.reloadStats())
-                    .withMaxPipelinedRequests(proxy.maxPipelinedRequests);
+                    .withMaxPipelinedRequests(proxy.maxPipelinedRequests)
+                    .withUpstreamPool(proxy.upstreamPool());
             EgressGateway gateway = EgressGateway.start(settings, run.store()::current);
             run.store().addListener(s -> gateway.refresh());
             err.println("tollgate gateway " + workload.displayName() + ": listening on " + gateway.listeners()
