@@ -169,15 +169,15 @@ final class SidecarCommand implements Callable<Integer> {
         int maxPipelinedRequests;
 
         @Option(names = "--upstream-idle-timeout", paramLabel = "DURATION", defaultValue = "4s",
-                description = {"How long an idle upstream connection (direct HTTP, TLS origination) is kept for the",
-                        "next request. Keep it below the origins' keep-alive timeout (5 s for Apache httpd and",
-                        "Node.js): a connection the origin closes just as it is reused costs a retry (GET) or a 503",
-                        "(POST). mTLS connections to the egress gateway are kept 60 s (default: ${DEFAULT-VALUE})."})
+                description = "How long an idle upstream connection (direct HTTP, TLS origination) is kept for the "
+                        + "next request. Keep it below the origins' keep-alive timeout (5 s for Apache httpd and "
+                        + "Node.js): a connection the origin closes just as it is reused costs a retry (GET) or a 503 "
+                        + "(POST). mTLS connections to the egress gateway are kept 60 s (default: ${DEFAULT-VALUE}).")
         String upstreamIdleTimeout;
 
         @Option(names = "--upstream-max-idle", paramLabel = "N", defaultValue = "1024",
-                description = {"Idle upstream connections kept in all; 0 opens a new connection for every request.",
-                        "Metric tollgate_upstream_pool_idle (default: ${DEFAULT-VALUE})."})
+                description = "Idle upstream connections kept in all; 0 opens a new connection for every request. "
+                        + "Metric tollgate_upstream_pool_idle (default: ${DEFAULT-VALUE}).")
         int upstreamMaxIdle;
 
         @Option(names = "--upstream-max-idle-per-host", paramLabel = "N", defaultValue = "32",
