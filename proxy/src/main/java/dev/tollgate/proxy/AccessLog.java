@@ -1,6 +1,9 @@
 package dev.tollgate.proxy;
 
+import java.io.IOException;
+import java.io.OutputStreamWriter;
 import java.io.PrintStream;
+import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -37,6 +40,9 @@ public final class AccessLog {
         Thread writer = Thread.ofPlatform().daemon().name("tollgate-access-log").unstarted(() -> {
             List<AccessLogEntry> batch = new ArrayList<>(BATCH);
             StringBuilder lines = new StringBuilder(BATCH * 512);
+            // encodes through its own reused buffer: no String and byte[] copy of every batch
+            Writer encoder = new OutputStreamWriter(out, StandardCharsets.UTF_8);
+            char[] chars = new char[BATCH * 512];
             while (!Thread.currentThread().isInterrupted()) {
                 if (queue.drainTo(batch, BATCH) == 0) {
                     sleeping.set(true);
@@ -61,12 +67,20 @@ public final class AccessLog {
                 if (d > 0) {
                     lines.append("{\"access_log_dropped\":").append(d).append("}\n");
                 }
-                byte[] bytes = lines.toString().getBytes(StandardCharsets.UTF_8);
-                out.write(bytes, 0, bytes.length);
-                out.flush();
+                if (chars.length < lines.length()) {
+                    chars = new char[lines.capacity()];
+                }
+                lines.getChars(0, lines.length(), chars, 0);
+                try {
+                    encoder.write(chars, 0, lines.length());
+                    encoder.flush();
+                } catch (IOException e) {
+                    // stdout is gone: keep draining so that the event loops never block on a full queue
+                }
                 if (lines.capacity() > BATCH * 4096) {
                     lines.setLength(0);
                     lines.trimToSize();
+                    chars = new char[BATCH * 512];
                 }
             }
         });
