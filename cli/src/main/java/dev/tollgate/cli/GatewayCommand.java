@@ -80,8 +80,9 @@ final class GatewayCommand implements Callable<Integer> {
                     .withAccessLog(proxy.accessLog())
                     .withIdleTimeout(CaCommand.parseDuration(proxy.idleTimeout))
                     .withReloads(run.reloadStats())
-                                        .withConnect(proxy.connectSettings())
-                    .withLimits(limits.limits().withMaxConnectionsPerPrincipal(maxConnectionsPerPrincipal));
+                    .withConnect(proxy.connectSettings())
+                    .withLimits(limits.limits().withMaxConnectionsPerPrincipal(maxConnectionsPerPrincipal))
+                    .withUpstreamPool(proxy.upstreamPool());
             EgressGateway gateway = EgressGateway.start(settings, run.store()::current);
             run.store().addListener(s -> gateway.refresh());
             err.println("tollgate gateway " + workload.displayName() + ": listening on " + gateway.listeners()

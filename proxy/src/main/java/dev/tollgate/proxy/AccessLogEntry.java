@@ -44,7 +44,14 @@ public record AccessLogEntry(Instant start, String proxy, String protocol, Optio
     }
 
     public String json() {
-        StringBuilder b = new StringBuilder(400).append('{');
+        StringBuilder b = new StringBuilder(400);
+        appendJson(b);
+        return b.toString();
+    }
+
+    /** Appends {@link #json()} to {@code b}, without a string of its own (the access log writer batches lines). */
+    public void appendJson(StringBuilder b) {
+        b.append('{');
         field(b, "start_time", start.toString());
         field(b, "proxy", proxy);
         field(b, "protocol", protocol);
@@ -65,7 +72,7 @@ public record AccessLogEntry(Instant start, String proxy, String protocol, Optio
         field(b, "upstream_address", upstreamAddress.orElse(null));
         field(b, "reason", reason);
         b.setLength(b.length() - 1);
-        return b.append('}').toString();
+        b.append('}');
     }
 
     /** Envoy-like: {@code [start] "request" code decision bytes_received bytes_sent duration ... reason}. */

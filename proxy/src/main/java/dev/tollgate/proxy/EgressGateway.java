@@ -80,6 +80,7 @@ public final class EgressGateway implements ProxyHandle {
         var workers = Transport.group("tollgate-gateway-io", settings.ioThreads());
         ProxyContext px = new ProxyContext(name, snapshots, settings.hosts(), tls, metrics, settings.accessLog(),
                 workers, settings.idleTimeout(), settings.limits());
+        px.upstreamPool(settings.upstreamPool());
         ProxyRuntime runtime = new ProxyRuntime(px, boss, workers);
         px.connect = settings.connect();
         tls.peerTrustDomains(() -> px.snapshot().map(s -> {

@@ -30,11 +30,13 @@ import java.util.function.Consumer;
  *                        {@link EgressGateway#refresh()})
  * @param limits          what clients may hold and ask for ({@link Limits}; {@link Limits#DEFAULTS} by default)
  * @param connect     upstream connect timeout and the address blocks the {@link AddressGuard} lets through
+ * @param upstreamPool how long and how many idle upstream connections are kept for reuse
  */
 public record GatewaySettings(WorkloadRef workload, String bindAddress, int portOffset, MeshIdentity identity,
                               HostMap hosts, Optional<Path> caBundle, Optional<InetSocketAddress> admin,
                               Consumer<AccessLogEntry> accessLog, Duration idleTimeout, int ioThreads,
-                              ReloadStats reloads, Duration refreshInterval, Limits limits, ConnectSettings connect) {
+                              ReloadStats reloads, Duration refreshInterval, Limits limits, ConnectSettings connect,
+                              UpstreamPoolSettings upstreamPool) {
     public static final int EPHEMERAL_PORTS = -1;
 
     /** Istio's default egress gateway workload. */
@@ -57,72 +59,79 @@ public record GatewaySettings(WorkloadRef workload, String bindAddress, int port
         Objects.requireNonNull(refreshInterval, "refreshInterval");
         Objects.requireNonNull(limits, "limits");
         connect = connect == null ? ConnectSettings.DEFAULTS : connect;
+        upstreamPool = upstreamPool == null ? UpstreamPoolSettings.DEFAULTS : upstreamPool;
     }
 
     /** Istio's gateway workload, on 127.0.0.1 with no port offset, JSON access log on stdout. */
     public static GatewaySettings defaults(MeshIdentity identity) {
         return new GatewaySettings(ISTIO_EGRESS_GATEWAY, "127.0.0.1", 0, identity, HostMap.EMPTY, Optional.empty(),
                 Optional.empty(), AccessLog.stdout(AccessLog.Format.JSON), Duration.ofHours(1), 0, ReloadStats.NONE,
-                Duration.ofSeconds(1), Limits.DEFAULTS, ConnectSettings.DEFAULTS);
+                Duration.ofSeconds(1), Limits.DEFAULTS, ConnectSettings.DEFAULTS,
+                UpstreamPoolSettings.DEFAULTS);
     }
 
     public GatewaySettings withWorkload(WorkloadRef w) {
         return new GatewaySettings(w, bindAddress, portOffset, identity, hosts, caBundle, admin, accessLog,
-                idleTimeout, ioThreads, reloads, refreshInterval, limits, connect);
+                idleTimeout, ioThreads, reloads, refreshInterval, limits, connect, upstreamPool);
     }
 
     public GatewaySettings withBind(String address, int offset) {
         return new GatewaySettings(workload, address, offset, identity, hosts, caBundle, admin, accessLog,
-                idleTimeout, ioThreads, reloads, refreshInterval, limits, connect);
+                idleTimeout, ioThreads, reloads, refreshInterval, limits, connect, upstreamPool);
     }
 
     public GatewaySettings withHosts(HostMap h) {
         return new GatewaySettings(workload, bindAddress, portOffset, identity, h, caBundle, admin, accessLog,
-                idleTimeout, ioThreads, reloads, refreshInterval, limits, connect);
+                idleTimeout, ioThreads, reloads, refreshInterval, limits, connect, upstreamPool);
     }
 
     public GatewaySettings withCaBundle(Optional<Path> b) {
         return new GatewaySettings(workload, bindAddress, portOffset, identity, hosts, b, admin, accessLog,
-                idleTimeout, ioThreads, reloads, refreshInterval, limits, connect);
+                idleTimeout, ioThreads, reloads, refreshInterval, limits, connect, upstreamPool);
     }
 
     public GatewaySettings withAdmin(Optional<InetSocketAddress> a) {
         return new GatewaySettings(workload, bindAddress, portOffset, identity, hosts, caBundle, a, accessLog,
-                idleTimeout, ioThreads, reloads, refreshInterval, limits, connect);
+                idleTimeout, ioThreads, reloads, refreshInterval, limits, connect, upstreamPool);
     }
 
     public GatewaySettings withAccessLog(Consumer<AccessLogEntry> l) {
         return new GatewaySettings(workload, bindAddress, portOffset, identity, hosts, caBundle, admin, l,
-                idleTimeout, ioThreads, reloads, refreshInterval, limits, connect);
+                idleTimeout, ioThreads, reloads, refreshInterval, limits, connect, upstreamPool);
     }
 
     public GatewaySettings withIdleTimeout(Duration d) {
         return new GatewaySettings(workload, bindAddress, portOffset, identity, hosts, caBundle, admin, accessLog,
-                d, ioThreads, reloads, refreshInterval, limits, connect);
+                d, ioThreads, reloads, refreshInterval, limits, connect, upstreamPool);
     }
 
     public GatewaySettings withIoThreads(int n) {
         return new GatewaySettings(workload, bindAddress, portOffset, identity, hosts, caBundle, admin, accessLog,
-                idleTimeout, n, reloads, refreshInterval, limits, connect);
+                idleTimeout, n, reloads, refreshInterval, limits, connect, upstreamPool);
     }
 
     public GatewaySettings withReloads(ReloadStats r) {
         return new GatewaySettings(workload, bindAddress, portOffset, identity, hosts, caBundle, admin, accessLog,
-                idleTimeout, ioThreads, r, refreshInterval, limits, connect);
+                idleTimeout, ioThreads, r, refreshInterval, limits, connect, upstreamPool);
     }
 
     public GatewaySettings withRefreshInterval(Duration d) {
         return new GatewaySettings(workload, bindAddress, portOffset, identity, hosts, caBundle, admin, accessLog,
-                idleTimeout, ioThreads, reloads, d, limits, connect);
+                idleTimeout, ioThreads, reloads, d, limits, connect, upstreamPool);
     }
 
     public GatewaySettings withLimits(Limits l) {
         return new GatewaySettings(workload, bindAddress, portOffset, identity, hosts, caBundle, admin, accessLog,
-                idleTimeout, ioThreads, reloads, refreshInterval, l, connect);
+                idleTimeout, ioThreads, reloads, refreshInterval, l, connect, upstreamPool);
     }
 
     public GatewaySettings withConnect(ConnectSettings c) {
         return new GatewaySettings(workload, bindAddress, portOffset, identity, hosts, caBundle, admin, accessLog,
-                idleTimeout, ioThreads, reloads, refreshInterval, limits, c);
+                idleTimeout, ioThreads, reloads, refreshInterval, limits, c, upstreamPool);
+    }
+
+    public GatewaySettings withUpstreamPool(UpstreamPoolSettings p) {
+        return new GatewaySettings(workload, bindAddress, portOffset, identity, hosts, caBundle, admin, accessLog,
+                idleTimeout, ioThreads, reloads, refreshInterval, limits, connect, p);
     }
 }

@@ -41,6 +41,16 @@ public final class HostMap {
     private static final ExecutorService DNS = Executors.newThreadPerTaskExecutor(
             Thread.ofVirtual().name("tollgate-dns-", 0).factory());
 
+    /**
+     * How long a DNS answer is reused without asking again. The JDK caches positive answers for 30 s itself
+     * ({@code networkaddress.cache.ttl}), so this adds no staleness beyond it; what it saves is the hand-off to a
+     * virtual thread and back for every request to a name (issue 6 section 4). 10 s keeps a moved host reachable
+     * soon after the JDK's own cache lets go.
+     */
+    static final long DNS_TTL_NANOS = java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+    /** Names kept; beyond that, expired answers are dropped, then all (cheap to refill, and bounds what a client can fill). */
+    static final int DNS_CACHE_MAX = 4096;
+
     private final List<ResolveEntry> resolves;
     private final List<ConnectTo> connectTos;
     private final Resolver resolver;
@@ -50,6 +60,12 @@ public final class HostMap {
     public interface Resolver {
         /** @return the addresses for {@code name}, best first; never empty */
         InetAddress[] lookup(String name) throws UnknownHostException;
+    }
+
+    private final java.util.concurrent.ConcurrentHashMap<String, Answer> answers =
+            new java.util.concurrent.ConcurrentHashMap<>();
+
+    private record Answer(InetAddress address, long expires) {
     }
 
     private record ResolveEntry(String host, int port, List<InetAddress> addresses) {
@@ -250,9 +266,15 @@ public final class HostMap {
         }
         String lookup = name;
         int p = targetPort;
+        // a name resolved moments ago is answered at once, as the lookup below would answer it
+        Answer cached = answers.get(lookup);
+        if (cached != null && cached.expires - System.nanoTime() > 0) {
+            return promise.setSuccess(new Resolved(new InetSocketAddress(cached.address, p), false, "dns"));
+        }
         DNS.execute(() -> {
             try {
                 InetAddress a = resolver.lookup(lookup)[0];
+                remember(lookup, a);
                 promise.trySuccess(new Resolved(new InetSocketAddress(a, p), false, "dns"));
             } catch (UnknownHostException e) {
                 promise.tryFailure(new UnknownHostException("cannot resolve " + lookup));
@@ -261,5 +283,16 @@ public final class HostMap {
             }
         });
         return promise;
+    }
+
+    private void remember(String name, InetAddress address) {
+        if (answers.size() >= DNS_CACHE_MAX) {
+            long now = System.nanoTime();
+            answers.values().removeIf(a -> a.expires - now <= 0);
+            if (answers.size() >= DNS_CACHE_MAX) {
+                answers.clear();
+            }
+        }
+        answers.put(name, new Answer(address, System.nanoTime() + DNS_TTL_NANOS));
     }
 }

@@ -54,7 +54,14 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
     private boolean informational;
     private boolean headRequest;
     private String upstreamError;
-    private UpstreamPool.Key poolKey;
+    /** Where the current request goes. */
+    private HttpRouter.Forward route;
+    /** The current request is on a connection taken from the pool (it may have been closed by its peer meanwhile). */
+    private boolean reused;
+    /** The head of the current request, kept while it may be sent again on a new connection ({@link #retryable}). */
+    private HttpRequest retryHead;
+    /** The head could not be written at all: the reused connection was already dead, nothing reached the upstream. */
+    private boolean headUnsent;
     private boolean closeAfterResponse;
     private boolean upstreamKeepAlive;
     /** Requests in {@link #pending}: pipelined behind the one being served. */
@@ -128,7 +135,10 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
         responseDone = false;
         informational = false;
         upstreamError = null;
-        poolKey = null;
+        route = null;
+        reused = false;
+        retryHead = null;
+        headUnsent = false;
         upstreamKeepAlive = false;
         ex.request = request.method().name() + " " + request.uri();
         if (request.decoderResult().isFailure()) {
@@ -197,20 +207,66 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
     private void forward(HttpRequest request, HttpRouter.Forward f) {
         state = State.CONNECTING;
         ctx.channel().config().setAutoRead(false);
-        if (!keepAlive) {
-            request.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
-        }
+        route = f;
+        // no Connection: close towards the upstream for a closing client: the upstream connection outlives it
         io.netty.channel.EventLoop loop = ctx.channel().eventLoop();
-        poolKey = UpstreamPool.poolable(f.upstream()) ? new UpstreamPool.Key(f.upstream(), f.trustDomain()) : null;
-        Channel pooled = poolKey == null ? null : px.pool.acquire(loop, poolKey);
+        Channel pooled = reuse(f, loop);
         io.netty.util.concurrent.Future<Channel> connected;
         if (pooled != null) {
+            reused = true;
             ex.upstreamAddress = pooled.remoteAddress() instanceof java.net.InetSocketAddress a
                     ? Upstreams.format(a) : String.valueOf(pooled.remoteAddress());
+            if (retryable(request)) {
+                retryHead = request;
+                ReferenceCountUtil.retain(request);
+            }
             connected = loop.newSucceededFuture(pooled);
         } else {
             connected = Upstreams.connect(px, loop, f.upstream(), f.trustDomain(), ex);
         }
+        send(request, connected);
+    }
+
+    /**
+     * An idle pooled connection for {@code f}, or null. The address is looked up without waiting (literals, the
+     * operator's maps and recent DNS answers are known at once); a name that needs DNS first gets a new connection,
+     * which {@link Upstreams#connect} resolves. A pooled connection is keyed by the address it was opened to, which
+     * the address guard already let through for the same host and TLS mode.
+     */
+    private Channel reuse(HttpRouter.Forward f, io.netty.channel.EventLoop loop) {
+        if (!UpstreamPool.poolable(f.upstream())) {
+            return null;
+        }
+        var up = f.upstream();
+        io.netty.util.concurrent.Future<HostMap.Resolved> where =
+                px.hosts.resolve(up.host(), up.port(), up.addresses(), loop);
+        if (!where.isSuccess()) {
+            return null;
+        }
+        return px.pool.acquire(loop, new UpstreamPool.Key(up, where.getNow().address(), f.trustDomain()));
+    }
+
+    /**
+     * May the request be sent once more on a new connection if the reused one fails before any response byte? Only
+     * when the proxy still holds all of it (no body: bodies are streamed, not kept), and either its method is
+     * idempotent (RFC 9110 section 9.2.2: GET, HEAD, OPTIONS, TRACE, PUT, DELETE; RFC 9112 section 9.3.1 allows
+     * retrying those automatically) or nothing of it was written ({@link #headUnsent}). A POST that was written may
+     * have been acted on by an upstream that then closed, so it is never sent twice: the client gets a 503 and decides.
+     * Go's http.Transport follows the same rule; Envoy's (and Istio's default) retry policy retries resets of any
+     * method, which can replay a POST.
+     */
+    private static boolean retryable(HttpRequest request) {
+        return !HttpUtil.isTransferEncodingChunked(request) && HttpUtil.getContentLength(request, 0L) == 0
+                && (!(request instanceof HttpContent c) || !c.content().isReadable());
+    }
+
+    private static boolean idempotent(HttpMethod m) {
+        return m.equals(HttpMethod.GET) || m.equals(HttpMethod.HEAD) || m.equals(HttpMethod.OPTIONS)
+                || m.equals(HttpMethod.TRACE) || m.equals(HttpMethod.PUT) || m.equals(HttpMethod.DELETE);
+    }
+
+    /** Writes the request (and the body that has arrived) once {@code connected} is ready. */
+    private void send(HttpRequest request, io.netty.util.concurrent.Future<Channel> connected) {
         connected.addListener(fu -> {
             if (!fu.isSuccess()) {
                 ReferenceCountUtil.release(request);
@@ -237,7 +293,20 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
             up.pipeline().addLast("response", new ResponseRelay());
             up.config().setAutoRead(true);
             up.read();
-            up.write(request);
+            boolean whole = requestDone && !(request instanceof LastHttpContent);
+            if (retryHead != null) {
+                up.write(request).addListener(w -> {
+                    if (!w.isSuccess() && up == upstream) {
+                        headUnsent = true;
+                    }
+                });
+            } else {
+                up.write(request);
+            }
+            if (whole) {
+                // a retry: the end of this bodiless request already went to the connection that failed
+                up.write(LastHttpContent.EMPTY_LAST_CONTENT);
+            }
             if (request instanceof LastHttpContent) {
                 requestDone = true;
             }
@@ -332,7 +401,10 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
                 if (!informational) {
                     responseStarted = true;
                     ex.responseCode = code;
-                    upstreamKeepAlive = HttpUtil.isKeepAlive(response);
+                    // HTTP/1.0 keep-alive is an extension some servers get wrong: such connections are not reused
+                    upstreamKeepAlive = HttpUtil.isKeepAlive(response)
+                            && response.protocolVersion().equals(HttpVersion.HTTP_1_1);
+                    dropRetry();
                     HttpMessages.stripHopByHop(response.headers());
                     if (!keepAlive || px.draining || closeAfterResponse) {
                         keepAlive = false;
@@ -346,6 +418,7 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
                         if (keepAlive) {
                             HttpUtil.setTransferEncodingChunked(response, true);
                         }
+                        upstreamKeepAlive = false;
                     }
                     if (!keepAlive) {
                         response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
@@ -406,6 +479,12 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         upstream = null;
+        boolean answering = up.pipeline().get("http") instanceof UpstreamCodec c && c.responseBegun();
+        if (reused && !responseStarted && !answering) {
+            staleConnection();
+            return;
+        }
+        dropRetry();
         ex.decision = "error";
         if (!responseStarted) {
             fail(HttpResponseStatus.BAD_GATEWAY, upstreamError != null ? upstreamError
@@ -416,14 +495,46 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
         }
     }
 
+    /**
+     * A connection from the pool failed before any byte of a response: its peer most likely closed it while it was
+     * idle, just as it was reused. Sent again on a new connection when {@link #retryable}, once; otherwise 503.
+     */
+    private void staleConnection() {
+        HttpRequest again = retryHead;
+        retryHead = null;
+        reused = false;
+        String why = "upstream closed the reused connection before responding"
+                + (upstreamError != null ? " (" + upstreamError + ")" : "");
+        upstreamError = null;
+        if (again != null && (headUnsent || idempotent(again.method()))) {
+            px.metrics.upstreamRetried();
+            ex.reason += "; retried on a new connection: " + why;
+            state = State.CONNECTING;
+            send(again, Upstreams.connect(px, ctx.channel().eventLoop(), route.upstream(), route.trustDomain(), ex));
+            return;
+        }
+        ReferenceCountUtil.release(again);
+        ex.decision = "error";
+        String method = ex.request == null ? "the request" : ex.request.substring(0, ex.request.indexOf(' '));
+        fail(HttpResponseStatus.SERVICE_UNAVAILABLE, why + "; not retried: " + (again == null
+                ? "its body was streamed to the failed connection"
+                : method + " is not idempotent and may have reached the upstream"));
+    }
+
+    private void dropRetry() {
+        HttpRequest r = retryHead;
+        retryHead = null;
+        ReferenceCountUtil.release(r);
+    }
+
     private void responseComplete() {
         Channel up = upstream;
         upstream = null;
         if (up != null) {
             up.pipeline().remove("response");
-            if (poolKey != null && upstreamKeepAlive && requestDone && !px.draining
+            if (UpstreamPool.poolable(route.upstream()) && upstreamKeepAlive && requestDone && !px.draining
                     && !(up.pipeline().get("http") instanceof UpstreamCodec c && c.sawStrayResponse())) {
-                px.pool.release(up.eventLoop(), poolKey, up);
+                px.pool.release(up, route.upstream(), route.trustDomain());
             } else {
                 up.close();
             }
@@ -488,6 +599,7 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
     }
 
     private void releasePending() {
+        dropRetry();
         Object o;
         while ((o = pending.poll()) != null) {
             ReferenceCountUtil.release(o);

@@ -29,8 +29,8 @@ final class ProxyContext {
     /** Client connections, for draining. */
     final ChannelGroup clients = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
     volatile boolean draining;
-    /** Idle connections to mesh peers, reused by HTTP requests. */
-    final UpstreamPool pool = new UpstreamPool();
+    /** Idle upstream connections, reused by HTTP requests; replaced by {@link #upstreamPool} before traffic. */
+    UpstreamPool pool = new UpstreamPool();
     /** Splice direct tunnels when the transport allows ({@link Splice}). */
     volatile boolean splice;
     /** Connect timeout and allowed address blocks ({@code --connect-timeout}, {@code --allow-destination-cidr}). */
@@ -75,6 +75,12 @@ final class ProxyContext {
         } catch (RuntimeException e) {
             return Optional.empty();
         }
+    }
+
+    /** Sets how upstream connections are kept ({@link UpstreamPool}), before the proxy takes traffic. */
+    void upstreamPool(UpstreamPoolSettings settings) {
+        pool = new UpstreamPool(settings, metrics::limitReached);
+        metrics.upstreamPool(pool);
     }
 
     /** Logs an exchange once: access log and metrics. */

@@ -9,11 +9,12 @@ import io.micrometer.core.instrument.Timer;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 
-import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 
@@ -22,6 +23,7 @@ final class ProxyMetrics {
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final Counter bytesSent;
     private final Counter bytesReceived;
+    private final Counter upstreamRetries;
     final AtomicLong activeConnections = new AtomicLong();
     private final ReloadStats reloads;
     private final Optional<RotatingCertificate> rotating;
@@ -75,6 +77,9 @@ final class ProxyMetrics {
                 l -> Counter.builder("tollgate.limit.rejections").tag("limit", l)
                         .description("connections closed or requests refused by a limit (see proxy/README.md)")
                         .register(registry)));
+        upstreamRetries = Counter.builder("tollgate.upstream.retries")
+                .description("requests sent again on a new connection after a reused upstream connection closed "
+                        + "before responding").register(registry);
     }
 
     /** Counts one refusal by the limit named (one of {@link #LIMITS}). */
@@ -87,14 +92,44 @@ final class ProxyMetrics {
     }
 
     void record(AccessLogEntry e) {
-        String name = e.protocol().equals("http") ? "tollgate.requests" : "tollgate.connections";
-        Counter.builder(name).tag("decision", e.decision()).tag("policy", e.policyOrNone())
-                .tag("code", Integer.toString(e.responseCode())).register(registry).increment();
+        boolean http = e.protocol().equals("http");
+        MeterKey key = new MeterKey(http, e.decision(), e.policy().orElse(null), e.responseCode());
+        Meters m = meters.get(key);
+        if (m == null) {
+            m = meters(key);
+        }
+        m.count.increment();
         bytesSent.increment(e.bytesSent());
         bytesReceived.increment(e.bytesReceived());
-        Timer.builder(e.protocol().equals("http") ? "tollgate.request.duration" : "tollgate.connection.duration")
-                .tag("decision", e.decision()).publishPercentileHistogram()
-                .register(registry).record(Duration.ofMillis(e.durationMs()));
+        m.duration.record(e.durationMs(), TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * The meters of one outcome. Looking them up through Micrometer's builders on every request cost an id, tags and
+     * a registry lookup per request (issue 6 section 4), so they are kept here; decisions and codes are few and
+     * policy ids come from the configuration. The cache stops growing at {@link #MAX_CACHED_OUTCOMES} (many reloads
+     * with new policy names), after which new outcomes are looked up each time as before.
+     */
+    private Meters meters(MeterKey k) {
+        Counter count = Counter.builder(k.http ? "tollgate.requests" : "tollgate.connections")
+                .tag("decision", k.decision).tag("policy", k.policy == null ? "[none]" : k.policy)
+                .tag("code", Integer.toString(k.code)).register(registry);
+        Timer duration = Timer.builder(k.http ? "tollgate.request.duration" : "tollgate.connection.duration")
+                .tag("decision", k.decision).publishPercentileHistogram().register(registry);
+        Meters m = new Meters(count, duration);
+        if (meters.size() < MAX_CACHED_OUTCOMES) {
+            meters.putIfAbsent(k, m);
+        }
+        return m;
+    }
+
+    private static final int MAX_CACHED_OUTCOMES = 4096;
+    private final Map<MeterKey, Meters> meters = new ConcurrentHashMap<>();
+
+    private record MeterKey(boolean http, String decision, String policy, int code) {
+    }
+
+    private record Meters(Counter count, Timer duration) {
     }
 
     /**
@@ -123,6 +158,17 @@ final class ProxyMetrics {
     /** For {@code /ready}: empty, or why the configuration in force is stale. */
     String configStaleNote() {
         return reloads.staleNote();
+    }
+
+    /** {@code tollgate_upstream_retries_total}: requests sent again after a reused upstream connection failed. */
+    void upstreamRetried() {
+        upstreamRetries.increment();
+    }
+
+    /** {@code tollgate_upstream_pool_idle}: idle upstream connections kept for reuse. */
+    void upstreamPool(UpstreamPool pool) {
+        Gauge.builder("tollgate.upstream.pool.idle", pool, UpstreamPool::idle)
+                .description("idle upstream connections kept for reuse").register(registry);
     }
 
     String scrape() {

@@ -63,6 +63,7 @@ public final class Sidecar implements ProxyHandle {
         ProxyContext px = new ProxyContext(name, snapshots, settings.hosts(), tls, metrics, settings.accessLog(),
                 workers, settings.idleTimeout(), settings.limits());
         px.splice = settings.splice();
+        px.upstreamPool(settings.upstreamPool());
         ProxyRuntime runtime = new ProxyRuntime(px, boss, workers);
         px.connect = settings.connect();
         px.guard = new AddressGuard(settings.connect().allowedCidrs(), runtime::ownAddresses,

@@ -27,11 +27,13 @@ import java.util.function.Consumer;
  *                    default, as byte counts and the idle timer then see the traffic only in chunks (see Splice)
  * @param limits      what clients may hold and ask for ({@link Limits}; {@link Limits#DEFAULTS} by default)
  * @param connect     upstream connect timeout and the address blocks the {@link AddressGuard} lets through
+ * @param upstreamPool how long and how many idle upstream connections are kept for reuse
  */
 public record SidecarSettings(WorkloadRef workload, InetSocketAddress listen, MeshIdentity identity, HostMap hosts,
                               Optional<java.nio.file.Path> caBundle, Optional<InetSocketAddress> admin, Consumer<AccessLogEntry> accessLog,
                               Duration idleTimeout, int ioThreads, ReloadStats reloads,
-                              boolean splice, Limits limits, ConnectSettings connect) {
+                              boolean splice, Limits limits, ConnectSettings connect,
+                              UpstreamPoolSettings upstreamPool) {
     public SidecarSettings {
         Objects.requireNonNull(workload, "workload");
         Objects.requireNonNull(listen, "listen");
@@ -44,6 +46,7 @@ public record SidecarSettings(WorkloadRef workload, InetSocketAddress listen, Me
         Objects.requireNonNull(reloads, "reloads");
         Objects.requireNonNull(limits, "limits");
         connect = connect == null ? ConnectSettings.DEFAULTS : connect;
+        upstreamPool = upstreamPool == null ? UpstreamPoolSettings.DEFAULTS : upstreamPool;
     }
 
     /** Listen on {@code 127.0.0.1:15001}, no admin server, JSON access log on stdout, 1 h idle timeout, no splice. */
@@ -51,62 +54,68 @@ public record SidecarSettings(WorkloadRef workload, InetSocketAddress listen, Me
         return new SidecarSettings(workload, new InetSocketAddress("127.0.0.1", 15001), identity, HostMap.EMPTY,
                 Optional.empty(), Optional.empty(), AccessLog.stdout(AccessLog.Format.JSON), Duration.ofHours(1), 0,
                 ReloadStats.NONE,
-                false, Limits.DEFAULTS, ConnectSettings.DEFAULTS);
+                false, Limits.DEFAULTS, ConnectSettings.DEFAULTS,
+                UpstreamPoolSettings.DEFAULTS);
     }
 
     public SidecarSettings withListen(InetSocketAddress a) {
         return new SidecarSettings(workload, a, identity, hosts,
-                caBundle, admin, accessLog, idleTimeout, ioThreads, reloads, splice, limits, connect);
+                caBundle, admin, accessLog, idleTimeout, ioThreads, reloads, splice, limits, connect, upstreamPool);
     }
 
     public SidecarSettings withHosts(HostMap h) {
         return new SidecarSettings(workload, listen, identity, h,
-                caBundle, admin, accessLog, idleTimeout, ioThreads, reloads, splice, limits, connect);
+                caBundle, admin, accessLog, idleTimeout, ioThreads, reloads, splice, limits, connect, upstreamPool);
     }
 
     public SidecarSettings withCaBundle(Optional<java.nio.file.Path> b) {
         return new SidecarSettings(workload, listen, identity, hosts, b, admin, accessLog, idleTimeout, ioThreads,
-                reloads, splice, limits, connect);
+                reloads, splice, limits, connect, upstreamPool);
     }
 
     public SidecarSettings withAdmin(Optional<InetSocketAddress> a) {
         return new SidecarSettings(workload, listen, identity, hosts,
-                caBundle, a, accessLog, idleTimeout, ioThreads, reloads, splice, limits, connect);
+                caBundle, a, accessLog, idleTimeout, ioThreads, reloads, splice, limits, connect, upstreamPool);
     }
 
     public SidecarSettings withAccessLog(Consumer<AccessLogEntry> l) {
         return new SidecarSettings(workload, listen, identity, hosts,
-                caBundle, admin, l, idleTimeout, ioThreads, reloads, splice, limits, connect);
+                caBundle, admin, l, idleTimeout, ioThreads, reloads, splice, limits, connect, upstreamPool);
     }
 
     public SidecarSettings withIdleTimeout(Duration d) {
         return new SidecarSettings(workload, listen, identity, hosts,
-                caBundle, admin, accessLog, d, ioThreads, reloads, splice, limits, connect);
+                caBundle, admin, accessLog, d, ioThreads, reloads, splice, limits, connect, upstreamPool);
     }
 
     public SidecarSettings withIoThreads(int n) {
         return new SidecarSettings(workload, listen, identity, hosts,
-                caBundle, admin, accessLog, idleTimeout, n, reloads, splice, limits, connect);
+                caBundle, admin, accessLog, idleTimeout, n, reloads, splice, limits, connect, upstreamPool);
     }
 
     public SidecarSettings withSplice(boolean on) {
         return new SidecarSettings(workload, listen, identity, hosts,
                 caBundle, admin, accessLog, idleTimeout, ioThreads,
-                reloads, on, limits, connect);
+                reloads, on, limits, connect, upstreamPool);
     }
 
     public SidecarSettings withReloads(ReloadStats r) {
         return new SidecarSettings(workload, listen, identity, hosts,
-                caBundle, admin, accessLog, idleTimeout, ioThreads, r, splice, limits, connect);
+                caBundle, admin, accessLog, idleTimeout, ioThreads, r, splice, limits, connect, upstreamPool);
     }
 
     public SidecarSettings withLimits(Limits l) {
         return new SidecarSettings(workload, listen, identity, hosts,
-                caBundle, admin, accessLog, idleTimeout, ioThreads, reloads, splice, l, connect);
+                caBundle, admin, accessLog, idleTimeout, ioThreads, reloads, splice, l, connect, upstreamPool);
     }
 
     public SidecarSettings withConnect(ConnectSettings c) {
         return new SidecarSettings(workload, listen, identity, hosts,
-                caBundle, admin, accessLog, idleTimeout, ioThreads, reloads, splice, limits, c);
+                caBundle, admin, accessLog, idleTimeout, ioThreads, reloads, splice, limits, c, upstreamPool);
+    }
+
+    public SidecarSettings withUpstreamPool(UpstreamPoolSettings p) {
+        return new SidecarSettings(workload, listen, identity, hosts,
+                caBundle, admin, accessLog, idleTimeout, ioThreads, reloads, splice, limits, connect, p);
     }
 }

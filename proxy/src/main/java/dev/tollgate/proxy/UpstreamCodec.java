@@ -36,6 +36,7 @@ final class UpstreamCodec extends CombinedChannelDuplexHandler<UpstreamCodec.Res
     private boolean head;
     private boolean informational;
     private boolean stray;
+    private boolean answering;
 
     UpstreamCodec() {
         init(new ResponseDecoder(), new RequestEncoder());
@@ -46,12 +47,21 @@ final class UpstreamCodec extends CombinedChannelDuplexHandler<UpstreamCodec.Res
         return stray;
     }
 
+    /**
+     * True once any byte of a response to the last request written has arrived (a 100 Continue too): from then on,
+     * a failure cannot be answered by sending the request again.
+     */
+    boolean responseBegun() {
+        return answering;
+    }
+
     final class RequestEncoder extends HttpRequestEncoder {
         @Override
         protected void encodeInitialLine(ByteBuf buf, HttpRequest request) throws Exception {
             outstanding = true;
             head = request.method().equals(HttpMethod.HEAD);
             informational = false;
+            answering = false;
             super.encodeInitialLine(buf, request);
         }
     }
@@ -72,6 +82,9 @@ final class UpstreamCodec extends CombinedChannelDuplexHandler<UpstreamCodec.Res
                 in.skipBytes(in.readableBytes());
                 ctx.close();
                 return;
+            }
+            if (in.isReadable()) {
+                answering = true;
             }
             int before = out.size();
             super.decode(ctx, in, out);

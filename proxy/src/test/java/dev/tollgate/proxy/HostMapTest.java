@@ -154,4 +154,18 @@ class HostMapTest {
         assertThatThrownBy(() -> HostMap.parse(List.of(), List.of(entry)))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("--connect-to " + entry);
     }
+
+    @Test
+    void aNameResolvedMomentsAgoIsAnsweredWithoutWaiting() throws Exception {
+        HostMap m = HostMap.parse(List.of(), List.of());
+        HostMap.Resolved first = resolve(m, "localhost", 8080, List.of());
+        assertThat(first.via()).isEqualTo("dns");
+        // no hand-off to a DNS thread: the future is complete when resolve returns
+        var again = m.resolve("LOCALHOST.", 9090, List.of(), ImmediateEventExecutor.INSTANCE);
+        assertThat(again.isSuccess()).isTrue();
+        assertThat(again.getNow().address().getAddress()).isEqualTo(first.address().getAddress());
+        assertThat(again.getNow().address().getPort()).isEqualTo(9090);
+        assertThat(again.getNow().explicit()).isEqualTo(first.explicit());
+        assertThat(again.getNow().via()).isEqualTo("dns");
+    }
 }

@@ -24,6 +24,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -47,10 +48,22 @@ final class RawUpstream implements AutoCloseable {
 
     /** What one accepted connection brought. */
     static final class Connection {
+        private volatile int number;
+        private volatile int requests;
         private final ByteArrayOutputStream wire = new ByteArrayOutputStream();
         private final ByteArrayOutputStream plain = new ByteArrayOutputStream();
         private final AtomicReference<String> sni = new AtomicReference<>();
         private final CountDownLatch ended = new CountDownLatch(1);
+
+        /** Its number among the connections accepted, from 1. */
+        int number() {
+            return number;
+        }
+
+        /** Requests read on it so far (from 1 while a script serves the first). */
+        int request() {
+            return requests;
+        }
 
         /** Every byte received on the TCP connection, TLS records included. */
         byte[] wire() {
@@ -158,13 +171,32 @@ final class RawUpstream implements AutoCloseable {
     private final Script script;
     private final ExecutorService pool = Executors.newCachedThreadPool();
     private final List<Connection> connections = new CopyOnWriteArrayList<>();
+    private final int keepAliveMillis;
+    private final AtomicInteger accepted = new AtomicInteger();
+    private static final ThreadLocal<Connection> CONNECTION = new ThreadLocal<>();
 
     RawUpstream(Optional<SSLContext> tls, Script script) throws IOException {
+        this(tls, script, 20_000);
+    }
+
+    /** @param keepAliveMillis how long a connection may wait for its next request before the server closes it */
+    RawUpstream(Optional<SSLContext> tls, Script script, int keepAliveMillis) throws IOException {
         InetAddress lo = InetAddress.getByName("127.0.0.1");
         this.server = new TapServer(lo);
         this.tls = tls;
         this.script = script;
+        this.keepAliveMillis = keepAliveMillis;
         pool.execute(this::accept);
+    }
+
+    /** Connections accepted so far. */
+    int accepted() {
+        return accepted.get();
+    }
+
+    /** For a script: the connection it is serving. */
+    static Connection connection() {
+        return CONNECTION.get();
     }
 
     int port() {
@@ -199,6 +231,7 @@ final class RawUpstream implements AutoCloseable {
         while (!server.isClosed()) {
             try {
                 Tap s = (Tap) server.accept();
+                s.seen.number = accepted.incrementAndGet();
                 connections.add(s.seen);
                 pool.execute(() -> serve(s));
             } catch (IOException e) {
@@ -209,8 +242,9 @@ final class RawUpstream implements AutoCloseable {
 
     private void serve(Tap raw) {
         try (raw) {
-            raw.setSoTimeout(20_000);
+            raw.setSoTimeout(keepAliveMillis);
             Socket s = tls.isPresent() ? tls(raw) : raw;
+            CONNECTION.set(raw.seen);
             try (s) {
                 InputStream in = new Recording(s.getInputStream(), raw.seen.plain);
                 OutputStream out = s.getOutputStream();
@@ -219,6 +253,7 @@ final class RawUpstream implements AutoCloseable {
                     if (head == null) {
                         return;
                     }
+                    raw.seen.requests++;
                     boolean again;
                     try {
                         again = script.serve(head, in, out);
@@ -234,8 +269,9 @@ final class RawUpstream implements AutoCloseable {
                 }
             }
         } catch (IOException e) {
-            // the proxy went away: nothing to serve
+            // the proxy went away (or the keep-alive timeout passed): nothing to serve
         } finally {
+            CONNECTION.remove();
             raw.seen.ended.countDown();
         }
     }
