@@ -15,6 +15,7 @@ import dev.tollgate.proxy.CertifiedKey;
 import dev.tollgate.proxy.ConnectSettings;
 import dev.tollgate.proxy.HostMap;
 import dev.tollgate.proxy.MeshIdentity;
+import dev.tollgate.proxy.NativeWarmUp;
 import dev.tollgate.proxy.ProxyHandle;
 import dev.tollgate.proxy.ReloadStats;
 import dev.tollgate.proxy.Sidecar;
@@ -270,6 +271,7 @@ final class SidecarCommand implements Callable<Integer> {
                 throw new IllegalArgumentException("give exactly one of --ca-dir DIR (issue and renew from a CA) "
                         + "and --cert-dir DIR (key.pem, cert-chain.pem, root-cert.pem)");
             }
+            NativeWarmUp.start();
             ConfigOptions shared = new ConfigOptions();
             shared.files = files;
             shared.namespace = configNamespace;

@@ -33,7 +33,6 @@ import java.util.concurrent.ConcurrentHashMap;
  * evaluated by their rules and never enforced.
  */
 public final class Authorizer {
-    private static final Logger LOG = LoggerFactory.getLogger(Authorizer.class);
     private static final int CACHE_LIMIT = 10_000;
 
     private final String rootNamespace;
@@ -61,8 +60,12 @@ public final class Authorizer {
         }
         this.byKey = Map.copyOf(keys);
         this.diagnostics = List.copyOf(diagnose(all));
-        for (Diagnostic d : diagnostics) {
-            LOG.warn("{}", d.format());
+        if (!diagnostics.isEmpty()) {
+            // looked up only when there is something to say: a check with nothing to log never starts logging
+            Logger log = LoggerFactory.getLogger(Authorizer.class);
+            for (Diagnostic d : diagnostics) {
+                log.warn("{}", d.format());
+            }
         }
     }
 
