@@ -36,10 +36,10 @@ final class LimitOptions {
     int rateBurst;
 
     @Option(names = "--max-pipelined-requests", paramLabel = "N", defaultValue = "128",
-            description = {"Requests a client may pipeline behind the one being served before the proxy stops",
-                    "reading its connection; they are still served, in order, as responses drain. Bounds the",
-                    "memory one connection can claim; metric tollgate_limit_reached_total{limit=\"pipeline_depth\"}",
-                    "(default: ${DEFAULT-VALUE})."})
+            description = "Requests a client may pipeline behind the one being served before the proxy stops "
+                    + "reading its connection; they are still served, in order, as responses drain. Bounds the "
+                    + "memory one connection can claim; metric tollgate_limit_reached_total{limit=\"pipeline_depth\"} "
+                    + "(default: ${DEFAULT-VALUE}).")
     int maxPipelinedRequests;
 
     /** The limits given, on top of the defaults; the per-principal limit is the gateway's own option. */

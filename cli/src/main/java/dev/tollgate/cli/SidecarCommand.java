@@ -196,6 +196,16 @@ final class SidecarCommand implements Callable<Integer> {
                 description = "No upstream connection is reused once this old, so a renewed certificate is used soon (default: ${DEFAULT-VALUE}).")
         String upstreamMaxAge;
 
+        @Option(names = "--max-config-file-size", paramLabel = "SIZE", defaultValue = "4Mi",
+                description = "The largest config file read (bytes, or with Ki/Mi); a larger one is a reload error "
+                        + "naming it, and the last good configuration stays in force (default: ${DEFAULT-VALUE}).")
+        String maxConfigFileSize;
+
+        @Option(names = "--max-yaml-scalar-size", paramLabel = "SIZE", defaultValue = "1Mi",
+                description = "The longest YAML key or value, in characters (or with Ki/Mi); a longer one is an "
+                        + "error at its file and line (default: ${DEFAULT-VALUE}).")
+        String maxYamlScalarSize;
+
         @Option(names = "--watch-interval", paramLabel = "DURATION", defaultValue = "1s",
                 description = "How often the configuration files are checked for changes (default: ${DEFAULT-VALUE}).")
         String watchInterval;
@@ -276,6 +286,8 @@ final class SidecarCommand implements Callable<Integer> {
             shared.files = files;
             shared.namespace = configNamespace;
             shared.set = set;
+            shared.maxFileSize = maxConfigFileSize;
+            shared.maxScalarSize = maxYamlScalarSize;
             ConfigStore store = new ConfigStore(shared.sources(), shared.loadOptions(), SnapshotCompiler::compile);
             LoadResult first = store.reload();
             for (Diagnostic d : first.diagnostics()) {

@@ -93,6 +93,23 @@ class CliErrorPathTest {
     }
 
     @Test
+    void theProxiesTakeTheSameConfigSizeLimit() throws IOException {
+        Path f = write("big-proxy.yaml", "# " + "x".repeat(2000) + "\n");
+        for (String proxy : new String[]{"sidecar", "gateway"}) {
+            String[] args = proxy.equals("sidecar")
+                    ? new String[]{"sidecar", "--namespace", "default", "--service-account", "sleep", "-f",
+                            f.toString(), "--max-config-file-size", "1Ki", "--ca-dir", dir.resolve("ca").toString(),
+                            "--listen", "127.0.0.1:0"}
+                    : new String[]{"gateway", "-f", f.toString(), "--max-config-file-size", "1Ki", "--ca-dir",
+                            dir.resolve("ca").toString()};
+            CliRun r = CliRun.of(args);
+            assertThat(r.exitCode()).as(proxy).isEqualTo(2);
+            assertThat(r.err()).as(proxy).contains(f + " is 2003 bytes, larger than the limit of 1 KiB per file "
+                    + "(--max-config-file-size)");
+        }
+    }
+
+    @Test
     void aSizeFlagThatIsNotASizeIsAUsageError() {
         CliRun r = CliRun.of("check", "--max-yaml-scalar-size", "1MB", "--from", "default/sleep",
                 "https://a.example.com/");
