@@ -72,6 +72,7 @@ final class GatewayCommand implements Callable<Integer> {
                     .withAdmin(proxy.adminAddress())
                     .withAccessLog(proxy.accessLog())
                     .withIdleTimeout(CaCommand.parseDuration(proxy.idleTimeout))
+                    .withMaxTunnelLifetime(proxy.maxTunnelLifetime())
                     .withReloads(run.reloadStats());
             EgressGateway gateway = EgressGateway.start(settings, run.store()::current);
             run.store().addListener(s -> gateway.refresh());

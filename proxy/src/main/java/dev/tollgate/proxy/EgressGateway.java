@@ -80,6 +80,7 @@ public final class EgressGateway implements ProxyHandle {
         var workers = Transport.group("tollgate-gateway-io", settings.ioThreads());
         ProxyContext px = new ProxyContext(name, snapshots, settings.hosts(), tls, metrics, settings.accessLog(),
                 workers, settings.idleTimeout());
+        px.maxTunnelLifetime = settings.maxTunnelLifetime();
         ProxyRuntime runtime = new ProxyRuntime(px, boss, workers);
         EgressGateway gw = new EgressGateway(settings, runtime);
         try {

@@ -28,11 +28,13 @@ import java.util.function.Consumer;
  * @param reloads         reload counters for the metrics
  * @param refreshInterval how often the listener set is compared with the current snapshot's (reloads also call
  *                        {@link EgressGateway#refresh()})
+ * @param maxTunnelLifetime a TLS/TCP server's tunnel is closed this long after it was joined, busy or not (Envoy's
+ *                        {@code max_downstream_connection_duration}); {@link Duration#ZERO} for no limit, the default
  */
 public record GatewaySettings(WorkloadRef workload, String bindAddress, int portOffset, MeshIdentity identity,
                               HostMap hosts, Optional<Path> caBundle, Optional<InetSocketAddress> admin,
                               Consumer<AccessLogEntry> accessLog, Duration idleTimeout, int ioThreads,
-                              ReloadStats reloads, Duration refreshInterval) {
+                              ReloadStats reloads, Duration refreshInterval, Duration maxTunnelLifetime) {
     public static final int EPHEMERAL_PORTS = -1;
 
     /** Istio's default egress gateway workload. */
@@ -53,62 +55,71 @@ public record GatewaySettings(WorkloadRef workload, String bindAddress, int port
         Objects.requireNonNull(idleTimeout, "idleTimeout");
         Objects.requireNonNull(reloads, "reloads");
         Objects.requireNonNull(refreshInterval, "refreshInterval");
+        maxTunnelLifetime = maxTunnelLifetime == null ? Duration.ZERO : maxTunnelLifetime;
+        if (maxTunnelLifetime.isNegative()) {
+            throw new IllegalArgumentException("maxTunnelLifetime must not be negative: " + maxTunnelLifetime);
+        }
     }
 
     /** Istio's gateway workload, on 127.0.0.1 with no port offset, JSON access log on stdout. */
     public static GatewaySettings defaults(MeshIdentity identity) {
         return new GatewaySettings(ISTIO_EGRESS_GATEWAY, "127.0.0.1", 0, identity, HostMap.EMPTY, Optional.empty(),
                 Optional.empty(), AccessLog.stdout(AccessLog.Format.JSON), Duration.ofHours(1), 0, ReloadStats.NONE,
-                Duration.ofSeconds(1));
+                Duration.ofSeconds(1), Duration.ZERO);
     }
 
     public GatewaySettings withWorkload(WorkloadRef w) {
         return new GatewaySettings(w, bindAddress, portOffset, identity, hosts, caBundle, admin, accessLog,
-                idleTimeout, ioThreads, reloads, refreshInterval);
+                idleTimeout, ioThreads, reloads, refreshInterval, maxTunnelLifetime);
     }
 
     public GatewaySettings withBind(String address, int offset) {
         return new GatewaySettings(workload, address, offset, identity, hosts, caBundle, admin, accessLog,
-                idleTimeout, ioThreads, reloads, refreshInterval);
+                idleTimeout, ioThreads, reloads, refreshInterval, maxTunnelLifetime);
     }
 
     public GatewaySettings withHosts(HostMap h) {
         return new GatewaySettings(workload, bindAddress, portOffset, identity, h, caBundle, admin, accessLog,
-                idleTimeout, ioThreads, reloads, refreshInterval);
+                idleTimeout, ioThreads, reloads, refreshInterval, maxTunnelLifetime);
     }
 
     public GatewaySettings withCaBundle(Optional<Path> b) {
         return new GatewaySettings(workload, bindAddress, portOffset, identity, hosts, b, admin, accessLog,
-                idleTimeout, ioThreads, reloads, refreshInterval);
+                idleTimeout, ioThreads, reloads, refreshInterval, maxTunnelLifetime);
     }
 
     public GatewaySettings withAdmin(Optional<InetSocketAddress> a) {
         return new GatewaySettings(workload, bindAddress, portOffset, identity, hosts, caBundle, a, accessLog,
-                idleTimeout, ioThreads, reloads, refreshInterval);
+                idleTimeout, ioThreads, reloads, refreshInterval, maxTunnelLifetime);
     }
 
     public GatewaySettings withAccessLog(Consumer<AccessLogEntry> l) {
         return new GatewaySettings(workload, bindAddress, portOffset, identity, hosts, caBundle, admin, l,
-                idleTimeout, ioThreads, reloads, refreshInterval);
+                idleTimeout, ioThreads, reloads, refreshInterval, maxTunnelLifetime);
     }
 
     public GatewaySettings withIdleTimeout(Duration d) {
         return new GatewaySettings(workload, bindAddress, portOffset, identity, hosts, caBundle, admin, accessLog,
-                d, ioThreads, reloads, refreshInterval);
+                d, ioThreads, reloads, refreshInterval, maxTunnelLifetime);
     }
 
     public GatewaySettings withIoThreads(int n) {
         return new GatewaySettings(workload, bindAddress, portOffset, identity, hosts, caBundle, admin, accessLog,
-                idleTimeout, n, reloads, refreshInterval);
+                idleTimeout, n, reloads, refreshInterval, maxTunnelLifetime);
     }
 
     public GatewaySettings withReloads(ReloadStats r) {
         return new GatewaySettings(workload, bindAddress, portOffset, identity, hosts, caBundle, admin, accessLog,
-                idleTimeout, ioThreads, r, refreshInterval);
+                idleTimeout, ioThreads, r, refreshInterval, maxTunnelLifetime);
+    }
+
+    public GatewaySettings withMaxTunnelLifetime(Duration d) {
+        return new GatewaySettings(workload, bindAddress, portOffset, identity, hosts, caBundle, admin, accessLog,
+                idleTimeout, ioThreads, reloads, refreshInterval, d);
     }
 
     public GatewaySettings withRefreshInterval(Duration d) {
         return new GatewaySettings(workload, bindAddress, portOffset, identity, hosts, caBundle, admin, accessLog,
-                idleTimeout, ioThreads, reloads, d);
+                idleTimeout, ioThreads, reloads, d, maxTunnelLifetime);
     }
 }

@@ -33,6 +33,8 @@ final class ProxyContext {
     final UpstreamPool pool = new UpstreamPool();
     /** Splice direct tunnels when the transport allows ({@link Splice}). */
     volatile boolean splice;
+    /** Tunnels are closed this long after they were joined; zero for no limit. */
+    volatile Duration maxTunnelLifetime = Duration.ZERO;
 
     ProxyContext(String name, Supplier<MeshSnapshot> snapshots, HostMap hosts, TlsContexts tls, ProxyMetrics metrics,
                  Consumer<AccessLogEntry> accessLog, EventLoopGroup workers, Duration idleTimeout) {

@@ -66,6 +66,16 @@ final class ProxyMetrics {
                 .register(registry).record(Duration.ofMillis(e.durationMs()));
     }
 
+    /**
+     * A limit refused or ended a connection: {@code tollgate_limit_rejections_total{limit}}, one series per limit,
+     * so that every protective limit shows in one place.
+     */
+    void limitHit(String limit) {
+        Counter.builder("tollgate.limit.rejections").tag("limit", limit)
+                .description("connections or requests refused or ended by a protective limit")
+                .register(registry).increment();
+    }
+
     String scrape() {
         return registry.scrape();
     }

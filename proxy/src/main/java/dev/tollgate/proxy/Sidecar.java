@@ -66,6 +66,7 @@ public final class Sidecar implements ProxyHandle {
         ProxyContext px = new ProxyContext(name, snapshots, settings.hosts(), tls, metrics, settings.accessLog(),
                 workers, settings.idleTimeout());
         px.splice = settings.splice();
+        px.maxTunnelLifetime = settings.maxTunnelLifetime();
         ProxyRuntime runtime = new ProxyRuntime(px, boss, workers);
         try {
             // built now so that the first connections do not pay for it on an event loop

@@ -24,12 +24,15 @@ import java.util.function.Consumer;
  * @param ioThreads   event loop threads (0: Netty's default)
  * @param reloads     reload counters for the metrics
  * @param splice      relay bulk direct CONNECT tunnels with splice(2) when both ends are epoll sockets; off by
- *                    default, as byte counts and the idle timer then see the traffic only in chunks (see Splice)
+ *                    default: byte counts and the idle timer then see the traffic only in chunks, and it is not
+ *                    proven lossless at close (see Splice)
+ * @param maxTunnelLifetime a CONNECT tunnel is closed this long after it was established, busy or not (Envoy's
+ *                    {@code max_downstream_connection_duration}); {@link Duration#ZERO} for no limit, the default
  */
 public record SidecarSettings(WorkloadRef workload, InetSocketAddress listen, MeshIdentity identity, HostMap hosts,
                               Optional<java.nio.file.Path> caBundle, Optional<InetSocketAddress> admin, Consumer<AccessLogEntry> accessLog,
                               Duration idleTimeout, int ioThreads, ReloadStats reloads,
-                              boolean splice) {
+                              boolean splice, Duration maxTunnelLifetime) {
     public SidecarSettings {
         Objects.requireNonNull(workload, "workload");
         Objects.requireNonNull(listen, "listen");
@@ -40,59 +43,68 @@ public record SidecarSettings(WorkloadRef workload, InetSocketAddress listen, Me
         Objects.requireNonNull(accessLog, "accessLog");
         Objects.requireNonNull(idleTimeout, "idleTimeout");
         Objects.requireNonNull(reloads, "reloads");
+        maxTunnelLifetime = maxTunnelLifetime == null ? Duration.ZERO : maxTunnelLifetime;
+        if (maxTunnelLifetime.isNegative()) {
+            throw new IllegalArgumentException("maxTunnelLifetime must not be negative: " + maxTunnelLifetime);
+        }
     }
 
-    /** Listen on {@code 127.0.0.1:15001}, no admin server, JSON access log on stdout, 1 h idle timeout, no splice. */
+    /** Listen on {@code 127.0.0.1:15001}, no admin server, JSON access log on stdout, 1 h idle timeout, no splice, no tunnel lifetime limit. */
     public static SidecarSettings defaults(WorkloadRef workload, MeshIdentity identity) {
         return new SidecarSettings(workload, new InetSocketAddress("127.0.0.1", 15001), identity, HostMap.EMPTY,
                 Optional.empty(), Optional.empty(), AccessLog.stdout(AccessLog.Format.JSON), Duration.ofHours(1), 0,
                 ReloadStats.NONE,
-                false);
+                false, Duration.ZERO);
     }
 
     public SidecarSettings withListen(InetSocketAddress a) {
         return new SidecarSettings(workload, a, identity, hosts,
-                caBundle, admin, accessLog, idleTimeout, ioThreads, reloads, splice);
+                caBundle, admin, accessLog, idleTimeout, ioThreads, reloads, splice, maxTunnelLifetime);
     }
 
     public SidecarSettings withHosts(HostMap h) {
         return new SidecarSettings(workload, listen, identity, h,
-                caBundle, admin, accessLog, idleTimeout, ioThreads, reloads, splice);
+                caBundle, admin, accessLog, idleTimeout, ioThreads, reloads, splice, maxTunnelLifetime);
     }
 
     public SidecarSettings withCaBundle(Optional<java.nio.file.Path> b) {
         return new SidecarSettings(workload, listen, identity, hosts, b, admin, accessLog, idleTimeout, ioThreads,
-                reloads, splice);
+                reloads, splice, maxTunnelLifetime);
     }
 
     public SidecarSettings withAdmin(Optional<InetSocketAddress> a) {
         return new SidecarSettings(workload, listen, identity, hosts,
-                caBundle, a, accessLog, idleTimeout, ioThreads, reloads, splice);
+                caBundle, a, accessLog, idleTimeout, ioThreads, reloads, splice, maxTunnelLifetime);
     }
 
     public SidecarSettings withAccessLog(Consumer<AccessLogEntry> l) {
         return new SidecarSettings(workload, listen, identity, hosts,
-                caBundle, admin, l, idleTimeout, ioThreads, reloads, splice);
+                caBundle, admin, l, idleTimeout, ioThreads, reloads, splice, maxTunnelLifetime);
     }
 
     public SidecarSettings withIdleTimeout(Duration d) {
         return new SidecarSettings(workload, listen, identity, hosts,
-                caBundle, admin, accessLog, d, ioThreads, reloads, splice);
+                caBundle, admin, accessLog, d, ioThreads, reloads, splice, maxTunnelLifetime);
     }
 
     public SidecarSettings withIoThreads(int n) {
         return new SidecarSettings(workload, listen, identity, hosts,
-                caBundle, admin, accessLog, idleTimeout, n, reloads, splice);
+                caBundle, admin, accessLog, idleTimeout, n, reloads, splice, maxTunnelLifetime);
     }
 
     public SidecarSettings withSplice(boolean on) {
         return new SidecarSettings(workload, listen, identity, hosts,
                 caBundle, admin, accessLog, idleTimeout, ioThreads,
-                reloads, on);
+                reloads, on, maxTunnelLifetime);
+    }
+
+    public SidecarSettings withMaxTunnelLifetime(Duration d) {
+        return new SidecarSettings(workload, listen, identity, hosts,
+                caBundle, admin, accessLog, idleTimeout, ioThreads, reloads, splice, d);
     }
 
     public SidecarSettings withReloads(ReloadStats r) {
         return new SidecarSettings(workload, listen, identity, hosts,
-                caBundle, admin, accessLog, idleTimeout, ioThreads, r, splice);
+                caBundle, admin, accessLog, idleTimeout, ioThreads, r, splice, maxTunnelLifetime);
     }
 }
