@@ -78,7 +78,7 @@ final class SidecarCommand implements Callable<Integer> {
     String listen;
 
     @Option(names = "--splice", negatable = true, defaultValue = "false", fallbackValue = "true",
-            description = "Experimental: relay bulk direct CONNECT tunnels (after 1 MiB one way) with splice(2), without copying through user space (epoll only). Off by default: it is not proven to deliver every byte when a side closes, its byte counts and idle timer see the traffic only in 32 KiB chunks, and it was not measured faster on loopback. --no-splice (the default) copies every byte and half-closes exactly.")
+            description = "Experimental, do not use for data you need: relay bulk direct CONNECT tunnels (after 1 MiB one way) with splice(2), without copying through user space (epoll only). Off by default because the byte-exact tunnel tests show it losing the tail of transfers when a side closes and leaving sockets open; its byte counts and idle timer also see the traffic only in 32 KiB chunks, and it was not measured faster. Without it (the default) every byte is copied and half-closes are relayed exactly.")
     boolean splice;
 
     @Mixin

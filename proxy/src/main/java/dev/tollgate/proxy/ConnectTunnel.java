@@ -134,6 +134,7 @@ final class ConnectTunnel {
             p.addAfter("http-codec", "tunnel-early", new EarlyBytes());
             // a FIN right behind the CONNECT (and its ClientHello) ends only the client's direction
             ctx.channel().config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
+            HalfClosure.keepRegistered(ctx.channel());
             codec.removeInboundHandler();
         }
     }
@@ -173,22 +174,25 @@ final class ConnectTunnel {
 
         @Override
         public void handlerRemoved(ChannelHandlerContext ctx) {
+            // from the pipeline's head, not from this context: the first bytes may complete the ClientHello, and
+            // the gate then replaces itself with the Tunnel's handlers, which the rest must reach
+            ChannelPipeline p = ctx.pipeline();
             boolean pass = ctx.channel().isActive();
             ByteBuf b;
             boolean any = false;
             while ((b = held.poll()) != null) {
                 if (pass) {
-                    ctx.fireChannelRead(b);
+                    p.fireChannelRead(b);
                     any = true;
                 } else {
                     b.release();
                 }
             }
             if (any) {
-                ctx.fireChannelReadComplete();
+                p.fireChannelReadComplete();
             }
             if (inputEnded && pass) {
-                ctx.fireUserEventTriggered(ChannelInputShutdownEvent.INSTANCE);
+                p.fireUserEventTriggered(ChannelInputShutdownEvent.INSTANCE);
             }
         }
 

@@ -55,6 +55,7 @@ final class GatewayTunnel extends ChannelInboundHandlerAdapter {
                 client.config().setAutoRead(false);
                 // a FIN (or close_notify) that comes with the first bytes ends only the client's direction
                 client.config().setOption(io.netty.channel.ChannelOption.ALLOW_HALF_CLOSURE, true);
+                HalfClosure.keepRegistered(client);
                 Upstreams.connect(px, client.eventLoop(), f.upstream(), conn.snapshot().mesh().trustDomain(), ex)
                         .addListener(fu -> {
                             if (!fu.isSuccess()) {

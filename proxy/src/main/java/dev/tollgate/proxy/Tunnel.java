@@ -79,6 +79,7 @@ final class Tunnel {
         ex.relaying = true;
         for (Channel ch : new Channel[]{client, upstream}) {
             ch.config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
+            HalfClosure.keepRegistered(ch);
         }
         boolean spliced = splice && Splice.possible(client, upstream);
         client.pipeline().addLast("relay", new Relay(t, t.client, spliced
@@ -87,6 +88,9 @@ final class Tunnel {
                 ? () -> t.spliced(t.upstream) : null));
         // the log is written once both sockets are closed, so that every write future has completed
         client.closeFuture().addListener(a -> upstream.closeFuture().addListener(b -> t.closed()));
+        // whatever closed one side (a handler, a drain, the transport), the other gets its queued bytes and closes
+        client.closeFuture().addListener(a -> t.flushAndClose(t.upstream));
+        upstream.closeFuture().addListener(a -> t.flushAndClose(t.client));
         Duration max = px.maxTunnelLifetime;
         if (max != null && !max.isZero() && !max.isNegative()) {
             t.lifetime = client.eventLoop().schedule(() -> t.expire(max), max.toMillis(), TimeUnit.MILLISECONDS);
@@ -225,11 +229,24 @@ final class Tunnel {
         upstream.ch.close();
     }
 
+    /**
+     * Flushes what is queued for {@code leg}, then closes it; a peer that does not take those bytes within the idle
+     * timeout does not keep the socket open (Envoy's delayed close timeout plays this part there).
+     */
     private void flushAndClose(Leg leg) {
-        if (leg.ch.isActive()) {
-            leg.ch.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
-        } else {
-            leg.ch.close();
+        Channel ch = leg.ch;
+        if (!ch.isActive() || leg.outputEnded) {
+            ch.close();
+            return;
+        }
+        ch.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+        Duration limit = px.idleTimeout;
+        if (limit != null && !limit.isZero()) {
+            ScheduledFuture<?> force = ch.eventLoop().schedule(() -> {
+                ending(leg.name + " did not take its last bytes within the idle timeout");
+                ch.close();
+            }, limit.toMillis(), TimeUnit.MILLISECONDS);
+            ch.closeFuture().addListener(f -> force.cancel(false));
         }
     }
 

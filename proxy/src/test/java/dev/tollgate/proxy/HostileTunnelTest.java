@@ -53,7 +53,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * ClientHello, so that each close order can be driven exactly. Each case compares SHA-256 both ways, the access
  * log's byte counts and reason, and (LeakCheck) that no buffer leaked; open connections must drop to zero.
  */
-@Timeout(value = 180, unit = TimeUnit.SECONDS)
+// a hung socket write cannot be interrupted: the timeout runs the test on its own thread
+@Timeout(value = 180, unit = TimeUnit.SECONDS, threadMode = Timeout.ThreadMode.SEPARATE_THREAD)
 class HostileTunnelTest {
     static final String BULK = "bulk.example";
     static final int MIB = 1024 * 1024;
@@ -262,12 +263,19 @@ class HostileTunnelTest {
 
     enum Order { UPSTREAM_FIRST, CLIENT_FIRST, BOTH_HALF_CLOSE }
 
+    /**
+     * splice(2) is off by default in the product because these cases fail with it (its tail is lost: 0.07-3 MB
+     * short of 5-64 MB transfers, and curl's 5 MB download fails). {@code -Dtunnel.splice=true} adds it to every
+     * parameterized case here, to prove it lossless before anyone turns it back on.
+     */
+    static final boolean SPLICE = Boolean.getBoolean("tunnel.splice");
+
     static Stream<Arguments> matrix() {
         List<Arguments> all = new ArrayList<>();
         long[] sizes = {0, 1, MIB - 1, MIB + 1, 5_000_000, 64L * MIB};
-        // -Dtunnel.only=copy,UPSTREAM_FIRST,5000000 (any parts) runs a slice, for debugging
+        // -Dtunnel.only=copy,UPSTREAM_FIRST,5000000 (every part must match) runs a slice, for debugging
         List<String> only = List.of(System.getProperty("tunnel.only", "").split(","));
-        for (boolean splice : new boolean[]{false, true}) {
+        for (boolean splice : SPLICE ? new boolean[]{false, true} : new boolean[]{false}) {
             for (Order order : Order.values()) {
                 for (long size : sizes) {
                     List<String> labels = List.of(splice ? "splice" : "copy", order.name(), Long.toString(size));
@@ -379,7 +387,7 @@ class HostileTunnelTest {
     }
 
     static Stream<String> modes() {
-        return Stream.of("copy", "splice");
+        return SPLICE ? Stream.of("copy", "splice") : Stream.of("copy");
     }
 
     /**
@@ -526,7 +534,8 @@ class HostileTunnelTest {
         c.shutdownOutput();
         Socket u = up.accept();
         byte[] got = u.getInputStream().readAllBytes();
-        assertThat(got).isEqualTo(concat(hello, body));
+        assertThat(new Digest(got.length, sha(got))).isEqualTo(new Digest(hello.length + body.length,
+                sha(concat(hello, body))));
         send(u, 300_000, 10);
         u.close();
         assertThat(SidecarTest.readHead(c.getInputStream())).startsWith("HTTP/1.1 200");
