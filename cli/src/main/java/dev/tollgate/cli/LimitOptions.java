@@ -42,6 +42,15 @@ final class LimitOptions {
                     + "(default: ${DEFAULT-VALUE}).")
     int maxPipelinedRequests;
 
+    @Option(names = "--max-tunnel-lifetime", paramLabel = "DURATION", defaultValue = "0",
+            description = "Close a tunnel (sidecar CONNECT; gateway TLS/TCP server) this long after it was "
+                    + "established, even while bytes flow, as Envoy's max_downstream_connection_duration does. It "
+                    + "bounds how long one client holds a connection slot and makes long-lived clients reconnect (and "
+                    + "so be decided again under the current configuration). 0 (the default, as in Envoy): no limit; "
+                    + "idle tunnels still close after --idle-timeout. Counted in "
+                    + "tollgate_limit_rejections_total{limit=\"max_tunnel_lifetime\"}.")
+    String maxTunnelLifetime = "0";
+
     /** The limits given, on top of the defaults; the per-principal limit is the gateway's own option. */
     Limits limits() {
         return Limits.DEFAULTS.withHeaderTimeout(CaCommand.parseDuration(headerTimeout))
@@ -50,7 +59,9 @@ final class LimitOptions {
                 .withMaxConnections(maxConnections)
                 .withMaxConnectionsPerSource(maxConnectionsPerSource)
                 .withRequestRate(perSecond(rateLimit), rateBurst)
-                .withMaxPipelinedRequests(maxPipelinedRequests);
+                .withMaxPipelinedRequests(maxPipelinedRequests)
+                .withMaxTunnelLifetime(maxTunnelLifetime.trim().equals("0") ? java.time.Duration.ZERO
+                        : CaCommand.parseDuration(maxTunnelLifetime));
     }
 
     /** {@code 100/s}, {@code 600/m}, {@code 100} (per second), or {@code 0} (off). */

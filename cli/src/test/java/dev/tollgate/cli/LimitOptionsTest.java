@@ -22,9 +22,9 @@ class LimitOptionsTest {
         LimitOptions o = CommandLine.populateCommand(new LimitOptions(), "--header-timeout", "500ms",
                 "--max-request-line", "4096", "--max-headers", "16384", "--max-connections", "100",
                 "--max-connections-per-source", "10", "--rate-limit", "600/m", "--rate-burst", "20",
-                "--max-pipelined-requests", "16");
+                "--max-pipelined-requests", "16", "--max-tunnel-lifetime", "2h");
         assertThat(o.limits()).isEqualTo(new Limits(Duration.ofMillis(500), 4096, 16384, 100, 10,
-                Limits.DEFAULTS.maxConnectionsPerPrincipal(), 10, 20, 16));
+                Limits.DEFAULTS.maxConnectionsPerPrincipal(), 10, 20, 16, Duration.ofHours(2)));
     }
 
     @Test

@@ -87,30 +87,21 @@ final class ClientHelloGate extends ChannelInboundHandlerAdapter {
         done = true;
         ByteBuf hello = buffered;
         buffered = null;
-        ex.bytesReceived += hello.readableBytes();
         if (!upstream.isActive()) {
             hello.release();
             ex.decide("error", "upstream closed before the ClientHello");
             ctx.close();
             return;
         }
-        upstream.writeAndFlush(hello);
+        int helloBytes = hello.readableBytes();
+        upstream.writeAndFlush(hello).addListener(f -> {
+            if (f.isSuccess()) {
+                ex.bytesReceived += helloBytes;
+            }
+        });
         Channel client = ctx.channel();
         client.pipeline().remove(this);
-        if (px.splice && Splice.possible(client, upstream)) {
-            Relay.join(client, upstream, n -> ex.bytesReceived += n, n -> ex.bytesSent += n,
-                    () -> spliced(client, upstream, client, n -> ex.bytesReceived += n),
-                    () -> spliced(upstream, client, client, n -> ex.bytesSent += n));
-        } else {
-            Relay.join(client, upstream, n -> ex.bytesReceived += n, n -> ex.bytesSent += n);
-        }
-    }
-
-    private void spliced(Channel from, Channel to, Channel client, java.util.function.LongConsumer counter) {
-        if (!ex.reason.endsWith("(spliced)")) {
-            ex.reason = ex.reason + " (spliced)";
-        }
-        Splice.oneWay(from, to, client, counter);
+        Tunnel.join(px, ex, client, upstream, px.splice);
     }
 
     private void refuse(ChannelHandlerContext ctx, String reason) {
@@ -127,6 +118,20 @@ final class ClientHelloGate extends ChannelInboundHandlerAdapter {
             buffered.release();
             buffered = null;
         }
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt instanceof io.netty.channel.socket.ChannelInputShutdownEvent && !done) {
+            // half-closure is on for the tunnel: an EOF before the whole ClientHello ends it here
+            done = true;
+            release();
+            ex.decide("error", "client closed the tunnel before a whole ClientHello");
+            ctx.close();
+            upstream.close();
+            return;
+        }
+        ctx.fireUserEventTriggered(evt);
     }
 
     @Override

@@ -5,17 +5,23 @@ import dev.tollgate.core.snapshot.MeshSnapshot;
 import dev.tollgate.core.snapshot.OutboundDecision;
 import dev.tollgate.core.snapshot.OutboundRequest;
 import dev.tollgate.core.snapshot.TlsMode;
+import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelPipeline;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.util.ReferenceCountUtil;
 
 import java.net.InetSocketAddress;
+import java.util.ArrayDeque;
 import java.util.Optional;
 
 /**
@@ -31,6 +37,7 @@ final class ConnectTunnel {
 
     static HttpRouter.Route start(ProxyContext px, WorkloadRef workload, MeshSnapshot snapshot,
                                   ChannelHandlerContext ctx, HttpRequest request) {
+        takeOverBytes(ctx);
         Exchange ex = new Exchange("tunnel");
         Sidecar.source(ex, ctx.channel(), workload, snapshot);
         ex.request = "CONNECT " + request.uri();
@@ -90,11 +97,18 @@ final class ConnectTunnel {
                                     Channel upstream) {
         Channel client = ctx.channel();
         ex.responseCode = 200;
+        // until the ClientHello is checked either side closing ends it; after that the Tunnel takes over
         client.closeFuture().addListener(c -> {
-            upstream.close();
-            px.log(ex);
+            if (!ex.relaying) {
+                upstream.close();
+                upstream.closeFuture().addListener(u -> px.log(ex));
+            }
         });
-        upstream.closeFuture().addListener(c -> Relay.closeOnFlush(client));
+        upstream.closeFuture().addListener(c -> {
+            if (!ex.relaying) {
+                Relay.closeOnFlush(client);
+            }
+        });
         ctx.writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, ESTABLISHED)).addListener(w -> {
             if (!w.isSuccess()) {
                 client.close();
@@ -103,10 +117,95 @@ final class ConnectTunnel {
             ChannelPipeline p = client.pipeline();
             p.remove("http-proxy");
             p.addLast("client-hello", new ClientHelloGate(px, ex, target, upstream));
+            // hands the bytes that came with the CONNECT to the gate, in order, before anything read later
+            p.remove(EarlyBytes.class);
             p.remove("http-codec");
             client.config().setAutoRead(true);
             client.read();
         });
+    }
+
+    /**
+     * Stops HTTP parsing right after the CONNECT head: bytes the client sent with it (a ClientHello in the same
+     * segment) are not a next request. Removing the codec's decoder passes its unread input on, to
+     * {@link EarlyBytes}, which keeps it for the {@link ClientHelloGate}; the encoder stays for the reply.
+     */
+    private static void takeOverBytes(ChannelHandlerContext ctx) {
+        ChannelPipeline p = ctx.pipeline();
+        if (p.get("http-codec") instanceof HttpServerCodec codec && p.get(EarlyBytes.class) == null) {
+            p.addAfter("http-codec", "tunnel-early", new EarlyBytes());
+            // a FIN right behind the CONNECT (and its ClientHello) ends only the client's direction
+            ctx.channel().config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
+            HalfClosure.keepRegistered(ctx.channel());
+            codec.removeInboundHandler();
+        }
+    }
+
+    /**
+     * Holds raw bytes (and the client's EOF) read after the CONNECT head until the tunnel's first handler is in
+     * place, then passes them on in order.
+     */
+    static final class EarlyBytes extends ChannelInboundHandlerAdapter {
+        private final ArrayDeque<ByteBuf> held = new ArrayDeque<>();
+        private boolean inputEnded;
+
+        @Override
+        public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+            if (evt instanceof ChannelInputShutdownEvent) {
+                inputEnded = true;
+            } else {
+                ctx.fireUserEventTriggered(evt);
+            }
+        }
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            if (msg instanceof ByteBuf b) {
+                held.add(b);
+            } else {
+                ctx.fireChannelRead(msg);
+            }
+        }
+
+        @Override
+        public void channelReadComplete(ChannelHandlerContext ctx) {
+            if (held.isEmpty()) {
+                ctx.fireChannelReadComplete();
+            }
+        }
+
+        @Override
+        public void handlerRemoved(ChannelHandlerContext ctx) {
+            // from the pipeline's head, not from this context: the first bytes may complete the ClientHello, and
+            // the gate then replaces itself with the Tunnel's handlers, which the rest must reach
+            ChannelPipeline p = ctx.pipeline();
+            boolean pass = ctx.channel().isActive();
+            ByteBuf b;
+            boolean any = false;
+            while ((b = held.poll()) != null) {
+                if (pass) {
+                    p.fireChannelRead(b);
+                    any = true;
+                } else {
+                    b.release();
+                }
+            }
+            if (any) {
+                p.fireChannelReadComplete();
+            }
+            if (inputEnded && pass) {
+                p.fireUserEventTriggered(ChannelInputShutdownEvent.INSTANCE);
+            }
+        }
+
+        @Override
+        public void channelInactive(ChannelHandlerContext ctx) {
+            ByteBuf b;
+            while ((b = held.poll()) != null) {
+                b.release();
+            }
+            ctx.fireChannelInactive();
+        }
     }
 
     private static HttpRouter.Route reply(ProxyContext px, ChannelHandlerContext ctx, Exchange ex,

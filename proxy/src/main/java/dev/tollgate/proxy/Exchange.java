@@ -26,6 +26,10 @@ final class Exchange {
     long bytesReceived;
     String upstreamAddress;
     String reason = "";
+    /** Part of a tunnel went through splice(2); its counts are exact only to a chunk. */
+    boolean spliced;
+    /** A {@link Tunnel} relays this exchange's connection and will log it when both sides are closed. */
+    boolean relaying;
     private boolean logged;
 
     Exchange(String protocol) {

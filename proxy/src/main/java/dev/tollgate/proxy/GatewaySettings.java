@@ -134,4 +134,9 @@ public record GatewaySettings(WorkloadRef workload, String bindAddress, int port
         return new GatewaySettings(workload, bindAddress, portOffset, identity, hosts, caBundle, admin, accessLog,
                 idleTimeout, ioThreads, reloads, refreshInterval, limits, connect, p);
     }
+
+    /** Shorthand for {@code withLimits(limits().withMaxTunnelLifetime(d))}. */
+    public GatewaySettings withMaxTunnelLifetime(Duration d) {
+        return withLimits(limits.withMaxTunnelLifetime(d));
+    }
 }

@@ -16,6 +16,9 @@ import java.util.Optional;
  */
 final class GatewayTunnel extends ChannelInboundHandlerAdapter {
     private final GatewayConnection conn;
+    /** Markers in {@link #early}: the client's stream ended (TCP FIN, or TLS close_notify) before the upstream was up. */
+    private static final Object INPUT_ENDED = new Object();
+    private static final Object CLOSE_NOTIFY = new Object();
     private final ArrayDeque<Object> early = new ArrayDeque<>();
     private Exchange ex;
     private boolean joined;
@@ -30,7 +33,11 @@ final class GatewayTunnel extends ChannelInboundHandlerAdapter {
         ProxyContext px = conn.px();
         ex = new Exchange("tcp");
         conn.source(ex, client);
-        client.closeFuture().addListener(f -> px.log(ex));
+        client.closeFuture().addListener(f -> {
+            if (!ex.relaying) {
+                px.log(ex);
+            }
+        });
         GatewayDecision d = conn.snapshot().gateway(conn.gateway(), conn.request(client, Optional.empty()));
         switch (d) {
             case GatewayDecision.Denied denied -> {
@@ -46,6 +53,9 @@ final class GatewayTunnel extends ChannelInboundHandlerAdapter {
                 ex.route = f.route();
                 ex.decide("allowed", "forwarded");
                 client.config().setAutoRead(false);
+                // a FIN (or close_notify) that comes with the first bytes ends only the client's direction
+                client.config().setOption(io.netty.channel.ChannelOption.ALLOW_HALF_CLOSURE, true);
+                HalfClosure.keepRegistered(client);
                 Upstreams.connect(px, client.eventLoop(), f.upstream(), conn.snapshot().mesh().trustDomain(), ex)
                         .addListener(fu -> {
                             if (!fu.isSuccess()) {
@@ -68,19 +78,40 @@ final class GatewayTunnel extends ChannelInboundHandlerAdapter {
                             ex.responseCode = 200;
                             joined = true;
                             Object o;
+                            Object eof = null;
                             while ((o = early.poll()) != null) {
-                                if (o instanceof io.netty.buffer.ByteBuf b) {
-                                    ex.bytesReceived += b.readableBytes();
+                                if (o == INPUT_ENDED || o == CLOSE_NOTIFY) {
+                                    eof = o;
+                                } else {
+                                    int n = o instanceof io.netty.buffer.ByteBuf b ? b.readableBytes() : 0;
+                                    upstream.write(o).addListener(w -> {
+                                        if (w.isSuccess()) {
+                                            ex.bytesReceived += n;
+                                        }
+                                    });
                                 }
-                                upstream.write(o);
                             }
                             upstream.flush();
-                            upstream.closeFuture().addListener(c -> Relay.closeOnFlush(client));
                             client.pipeline().remove(this);
-                            Relay.join(client, upstream, n -> ex.bytesReceived += n, n -> ex.bytesSent += n);
+                            Tunnel t = Tunnel.join(px, ex, client, upstream, false);
+                            if (eof == CLOSE_NOTIFY) {
+                                t.closeNotify(t.client);
+                            } else if (eof == INPUT_ENDED) {
+                                t.inputEnded(t.client);
+                            }
                         });
             }
         }
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt instanceof io.netty.channel.socket.ChannelInputShutdownEvent) {
+            early.add(INPUT_ENDED);
+        } else if (evt instanceof io.netty.handler.ssl.SslCloseCompletionEvent c && c.isSuccess()) {
+            early.add(CLOSE_NOTIFY);
+        }
+        ctx.fireUserEventTriggered(evt);
     }
 
     @Override
@@ -95,7 +126,9 @@ final class GatewayTunnel extends ChannelInboundHandlerAdapter {
     private void release() {
         Object o;
         while ((o = early.poll()) != null) {
-            ReferenceCountUtil.release(o);
+            if (o != INPUT_ENDED && o != CLOSE_NOTIFY) {
+                ReferenceCountUtil.release(o);
+            }
         }
     }
 

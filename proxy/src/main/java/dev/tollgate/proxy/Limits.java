@@ -23,17 +23,20 @@ import java.util.Objects;
  *                                   address at the sidecar, beyond which it answers 429; 0: no rate limit
  * @param requestBurst               how many requests above the rate a client may send at once (the token bucket's
  *                                   size); 0: one second's worth
+ * @param maxTunnelLifetime          a tunnel (sidecar CONNECT, gateway TLS/TCP server) is closed this long after it
+ *                                   was joined, even while bytes flow (Envoy's max_downstream_connection_duration);
+ *                                   zero: no limit, idle tunnels still close on the idle timeout
  * @param maxPipelinedRequests       requests a client may pipeline behind the one being served before the proxy
  *                                   stops reading its connection; they are still served, in order, as responses
  *                                   drain (see {@link PipelineGate}); nothing is refused
  */
 public record Limits(Duration headerTimeout, int maxRequestLine, int maxHeaders, int maxConnections,
                      int maxConnectionsPerSource, int maxConnectionsPerPrincipal, double requestRate,
-                     int requestBurst, int maxPipelinedRequests) {
+                     int requestBurst, int maxPipelinedRequests, Duration maxTunnelLifetime) {
 
     /** 10 s head, 8 KiB line, 32 KiB headers, 32768 connections, 16384 per source and per principal, no rate limit. */
     public static final Limits DEFAULTS = new Limits(Duration.ofSeconds(10), 8192, 32 * 1024, 32768, 16384, 16384,
-            0, 0, PipelineGate.DEFAULT_DEPTH);
+            0, 0, PipelineGate.DEFAULT_DEPTH, Duration.ZERO);
 
     public Limits {
         Objects.requireNonNull(headerTimeout, "headerTimeout");
@@ -50,6 +53,11 @@ public record Limits(Duration headerTimeout, int maxRequestLine, int maxHeaders,
         }
         notNegative(requestBurst, "the request burst");
         positive(maxPipelinedRequests, "the pipelining depth");
+        Objects.requireNonNull(maxTunnelLifetime, "maxTunnelLifetime");
+        if (maxTunnelLifetime.isNegative()) {
+            throw new IllegalArgumentException("the maximum tunnel lifetime must be 0 (none) or positive: "
+                    + maxTunnelLifetime);
+        }
     }
 
     private static void positive(int n, String what) {
@@ -71,42 +79,48 @@ public record Limits(Duration headerTimeout, int maxRequestLine, int maxHeaders,
 
     public Limits withHeaderTimeout(Duration d) {
         return new Limits(d, maxRequestLine, maxHeaders, maxConnections, maxConnectionsPerSource,
-                maxConnectionsPerPrincipal, requestRate, requestBurst, maxPipelinedRequests);
+                maxConnectionsPerPrincipal, requestRate, requestBurst, maxPipelinedRequests, maxTunnelLifetime);
     }
 
     public Limits withMaxRequestLine(int n) {
         return new Limits(headerTimeout, n, maxHeaders, maxConnections, maxConnectionsPerSource,
-                maxConnectionsPerPrincipal, requestRate, requestBurst, maxPipelinedRequests);
+                maxConnectionsPerPrincipal, requestRate, requestBurst, maxPipelinedRequests, maxTunnelLifetime);
     }
 
     public Limits withMaxHeaders(int n) {
         return new Limits(headerTimeout, maxRequestLine, n, maxConnections, maxConnectionsPerSource,
-                maxConnectionsPerPrincipal, requestRate, requestBurst, maxPipelinedRequests);
+                maxConnectionsPerPrincipal, requestRate, requestBurst, maxPipelinedRequests, maxTunnelLifetime);
     }
 
     public Limits withMaxConnections(int n) {
         return new Limits(headerTimeout, maxRequestLine, maxHeaders, n, maxConnectionsPerSource,
-                maxConnectionsPerPrincipal, requestRate, requestBurst, maxPipelinedRequests);
+                maxConnectionsPerPrincipal, requestRate, requestBurst, maxPipelinedRequests, maxTunnelLifetime);
     }
 
     public Limits withMaxConnectionsPerSource(int n) {
         return new Limits(headerTimeout, maxRequestLine, maxHeaders, maxConnections, n,
-                maxConnectionsPerPrincipal, requestRate, requestBurst, maxPipelinedRequests);
+                maxConnectionsPerPrincipal, requestRate, requestBurst, maxPipelinedRequests, maxTunnelLifetime);
     }
 
     public Limits withMaxConnectionsPerPrincipal(int n) {
         return new Limits(headerTimeout, maxRequestLine, maxHeaders, maxConnections, maxConnectionsPerSource, n,
-                requestRate, requestBurst, maxPipelinedRequests);
+                requestRate, requestBurst, maxPipelinedRequests, maxTunnelLifetime);
     }
 
     /** @param perSecond 0 turns the rate limit off */
     public Limits withRequestRate(double perSecond, int burst) {
         return new Limits(headerTimeout, maxRequestLine, maxHeaders, maxConnections, maxConnectionsPerSource,
-                maxConnectionsPerPrincipal, perSecond, burst, maxPipelinedRequests);
+                maxConnectionsPerPrincipal, perSecond, burst, maxPipelinedRequests, maxTunnelLifetime);
     }
 
     public Limits withMaxPipelinedRequests(int n) {
         return new Limits(headerTimeout, maxRequestLine, maxHeaders, maxConnections, maxConnectionsPerSource,
-                maxConnectionsPerPrincipal, requestRate, requestBurst, n);
+                maxConnectionsPerPrincipal, requestRate, requestBurst, n, maxTunnelLifetime);
+    }
+
+    /** @param d zero for no limit */
+    public Limits withMaxTunnelLifetime(Duration d) {
+        return new Limits(headerTimeout, maxRequestLine, maxHeaders, maxConnections, maxConnectionsPerSource,
+                maxConnectionsPerPrincipal, requestRate, requestBurst, maxPipelinedRequests, d);
     }
 }

@@ -30,7 +30,8 @@ final class ProxyMetrics {
     private final Supplier<Instant> notAfter;
     /** The {@code limit} label values of {@code tollgate_limit_rejections_total}: each a {@link Limits} guard. */
     static final List<String> LIMITS = List.of("header_timeout", "handshake_timeout", "request_line", "headers",
-            "idle_timeout", "connections", "connections_per_source", "connections_per_principal", "request_rate");
+            "idle_timeout", "connections", "connections_per_source", "connections_per_principal", "request_rate",
+            "max_tunnel_lifetime");
     private final Map<String, Counter> limitRejections;
 
     /** @param workload named in every series as {@code workload="<namespace>/<app label or service account>"} */
@@ -170,6 +171,7 @@ final class ProxyMetrics {
         Gauge.builder("tollgate.upstream.pool.idle", pool, UpstreamPool::idle)
                 .description("idle upstream connections kept for reuse").register(registry);
     }
+
 
     String scrape() {
         return registry.scrape();

@@ -6,72 +6,46 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.util.ReferenceCountUtil;
-
-import java.util.function.LongConsumer;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
+import io.netty.handler.ssl.SslCloseCompletionEvent;
 
 /**
- * Copies bytes from its channel to {@code peer}, with back-pressure: when the peer's outbound buffer is full this side
- * stops reading until the peer drains ({@code autoRead}). When either side closes, the other is flushed and closed.
+ * One direction of a {@link Tunnel}, in the pipeline of the side it reads from: hands each buffer to the tunnel,
+ * with back-pressure (when the other side's outbound buffer is full this side stops reading until it drains), and
+ * reports this side's EOF ({@code ChannelInputShutdownEvent}, or {@code close_notify} on a TLS leg), reset or
+ * failure to the tunnel.
  */
 final class Relay extends ChannelInboundHandlerAdapter {
     /** After this many bytes one way, a tunnel counts as a bulk transfer (see {@link Splice}). */
     static final long BULK_BYTES = 1024 * 1024;
 
-    private final Channel peer;
-    private final LongConsumer counter;
+    private final Tunnel tunnel;
+    private final Tunnel.Leg from;
     private final Runnable onBulk;
     private long seen;
 
-    /**
-     * @param counter told the size of each buffer read here
-     * @param onBulk  run once when {@link #BULK_BYTES} have been relayed this way; may be null
-     */
-    Relay(Channel peer, LongConsumer counter, Runnable onBulk) {
-        this.peer = peer;
-        this.counter = counter;
+    /** @param onBulk run once when {@link #BULK_BYTES} have been read this way; may be null */
+    Relay(Tunnel tunnel, Tunnel.Leg from, Runnable onBulk) {
+        this.tunnel = tunnel;
+        this.from = from;
         this.onBulk = onBulk;
-    }
-
-    /** Connects two channels both ways and starts reading on both. */
-    static void join(Channel client, Channel upstream, LongConsumer fromClient, LongConsumer toClient) {
-        join(client, upstream, fromClient, toClient, null, null);
-    }
-
-    /** As {@link #join(Channel, Channel, LongConsumer, LongConsumer)}, with a hook per direction for bulk transfers. */
-    static void join(Channel client, Channel upstream, LongConsumer fromClient, LongConsumer toClient,
-                     Runnable clientBulk, Runnable upstreamBulk) {
-        client.pipeline().addLast("relay", new Relay(upstream, fromClient, clientBulk));
-        upstream.pipeline().addLast("relay", new Relay(client, toClient, upstreamBulk));
-        client.config().setAutoRead(true);
-        upstream.config().setAutoRead(true);
-        client.read();
-        upstream.read();
     }
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
-        if (!peer.isActive()) {
-            ReferenceCountUtil.release(msg);
-            ctx.close();
+        int n = msg instanceof ByteBuf b ? b.readableBytes() : 0;
+        tunnel.forward(from, msg);
+        if (onBulk != null && seen < BULK_BYTES && seen + n >= BULK_BYTES) {
+            seen += n;
+            onBulk.run();
             return;
         }
-        if (msg instanceof ByteBuf buf) {
-            int n = buf.readableBytes();
-            counter.accept(n);
-            if (onBulk != null && seen < BULK_BYTES && seen + n >= BULK_BYTES) {
-                peer.write(msg).addListener(ChannelFutureListener.FIRE_EXCEPTION_ON_FAILURE);
-                seen += n;
-                onBulk.run();
-                return;
-            }
-            seen += n;
-        }
-        peer.write(msg).addListener(ChannelFutureListener.FIRE_EXCEPTION_ON_FAILURE);
+        seen += n;
     }
 
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
+        Channel peer = from.other().ch;
         peer.flush();
         if (!peer.isWritable()) {
             ctx.channel().config().setAutoRead(false);
@@ -81,23 +55,38 @@ final class Relay extends ChannelInboundHandlerAdapter {
     @Override
     public void channelWritabilityChanged(ChannelHandlerContext ctx) {
         if (ctx.channel().isWritable()) {
-            peer.config().setAutoRead(true);
+            from.other().ch.config().setAutoRead(true);
         }
         ctx.fireChannelWritabilityChanged();
     }
 
     @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt instanceof ChannelInputShutdownEvent) {
+            tunnel.inputEnded(from);
+        } else if (evt instanceof SslCloseCompletionEvent close && close.isSuccess()) {
+            tunnel.closeNotify(from);
+        }
+        ctx.fireUserEventTriggered(evt);
+    }
+
+    @Override
     public void channelInactive(ChannelHandlerContext ctx) {
-        closeOnFlush(peer);
+        tunnel.inactive(from);
         ctx.fireChannelInactive();
     }
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        ctx.close();
-        closeOnFlush(peer);
+        tunnel.abort(from, from.name + " " + reset(cause));
     }
 
+    private static String reset(Throwable cause) {
+        String m = String.valueOf(cause.getMessage());
+        return m.contains("reset") ? "reset the connection" : "failed: " + HttpProxyHandler.describe(cause);
+    }
+
+    /** Flushes what is queued for {@code ch}, then closes it. */
     static void closeOnFlush(Channel ch) {
         if (ch.isActive()) {
             ch.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);

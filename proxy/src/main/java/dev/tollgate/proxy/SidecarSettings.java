@@ -118,4 +118,9 @@ public record SidecarSettings(WorkloadRef workload, InetSocketAddress listen, Me
         return new SidecarSettings(workload, listen, identity, hosts,
                 caBundle, admin, accessLog, idleTimeout, ioThreads, reloads, splice, limits, connect, p);
     }
+
+    /** Shorthand for {@code withLimits(limits().withMaxTunnelLifetime(d))}. */
+    public SidecarSettings withMaxTunnelLifetime(Duration d) {
+        return withLimits(limits.withMaxTunnelLifetime(d));
+    }
 }
