@@ -25,7 +25,7 @@ CONF="$HERE/conf"
 
 DURATION=10 WARMUP=30 PEER_WARMUP=5 ROUNDS=1 BULK_RUNS=3 BASE_PORT=21000 KEEP=0 SMOKE=0
 CONNS=32 TLS_CONC=8 BULK_SIZE=1G SETTLE=1
-SUBJECTS=tollgate,direct,squid,tinyproxy,haproxy,nginx,tollgate-nosplice,tollgate-gw-pt,tollgate-gw-mtls,tollgate-chain,squid-chain
+SUBJECTS=tollgate,direct,squid,tinyproxy,haproxy,nginx,tollgate-splice,tollgate-gw-pt,tollgate-gw-mtls,tollgate-chain,squid-chain
 WORKLOADS=ka,lat,connect,connect_bulk,pt,pt_bulk,mtls,chain,tls,bulk
 OUT=""
 while [ $# -gt 0 ]; do
@@ -461,8 +461,8 @@ run_subject() {
       has connect "$w" && cell_tls connect $(connect_tls "$port")
       has connect_bulk "$w" && cell_bulk connect_bulk --cacert "$P/public-ca.pem" -x "http://127.0.0.1:$port" "$BULK_URL"
       finish ;;
-    tollgate-nosplice)
-      TG_EXTRA=--no-splice launch start_tollgate probe_proxy "$TG_SC" || { finish; return; }
+    tollgate-splice)
+      TG_EXTRA=--splice launch start_tollgate probe_proxy "$TG_SC" || { finish; return; }
       has connect_bulk "$w" && cell_bulk connect_bulk --cacert "$P/public-ca.pem" -x "http://127.0.0.1:$TG_SC" "$BULK_URL"
       finish ;;
     haproxy)

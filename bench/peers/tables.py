@@ -27,10 +27,10 @@ ROWS = [
     ("SNI passthrough, 1 GiB over TLS", "MB/s", ("direct", "bulk"),
      [("tollgate-gw-pt", "pt_bulk")], [("haproxy", "pt_bulk", True), ("nginx", "pt_bulk", True)], True),
     ("CONNECT tunnel, 1 GiB over TLS", "MB/s", ("direct", "bulk"),
-     [("tollgate", "connect_bulk"), ("tollgate-nosplice", "connect_bulk")],
+     [("tollgate", "connect_bulk"), ("tollgate-splice", "connect_bulk")],
      [("squid", "connect_bulk", True), ("tinyproxy", "connect_bulk", True)], True),
 ]
-NAMES = {"tollgate": "Tollgate", "tollgate-nosplice": "Tollgate --no-splice", "squid": "Squid",
+NAMES = {"tollgate": "Tollgate", "tollgate-splice": "Tollgate --splice", "squid": "Squid",
          "tinyproxy": "tinyproxy", "haproxy": "HAProxy", "nginx": "nginx", "squid-chain": "Squid→TLS→Squid",
          "tollgate-chain": "Tollgate", "tollgate-gw-pt": "Tollgate", "tollgate-gw-mtls": "Tollgate",
          "direct": "direct"}
@@ -144,7 +144,7 @@ def main(out):
         if res:
             print("\n| subject (process) | idle RSS | start to first proxied request |")
             print("| --- | --- | --- |")
-            label = {"tollgate": "Tollgate sidecar", "tollgate-nosplice": "Tollgate sidecar --no-splice",
+            label = {"tollgate": "Tollgate sidecar", "tollgate-splice": "Tollgate sidecar --splice",
                      "tollgate-gw-pt": "Tollgate gateway (passthrough)", "tollgate-gw-mtls": "Tollgate gateway (mTLS)",
                      "tollgate-chain": "Tollgate sidecar + gateway", "squid-chain": "Squid + Squid"}
             for s, rss, ms in res:
