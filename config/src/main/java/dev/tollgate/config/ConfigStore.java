@@ -116,11 +116,13 @@ public final class ConfigStore implements AutoCloseable {
                 return result;
             }
             current.set(snapshot);
-            reloads.incrementAndGet();
-            if (!status.lastReloadOk()) {
-                LOG.info("configuration reloaded; it had been stale since {}", status.failingSince().orElseThrow());
-            }
+            Status before = status;
+            // the status first, then the count: whoever sees the count (a metric, a test) sees the status with it
             status = new Status(Optional.of(clock.instant()), Optional.empty(), Optional.empty());
+            reloads.incrementAndGet();
+            if (!before.lastReloadOk()) {
+                LOG.info("configuration reloaded; it had been stale since {}", before.failingSince().orElseThrow());
+            }
             loggedErrors = List.of();
             for (Consumer<MeshSnapshot> listener : listeners) {
                 try {
@@ -135,13 +137,14 @@ public final class ConfigStore implements AutoCloseable {
 
     /** Keeps the snapshot in force, marks it stale, and logs the errors unless they are the ones last logged. */
     private void failed(LoadResult result) {
-        failures.incrementAndGet();
         List<String> errors = result.errors().stream().map(Diagnostic::format).toList();
-        result.errors().stream().map(Diagnostic::code).distinct().map(limitRejections::get)
-                .filter(Objects::nonNull).forEach(AtomicLong::incrementAndGet);
         Status before = status;
+        // the status first, then the counts: whoever sees a count (a metric, a test) sees the status with it
         status = new Status(before.loadedAt(), Optional.of(before.failingSince().orElseGet(clock::instant)),
                 errors.stream().findFirst());
+        failures.incrementAndGet();
+        result.errors().stream().map(Diagnostic::code).distinct().map(limitRejections::get)
+                .filter(Objects::nonNull).forEach(AtomicLong::incrementAndGet);
         if (errors.equals(loggedErrors)) {
             LOG.debug("configuration reload failed again with the same {} error(s)", errors.size());
             return;

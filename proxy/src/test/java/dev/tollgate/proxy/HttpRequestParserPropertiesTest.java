@@ -127,10 +127,14 @@ class HttpRequestParserPropertiesTest {
             assertThat(o.statuses()).as("a complete request head gets an answer").isNotEmpty();
         }
         assertThat(o.statuses()).as("one request at a time: an answer ends the connection").hasSizeLessThanOrEqualTo(1);
-        assertThat(o.log()).as("every answer is logged once").hasSize(o.statuses().size());
+        // a head cut off by the close is logged (decision error) although no answer can reach the client any more
+        List<AccessLogEntry> answered = o.log().stream()
+                .filter(e -> !e.reason().contains("Connection closed before received headers")).toList();
+        assertThat(o.log().size() - answered.size()).as("at most one cut-off head").isLessThanOrEqualTo(1);
+        assertThat(answered).as("every answer is logged once").hasSize(o.statuses().size());
         for (int i = 0; i < o.statuses().size(); i++) {
             int status = o.statuses().get(i);
-            AccessLogEntry e = o.log().get(i);
+            AccessLogEntry e = answered.get(i);
             assertThat(e.responseCode()).isEqualTo(status);
             assertThat(e.reason()).isNotBlank();
             if (status == 200) {
@@ -204,9 +208,11 @@ class HttpRequestParserPropertiesTest {
         }
         String input = mutated + "\r\n";
         Outcome o = feed(input.getBytes(StandardCharsets.ISO_8859_1));
-        // Netty skips leading white space and control characters: an input of only those is no request yet
+        // Netty skips leading white space and control characters: an input of only those is no request yet; and a
+        // head is complete only with its empty line (an edit can eat it: "Host: x\r\r\n" ends no head), so only
+        // then must the client get an answer before the connection closes
         boolean blank = input.chars().allMatch(c -> Character.isWhitespace(c) || Character.isISOControl(c));
-        acceptedOrRejected(o, !blank);
+        acceptedOrRejected(o, !blank && input.contains("\r\n\r\n"));
         Statistics.collect(kind(o));
         Statistics.coverage(c -> {
             c.check("accepted").count(n -> n > 0);
