@@ -46,10 +46,13 @@ final class ConnectionLimits {
         long fds = fileDescriptorLimit();
         this.ceiling = ceiling(limits.maxConnections(), fds);
         if (ceiling < limits.maxConnections()) {
-            LOG.warn("{}: at most {} client connections, not {}: the file descriptor limit (ulimit -n) is {}, and each"
-                            + " proxied connection needs two plus {} kept for the admin port; raise ulimit -n to {} for"
-                            + " the full ceiling", proxyName, ceiling, limits.maxConnections(), fds, reserve(fds),
-                    2L * limits.maxConnections() + FD_RESERVE);
+            // a WARN when the operator asked for more than fits; the default ceiling lowered to fit is routine (an
+            // INFO, which the demo and tests, starting many proxies in one process, do not repeat as warnings)
+            boolean asked = limits.maxConnections() != Limits.DEFAULTS.maxConnections();
+            (asked ? LOG.atWarn() : LOG.atInfo()).log("{}: at most {} client connections, not {}: the file descriptor"
+                            + " limit (ulimit -n) is {}, and each proxied connection needs two plus {} kept for the"
+                            + " admin port; raise ulimit -n to {} for the full ceiling", proxyName, ceiling,
+                    limits.maxConnections(), fds, reserve(fds), 2L * limits.maxConnections() + FD_RESERVE);
         }
         Gauge.builder("tollgate.connections.max", this, c -> c.ceiling)
                 .description("the most client connections this proxy accepts (--max-connections, bounded by ulimit -n)")
