@@ -3,7 +3,7 @@ package dev.tollgate.bench;
 import dev.tollgate.core.authz.AuthzRequest;
 import dev.tollgate.core.model.WorkloadRef;
 import dev.tollgate.core.snapshot.GatewayRequest;
-import dev.tollgate.core.snapshot.HttpRequestInfo;
+import dev.tollgate.core.model.HttpRequestInfo;
 import dev.tollgate.core.snapshot.OutboundRequest;
 import dev.tollgate.core.snapshot.Peer;
 

@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.tollgate.core.model.WorkloadRef;
 import dev.tollgate.core.snapshot.CheckResult;
-import dev.tollgate.core.snapshot.Consideration;
+import dev.tollgate.core.model.Consideration;
 import dev.tollgate.core.snapshot.Explanation;
 import dev.tollgate.core.snapshot.Hop;
 import dev.tollgate.core.snapshot.Upstream;

@@ -1,6 +1,6 @@
 package dev.tollgate.cli;
 
-import dev.tollgate.core.snapshot.HttpRequestInfo;
+import dev.tollgate.core.model.HttpRequestInfo;
 import dev.tollgate.core.snapshot.OutboundRequest;
 
 import java.net.URI;

@@ -1,6 +1,6 @@
 package dev.tollgate.config;
 
-import dev.tollgate.core.authz.PathTemplate;
+import dev.tollgate.core.model.PathTemplate;
 
 import java.util.List;
 import java.util.Optional;

@@ -6,7 +6,7 @@ import dev.tollgate.core.model.WorkloadRef;
 import dev.tollgate.core.snapshot.CheckResult;
 import dev.tollgate.core.snapshot.Explanation;
 import dev.tollgate.core.snapshot.GatewayDecision;
-import dev.tollgate.core.snapshot.GatewayListener;
+import dev.tollgate.core.model.GatewayListener;
 import dev.tollgate.core.snapshot.GatewayRequest;
 import dev.tollgate.core.snapshot.MeshSnapshot;
 import dev.tollgate.core.snapshot.OutboundDecision;

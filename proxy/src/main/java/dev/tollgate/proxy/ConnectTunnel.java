@@ -4,7 +4,7 @@ import dev.tollgate.core.model.WorkloadRef;
 import dev.tollgate.core.snapshot.MeshSnapshot;
 import dev.tollgate.core.snapshot.OutboundDecision;
 import dev.tollgate.core.snapshot.OutboundRequest;
-import dev.tollgate.core.snapshot.TlsMode;
+import dev.tollgate.core.model.TlsMode;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;

@@ -1,6 +1,6 @@
 package dev.tollgate.proxy;
 
-import dev.tollgate.core.snapshot.GatewayListener;
+import dev.tollgate.core.model.GatewayListener;
 import dev.tollgate.core.snapshot.MeshSnapshot;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;

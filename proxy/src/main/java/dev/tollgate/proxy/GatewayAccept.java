@@ -1,7 +1,7 @@
 package dev.tollgate.proxy;
 
 import dev.tollgate.core.model.WorkloadRef;
-import dev.tollgate.core.snapshot.GatewayListener;
+import dev.tollgate.core.model.GatewayListener;
 import dev.tollgate.core.snapshot.MeshSnapshot;
 import dev.tollgate.core.snapshot.Peer;
 import dev.tollgate.identity.SpiffeId;

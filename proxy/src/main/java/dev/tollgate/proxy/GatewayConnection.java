@@ -1,7 +1,7 @@
 package dev.tollgate.proxy;
 
 import dev.tollgate.core.model.WorkloadRef;
-import dev.tollgate.core.snapshot.GatewayListener;
+import dev.tollgate.core.model.GatewayListener;
 import dev.tollgate.core.snapshot.GatewayRequest;
 import dev.tollgate.core.snapshot.MeshSnapshot;
 import dev.tollgate.core.snapshot.Peer;
@@ -51,7 +51,7 @@ record GatewayConnection(ProxyContext px, WorkloadRef gateway, GatewayListener l
         ex.destinationHost = sni.orElse("-");
     }
 
-    GatewayRequest request(Channel ch, Optional<dev.tollgate.core.snapshot.HttpRequestInfo> http) {
+    GatewayRequest request(Channel ch, Optional<dev.tollgate.core.model.HttpRequestInfo> http) {
         return new GatewayRequest(listener.port(), sni, peer, http, ip(ch.remoteAddress()), ip(ch.localAddress()));
     }
 

@@ -1,7 +1,7 @@
 package dev.tollgate.proxy;
 
 import dev.tollgate.core.snapshot.GatewayDecision;
-import dev.tollgate.core.snapshot.HttpRequestInfo;
+import dev.tollgate.core.model.HttpRequestInfo;
 import dev.tollgate.core.snapshot.MeshSnapshot;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.HttpHeaderNames;

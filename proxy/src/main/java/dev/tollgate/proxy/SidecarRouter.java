@@ -1,7 +1,7 @@
 package dev.tollgate.proxy;
 
 import dev.tollgate.core.model.WorkloadRef;
-import dev.tollgate.core.snapshot.HttpRequestInfo;
+import dev.tollgate.core.model.HttpRequestInfo;
 import dev.tollgate.core.snapshot.MeshSnapshot;
 import dev.tollgate.core.snapshot.OutboundDecision;
 import dev.tollgate.core.snapshot.OutboundRequest;

@@ -1,6 +1,6 @@
 package dev.tollgate.proxy;
 
-import dev.tollgate.core.snapshot.TlsMode;
+import dev.tollgate.core.model.TlsMode;
 import dev.tollgate.core.snapshot.Upstream;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;

@@ -1,7 +1,7 @@
 package dev.tollgate.proxy;
 
 import dev.tollgate.core.snapshot.Upstream;
-import dev.tollgate.core.snapshot.UpstreamTls;
+import dev.tollgate.core.model.UpstreamTls;
 import dev.tollgate.identity.SpiffeId;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
@@ -48,7 +48,7 @@ final class Upstreams {
                                    Exchange ex) {
         Promise<Channel> promise = loop.newPromise();
         UpstreamTls tls = upstream.tls();
-        if (tls.mode() == dev.tollgate.core.snapshot.TlsMode.MUTUAL) {
+        if (tls.mode() == dev.tollgate.core.model.TlsMode.MUTUAL) {
             return promise.setFailure(new SSLException("tls.mode MUTUAL needs client credentials, which Tollgate "
                     + "does not load; use SIMPLE or ISTIO_MUTUAL"));
         }
@@ -75,7 +75,7 @@ final class Upstreams {
             HostMap.Resolved resolved = (HostMap.Resolved) f.getNow();
             ex.upstreamAddress = format(resolved.address());
             Optional<AddressGuard.Refused> refused = px.guard.check(upstream.host(), resolved,
-                    tls.mode() == dev.tollgate.core.snapshot.TlsMode.ISTIO_MUTUAL);
+                    tls.mode() == dev.tollgate.core.model.TlsMode.ISTIO_MUTUAL);
             if (refused.isPresent()) {
                 px.metrics.addressRefused(refused.get().rule.label);
                 promise.tryFailure(refused.get());
@@ -145,7 +145,7 @@ final class Upstreams {
                     return;
                 }
                 Optional<String> problem = Optional.empty();
-                if (tls.mode() == dev.tollgate.core.snapshot.TlsMode.ISTIO_MUTUAL) {
+                if (tls.mode() == dev.tollgate.core.model.TlsMode.ISTIO_MUTUAL) {
                     problem = checkMeshPeer(ssl, trustDomain, tls);
                 } else if (!tls.subjectAltNames().isEmpty()) {
                     problem = checkSubjectAltNames(ssl, tls.subjectAltNames());

@@ -1,6 +1,6 @@
 package dev.tollgate.proxy;
 
-import dev.tollgate.core.snapshot.GatewayListener;
+import dev.tollgate.core.model.GatewayListener;
 import dev.tollgate.core.snapshot.GatewayRequest;
 import dev.tollgate.core.snapshot.Peer;
 import org.junit.jupiter.api.AfterAll;

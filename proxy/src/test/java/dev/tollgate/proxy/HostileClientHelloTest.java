@@ -2,10 +2,10 @@ package dev.tollgate.proxy;
 
 import dev.tollgate.core.model.WorkloadRef;
 import dev.tollgate.core.snapshot.GatewayDecision;
-import dev.tollgate.core.snapshot.GatewayListener;
+import dev.tollgate.core.model.GatewayListener;
 import dev.tollgate.core.snapshot.GatewayRequest;
 import dev.tollgate.core.snapshot.Upstream;
-import dev.tollgate.core.snapshot.UpstreamTls;
+import dev.tollgate.core.model.UpstreamTls;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;

@@ -4,7 +4,7 @@ import dev.tollgate.core.model.WorkloadRef;
 import dev.tollgate.core.snapshot.OutboundDecision;
 import dev.tollgate.core.snapshot.OutboundRequest;
 import dev.tollgate.core.snapshot.RequestedHost;
-import dev.tollgate.core.snapshot.UpstreamTls;
+import dev.tollgate.core.model.UpstreamTls;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;

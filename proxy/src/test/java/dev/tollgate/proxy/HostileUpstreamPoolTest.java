@@ -1,8 +1,8 @@
 package dev.tollgate.proxy;
 
 import dev.tollgate.core.snapshot.OutboundDecision;
-import dev.tollgate.core.snapshot.TlsMode;
-import dev.tollgate.core.snapshot.UpstreamTls;
+import dev.tollgate.core.model.TlsMode;
+import dev.tollgate.core.model.UpstreamTls;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;

@@ -6,15 +6,15 @@ import com.sun.net.httpserver.HttpsConfigurator;
 import com.sun.net.httpserver.HttpsServer;
 import dev.tollgate.core.model.WorkloadRef;
 import dev.tollgate.core.snapshot.GatewayDecision;
-import dev.tollgate.core.snapshot.GatewayListener;
+import dev.tollgate.core.model.GatewayListener;
 import dev.tollgate.core.snapshot.GatewayRequest;
 import dev.tollgate.core.snapshot.MeshSnapshot;
 import dev.tollgate.core.snapshot.OutboundDecision;
 import dev.tollgate.core.snapshot.OutboundRequest;
 import dev.tollgate.core.snapshot.Protocol;
-import dev.tollgate.core.snapshot.TlsMode;
+import dev.tollgate.core.model.TlsMode;
 import dev.tollgate.core.snapshot.Upstream;
-import dev.tollgate.core.snapshot.UpstreamTls;
+import dev.tollgate.core.model.UpstreamTls;
 
 import javax.net.ssl.SSLContext;
 import java.io.ByteArrayOutputStream;

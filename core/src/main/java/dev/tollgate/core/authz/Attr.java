@@ -56,7 +56,7 @@ enum Attr {
     }
 
     /** Envoy joins repeated header values with ','; the pseudo-headers come from the request line. */
-    static String header(dev.tollgate.core.snapshot.HttpRequestInfo h, String name) {
+    static String header(dev.tollgate.core.model.HttpRequestInfo h, String name) {
         switch (name) {
             case ":authority":
                 return h.authority();

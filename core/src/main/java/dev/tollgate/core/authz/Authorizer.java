@@ -6,7 +6,7 @@ import dev.tollgate.core.model.PathNormalization;
 import dev.tollgate.core.model.Resource;
 import dev.tollgate.core.model.ResourceKey;
 import dev.tollgate.core.model.WorkloadRef;
-import dev.tollgate.core.snapshot.Consideration;
+import dev.tollgate.core.model.Consideration;
 import io.fabric8.istio.api.api.security.v1beta1.AuthorizationPolicy;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

@@ -1,7 +1,7 @@
 package dev.tollgate.core.authz;
 
 import dev.tollgate.core.model.WorkloadRef;
-import dev.tollgate.core.snapshot.Consideration;
+import dev.tollgate.core.model.Consideration;
 
 import java.util.ArrayList;
 import java.util.List;

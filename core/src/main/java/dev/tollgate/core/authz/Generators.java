@@ -1,5 +1,6 @@
 package dev.tollgate.core.authz;
 
+import dev.tollgate.core.model.PathTemplate;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;

@@ -1,7 +1,7 @@
 package dev.tollgate.core.authz;
 
 import dev.tollgate.core.model.PathNormalization;
-import dev.tollgate.core.snapshot.HttpRequestInfo;
+import dev.tollgate.core.model.HttpRequestInfo;
 
 import java.util.Optional;
 

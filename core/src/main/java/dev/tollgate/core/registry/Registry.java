@@ -7,7 +7,7 @@ import dev.tollgate.core.model.Origin;
 import dev.tollgate.core.model.Resource;
 import dev.tollgate.core.model.ResourceKey;
 import dev.tollgate.core.model.WorkloadRef;
-import dev.tollgate.core.snapshot.Consideration;
+import dev.tollgate.core.model.Consideration;
 import io.fabric8.istio.api.api.networking.v1alpha3.Gateway;
 import io.fabric8.istio.api.api.networking.v1alpha3.Server;
 import io.fabric8.istio.api.api.networking.v1alpha3.ServiceEntry;

@@ -2,7 +2,7 @@ package dev.tollgate.core.routing;
 
 import com.google.re2j.Pattern;
 import com.google.re2j.PatternSyntaxException;
-import dev.tollgate.core.snapshot.HttpRequestInfo;
+import dev.tollgate.core.model.HttpRequestInfo;
 import io.fabric8.istio.api.api.networking.v1alpha3.HTTPRoute;
 import io.fabric8.istio.api.api.networking.v1alpha3.HeadersHeaderOperations;
 

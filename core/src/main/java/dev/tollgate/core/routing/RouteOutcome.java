@@ -2,7 +2,7 @@ package dev.tollgate.core.routing;
 
 import dev.tollgate.core.model.Origin;
 import dev.tollgate.core.model.ResourceKey;
-import dev.tollgate.core.snapshot.HttpRequestInfo;
+import dev.tollgate.core.model.HttpRequestInfo;
 
 import java.util.Optional;
 

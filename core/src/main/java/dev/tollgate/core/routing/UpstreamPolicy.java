@@ -2,8 +2,8 @@ package dev.tollgate.core.routing;
 
 import dev.tollgate.core.model.Origin;
 import dev.tollgate.core.model.ResourceKey;
-import dev.tollgate.core.snapshot.Consideration;
-import dev.tollgate.core.snapshot.UpstreamTls;
+import dev.tollgate.core.model.Consideration;
+import dev.tollgate.core.model.UpstreamTls;
 
 import java.util.List;
 import java.util.Optional;

@@ -1,5 +1,10 @@
 package dev.tollgate.core.snapshot;
 
+import dev.tollgate.core.model.GatewayListener;
+import dev.tollgate.core.model.UpstreamTls;
+import dev.tollgate.core.model.TlsMode;
+import dev.tollgate.core.model.HttpRequestInfo;
+import dev.tollgate.core.model.Consideration;
 import dev.tollgate.core.analysis.EgressAnalyzer;
 import dev.tollgate.core.authz.AuthzDecision;
 import dev.tollgate.core.authz.AuthzRequest;

@@ -1,5 +1,6 @@
 package dev.tollgate.core.snapshot;
 
+import dev.tollgate.core.model.GatewayListener;
 import dev.tollgate.core.model.ConfigSet;
 import dev.tollgate.core.model.Diagnostic;
 import dev.tollgate.core.model.MeshSettings;

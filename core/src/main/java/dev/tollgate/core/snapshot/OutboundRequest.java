@@ -1,5 +1,6 @@
 package dev.tollgate.core.snapshot;
 
+import dev.tollgate.core.model.HttpRequestInfo;
 import java.util.Objects;
 import java.util.Optional;
 

@@ -1,5 +1,6 @@
 package dev.tollgate.core.snapshot;
 
+import dev.tollgate.core.model.UpstreamTls;
 import java.util.List;
 import java.util.Objects;
 

@@ -2,7 +2,7 @@ package dev.tollgate.core.authz;
 
 import dev.tollgate.core.model.Kind;
 import dev.tollgate.core.model.ResourceKey;
-import dev.tollgate.core.snapshot.Consideration;
+import dev.tollgate.core.model.Consideration;
 import dev.tollgate.core.testing.TestConfig;
 import org.junit.jupiter.api.Test;
 

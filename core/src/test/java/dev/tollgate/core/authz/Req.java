@@ -1,6 +1,6 @@
 package dev.tollgate.core.authz;
 
-import dev.tollgate.core.snapshot.HttpRequestInfo;
+import dev.tollgate.core.model.HttpRequestInfo;
 
 import java.util.HashMap;
 import java.util.List;

@@ -6,7 +6,7 @@ import dev.tollgate.core.model.Origin;
 import dev.tollgate.core.model.OutboundMode;
 import dev.tollgate.core.model.Resource;
 import dev.tollgate.core.model.WorkloadRef;
-import dev.tollgate.core.snapshot.Consideration;
+import dev.tollgate.core.model.Consideration;
 import dev.tollgate.core.testing.TestConfig;
 import io.fabric8.istio.api.api.networking.v1alpha3.ServiceEntry;
 import org.junit.jupiter.api.Test;

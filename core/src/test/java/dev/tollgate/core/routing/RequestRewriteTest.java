@@ -1,7 +1,7 @@
 package dev.tollgate.core.routing;
 
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
-import dev.tollgate.core.snapshot.HttpRequestInfo;
+import dev.tollgate.core.model.HttpRequestInfo;
 import io.fabric8.istio.api.api.networking.v1alpha3.HTTPRoute;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;

@@ -161,7 +161,7 @@ class VirtualServiceConformanceTest {
                         SLEEP, get("a.example.com", "/p?key=false"), "routes to c.example.com"),
                 new RoutingCase("authority: \"HTTP Authority values are case-sensitive\"",
                         aHttp("", "- match: [{authority: {exact: a.example.com}}]\n  " + toB + "\n- " + toC), SLEEP,
-                        OutboundRequest.http("a.example.com", 80, new dev.tollgate.core.snapshot.HttpRequestInfo(
+                        OutboundRequest.http("a.example.com", 80, new dev.tollgate.core.model.HttpRequestInfo(
                                 "GET", "A.example.com", "/", Map.of())), "routes to c.example.com"),
                 new RoutingCase("scheme: \"URI Scheme values are case-sensitive\": a plain request's scheme is http",
                         aHttp("", "- match: [{scheme: {exact: http}}]\n  " + toB + "\n- " + toC), SLEEP,
@@ -499,7 +499,7 @@ class VirtualServiceConformanceTest {
                         get("nose.example.org", "/"), "forward VirtualService default/v http[0]"),
                 new RoutingCase(OUTSIDE + ": only on port 80; other ports fall to the outbound policy",
                         vs("v", "default", "hosts: [nose.example.org]", "http:\n- " + TO_GATEWAY), SLEEP,
-                        OutboundRequest.http("nose.example.org", 8080, new dev.tollgate.core.snapshot.HttpRequestInfo(
+                        OutboundRequest.http("nose.example.org", 8080, new dev.tollgate.core.model.HttpRequestInfo(
                                 "GET", "nose.example.org:8080", "/", java.util.Map.of())),
                         "forward PassthroughCluster -> nose.example.org:8080"),
                 new RoutingCase(OUTSIDE + ": a route to a host outside the registry has no cluster",

@@ -1,5 +1,6 @@
 package dev.tollgate.core.snapshot;
 
+import dev.tollgate.core.model.HttpRequestInfo;
 import dev.tollgate.core.model.MeshSettings;
 import dev.tollgate.core.model.OutboundMode;
 import dev.tollgate.core.model.WorkloadRef;

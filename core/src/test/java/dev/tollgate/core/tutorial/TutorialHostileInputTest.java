@@ -4,7 +4,7 @@ import dev.tollgate.core.model.WorkloadRef;
 import dev.tollgate.core.snapshot.CheckResult;
 import dev.tollgate.core.snapshot.GatewayDecision;
 import dev.tollgate.core.snapshot.GatewayRequest;
-import dev.tollgate.core.snapshot.HttpRequestInfo;
+import dev.tollgate.core.model.HttpRequestInfo;
 import dev.tollgate.core.snapshot.MeshSnapshot;
 import dev.tollgate.core.snapshot.OutboundRequest;
 import dev.tollgate.core.snapshot.Peer;

@@ -1,4 +1,4 @@
-package dev.tollgate.core.snapshot;
+package dev.tollgate.core.model;
 
 import java.util.List;
 import java.util.Map;

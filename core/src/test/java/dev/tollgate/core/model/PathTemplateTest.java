@@ -1,5 +1,6 @@
-package dev.tollgate.core.authz;
+package dev.tollgate.core.model;
 
+import dev.tollgate.core.model.PathTemplate;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;

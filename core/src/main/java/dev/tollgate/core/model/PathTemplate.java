@@ -1,4 +1,4 @@
-package dev.tollgate.core.authz;
+package dev.tollgate.core.model;
 
 import java.util.Optional;
 import java.util.regex.Pattern;
@@ -44,7 +44,7 @@ public final class PathTemplate {
     }
 
     /** The template as a regex on the path without query; {@code template} has passed {@link #problem}. */
-    static Pattern compile(String template) {
+    public static Pattern compile(String template) {
         StringBuilder re = new StringBuilder();
         int i = 0;
         while (i < template.length()) {

@@ -1,4 +1,4 @@
-package dev.tollgate.core.snapshot;
+package dev.tollgate.core.model;
 
 /** DestinationRule {@code ClientTLSSettings.mode}; also used for the gateway server's mode where they coincide. */
 public enum TlsMode {

@@ -1,4 +1,4 @@
-package dev.tollgate.core.snapshot;
+package dev.tollgate.core.model;
 
 import dev.tollgate.core.model.ResourceKey;
 
