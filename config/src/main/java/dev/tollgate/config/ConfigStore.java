@@ -246,7 +246,7 @@ public final class ConfigStore implements AutoCloseable {
             Path path = source.path();
             if (Files.isDirectory(path)) {
                 try {
-                    ConfigLoader.filesOf(path).forEach(f -> files.put(f.toString(), hash(f, maxBytes)));
+                    ConfigFiles.filesOf(path).forEach(f -> files.put(f.toString(), hash(f, maxBytes)));
                 } catch (IOException | UncheckedIOException e) {
                     files.put(path.toString(), "unreadable");
                 }

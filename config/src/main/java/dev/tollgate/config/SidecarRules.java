@@ -1,6 +1,12 @@
 package dev.tollgate.config;
 
+import dev.tollgate.core.model.Resource;
+import io.fabric8.istio.api.api.networking.v1alpha3.Sidecar;
+
+import java.util.HashMap;
 import java.util.HashSet;
+import java.util.Map;
+import java.util.Optional;
 import java.util.List;
 import java.util.Set;
 
@@ -87,6 +93,22 @@ final class SidecarRules {
                 p.error("invalid-field", t, "targetPort has no impact on Sidecars"));
         if (port.number("number") != 0) {
             IstioNames.port(port.number("number")).ifPresent(m -> p.error("invalid-field", port.get("number").orElseThrow(), m));
+        }
+    }
+
+    /** Istio's Sidecar docs: only one Sidecar without a workloadSelector per namespace; a second one is undefined. */
+    static void namespaceWide(List<Resource<?>> sidecars, Problems problems) {
+        Map<String, Resource<?>> byNamespace = new HashMap<>();
+        for (Resource<?> r : sidecars) {
+            if (((Sidecar) r.spec()).getWorkloadSelector() != null) {
+                continue;
+            }
+            Resource<?> first = byNamespace.putIfAbsent(r.namespace(), r);
+            if (first != null) {
+                problems.about(Optional.of(r.key())).error("invalid-field", r.origin(), "spec",
+                        "namespace " + r.namespace() + " already has a Sidecar without workloadSelector ("
+                                + first.name() + " at " + first.origin() + "); Istio's behaviour with two is undefined");
+            }
         }
     }
 }
