@@ -31,14 +31,22 @@ import java.util.Optional;
  * </ul>
  *
  * <p><b>IPv4-mapped IPv6 ({@code ::ffff:10.0.0.1}).</b> It is a valid <em>IPv6</em> address and stays one: it is
- * never folded into the IPv4 address {@code 10.0.0.1}. Sources:
+ * never folded into the IPv4 address {@code 10.0.0.1}. Sources (istio/istio at 86c9f01, envoyproxy/envoy):
  * <ul>
- *   <li>Istio accepts it ({@code netip.ParseAddr} returns an "4in6" address, {@code Is4()} false) and, for
- *       AuthorizationPolicy, turns it into an Envoy {@code CidrRange} of prefix length 128, not 32
- *       ({@code pilot/pkg/security/authz/matcher}: the length is 32 only when {@code Is4()}).</li>
+ *   <li>Istio's validation accepts it: {@code netip.ParseAddr} returns a "4in6" address ({@code Is4()} false,
+ *       {@code BitLen()} 128).</li>
+ *   <li>AuthorizationPolicy ip blocks become Envoy {@code CidrRange}s through
+ *       {@code pilot/pkg/networking/util.AddrStrToPrefix}: {@code netip.PrefixFrom(addr, addr.BitLen())}, so a
+ *       /128 whose {@code AddressPrefix} is {@code ::ffff:10.0.0.1}, an IPv6 range. (Older Istio, in
+ *       {@code authz/matcher/cidr.go} with {@code net.ParseIP}, wrote it as {@code 10.0.0.1}/32; the current code
+ *       no longer folds it.)</li>
+ *   <li>ServiceEntry {@code addresses} are kept as written ({@code serviceentry/conversion.go}), so the sidecar
+ *       matches an IPv6 destination {@code ::ffff:10.0.0.1}.</li>
  *   <li>Envoy's {@code CidrRange::isInRange} ({@code source/common/network/cidr_range.cc}) is false whenever the
  *       range's IP version differs from the address's: an IPv6 range never matches an IPv4 peer and the reverse.
- *       Envoy reports an IPv4 client of a dual-stack listener as IPv4, as Java does for {@code ::ffff:} sockets.</li>
+ *       Java reports an IPv4 client of a dual-stack socket as an {@code Inet4Address}, so a peer is never seen in
+ *       mapped form here. (Newer Envoy is understood to unmap such peers on dual-stack listeners too; the stored
+ *       {@code address_impl.cc} that was read predates that and was not re-checked.)</li>
  * </ul>
  * So validation accepts it, routing and the registry match it only against IPv6 destinations written the same way
  * (as Envoy's listener/filter-chain prefix match does), authz blocks keep the families apart, and a proxy that
