@@ -1,5 +1,6 @@
 package dev.tollgate.core.routing;
 
+import dev.tollgate.core.model.net.IpAddress;
 import dev.tollgate.core.model.net.IpPrefix;
 import dev.tollgate.core.registry.Hosts;
 import io.fabric8.istio.api.api.networking.v1alpha3.L4MatchAttributes;
@@ -91,9 +92,10 @@ record L4Match(long port, Set<String> gateways, Map<String, String> sourceLabels
         if (destinationSubnets.isEmpty() || ctx.gateway()) {
             return true;
         }
-        for (String ip : destinationIps) {
+        for (String text : destinationIps) {
+            Optional<IpAddress> ip = IpAddress.parse(text);
             for (IpPrefix c : subnets) {
-                if (c.contains(ip)) {
+                if (ip.isPresent() && c.contains(ip.get())) {
                     return true;
                 }
             }

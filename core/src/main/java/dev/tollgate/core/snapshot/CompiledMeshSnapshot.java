@@ -68,6 +68,11 @@ final class CompiledMeshSnapshot implements MeshSnapshot {
      * host: worded once per (workload, host, port). Bounded, since the hosts come from the requests.
      */
     private final Map<RefusalKey, String> unknownHostWhys = new ConcurrentHashMap<>();
+    /**
+     * Which ServiceEntry {@code addresses} are plain IP literals: parsing one costs about 1 µs and every decision
+     * for an entry asks. Keys come from the configuration only, never from a request, so the map stays small.
+     */
+    private final Map<String, Boolean> literalAddresses = new ConcurrentHashMap<>();
     private static final int UNKNOWN_HOST_WHY_LIMIT = 10_000;
 
     CompiledMeshSnapshot(ConfigSet config, Registry registry, Routing routing, Authorizer authorizer) {
@@ -248,7 +253,7 @@ final class CompiledMeshSnapshot implements MeshSnapshot {
             destinationIps.add(host);
         }
         for (String a : m.entry().spec().getAddresses() == null ? List.<String>of() : m.entry().spec().getAddresses()) {
-            if (IpAddress.isLiteral(a)) {
+            if (literalAddresses.computeIfAbsent(a, IpAddress::isLiteral)) {
                 destinationIps.add(a);
             }
         }
