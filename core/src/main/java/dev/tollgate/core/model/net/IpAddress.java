@@ -15,7 +15,7 @@ import java.util.Optional;
  * addresses a proxy reports). Immutable; equal when the bytes are equal; {@link #toString()} is the canonical form.
  *
  * <p><b>What is an address.</b> Exactly what Istio's validation accepts through Go's {@code netip.ParseAddr}
- * ({@code pkg/config/validation/agent}: {@code ValidateIPAddress}, and the authorization {@code ValidateIPs}):
+ * ({@code pkg/config/validation/agent.ValidateIPAddress}, and {@code pkg/config/security.ValidateIPs} for policies):
  * <ul>
  *   <li>IPv4 only as four decimal parts of 0-255 written with ASCII digits and no leading zero. inet_aton's forms
  *       ({@code 2130706433}, {@code 0x7f.1}, {@code 0177.0.0.1}, {@code 127.1}) are refused: their meaning depends on
