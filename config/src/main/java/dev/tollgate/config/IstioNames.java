@@ -1,6 +1,8 @@
 package dev.tollgate.config;
 
-import java.net.InetAddress;
+import dev.tollgate.core.model.net.IpAddress;
+import dev.tollgate.core.model.net.IpPrefix;
+
 import java.util.Locale;
 import java.util.Optional;
 import java.util.regex.Pattern;
@@ -17,8 +19,6 @@ final class IstioNames {
     private static final Pattern K8S_SUBDOMAIN =
             Pattern.compile("[a-z0-9](?:[-a-z0-9]*[a-z0-9])?(?:\\.[a-z0-9](?:[-a-z0-9]*[a-z0-9])?)*");
     private static final Pattern LABEL_NAME = Pattern.compile("([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]");
-    private static final Pattern IPV4 = Pattern.compile("(?:(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)\\.){3}"
-            + "(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)");
 
     private IstioNames() {
     }
@@ -96,34 +96,17 @@ final class IstioNames {
         return partialWildcard(host);
     }
 
+    /** An IP literal by the one rule, {@link IpAddress} (Go's netip.ParseAddr, as Istio validates; no zones). */
     static boolean isIpAddress(String s) {
-        if (IPV4.matcher(s).matches()) {
-            return true;
-        }
-        if (!s.contains(":") || !s.matches("[0-9a-fA-F:.]+")) {
-            return false;
-        }
-        try {
-            InetAddress.getByName(s); // a literal IPv6 address never triggers a lookup
-            return true;
-        } catch (Exception e) {
-            return false;
-        }
+        return IpAddress.isLiteral(s);
     }
 
-    /** An IP address or a CIDR block ({@code 10.0.0.0/8}, {@code 2001:db8::/32}). */
+    /**
+     * An IP address or a CIDR block ({@code 10.0.0.0/8}, {@code 2001:db8::/32}), by {@link IpPrefix}: Istio's
+     * ValidateIPSubnet and authorization ValidateIPs both take netip.ParsePrefix, so host bits may be set.
+     */
     static boolean isIpOrCidr(String s) {
-        int slash = s.indexOf('/');
-        if (slash < 0) {
-            return isIpAddress(s);
-        }
-        String ip = s.substring(0, slash);
-        String bits = s.substring(slash + 1);
-        if (!isIpAddress(ip) || !bits.matches("\\d{1,3}")) {
-            return false;
-        }
-        int n = Integer.parseInt(bits);
-        return n <= (ip.contains(":") ? 128 : 32);
+        return IpPrefix.parse(s).isPresent();
     }
 
     static Optional<String> port(long number) {

@@ -1,5 +1,7 @@
 package dev.tollgate.proxy;
 
+import dev.tollgate.core.model.net.IpAddress;
+import dev.tollgate.core.model.net.IpPrefix;
 import io.netty.handler.codec.http.HttpResponseStatus;
 
 import java.io.IOException;
@@ -71,7 +73,7 @@ final class AddressGuard {
 
     static final AddressGuard DEFAULT = new AddressGuard(List.of(), List::of, HttpResponseStatus.BAD_GATEWAY);
 
-    private final List<AddressBlock> allowed;
+    private final List<IpPrefix> allowed;
     private final Supplier<? extends Collection<InetSocketAddress>> own;
     private final HttpResponseStatus status;
     private final Set<InetAddress> localInterfaces;
@@ -84,9 +86,9 @@ final class AddressGuard {
      */
     AddressGuard(List<String> allowed, Supplier<? extends Collection<InetSocketAddress>> own,
                  HttpResponseStatus status) {
-        List<AddressBlock> blocks = new ArrayList<>();
+        List<IpPrefix> blocks = new ArrayList<>();
         for (String a : allowed) {
-            blocks.add(AddressBlock.parse(a));
+            blocks.add(allowedBlock(a));
         }
         this.allowed = List.copyOf(blocks);
         this.own = own;
@@ -153,7 +155,8 @@ final class AddressGuard {
         if (last.isEmpty()) {
             return false;
         }
-        if (last.chars().allMatch(c -> c >= '0' && c <= '9')) {
+        // any Unicode digit: Java's own IPv4 parser reads Character.digit, so "\u0661\u0660" is a 10 to it
+        if (last.chars().allMatch(Character::isDigit)) {
             return true;
         }
         return last.startsWith("0x") && last.substring(2).chars().allMatch(c -> Character.digit(c, 16) >= 0);
@@ -162,8 +165,10 @@ final class AddressGuard {
     private boolean allowed(InetAddress a) {
         byte[] b = a.getAddress();
         byte[] v4 = embeddedV4(b);
-        for (AddressBlock block : allowed) {
-            if (block.contains(b) || v4 != null && block.contains(v4)) {
+        IpAddress ip = IpAddress.ofBytes(b);
+        IpAddress embedded = v4 == null ? null : IpAddress.ofBytes(v4);
+        for (IpPrefix block : allowed) {
+            if (block.contains(ip) || embedded != null && block.contains(embedded)) {
                 return true;
             }
         }
@@ -309,43 +314,20 @@ final class AddressGuard {
         return true;
     }
 
-    /** An address block of {@code --allow-destination-cidr}: the address parsed by {@link HostMap#literal}. */
-    record AddressBlock(byte[] network, int bits, String text) {
-        static AddressBlock parse(String cidr) {
-            String s = cidr.trim();
-            int slash = s.indexOf('/');
-            String addr = slash < 0 ? s : s.substring(0, slash);
-            Optional<InetAddress> a = HostMap.literal(addr);
-            if (a.isEmpty()) {
-                throw new IllegalArgumentException("--allow-destination-cidr " + cidr
-                        + ": expected ADDRESS/BITS with a numeric IPv4 or IPv6 address, e.g. 10.0.0.0/8");
-            }
-            byte[] bytes = a.get().getAddress();
-            int max = bytes.length * 8;
-            int bits = max;
-            if (slash >= 0) {
-                String p = s.substring(slash + 1);
-                if (p.isEmpty() || p.length() > 3 || !p.chars().allMatch(c -> c >= '0' && c <= '9')
-                        || Integer.parseInt(p) > max) {
-                    throw new IllegalArgumentException("--allow-destination-cidr " + cidr + ": the prefix length "
-                            + "must be 0-" + max);
-                }
-                bits = Integer.parseInt(p);
-            }
-            return new AddressBlock(mask(bytes, bits), bits, s);
+    /** An {@code --allow-destination-cidr} block, by the one rule for IP blocks ({@link IpPrefix}). */
+    static IpPrefix allowedBlock(String cidr) {
+        String s = cidr.trim();
+        Optional<IpPrefix> p = IpPrefix.parse(s);
+        if (p.isPresent()) {
+            return p.get();
         }
-
-        boolean contains(byte[] ip) {
-            return ip.length == network.length && java.util.Arrays.equals(mask(ip, bits), network);
+        int slash = s.indexOf('/');
+        Optional<IpAddress> a = IpAddress.parse(slash < 0 ? s : s.substring(0, slash));
+        if (a.isEmpty()) {
+            throw new IllegalArgumentException("--allow-destination-cidr " + cidr
+                    + ": expected ADDRESS/BITS with a numeric IPv4 or IPv6 address, e.g. 10.0.0.0/8");
         }
-
-        private static byte[] mask(byte[] address, int bits) {
-            byte[] out = address.clone();
-            for (int i = 0; i < out.length; i++) {
-                int keep = Math.max(0, Math.min(8, bits - i * 8));
-                out[i] = (byte) (out[i] & (0xff << (8 - keep)));
-            }
-            return out;
-        }
+        throw new IllegalArgumentException("--allow-destination-cidr " + cidr + ": the prefix length must be 0-"
+                + a.get().bitLength());
     }
 }

@@ -25,7 +25,7 @@ public record ConnectSettings(Duration timeout, List<String> allowedCidrs) {
             throw new IllegalArgumentException("--connect-timeout " + timeout + ": must be positive");
         }
         allowedCidrs = List.copyOf(allowedCidrs);
-        allowedCidrs.forEach(AddressGuard.AddressBlock::parse);
+        allowedCidrs.forEach(AddressGuard::allowedBlock);
     }
 
     public ConnectSettings withTimeout(Duration d) {

@@ -55,8 +55,10 @@ record GatewayConnection(ProxyContext px, WorkloadRef gateway, GatewayListener l
         return new GatewayRequest(listener.port(), sni, peer, http, ip(ch.remoteAddress()), ip(ch.localAddress()));
     }
 
-    private static String ip(java.net.SocketAddress a) {
-        return a instanceof InetSocketAddress i && i.getAddress() != null ? i.getAddress().getHostAddress()
+    /** The address as the core reads it: canonical text, without the IPv6 scope Java's getHostAddress appends. */
+    static String ip(java.net.SocketAddress a) {
+        return a instanceof InetSocketAddress i && i.getAddress() != null
+                ? dev.tollgate.core.model.net.IpAddress.ofBytes(i.getAddress().getAddress()).toString()
                 : String.valueOf(a);
     }
 

@@ -1,6 +1,6 @@
 package dev.tollgate.proxy;
 
-import io.netty.util.NetUtil;
+import dev.tollgate.core.model.net.IpAddress;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
@@ -186,37 +186,24 @@ public final class HostMap {
     }
 
     /**
-     * A numeric IPv4/IPv6 address, parsed without any lookup. A dotted part with a leading zero ({@code 017.0.0.1})
-     * is not a literal: inet_aton reads it as octal, Netty's parser and Java's as decimal, so its meaning depends
-     * on who reads it.
+     * A numeric IPv4/IPv6 address, by the one rule the configuration and the core use ({@link IpAddress}: no
+     * inet_aton forms, no leading zeros, ASCII digits only, no zone), never with a lookup; an IPv6 address may be
+     * written in brackets, as in a URL or {@code --resolve}. An IPv4-mapped {@code ::ffff:a.b.c.d} becomes the IPv4
+     * address it embeds (Java's {@code InetAddress.getByAddress} does so): that is where a connection to it goes,
+     * and what the {@link AddressGuard} judges.
      */
     static Optional<InetAddress> literal(String s) {
         String h = s.startsWith("[") && s.endsWith("]") ? s.substring(1, s.length() - 1) : s;
-        if (leadingZeroOctet(h)) {
-            return Optional.empty();
-        }
-        byte[] bytes = NetUtil.createByteArrayFromIpAddressString(h);
-        if (bytes == null) {
-            return Optional.empty();
-        }
-        try {
-            return Optional.of(InetAddress.getByAddress(bytes));
-        } catch (UnknownHostException e) {
-            return Optional.empty();
-        }
+        return IpAddress.parse(h).map(HostMap::inet);
     }
 
-    private static boolean leadingZeroOctet(String h) {
-        String dotted = h.substring(h.lastIndexOf(':') + 1);
-        if (dotted.indexOf('.') < 0) {
-            return false;
+    /** The model's address as a socket address, bytes to bytes: no name, no lookup. */
+    static InetAddress inet(IpAddress a) {
+        try {
+            return InetAddress.getByAddress(a.bytes());
+        } catch (UnknownHostException e) {
+            throw new IllegalStateException("an IpAddress has 4 or 16 bytes", e);
         }
-        for (String part : dotted.split("\\.", -1)) {
-            if (part.length() > 1 && part.charAt(0) == '0') {
-                return true;
-            }
-        }
-        return false;
     }
 
     /**
@@ -261,7 +248,8 @@ public final class HostMap {
             return promise.setSuccess(new Resolved(new InetSocketAddress(lit.get(), targetPort), operatorHost,
                     operatorHost ? "--connect-to" : "literal"));
         }
-        if (AddressGuard.endsInNumber(name)) {
+        // no DNS name has a ':'; Java's resolver would read "fe80::1%eth0" as an address with a scope
+        if (AddressGuard.endsInNumber(name) || name.indexOf(':') >= 0) {
             return promise.setFailure(AddressGuard.numericHost(name));
         }
         String lookup = name;

@@ -134,6 +134,35 @@ class HostMapTest {
         assertThat(asked).isEmpty();
     }
 
+    /**
+     * Issue 7's spellings: the proxy reads IP literals by the one rule validation and routing use
+     * ({@code IpAddress}); one they refuse is no literal here, and a name ending in digits of any script never
+     * reaches the resolver (Java's own IPv4 parser reads {@code Character.digit}, Arabic-Indic digits included).
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"010.0.0.1", "\u0661\u0660.\u0660.\u0660.\u0661", "999.1.1.1", "\uff11\uff10.0.0.1",
+            "1.2.3", "fe80::1%eth0", "::ffff:010.0.0.1", "[::1%lo]"})
+    void spellingsValidationRefusesAreNoLiteralAndNeverResolved(String host) throws Exception {
+        assertThat(HostMap.literal(host)).isEmpty();
+        List<String> asked = new java.util.concurrent.CopyOnWriteArrayList<>();
+        var f = withStandInDns(HostMap.EMPTY, asked).resolve(host, 80, List.of(), ImmediateEventExecutor.INSTANCE);
+        assertThat(f.await(10, TimeUnit.SECONDS)).isTrue();
+        assertThat(f.cause()).isInstanceOf(AddressGuard.Refused.class)
+                .hasMessageContaining("[numeric-host]");
+        assertThat(asked).isEmpty();
+    }
+
+    @Test
+    void anIpv4MappedLiteralConnectsToTheIpv4AddressItEmbeds() throws Exception {
+        assertThat(HostMap.literal("::ffff:10.0.0.1")).contains(java.net.InetAddress.getByAddress(new byte[]{10, 0, 0, 1}));
+        assertThat(HostMap.literal("[::ffff:10.0.0.1]")).isPresent();
+        HostMap.Resolved r = resolve(HostMap.EMPTY, "::ffff:10.0.0.1", 80, List.of());
+        assertThat(r.via()).isEqualTo("literal");
+        assertThat(r.explicit()).isFalse(); // so the guard judges it, as the private address 10.0.0.1
+        assertThat(AddressGuard.DEFAULT.check("::ffff:10.0.0.1", r, false))
+                .hasValueSatisfying(refused -> assertThat(refused.rule).isEqualTo(AddressGuard.Rule.PRIVATE));
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"017.0.0.1", "127.0.0.01", "::ffff:127.0.0.01"})
     void dottedPartsWithALeadingZeroAreNotLiterals(String text) {

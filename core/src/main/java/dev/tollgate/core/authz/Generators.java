@@ -1,5 +1,6 @@
 package dev.tollgate.core.authz;
 
+import dev.tollgate.core.model.net.IpPrefix;
 import dev.tollgate.core.model.PathTemplate;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -210,7 +211,7 @@ final class Generators {
     }
 
     private static Matcher ip(Attr attr, String v) throws InvalidValue {
-        return new Matcher.Ip(attr, Cidr.parse(v).orElseThrow(() -> new InvalidValue("invalid IP or CIDR " + v)));
+        return new Matcher.Ip(attr, IpPrefix.parse(v).orElseThrow(() -> new InvalidValue("invalid IP or CIDR " + v)));
     }
 
     private static Matcher port(String v) throws InvalidValue {

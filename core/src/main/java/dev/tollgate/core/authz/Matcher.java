@@ -1,5 +1,7 @@
 package dev.tollgate.core.authz;
 
+import dev.tollgate.core.model.net.IpPrefix;
+
 import java.util.List;
 import java.util.regex.Pattern;
 
@@ -150,7 +152,7 @@ sealed interface Matcher {
         }
     }
 
-    record Ip(Attr attr, Cidr cidr) implements Matcher {
+    record Ip(Attr attr, IpPrefix cidr) implements Matcher {
         @Override
         public boolean matches(AuthzRequest r) {
             return cidr.contains(attr.read(r, null));

@@ -1,5 +1,8 @@
 package dev.tollgate.core.registry;
 
+import dev.tollgate.core.model.net.IpAddress;
+import dev.tollgate.core.model.net.IpPrefix;
+
 import java.util.Comparator;
 import java.util.Locale;
 import java.util.Map;
@@ -112,13 +115,13 @@ public final class Hosts {
      * CIDR blocks): the operator declared it, so a proxy may connect there as given.
      */
     public static boolean declaredAddress(String ip, java.util.List<String> addresses) {
-        Optional<byte[]> bytes = IpPrefix.literal(ip);
-        if (bytes.isEmpty() || addresses == null) {
+        Optional<IpAddress> address = IpAddress.parse(ip);
+        if (address.isEmpty() || addresses == null) {
             return false;
         }
         for (String a : addresses) {
             Optional<IpPrefix> p = IpPrefix.parse(a);
-            if (p.isPresent() && p.get().contains(bytes.get())) {
+            if (p.isPresent() && p.get().contains(address.get())) {
                 return true;
             }
         }

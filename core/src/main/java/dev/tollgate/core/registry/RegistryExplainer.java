@@ -1,5 +1,6 @@
 package dev.tollgate.core.registry;
 
+import dev.tollgate.core.model.net.IpAddress;
 import dev.tollgate.core.model.Origin;
 import dev.tollgate.core.model.Resource;
 import dev.tollgate.core.model.WorkloadRef;
@@ -255,7 +256,7 @@ final class RegistryExplainer {
     /** An IP literal request against entries whose {@code addresses} contain it. */
     private void explainAddresses(Optional<ServiceMatch> result, EgressListener listener,
                                   Set<ServiceHost> explained) {
-        Optional<byte[]> ip = IpPrefix.literal(host);
+        Optional<IpAddress> ip = IpAddress.parse(host);
         if (ip.isEmpty()) {
             return;
         }

@@ -1,5 +1,6 @@
 package dev.tollgate.core.registry;
 
+import dev.tollgate.core.model.net.IpAddress;
 import dev.tollgate.core.model.OutboundMode;
 import dev.tollgate.core.model.Resource;
 import io.fabric8.istio.api.api.networking.v1alpha3.Destination;
@@ -182,7 +183,7 @@ public final class SidecarScope {
                 break;
             }
         }
-        if (withoutPort == null || IpPrefix.literal(h).isPresent()) {
+        if (withoutPort == null || IpAddress.isLiteral(h)) {
             Optional<ServiceMatch> byAddress = lookupAddress(h, port, listener);
             if (byAddress.isPresent() && (byAddress.get().port().isPresent() || withoutPort == null)) {
                 return byAddress;
@@ -198,7 +199,7 @@ public final class SidecarScope {
      * entries count.
      */
     private Optional<ServiceMatch> lookupAddress(String host, int port, EgressListener listener) {
-        Optional<byte[]> ip = IpPrefix.literal(host);
+        Optional<IpAddress> ip = IpAddress.parse(host);
         if (ip.isEmpty()) {
             return Optional.empty();
         }

@@ -1,5 +1,8 @@
 package dev.tollgate.core.registry;
 
+import dev.tollgate.core.model.net.IpAddress;
+import dev.tollgate.core.model.net.IpPrefix;
+
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Comparator;
@@ -22,8 +25,8 @@ final class VisibilityIndex {
     private final Map<String, Map<String, List<ServiceHost>>> exportedToNamespace = new HashMap<>();
     /** Every entry host, visible or not, for explain. */
     private final Map<String, List<ServiceHost>> allByHost = new HashMap<>();
-    /** Entry hosts by masked {@code addresses} prefix ({@link IpPrefix#key()}), whatever their visibility. */
-    private final Map<String, List<ServiceHost>> byAddress = new HashMap<>();
+    /** Entry hosts by masked {@code addresses} prefix ({@link IpPrefix}, equal when the masked networks are), whatever their visibility. */
+    private final Map<IpPrefix, List<ServiceHost>> byAddress = new HashMap<>();
     /** The prefix lengths in use, longest first, per address length (4 or 16 bytes). */
     private final int[] v4Bits;
     private final int[] v6Bits;
@@ -51,8 +54,8 @@ final class VisibilityIndex {
             List<String> addresses = s.entry().spec().getAddresses();
             for (String a : addresses == null ? List.<String>of() : addresses) {
                 IpPrefix.parse(a).ifPresent(p -> {
-                    (p.address().length == 4 ? b4 : b6).add(p.bits());
-                    List<ServiceHost> l = byAddress.computeIfAbsent(p.key(), k -> new ArrayList<>(1));
+                    (p.isIpv4() ? b4 : b6).add(p.bits());
+                    List<ServiceHost> l = byAddress.computeIfAbsent(p, k -> new ArrayList<>(1));
                     if (!l.contains(s)) {
                         l.add(s);
                     }
@@ -68,7 +71,7 @@ final class VisibilityIndex {
         exportedToNamespace.values().forEach(VisibilityIndex::freeze);
     }
 
-    private static void freeze(Map<String, List<ServiceHost>> m) {
+    private static <K> void freeze(Map<K, List<ServiceHost>> m) {
         m.replaceAll((k, v) -> List.copyOf(v));
     }
 
@@ -90,11 +93,11 @@ final class VisibilityIndex {
      * The entries whose {@code addresses} contain {@code ip}, grouped by prefix, the longest prefix first (Envoy picks
      * the filter chain with the longest matching destination prefix).
      */
-    List<List<ServiceHost>> byAddress(byte[] ip) {
-        int[] bits = ip.length == 4 ? v4Bits : v6Bits;
+    List<List<ServiceHost>> byAddress(IpAddress ip) {
+        int[] bits = ip.isIpv4() ? v4Bits : v6Bits;
         List<List<ServiceHost>> out = new ArrayList<>(1);
         for (int b : bits) {
-            List<ServiceHost> l = byAddress.get(IpPrefix.key(ip, b));
+            List<ServiceHost> l = byAddress.get(IpPrefix.of(ip, b));
             if (l != null) {
                 out.add(l);
             }

@@ -1,5 +1,7 @@
 package dev.tollgate.core.routing;
 
+import dev.tollgate.core.model.net.IpAddress;
+import dev.tollgate.core.model.net.IpPrefix;
 import dev.tollgate.core.registry.Hosts;
 import io.fabric8.istio.api.api.networking.v1alpha3.L4MatchAttributes;
 import io.fabric8.istio.api.api.networking.v1alpha3.TLSMatchAttributes;
@@ -15,21 +17,31 @@ import java.util.Set;
  * evaluated at runtime.
  */
 record L4Match(long port, Set<String> gateways, Map<String, String> sourceLabels, String sourceNamespace,
-               List<String> sniHosts, List<Cidr> destinationSubnets) {
+               List<String> sniHosts, List<String> destinationSubnets, List<IpPrefix> subnets) {
 
     static L4Match tls(TLSMatchAttributes m, String vsNamespace) {
         return new L4Match(m.getPort() == null ? 0 : m.getPort(), GatewayNames.resolveAll(m.getGateways(), vsNamespace),
                 m.getSourceLabels() == null ? Map.of() : Map.copyOf(m.getSourceLabels()),
                 m.getSourceNamespace() == null ? "" : m.getSourceNamespace(),
                 m.getSniHosts() == null ? List.of() : m.getSniHosts().stream().map(Hosts::normalise).toList(),
-                Cidr.parseAll(m.getDestinationSubnets()));
+                subnetTexts(m.getDestinationSubnets()), subnets(m.getDestinationSubnets()));
     }
 
     static L4Match tcp(L4MatchAttributes m, String vsNamespace) {
         return new L4Match(m.getPort() == null ? 0 : m.getPort(), GatewayNames.resolveAll(m.getGateways(), vsNamespace),
                 m.getSourceLabels() == null ? Map.of() : Map.copyOf(m.getSourceLabels()),
                 m.getSourceNamespace() == null ? "" : m.getSourceNamespace(), List.of(),
-                Cidr.parseAll(m.getDestinationSubnets()));
+                subnetTexts(m.getDestinationSubnets()), subnets(m.getDestinationSubnets()));
+    }
+
+    /** The subnets as written, an unparsable one marked: it matches nothing, and still makes the match need one. */
+    private static List<String> subnetTexts(List<String> written) {
+        return written == null ? List.of() : written.stream()
+                .map(s -> IpPrefix.parse(s).isPresent() ? s : s + " (invalid)").toList();
+    }
+
+    private static List<IpPrefix> subnets(List<String> written) {
+        return written == null ? List.of() : written.stream().flatMap(s -> IpPrefix.parse(s).stream()).toList();
     }
 
     Optional<String> staticMismatch(ProxyContext ctx) {
@@ -80,9 +92,10 @@ record L4Match(long port, Set<String> gateways, Map<String, String> sourceLabels
         if (destinationSubnets.isEmpty() || ctx.gateway()) {
             return true;
         }
-        for (String ip : destinationIps) {
-            for (Cidr c : destinationSubnets) {
-                if (c.contains(ip)) {
+        for (String text : destinationIps) {
+            Optional<IpAddress> ip = IpAddress.parse(text);
+            for (IpPrefix c : subnets) {
+                if (ip.isPresent() && c.contains(ip.get())) {
                     return true;
                 }
             }

@@ -1,5 +1,6 @@
 package dev.tollgate.core.snapshot;
 
+import dev.tollgate.core.model.net.IpAddress;
 import dev.tollgate.core.model.GatewayListener;
 import dev.tollgate.core.model.UpstreamTls;
 import dev.tollgate.core.model.TlsMode;
@@ -67,6 +68,11 @@ final class CompiledMeshSnapshot implements MeshSnapshot {
      * host: worded once per (workload, host, port). Bounded, since the hosts come from the requests.
      */
     private final Map<RefusalKey, String> unknownHostWhys = new ConcurrentHashMap<>();
+    /**
+     * Which ServiceEntry {@code addresses} are plain IP literals: parsing one costs about 1 µs and every decision
+     * for an entry asks. Keys come from the configuration only, never from a request, so the map stays small.
+     */
+    private final Map<String, Boolean> literalAddresses = new ConcurrentHashMap<>();
     private static final int UNKNOWN_HOST_WHY_LIMIT = 10_000;
 
     CompiledMeshSnapshot(ConfigSet config, Registry registry, Routing routing, Authorizer authorizer) {
@@ -196,7 +202,7 @@ final class CompiledMeshSnapshot implements MeshSnapshot {
         }
         Optional<String> serviceNamespace = Optional.of(dm.get().entry().namespace());
         List<String> addresses = endpointAddresses(dm.get().entry().spec());
-        if (addresses.isEmpty() && destHost.equals(host) && isIpLiteral(host)
+        if (addresses.isEmpty() && destHost.equals(host) && IpAddress.isLiteral(host)
                 && Hosts.declaredAddress(host, dm.get().entry().spec().getAddresses())) {
             // the client's address is one the ServiceEntry declares (addresses): the operator vouches for it
             addresses = List.of(host);
@@ -243,11 +249,11 @@ final class CompiledMeshSnapshot implements MeshSnapshot {
             return Optional.empty();
         }
         List<String> destinationIps = new ArrayList<>();
-        if (isIpLiteral(host)) {
+        if (IpAddress.isLiteral(host)) {
             destinationIps.add(host);
         }
         for (String a : m.entry().spec().getAddresses() == null ? List.<String>of() : m.entry().spec().getAddresses()) {
-            if (isIpLiteral(a)) {
+            if (literalAddresses.computeIfAbsent(a, IpAddress::isLiteral)) {
                 destinationIps.add(a);
             }
         }
@@ -429,36 +435,6 @@ final class CompiledMeshSnapshot implements MeshSnapshot {
     private static String serviceNamespaceOf(String svcHost) {
         String[] parts = svcHost.split("\\.");
         return parts.length > 1 ? parts[1] : "";
-    }
-
-    /**
-     * Digits and exactly three dots (IPv4), or hex digits, colons, dots and brackets with at least one colon
-     * (IPv6). A hand check: it runs for the host and every ServiceEntry address on each decision, and
-     * {@code String.matches} compiles its pattern on every call.
-     */
-    private static boolean isIpLiteral(String s) {
-        if (s.isEmpty()) {
-            return false;
-        }
-        boolean v4 = true;
-        boolean v6 = true;
-        boolean colon = false;
-        int dots = 0;
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            boolean digit = c >= '0' && c <= '9';
-            if (c == '.') {
-                dots++;
-            } else if (!digit) {
-                v4 = false;
-            }
-            if (c == ':') {
-                colon = true;
-            } else if (!(digit || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F' || c == '.' || c == '[' || c == ']')) {
-                v6 = false;
-            }
-        }
-        return v4 && dots == 3 || colon && v6;
     }
 
     private static String hostOf(String authority) {

@@ -527,6 +527,16 @@ class AuthorizationConformanceTest {
         c("hostileLeadingZeroIpIsNotParsed", "hostile: 010.0.0.1 is not 10.0.0.1 (no octal ambiguity)",
                 ap("foo", "a", "{rules: [{from: [{source: {ipBlocks: [10.0.0.1]}}]}]}"),
                 Req.http().sourceIp("010.0.0.1"), false, "");
+        c("ipv4MappedBlockIsAnIpv6Range", "Istio AddrStrToPrefix: ::ffff:10.0.0.1 is a /128 IPv6 CidrRange, "
+                        + "and Envoy CidrRange compares only addresses of the same version",
+                ap("foo", "a", "{rules: [{from: [{source: {ipBlocks: [\"::ffff:10.0.0.1\"]}}]}]}"),
+                Req.http().sourceIp("10.0.0.1"), false, "");
+        c("ipv4MappedBlockMatchesItself", "Istio AddrStrToPrefix: ::ffff:10.0.0.1 is a valid IPv6 block",
+                ap("foo", "a", "{rules: [{from: [{source: {ipBlocks: [\"::ffff:10.0.0.0/120\"]}}]}]}"),
+                Req.http().sourceIp("::ffff:10.0.0.9"), true, id("foo", "a", 0));
+        c("hostileArabicIndicIpIsNotParsed", "hostile: Arabic-Indic digits are no IP address (Go netip: ASCII only)",
+                ap("foo", "a", "{rules: [{from: [{source: {ipBlocks: [10.0.0.0/8]}}]}]}"),
+                Req.http().sourceIp("\u0661\u0660.0.0.1"), false, "");
 
         // ---- the tutorial's gateway (reference/TUTORIAL.md, B2-B5)
         String denyGoogle = ap("istio-system", "external-deny-developers-google-com",
