@@ -296,6 +296,30 @@ public final class SidecarScope {
         return Optional.ofNullable(out).map(Set::copyOf);
     }
 
+    /** Port -> the services of the egress listener for that port that declare it -> whether the port is HTTP. */
+    private volatile Map<Integer, Map<String, Boolean>> servicesByPort;
+
+    /**
+     * The services Istio builds an outbound route configuration of port {@code port} from
+     * (httproute.go BuildSidecarOutboundVirtualHosts: the egress listener's services that have the port), by name,
+     * each with whether that port is HTTP. Computed once for every port on first use.
+     */
+    public Map<String, Boolean> servicesOnPort(int port) {
+        Map<Integer, Map<String, Boolean>> m = servicesByPort;
+        if (m == null) {
+            Map<Integer, Map<String, Boolean>> out = new HashMap<>();
+            for (ServiceMatch sm : visibleServices()) {
+                sm.port().filter(p -> p.getNumber() != null).ifPresent(p -> out
+                        .computeIfAbsent(p.getNumber().intValue(), k -> new HashMap<>())
+                        .merge(sm.matchedHost(), isHttp(p.getProtocol()), Boolean::logicalOr));
+            }
+            out.replaceAll((k, v) -> Map.copyOf(v));
+            m = Map.copyOf(out);
+            servicesByPort = m;
+        }
+        return m.getOrDefault(port, Map.of());
+    }
+
     /** True when some service this sidecar knows has an HTTP port {@code port}: Istio then has an HTTP listener there. */
     public boolean hasHttpListener(int port) {
         for (Set<Integer> ports : httpPorts().values()) {

@@ -6,6 +6,7 @@ import dev.tollgate.core.model.Origin;
 import dev.tollgate.core.model.Resource;
 import dev.tollgate.core.model.WorkloadRef;
 import dev.tollgate.core.registry.Hosts;
+import dev.tollgate.core.registry.SidecarScope;
 import dev.tollgate.core.model.Consideration;
 import dev.tollgate.core.model.GatewayListener;
 import dev.tollgate.core.model.HttpRequestInfo;
@@ -98,93 +99,121 @@ public final class Routing {
     /**
      * The mesh VirtualService route for a request from {@code from}'s sidecar.
      *
-     * @param sidecar        the Sidecar resource that applies to {@code from}, whose egress hosts import VirtualServices
+     * @param scope          the sidecar's registry view; its Sidecar's egress hosts import VirtualServices
      * @param kind           the route list, from the ServiceEntry port's protocol
+     * @param serviceHost    the registry host the request matched (its virtual host also answers to the service's
+     *                       addresses, which the request may have used)
      * @param destinationIps what Tollgate knows of the destination address (an IP literal host, ServiceEntry
      *                       addresses), for destinationSubnets
      */
-    public RouteOutcome meshRoute(WorkloadRef from, Optional<Resource<Sidecar>> sidecar, String host, int port,
-                                  RouteKind kind, Optional<String> sni, Optional<HttpRequestInfo> http,
+    public RouteOutcome meshRoute(WorkloadRef from, SidecarScope scope, String host, int port, RouteKind kind,
+                                  Optional<String> sni, Optional<HttpRequestInfo> http, Optional<String> serviceHost,
                                   List<String> destinationIps) {
         String h = Hosts.normalise(host);
         ProxyContext ctx = new ProxyContext(Set.of(GatewayNames.MESH), from.labels(), from.namespace(), port,
                 false);
-        SidecarImports imports = SidecarImports.of(sidecar, from.namespace(), port);
+        if (kind == RouteKind.HTTP) {
+            return http.isEmpty() ? new RouteOutcome.NoVirtualService("not an HTTP request")
+                    : sidecarHttpRoute(scope, ctx, h, serviceHost, http.get());
+        }
+        SidecarImports imports = SidecarImports.of(scope.sidecar(), from.namespace(), port);
         List<List<CompiledVirtualService>> groups = visibleGroups(vsByGateway.get(GatewayNames.MESH), h,
                 from.namespace());
         groups.forEach(g -> g.removeIf(vs -> !imports.imports(vs)));
         groups.removeIf(List::isEmpty);
         return switch (kind) {
-            case HTTP -> http.isEmpty() ? new RouteOutcome.NoVirtualService("not an HTTP request")
-                    : httpRoute(groups, false, ctx, http.get(), "http");
+            case HTTP -> throw new IllegalStateException("handled above");
             case TLS -> tlsRoute(flatten(groups), ctx, sni.or(() -> Optional.of(h)), destinationIps, true);
             case TCP -> tcpRoute(flatten(groups), ctx, destinationIps, true);
         };
     }
 
     /**
-     * What a sidecar's registry says about VirtualService hosts, for {@link #meshRouteOutsideRegistry}.
-     */
-    public interface RegistryHosts {
-        /** The HTTP ports of the services named by a VirtualService host; empty when it names no service. */
-        Optional<Set<Integer>> httpPortsOfServicesNamed(String vsHost);
-
-        /** True when the sidecar has an HTTP listener on {@code port}. */
-        boolean hasHttpListener(int port);
-    }
-
-    /**
-     * The mesh route for an HTTP request to a host no service of the sidecar's registry has. Istio builds virtual
-     * hosts from VirtualServices too, not only from services (pilot/pkg/networking/core/route/route.go
-     * buildSidecarVirtualHostsForVirtualService): a VirtualService's hosts that name no service
+     * The mesh route for an HTTP request to a host:port no service of the sidecar's registry declares. Istio builds
+     * virtual hosts from VirtualServices too, not only from services (route.go
+     * buildSidecarVirtualHostsForVirtualService): a VirtualService's hosts that name no service of the port
      * ("nonServiceRegistryHosts", "to enable VirtualService configuration to affect traffic to hosts outside of the
-     * service registry (e.g. google.com) on port 80") join its virtual hosts. Those exist on the HTTP ports of the
-     * services its other hosts name, or, when they name none, on port 80 only (and only where the sidecar has an HTTP
-     * listener on 80). A wildcard VirtualService host that covers some service's name is not outside the registry.
+     * service registry (e.g. google.com) on port 80") get a virtual host on port 80, and on a port where its other
+     * hosts name a service with that HTTP port (see {@link SidecarVirtualHosts}); only where the sidecar has an HTTP
+     * listener on the port.
      *
      * @return {@link RouteOutcome.NoVirtualService} when no VirtualService builds a virtual host for the request
      */
-    public RouteOutcome meshRouteOutsideRegistry(WorkloadRef from, Optional<Resource<Sidecar>> sidecar, String host,
-                                                 int port, HttpRequestInfo http, RegistryHosts registry) {
+    public RouteOutcome meshRouteOutsideRegistry(WorkloadRef from, SidecarScope scope, String host, int port,
+                                                 HttpRequestInfo http) {
         String h = Hosts.normalise(host);
+        if (!scope.hasHttpListener(port)) {
+            return new RouteOutcome.NoVirtualService("no VirtualService builds a virtual host for " + h + ":" + port);
+        }
         ProxyContext ctx = new ProxyContext(Set.of(GatewayNames.MESH), from.labels(), from.namespace(), port,
                 false);
-        SidecarImports imports = SidecarImports.of(sidecar, from.namespace(), port);
-        List<List<CompiledVirtualService>> groups = new ArrayList<>();
-        if (vsByGateway.get(GatewayNames.MESH) != null) {
-            Map<String, List<CompiledVirtualService>> byPattern = new LinkedHashMap<>();
-            for (var hit : vsByGateway.get(GatewayNames.MESH).lookup(h)) {
-                CompiledVirtualService vs = hit.value();
-                if (vs.exportTo().visibleTo(from.namespace()) && imports.imports(vs)
-                        && registry.httpPortsOfServicesNamed(hit.pattern()).isEmpty()
-                        && virtualHostPorts(vs, registry).contains(port)) {
-                    List<CompiledVirtualService> g = byPattern.computeIfAbsent(hit.pattern(), k -> new ArrayList<>());
-                    if (!g.contains(vs)) {
-                        g.add(vs);
+        RouteOutcome out = sidecarHttpRoute(scope, ctx, h, Optional.empty(), http);
+        if (out instanceof RouteOutcome.NoVirtualService) {
+            return new RouteOutcome.NoVirtualService("no VirtualService builds a virtual host for " + h + ":" + port);
+        }
+        return out;
+    }
+
+    private static final int VIRTUAL_HOSTS_CACHE_LIMIT = 50_000;
+    private final Map<ScopePort, SidecarVirtualHosts> virtualHosts = new ConcurrentHashMap<>();
+
+    private record ScopePort(SidecarScope scope, int port) {
+    }
+
+    /** The sidecar's virtual hosts of one port, computed once per scope and port (bounded: ports are the client's). */
+    private SidecarVirtualHosts virtualHosts(SidecarScope scope, int port) {
+        ScopePort key = new ScopePort(scope, port);
+        SidecarVirtualHosts cached = virtualHosts.get(key);
+        if (cached != null) {
+            return cached;
+        }
+        SidecarImports imports = SidecarImports.of(scope.sidecar(), scope.namespace(), port);
+        List<CompiledVirtualService> listenerVs = new ArrayList<>();
+        for (CompiledVirtualService vs : vsListByGateway.getOrDefault(GatewayNames.MESH, List.of())) {
+            if (vs.exportTo().visibleTo(scope.namespace()) && imports.imports(vs)) {
+                listenerVs.add(vs);
+            }
+        }
+        listenerVs.sort(precedence(scope.namespace()));
+        SidecarVirtualHosts built = SidecarVirtualHosts.build(listenerVs, scope.servicesOnPort(port), port);
+        if (virtualHosts.size() < VIRTUAL_HOSTS_CACHE_LIMIT) {
+            virtualHosts.putIfAbsent(key, built);
+        }
+        return built;
+    }
+
+    /**
+     * HTTP at a sidecar: Envoy picks the virtual host with the most specific domain for the Host; its owner was
+     * decided per service when the route configuration was built ({@link SidecarVirtualHosts}). Within it, "The
+     * first rule matching an incoming request is used".
+     */
+    private RouteOutcome sidecarHttpRoute(SidecarScope scope, ProxyContext ctx, String host,
+                                          Optional<String> serviceHost, HttpRequestInfo http) {
+        SidecarVirtualHosts table = virtualHosts(scope, ctx.port());
+        List<String> domains = table.domainsFor(host);
+        if (domains.isEmpty() && serviceHost.filter(table::hasDomain).isPresent()) {
+            domains = List.of(serviceHost.get()); // the service's virtual host also has its addresses as domains
+        }
+        List<String> skipped = new ArrayList<>();
+        for (String domain : domains) {
+            for (SidecarVirtualHosts.Owner owner : table.owners(domain)) {
+                switch (owner) {
+                    case SidecarVirtualHosts.ByService s -> {
+                        return new RouteOutcome.NoVirtualService(skipped.isEmpty() ? "no VirtualService for this "
+                                + "host" : String.join("; ", skipped));
+                    }
+                    case SidecarVirtualHosts.ByVirtualService v -> {
+                        if (staticHttp(v.vs(), ctx).isEmpty()) {
+                            skipped.add(v.vs().label() + " has no http route for this proxy");
+                            continue;
+                        }
+                        return httpRoute(List.of(List.of(v.vs())), false, ctx, http, "http");
                     }
                 }
             }
-            for (List<CompiledVirtualService> g : byPattern.values()) {
-                g.sort(precedence(from.namespace()));
-                groups.add(g);
-            }
         }
-        if (groups.isEmpty()) {
-            return new RouteOutcome.NoVirtualService("no VirtualService builds a virtual host for " + h + ":" + port);
-        }
-        return httpRoute(groups, false, ctx, http, "http");
-    }
-
-    /** The ports of the virtual hosts a VirtualService builds at a sidecar (see {@link #meshRouteOutsideRegistry}). */
-    private static Set<Integer> virtualHostPorts(CompiledVirtualService vs, RegistryHosts registry) {
-        Set<Integer> ports = new java.util.TreeSet<>();
-        for (String vh : vs.hosts()) {
-            registry.httpPortsOfServicesNamed(vh).ifPresent(ports::addAll);
-        }
-        if (ports.isEmpty() && registry.hasHttpListener(80)) {
-            ports.add(80);
-        }
-        return ports;
+        return new RouteOutcome.NoVirtualService(skipped.isEmpty() ? "no VirtualService for this host"
+                : String.join("; ", skipped));
     }
 
     /**
@@ -891,11 +920,20 @@ public final class Routing {
 
     // ---------------------------------------------------------------- explain
 
-    /** Every VirtualService naming {@code host}, and whether it applies at {@code from}'s sidecar and why. */
-    public List<Consideration> explainMesh(WorkloadRef from, Optional<Resource<Sidecar>> sidecar, String host,
-                                           int port, Optional<RouteOutcome> outcome) {
+    /**
+     * Every VirtualService naming {@code host}, and whether it applies at {@code from}'s sidecar and why; for HTTP,
+     * which VirtualService owns the virtual host Envoy picks, and why another overlapping one does not apply.
+     */
+    public List<Consideration> explainMesh(WorkloadRef from, SidecarScope scope, String host, int port, boolean http,
+                                           Optional<RouteOutcome> outcome) {
         String h = Hosts.normalise(host);
+        Optional<Resource<Sidecar>> sidecar = scope.sidecar();
         SidecarImports imports = SidecarImports.of(sidecar, from.namespace(), port);
+        ProxyContext ctx = new ProxyContext(Set.of(GatewayNames.MESH), from.labels(), from.namespace(), port,
+                false);
+        SidecarVirtualHosts table = http ? virtualHosts(scope, port) : null;
+        Optional<SidecarVirtualHosts.Choice> choice = table == null ? Optional.empty()
+                : table.choose(h, vs -> !staticHttp(vs, ctx).isEmpty());
         List<Consideration> out = new ArrayList<>();
         Optional<dev.tollgate.core.model.ResourceKey> used = outcome.flatMap(o -> switch (o) {
             case RouteOutcome.Routed r -> Optional.of(r.virtualService());
@@ -918,7 +956,12 @@ public final class Routing {
                 why = "not imported by the egress hosts " + imports.hosts().orElse(List.of()) + " of "
                         + sidecar.map(r -> r.key().toString()).orElse("the Sidecar");
             } else if (applied) {
-                why = "host " + hit.pattern() + " matches " + h + "; its routes decided";
+                why = "host " + hit.pattern() + " matches " + h + "; its routes decided"
+                        + choice.map(c -> " (it owns the virtual host " + c.domain() + " on port " + port + ": "
+                        + (c.owner() instanceof SidecarVirtualHosts.ByVirtualService v ? v.why() : "") + ")")
+                        .orElse("");
+            } else if (table != null) {
+                why = "host " + hit.pattern() + " matches " + h + ", but " + notOwner(table, choice, vs, ctx, port);
             } else {
                 why = "host " + hit.pattern() + " matches " + h + ", but another VirtualService for the host came "
                         + "first, or none of its routes applies to this proxy (Istio uses one VirtualService per host "
@@ -927,6 +970,39 @@ public final class Routing {
             out.add(new Consideration("route", vs.resource().key(), applied, why, vs.resource().origin()));
         }
         return out;
+    }
+
+    /** Why {@code vs} does not route an HTTP request whose virtual host is {@code choice} (route.go, httproute.go). */
+    private static String notOwner(SidecarVirtualHosts table, Optional<SidecarVirtualHosts.Choice> choice,
+                                   CompiledVirtualService vs, ProxyContext ctx, int port) {
+        Optional<String> silent = table.silentReason(vs);
+        if (silent.isPresent()) {
+            return "it builds no virtual host on port " + port + ": " + silent.get();
+        }
+        if (staticHttp(vs, ctx).isEmpty()) {
+            return "none of its http routes applies to this proxy, so it builds no virtual host";
+        }
+        if (choice.isEmpty()) {
+            return "it builds no virtual host that matches the request on port " + port;
+        }
+        SidecarVirtualHosts.Choice c = choice.get();
+        String picked = "Envoy picks the virtual host " + c.domain() + ", built by " + c.describe();
+        for (SidecarVirtualHosts.Owner o : table.owners(c.domain())) {
+            if (o instanceof SidecarVirtualHosts.ByVirtualService v && v.vs() == vs) {
+                return picked + ", which came first for that domain (Istio uses one VirtualService per host at "
+                        + "sidecars: creation order, own namespace first; istioctl IST0109)";
+            }
+        }
+        String service = c.owner() instanceof SidecarVirtualHosts.ByService s ? s.service()
+                : c.domain();
+        Optional<CompiledVirtualService> mostSpecific = table.mostSpecificFor(service);
+        if (mostSpecific.isPresent() && mostSpecific.get() != vs && vs.hosts().stream()
+                .anyMatch(vh -> Hosts.isWildcard(vh) && Hosts.overlaps(vh, service))) {
+            return picked + "; its wildcard host does not claim service " + service + ", whose most specific "
+                    + "VirtualService host belongs to " + mostSpecific.get().label() + " (sidecar.go "
+                    + "computeWildcardHostVirtualServiceIndex)";
+        }
+        return picked + "; its own virtual hosts on port " + port + " are less specific for this host";
     }
 
     /** Every VirtualService naming {@code host}, and whether it routes at {@code server} of the gateway and why. */
