@@ -288,6 +288,12 @@ public final class Routing {
             if (owners.isEmpty()) {
                 continue;
             }
+            if (merge) {
+                // route.go SortVHostRoutes: merged virtual hosts move catch-all routes after all the others
+                List<Candidate> sorted = new ArrayList<>(candidates.stream().filter(c -> !c.catchAll()).toList());
+                sorted.addAll(candidates.stream().filter(Candidate::catchAll).toList());
+                candidates = sorted;
+            }
             List<String> misses = new ArrayList<>();
             for (Candidate c : candidates) {
                 Optional<String> miss = c.match == null ? Optional.empty() : c.match.runtimeMismatch(http, scheme);
@@ -321,6 +327,9 @@ public final class Routing {
     }
 
     private record Candidate(CompiledVirtualService vs, CompiledVirtualService.HttpRule rule, HttpMatch match) {
+        boolean catchAll() {
+            return match == null || match.catchAll();
+        }
     }
 
     /** Istio's BuildHTTPRoutesForVirtualService: the (rule, match) pairs that survive the static checks. */
@@ -836,15 +845,8 @@ public final class Routing {
      */
     public RouteOutcome gatewayRoute(WorkloadRef gateway, GatewayServer server, Optional<String> sni,
                                      Optional<HttpRequestInfo> http) {
-        ProxyContext ctx = new ProxyContext(Set.of(server.gatewayName()), gateway.labels(), gateway.namespace(),
-                server.port(), true);
-        List<CompiledVirtualService> bound = new ArrayList<>();
-        for (CompiledVirtualService vs : vsListByGateway.getOrDefault(server.gatewayName(), List.of())) {
-            if (vs.exportTo().visibleTo(gateway.namespace()) && admits(server, vs)) {
-                bound.add(vs);
-            }
-        }
-        bound.sort(precedence(gateway.namespace()));
+        ProxyContext ctx = gatewayContext(gateway, server);
+        List<CompiledVirtualService> bound = boundTo(gateway, server);
         if (server.readsHttp()) {
             if (http.isEmpty()) {
                 return new RouteOutcome.Unmatched(Optional.empty(), server.origin(), server.label()
@@ -855,16 +857,9 @@ public final class Routing {
                 return new RouteOutcome.Unmatched(Optional.empty(), server.origin(), "host " + reqHost
                         + " is not among the hosts of " + server.label() + " (Envoy answers 404 NR)", false);
             }
-            List<List<CompiledVirtualService>> groups = new ArrayList<>();
-            Map<String, List<CompiledVirtualService>> byPattern = new LinkedHashMap<>();
-            for (String pattern : RouteHosts.candidatePatterns(reqHost)) {
-                for (CompiledVirtualService vs : bound) {
-                    if (vs.hosts().contains(pattern) && admitsHost(server, vs, reqHost)) {
-                        byPattern.computeIfAbsent(pattern, k -> new ArrayList<>()).add(vs);
-                    }
-                }
-            }
-            groups.addAll(byPattern.values());
+            GatewayVirtualHosts vhosts = gatewayVirtualHosts(gateway, server, bound, ctx);
+            List<List<CompiledVirtualService>> groups = vhosts.choose(reqHost).map(d -> List.of(vhosts.owners(d)))
+                    .orElse(List.of());
             RouteOutcome out = httpRoute(groups, true, ctx, http.get(), server.tlsBased() ? "https" : "http");
             if (out instanceof RouteOutcome.NoVirtualService nv) {
                 return new RouteOutcome.Unmatched(Optional.empty(), server.origin(), "no VirtualService bound to "
@@ -891,6 +886,41 @@ public final class Routing {
                     + server.gatewayName() + " on port " + server.port() + ": " + nv.detail(), false);
         }
         return out;
+    }
+
+    /**
+     * The VirtualServices bound to the server's Gateway, exported to the gateway's namespace, with a host that
+     * overlaps a server host admitting their namespace, in Istio's order (VirtualServicesForGateway).
+     */
+    private List<CompiledVirtualService> boundTo(WorkloadRef gateway, GatewayServer server) {
+        List<CompiledVirtualService> bound = new ArrayList<>();
+        for (CompiledVirtualService vs : vsListByGateway.getOrDefault(server.gatewayName(), List.of())) {
+            if (vs.exportTo().visibleTo(gateway.namespace()) && admits(server, vs)) {
+                bound.add(vs);
+            }
+        }
+        bound.sort(precedence(gateway.namespace()));
+        return bound;
+    }
+
+    private final Map<GatewayVhKey, GatewayVirtualHosts> gatewayVirtualHosts = new ConcurrentHashMap<>();
+
+    private record GatewayVhKey(GatewayServer server, String namespace, Map<String, String> labels) {
+    }
+
+    /** The virtual hosts of one server, computed once per server and gateway workload. */
+    private GatewayVirtualHosts gatewayVirtualHosts(WorkloadRef gateway, GatewayServer server,
+                                                    List<CompiledVirtualService> bound, ProxyContext ctx) {
+        GatewayVhKey key = new GatewayVhKey(server, gateway.namespace(), gateway.labels());
+        GatewayVirtualHosts cached = gatewayVirtualHosts.get(key);
+        if (cached != null) {
+            return cached;
+        }
+        GatewayVirtualHosts built = GatewayVirtualHosts.build(server, bound, vs -> !staticHttp(vs, ctx).isEmpty());
+        if (gatewayVirtualHosts.size() < VIRTUAL_HOSTS_CACHE_LIMIT) {
+            gatewayVirtualHosts.putIfAbsent(key, built);
+        }
+        return built;
     }
 
     /** For one requested host: a server host covering it must admit the VirtualService's namespace. */
@@ -1031,6 +1061,9 @@ public final class Routing {
                         + " that admit namespace " + vs.resource().namespace();
             } else if (applied) {
                 why = "bound to " + server.gatewayName() + " with host " + hit.pattern() + "; its route decided";
+            } else if (server.readsHttp() && !vhostOwners(gateway, server, h).contains(vs)) {
+                why = "bound to " + server.gatewayName() + " with host " + hit.pattern() + ", but "
+                        + notGatewayOwner(gateway, server, vs, h);
             } else {
                 why = "bound to " + server.gatewayName() + " with host " + hit.pattern() + ", but none of its routes "
                         + "matched first";
@@ -1038,6 +1071,33 @@ public final class Routing {
             out.add(new Consideration("route", vs.resource().key(), applied, why, vs.resource().origin()));
         }
         return out;
+    }
+
+    /** The VirtualServices whose routes make up the virtual host Envoy picks for {@code host} at {@code server}. */
+    private List<CompiledVirtualService> vhostOwners(WorkloadRef gateway, GatewayServer server, String host) {
+        GatewayVirtualHosts vhosts = gatewayVirtualHosts(gateway, server, boundTo(gateway, server),
+                gatewayContext(gateway, server));
+        return vhosts.choose(host).map(vhosts::owners).orElse(List.of());
+    }
+
+    /** Why {@code vs}, bound to the server, does not route {@code host} there (gateway.go buildGatewayHTTPRouteConfig). */
+    private String notGatewayOwner(WorkloadRef gateway, GatewayServer server, CompiledVirtualService vs, String host) {
+        if (staticHttp(vs, gatewayContext(gateway, server)).isEmpty()) {
+            return "none of its http routes applies to this gateway, so it builds no virtual host";
+        }
+        GatewayVirtualHosts vhosts = gatewayVirtualHosts(gateway, server, boundTo(gateway, server),
+                gatewayContext(gateway, server));
+        List<String> own = GatewayVirtualHosts.intersection(server, vs);
+        Optional<String> picked = vhosts.choose(host);
+        return "its virtual hosts there are " + own + " (its hosts intersected with the server's)" + picked
+                .map(d -> "; Envoy picks the more specific virtual host " + d + ", built by "
+                        + vhosts.owners(d).stream().map(CompiledVirtualService::label).toList())
+                .orElse("; none of them matches " + host);
+    }
+
+    private static ProxyContext gatewayContext(WorkloadRef gateway, GatewayServer server) {
+        return new ProxyContext(Set.of(server.gatewayName()), gateway.labels(), gateway.namespace(), server.port(),
+                true);
     }
 
     /** Every Gateway, and whether it selects {@code gateway}. */
