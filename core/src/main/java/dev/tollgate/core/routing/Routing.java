@@ -34,8 +34,11 @@ import java.util.function.Supplier;
  * Istio's routing semantics (VirtualService, DestinationRule, Gateway), compiled once into indexes. Sidecars and
  * gateways ask it where a request goes and how TLS to the upstream is set up.
  *
- * <p>Where Istio orders resources by creation time, Tollgate uses their order in the {@link ConfigSet} (the order
- * of the files and documents given), since files carry no creation timestamps.
+ * <p>Files carry no creation timestamps, so every resource is equally old. VirtualServices are then in Istio's order
+ * for equal creation times (config.go configCompareByCreationTime: by name, then namespace), which decides which of
+ * two VirtualServices for one host a sidecar uses and in which order a gateway merges their routes. Elsewhere, where
+ * Istio orders resources by creation time, Tollgate uses their order in the {@link ConfigSet} (the order of the files
+ * and documents given).
  *
  * <p>Not modelled: VirtualService delegation ({@code delegate}), mirrors, faults, retries and timeouts (they change
  * no decision here), destination-level {@code headers} rewrites of weighted destinations.
@@ -63,7 +66,9 @@ public final class Routing {
     private Routing(ConfigSet config) {
         this.mesh = config.mesh();
         int order = 0;
-        for (Resource<VirtualService> r : config.virtualServices()) {
+        List<Resource<VirtualService>> byAge = new ArrayList<>(config.virtualServices());
+        byAge.sort(Comparator.comparing((Resource<VirtualService> r) -> r.name()).thenComparing(Resource::namespace));
+        for (Resource<VirtualService> r : byAge) {
             CompiledVirtualService vs = CompiledVirtualService.compile(r, order++, mesh);
             vsByKey.put(r.key(), vs);
             for (String host : vs.hosts()) {
