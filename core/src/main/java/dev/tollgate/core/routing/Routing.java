@@ -1035,7 +1035,8 @@ public final class Routing {
                 .anyMatch(vh -> Hosts.isWildcard(vh) && Hosts.overlaps(vh, service))) {
             return picked + "; its wildcard host does not claim service " + service + ", whose most specific "
                     + "VirtualService host belongs to " + mostSpecific.get().label() + " (sidecar.go "
-                    + "computeWildcardHostVirtualServiceIndex)";
+                    + "computeWildcardHostVirtualServiceIndex: the longest host, and of VirtualServices with the same "
+                    + "host the first by creation time, then name)";
         }
         return picked + "; its own virtual hosts on port " + port + " are less specific for this host";
     }
