@@ -196,8 +196,10 @@ public final class Routing {
                                           Optional<String> serviceHost, HttpRequestInfo http) {
         SidecarVirtualHosts table = virtualHosts(scope, ctx.port());
         List<String> domains = table.domainsFor(host);
-        if (domains.isEmpty() && serviceHost.filter(table::hasDomain).isPresent()) {
-            domains = List.of(serviceHost.get()); // the service's virtual host also has its addresses as domains
+        if (serviceHost.filter(table::hasDomain).filter(sh -> !Hosts.matches(sh, host)).isPresent()) {
+            // matched by address: the service's virtual host has its addresses as exact domains
+            domains = new ArrayList<>(domains);
+            domains.add(0, serviceHost.get());
         }
         List<String> skipped = new ArrayList<>();
         for (String domain : domains) {

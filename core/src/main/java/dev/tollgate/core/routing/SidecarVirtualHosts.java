@@ -83,11 +83,12 @@ final class SidecarVirtualHosts {
         for (String svc : services.keySet()) {
             mostSpecificVs(svc, fqdn, wildcard).ifPresent(vs -> index.put(svc, vs));
         }
+        List<String> wildcardServices = services.keySet().stream().filter(Hosts::isWildcard).toList();
         Map<String, List<Owner>> byDomain = new LinkedHashMap<>();
         Map<CompiledVirtualService, String> silent = new HashMap<>();
         for (CompiledVirtualService vs : listenerVs) {
             // "This is hack to keep consistent with previous behavior": port 80 keeps every VirtualService
-            if (port != 80 && !namesAService(vs, services)) {
+            if (port != 80 && !namesAService(vs, services, wildcardServices)) {
                 silent.put(vs, "none of its hosts " + vs.hosts() + " matches a service with port " + port);
                 continue;
             }
@@ -148,13 +149,15 @@ final class SidecarVirtualHosts {
     }
 
     /** httproute.go selectVirtualServices: some host matches (either way) a service of the port. */
-    private static boolean namesAService(CompiledVirtualService vs, Map<String, Boolean> services) {
+    private static boolean namesAService(CompiledVirtualService vs, Map<String, Boolean> services,
+                                         List<String> wildcardServices) {
         for (String h : vs.hosts()) {
             if (services.containsKey(h)) {
                 return true;
             }
-            for (String svc : services.keySet()) {
-                if ((Hosts.isWildcard(h) || Hosts.isWildcard(svc)) && Hosts.overlaps(h, svc)) {
+            // an exact host can only match a wildcard service; a wildcard host may match any
+            for (String svc : Hosts.isWildcard(h) ? services.keySet() : wildcardServices) {
+                if (Hosts.overlaps(h, svc)) {
                     return true;
                 }
             }

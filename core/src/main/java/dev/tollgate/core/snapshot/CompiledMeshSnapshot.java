@@ -250,8 +250,13 @@ final class CompiledMeshSnapshot implements MeshSnapshot {
                 destinationIps.add(a);
             }
         }
+        // The service's virtual host answers to its name and to each address written in full (a CIDR is no Host).
+        List<String> written = m.entry().spec().getAddresses() == null ? List.of() : m.entry().spec().getAddresses();
+        Optional<String> serviceHost = Hosts.matches(m.matchedHost(), host)
+                || written.stream().anyMatch(a -> Hosts.normalise(a).equals(host))
+                ? Optional.of(m.matchedHost()) : Optional.empty();
         return Optional.of(routing.meshRoute(from, scope, host, port, kind, request.sni(), request.http(),
-                Optional.of(m.matchedHost()), destinationIps));
+                serviceHost, destinationIps));
     }
 
     /** {@link Routing#meshRouteOutsideRegistry} for an HTTP request to a host no service of the sidecar has. */

@@ -138,6 +138,20 @@ class OverlappingHostsConformanceTest {
                         ALT_AND_TLS_SE + vs("v", "default", "hosts: [tlsonly.example.org]", to("b.example.com")),
                         REGISTRY_ONLY, SLEEP, getOn("tlsonly.example.org", 80),
                         "forward VirtualService default/v http[0] -> b.example.com:80"),
+                new RoutingCase("httproute.go generateVirtualHostDomains: a service's virtual host also answers to "
+                        + "its addresses, so a request to the address takes the service's VirtualService", """
+                        apiVersion: networking.istio.io/v1
+                        kind: ServiceEntry
+                        metadata: {name: byip, namespace: istio-system}
+                        spec:
+                          hosts: [byip.example.org]
+                          addresses: [10.9.8.7]
+                          ports: [{number: 80, name: http, protocol: HTTP}]
+                          resolution: STATIC
+                          endpoints: [{address: 10.9.8.7}]
+                        ---
+                        """ + vs("v", "default", "hosts: [byip.example.org]", to("b.example.com")), REGISTRY_ONLY,
+                        SLEEP, getOn("10.9.8.7", 80), "forward VirtualService default/v http[0] -> b.example.com:80"),
                 // ---- two VirtualServices with the same host
                 new RoutingCase(DEDUP + " after " + ORDER + ": of two VirtualServices for *.example.com the first by "
                         + "name owns the service's virtual host, whatever the document order",
