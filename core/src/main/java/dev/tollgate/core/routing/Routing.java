@@ -869,9 +869,12 @@ public final class Routing {
                     .orElse(List.of());
             RouteOutcome out = httpRoute(groups, true, ctx, http.get(), server.tlsBased() ? "https" : "http");
             if (out instanceof RouteOutcome.NoVirtualService nv) {
+                List<String> silent = bound.stream().filter(vs -> GatewayVirtualHosts.intersection(server, vs)
+                                .stream().anyMatch(d -> Hosts.matches(d, reqHost)) && staticHttp(vs, ctx).isEmpty())
+                        .map(vs -> vs.label() + " has no http route for this proxy").toList();
                 return new RouteOutcome.Unmatched(Optional.empty(), server.origin(), "no VirtualService bound to "
-                        + server.gatewayName() + " routes host " + reqHost + " (Envoy answers 404 NR): " + nv.detail(),
-                        false);
+                        + server.gatewayName() + " routes host " + reqHost + " (Envoy answers 404 NR): "
+                        + (silent.isEmpty() ? nv.detail() : String.join("; ", silent)), false);
             }
             return out;
         }
