@@ -18,7 +18,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
-import java.util.TreeSet;
 
 /**
  * One sidecar's view of the registry (Istio's {@code SidecarScope}): the workload namespace, the Sidecar resource
@@ -273,54 +272,36 @@ public final class SidecarScope {
     }
 
 
-    /** Service name -> its ports that an HTTP listener serves; computed on first use (idempotent, so unguarded). */
-    private volatile Map<String, Set<Integer>> httpPortsByHost;
+    /**
+     * Port -> the services of the egress listener for that port that declare it -> whether the port is HTTP; computed
+     * on first use (idempotent, so unguarded).
+     */
+    private volatile Map<Integer, Map<String, Boolean>> servicesByPort;
 
     /**
-     * The HTTP ports of the services this sidecar knows by the name a VirtualService host gives: the service of
-     * exactly that name, or for a wildcard host every service whose name it covers (Istio's
-     * separateVSHostsAndServices). Empty when no such service exists: the host is then "outside the registry".
+     * The services Istio builds an outbound route configuration of port {@code port} from
+     * (httproute.go BuildSidecarOutboundVirtualHosts: the egress listener's services that have the port), by name,
+     * each with whether that port is HTTP. Computed once for every port on first use.
      */
-    public Optional<Set<Integer>> httpPortsOfServicesNamed(String vsHost) {
-        String h = Hosts.normalise(vsHost);
-        Map<String, Set<Integer>> byHost = httpPorts();
-        if (!Hosts.isWildcard(h)) {
-            return Optional.ofNullable(byHost.get(h));
-        }
-        Set<Integer> out = null;
-        for (var e : byHost.entrySet()) {
-            if (Hosts.overlaps(h, e.getKey())) {
-                out = out == null ? new TreeSet<>() : out;
-                out.addAll(e.getValue());
+    public Map<String, Boolean> servicesOnPort(int port) {
+        Map<Integer, Map<String, Boolean>> m = servicesByPort;
+        if (m == null) {
+            Map<Integer, Map<String, Boolean>> out = new HashMap<>();
+            for (ServiceMatch sm : visibleServices()) {
+                sm.port().filter(p -> p.getNumber() != null).ifPresent(p -> out
+                        .computeIfAbsent(p.getNumber().intValue(), k -> new HashMap<>())
+                        .merge(sm.matchedHost(), isHttp(p.getProtocol()), Boolean::logicalOr));
             }
+            out.replaceAll((k, v) -> Map.copyOf(v));
+            m = Map.copyOf(out);
+            servicesByPort = m;
         }
-        return Optional.ofNullable(out).map(Set::copyOf);
+        return m.getOrDefault(port, Map.of());
     }
 
     /** True when some service this sidecar knows has an HTTP port {@code port}: Istio then has an HTTP listener there. */
     public boolean hasHttpListener(int port) {
-        for (Set<Integer> ports : httpPorts().values()) {
-            if (ports.contains(port)) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    private Map<String, Set<Integer>> httpPorts() {
-        Map<String, Set<Integer>> m = httpPortsByHost;
-        if (m == null) {
-            Map<String, Set<Integer>> out = new HashMap<>();
-            for (ServiceMatch sm : visibleServices()) {
-                Set<Integer> ports = out.computeIfAbsent(sm.matchedHost(), k -> new TreeSet<>());
-                sm.port().filter(p -> p.getNumber() != null && isHttp(p.getProtocol()))
-                        .ifPresent(p -> ports.add(p.getNumber().intValue()));
-            }
-            out.replaceAll((k, v) -> Set.copyOf(v));
-            m = Map.copyOf(out);
-            httpPortsByHost = m;
-        }
-        return m;
+        return servicesOnPort(port).containsValue(true);
     }
 
     /** The protocols Tollgate reads as HTTP (as the route list does: HTTP, HTTP2, GRPC, GRPC-WEB). */

@@ -52,6 +52,17 @@ record HttpMatch(String name, long port, Set<String> gateways, Map<String, Strin
     }
 
     /**
+     * route.go IsCatchAllRoute on the Envoy route this match becomes: a path prefix "/" (or regex ".*", or no uri)
+     * and no header, method, scheme, authority or query parameter condition.
+     */
+    boolean catchAll() {
+        boolean anyPath = uri.isEmpty() || uri.get() instanceof StringMatcher.Prefix p && p.prefix().equals("/")
+                || uri.get() instanceof StringMatcher.Regex r && r.pattern().pattern().equals(".*");
+        return anyPath && scheme.isEmpty() && method.isEmpty() && authority.isEmpty() && headers.isEmpty()
+                && withoutHeaders.isEmpty() && queryParams.isEmpty();
+    }
+
+    /**
      * Istio's sourceMatchHTTP: a match's {@code gateways} decide alone when present ("The gateway match is
      * independent of sourceLabels"); otherwise sourceLabels and sourceNamespace must hold. Plus the port.
      */

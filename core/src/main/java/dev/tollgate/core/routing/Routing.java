@@ -6,6 +6,7 @@ import dev.tollgate.core.model.Origin;
 import dev.tollgate.core.model.Resource;
 import dev.tollgate.core.model.WorkloadRef;
 import dev.tollgate.core.registry.Hosts;
+import dev.tollgate.core.registry.SidecarScope;
 import dev.tollgate.core.model.Consideration;
 import dev.tollgate.core.model.GatewayListener;
 import dev.tollgate.core.model.HttpRequestInfo;
@@ -33,8 +34,11 @@ import java.util.function.Supplier;
  * Istio's routing semantics (VirtualService, DestinationRule, Gateway), compiled once into indexes. Sidecars and
  * gateways ask it where a request goes and how TLS to the upstream is set up.
  *
- * <p>Where Istio orders resources by creation time, Tollgate uses their order in the {@link ConfigSet} (the order
- * of the files and documents given), since files carry no creation timestamps.
+ * <p>Files carry no creation timestamps, so every resource is equally old. VirtualServices are then in Istio's order
+ * for equal creation times (config.go configCompareByCreationTime: by name, then namespace), which decides which of
+ * two VirtualServices for one host a sidecar uses and in which order a gateway merges their routes. Elsewhere, where
+ * Istio orders resources by creation time, Tollgate uses their order in the {@link ConfigSet} (the order of the files
+ * and documents given).
  *
  * <p>Not modelled: VirtualService delegation ({@code delegate}), mirrors, faults, retries and timeouts (they change
  * no decision here), destination-level {@code headers} rewrites of weighted destinations.
@@ -62,7 +66,9 @@ public final class Routing {
     private Routing(ConfigSet config) {
         this.mesh = config.mesh();
         int order = 0;
-        for (Resource<VirtualService> r : config.virtualServices()) {
+        List<Resource<VirtualService>> byAge = new ArrayList<>(config.virtualServices());
+        byAge.sort(Comparator.comparing((Resource<VirtualService> r) -> r.name()).thenComparing(Resource::namespace));
+        for (Resource<VirtualService> r : byAge) {
             CompiledVirtualService vs = CompiledVirtualService.compile(r, order++, mesh);
             vsByKey.put(r.key(), vs);
             for (String host : vs.hosts()) {
@@ -98,93 +104,123 @@ public final class Routing {
     /**
      * The mesh VirtualService route for a request from {@code from}'s sidecar.
      *
-     * @param sidecar        the Sidecar resource that applies to {@code from}, whose egress hosts import VirtualServices
+     * @param scope          the sidecar's registry view; its Sidecar's egress hosts import VirtualServices
      * @param kind           the route list, from the ServiceEntry port's protocol
+     * @param serviceHost    the registry host the request matched (its virtual host also answers to the service's
+     *                       addresses, which the request may have used)
      * @param destinationIps what Tollgate knows of the destination address (an IP literal host, ServiceEntry
      *                       addresses), for destinationSubnets
      */
-    public RouteOutcome meshRoute(WorkloadRef from, Optional<Resource<Sidecar>> sidecar, String host, int port,
-                                  RouteKind kind, Optional<String> sni, Optional<HttpRequestInfo> http,
+    public RouteOutcome meshRoute(WorkloadRef from, SidecarScope scope, String host, int port, RouteKind kind,
+                                  Optional<String> sni, Optional<HttpRequestInfo> http, Optional<String> serviceHost,
                                   List<String> destinationIps) {
         String h = Hosts.normalise(host);
         ProxyContext ctx = new ProxyContext(Set.of(GatewayNames.MESH), from.labels(), from.namespace(), port,
                 false);
-        SidecarImports imports = SidecarImports.of(sidecar, from.namespace(), port);
+        if (kind == RouteKind.HTTP) {
+            return http.isEmpty() ? new RouteOutcome.NoVirtualService("not an HTTP request")
+                    : sidecarHttpRoute(scope, ctx, h, serviceHost, http.get());
+        }
+        SidecarImports imports = SidecarImports.of(scope.sidecar(), from.namespace(), port);
         List<List<CompiledVirtualService>> groups = visibleGroups(vsByGateway.get(GatewayNames.MESH), h,
                 from.namespace());
         groups.forEach(g -> g.removeIf(vs -> !imports.imports(vs)));
         groups.removeIf(List::isEmpty);
         return switch (kind) {
-            case HTTP -> http.isEmpty() ? new RouteOutcome.NoVirtualService("not an HTTP request")
-                    : httpRoute(groups, false, ctx, http.get(), "http");
+            case HTTP -> throw new IllegalStateException("handled above");
             case TLS -> tlsRoute(flatten(groups), ctx, sni.or(() -> Optional.of(h)), destinationIps, true);
             case TCP -> tcpRoute(flatten(groups), ctx, destinationIps, true);
         };
     }
 
     /**
-     * What a sidecar's registry says about VirtualService hosts, for {@link #meshRouteOutsideRegistry}.
-     */
-    public interface RegistryHosts {
-        /** The HTTP ports of the services named by a VirtualService host; empty when it names no service. */
-        Optional<Set<Integer>> httpPortsOfServicesNamed(String vsHost);
-
-        /** True when the sidecar has an HTTP listener on {@code port}. */
-        boolean hasHttpListener(int port);
-    }
-
-    /**
-     * The mesh route for an HTTP request to a host no service of the sidecar's registry has. Istio builds virtual
-     * hosts from VirtualServices too, not only from services (pilot/pkg/networking/core/route/route.go
-     * buildSidecarVirtualHostsForVirtualService): a VirtualService's hosts that name no service
+     * The mesh route for an HTTP request to a host:port no service of the sidecar's registry declares. Istio builds
+     * virtual hosts from VirtualServices too, not only from services (route.go
+     * buildSidecarVirtualHostsForVirtualService): a VirtualService's hosts that name no service of the port
      * ("nonServiceRegistryHosts", "to enable VirtualService configuration to affect traffic to hosts outside of the
-     * service registry (e.g. google.com) on port 80") join its virtual hosts. Those exist on the HTTP ports of the
-     * services its other hosts name, or, when they name none, on port 80 only (and only where the sidecar has an HTTP
-     * listener on 80). A wildcard VirtualService host that covers some service's name is not outside the registry.
+     * service registry (e.g. google.com) on port 80") get a virtual host on port 80, and on a port where its other
+     * hosts name a service with that HTTP port (see {@link SidecarVirtualHosts}); only where the sidecar has an HTTP
+     * listener on the port.
      *
      * @return {@link RouteOutcome.NoVirtualService} when no VirtualService builds a virtual host for the request
      */
-    public RouteOutcome meshRouteOutsideRegistry(WorkloadRef from, Optional<Resource<Sidecar>> sidecar, String host,
-                                                 int port, HttpRequestInfo http, RegistryHosts registry) {
+    public RouteOutcome meshRouteOutsideRegistry(WorkloadRef from, SidecarScope scope, String host, int port,
+                                                 HttpRequestInfo http) {
         String h = Hosts.normalise(host);
+        if (!scope.hasHttpListener(port)) {
+            return new RouteOutcome.NoVirtualService("no VirtualService builds a virtual host for " + h + ":" + port);
+        }
         ProxyContext ctx = new ProxyContext(Set.of(GatewayNames.MESH), from.labels(), from.namespace(), port,
                 false);
-        SidecarImports imports = SidecarImports.of(sidecar, from.namespace(), port);
-        List<List<CompiledVirtualService>> groups = new ArrayList<>();
-        if (vsByGateway.get(GatewayNames.MESH) != null) {
-            Map<String, List<CompiledVirtualService>> byPattern = new LinkedHashMap<>();
-            for (var hit : vsByGateway.get(GatewayNames.MESH).lookup(h)) {
-                CompiledVirtualService vs = hit.value();
-                if (vs.exportTo().visibleTo(from.namespace()) && imports.imports(vs)
-                        && registry.httpPortsOfServicesNamed(hit.pattern()).isEmpty()
-                        && virtualHostPorts(vs, registry).contains(port)) {
-                    List<CompiledVirtualService> g = byPattern.computeIfAbsent(hit.pattern(), k -> new ArrayList<>());
-                    if (!g.contains(vs)) {
-                        g.add(vs);
+        RouteOutcome out = sidecarHttpRoute(scope, ctx, h, Optional.empty(), http);
+        if (out instanceof RouteOutcome.NoVirtualService) {
+            return new RouteOutcome.NoVirtualService("no VirtualService builds a virtual host for " + h + ":" + port);
+        }
+        return out;
+    }
+
+    private static final int VIRTUAL_HOSTS_CACHE_LIMIT = 50_000;
+    private final Map<ScopePort, SidecarVirtualHosts> virtualHosts = new ConcurrentHashMap<>();
+
+    private record ScopePort(SidecarScope scope, int port) {
+    }
+
+    /** The sidecar's virtual hosts of one port, computed once per scope and port (bounded: ports are the client's). */
+    private SidecarVirtualHosts virtualHosts(SidecarScope scope, int port) {
+        ScopePort key = new ScopePort(scope, port);
+        SidecarVirtualHosts cached = virtualHosts.get(key);
+        if (cached != null) {
+            return cached;
+        }
+        SidecarImports imports = SidecarImports.of(scope.sidecar(), scope.namespace(), port);
+        List<CompiledVirtualService> listenerVs = new ArrayList<>();
+        for (CompiledVirtualService vs : vsListByGateway.getOrDefault(GatewayNames.MESH, List.of())) {
+            if (vs.exportTo().visibleTo(scope.namespace()) && imports.imports(vs)) {
+                listenerVs.add(vs);
+            }
+        }
+        listenerVs.sort(precedence(scope.namespace()));
+        SidecarVirtualHosts built = SidecarVirtualHosts.build(listenerVs, scope.servicesOnPort(port), port);
+        if (virtualHosts.size() < VIRTUAL_HOSTS_CACHE_LIMIT) {
+            virtualHosts.putIfAbsent(key, built);
+        }
+        return built;
+    }
+
+    /**
+     * HTTP at a sidecar: Envoy picks the virtual host with the most specific domain for the Host; its owner was
+     * decided per service when the route configuration was built ({@link SidecarVirtualHosts}). Within it, "The
+     * first rule matching an incoming request is used".
+     */
+    private RouteOutcome sidecarHttpRoute(SidecarScope scope, ProxyContext ctx, String host,
+                                          Optional<String> serviceHost, HttpRequestInfo http) {
+        SidecarVirtualHosts table = virtualHosts(scope, ctx.port());
+        List<String> domains = table.domainsFor(host);
+        if (serviceHost.filter(table::hasDomain).filter(sh -> !Hosts.matches(sh, host)).isPresent()) {
+            // matched by address: the service's virtual host has its addresses as exact domains
+            domains = new ArrayList<>(domains);
+            domains.add(0, serviceHost.get());
+        }
+        List<String> skipped = new ArrayList<>();
+        for (String domain : domains) {
+            for (SidecarVirtualHosts.Owner owner : table.owners(domain)) {
+                switch (owner) {
+                    case SidecarVirtualHosts.ByService s -> {
+                        return new RouteOutcome.NoVirtualService(skipped.isEmpty() ? "no VirtualService for this "
+                                + "host" : String.join("; ", skipped));
+                    }
+                    case SidecarVirtualHosts.ByVirtualService v -> {
+                        if (staticHttp(v.vs(), ctx).isEmpty()) {
+                            skipped.add(v.vs().label() + " has no http route for this proxy");
+                            continue;
+                        }
+                        return httpRoute(List.of(List.of(v.vs())), false, ctx, http, "http");
                     }
                 }
             }
-            for (List<CompiledVirtualService> g : byPattern.values()) {
-                g.sort(precedence(from.namespace()));
-                groups.add(g);
-            }
         }
-        if (groups.isEmpty()) {
-            return new RouteOutcome.NoVirtualService("no VirtualService builds a virtual host for " + h + ":" + port);
-        }
-        return httpRoute(groups, false, ctx, http, "http");
-    }
-
-    /** The ports of the virtual hosts a VirtualService builds at a sidecar (see {@link #meshRouteOutsideRegistry}). */
-    private static Set<Integer> virtualHostPorts(CompiledVirtualService vs, RegistryHosts registry) {
-        Set<Integer> ports = new java.util.TreeSet<>();
-        for (String vh : vs.hosts()) {
-            registry.httpPortsOfServicesNamed(vh).ifPresent(ports::addAll);
-        }
-        if (ports.isEmpty() && registry.hasHttpListener(80)) {
-            ports.add(80);
-        }
-        return ports;
+        return new RouteOutcome.NoVirtualService(skipped.isEmpty() ? "no VirtualService for this host"
+                : String.join("; ", skipped));
     }
 
     /**
@@ -259,6 +295,12 @@ public final class Routing {
             if (owners.isEmpty()) {
                 continue;
             }
+            if (merge) {
+                // route.go SortVHostRoutes: merged virtual hosts move catch-all routes after all the others
+                List<Candidate> sorted = new ArrayList<>(candidates.stream().filter(c -> !c.catchAll()).toList());
+                sorted.addAll(candidates.stream().filter(Candidate::catchAll).toList());
+                candidates = sorted;
+            }
             List<String> misses = new ArrayList<>();
             for (Candidate c : candidates) {
                 Optional<String> miss = c.match == null ? Optional.empty() : c.match.runtimeMismatch(http, scheme);
@@ -292,6 +334,9 @@ public final class Routing {
     }
 
     private record Candidate(CompiledVirtualService vs, CompiledVirtualService.HttpRule rule, HttpMatch match) {
+        boolean catchAll() {
+            return match == null || match.catchAll();
+        }
     }
 
     /** Istio's BuildHTTPRoutesForVirtualService: the (rule, match) pairs that survive the static checks. */
@@ -807,15 +852,8 @@ public final class Routing {
      */
     public RouteOutcome gatewayRoute(WorkloadRef gateway, GatewayServer server, Optional<String> sni,
                                      Optional<HttpRequestInfo> http) {
-        ProxyContext ctx = new ProxyContext(Set.of(server.gatewayName()), gateway.labels(), gateway.namespace(),
-                server.port(), true);
-        List<CompiledVirtualService> bound = new ArrayList<>();
-        for (CompiledVirtualService vs : vsListByGateway.getOrDefault(server.gatewayName(), List.of())) {
-            if (vs.exportTo().visibleTo(gateway.namespace()) && admits(server, vs)) {
-                bound.add(vs);
-            }
-        }
-        bound.sort(precedence(gateway.namespace()));
+        ProxyContext ctx = gatewayContext(gateway, server);
+        List<CompiledVirtualService> bound = boundTo(gateway, server);
         if (server.readsHttp()) {
             if (http.isEmpty()) {
                 return new RouteOutcome.Unmatched(Optional.empty(), server.origin(), server.label()
@@ -826,21 +864,17 @@ public final class Routing {
                 return new RouteOutcome.Unmatched(Optional.empty(), server.origin(), "host " + reqHost
                         + " is not among the hosts of " + server.label() + " (Envoy answers 404 NR)", false);
             }
-            List<List<CompiledVirtualService>> groups = new ArrayList<>();
-            Map<String, List<CompiledVirtualService>> byPattern = new LinkedHashMap<>();
-            for (String pattern : RouteHosts.candidatePatterns(reqHost)) {
-                for (CompiledVirtualService vs : bound) {
-                    if (vs.hosts().contains(pattern) && admitsHost(server, vs, reqHost)) {
-                        byPattern.computeIfAbsent(pattern, k -> new ArrayList<>()).add(vs);
-                    }
-                }
-            }
-            groups.addAll(byPattern.values());
+            GatewayVirtualHosts vhosts = gatewayVirtualHosts(gateway, server, bound, ctx);
+            List<List<CompiledVirtualService>> groups = vhosts.choose(reqHost).map(d -> List.of(vhosts.owners(d)))
+                    .orElse(List.of());
             RouteOutcome out = httpRoute(groups, true, ctx, http.get(), server.tlsBased() ? "https" : "http");
             if (out instanceof RouteOutcome.NoVirtualService nv) {
+                List<String> silent = bound.stream().filter(vs -> GatewayVirtualHosts.intersection(server, vs)
+                                .stream().anyMatch(d -> Hosts.matches(d, reqHost)) && staticHttp(vs, ctx).isEmpty())
+                        .map(vs -> vs.label() + " has no http route for this proxy").toList();
                 return new RouteOutcome.Unmatched(Optional.empty(), server.origin(), "no VirtualService bound to "
-                        + server.gatewayName() + " routes host " + reqHost + " (Envoy answers 404 NR): " + nv.detail(),
-                        false);
+                        + server.gatewayName() + " routes host " + reqHost + " (Envoy answers 404 NR): "
+                        + (silent.isEmpty() ? nv.detail() : String.join("; ", silent)), false);
             }
             return out;
         }
@@ -862,6 +896,41 @@ public final class Routing {
                     + server.gatewayName() + " on port " + server.port() + ": " + nv.detail(), false);
         }
         return out;
+    }
+
+    /**
+     * The VirtualServices bound to the server's Gateway, exported to the gateway's namespace, with a host that
+     * overlaps a server host admitting their namespace, in Istio's order (VirtualServicesForGateway).
+     */
+    private List<CompiledVirtualService> boundTo(WorkloadRef gateway, GatewayServer server) {
+        List<CompiledVirtualService> bound = new ArrayList<>();
+        for (CompiledVirtualService vs : vsListByGateway.getOrDefault(server.gatewayName(), List.of())) {
+            if (vs.exportTo().visibleTo(gateway.namespace()) && admits(server, vs)) {
+                bound.add(vs);
+            }
+        }
+        bound.sort(precedence(gateway.namespace()));
+        return bound;
+    }
+
+    private final Map<GatewayVhKey, GatewayVirtualHosts> gatewayVirtualHosts = new ConcurrentHashMap<>();
+
+    private record GatewayVhKey(GatewayServer server, String namespace, Map<String, String> labels) {
+    }
+
+    /** The virtual hosts of one server, computed once per server and gateway workload. */
+    private GatewayVirtualHosts gatewayVirtualHosts(WorkloadRef gateway, GatewayServer server,
+                                                    List<CompiledVirtualService> bound, ProxyContext ctx) {
+        GatewayVhKey key = new GatewayVhKey(server, gateway.namespace(), gateway.labels());
+        GatewayVirtualHosts cached = gatewayVirtualHosts.get(key);
+        if (cached != null) {
+            return cached;
+        }
+        GatewayVirtualHosts built = GatewayVirtualHosts.build(server, bound, vs -> !staticHttp(vs, ctx).isEmpty());
+        if (gatewayVirtualHosts.size() < VIRTUAL_HOSTS_CACHE_LIMIT) {
+            gatewayVirtualHosts.putIfAbsent(key, built);
+        }
+        return built;
     }
 
     /** For one requested host: a server host covering it must admit the VirtualService's namespace. */
@@ -891,11 +960,20 @@ public final class Routing {
 
     // ---------------------------------------------------------------- explain
 
-    /** Every VirtualService naming {@code host}, and whether it applies at {@code from}'s sidecar and why. */
-    public List<Consideration> explainMesh(WorkloadRef from, Optional<Resource<Sidecar>> sidecar, String host,
-                                           int port, Optional<RouteOutcome> outcome) {
+    /**
+     * Every VirtualService naming {@code host}, and whether it applies at {@code from}'s sidecar and why; for HTTP,
+     * which VirtualService owns the virtual host Envoy picks, and why another overlapping one does not apply.
+     */
+    public List<Consideration> explainMesh(WorkloadRef from, SidecarScope scope, String host, int port, boolean http,
+                                           Optional<RouteOutcome> outcome) {
         String h = Hosts.normalise(host);
+        Optional<Resource<Sidecar>> sidecar = scope.sidecar();
         SidecarImports imports = SidecarImports.of(sidecar, from.namespace(), port);
+        ProxyContext ctx = new ProxyContext(Set.of(GatewayNames.MESH), from.labels(), from.namespace(), port,
+                false);
+        SidecarVirtualHosts table = http ? virtualHosts(scope, port) : null;
+        Optional<SidecarVirtualHosts.Choice> choice = table == null ? Optional.empty()
+                : table.choose(h, vs -> !staticHttp(vs, ctx).isEmpty());
         List<Consideration> out = new ArrayList<>();
         Optional<dev.tollgate.core.model.ResourceKey> used = outcome.flatMap(o -> switch (o) {
             case RouteOutcome.Routed r -> Optional.of(r.virtualService());
@@ -918,7 +996,12 @@ public final class Routing {
                 why = "not imported by the egress hosts " + imports.hosts().orElse(List.of()) + " of "
                         + sidecar.map(r -> r.key().toString()).orElse("the Sidecar");
             } else if (applied) {
-                why = "host " + hit.pattern() + " matches " + h + "; its routes decided";
+                why = "host " + hit.pattern() + " matches " + h + "; its routes decided"
+                        + choice.map(c -> " (it owns the virtual host " + c.domain() + " on port " + port + ": "
+                        + (c.owner() instanceof SidecarVirtualHosts.ByVirtualService v ? v.why() : "") + ")")
+                        .orElse("");
+            } else if (table != null) {
+                why = "host " + hit.pattern() + " matches " + h + ", but " + notOwner(table, choice, vs, ctx, port);
             } else {
                 why = "host " + hit.pattern() + " matches " + h + ", but another VirtualService for the host came "
                         + "first, or none of its routes applies to this proxy (Istio uses one VirtualService per host "
@@ -927,6 +1010,40 @@ public final class Routing {
             out.add(new Consideration("route", vs.resource().key(), applied, why, vs.resource().origin()));
         }
         return out;
+    }
+
+    /** Why {@code vs} does not route an HTTP request whose virtual host is {@code choice} (route.go, httproute.go). */
+    private static String notOwner(SidecarVirtualHosts table, Optional<SidecarVirtualHosts.Choice> choice,
+                                   CompiledVirtualService vs, ProxyContext ctx, int port) {
+        Optional<String> silent = table.silentReason(vs);
+        if (silent.isPresent()) {
+            return "it builds no virtual host on port " + port + ": " + silent.get();
+        }
+        if (staticHttp(vs, ctx).isEmpty()) {
+            return "none of its http routes applies to this proxy, so it builds no virtual host";
+        }
+        if (choice.isEmpty()) {
+            return "it builds no virtual host that matches the request on port " + port;
+        }
+        SidecarVirtualHosts.Choice c = choice.get();
+        String picked = "Envoy picks the virtual host " + c.domain() + ", built by " + c.describe();
+        for (SidecarVirtualHosts.Owner o : table.owners(c.domain())) {
+            if (o instanceof SidecarVirtualHosts.ByVirtualService v && v.vs() == vs) {
+                return picked + ", which came first for that domain (Istio uses one VirtualService per host at "
+                        + "sidecars: creation order, own namespace first; istioctl IST0109)";
+            }
+        }
+        String service = c.owner() instanceof SidecarVirtualHosts.ByService s ? s.service()
+                : c.domain();
+        Optional<CompiledVirtualService> mostSpecific = table.mostSpecificFor(service);
+        if (mostSpecific.isPresent() && mostSpecific.get() != vs && vs.hosts().stream()
+                .anyMatch(vh -> Hosts.isWildcard(vh) && Hosts.overlaps(vh, service))) {
+            return picked + "; its wildcard host does not claim service " + service + ", whose most specific "
+                    + "VirtualService host belongs to " + mostSpecific.get().label() + " (sidecar.go "
+                    + "computeWildcardHostVirtualServiceIndex: the longest host, and of VirtualServices with the same "
+                    + "host the first by creation time, then name)";
+        }
+        return picked + "; its own virtual hosts on port " + port + " are less specific for this host";
     }
 
     /** Every VirtualService naming {@code host}, and whether it routes at {@code server} of the gateway and why. */
@@ -955,6 +1072,9 @@ public final class Routing {
                         + " that admit namespace " + vs.resource().namespace();
             } else if (applied) {
                 why = "bound to " + server.gatewayName() + " with host " + hit.pattern() + "; its route decided";
+            } else if (server.readsHttp() && !vhostOwners(gateway, server, h).contains(vs)) {
+                why = "bound to " + server.gatewayName() + " with host " + hit.pattern() + ", but "
+                        + notGatewayOwner(gateway, server, vs, h);
             } else {
                 why = "bound to " + server.gatewayName() + " with host " + hit.pattern() + ", but none of its routes "
                         + "matched first";
@@ -962,6 +1082,33 @@ public final class Routing {
             out.add(new Consideration("route", vs.resource().key(), applied, why, vs.resource().origin()));
         }
         return out;
+    }
+
+    /** The VirtualServices whose routes make up the virtual host Envoy picks for {@code host} at {@code server}. */
+    private List<CompiledVirtualService> vhostOwners(WorkloadRef gateway, GatewayServer server, String host) {
+        GatewayVirtualHosts vhosts = gatewayVirtualHosts(gateway, server, boundTo(gateway, server),
+                gatewayContext(gateway, server));
+        return vhosts.choose(host).map(vhosts::owners).orElse(List.of());
+    }
+
+    /** Why {@code vs}, bound to the server, does not route {@code host} there (gateway.go buildGatewayHTTPRouteConfig). */
+    private String notGatewayOwner(WorkloadRef gateway, GatewayServer server, CompiledVirtualService vs, String host) {
+        if (staticHttp(vs, gatewayContext(gateway, server)).isEmpty()) {
+            return "none of its http routes applies to this gateway, so it builds no virtual host";
+        }
+        GatewayVirtualHosts vhosts = gatewayVirtualHosts(gateway, server, boundTo(gateway, server),
+                gatewayContext(gateway, server));
+        List<String> own = GatewayVirtualHosts.intersection(server, vs);
+        Optional<String> picked = vhosts.choose(host);
+        return "its virtual hosts there are " + own + " (its hosts intersected with the server's)" + picked
+                .map(d -> "; Envoy picks the more specific virtual host " + d + ", built by "
+                        + vhosts.owners(d).stream().map(CompiledVirtualService::label).toList())
+                .orElse("; none of them matches " + host);
+    }
+
+    private static ProxyContext gatewayContext(WorkloadRef gateway, GatewayServer server) {
+        return new ProxyContext(Set.of(server.gatewayName()), gateway.labels(), gateway.namespace(), server.port(),
+                true);
     }
 
     /** Every Gateway, and whether it selects {@code gateway}. */

@@ -134,8 +134,7 @@ final class CompiledMeshSnapshot implements MeshSnapshot {
         if (match.isEmpty() || match.get().port().isEmpty()) {
             String why = match.map(m -> m.entry().key() + " declares " + host + " but not port " + port)
                     .orElseGet(() -> unknownHostWhy(from, host, port));
-            Optional<RouteOutcome> vsOnly = match.isEmpty() ? virtualHostOutsideRegistry(from, scope, host, port,
-                    request) : Optional.empty();
+            Optional<RouteOutcome> vsOnly = virtualHostOutsideRegistry(from, scope, host, port, request);
             if (vsOnly.isEmpty()) {
                 return outsideRegistry(proxy, scope, sidecarKey, sidecarOrigin, host, port, why, hops, "registry");
             }
@@ -257,8 +256,13 @@ final class CompiledMeshSnapshot implements MeshSnapshot {
                 destinationIps.add(a);
             }
         }
-        return Optional.of(routing.meshRoute(from, scope.sidecar(), host, port, kind, request.sni(),
-                request.http(), destinationIps));
+        // The service's virtual host answers to its name and to each address written in full (a CIDR is no Host).
+        List<String> written = m.entry().spec().getAddresses() == null ? List.of() : m.entry().spec().getAddresses();
+        Optional<String> serviceHost = Hosts.matches(m.matchedHost(), host)
+                || written.stream().anyMatch(a -> Hosts.normalise(a).equals(host))
+                ? Optional.of(m.matchedHost()) : Optional.empty();
+        return Optional.of(routing.meshRoute(from, scope, host, port, kind, request.sni(), request.http(),
+                serviceHost, destinationIps));
     }
 
     /** {@link Routing#meshRouteOutsideRegistry} for an HTTP request to a host no service of the sidecar has. */
@@ -267,18 +271,7 @@ final class CompiledMeshSnapshot implements MeshSnapshot {
         if (request.protocol() != Protocol.HTTP || request.http().isEmpty()) {
             return Optional.empty();
         }
-        RouteOutcome out = routing.meshRouteOutsideRegistry(from, scope.sidecar(), host, port, request.http().get(),
-                new Routing.RegistryHosts() {
-                    @Override
-                    public Optional<java.util.Set<Integer>> httpPortsOfServicesNamed(String vsHost) {
-                        return scope.httpPortsOfServicesNamed(vsHost);
-                    }
-
-                    @Override
-                    public boolean hasHttpListener(int p) {
-                        return scope.hasHttpListener(p);
-                    }
-                });
+        RouteOutcome out = routing.meshRouteOutsideRegistry(from, scope, host, port, request.http().get());
         return out instanceof RouteOutcome.NoVirtualService ? Optional.empty() : Optional.of(out);
     }
 
@@ -666,8 +659,8 @@ final class CompiledMeshSnapshot implements MeshSnapshot {
         Path p = path(from, request);
         String host = Hosts.normalise(request.host());
         List<Consideration> out = new ArrayList<>(registry.explain(from, host, request.port()));
-        out.addAll(routing.explainMesh(from, registry.scopeFor(from).sidecar(), host, request.port(),
-                p.sidecar().route()));
+        out.addAll(routing.explainMesh(from, registry.scopeFor(from), host, request.port(),
+                request.protocol() == Protocol.HTTP && request.http().isPresent(), p.sidecar().route()));
         p.sidecar().upstream().ifPresent(u -> out.addAll(u.considerations()));
         if (p.gateway().isPresent()) {
             WorkloadRef gw = p.gateway().get();
