@@ -1,5 +1,6 @@
 package dev.tollgate.core.registry;
 
+import dev.tollgate.core.model.Visibility;
 import dev.tollgate.core.model.Origin;
 import dev.tollgate.core.model.Resource;
 import dev.tollgate.core.model.WorkloadRef;
@@ -213,12 +214,12 @@ final class RegistryExplainer {
      */
     private boolean hidden(ServiceHost s, String subject, EgressListener listener, boolean imported) {
         String ns = workload.namespace();
-        ExportTo e = s.exportTo();
-        if (!e.visibleTo(ns)) {
+        Visibility e = s.exportTo();
+        if (!s.visibleFrom(ns)) {
             String why = switch (e.scope()) {
-                case NONE -> entryName(s) + " exports " + s.host() + " to no namespace (" + e.describe() + ")";
+                case NONE -> entryName(s) + " exports " + s.host() + " to no namespace (" + describe(e) + ")";
                 case NAMESPACES -> entryName(s) + " exports " + s.host() + " only to "
-                        + String.join(", ", e.namespaces().stream().sorted().toList()) + " (" + e.describe()
+                        + String.join(", ", e.namespaces(s.namespace()).stream().sorted().toList()) + " (" + describe(e)
                         + "); the workload is in " + ns;
                 case PUBLIC -> throw new IllegalStateException("public entries are visible");
             };
@@ -298,7 +299,7 @@ final class RegistryExplainer {
             if (result.get().port().isPresent()) {
                 ServicePort p = result.get().port().get();
                 add(s, true, subject + " on port " + port + " (" + describe(p) + ") and is visible to "
-                        + workload.namespace() + " (" + s.exportTo().describe() + "): the sidecar knows " + host + ":"
+                        + workload.namespace() + " (" + describe(s.exportTo()) + "): the sidecar knows " + host + ":"
                         + port, portOrigin(s, port));
             } else {
                 add(s, true, subject + " but not port " + port + " (it declares " + portList(s) + "): Istio treats "
@@ -347,7 +348,14 @@ final class RegistryExplainer {
     }
 
     private static String quoted(List<String> values) {
-        return ExportTo.quoted(values);
+        return Visibility.quoted(values);
+    }
+
+    /** How a user would write it back, e.g. {@code exportTo: ["."]} or {@code meshConfig.defaultServiceExportTo: ["*"]}. */
+    private static String describe(Visibility e) {
+        return e.fromMeshDefault()
+                ? "no exportTo, so meshConfig.defaultServiceExportTo " + quoted(e.meshDefault()) + " applies"
+                : "exportTo: " + quoted(e.declared());
     }
 
     private static String describe(ServicePort p) {

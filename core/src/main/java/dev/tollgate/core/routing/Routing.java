@@ -155,7 +155,7 @@ public final class Routing {
             Map<String, List<CompiledVirtualService>> byPattern = new LinkedHashMap<>();
             for (var hit : vsByGateway.get(GatewayNames.MESH).lookup(h)) {
                 CompiledVirtualService vs = hit.value();
-                if (vs.exportTo().visibleTo(from.namespace()) && imports.imports(vs)
+                if (vs.visibleFrom(from.namespace()) && imports.imports(vs)
                         && registry.httpPortsOfServicesNamed(hit.pattern()).isEmpty()
                         && virtualHostPorts(vs, registry).contains(port)) {
                     List<CompiledVirtualService> g = byPattern.computeIfAbsent(hit.pattern(), k -> new ArrayList<>());
@@ -207,7 +207,7 @@ public final class Routing {
         }
         Map<String, List<CompiledVirtualService>> byPattern = new LinkedHashMap<>();
         for (var hit : index.lookup(host)) {
-            if (hit.value().exportTo().visibleTo(namespace)) {
+            if (hit.value().visibleFrom(namespace)) {
                 List<CompiledVirtualService> g = byPattern.computeIfAbsent(hit.pattern(), k -> new ArrayList<>());
                 if (!g.contains(hit.value())) {
                     g.add(hit.value());
@@ -222,7 +222,7 @@ public final class Routing {
     }
 
     private static Comparator<CompiledVirtualService> precedence(String namespace) {
-        return Comparator.<CompiledVirtualService>comparingInt(v -> v.exportTo().precedenceFor(namespace))
+        return Comparator.<CompiledVirtualService>comparingInt(v -> v.precedenceFor(namespace))
                 .thenComparingInt(CompiledVirtualService::order);
     }
 
@@ -509,7 +509,7 @@ public final class Routing {
             List<CompiledDestinationRule> plain = new ArrayList<>();
             for (var hit : idx.lookup(host)) {
                 CompiledDestinationRule dr = hit.value();
-                if (!dr.exportTo().visibleTo(clientNamespace)) {
+                if (!dr.visibleFrom(clientNamespace)) {
                     considered.add(dr(dr, false, "not exported to namespace " + clientNamespace + " (exportTo "
                             + dr.exportTo() + ")"));
                     continue;
@@ -811,7 +811,7 @@ public final class Routing {
                 server.port(), true);
         List<CompiledVirtualService> bound = new ArrayList<>();
         for (CompiledVirtualService vs : vsListByGateway.getOrDefault(server.gatewayName(), List.of())) {
-            if (vs.exportTo().visibleTo(gateway.namespace()) && admits(server, vs)) {
+            if (vs.visibleFrom(gateway.namespace()) && admits(server, vs)) {
                 bound.add(vs);
             }
         }
@@ -912,7 +912,7 @@ public final class Routing {
             boolean applied = used.isPresent() && used.get().equals(vs.resource().key());
             if (!vs.gateways().contains(GatewayNames.MESH)) {
                 why = "bound to gateways " + vs.gateways() + ", not mesh: it never applies to sidecars";
-            } else if (!vs.exportTo().visibleTo(from.namespace())) {
+            } else if (!vs.visibleFrom(from.namespace())) {
                 why = "not exported to namespace " + from.namespace() + " (exportTo " + vs.exportTo() + ")";
             } else if (!imports.imports(vs)) {
                 why = "not imported by the egress hosts " + imports.hosts().orElse(List.of()) + " of "
@@ -947,7 +947,7 @@ public final class Routing {
             if (!vs.gateways().contains(server.gatewayName())) {
                 why = "bound to " + vs.gateways() + ", not to " + server.gatewayName() + ", the Gateway whose server "
                         + "took the connection";
-            } else if (!vs.exportTo().visibleTo(gateway.namespace())) {
+            } else if (!vs.visibleFrom(gateway.namespace())) {
                 why = "not exported to the gateway's namespace " + gateway.namespace() + " (exportTo "
                         + vs.exportTo() + ")";
             } else if (!admits(server, vs)) {
