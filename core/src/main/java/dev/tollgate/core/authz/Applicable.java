@@ -43,7 +43,7 @@ final class Applicable {
         for (Action a : List.of(Action.CUSTOM, Action.DENY, Action.ALLOW)) {
             for (CompiledPolicy p : policies) {
                 if (p.action() == a && !p.dryRun()) {
-                    ids.add(p.policyId());
+                    ids.add(p.policyRef().toString());
                 }
             }
         }
@@ -93,7 +93,8 @@ final class Applicable {
                 out.add(new Entry(p, r, r.tree(false).orElse(null), r.tree(true).orElse(null), decision(p, r)));
             }
         }
-        out.sort(Comparator.comparing(e -> e.rule().id()));
+        // Envoy orders RBAC policies by their names as text
+        out.sort(Comparator.comparing(e -> e.rule().id().toString()));
         return out.toArray(Entry[]::new);
     }
 

@@ -170,7 +170,7 @@ public final class Authorizer {
         for (Applicable.Entry e : a.dryRun) {
             Action action = e.policy().action();
             if (action != decided && e.matches(request, tcp)) {
-                out.add(e.rule().id());
+                out.add(e.rule().id().toString());
                 decided = action;
             }
         }

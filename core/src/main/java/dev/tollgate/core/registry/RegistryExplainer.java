@@ -5,6 +5,7 @@ import dev.tollgate.core.model.Origin;
 import dev.tollgate.core.model.Resource;
 import dev.tollgate.core.model.WorkloadRef;
 import dev.tollgate.core.model.Consideration;
+import dev.tollgate.core.model.Stage;
 import io.fabric8.istio.api.api.networking.v1alpha3.ServicePort;
 import io.fabric8.istio.api.api.networking.v1alpha3.Sidecar;
 
@@ -23,7 +24,7 @@ import java.util.stream.Collectors;
  * says, for every Sidecar and every ServiceEntry host that could matter, why it did or did not decide.
  */
 final class RegistryExplainer {
-    static final String STAGE = "registry";
+    static final Stage STAGE = Stage.REGISTRY;
 
     private final Registry registry;
     private final WorkloadRef workload;

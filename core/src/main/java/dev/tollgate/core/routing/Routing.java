@@ -7,6 +7,7 @@ import dev.tollgate.core.model.Resource;
 import dev.tollgate.core.model.WorkloadRef;
 import dev.tollgate.core.registry.Hosts;
 import dev.tollgate.core.model.Consideration;
+import dev.tollgate.core.model.Stage;
 import dev.tollgate.core.model.GatewayListener;
 import dev.tollgate.core.model.HttpRequestInfo;
 import dev.tollgate.core.model.TlsMode;
@@ -576,7 +577,7 @@ public final class Routing {
     }
 
     private Consideration dr(CompiledDestinationRule dr, boolean applied, String why) {
-        return new Consideration("upstream", dr.resource().key(), applied, why, dr.resource().origin());
+        return new Consideration(Stage.UPSTREAM, dr.resource().key(), applied, why, dr.resource().origin());
     }
 
     private static boolean labelsMatch(Map<String, String> selector, Map<String, String> labels) {
@@ -924,7 +925,7 @@ public final class Routing {
                         + "first, or none of its routes applies to this proxy (Istio uses one VirtualService per host "
                         + "at sidecars)";
             }
-            out.add(new Consideration("route", vs.resource().key(), applied, why, vs.resource().origin()));
+            out.add(new Consideration(Stage.ROUTE, vs.resource().key(), applied, why, vs.resource().origin()));
         }
         return out;
     }
@@ -959,7 +960,7 @@ public final class Routing {
                 why = "bound to " + server.gatewayName() + " with host " + hit.pattern() + ", but none of its routes "
                         + "matched first";
             }
-            out.add(new Consideration("route", vs.resource().key(), applied, why, vs.resource().origin()));
+            out.add(new Consideration(Stage.ROUTE, vs.resource().key(), applied, why, vs.resource().origin()));
         }
         return out;
     }
@@ -969,7 +970,7 @@ public final class Routing {
         List<Consideration> out = new ArrayList<>();
         for (CompiledGateway g : gateways) {
             boolean sel = g.selects(gateway.labels());
-            out.add(new Consideration("server", g.resource().key(), sel, sel ? "selector " + g.selector()
+            out.add(new Consideration(Stage.SERVER, g.resource().key(), sel, sel ? "selector " + g.selector()
                     + " matches the gateway workload's labels" : "selector " + g.selector()
                     + " does not match the gateway workload's labels " + gateway.labels(), g.resource().origin()));
         }

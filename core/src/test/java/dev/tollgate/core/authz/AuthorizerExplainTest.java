@@ -1,5 +1,6 @@
 package dev.tollgate.core.authz;
 
+import dev.tollgate.core.model.Stage;
 import dev.tollgate.core.model.Kind;
 import dev.tollgate.core.model.ResourceKey;
 import dev.tollgate.core.model.Consideration;
@@ -60,7 +61,7 @@ class AuthorizerExplainTest {
         assertThat(d.policiesConsidered()).containsExactly("ns[istio-system]-policy[allow-nothing]");
 
         List<Consideration> why = authz.explain(GATEWAY, curlI);
-        assertThat(why).hasSize(2).allMatch(c -> c.stage().equals("authz"));
+        assertThat(why).hasSize(2).allMatch(c -> c.stage() == Stage.AUTHZ);
         Consideration allowGoogle = about(why, "external-allow-developers-google-com");
         assertThat(allowGoogle.applied()).isFalse();
         assertThat(allowGoogle.why())
