@@ -20,6 +20,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Collectors;
 
 /** Prints a {@link CheckResult} or an {@link Explanation} as text for people or JSON for machines. */
 final class DecisionReport {
@@ -50,7 +51,7 @@ final class DecisionReport {
             out.println("  policy: " + r.policy().map(PolicyRef::toString).orElse("[none]"));
         }
         if (r.policy().isEmpty() && !r.policiesConsidered().isEmpty()) {
-            out.println("  policies considered: " + String.join(", ", r.policiesConsidered()));
+            out.println("  policies considered: " + r.policiesConsidered().stream().map(PolicyRef::toString).collect(Collectors.joining(", ")));
         }
         r.upstream().ifPresent(u -> out.println("  upstream: " + upstream(u)));
         out.println("  hops:");
@@ -95,7 +96,7 @@ final class DecisionReport {
         m.put("url", url.text());
         m.put("reason", r.reason());
         m.put("policy", r.policy().map(PolicyRef::toString).orElse(null));
-        m.put("policiesConsidered", r.policiesConsidered());
+        m.put("policiesConsidered", r.policiesConsidered().stream().map(PolicyRef::toString).toList());
         List<Map<String, Object>> hops = new ArrayList<>();
         for (Hop h : r.hops()) {
             Map<String, Object> hop = new LinkedHashMap<>();

@@ -1,5 +1,6 @@
 package dev.tollgate.core.authz;
 
+import dev.tollgate.core.model.PolicyRef;
 import dev.tollgate.core.model.WorkloadRef;
 
 import java.util.ArrayList;
@@ -33,17 +34,17 @@ final class Applicable {
     final RuleIndex allowHttp;
     final RuleIndex allowTcp;
     final boolean enforcesAllow;
-    final List<String> considered;
+    final List<PolicyRef> considered;
     final AuthzDecision noAllowPolicy;
     final AuthzDecision noAllowMatched;
 
     private Applicable(List<CompiledPolicy> policies) {
         this.policies = List.copyOf(policies);
-        List<String> ids = new ArrayList<>();
+        List<PolicyRef> ids = new ArrayList<>();
         for (Action a : List.of(Action.CUSTOM, Action.DENY, Action.ALLOW)) {
             for (CompiledPolicy p : policies) {
                 if (p.action() == a && !p.dryRun()) {
-                    ids.add(p.policyRef().toString());
+                    ids.add(p.policyRef());
                 }
             }
         }

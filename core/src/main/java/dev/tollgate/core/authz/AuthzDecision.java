@@ -11,11 +11,11 @@ import java.util.Optional;
  *
  * @param policyId           the deciding rule; empty when no single rule
  *                           decided (allowed with no ALLOW policy, or denied because no ALLOW policy matched)
- * @param policiesConsidered the ids of the policies that applied to the workload, in evaluation order
- * @param dryRunMatches      ids of {@code istio.io/dry-run} policies that would have decided, logged only
+ * @param policiesConsidered the policies that applied to the workload, in evaluation order
+ * @param dryRunMatches      the {@code istio.io/dry-run} rules that would have decided, logged only
  */
 public record AuthzDecision(boolean allowed, Optional<PolicyRef> policyId, String reason,
-                            List<String> policiesConsidered, List<String> dryRunMatches) {
+                            List<PolicyRef> policiesConsidered, List<PolicyRef> dryRunMatches) {
     public AuthzDecision {
         policyId = policyId == null ? Optional.empty() : policyId;
         Objects.requireNonNull(reason);

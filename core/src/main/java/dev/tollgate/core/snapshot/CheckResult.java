@@ -11,11 +11,11 @@ import java.util.Optional;
  * The whole path's answer, as {@code tollgate check} prints it.
  *
  * @param policy             the deciding policy id in Envoy's form, when one rule decided
- * @param policiesConsidered ids of every policy evaluated at the deciding hop (for "no ALLOW policy matched")
+ * @param policiesConsidered every policy evaluated at the deciding hop (for "no ALLOW policy matched")
  * @param upstream           where the traffic finally goes, when allowed
  */
 public record CheckResult(Verdict outcome, Optional<PolicyRef> policy, String reason, List<Hop> hops,
-                          List<String> policiesConsidered, Optional<Upstream> upstream) {
+                          List<PolicyRef> policiesConsidered, Optional<Upstream> upstream) {
     public CheckResult {
         Objects.requireNonNull(outcome);
         policy = policy == null ? Optional.empty() : policy;

@@ -652,7 +652,7 @@ final class CompiledMeshSnapshot implements MeshSnapshot {
                 GatewayEval ge = gatewayEval(gw, greq, Optional.of(tls.mode()));
                 List<Hop> hops = new ArrayList<>(f.trace());
                 hops.addAll(ge.decision().trace());
-                List<String> considered = ge.authz().map(AuthzDecision::policiesConsidered).orElse(List.of());
+                List<PolicyRef> considered = ge.authz().map(AuthzDecision::policiesConsidered).orElse(List.of());
                 CheckResult res = switch (ge.decision()) {
                     case GatewayDecision.Denied dn -> new CheckResult(Verdict.DENIED, dn.policyId(),
                             dn.reason(), hops, considered, Optional.empty());

@@ -231,7 +231,7 @@ class TutorialTest {
         assertThat(r.outcome()).isEqualTo(Verdict.DENIED);
         assertThat(r.policy()).isEmpty();
         assertThat(r.reason()).containsIgnoringCase("no ALLOW policy matched");
-        assertThat(String.join(" ", r.policiesConsidered())).contains("allow-nothing")
+        assertThat(r.policiesConsidered().toString()).contains("allow-nothing")
                 .doesNotContain("external-allow-developers-google-com");
     }
 
