@@ -51,7 +51,8 @@ final class DecisionReport {
             out.println("  policy: " + r.policy().map(PolicyRef::toString).orElse("[none]"));
         }
         if (r.policy().isEmpty() && !r.policiesConsidered().isEmpty()) {
-            out.println("  policies considered: " + r.policiesConsidered().stream().map(PolicyRef::toString).collect(Collectors.joining(", ")));
+            out.println("  policies considered: "
+                    + r.policiesConsidered().stream().map(PolicyRef::toString).collect(Collectors.joining(", ")));
         }
         r.upstream().ifPresent(u -> out.println("  upstream: " + upstream(u)));
         out.println("  hops:");

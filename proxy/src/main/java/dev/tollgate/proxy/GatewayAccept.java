@@ -190,7 +190,8 @@ final class GatewayAccept extends ChannelInitializer<SocketChannel> {
                 Exchange ex = new Exchange("tcp");
                 new GatewayConnection(px, gateway, listener, snapshot, sni, Optional.empty())
                         .source(ex, ctx.channel());
-                ex.decide(ProxyDecision.ERROR, "mTLS handshake not complete within " + ms + " ms (limit: header-timeout)");
+                ex.decide(ProxyDecision.ERROR,
+                        "mTLS handshake not complete within " + ms + " ms (limit: header-timeout)");
                 px.log(ex);
                 ctx.close();
             }, ms, TimeUnit.MILLISECONDS);

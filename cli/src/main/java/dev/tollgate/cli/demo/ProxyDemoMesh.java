@@ -181,7 +181,8 @@ final class ProxyDemoMesh implements DemoMesh {
     public Optional<String> sidecarRefusal(DemoWorkload from, String host) {
         LogBook log = sidecarLogs.get(from);
         return log == null ? Optional.empty()
-                : log.latest(e -> e.decision().equals(ProxyDecision.REFUSED.text()) && e.destinationHost().equalsIgnoreCase(host));
+                : log.latest(e -> e.decision().equals(ProxyDecision.REFUSED.text())
+                        && e.destinationHost().equalsIgnoreCase(host));
     }
 
     @Override

@@ -83,7 +83,8 @@ final class Explainer {
                     ? "CUSTOM (external authorization) is not supported; as a dry run it is only evaluated: " + rules
                     + (matched.isPresent() ? "; it would have sent the request to its provider" : "")
                     : "CUSTOM (external authorization) is not supported, so Tollgate denies all traffic to the "
-                    + "workloads it selects (fail closed)" + (decider.map(d -> d.policy().equals(p.policyRef())).orElse(false)
+                    + "workloads it selects (fail closed)"
+                    + (decider.map(d -> d.policy().equals(p.policyRef())).orElse(false)
                     ? "; so the request is denied (" + decidedBy + ")" : "")
                     + "; its rules would choose what to send to the provider: " + rules;
             case DENY -> rules + (matched.isEmpty() ? "" : p.dryRun() ? "; it would have denied the request"

@@ -352,7 +352,10 @@ final class RegistryExplainer {
         return Visibility.quoted(values);
     }
 
-    /** How a user would write it back, e.g. {@code exportTo: ["."]} or {@code meshConfig.defaultServiceExportTo: ["*"]}. */
+    /**
+     * How a user would write it back, e.g. {@code exportTo: ["."]} or
+     * {@code meshConfig.defaultServiceExportTo: ["*"]}.
+     */
     private static String describe(Visibility e) {
         return e.fromMeshDefault()
                 ? "no exportTo, so meshConfig.defaultServiceExportTo " + quoted(e.meshDefault()) + " applies"

@@ -23,8 +23,10 @@ class PolicyRefTest {
     void printsIstiosRbacPolicyName() {
         assertThat(PolicyRef.rule("istio-system", "external-deny-developer-yahoo-com", 0))
                 .hasToString("ns[istio-system]-policy[external-deny-developer-yahoo-com]-rule[0]");
-        assertThat(PolicyRef.rule("foo", "deny-path-headers", 12)).hasToString("ns[foo]-policy[deny-path-headers]-rule[12]");
-        assertThat(PolicyRef.policy("istio-system", "allow-nothing")).hasToString("ns[istio-system]-policy[allow-nothing]");
+        assertThat(PolicyRef.rule("foo", "deny-path-headers", 12))
+                .hasToString("ns[foo]-policy[deny-path-headers]-rule[12]");
+        assertThat(PolicyRef.policy("istio-system", "allow-nothing"))
+                .hasToString("ns[istio-system]-policy[allow-nothing]");
     }
 
     @Test
@@ -45,7 +47,8 @@ class PolicyRefTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"", "ns[a]", "ns[a]-policy[b", "ns[a]-policy[b]-rule[]", "ns[a]-policy[b]-rule[01]",
-            "ns[a]-policy[b]-rule[-1]", "ns[a]-policy[b]-rule[1]x", "ns[a]-policy[b]x", "ext-authz-ns[a]-policy[b]-rule[0]",
+            "ns[a]-policy[b]-rule[-1]", "ns[a]-policy[b]-rule[1]x", "ns[a]-policy[b]x",
+            "ext-authz-ns[a]-policy[b]-rule[0]",
             "ns[a[b]-policy[c]-rule[0]", "ns[a]-policy[b[c]-rule[0]", "ns[a]-policy[b]-rule[1٢]",
             "ns[a]-policy[b]-rule[9999999999]"})
     void refusesAnythingElse(String text) {
@@ -61,6 +64,7 @@ class PolicyRefTest {
     @Provide
     Arbitrary<String> names() {
         return Arbitraries.strings().withChars("abcxyz0189-.").ofMinLength(1).ofMaxLength(20)
-                .filter(s -> Character.isLetterOrDigit(s.charAt(0)) && Character.isLetterOrDigit(s.charAt(s.length() - 1)));
+                .filter(s -> Character.isLetterOrDigit(s.charAt(0))
+                        && Character.isLetterOrDigit(s.charAt(s.length() - 1)));
     }
 }

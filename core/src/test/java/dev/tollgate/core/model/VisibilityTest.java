@@ -105,14 +105,16 @@ class VisibilityTest {
     }
 
     @Property
-    void publicAnywhereIsVisibleEverywhere(@ForAll("entries") List<String> exportTo, @ForAll("namespaces") String from) {
+    void publicAnywhereIsVisibleEverywhere(@ForAll("entries") List<String> exportTo,
+                                           @ForAll("namespaces") String from) {
         List<String> withPublic = new ArrayList<>(exportTo);
         withPublic.add("*");
         assertThat(Visibility.ofConfig(withPublic, List.of()).isVisibleFrom(from, OWN)).isTrue();
     }
 
     @Property
-    void noneWithoutPublicIsVisibleNowhere(@ForAll("entries") List<String> exportTo, @ForAll("namespaces") String from) {
+    void noneWithoutPublicIsVisibleNowhere(@ForAll("entries") List<String> exportTo,
+                                           @ForAll("namespaces") String from) {
         List<String> withNone = new ArrayList<>(exportTo.stream().filter(e -> !e.equals("*")).toList());
         withNone.add("~");
         assertThat(Visibility.ofService(withNone, List.of("*")).isVisibleFrom(from, OWN)).isFalse();

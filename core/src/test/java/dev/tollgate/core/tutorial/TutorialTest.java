@@ -262,7 +262,8 @@ class TutorialTest {
                 "istio-system=b3-deny-by-namespace.yaml"));
         CheckResult r = snapshot.check(DEFAULT_SLEEP, httpHead(YAHOO));
         assertThat(r.outcome()).isEqualTo(Verdict.DENIED);
-        assertThat(r.policy().map(Object::toString)).contains("ns[istio-system]-policy[external-deny-developer-yahoo-com]-rule[0]");
+        assertThat(r.policy().map(Object::toString))
+                .contains("ns[istio-system]-policy[external-deny-developer-yahoo-com]-rule[0]");
         assertThat(r.hops()).last().satisfies(h -> {
             assertThat(h.stage()).isEqualTo(Stage.AUTHZ);
             assertThat(h.resource()).map(Object::toString)
