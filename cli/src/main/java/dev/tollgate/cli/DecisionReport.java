@@ -6,6 +6,10 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.tollgate.core.model.WorkloadRef;
 import dev.tollgate.core.snapshot.CheckResult;
 import dev.tollgate.core.model.Consideration;
+import dev.tollgate.core.model.PolicyRef;
+import dev.tollgate.core.model.ProxyRef;
+import dev.tollgate.core.model.Stage;
+import dev.tollgate.core.model.Verdict;
 import dev.tollgate.core.snapshot.Explanation;
 import dev.tollgate.core.snapshot.Hop;
 import dev.tollgate.core.snapshot.Upstream;
@@ -16,6 +20,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Collectors;
 
 /** Prints a {@link CheckResult} or an {@link Explanation} as text for people or JSON for machines. */
 final class DecisionReport {
@@ -26,28 +31,28 @@ final class DecisionReport {
 
     static String headline(CheckResult r) {
         return switch (r.outcome()) {
-            case "allowed" -> "ALLOWED";
-            case "blocked" -> "BLOCKED by the sidecar (HTTP 502 / tunnel refused)";
-            case "denied" -> "DENIED by the egress gateway (HTTP 403 \"RBAC: access denied\" / tunnel closed)";
-            case "no-route" -> atSidecar(r) ? "NO ROUTE at the sidecar (HTTP 502 / tunnel refused)"
+            case ALLOWED -> "ALLOWED";
+            case BLOCKED -> "BLOCKED by the sidecar (HTTP 502 / tunnel refused)";
+            case DENIED -> "DENIED by the egress gateway (HTTP 403 \"RBAC: access denied\" / tunnel closed)";
+            case NO_ROUTE -> atSidecar(r) ? "NO ROUTE at the sidecar (HTTP 502 / tunnel refused)"
                     : "NO ROUTE at the egress gateway (HTTP 404 / tunnel closed)";
-            default -> r.outcome().toUpperCase();
         };
     }
 
-    /** The hop that decided is the last one; a sidecar hop's proxy is named "sidecar ...". */
+    /** The hop that decided is the last one. */
     private static boolean atSidecar(CheckResult r) {
-        return !r.hops().isEmpty() && r.hops().get(r.hops().size() - 1).proxy().startsWith("sidecar ");
+        return !r.hops().isEmpty() && r.hops().get(r.hops().size() - 1).proxy().kind() == ProxyRef.Kind.SIDECAR;
     }
 
     static void printText(PrintWriter out, WorkloadRef from, TargetUrl url, CheckResult r) {
         out.println(headline(r) + ": " + from + " -> " + url.text());
         out.println("  reason: " + r.reason());
-        if (r.outcome().equals("denied")) {
-            out.println("  policy: " + r.policy().orElse("[none]"));
+        if (r.outcome() == Verdict.DENIED) {
+            out.println("  policy: " + r.policy().map(PolicyRef::toString).orElse("[none]"));
         }
         if (r.policy().isEmpty() && !r.policiesConsidered().isEmpty()) {
-            out.println("  policies considered: " + String.join(", ", r.policiesConsidered()));
+            out.println("  policies considered: "
+                    + r.policiesConsidered().stream().map(PolicyRef::toString).collect(Collectors.joining(", ")));
         }
         r.upstream().ifPresent(u -> out.println("  upstream: " + upstream(u)));
         out.println("  hops:");
@@ -63,9 +68,9 @@ final class DecisionReport {
     static void printExplanation(PrintWriter out, WorkloadRef from, TargetUrl url, Explanation e) {
         printText(out, from, url, e.result());
         out.println("  considered:");
-        String stage = "";
+        Stage stage = null;
         for (Consideration c : e.considerations()) {
-            if (!c.stage().equals(stage)) {
+            if (c.stage() != stage) {
                 stage = c.stage();
                 out.println("    [" + stage + "]");
             }
@@ -87,17 +92,17 @@ final class DecisionReport {
     static Map<String, Object> toJson(WorkloadRef from, TargetUrl url, CheckResult r) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("allowed", r.allowed());
-        m.put("outcome", r.outcome());
+        m.put("outcome", r.outcome().text());
         m.put("from", from.toString());
         m.put("url", url.text());
         m.put("reason", r.reason());
-        m.put("policy", r.policy().orElse(null));
-        m.put("policiesConsidered", r.policiesConsidered());
+        m.put("policy", r.policy().map(PolicyRef::toString).orElse(null));
+        m.put("policiesConsidered", r.policiesConsidered().stream().map(PolicyRef::toString).toList());
         List<Map<String, Object>> hops = new ArrayList<>();
         for (Hop h : r.hops()) {
             Map<String, Object> hop = new LinkedHashMap<>();
-            hop.put("proxy", h.proxy());
-            hop.put("stage", h.stage());
+            hop.put("proxy", h.proxy().toString());
+            hop.put("stage", h.stage().text());
             hop.put("outcome", h.outcome().name());
             hop.put("detail", h.detail());
             hop.put("resource", h.resource().map(Object::toString).orElse(null));
@@ -121,7 +126,7 @@ final class DecisionReport {
         List<Map<String, Object>> cs = new ArrayList<>();
         for (Consideration c : e.considerations()) {
             Map<String, Object> cm = new LinkedHashMap<>();
-            cm.put("stage", c.stage());
+            cm.put("stage", c.stage().text());
             cm.put("resource", c.resource().toString());
             cm.put("applied", c.applied());
             cm.put("why", c.why());

@@ -1,5 +1,6 @@
 package dev.tollgate.proxy;
 
+import dev.tollgate.core.model.ProxyDecision;
 import dev.tollgate.core.snapshot.OutboundRequest;
 import dev.tollgate.core.snapshot.Protocol;
 import dev.tollgate.core.snapshot.RequestedHost;
@@ -41,7 +42,7 @@ final class ClientHelloGate extends ChannelInboundHandlerAdapter {
         }, ClientHello.TIMEOUT.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
         upstream.closeFuture().addListener(f -> {
             if (!done) {
-                ex.decide("error", "upstream closed the tunnel before the ClientHello was relayed");
+                ex.decide(ProxyDecision.ERROR, "upstream closed the tunnel before the ClientHello was relayed");
             }
         });
     }
@@ -89,7 +90,7 @@ final class ClientHelloGate extends ChannelInboundHandlerAdapter {
         buffered = null;
         if (!upstream.isActive()) {
             hello.release();
-            ex.decide("error", "upstream closed before the ClientHello");
+            ex.decide(ProxyDecision.ERROR, "upstream closed before the ClientHello");
             ctx.close();
             return;
         }
@@ -107,7 +108,7 @@ final class ClientHelloGate extends ChannelInboundHandlerAdapter {
     private void refuse(ChannelHandlerContext ctx, String reason) {
         done = true;
         release();
-        ex.decide("refused", reason);
+        ex.decide(ProxyDecision.REFUSED, reason);
         px.log(ex);
         ctx.close();
         upstream.close();
@@ -126,7 +127,7 @@ final class ClientHelloGate extends ChannelInboundHandlerAdapter {
             // half-closure is on for the tunnel: an EOF before the whole ClientHello ends it here
             done = true;
             release();
-            ex.decide("error", "client closed the tunnel before a whole ClientHello");
+            ex.decide(ProxyDecision.ERROR, "client closed the tunnel before a whole ClientHello");
             ctx.close();
             upstream.close();
             return;
@@ -138,7 +139,7 @@ final class ClientHelloGate extends ChannelInboundHandlerAdapter {
     public void channelInactive(ChannelHandlerContext ctx) {
         release();
         if (!done) {
-            ex.decide("error", "client closed the tunnel before a whole ClientHello");
+            ex.decide(ProxyDecision.ERROR, "client closed the tunnel before a whole ClientHello");
         }
         ctx.fireChannelInactive();
     }

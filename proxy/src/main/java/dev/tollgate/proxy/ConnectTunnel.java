@@ -1,5 +1,6 @@
 package dev.tollgate.proxy;
 
+import dev.tollgate.core.model.ProxyDecision;
 import dev.tollgate.core.model.WorkloadRef;
 import dev.tollgate.core.snapshot.MeshSnapshot;
 import dev.tollgate.core.snapshot.OutboundDecision;
@@ -47,7 +48,7 @@ final class ConnectTunnel {
                 ? Authority.parse(target, -1) : Optional.empty();
         if (authority.isEmpty()) {
             ex.destinationHost = target.length() > 100 ? target.substring(0, 100) : target;
-            return reply(px, ctx, ex, HttpResponseStatus.BAD_REQUEST, "error",
+            return reply(px, ctx, ex, HttpResponseStatus.BAD_REQUEST, ProxyDecision.ERROR,
                     "malformed CONNECT target: expected host:port with a port of 1-65535");
         }
         Authority a = authority.get();
@@ -55,28 +56,28 @@ final class ConnectTunnel {
         ex.destinationPort = a.port();
         OutboundDecision d = snapshot.outbound(workload, OutboundRequest.tls(a.host(), a.port()));
         if (d instanceof OutboundDecision.Refused r) {
-            return reply(px, ctx, ex, HttpResponseStatus.BAD_GATEWAY, "refused", r.reason());
+            return reply(px, ctx, ex, HttpResponseStatus.BAD_GATEWAY, ProxyDecision.REFUSED, r.reason());
         }
         OutboundDecision.Forward f = (OutboundDecision.Forward) d;
         ex.route = f.route();
         TlsMode mode = f.upstream().tls().mode();
         if (mode == TlsMode.SIMPLE || mode == TlsMode.MUTUAL) {
-            return reply(px, ctx, ex, HttpResponseStatus.BAD_GATEWAY, "error",
+            return reply(px, ctx, ex, HttpResponseStatus.BAD_GATEWAY, ProxyDecision.ERROR,
                     "tls.mode " + mode + " (TLS origination) cannot apply to a CONNECT tunnel, which carries the "
                             + "application's own TLS");
         }
-        ex.decide("allowed", f.viaGateway() ? "tunnel via the egress gateway" : "tunnel");
+        ex.decide(ProxyDecision.ALLOWED, f.viaGateway() ? "tunnel via the egress gateway" : "tunnel");
         Channel client = ctx.channel();
         client.config().setAutoRead(false);
         Upstreams.connect(px, client.eventLoop(), f.upstream(), snapshot.mesh().trustDomain(), ex).addListener(fu -> {
             if (!fu.isSuccess()) {
                 if (client.isActive() && fu.cause() instanceof AddressGuard.Refused refused) {
-                    reply(px, ctx, ex, HttpResponseStatus.BAD_GATEWAY, "refused", refused.getMessage());
+                    reply(px, ctx, ex, HttpResponseStatus.BAD_GATEWAY, ProxyDecision.REFUSED, refused.getMessage());
                 } else if (client.isActive()) {
-                    reply(px, ctx, ex, HttpResponseStatus.SERVICE_UNAVAILABLE, "error",
+                    reply(px, ctx, ex, HttpResponseStatus.SERVICE_UNAVAILABLE, ProxyDecision.ERROR,
                             "upstream connect error: " + HttpProxyHandler.describe(fu.cause()));
                 } else {
-                    ex.decide("error", "client closed before the tunnel was up");
+                    ex.decide(ProxyDecision.ERROR, "client closed before the tunnel was up");
                     px.log(ex);
                 }
                 return;
@@ -84,7 +85,7 @@ final class ConnectTunnel {
             Channel upstream = (Channel) fu.getNow();
             if (!client.isActive()) {
                 upstream.close();
-                ex.decide("error", "client closed before the tunnel was up");
+                ex.decide(ProxyDecision.ERROR, "client closed before the tunnel was up");
                 px.log(ex);
                 return;
             }
@@ -209,7 +210,7 @@ final class ConnectTunnel {
     }
 
     private static HttpRouter.Route reply(ProxyContext px, ChannelHandlerContext ctx, Exchange ex,
-                                          HttpResponseStatus status, String decision, String reason) {
+                                          HttpResponseStatus status, ProxyDecision decision, String reason) {
         ex.decide(decision, reason);
         ex.responseCode = status.code();
         var response = HttpMessages.reply(ctx.alloc(), status, reason);

@@ -1,5 +1,6 @@
 package dev.tollgate.proxy;
 
+import dev.tollgate.core.model.ProxyRef;
 import dev.tollgate.core.model.GatewayListener;
 import dev.tollgate.core.snapshot.MeshSnapshot;
 import io.netty.bootstrap.ServerBootstrap;
@@ -72,9 +73,9 @@ public final class EgressGateway implements ProxyHandle {
      */
     public static EgressGateway start(GatewaySettings settings, Supplier<MeshSnapshot> snapshots)
             throws InterruptedException {
-        String name = "gateway " + settings.workload().displayName();
+        String name = ProxyRef.gateway(settings.workload()).toString();
         TlsContexts tls = new TlsContexts(settings.identity(), settings.caBundle());
-        ProxyMetrics metrics = new ProxyMetrics("gateway", settings.workload(), settings.reloads(),
+        ProxyMetrics metrics = new ProxyMetrics(ProxyRef.Kind.GATEWAY.text(), settings.workload(), settings.reloads(),
                 settings.identity());
         var boss = Transport.group("tollgate-gateway-accept", 1);
         var workers = Transport.group("tollgate-gateway-io", settings.ioThreads());

@@ -1,5 +1,7 @@
 package dev.tollgate.proxy;
 
+import dev.tollgate.core.model.PolicyRef;
+import dev.tollgate.core.model.ProxyDecision;
 import java.time.Instant;
 import java.util.Optional;
 
@@ -19,8 +21,9 @@ final class Exchange {
     int destinationPort;
     String sni;
     String route = "-";
-    String decision = "error";
-    String policy;
+    ProxyDecision decision = ProxyDecision.ERROR;
+    /** The deciding rule, in Envoy's form, when one did. */
+    PolicyRef policy;
     int responseCode;
     long bytesSent;
     long bytesReceived;
@@ -36,7 +39,7 @@ final class Exchange {
         this.protocol = protocol;
     }
 
-    Exchange decide(String decision, String reason) {
+    Exchange decide(ProxyDecision decision, String reason) {
         this.decision = decision;
         this.reason = reason;
         return this;
@@ -54,8 +57,8 @@ final class Exchange {
     AccessLogEntry entry(String proxy) {
         return new AccessLogEntry(start, proxy, protocol, Optional.ofNullable(request),
                 Optional.ofNullable(sourcePrincipal), Optional.ofNullable(sourceNamespace), sourceAddress,
-                destinationHost, destinationPort, Optional.ofNullable(sni), route, decision,
-                Optional.ofNullable(policy), responseCode, bytesSent, bytesReceived,
+                destinationHost, destinationPort, Optional.ofNullable(sni), route, decision.text(),
+                Optional.ofNullable(policy).map(PolicyRef::toString), responseCode, bytesSent, bytesReceived,
                 (System.nanoTime() - startNanos) / 1_000_000, Optional.ofNullable(upstreamAddress), reason);
     }
 }

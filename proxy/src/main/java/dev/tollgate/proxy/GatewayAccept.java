@@ -1,5 +1,6 @@
 package dev.tollgate.proxy;
 
+import dev.tollgate.core.model.ProxyDecision;
 import dev.tollgate.core.model.WorkloadRef;
 import dev.tollgate.core.model.GatewayListener;
 import dev.tollgate.core.snapshot.MeshSnapshot;
@@ -141,7 +142,7 @@ final class GatewayAccept extends ChannelInitializer<SocketChannel> {
                 px.metrics.limitRejected("request_rate");
                 Exchange ex = new Exchange("tcp");
                 sourceInfo.accept(ex);
-                ex.decide("error", px.rate.reason(key));
+                ex.decide(ProxyDecision.ERROR, px.rate.reason(key));
                 px.log(ex);
                 ch.close();
                 return;
@@ -189,7 +190,8 @@ final class GatewayAccept extends ChannelInitializer<SocketChannel> {
                 Exchange ex = new Exchange("tcp");
                 new GatewayConnection(px, gateway, listener, snapshot, sni, Optional.empty())
                         .source(ex, ctx.channel());
-                ex.decide("error", "mTLS handshake not complete within " + ms + " ms (limit: header-timeout)");
+                ex.decide(ProxyDecision.ERROR,
+                        "mTLS handshake not complete within " + ms + " ms (limit: header-timeout)");
                 px.log(ex);
                 ctx.close();
             }, ms, TimeUnit.MILLISECONDS);
@@ -219,7 +221,7 @@ final class GatewayAccept extends ChannelInitializer<SocketChannel> {
                     Exchange ex = new Exchange("tcp");
                     new GatewayConnection(px, gateway, listener, snapshot, sni, Optional.empty())
                             .source(ex, ctx.channel());
-                    ex.decide("error", "mTLS handshake failed: " + MeshPeerTrust.describe(hs.cause()));
+                    ex.decide(ProxyDecision.ERROR, "mTLS handshake failed: " + MeshPeerTrust.describe(hs.cause()));
                     px.log(ex);
                     ctx.close();
                     return;
@@ -327,7 +329,7 @@ final class GatewayAccept extends ChannelInitializer<SocketChannel> {
             Exchange ex = new Exchange("tcp");
             new GatewayConnection(px, gateway, listener, snapshot, Optional.empty(), Optional.empty())
                     .source(ex, ctx.channel());
-            ex.decide("error", reason);
+            ex.decide(ProxyDecision.ERROR, reason);
             px.log(ex);
             ctx.close();
         }

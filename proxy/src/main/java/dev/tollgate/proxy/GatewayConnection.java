@@ -1,5 +1,6 @@
 package dev.tollgate.proxy;
 
+import dev.tollgate.core.model.PolicyRef;
 import dev.tollgate.core.model.WorkloadRef;
 import dev.tollgate.core.model.GatewayListener;
 import dev.tollgate.core.snapshot.GatewayRequest;
@@ -63,7 +64,7 @@ record GatewayConnection(ProxyContext px, WorkloadRef gateway, GatewayListener l
     }
 
     /** Envoy's response detail for an RBAC denial. */
-    static String rbacDetail(Optional<String> policy) {
-        return "rbac_access_denied_matched_policy[" + policy.orElse("none") + "]";
+    static String rbacDetail(Optional<PolicyRef> policy) {
+        return "rbac_access_denied_matched_policy[" + policy.map(PolicyRef::toString).orElse("none") + "]";
     }
 }

@@ -1,5 +1,6 @@
 package dev.tollgate.proxy;
 
+import dev.tollgate.core.model.ProxyDecision;
 import dev.tollgate.core.snapshot.GatewayDecision;
 import dev.tollgate.core.model.HttpRequestInfo;
 import dev.tollgate.core.snapshot.MeshSnapshot;
@@ -30,7 +31,7 @@ final class GatewayRouter implements HttpRouter {
     @Override
     public Route route(ChannelHandlerContext ctx, HttpRequest request, Exchange ex) {
         if (request.method().equals(HttpMethod.CONNECT)) {
-            ex.decide("error", "CONNECT is not served by the gateway's HTTP servers");
+            ex.decide(ProxyDecision.ERROR, "CONNECT is not served by the gateway's HTTP servers");
             return new Reply(HttpResponseStatus.METHOD_NOT_ALLOWED, ex.reason);
         }
         String uri = request.uri();
@@ -43,29 +44,29 @@ final class GatewayRouter implements HttpRouter {
             authority = slash < 0 ? rest : rest.substring(0, slash);
             path = slash < 0 ? "/" : rest.substring(slash);
         } else if (!uri.startsWith("/") && !uri.equals("*")) {
-            ex.decide("error", "malformed request target");
+            ex.decide(ProxyDecision.ERROR, "malformed request target");
             return new Reply(HttpResponseStatus.BAD_REQUEST, ex.reason);
         }
         List<String> hosts = request.headers().getAll(HttpHeaderNames.HOST);
         if (hosts.size() > 1) {
-            ex.decide("error", "more than one Host header");
+            ex.decide(ProxyDecision.ERROR, "more than one Host header");
             return new Reply(HttpResponseStatus.BAD_REQUEST, ex.reason);
         }
         String host = hosts.isEmpty() ? authority : hosts.get(0);
         if (host == null) {
-            ex.decide("error", "missing Host header");
+            ex.decide(ProxyDecision.ERROR, "missing Host header");
             return new Reply(HttpResponseStatus.BAD_REQUEST, ex.reason);
         }
         Optional<Authority> a = Authority.parse(host, conn.listener().port());
         if (a.isEmpty()) {
-            ex.decide("error", "malformed Host header");
+            ex.decide(ProxyDecision.ERROR, "malformed Host header");
             return new Reply(HttpResponseStatus.BAD_REQUEST, ex.reason);
         }
         ex.destinationHost = a.get().host();
         ex.request = HttpMessages.describe(request, host, path);
         Optional<MeshSnapshot> snapshot = conn.px().snapshot();
         if (snapshot.isEmpty()) {
-            ex.decide("error", "no configuration loaded yet");
+            ex.decide(ProxyDecision.ERROR, "no configuration loaded yet");
             return new Reply(HttpResponseStatus.SERVICE_UNAVAILABLE, ex.reason);
         }
         HttpRequestInfo info = new HttpRequestInfo(request.method().name(), host, path,
@@ -74,11 +75,11 @@ final class GatewayRouter implements HttpRouter {
         return switch (d) {
             case GatewayDecision.Denied denied -> {
                 ex.policy = denied.policyId().orElse(null);
-                ex.decide("denied", GatewayConnection.rbacDetail(denied.policyId()));
+                ex.decide(ProxyDecision.DENIED, GatewayConnection.rbacDetail(denied.policyId()));
                 yield new Reply(HttpResponseStatus.FORBIDDEN, RBAC_BODY);
             }
             case GatewayDecision.NoRoute nr -> {
-                ex.decide("no-route", "route_not_found: " + nr.reason());
+                ex.decide(ProxyDecision.NO_ROUTE, "route_not_found: " + nr.reason());
                 yield new Reply(HttpResponseStatus.NOT_FOUND, ex.reason);
             }
             case GatewayDecision.Forward f -> {
@@ -86,7 +87,7 @@ final class GatewayRouter implements HttpRouter {
                 // the path that was authorized and routed (normalized per meshConfig.pathNormalization), never the
                 // raw one: /admin/../public/x is authorized as /public/x, so /public/x is what the upstream gets
                 String authorized = f.path().orElse(path);
-                ex.decide("allowed", authorized.equals(path) ? "forwarded" : "forwarded as " + authorized
+                ex.decide(ProxyDecision.ALLOWED, authorized.equals(path) ? "forwarded" : "forwarded as " + authorized
                         + " (path normalized)");
                 request.setUri(authorized);
                 yield new Forward(f.upstream(), snapshot.get().mesh().trustDomain());

@@ -1,5 +1,6 @@
 package dev.tollgate.proxy;
 
+import dev.tollgate.core.model.ProxyDecision;
 import dev.tollgate.core.snapshot.GatewayDecision;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
@@ -42,16 +43,16 @@ final class GatewayTunnel extends ChannelInboundHandlerAdapter {
         switch (d) {
             case GatewayDecision.Denied denied -> {
                 ex.policy = denied.policyId().orElse(null);
-                ex.decide("denied", GatewayConnection.rbacDetail(denied.policyId()));
+                ex.decide(ProxyDecision.DENIED, GatewayConnection.rbacDetail(denied.policyId()));
                 ctx.close();
             }
             case GatewayDecision.NoRoute nr -> {
-                ex.decide("no-route", "route_not_found: " + nr.reason());
+                ex.decide(ProxyDecision.NO_ROUTE, "route_not_found: " + nr.reason());
                 ctx.close();
             }
             case GatewayDecision.Forward f -> {
                 ex.route = f.route();
-                ex.decide("allowed", "forwarded");
+                ex.decide(ProxyDecision.ALLOWED, "forwarded");
                 client.config().setAutoRead(false);
                 // a FIN (or close_notify) that comes with the first bytes ends only the client's direction
                 client.config().setOption(io.netty.channel.ChannelOption.ALLOW_HALF_CLOSURE, true);
@@ -60,9 +61,9 @@ final class GatewayTunnel extends ChannelInboundHandlerAdapter {
                         .addListener(fu -> {
                             if (!fu.isSuccess()) {
                                 if (fu.cause() instanceof AddressGuard.Refused refused) {
-                                    ex.decide("refused", refused.getMessage());
+                                    ex.decide(ProxyDecision.REFUSED, refused.getMessage());
                                 } else {
-                                    ex.decide("error", "upstream connect error: "
+                                    ex.decide(ProxyDecision.ERROR, "upstream connect error: "
                                             + HttpProxyHandler.describe(fu.cause()));
                                 }
                                 release();

@@ -1,5 +1,6 @@
 package dev.tollgate.proxy;
 
+import dev.tollgate.core.model.ProxyDecision;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelFutureListener;
@@ -115,7 +116,7 @@ final class HeadGuard {
                 + " ms (limit: header-timeout)";
         Exchange ex = new Exchange("http");
         sourceInfo.accept(ex);
-        ex.decide("error", reason);
+        ex.decide(ProxyDecision.ERROR, reason);
         ex.responseCode = 408;
         byte[] body = (reason + "\n").getBytes(StandardCharsets.UTF_8);
         // written below the codec: its decoder holds a partial request, and no request exists to answer

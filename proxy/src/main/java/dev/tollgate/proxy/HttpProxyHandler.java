@@ -1,5 +1,6 @@
 package dev.tollgate.proxy;
 
+import dev.tollgate.core.model.ProxyDecision;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
@@ -271,7 +272,7 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
             if (!fu.isSuccess()) {
                 ReferenceCountUtil.release(request);
                 if (state == State.CONNECTING && fu.cause() instanceof AddressGuard.Refused refused) {
-                    ex.decision = "refused";
+                    ex.decision = ProxyDecision.REFUSED;
                     ex.reason = refused.getMessage();
                     reply(new HttpRouter.Reply(px.guard.status(), refused.getMessage()));
                 } else if (state == State.CONNECTING) {
@@ -331,7 +332,7 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
             if (!responseStarted) {
                 fail(HttpResponseStatus.BAD_REQUEST, why);
             } else {
-                ex.decision = "error";
+                ex.decision = ProxyDecision.ERROR;
                 ex.reason = why;
                 closeClient();
             }
@@ -385,7 +386,7 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
                     if (!responseStarted) {
                         fail(HttpResponseStatus.BAD_GATEWAY, "upstream sent a malformed response");
                     } else {
-                        ex.decision = "error";
+                        ex.decision = ProxyDecision.ERROR;
                         ex.reason = "upstream sent a malformed response";
                         closeClient();
                     }
@@ -485,7 +486,7 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         dropRetry();
-        ex.decision = "error";
+        ex.decision = ProxyDecision.ERROR;
         if (!responseStarted) {
             fail(HttpResponseStatus.BAD_GATEWAY, upstreamError != null ? upstreamError
                     : "upstream closed before the response");
@@ -514,7 +515,7 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         ReferenceCountUtil.release(again);
-        ex.decision = "error";
+        ex.decision = ProxyDecision.ERROR;
         String method = ex.request == null ? "the request" : ex.request.substring(0, ex.request.indexOf(' '));
         fail(HttpResponseStatus.SERVICE_UNAVAILABLE, why + "; not retried: " + (again == null
                 ? "its body was streamed to the failed connection"
@@ -561,7 +562,7 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
 
     /** A local error answer whose body is also the logged reason. */
     private void fail(HttpResponseStatus status, String reason) {
-        ex.decision = "error";
+        ex.decision = ProxyDecision.ERROR;
         ex.reason = reason;
         reply(new HttpRouter.Reply(status, reason));
     }
@@ -629,7 +630,7 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
             up.close();
         }
         if (ex != null && state != State.IDLE && state != State.CLOSING) {
-            ex.decision = "error";
+            ex.decision = ProxyDecision.ERROR;
             ex.reason = "client closed the connection" + (responseStarted ? " during the response" : "");
             px.log(ex);
         }
@@ -647,7 +648,7 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
         // anything else is ours (e.g. a decoder refusing), logged with its cause: channelInactive would report it as
         // the client closing the connection
         if (ex != null && state != State.IDLE && state != State.CLOSING) {
-            ex.decision = "error";
+            ex.decision = ProxyDecision.ERROR;
             ex.reason = "connection error: " + describe(cause);
             px.log(ex);
         } else {

@@ -1,5 +1,6 @@
 package dev.tollgate.proxy;
 
+import dev.tollgate.core.model.ProxyDecision;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
@@ -61,7 +62,7 @@ final class RefuseConnection extends ChannelInboundHandlerAdapter {
     private static Exchange exchange(String protocol, ConnectionLimits.Refusal refusal, Consumer<Exchange> source) {
         Exchange ex = new Exchange(protocol);
         source.accept(ex);
-        ex.decide("error", refusal.reason());
+        ex.decide(ProxyDecision.ERROR, refusal.reason());
         return ex;
     }
 

@@ -1,5 +1,6 @@
 package dev.tollgate.proxy;
 
+import dev.tollgate.core.model.ProxyRef;
 import dev.tollgate.core.model.WorkloadRef;
 import dev.tollgate.core.snapshot.MeshSnapshot;
 import io.netty.bootstrap.ServerBootstrap;
@@ -54,9 +55,9 @@ public final class Sidecar implements ProxyHandle {
     public static Sidecar start(SidecarSettings settings, Supplier<MeshSnapshot> snapshots)
             throws InterruptedException {
         WorkloadRef workload = settings.workload();
-        String name = "sidecar " + workload.displayName();
+        String name = ProxyRef.sidecar(workload).toString();
         TlsContexts tls = new TlsContexts(settings.identity(), settings.caBundle());
-        ProxyMetrics metrics = new ProxyMetrics("sidecar", workload, settings.reloads(),
+        ProxyMetrics metrics = new ProxyMetrics(ProxyRef.Kind.SIDECAR.text(), workload, settings.reloads(),
                 settings.identity());
         var boss = Transport.group("tollgate-sidecar-accept", 1);
         var workers = Transport.group("tollgate-sidecar-io", settings.ioThreads());

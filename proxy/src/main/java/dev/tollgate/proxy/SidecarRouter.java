@@ -1,5 +1,6 @@
 package dev.tollgate.proxy;
 
+import dev.tollgate.core.model.ProxyDecision;
 import dev.tollgate.core.model.WorkloadRef;
 import dev.tollgate.core.model.HttpRequestInfo;
 import dev.tollgate.core.snapshot.MeshSnapshot;
@@ -32,7 +33,7 @@ final class SidecarRouter implements HttpRouter {
     public Route route(ChannelHandlerContext ctx, HttpRequest request, Exchange ex) {
         Optional<MeshSnapshot> snapshot = px.snapshot();
         if (snapshot.isEmpty()) {
-            ex.decide("error", "no configuration loaded yet");
+            ex.decide(ProxyDecision.ERROR, "no configuration loaded yet");
             return new Reply(HttpResponseStatus.SERVICE_UNAVAILABLE, ex.reason);
         }
         if (request.method().equals(HttpMethod.CONNECT)) {
@@ -92,12 +93,12 @@ final class SidecarRouter implements HttpRouter {
                 OutboundRequest.http(target.get().host(), target.get().port(), info));
         return switch (d) {
             case OutboundDecision.Refused r -> {
-                ex.decide("refused", r.reason());
+                ex.decide(ProxyDecision.REFUSED, r.reason());
                 yield new Reply(HttpResponseStatus.BAD_GATEWAY, r.reason());
             }
             case OutboundDecision.Forward f -> {
                 ex.route = f.route();
-                ex.decide("allowed", f.viaGateway() ? "forwarded via the egress gateway" : "forwarded");
+                ex.decide(ProxyDecision.ALLOWED, f.viaGateway() ? "forwarded via the egress gateway" : "forwarded");
                 request.setUri(path);
                 yield new Forward(f.upstream(), snapshot.mesh().trustDomain());
             }
@@ -105,7 +106,7 @@ final class SidecarRouter implements HttpRouter {
     }
 
     private static Route bad(Exchange ex, String reason) {
-        ex.decide("error", reason);
+        ex.decide(ProxyDecision.ERROR, reason);
         return new Reply(HttpResponseStatus.BAD_REQUEST, reason);
     }
 }

@@ -4,6 +4,7 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import com.sun.net.httpserver.HttpsConfigurator;
 import com.sun.net.httpserver.HttpsServer;
+import dev.tollgate.core.model.PolicyRef;
 import dev.tollgate.core.model.WorkloadRef;
 import dev.tollgate.core.snapshot.GatewayDecision;
 import dev.tollgate.core.model.GatewayListener;
@@ -190,7 +191,7 @@ final class Rig implements AutoCloseable {
             return new GatewayDecision.Denied(Optional.empty(), "no peer identity", List.of());
         }
         if (r.peer().get().namespace().equals("otherns") && r.sni().equals(Optional.of(GOOGLE))) {
-            return new GatewayDecision.Denied(Optional.of(DENY_GOOGLE), "denied", List.of());
+            return new GatewayDecision.Denied(PolicyRef.parse(DENY_GOOGLE), "denied", List.of());
         }
         String host = r.sni().orElse("none");
         if (r.port() == 80) {

@@ -1,5 +1,6 @@
 package dev.tollgate.cli.demo;
 
+import dev.tollgate.core.model.ProxyDecision;
 import dev.tollgate.config.ConfigStore;
 import dev.tollgate.config.LoadOptions;
 import dev.tollgate.config.LoadResult;
@@ -171,7 +172,7 @@ final class ProxyDemoMesh implements DemoMesh {
     @Override
     public Optional<String> gatewayDenial(DemoWorkload from, String host) {
         String principal = new SpiffeId(MeshCa.DEFAULT_TRUST_DOMAIN, from.namespace(), from.serviceAccount()).principal();
-        return gatewayLog.latest(e -> e.decision().equals("denied")
+        return gatewayLog.latest(e -> e.decision().equals(ProxyDecision.DENIED.text())
                 && e.sourcePrincipal().map(principal::equals).orElse(false)
                 && (e.sni().map(host::equalsIgnoreCase).orElse(false) || e.destinationHost().equalsIgnoreCase(host)));
     }
@@ -180,7 +181,8 @@ final class ProxyDemoMesh implements DemoMesh {
     public Optional<String> sidecarRefusal(DemoWorkload from, String host) {
         LogBook log = sidecarLogs.get(from);
         return log == null ? Optional.empty()
-                : log.latest(e -> e.decision().equals("refused") && e.destinationHost().equalsIgnoreCase(host));
+                : log.latest(e -> e.decision().equals(ProxyDecision.REFUSED.text())
+                        && e.destinationHost().equalsIgnoreCase(host));
     }
 
     @Override

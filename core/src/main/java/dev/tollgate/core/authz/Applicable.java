@@ -1,5 +1,6 @@
 package dev.tollgate.core.authz;
 
+import dev.tollgate.core.model.PolicyRef;
 import dev.tollgate.core.model.WorkloadRef;
 
 import java.util.ArrayList;
@@ -33,17 +34,17 @@ final class Applicable {
     final RuleIndex allowHttp;
     final RuleIndex allowTcp;
     final boolean enforcesAllow;
-    final List<String> considered;
+    final List<PolicyRef> considered;
     final AuthzDecision noAllowPolicy;
     final AuthzDecision noAllowMatched;
 
     private Applicable(List<CompiledPolicy> policies) {
         this.policies = List.copyOf(policies);
-        List<String> ids = new ArrayList<>();
+        List<PolicyRef> ids = new ArrayList<>();
         for (Action a : List.of(Action.CUSTOM, Action.DENY, Action.ALLOW)) {
             for (CompiledPolicy p : policies) {
                 if (p.action() == a && !p.dryRun()) {
-                    ids.add(p.policyId());
+                    ids.add(p.policyRef());
                 }
             }
         }
@@ -93,7 +94,8 @@ final class Applicable {
                 out.add(new Entry(p, r, r.tree(false).orElse(null), r.tree(true).orElse(null), decision(p, r)));
             }
         }
-        out.sort(Comparator.comparing(e -> e.rule().id()));
+        // Envoy orders RBAC policies by their names as text
+        out.sort(Comparator.comparing(e -> e.rule().id().toString()));
         return out.toArray(Entry[]::new);
     }
 

@@ -1,5 +1,6 @@
 package dev.tollgate.core.authz;
 
+import dev.tollgate.core.model.PolicyRef;
 import dev.tollgate.core.model.ConfigSet;
 import dev.tollgate.core.model.Diagnostic;
 import dev.tollgate.core.model.PathNormalization;
@@ -104,7 +105,7 @@ public final class Authorizer {
         if (a.dryRun.length == 0) {
             return d;
         }
-        List<String> dry = dryRunMatches(a, request, tcp);
+        List<PolicyRef> dry = dryRunMatches(a, request, tcp);
         return dry.isEmpty() ? d : new AuthzDecision(d.allowed(), d.policyId(), d.reason(), d.policiesConsidered(),
                 dry);
     }
@@ -136,7 +137,7 @@ public final class Authorizer {
         Applicable a = applicable(target);
         boolean tcp = normalized.isTcp();
         AuthzDecision d = decideLinear(a, normalized, tcp);
-        List<String> dry = dryRunMatches(a, normalized, tcp);
+        List<PolicyRef> dry = dryRunMatches(a, normalized, tcp);
         return dry.isEmpty() ? d : new AuthzDecision(d.allowed(), d.policyId(), d.reason(), d.policiesConsidered(),
                 dry);
     }
@@ -164,8 +165,8 @@ public final class Authorizer {
     }
 
     /** Envoy's shadow rules: per action, the first dry-run rule (in Envoy's order) that matches. */
-    private static List<String> dryRunMatches(Applicable a, AuthzRequest request, boolean tcp) {
-        List<String> out = new ArrayList<>(2);
+    private static List<PolicyRef> dryRunMatches(Applicable a, AuthzRequest request, boolean tcp) {
+        List<PolicyRef> out = new ArrayList<>(2);
         Action decided = null;
         for (Applicable.Entry e : a.dryRun) {
             Action action = e.policy().action();

@@ -1,5 +1,7 @@
 package dev.tollgate.core.authz;
 
+import dev.tollgate.core.model.PolicyRef;
+
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -7,13 +9,13 @@ import java.util.Optional;
 /**
  * The outcome of evaluating every AuthorizationPolicy that applies to one workload.
  *
- * @param policyId           the deciding rule, {@code ns[<ns>]-policy[<name>]-rule[<i>]}; empty when no single rule
+ * @param policyId           the deciding rule; empty when no single rule
  *                           decided (allowed with no ALLOW policy, or denied because no ALLOW policy matched)
- * @param policiesConsidered the ids of the policies that applied to the workload, in evaluation order
- * @param dryRunMatches      ids of {@code istio.io/dry-run} policies that would have decided, logged only
+ * @param policiesConsidered the policies that applied to the workload, in evaluation order
+ * @param dryRunMatches      the {@code istio.io/dry-run} rules that would have decided, logged only
  */
-public record AuthzDecision(boolean allowed, Optional<String> policyId, String reason,
-                            List<String> policiesConsidered, List<String> dryRunMatches) {
+public record AuthzDecision(boolean allowed, Optional<PolicyRef> policyId, String reason,
+                            List<PolicyRef> policiesConsidered, List<PolicyRef> dryRunMatches) {
     public AuthzDecision {
         policyId = policyId == null ? Optional.empty() : policyId;
         Objects.requireNonNull(reason);

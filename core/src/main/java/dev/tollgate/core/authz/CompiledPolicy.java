@@ -1,5 +1,6 @@
 package dev.tollgate.core.authz;
 
+import dev.tollgate.core.model.PolicyRef;
 import dev.tollgate.core.model.Resource;
 import io.fabric8.istio.api.api.security.v1beta1.AuthorizationPolicy;
 import io.fabric8.istio.api.api.type.v1beta1.PolicyTargetReference;
@@ -52,7 +53,7 @@ record CompiledPolicy(Resource<AuthorizationPolicy> resource, Action action, boo
                 spec.getRules() == null ? List.of() : spec.getRules();
         for (int i = 0; i < specRules.size(); i++) {
             var r = specRules.get(i);
-            rules.add(RuleCompiler.compile(r, i, CompiledRule.id(resource.namespace(), resource.name(), i),
+            rules.add(RuleCompiler.compile(r, i, PolicyRef.rule(resource.namespace(), resource.name(), i),
                     resource.namespace(), trustDomains, action));
         }
         return new CompiledPolicy(resource, action, dryRun, selector, refs.stream().filter(r -> r != null).toList(),
@@ -81,9 +82,9 @@ record CompiledPolicy(Resource<AuthorizationPolicy> resource, Action action, boo
         return resource.name();
     }
 
-    /** {@code ns[<ns>]-policy[<name>]}, the policy part of Envoy's ids. */
-    String policyId() {
-        return "ns[" + namespace() + "]-policy[" + name() + "]";
+    /** The policy as a whole; its rules' refs extend it with their index. */
+    PolicyRef policyRef() {
+        return PolicyRef.policy(namespace(), name());
     }
 
     /** Go's strconv.ParseBool, which Istio uses for the dry-run annotation. */

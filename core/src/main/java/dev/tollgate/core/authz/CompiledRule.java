@@ -1,13 +1,15 @@
 package dev.tollgate.core.authz;
 
+import dev.tollgate.core.model.PolicyRef;
+
 import java.util.Optional;
 
 /**
  * One rule of a policy, compiled for both protocols.
  *
- * @param id Envoy's policy name {@code ns[<ns>]-policy[<name>]-rule[<i>]}
+ * @param id the rule as Envoy's RBAC filter names it
  */
-record CompiledRule(int index, String id, RuleCompiler.Variant http, RuleCompiler.Variant tcp) {
+record CompiledRule(int index, PolicyRef id, RuleCompiler.Variant http, RuleCompiler.Variant tcp) {
 
     RuleCompiler.Variant variant(boolean isTcp) {
         return isTcp ? tcp : http;
@@ -25,10 +27,6 @@ record CompiledRule(int index, String id, RuleCompiler.Variant http, RuleCompile
     static CompiledRule denyAll(CompiledPolicy p) {
         RuleCompiler.Variant any = new RuleCompiler.Variant(Optional.of(Matcher.ANY), Optional.empty(),
                 java.util.List.of());
-        return new CompiledRule(0, id(p.namespace(), p.name(), 0), any, any);
-    }
-
-    static String id(String namespace, String name, int index) {
-        return "ns[" + namespace + "]-policy[" + name + "]-rule[" + index + "]";
+        return new CompiledRule(0, PolicyRef.rule(p.namespace(), p.name(), 0), any, any);
     }
 }

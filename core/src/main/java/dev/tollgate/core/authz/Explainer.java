@@ -2,6 +2,8 @@ package dev.tollgate.core.authz;
 
 import dev.tollgate.core.model.WorkloadRef;
 import dev.tollgate.core.model.Consideration;
+import dev.tollgate.core.model.Stage;
+import dev.tollgate.core.model.PolicyRef;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -14,7 +16,7 @@ import java.util.Optional;
  * "it would not match anyway". Off the hot path: allocation here is fine.
  */
 final class Explainer {
-    static final String STAGE = "authz";
+    static final Stage STAGE = Stage.AUTHZ;
 
     private Explainer() {
     }
@@ -72,14 +74,17 @@ final class Explainer {
     private static String outcome(CompiledPolicy p, AuthzRequest r, boolean tcp, AuthzDecision decision) {
         String rules = rules(p, r, tcp);
         Optional<CompiledRule> matched = firstMatch(p, r, tcp);
-        String decidedBy = decision.policyId().orElse("");
-        boolean decidedHere = matched.isPresent() && p.rules().stream().anyMatch(x -> x.id().equals(decidedBy));
+        Optional<PolicyRef> decider = decision.policyId();
+        String decidedBy = decider.map(PolicyRef::toString).orElse("");
+        boolean decidedHere = matched.isPresent() && decider.isPresent()
+                && p.rules().stream().anyMatch(x -> x.id().equals(decider.get()));
         return switch (p.action()) {
             case CUSTOM -> p.dryRun()
                     ? "CUSTOM (external authorization) is not supported; as a dry run it is only evaluated: " + rules
                     + (matched.isPresent() ? "; it would have sent the request to its provider" : "")
                     : "CUSTOM (external authorization) is not supported, so Tollgate denies all traffic to the "
-                    + "workloads it selects (fail closed)" + (decidedBy.startsWith(p.policyId() + "-")
+                    + "workloads it selects (fail closed)"
+                    + (decider.map(d -> d.policy().equals(p.policyRef())).orElse(false)
                     ? "; so the request is denied (" + decidedBy + ")" : "")
                     + "; its rules would choose what to send to the provider: " + rules;
             case DENY -> rules + (matched.isEmpty() ? "" : p.dryRun() ? "; it would have denied the request"

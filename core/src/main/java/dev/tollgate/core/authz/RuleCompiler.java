@@ -1,5 +1,7 @@
 package dev.tollgate.core.authz;
 
+import dev.tollgate.core.model.PolicyRef;
+
 import io.fabric8.istio.api.api.security.v1beta1.Condition;
 import io.fabric8.istio.api.api.security.v1beta1.Operation;
 import io.fabric8.istio.api.api.security.v1beta1.Rule;
@@ -52,7 +54,7 @@ final class RuleCompiler {
     }
 
     /** The rule compiled for HTTP and for TCP; one shared tree when it uses no HTTP-only field. */
-    static CompiledRule compile(Rule rule, int index, String id, String policyNamespace, TrustDomains trustDomains,
+    static CompiledRule compile(Rule rule, int index, PolicyRef id, String policyNamespace, TrustDomains trustDomains,
                                 Action action) {
         RuleCompiler http = new RuleCompiler(policyNamespace, trustDomains, action, false);
         Variant forHttp = http.variant(rule);

@@ -1,5 +1,6 @@
 package dev.tollgate.core.registry;
 
+import dev.tollgate.core.model.Visibility;
 import dev.tollgate.core.model.ConfigSet;
 import dev.tollgate.core.model.Kind;
 import dev.tollgate.core.model.MeshSettings;
@@ -104,8 +105,8 @@ public final class Registry {
         ServiceEntry spec = r.spec();
         List<String> declared = spec.getHosts() == null ? List.of() : spec.getHosts();
         List<ServicePort> ports = spec.getPorts() == null ? List.of() : spec.getPorts();
-        ExportTo exportTo = kubernetes ? ExportTo.of(List.of("*"), r.namespace(), List.of())
-                : ExportTo.of(spec.getExportTo(), r.namespace(), mesh.defaultServiceExportTo());
+        Visibility exportTo = kubernetes ? Visibility.everywhere()
+                : Visibility.ofService(spec.getExportTo(), mesh.defaultServiceExportTo());
         Set<String> seen = new HashSet<>();
         for (int i = 0; i < declared.size(); i++) {
             String h = Hosts.normalise(declared.get(i));

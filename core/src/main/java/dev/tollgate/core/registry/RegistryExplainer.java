@@ -1,10 +1,12 @@
 package dev.tollgate.core.registry;
 
 import dev.tollgate.core.model.net.IpAddress;
+import dev.tollgate.core.model.Visibility;
 import dev.tollgate.core.model.Origin;
 import dev.tollgate.core.model.Resource;
 import dev.tollgate.core.model.WorkloadRef;
 import dev.tollgate.core.model.Consideration;
+import dev.tollgate.core.model.Stage;
 import io.fabric8.istio.api.api.networking.v1alpha3.ServicePort;
 import io.fabric8.istio.api.api.networking.v1alpha3.Sidecar;
 
@@ -23,7 +25,7 @@ import java.util.stream.Collectors;
  * says, for every Sidecar and every ServiceEntry host that could matter, why it did or did not decide.
  */
 final class RegistryExplainer {
-    static final String STAGE = "registry";
+    static final Stage STAGE = Stage.REGISTRY;
 
     private final Registry registry;
     private final WorkloadRef workload;
@@ -214,12 +216,12 @@ final class RegistryExplainer {
      */
     private boolean hidden(ServiceHost s, String subject, EgressListener listener, boolean imported) {
         String ns = workload.namespace();
-        ExportTo e = s.exportTo();
-        if (!e.visibleTo(ns)) {
+        Visibility e = s.exportTo();
+        if (!s.visibleFrom(ns)) {
             String why = switch (e.scope()) {
-                case NONE -> entryName(s) + " exports " + s.host() + " to no namespace (" + e.describe() + ")";
+                case NONE -> entryName(s) + " exports " + s.host() + " to no namespace (" + describe(e) + ")";
                 case NAMESPACES -> entryName(s) + " exports " + s.host() + " only to "
-                        + String.join(", ", e.namespaces().stream().sorted().toList()) + " (" + e.describe()
+                        + String.join(", ", e.namespaces(s.namespace()).stream().sorted().toList()) + " (" + describe(e)
                         + "); the workload is in " + ns;
                 case PUBLIC -> throw new IllegalStateException("public entries are visible");
             };
@@ -299,7 +301,7 @@ final class RegistryExplainer {
             if (result.get().port().isPresent()) {
                 ServicePort p = result.get().port().get();
                 add(s, true, subject + " on port " + port + " (" + describe(p) + ") and is visible to "
-                        + workload.namespace() + " (" + s.exportTo().describe() + "): the sidecar knows " + host + ":"
+                        + workload.namespace() + " (" + describe(s.exportTo()) + "): the sidecar knows " + host + ":"
                         + port, portOrigin(s, port));
             } else {
                 add(s, true, subject + " but not port " + port + " (it declares " + portList(s) + "): Istio treats "
@@ -348,7 +350,17 @@ final class RegistryExplainer {
     }
 
     private static String quoted(List<String> values) {
-        return ExportTo.quoted(values);
+        return Visibility.quoted(values);
+    }
+
+    /**
+     * How a user would write it back, e.g. {@code exportTo: ["."]} or
+     * {@code meshConfig.defaultServiceExportTo: ["*"]}.
+     */
+    private static String describe(Visibility e) {
+        return e.fromMeshDefault()
+                ? "no exportTo, so meshConfig.defaultServiceExportTo " + quoted(e.meshDefault()) + " applies"
+                : "exportTo: " + quoted(e.declared());
     }
 
     private static String describe(ServicePort p) {

@@ -1,5 +1,6 @@
 package dev.tollgate.core.registry;
 
+import dev.tollgate.core.model.Visibility;
 import dev.tollgate.core.model.Resource;
 import io.fabric8.istio.api.api.networking.v1alpha3.ServiceEntry;
 import io.fabric8.istio.api.api.networking.v1alpha3.ServicePort;
@@ -18,7 +19,7 @@ import java.util.Optional;
  *                          orders by {@code hostname.namespace}; ties keep the configuration's order
  */
 record ServiceHost(Resource<ServiceEntry> entry, String host, int hostIndex, List<ServicePort> ports,
-                   ExportTo exportTo, boolean kubernetesService, int order) {
+                   Visibility exportTo, boolean kubernetesService, int order) {
 
     ServiceHost {
         Objects.requireNonNull(entry);
@@ -28,6 +29,10 @@ record ServiceHost(Resource<ServiceEntry> entry, String host, int hostIndex, Lis
 
     String namespace() {
         return entry.namespace();
+    }
+
+    boolean visibleFrom(String namespace) {
+        return exportTo.isVisibleFrom(namespace, namespace());
     }
 
     Optional<ServicePort> port(int number) {

@@ -206,7 +206,7 @@ public final class SidecarScope {
         for (List<ServiceHost> group : index.byAddress(ip.get())) {
             ServiceHost best = null;
             for (ServiceHost s : group) {
-                if (!s.exportTo().visibleTo(namespace) || !listener.imports(s)) {
+                if (!s.visibleFrom(namespace) || !listener.imports(s)) {
                     continue;
                 }
                 if (best == null || s.namespace().equals(namespace) && !best.namespace().equals(namespace)) {
@@ -255,7 +255,7 @@ public final class SidecarScope {
                 if (own == null || s.kubernetesService() && !own.kubernetesService()) {
                     own = s;
                 }
-            } else if (s.exportTo().visibleTo(namespace)) {
+            } else if (s.visibleFrom(namespace)) {
                 if (firstVisible == null || s.namespace().compareTo(firstVisible.namespace()) < 0
                         || s.namespace().equals(firstVisible.namespace()) && s.kubernetesService()
                         && !firstVisible.kubernetesService()) {

@@ -3,6 +3,7 @@ package dev.tollgate.core.registry;
 import dev.tollgate.core.model.net.IpAddress;
 import dev.tollgate.core.model.net.IpPrefix;
 
+import dev.tollgate.core.model.Visibility;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Comparator;
@@ -35,12 +36,12 @@ final class VisibilityIndex {
     VisibilityIndex(List<ServiceHost> hosts) {
         for (ServiceHost s : hosts) {
             allByHost.computeIfAbsent(s.host(), k -> new ArrayList<>(1)).add(s);
-            ExportTo e = s.exportTo();
+            Visibility e = s.exportTo();
             switch (e.scope()) {
                 case PUBLIC -> publicByHost.computeIfAbsent(s.host(), k -> new ArrayList<>(1)).add(s);
                 case NONE -> { }
                 case NAMESPACES -> {
-                    for (String ns : e.namespaces()) {
+                    for (String ns : e.namespaces(s.namespace())) {
                         var layer = ns.equals(s.namespace()) ? privateByNamespace : exportedToNamespace;
                         layer.computeIfAbsent(ns, k -> new HashMap<>())
                                 .computeIfAbsent(s.host(), k -> new ArrayList<>(1)).add(s);

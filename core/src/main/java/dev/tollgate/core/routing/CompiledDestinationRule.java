@@ -1,5 +1,6 @@
 package dev.tollgate.core.routing;
 
+import dev.tollgate.core.model.Visibility;
 import dev.tollgate.core.model.MeshSettings;
 import dev.tollgate.core.model.Resource;
 import io.fabric8.istio.api.api.networking.v1alpha3.ClientTLSSettings;
@@ -13,7 +14,7 @@ import java.util.Map;
 import java.util.Optional;
 
 /** One DestinationRule with its host qualified in its namespace and its exportTo resolved. */
-record CompiledDestinationRule(Resource<DestinationRule> resource, int order, String host, ExportTo exportTo,
+record CompiledDestinationRule(Resource<DestinationRule> resource, int order, String host, Visibility exportTo,
                                Map<String, String> workloadSelector) {
 
     static CompiledDestinationRule compile(Resource<DestinationRule> r, int order, MeshSettings mesh) {
@@ -21,8 +22,12 @@ record CompiledDestinationRule(Resource<DestinationRule> resource, int order, St
         Map<String, String> selector = dr.getWorkloadSelector() == null || dr.getWorkloadSelector().getMatchLabels() == null
                 ? Map.of() : Map.copyOf(dr.getWorkloadSelector().getMatchLabels());
         return new CompiledDestinationRule(r, order, RouteHosts.qualify(dr.getHost() == null ? "" : dr.getHost(),
-                r.namespace()), ExportTo.of(r.namespace(), dr.getExportTo(), mesh.defaultDestinationRuleExportTo()),
+                r.namespace()), Visibility.ofConfig(dr.getExportTo(), mesh.defaultDestinationRuleExportTo()),
                 selector);
+    }
+
+    boolean visibleFrom(String namespace) {
+        return exportTo.isVisibleFrom(namespace, resource.namespace());
     }
 
     boolean hasSelector() {

@@ -1,5 +1,6 @@
 package dev.tollgate.core.routing;
 
+import dev.tollgate.core.model.Visibility;
 import dev.tollgate.core.model.MeshSettings;
 import dev.tollgate.core.model.Resource;
 import io.fabric8.istio.api.api.networking.v1alpha3.HTTPRoute;
@@ -15,7 +16,16 @@ import java.util.Set;
 
 /** One VirtualService, compiled once: qualified hosts, resolved gateway names, exportTo and its three route lists. */
 record CompiledVirtualService(Resource<VirtualService> resource, int order, List<String> hosts, Set<String> gateways,
-                              ExportTo exportTo, List<HttpRule> http, List<L4Rule> tls, List<L4Rule> tcp) {
+                              Visibility exportTo, List<HttpRule> http, List<L4Rule> tls, List<L4Rule> tcp) {
+
+    boolean visibleFrom(String namespace) {
+        return exportTo.isVisibleFrom(namespace, resource.namespace());
+    }
+
+    /** Istio's order among the VirtualServices a proxy in {@code namespace} sees for one host. */
+    int precedenceFor(String namespace) {
+        return exportTo.precedenceFor(namespace, resource.namespace());
+    }
 
     record HttpRule(int index, String name, List<HttpMatch> matches, List<RouteTarget> destinations,
                     boolean answersDirectly, RequestRewrite rewrite) {
@@ -60,7 +70,7 @@ record CompiledVirtualService(Resource<VirtualService> resource, int order, List
                     : t.getMatch().stream().map(m -> L4Match.tcp(m, ns)).toList(), targets(t.getRoute(), ns)));
         }
         return new CompiledVirtualService(r, order, hosts, gateways,
-                ExportTo.of(ns, vs.getExportTo(), mesh.defaultVirtualServiceExportTo()),
+                Visibility.ofConfig(vs.getExportTo(), mesh.defaultVirtualServiceExportTo()),
                 List.copyOf(http), List.copyOf(tls), List.copyOf(tcp));
     }
 

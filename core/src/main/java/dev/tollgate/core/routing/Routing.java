@@ -8,6 +8,7 @@ import dev.tollgate.core.model.WorkloadRef;
 import dev.tollgate.core.registry.Hosts;
 import dev.tollgate.core.registry.SidecarScope;
 import dev.tollgate.core.model.Consideration;
+import dev.tollgate.core.model.Stage;
 import dev.tollgate.core.model.GatewayListener;
 import dev.tollgate.core.model.HttpRequestInfo;
 import dev.tollgate.core.model.TlsMode;
@@ -175,7 +176,7 @@ public final class Routing {
         SidecarImports imports = SidecarImports.of(scope.sidecar(), scope.namespace(), port);
         List<CompiledVirtualService> listenerVs = new ArrayList<>();
         for (CompiledVirtualService vs : vsListByGateway.getOrDefault(GatewayNames.MESH, List.of())) {
-            if (vs.exportTo().visibleTo(scope.namespace()) && imports.imports(vs)) {
+            if (vs.visibleFrom(scope.namespace()) && imports.imports(vs)) {
                 listenerVs.add(vs);
             }
         }
@@ -243,7 +244,7 @@ public final class Routing {
         }
         Map<String, List<CompiledVirtualService>> byPattern = new LinkedHashMap<>();
         for (var hit : index.lookup(host)) {
-            if (hit.value().exportTo().visibleTo(namespace)) {
+            if (hit.value().visibleFrom(namespace)) {
                 List<CompiledVirtualService> g = byPattern.computeIfAbsent(hit.pattern(), k -> new ArrayList<>());
                 if (!g.contains(hit.value())) {
                     g.add(hit.value());
@@ -258,7 +259,7 @@ public final class Routing {
     }
 
     private static Comparator<CompiledVirtualService> precedence(String namespace) {
-        return Comparator.<CompiledVirtualService>comparingInt(v -> v.exportTo().precedenceFor(namespace))
+        return Comparator.<CompiledVirtualService>comparingInt(v -> v.precedenceFor(namespace))
                 .thenComparingInt(CompiledVirtualService::order);
     }
 
@@ -554,7 +555,7 @@ public final class Routing {
             List<CompiledDestinationRule> plain = new ArrayList<>();
             for (var hit : idx.lookup(host)) {
                 CompiledDestinationRule dr = hit.value();
-                if (!dr.exportTo().visibleTo(clientNamespace)) {
+                if (!dr.visibleFrom(clientNamespace)) {
                     considered.add(dr(dr, false, "not exported to namespace " + clientNamespace + " (exportTo "
                             + dr.exportTo() + ")"));
                     continue;
@@ -621,7 +622,7 @@ public final class Routing {
     }
 
     private Consideration dr(CompiledDestinationRule dr, boolean applied, String why) {
-        return new Consideration("upstream", dr.resource().key(), applied, why, dr.resource().origin());
+        return new Consideration(Stage.UPSTREAM, dr.resource().key(), applied, why, dr.resource().origin());
     }
 
     private static boolean labelsMatch(Map<String, String> selector, Map<String, String> labels) {
@@ -905,7 +906,7 @@ public final class Routing {
     private List<CompiledVirtualService> boundTo(WorkloadRef gateway, GatewayServer server) {
         List<CompiledVirtualService> bound = new ArrayList<>();
         for (CompiledVirtualService vs : vsListByGateway.getOrDefault(server.gatewayName(), List.of())) {
-            if (vs.exportTo().visibleTo(gateway.namespace()) && admits(server, vs)) {
+            if (vs.visibleFrom(gateway.namespace()) && admits(server, vs)) {
                 bound.add(vs);
             }
         }
@@ -990,7 +991,7 @@ public final class Routing {
             boolean applied = used.isPresent() && used.get().equals(vs.resource().key());
             if (!vs.gateways().contains(GatewayNames.MESH)) {
                 why = "bound to gateways " + vs.gateways() + ", not mesh: it never applies to sidecars";
-            } else if (!vs.exportTo().visibleTo(from.namespace())) {
+            } else if (!vs.visibleFrom(from.namespace())) {
                 why = "not exported to namespace " + from.namespace() + " (exportTo " + vs.exportTo() + ")";
             } else if (!imports.imports(vs)) {
                 why = "not imported by the egress hosts " + imports.hosts().orElse(List.of()) + " of "
@@ -1007,7 +1008,7 @@ public final class Routing {
                         + "first, or none of its routes applies to this proxy (Istio uses one VirtualService per host "
                         + "at sidecars)";
             }
-            out.add(new Consideration("route", vs.resource().key(), applied, why, vs.resource().origin()));
+            out.add(new Consideration(Stage.ROUTE, vs.resource().key(), applied, why, vs.resource().origin()));
         }
         return out;
     }
@@ -1064,7 +1065,7 @@ public final class Routing {
             if (!vs.gateways().contains(server.gatewayName())) {
                 why = "bound to " + vs.gateways() + ", not to " + server.gatewayName() + ", the Gateway whose server "
                         + "took the connection";
-            } else if (!vs.exportTo().visibleTo(gateway.namespace())) {
+            } else if (!vs.visibleFrom(gateway.namespace())) {
                 why = "not exported to the gateway's namespace " + gateway.namespace() + " (exportTo "
                         + vs.exportTo() + ")";
             } else if (!admits(server, vs)) {
@@ -1079,7 +1080,7 @@ public final class Routing {
                 why = "bound to " + server.gatewayName() + " with host " + hit.pattern() + ", but none of its routes "
                         + "matched first";
             }
-            out.add(new Consideration("route", vs.resource().key(), applied, why, vs.resource().origin()));
+            out.add(new Consideration(Stage.ROUTE, vs.resource().key(), applied, why, vs.resource().origin()));
         }
         return out;
     }
@@ -1116,7 +1117,7 @@ public final class Routing {
         List<Consideration> out = new ArrayList<>();
         for (CompiledGateway g : gateways) {
             boolean sel = g.selects(gateway.labels());
-            out.add(new Consideration("server", g.resource().key(), sel, sel ? "selector " + g.selector()
+            out.add(new Consideration(Stage.SERVER, g.resource().key(), sel, sel ? "selector " + g.selector()
                     + " matches the gateway workload's labels" : "selector " + g.selector()
                     + " does not match the gateway workload's labels " + gateway.labels(), g.resource().origin()));
         }

@@ -12,12 +12,15 @@ import dev.tollgate.core.authz.AuthzRequest;
 import dev.tollgate.core.authz.Authorizer;
 import dev.tollgate.core.model.ConfigSet;
 import dev.tollgate.core.model.Diagnostic;
-import dev.tollgate.core.model.Kind;
 import dev.tollgate.core.model.MeshSettings;
 import dev.tollgate.core.model.Origin;
 import dev.tollgate.core.model.OutboundMode;
 import dev.tollgate.core.model.Resource;
 import dev.tollgate.core.model.ResourceKey;
+import dev.tollgate.core.model.Stage;
+import dev.tollgate.core.model.PolicyRef;
+import dev.tollgate.core.model.ProxyRef;
+import dev.tollgate.core.model.Verdict;
 import dev.tollgate.core.model.Workload;
 import dev.tollgate.core.model.WorkloadRef;
 import dev.tollgate.core.registry.Hosts;
@@ -42,8 +45,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * The snapshot: the registry (which hosts a sidecar knows), routing (where they go) and authorization (what the
@@ -53,7 +54,6 @@ final class CompiledMeshSnapshot implements MeshSnapshot {
     /** Istio's default egress gateway deployment, used when the configuration declares no gateway workload. */
     static final WorkloadRef DEFAULT_EGRESS_GATEWAY = new WorkloadRef("istio-system",
             "istio-egressgateway-service-account", Map.of("istio", "egressgateway", "app", "istio-egressgateway"));
-    private static final Pattern POLICY_ID = Pattern.compile("ns\\[([^]]*)]-policy\\[([^]]*)]-rule\\[\\d+]");
 
     private final ConfigSet config;
     private final Registry registry;
@@ -111,13 +111,14 @@ final class CompiledMeshSnapshot implements MeshSnapshot {
     }
 
     private Sidecar sidecar(WorkloadRef from, OutboundRequest request) {
-        String proxy = "sidecar " + from.displayName();
+        ProxyRef proxy = ProxyRef.sidecar(from);
         String host = Hosts.normalise(request.host());
         int port = request.port();
         List<Hop> hops = new ArrayList<>();
         Optional<String> otherHost = RequestedHost.mismatch(request);
         if (otherHost.isPresent()) {
-            hops.add(new Hop(proxy, "request", Hop.Outcome.DENY, otherHost.get(), Optional.empty(), Origin.UNKNOWN));
+            hops.add(new Hop(proxy, Stage.REQUEST, Hop.Outcome.DENY, otherHost.get(), Optional.empty(),
+                    Origin.UNKNOWN));
             return new Sidecar(new OutboundDecision.Refused(otherHost.get(), hops), false, Optional.empty(),
                     Optional.empty());
         }
@@ -136,9 +137,9 @@ final class CompiledMeshSnapshot implements MeshSnapshot {
                     .orElseGet(() -> unknownHostWhy(from, host, port));
             Optional<RouteOutcome> vsOnly = virtualHostOutsideRegistry(from, scope, host, port, request);
             if (vsOnly.isEmpty()) {
-                return outsideRegistry(proxy, scope, sidecarKey, sidecarOrigin, host, port, why, hops, "registry");
+                return outsideRegistry(proxy, scope, sidecarKey, sidecarOrigin, host, port, why, hops, Stage.REGISTRY);
             }
-            hops.add(new Hop(proxy, "registry", Hop.Outcome.PASS, why + "; a VirtualService bound to mesh names "
+            hops.add(new Hop(proxy, Stage.REGISTRY, Hop.Outcome.PASS, why + "; a VirtualService bound to mesh names "
                     + host + ", so Istio builds a virtual host for it on port " + port + " whatever the outbound "
                     + "traffic policy", Optional.empty(), Origin.UNKNOWN));
             outcome = vsOnly.get();
@@ -154,7 +155,7 @@ final class CompiledMeshSnapshot implements MeshSnapshot {
         String routeName;
         switch (outcome) {
             case RouteOutcome.Routed r -> {
-                hops.add(new Hop(proxy, "route", Hop.Outcome.PASS, r.detail(), Optional.of(r.virtualService()),
+                hops.add(new Hop(proxy, Stage.ROUTE, Hop.Outcome.PASS, r.detail(), Optional.of(r.virtualService()),
                         r.origin()));
                 target = r.target();
                 routeName = r.virtualService() + " " + r.route();
@@ -162,15 +163,15 @@ final class CompiledMeshSnapshot implements MeshSnapshot {
             case RouteOutcome.NoVirtualService n -> {
                 target = new RouteTarget(host, "", port, 100);
                 routeName = "outbound|" + port + "||" + host;
-                hops.add(new Hop(proxy, "route", Hop.Outcome.PASS, "default route " + routeName + " ("
+                hops.add(new Hop(proxy, Stage.ROUTE, Hop.Outcome.PASS, "default route " + routeName + " ("
                         + n.detail() + ")", Optional.empty(), Origin.UNKNOWN));
             }
             case RouteOutcome.Unmatched u -> {
                 if (u.fallsThrough()) {
                     return outsideRegistry(proxy, scope, sidecarKey, sidecarOrigin, host, port, u.detail(), hops,
-                            "route");
+                            Stage.ROUTE);
                 }
-                hops.add(new Hop(proxy, "route", Hop.Outcome.DENY, u.detail(), u.virtualService(), u.origin()));
+                hops.add(new Hop(proxy, Stage.ROUTE, Hop.Outcome.DENY, u.detail(), u.virtualService(), u.origin()));
                 return new Sidecar(new OutboundDecision.Refused("no route: " + u.detail(), hops), true,
                         Optional.of(outcome), Optional.empty());
             }
@@ -195,7 +196,7 @@ final class CompiledMeshSnapshot implements MeshSnapshot {
         if (dm.isEmpty() || dm.get().port().isEmpty()) {
             String why = "route destination " + destHost + ":" + destPort + " is not in the registry of " + from
                     + " (Envoy has no such cluster: 503)";
-            hops.add(new Hop(proxy, "upstream", Hop.Outcome.DENY, why, Optional.empty(), Origin.UNKNOWN));
+            hops.add(new Hop(proxy, Stage.UPSTREAM, Hop.Outcome.DENY, why, Optional.empty(), Origin.UNKNOWN));
             return new Sidecar(new OutboundDecision.Refused("no route: " + why, hops), true,
                     Optional.of(outcome), Optional.empty());
         }
@@ -218,11 +219,11 @@ final class CompiledMeshSnapshot implements MeshSnapshot {
         if (policy.missingSubset().isPresent()) {
             String why = "subset " + policy.missingSubset().get() + " of " + destHost + " is not defined: "
                     + policy.detail();
-            hops.add(new Hop(proxy, "upstream", Hop.Outcome.DENY, why, policy.rule(), policy.origin()));
+            hops.add(new Hop(proxy, Stage.UPSTREAM, Hop.Outcome.DENY, why, policy.rule(), policy.origin()));
             return new Sidecar(new OutboundDecision.Refused("no route: " + why, hops), true, Optional.of(outcome),
                     Optional.of(policy));
         }
-        hops.add(new Hop(proxy, "upstream", Hop.Outcome.PASS, (viaGateway ? "to the egress gateway " : "direct to ")
+        hops.add(new Hop(proxy, Stage.UPSTREAM, Hop.Outcome.PASS, (viaGateway ? "to the egress gateway " : "direct to ")
                 + destHost + ":" + destPort + (connectPort != destPort ? " (endpoint port " + connectPort + ")" : "")
                 + "; " + policy.detail(), policy.rule(), policy.origin()));
         Upstream upstream = new Upstream(destHost, connectPort, addresses, policy.tls());
@@ -234,16 +235,16 @@ final class CompiledMeshSnapshot implements MeshSnapshot {
      * The mesh route for a host:port of the registry; empty (with a DENY hop added) when the connection's protocol
      * cannot use the port.
      */
-    private Optional<RouteOutcome> registryRoute(String proxy, WorkloadRef from, SidecarScope scope, ServiceMatch m,
+    private Optional<RouteOutcome> registryRoute(ProxyRef proxy, WorkloadRef from, SidecarScope scope, ServiceMatch m,
                                                  String host, int port, OutboundRequest request, List<Hop> hops) {
         ServicePort sePort = m.port().get();
-        hops.add(new Hop(proxy, "registry", Hop.Outcome.PASS, m.entry().key() + " declares " + m.matchedHost()
+        hops.add(new Hop(proxy, Stage.REGISTRY, Hop.Outcome.PASS, m.entry().key() + " declares " + m.matchedHost()
                 + " port " + port + "/" + sePort.getProtocol(), Optional.of(m.entry().key()), m.entry().origin()));
 
         RouteKind kind = RouteKind.forPortProtocol(sePort.getProtocol());
         Optional<String> mismatch = protocolMismatch(kind, request, m, port);
         if (mismatch.isPresent()) {
-            hops.add(new Hop(proxy, "route", Hop.Outcome.DENY, mismatch.get(), Optional.of(m.entry().key()),
+            hops.add(new Hop(proxy, Stage.ROUTE, Hop.Outcome.DENY, mismatch.get(), Optional.of(m.entry().key()),
                     m.entry().origin()));
             return Optional.empty();
         }
@@ -293,9 +294,9 @@ final class CompiledMeshSnapshot implements MeshSnapshot {
     }
 
     /** Outside the registry (or SNI matching no filter chain): the outbound traffic policy decides. */
-    private Sidecar outsideRegistry(String proxy, SidecarScope scope, Optional<ResourceKey> sidecarKey,
+    private Sidecar outsideRegistry(ProxyRef proxy, SidecarScope scope, Optional<ResourceKey> sidecarKey,
                                     Origin sidecarOrigin, String host, int port, String why, List<Hop> hops,
-                                    String stage) {
+                                    Stage stage) {
         OutboundMode mode = scope.outboundMode();
         String source = sidecarKey.map(k -> k.toString()).orElse("mesh outboundTrafficPolicy");
         if (mode == OutboundMode.ALLOW_ANY && scope.egressProxy().isPresent()) {
@@ -318,9 +319,9 @@ final class CompiledMeshSnapshot implements MeshSnapshot {
      * traffic should be forwarded to from the sidecar. Valid only if the global outbound traffic policy is
      * ALLOW_ANY."
      */
-    private Sidecar toEgressProxy(String proxy, SidecarScope scope, Optional<ResourceKey> sidecarKey,
+    private Sidecar toEgressProxy(ProxyRef proxy, SidecarScope scope, Optional<ResourceKey> sidecarKey,
                                   Origin sidecarOrigin, String host, int port, String why, List<Hop> hops,
-                                  String stage) {
+                                  Stage stage) {
         var d = scope.egressProxy().get();
         String proxyHost = Hosts.normalise(d.getHost() == null ? "" : d.getHost());
         int proxyPort = d.getPort() != null && d.getPort().getNumber() != null ? d.getPort().getNumber().intValue()
@@ -334,7 +335,7 @@ final class CompiledMeshSnapshot implements MeshSnapshot {
                 + target.host() + ":" + proxyPort, sidecarKey, sidecarOrigin));
         UpstreamPolicy policy = routing.upstreamPolicy(scope.namespace(), Map.of(), target, proxyPort,
                 serviceNamespace, host);
-        hops.add(new Hop(proxy, "upstream", Hop.Outcome.PASS, "egress proxy " + proxyHost + ":" + proxyPort + "; "
+        hops.add(new Hop(proxy, Stage.UPSTREAM, Hop.Outcome.PASS, "egress proxy " + proxyHost + ":" + proxyPort + "; "
                 + policy.detail(), policy.rule(), policy.origin()));
         return new Sidecar(new OutboundDecision.Forward(new Upstream(proxyHost, proxyPort, List.of(), policy.tls()),
                 viaGateway, "outbound|" + proxyPort + "|" + target.subset() + "|" + proxyHost, hops), false,
@@ -470,7 +471,7 @@ final class CompiledMeshSnapshot implements MeshSnapshot {
      *                  gateway itself); a plain server cannot take TLS and a terminating one cannot take plain bytes
      */
     private GatewayEval gatewayEval(WorkloadRef gw, GatewayRequest request, Optional<TlsMode> clientTls) {
-        String proxy = "gateway " + gw.displayName();
+        ProxyRef proxy = ProxyRef.gateway(gw);
         List<Hop> hops = new ArrayList<>();
         Optional<String> authorityHost = request.http().map(h -> hostOf(h.authority()));
         ServerSelection sel = routing.selectServer(gw, request.port(), request.sni(), authorityHost);
@@ -481,14 +482,15 @@ final class CompiledMeshSnapshot implements MeshSnapshot {
                 reason = sidecarSends(request) + " but the servers on port " + request.port()
                         + " terminate TLS: the handshake fails (" + reason + ")";
             }
-            hops.add(new Hop(proxy, "server", Hop.Outcome.DENY, reason, Optional.empty(), Origin.UNKNOWN));
+            hops.add(new Hop(proxy, Stage.SERVER, Hop.Outcome.DENY, reason, Optional.empty(), Origin.UNKNOWN));
             return new GatewayEval(new GatewayDecision.NoRoute(reason, hops), Optional.empty(),
                     Optional.empty(), Optional.empty());
         }
         GatewayServer server = ((ServerSelection.Selected) sel).server();
         if (server.requiresClientCertificate() && request.peer().isEmpty()) {
             String why = server.label() + " requires a mesh client certificate; the peer presented none";
-            hops.add(new Hop(proxy, "server", Hop.Outcome.DENY, why, Optional.of(server.gateway()), server.origin()));
+            hops.add(new Hop(proxy, Stage.SERVER, Hop.Outcome.DENY, why, Optional.of(server.gateway()),
+                    server.origin()));
             return new GatewayEval(new GatewayDecision.NoRoute(why, hops), Optional.empty(), Optional.empty(),
                     Optional.empty()).at(server, Optional.empty());
         }
@@ -504,12 +506,12 @@ final class CompiledMeshSnapshot implements MeshSnapshot {
             return Optional.empty();
         });
         if (tlsMismatch.isPresent()) {
-            hops.add(new Hop(proxy, "server", Hop.Outcome.DENY, tlsMismatch.get(), Optional.of(server.gateway()),
+            hops.add(new Hop(proxy, Stage.SERVER, Hop.Outcome.DENY, tlsMismatch.get(), Optional.of(server.gateway()),
                     server.origin()));
             return new GatewayEval(new GatewayDecision.NoRoute(tlsMismatch.get(), hops), Optional.empty(),
                     Optional.empty(), Optional.empty()).at(server, Optional.empty());
         }
-        hops.add(new Hop(proxy, "server", Hop.Outcome.PASS, ((ServerSelection.Selected) sel).detail(),
+        hops.add(new Hop(proxy, Stage.SERVER, Hop.Outcome.PASS, ((ServerSelection.Selected) sel).detail(),
                 Optional.of(server.gateway()), server.origin()));
 
         // The gateway reads HTTP only on HTTP servers and TLS-terminated HTTPS ones; elsewhere it sees TCP.
@@ -518,16 +520,16 @@ final class CompiledMeshSnapshot implements MeshSnapshot {
                 request.sourceAddress(), request.sourceAddress(), request.destinationAddress(), request.port(),
                 request.sni(), http);
         AuthzDecision d = authorizer.authorize(gw, areq);
-        Optional<ResourceKey> policyKey = d.policyId().flatMap(CompiledMeshSnapshot::policyKey);
+        Optional<ResourceKey> policyKey = d.policyId().map(PolicyRef::resource);
         Origin policyOrigin = policyKey.map(k -> policyOrigins.getOrDefault(k, Origin.UNKNOWN)).orElse(Origin.UNKNOWN);
         if (!d.allowed()) {
-            hops.add(new Hop(proxy, "authz", Hop.Outcome.DENY, d.reason() + " ("
+            hops.add(new Hop(proxy, Stage.AUTHZ, Hop.Outcome.DENY, d.reason() + " ("
                     + d.policyId().map(p -> "rbac_access_denied_matched_policy[" + p + "]")
                     .orElse("rbac_access_denied_matched_policy[none]") + ")", policyKey, policyOrigin));
             return new GatewayEval(new GatewayDecision.Denied(d.policyId(), d.reason(), hops), Optional.of(d),
                     Optional.of(areq), Optional.empty()).at(server, Optional.empty());
         }
-        hops.add(new Hop(proxy, "authz", Hop.Outcome.PASS, d.reason(), policyKey, policyOrigin));
+        hops.add(new Hop(proxy, Stage.AUTHZ, Hop.Outcome.PASS, d.reason(), policyKey, policyOrigin));
 
         // Envoy normalizes :path once, before RBAC and routing, and forwards the normalized path: route on it too
         Optional<HttpRequestInfo> normalized = http.map(h -> new HttpRequestInfo(h.method(), h.authority(),
@@ -535,11 +537,12 @@ final class CompiledMeshSnapshot implements MeshSnapshot {
         RouteOutcome out = routing.gatewayRoute(gw, server, request.sni(), normalized);
         if (!(out instanceof RouteOutcome.Routed r)) {
             Optional<ResourceKey> vs = out instanceof RouteOutcome.Unmatched u ? u.virtualService() : Optional.empty();
-            hops.add(new Hop(proxy, "route", Hop.Outcome.DENY, out.detail(), vs, Origin.UNKNOWN));
+            hops.add(new Hop(proxy, Stage.ROUTE, Hop.Outcome.DENY, out.detail(), vs, Origin.UNKNOWN));
             return new GatewayEval(new GatewayDecision.NoRoute(out.detail(), hops), Optional.of(d), Optional.of(areq),
                     Optional.empty()).at(server, Optional.of(out));
         }
-        hops.add(new Hop(proxy, "route", Hop.Outcome.PASS, r.detail(), Optional.of(r.virtualService()), r.origin()));
+        hops.add(new Hop(proxy, Stage.ROUTE, Hop.Outcome.PASS, r.detail(), Optional.of(r.virtualService()),
+                r.origin()));
         RouteTarget target = r.target();
         SidecarScope scope = registry.scopeFor(gw);
         int destPort = target.port();
@@ -550,8 +553,8 @@ final class CompiledMeshSnapshot implements MeshSnapshot {
         }
         if (dm.isEmpty() || dm.get().port().isEmpty()) {
             String why = "route destination " + target.host() + ":" + destPort + " is not in the registry of the "
-                    + "gateway " + gw.displayName() + " (Envoy has no such cluster: 503)";
-            hops.add(new Hop(proxy, "upstream", Hop.Outcome.DENY, why, Optional.empty(), Origin.UNKNOWN));
+                    + ProxyRef.gateway(gw) + " (Envoy has no such cluster: 503)";
+            hops.add(new Hop(proxy, Stage.UPSTREAM, Hop.Outcome.DENY, why, Optional.empty(), Origin.UNKNOWN));
             return new GatewayEval(new GatewayDecision.NoRoute(why, hops), Optional.of(d), Optional.of(areq),
                     Optional.empty()).at(server, Optional.of(out));
         }
@@ -562,12 +565,12 @@ final class CompiledMeshSnapshot implements MeshSnapshot {
         if (policy.missingSubset().isPresent()) {
             String why = "subset " + policy.missingSubset().get() + " of " + target.host() + " is not defined: "
                     + policy.detail();
-            hops.add(new Hop(proxy, "upstream", Hop.Outcome.DENY, why, policy.rule(), policy.origin()));
+            hops.add(new Hop(proxy, Stage.UPSTREAM, Hop.Outcome.DENY, why, policy.rule(), policy.origin()));
             return new GatewayEval(new GatewayDecision.NoRoute(why, hops), Optional.of(d), Optional.of(areq),
                     Optional.of(policy)).at(server, Optional.of(out));
         }
         int connectPort = connectPort(dm.get(), destPort);
-        hops.add(new Hop(proxy, "upstream", Hop.Outcome.PASS, target.host() + ":" + destPort
+        hops.add(new Hop(proxy, Stage.UPSTREAM, Hop.Outcome.PASS, target.host() + ":" + destPort
                 + (connectPort != destPort ? " (endpoint port " + connectPort + ")" : "") + "; " + policy.detail(),
                 policy.rule(), policy.origin()));
         Upstream upstream = new Upstream(target.host(), connectPort, endpointAddresses(dm.get().entry().spec()),
@@ -581,12 +584,6 @@ final class CompiledMeshSnapshot implements MeshSnapshot {
     private static String sidecarSends(GatewayRequest request) {
         return request.sni().isPresent() ? "the sidecar forwards the application's own TLS (no mesh certificate)"
                 : "the sidecar sends plain bytes";
-    }
-
-    private static Optional<ResourceKey> policyKey(String policyId) {
-        Matcher m = POLICY_ID.matcher(policyId);
-        return m.matches() ? Optional.of(new ResourceKey(Kind.AUTHORIZATION_POLICY, m.group(1), m.group(2)))
-                : Optional.empty();
     }
 
     // ------------------------------------------------------------------ the whole path
@@ -604,11 +601,11 @@ final class CompiledMeshSnapshot implements MeshSnapshot {
         Sidecar sc = sidecar(from, request);
         switch (sc.decision()) {
             case OutboundDecision.Refused r -> {
-                return new Path(new CheckResult(false, sc.noRoute() ? "no-route" : "blocked", Optional.empty(),
+                return new Path(new CheckResult(sc.noRoute() ? Verdict.NO_ROUTE : Verdict.BLOCKED, Optional.empty(),
                         r.reason(), r.trace(), List.of(), Optional.empty()), sc, Optional.empty(), Optional.empty());
             }
             case OutboundDecision.Forward f when !f.viaGateway() -> {
-                return new Path(new CheckResult(true, "allowed", Optional.empty(), "forwarded via " + f.route()
+                return new Path(new CheckResult(Verdict.ALLOWED, Optional.empty(), "forwarded via " + f.route()
                         + " to " + f.upstream().host() + ":" + f.upstream().port(), f.trace(), List.of(),
                         Optional.of(f.upstream())), sc, Optional.empty(), Optional.empty());
             }
@@ -624,13 +621,13 @@ final class CompiledMeshSnapshot implements MeshSnapshot {
                 GatewayEval ge = gatewayEval(gw, greq, Optional.of(tls.mode()));
                 List<Hop> hops = new ArrayList<>(f.trace());
                 hops.addAll(ge.decision().trace());
-                List<String> considered = ge.authz().map(AuthzDecision::policiesConsidered).orElse(List.of());
+                List<PolicyRef> considered = ge.authz().map(AuthzDecision::policiesConsidered).orElse(List.of());
                 CheckResult res = switch (ge.decision()) {
-                    case GatewayDecision.Denied dn -> new CheckResult(false, "denied", dn.policyId(),
+                    case GatewayDecision.Denied dn -> new CheckResult(Verdict.DENIED, dn.policyId(),
                             dn.reason(), hops, considered, Optional.empty());
-                    case GatewayDecision.NoRoute nr -> new CheckResult(false, "no-route", Optional.empty(),
+                    case GatewayDecision.NoRoute nr -> new CheckResult(Verdict.NO_ROUTE, Optional.empty(),
                             nr.reason(), hops, considered, Optional.empty());
-                    case GatewayDecision.Forward fw -> new CheckResult(true, "allowed",
+                    case GatewayDecision.Forward fw -> new CheckResult(Verdict.ALLOWED,
                             ge.authz().flatMap(AuthzDecision::policyId), "forwarded through the egress gateway via "
                             + fw.route() + " to " + fw.upstream().host() + ":" + fw.upstream().port(), hops,
                             considered, Optional.of(fw.upstream()));

@@ -1,5 +1,7 @@
 package dev.tollgate.core.snapshot;
 
+import dev.tollgate.core.model.PolicyRef;
+
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -11,10 +13,10 @@ public sealed interface GatewayDecision {
     /**
      * Denied by authorization: HTTP {@code 403 RBAC: access denied}; a tunnel is closed.
      *
-     * @param policyId {@code ns[<ns>]-policy[<name>]-rule[<i>]} when one rule decided; empty when none did
-     *                 (e.g. no ALLOW policy matched), which the log prints as {@code [none]}
+     * @param policyId the deciding rule, when one rule decided; empty when none did (e.g. no ALLOW policy matched),
+     *                 which the log prints as {@code [none]}
      */
-    record Denied(Optional<String> policyId, String reason, List<Hop> trace) implements GatewayDecision {
+    record Denied(Optional<PolicyRef> policyId, String reason, List<Hop> trace) implements GatewayDecision {
         public Denied {
             policyId = policyId == null ? Optional.empty() : policyId;
             Objects.requireNonNull(reason);

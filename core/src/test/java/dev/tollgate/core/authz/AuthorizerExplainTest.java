@@ -1,5 +1,7 @@
 package dev.tollgate.core.authz;
 
+import dev.tollgate.core.model.PolicyRef;
+import dev.tollgate.core.model.Stage;
 import dev.tollgate.core.model.Kind;
 import dev.tollgate.core.model.ResourceKey;
 import dev.tollgate.core.model.Consideration;
@@ -57,10 +59,10 @@ class AuthorizerExplainTest {
         assertThat(d.allowed()).isFalse();
         assertThat(d.policyId()).isEmpty();
         assertThat(d.reason()).isEqualTo("no ALLOW policy matched");
-        assertThat(d.policiesConsidered()).containsExactly("ns[istio-system]-policy[allow-nothing]");
+        assertThat(d.policiesConsidered()).containsExactly(PolicyRef.policy("istio-system", "allow-nothing"));
 
         List<Consideration> why = authz.explain(GATEWAY, curlI);
-        assertThat(why).hasSize(2).allMatch(c -> c.stage().equals("authz"));
+        assertThat(why).hasSize(2).allMatch(c -> c.stage() == Stage.AUTHZ);
         Consideration allowGoogle = about(why, "external-allow-developers-google-com");
         assertThat(allowGoogle.applied()).isFalse();
         assertThat(allowGoogle.why())
@@ -138,7 +140,7 @@ class AuthorizerExplainTest {
                 .build());
         AuthzDecision d = authz.authorize(HTTPBIN, Req.http().path("/headers").build());
         assertThat(d.allowed()).isTrue();
-        assertThat(d.dryRunMatches()).containsExactly("ns[foo]-policy[deny-path-headers]-rule[0]");
+        assertThat(d.dryRunMatches()).containsExactly(PolicyRef.rule("foo", "deny-path-headers", 0));
         Consideration c = authz.explain(HTTPBIN, Req.http().path("/headers").build()).get(0);
         assertThat(c.applied()).isFalse();
         assertThat(c.why()).contains("dry run").contains("it would have denied the request");

@@ -1,5 +1,6 @@
 package dev.tollgate.core.registry;
 
+import dev.tollgate.core.model.Stage;
 import dev.tollgate.core.model.ConfigSet;
 import dev.tollgate.core.model.MeshSettings;
 import dev.tollgate.core.model.Origin;
@@ -32,7 +33,7 @@ class RegistryExplainTest {
         List<Consideration> why = registry.explain(OTHERNS_SLEEP, GOOGLE, 443);
 
         assertThat(why).singleElement().satisfies(c -> {
-            assertThat(c.stage()).isEqualTo("registry");
+            assertThat(c.stage()).isEqualTo(Stage.REGISTRY);
             assertThat(c.applied()).isFalse();
             assertThat(c.resource().toString()).isEqualTo("ServiceEntry default/external-developers-google-com");
             assertThat(c.why()).isEqualTo("ServiceEntry default/external-developers-google-com exports "

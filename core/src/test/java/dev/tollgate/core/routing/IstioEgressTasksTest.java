@@ -1,5 +1,7 @@
 package dev.tollgate.core.routing;
 
+import dev.tollgate.core.model.Verdict;
+import dev.tollgate.core.model.Stage;
 import dev.tollgate.core.model.MeshSettings;
 import dev.tollgate.core.model.OutboundMode;
 import dev.tollgate.core.snapshot.CheckResult;
@@ -94,8 +96,8 @@ class IstioEgressTasksTest {
         assertThat(r.upstream().orElseThrow().host()).isEqualTo("edition.cnn.com");
         assertThat(r.upstream().orElseThrow().tls().mode()).isEqualTo(TlsMode.DISABLE);
         assertThat(r.hops()).anySatisfy(h -> {
-            assertThat(h.proxy()).startsWith("gateway");
-            assertThat(h.stage()).isEqualTo("server");
+            assertThat(h.proxy().toString()).startsWith("gateway");
+            assertThat(h.stage()).isEqualTo(Stage.SERVER);
             assertThat(h.detail()).contains("SNI edition.cnn.com");
         });
     }
@@ -128,7 +130,7 @@ class IstioEgressTasksTest {
                 .apply("default", read("istio-io-egress-gateway-https-passthrough.yaml")
                         .replace("mode: PASSTHROUGH", "mode: SIMPLE\n      credentialName: cnn")).build());
         CheckResult r = s.check(RoutingCase.SLEEP, OutboundRequest.tls("edition.cnn.com", 443));
-        assertThat(r.outcome()).isEqualTo("no-route");
+        assertThat(r.outcome()).isEqualTo(Verdict.NO_ROUTE);
         assertThat(r.reason()).contains("the application's own TLS").contains("terminate");
     }
 
@@ -139,7 +141,7 @@ class IstioEgressTasksTest {
                 .apply("default", read("istio-io-egress-gateway-tls-origination.yaml")
                         .replace("mode: ISTIO_MUTUAL\n          sni: edition.cnn.com", "mode: DISABLE")).build());
         CheckResult r = s.check(RoutingCase.SLEEP, POLITICS);
-        assertThat(r.outcome()).isEqualTo("no-route");
+        assertThat(r.outcome()).isEqualTo(Verdict.NO_ROUTE);
         assertThat(r.reason()).contains("the sidecar sends plain bytes").contains("terminate TLS");
     }
 
@@ -150,7 +152,7 @@ class IstioEgressTasksTest {
                         .replace("host: istio-egressgateway.istio-system.svc.cluster.local\n  subsets",
                                 "host: unused.example.com\n  subsets")).build());
         CheckResult r = s.check(RoutingCase.SLEEP, POLITICS);
-        assertThat(r.outcome()).isEqualTo("no-route");
+        assertThat(r.outcome()).isEqualTo(Verdict.NO_ROUTE);
         assertThat(r.reason()).contains("subset cnn");
     }
 
@@ -166,7 +168,7 @@ class IstioEgressTasksTest {
                             trafficPolicy: {tls: {mode: ISTIO_MUTUAL, sni: edition.cnn.com}}
                         """)).build());
         CheckResult r = s.check(RoutingCase.SLEEP, POLITICS);
-        assertThat(r.outcome()).isEqualTo("no-route");
+        assertThat(r.outcome()).isEqualTo(Verdict.NO_ROUTE);
         assertThat(r.reason()).contains("takes plain HTTP");
     }
 

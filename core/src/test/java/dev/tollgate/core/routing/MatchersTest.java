@@ -1,5 +1,6 @@
 package dev.tollgate.core.routing;
 
+import dev.tollgate.core.model.Visibility;
 import dev.tollgate.core.model.net.IpPrefix;
 import dev.tollgate.core.model.HttpRequestInfo;
 import io.fabric8.istio.api.api.networking.v1alpha3.HTTPMatchRequest;
@@ -159,11 +160,11 @@ class MatchersTest {
 
     @Test
     void exportToTildeExportsNowhereAndDotMeansTheOwnNamespace() {
-        assertThat(new ExportTo("team", List.of("~")).visibleTo("team")).isFalse();
-        assertThat(new ExportTo("team", List.of(".")).visibleTo("team")).isTrue();
-        assertThat(new ExportTo("team", List.of(".")).visibleTo("default")).isFalse();
-        assertThat(new ExportTo("team", List.of("default")).visibleTo("default")).isTrue();
-        assertThat(new ExportTo("team", List.of("*")).visibleTo("anything")).isTrue();
+        assertThat(Visibility.ofConfig(List.of("~"), List.of()).isVisibleFrom("team", "team")).isFalse();
+        assertThat(Visibility.ofConfig(List.of("."), List.of()).isVisibleFrom("team", "team")).isTrue();
+        assertThat(Visibility.ofConfig(List.of("."), List.of()).isVisibleFrom("default", "team")).isFalse();
+        assertThat(Visibility.ofConfig(List.of("default"), List.of()).isVisibleFrom("default", "team")).isTrue();
+        assertThat(Visibility.ofConfig(List.of("*"), List.of()).isVisibleFrom("anything", "team")).isTrue();
     }
 
     @Test

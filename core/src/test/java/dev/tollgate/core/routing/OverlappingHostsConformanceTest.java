@@ -1,5 +1,6 @@
 package dev.tollgate.core.routing;
 
+import dev.tollgate.core.model.Stage;
 import dev.tollgate.core.model.Consideration;
 import dev.tollgate.core.model.HttpRequestInfo;
 import dev.tollgate.core.model.MeshSettings;
@@ -318,7 +319,7 @@ class OverlappingHostsConformanceTest {
     // ---- explanations name the owner and say why another overlapping VirtualService does not apply
 
     static List<Consideration> routeConsiderations(MeshSnapshot s, OutboundRequest r) {
-        return s.explain(SLEEP, r).considerations().stream().filter(c -> c.stage().equals("route")).toList();
+        return s.explain(SLEEP, r).considerations().stream().filter(c -> c.stage() == Stage.ROUTE).toList();
     }
 
     @Test

@@ -1,5 +1,7 @@
 package dev.tollgate.core.snapshot;
 
+import dev.tollgate.core.model.Verdict;
+import dev.tollgate.core.model.Stage;
 import dev.tollgate.core.model.HttpRequestInfo;
 import dev.tollgate.core.model.MeshSettings;
 import dev.tollgate.core.model.OutboundMode;
@@ -101,11 +103,11 @@ class RequestedHostTest {
         var refused = (OutboundDecision.Refused) s.outbound(SLEEP, http("api.example.com", 80, "evil.example.com"));
         assertThat(refused.reason())
                 .isEqualTo("Host header evil.example.com does not match the request's host api.example.com");
-        assertThat(refused.trace()).singleElement().satisfies(h -> assertThat(h.stage()).isEqualTo("request"));
+        assertThat(refused.trace()).singleElement().satisfies(h -> assertThat(h.stage()).isEqualTo(Stage.REQUEST));
         assertThat(s.outbound(SLEEP, tls("api.example.com", "evil.example.com")))
                 .isInstanceOf(OutboundDecision.Refused.class);
         CheckResult r = s.check(SLEEP, http("api.example.com", 80, "evil.example.com"));
         assertThat(r.allowed()).isFalse();
-        assertThat(r.outcome()).isEqualTo("blocked");
+        assertThat(r.outcome()).isEqualTo(Verdict.BLOCKED);
     }
 }

@@ -53,7 +53,7 @@ class ProxyNamesTest {
                 .apply("istio-system", TutorialFixtures.read("b1-http-google.yaml"));
         CheckResult r = SnapshotCompiler.compile(config.build()).check(OTHERNS_SLEEP, httpHead(GOOGLE));
         assertThat(r.allowed()).isTrue();
-        assertThat(r.hops()).extracting(Hop::proxy).contains("sidecar otherns/sleep", expected)
+        assertThat(r.hops()).extracting(h -> h.proxy().toString()).contains("sidecar otherns/sleep", expected)
                 .noneMatch(p -> p.startsWith("gateway") && !p.equals(expected));
     }
 

@@ -1,5 +1,6 @@
 package dev.tollgate.core.tutorial;
 
+import dev.tollgate.core.model.Verdict;
 import dev.tollgate.core.model.WorkloadRef;
 import dev.tollgate.core.snapshot.CheckResult;
 import dev.tollgate.core.snapshot.GatewayDecision;
@@ -30,7 +31,7 @@ class TutorialHostileInputTest {
     void hostNamesMatchCaseInsensitivelyWithATrailingDotIgnored(String host) {
         MeshSnapshot s = snapshot(REGISTRY_ONLY, "default=a3-google-serviceentry.yaml");
         assertThat(s.check(DEFAULT_SLEEP, https(host)).allowed()).isTrue();
-        assertThat(s.check(OTHERNS_SLEEP, https(host)).outcome()).isEqualTo("blocked");
+        assertThat(s.check(OTHERNS_SLEEP, https(host)).outcome()).isEqualTo(Verdict.BLOCKED);
     }
 
     @ParameterizedTest(name = "{0}")
@@ -40,7 +41,7 @@ class TutorialHostileInputTest {
         MeshSnapshot s = snapshot(REGISTRY_ONLY, "default=a3-google-serviceentry.yaml");
         CheckResult r = s.check(DEFAULT_SLEEP, https(host));
         assertThat(r.allowed()).isFalse();
-        assertThat(r.outcome()).isEqualTo("blocked");
+        assertThat(r.outcome()).isEqualTo(Verdict.BLOCKED);
     }
 
     @Test
@@ -90,7 +91,7 @@ class TutorialHostileInputTest {
     void plainHttpToTheTlsOnlyPortOfTheHttpsVariantIsRefused() {
         // external-*-https.yaml declares only port 443 (TLS): http:// on port 80 is unknown under REGISTRY_ONLY.
         MeshSnapshot s = snapshot(REGISTRY_ONLY, TutorialTest.HTTPS_GATEWAY);
-        assertThat(s.check(DEFAULT_SLEEP, httpHead(GOOGLE)).outcome()).isEqualTo("blocked");
+        assertThat(s.check(DEFAULT_SLEEP, httpHead(GOOGLE)).outcome()).isEqualTo(Verdict.BLOCKED);
         assertThat(s.check(DEFAULT_SLEEP, OutboundRequest.http(GOOGLE, 443,
                 new HttpRequestInfo("GET", GOOGLE, "/", Map.of()))).allowed()).isFalse();
     }

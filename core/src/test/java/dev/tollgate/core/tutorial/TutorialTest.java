@@ -1,5 +1,7 @@
 package dev.tollgate.core.tutorial;
 
+import dev.tollgate.core.model.Verdict;
+import dev.tollgate.core.model.Stage;
 import dev.tollgate.core.model.OutboundMode;
 import dev.tollgate.core.model.WorkloadRef;
 import dev.tollgate.core.model.MeshSettings;
@@ -139,11 +141,11 @@ class TutorialTest {
             case OK -> assertThat(result.allowed()).as(describe(result)).isTrue();
             case BLOCKED -> {
                 assertThat(result.allowed()).as(describe(result)).isFalse();
-                assertThat(result.outcome()).as(describe(result)).isEqualTo("blocked");
+                assertThat(result.outcome()).as(describe(result)).isEqualTo(Verdict.BLOCKED);
             }
             case DENIED -> {
                 assertThat(result.allowed()).as(describe(result)).isFalse();
-                assertThat(result.outcome()).as(describe(result)).isEqualTo("denied");
+                assertThat(result.outcome()).as(describe(result)).isEqualTo(Verdict.DENIED);
             }
         }
         assertThat(result.hops()).isNotEmpty();
@@ -166,10 +168,10 @@ class TutorialTest {
     void partARefusalNamesRegistryOnly() {
         MeshSnapshot snapshot = TutorialFixtures.snapshot(REGISTRY_ONLY, "default=a3-google-serviceentry.yaml");
         CheckResult r = snapshot.check(OTHERNS_SLEEP, https(GOOGLE));
-        assertThat(r.outcome()).isEqualTo("blocked");
+        assertThat(r.outcome()).isEqualTo(Verdict.BLOCKED);
         assertThat(r.reason()).contains("REGISTRY_ONLY").contains("developers.google.com:443").doesNotContain("\n");
         assertThat(r.hops()).last().satisfies(h -> {
-            assertThat(h.stage()).isEqualTo("registry");
+            assertThat(h.stage()).isEqualTo(Stage.REGISTRY);
             assertThat(h.outcome()).isEqualTo(Hop.Outcome.DENY);
         });
     }
@@ -200,7 +202,7 @@ class TutorialTest {
         assertThat(u.port()).isEqualTo(443);
         assertThat(u.tls().mode()).isEqualTo(TlsMode.SIMPLE);
         assertThat(u.tls().sni()).contains(YAHOO);
-        assertThat(r.hops()).extracting(Hop::proxy).contains("sidecar otherns/sleep",
+        assertThat(r.hops()).extracting(h -> h.proxy().toString()).contains("sidecar otherns/sleep",
                 "gateway istio-system/istio-egressgateway");
         assertThat(r.hops()).extracting(h -> h.resource().map(Object::toString).orElse("")).contains(
                 "Gateway istio-system/istio-yahoo-egressgateway",
@@ -226,10 +228,10 @@ class TutorialTest {
         MeshSnapshot snapshot = TutorialFixtures.snapshot(REGISTRY_ONLY, with(HTTP_GATEWAY,
                 "istio-system=b2-allow-nothing.yaml", "default=b2-allow-google-in-default.yaml"));
         CheckResult r = snapshot.check(DEFAULT_SLEEP, httpHead(GOOGLE));
-        assertThat(r.outcome()).isEqualTo("denied");
+        assertThat(r.outcome()).isEqualTo(Verdict.DENIED);
         assertThat(r.policy()).isEmpty();
         assertThat(r.reason()).containsIgnoringCase("no ALLOW policy matched");
-        assertThat(String.join(" ", r.policiesConsidered())).contains("allow-nothing")
+        assertThat(r.policiesConsidered().toString()).contains("allow-nothing")
                 .doesNotContain("external-allow-developers-google-com");
     }
 
@@ -238,7 +240,7 @@ class TutorialTest {
         MeshSnapshot snapshot = TutorialFixtures.snapshot(REGISTRY_ONLY, with(HTTP_GATEWAY,
                 "istio-system=b2-allow-nothing.yaml", "default=b2-allow-google-in-default.yaml"));
         Explanation e = snapshot.explain(DEFAULT_SLEEP, httpHead(GOOGLE));
-        assertThat(e.result().outcome()).isEqualTo("denied");
+        assertThat(e.result().outcome()).isEqualTo(Verdict.DENIED);
         var allowGoogle = e.considerations().stream()
                 .filter(c -> c.resource().name().equals("external-allow-developers-google-com")).toList();
         assertThat(allowGoogle).isNotEmpty().allSatisfy(c -> assertThat(c.applied()).isFalse());
@@ -259,10 +261,11 @@ class TutorialTest {
         MeshSnapshot snapshot = TutorialFixtures.snapshot(REGISTRY_ONLY, with(HTTP_GATEWAY,
                 "istio-system=b3-deny-by-namespace.yaml"));
         CheckResult r = snapshot.check(DEFAULT_SLEEP, httpHead(YAHOO));
-        assertThat(r.outcome()).isEqualTo("denied");
-        assertThat(r.policy()).contains("ns[istio-system]-policy[external-deny-developer-yahoo-com]-rule[0]");
+        assertThat(r.outcome()).isEqualTo(Verdict.DENIED);
+        assertThat(r.policy().map(Object::toString))
+                .contains("ns[istio-system]-policy[external-deny-developer-yahoo-com]-rule[0]");
         assertThat(r.hops()).last().satisfies(h -> {
-            assertThat(h.stage()).isEqualTo("authz");
+            assertThat(h.stage()).isEqualTo(Stage.AUTHZ);
             assertThat(h.resource()).map(Object::toString)
                     .contains("AuthorizationPolicy istio-system/external-deny-developer-yahoo-com");
         });
@@ -279,7 +282,7 @@ class TutorialTest {
     }
 
     static String describe(CheckResult r) {
-        StringBuilder b = new StringBuilder(r.outcome()).append(": ").append(r.reason());
+        StringBuilder b = new StringBuilder(r.outcome().text()).append(": ").append(r.reason());
         r.hops().forEach(h -> b.append("\n  ").append(h.proxy()).append(" ").append(h.stage()).append(" ")
                 .append(h.outcome()).append(" ").append(h.detail()));
         return b.toString();
