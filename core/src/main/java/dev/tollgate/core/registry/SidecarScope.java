@@ -1,5 +1,7 @@
 package dev.tollgate.core.registry;
 
+import dev.tollgate.core.model.net.HostPattern;
+import dev.tollgate.core.model.net.HostName;
 import dev.tollgate.core.model.OutboundMode;
 import dev.tollgate.core.model.Resource;
 import io.fabric8.istio.api.api.networking.v1alpha3.Destination;
@@ -152,7 +154,7 @@ public final class SidecarScope {
         if (listener == null) {
             return Optional.empty();
         }
-        String h = Hosts.normalise(host);
+        String h = HostName.fold(host);
         if (!Hosts.plausible(h)) {
             return Optional.empty();
         }
@@ -236,7 +238,7 @@ public final class SidecarScope {
      * @param port the destination port, or 0 when the route gives none
      */
     public Optional<ServiceMatch> destination(String host, int port) {
-        String h = Hosts.normalise(host);
+        String h = HostName.fold(host);
         if (!Hosts.plausible(h)) {
             return Optional.empty();
         }
@@ -281,14 +283,14 @@ public final class SidecarScope {
      * separateVSHostsAndServices). Empty when no such service exists: the host is then "outside the registry".
      */
     public Optional<Set<Integer>> httpPortsOfServicesNamed(String vsHost) {
-        String h = Hosts.normalise(vsHost);
+        String h = HostName.fold(vsHost);
         Map<String, Set<Integer>> byHost = httpPorts();
-        if (!Hosts.isWildcard(h)) {
+        if (!HostName.isWildcard(h)) {
             return Optional.ofNullable(byHost.get(h));
         }
         Set<Integer> out = null;
         for (var e : byHost.entrySet()) {
-            if (Hosts.overlaps(h, e.getKey())) {
+            if (HostPattern.overlaps(h, e.getKey())) {
                 out = out == null ? new TreeSet<>() : out;
                 out.addAll(e.getValue());
             }

@@ -1,6 +1,7 @@
 package dev.tollgate.core.routing;
 
-import dev.tollgate.core.registry.Hosts;
+import dev.tollgate.core.model.net.HostPattern;
+import dev.tollgate.core.model.net.HostName;
 import io.fabric8.istio.api.api.networking.v1alpha3.L4MatchAttributes;
 import io.fabric8.istio.api.api.networking.v1alpha3.TLSMatchAttributes;
 
@@ -21,7 +22,7 @@ record L4Match(long port, Set<String> gateways, Map<String, String> sourceLabels
         return new L4Match(m.getPort() == null ? 0 : m.getPort(), GatewayNames.resolveAll(m.getGateways(), vsNamespace),
                 m.getSourceLabels() == null ? Map.of() : Map.copyOf(m.getSourceLabels()),
                 m.getSourceNamespace() == null ? "" : m.getSourceNamespace(),
-                m.getSniHosts() == null ? List.of() : m.getSniHosts().stream().map(Hosts::normalise).toList(),
+                m.getSniHosts() == null ? List.of() : m.getSniHosts().stream().map(HostName::fold).toList(),
                 Cidr.parseAll(m.getDestinationSubnets()));
     }
 
@@ -58,14 +59,14 @@ record L4Match(long port, Set<String> gateways, Map<String, String> sourceLabels
         if (sni.isEmpty()) {
             return Optional.empty();
         }
-        String s = Hosts.normalise(sni.get());
+        String s = HostName.fold(sni.get());
         for (String h : sniHosts) {
             if (h.equals(s)) {
                 return Optional.of(h);
             }
         }
         for (String h : sniHosts) {
-            if (Hosts.matches(h, s)) {
+            if (HostPattern.matches(h, s)) {
                 return Optional.of(h);
             }
         }

@@ -1,5 +1,7 @@
 package dev.tollgate.core.snapshot;
 
+import dev.tollgate.core.model.net.Authority;
+import dev.tollgate.core.model.net.HostName;
 import dev.tollgate.core.model.GatewayListener;
 import dev.tollgate.core.model.UpstreamTls;
 import dev.tollgate.core.model.TlsMode;
@@ -106,7 +108,7 @@ final class CompiledMeshSnapshot implements MeshSnapshot {
 
     private Sidecar sidecar(WorkloadRef from, OutboundRequest request) {
         String proxy = "sidecar " + from.displayName();
-        String host = Hosts.normalise(request.host());
+        String host = HostName.fold(request.host());
         int port = request.port();
         List<Hop> hops = new ArrayList<>();
         Optional<String> otherHost = RequestedHost.mismatch(request);
@@ -207,7 +209,7 @@ final class CompiledMeshSnapshot implements MeshSnapshot {
         RouteTarget resolved = new RouteTarget(destHost, target.subset(), destPort, target.weight());
         Optional<HttpRequestInfo> forwarded = outcome instanceof RouteOutcome.Routed r && r.forwarded().isPresent()
                 ? r.forwarded() : request.http();
-        String autoSni = forwarded.map(h -> hostOf(h.authority())).orElse(destHost);
+        String autoSni = forwarded.map(h -> Authority.hostOf(h.authority())).orElse(destHost);
         UpstreamPolicy policy = routing.upstreamPolicy(from.namespace(), from.labels(), resolved, destPort,
                 serviceNamespace, autoSni);
         if (policy.missingSubset().isPresent()) {
@@ -323,7 +325,7 @@ final class CompiledMeshSnapshot implements MeshSnapshot {
                                   Origin sidecarOrigin, String host, int port, String why, List<Hop> hops,
                                   String stage) {
         var d = scope.egressProxy().get();
-        String proxyHost = Hosts.normalise(d.getHost() == null ? "" : d.getHost());
+        String proxyHost = HostName.fold(d.getHost() == null ? "" : d.getHost());
         int proxyPort = d.getPort() != null && d.getPort().getNumber() != null ? d.getPort().getNumber().intValue()
                 : port;
         RouteTarget target = new RouteTarget(proxyHost, d.getSubset() == null ? "" : d.getSubset(), proxyPort, 100);
@@ -461,16 +463,6 @@ final class CompiledMeshSnapshot implements MeshSnapshot {
         return v4 && dots == 3 || colon && v6;
     }
 
-    private static String hostOf(String authority) {
-        String a = authority.trim();
-        if (a.startsWith("[")) {
-            int end = a.indexOf(']');
-            return Hosts.normalise(end > 0 ? a.substring(1, end) : a);
-        }
-        int colon = a.indexOf(':');
-        return Hosts.normalise(colon >= 0 && a.lastIndexOf(':') == colon ? a.substring(0, colon) : a);
-    }
-
     // ------------------------------------------------------------------ gateway
 
     @Override
@@ -503,7 +495,7 @@ final class CompiledMeshSnapshot implements MeshSnapshot {
     private GatewayEval gatewayEval(WorkloadRef gw, GatewayRequest request, Optional<TlsMode> clientTls) {
         String proxy = "gateway " + gw.displayName();
         List<Hop> hops = new ArrayList<>();
-        Optional<String> authorityHost = request.http().map(h -> hostOf(h.authority()));
+        Optional<String> authorityHost = request.http().map(h -> Authority.hostOf(h.authority()));
         ServerSelection sel = routing.selectServer(gw, request.port(), request.sni(), authorityHost);
         if (sel instanceof ServerSelection.NoServer none) {
             String reason = none.reason();
@@ -587,7 +579,7 @@ final class CompiledMeshSnapshot implements MeshSnapshot {
                     Optional.empty()).at(server, Optional.of(out));
         }
         RouteTarget resolved = new RouteTarget(target.host(), target.subset(), destPort, target.weight());
-        String autoSni = r.forwarded().map(h -> hostOf(h.authority())).or(() -> authorityHost).orElse(target.host());
+        String autoSni = r.forwarded().map(h -> Authority.hostOf(h.authority())).or(() -> authorityHost).orElse(target.host());
         UpstreamPolicy policy = routing.upstreamPolicy(gw.namespace(), gw.labels(), resolved, destPort,
                 Optional.of(dm.get().entry().namespace()), autoSni);
         if (policy.missingSubset().isPresent()) {
@@ -682,13 +674,13 @@ final class CompiledMeshSnapshot implements MeshSnapshot {
         if (tls.mode() != TlsMode.DISABLE) {
             return tls.sni();
         }
-        return request.protocol() == Protocol.TLS ? request.sni().map(Hosts::normalise) : Optional.empty();
+        return request.protocol() == Protocol.TLS ? request.sni().map(HostName::fold) : Optional.empty();
     }
 
     @Override
     public Explanation explain(WorkloadRef from, OutboundRequest request) {
         Path p = path(from, request);
-        String host = Hosts.normalise(request.host());
+        String host = HostName.fold(request.host());
         List<Consideration> out = new ArrayList<>(registry.explain(from, host, request.port()));
         out.addAll(routing.explainMesh(from, registry.scopeFor(from).sidecar(), host, request.port(),
                 p.sidecar().route()));
@@ -698,7 +690,7 @@ final class CompiledMeshSnapshot implements MeshSnapshot {
             out.addAll(routing.explainGateways(gw));
             p.gatewayEval().flatMap(GatewayEval::authzRequest).ifPresent(a -> out.addAll(authorizer.explain(gw, a)));
             p.gatewayEval().ifPresent(ge -> ge.server().ifPresent(server -> out.addAll(routing.explainGatewayRoute(gw,
-                    server, ge.authzRequest().flatMap(AuthzRequest::http).map(h -> hostOf(h.authority()))
+                    server, ge.authzRequest().flatMap(AuthzRequest::http).map(h -> Authority.hostOf(h.authority()))
                             .or(() -> ge.authzRequest().flatMap(AuthzRequest::sni)).orElse(host), ge.route()))));
             p.gatewayEval().flatMap(GatewayEval::upstream).ifPresent(u -> out.addAll(u.considerations()));
         }
