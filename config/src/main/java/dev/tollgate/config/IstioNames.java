@@ -1,5 +1,7 @@
 package dev.tollgate.config;
 
+import dev.tollgate.core.model.net.HostName;
+
 import java.net.InetAddress;
 import java.util.Locale;
 import java.util.Optional;
@@ -173,6 +175,11 @@ final class IstioNames {
     }
 
     private static Optional<String> preconditions(String s) {
+        // before Istio's own checks, so every boundary gives the same reason for a non-ASCII name
+        Optional<String> ascii = HostName.nonAscii(s);
+        if (ascii.isPresent()) {
+            return ascii;
+        }
         if (s.length() > 255) {
             return Optional.of("domain name \"" + s + "\" too long (max 255)");
         }

@@ -1,5 +1,6 @@
 package dev.tollgate.proxy;
 
+import dev.tollgate.core.model.net.Authority;
 import dev.tollgate.core.model.WorkloadRef;
 import dev.tollgate.core.snapshot.MeshSnapshot;
 import dev.tollgate.core.snapshot.OutboundDecision;
@@ -43,12 +44,11 @@ final class ConnectTunnel {
         ex.request = "CONNECT " + request.uri();
         String target = request.uri();
         ReferenceCountUtil.release(request);
-        Optional<Authority> authority = target.startsWith("[") || target.indexOf(':') > 0
-                ? Authority.parse(target, -1) : Optional.empty();
+        Optional<Authority> authority = WireHost.authority(target, -1);
         if (authority.isEmpty()) {
             ex.destinationHost = target.length() > 100 ? target.substring(0, 100) : target;
-            return reply(px, ctx, ex, HttpResponseStatus.BAD_REQUEST, "error",
-                    "malformed CONNECT target: expected host:port with a port of 1-65535");
+            return reply(px, ctx, ex, HttpResponseStatus.BAD_REQUEST, "error", WireHost.refusal(target,
+                    "malformed CONNECT target: expected host:port with a port of 1-65535"));
         }
         Authority a = authority.get();
         ex.destinationHost = a.host();

@@ -1,5 +1,6 @@
 package dev.tollgate.proxy;
 
+import dev.tollgate.core.model.net.Authority;
 import dev.tollgate.core.snapshot.GatewayDecision;
 import dev.tollgate.core.model.HttpRequestInfo;
 import dev.tollgate.core.snapshot.MeshSnapshot;
@@ -56,9 +57,9 @@ final class GatewayRouter implements HttpRouter {
             ex.decide("error", "missing Host header");
             return new Reply(HttpResponseStatus.BAD_REQUEST, ex.reason);
         }
-        Optional<Authority> a = Authority.parse(host, conn.listener().port());
+        Optional<Authority> a = WireHost.authority(host, conn.listener().port());
         if (a.isEmpty()) {
-            ex.decide("error", "malformed Host header");
+            ex.decide("error", WireHost.refusal(host, "malformed Host header"));
             return new Reply(HttpResponseStatus.BAD_REQUEST, ex.reason);
         }
         ex.destinationHost = a.get().host();

@@ -1,5 +1,7 @@
 package dev.tollgate.cli.demo;
 
+import dev.tollgate.core.model.AsciiCase;
+
 import dev.tollgate.config.ConfigStore;
 import dev.tollgate.config.LoadOptions;
 import dev.tollgate.config.LoadResult;
@@ -173,14 +175,16 @@ final class ProxyDemoMesh implements DemoMesh {
         String principal = new SpiffeId(MeshCa.DEFAULT_TRUST_DOMAIN, from.namespace(), from.serviceAccount()).principal();
         return gatewayLog.latest(e -> e.decision().equals("denied")
                 && e.sourcePrincipal().map(principal::equals).orElse(false)
-                && (e.sni().map(host::equalsIgnoreCase).orElse(false) || e.destinationHost().equalsIgnoreCase(host)));
+                && (e.sni().map(n -> AsciiCase.equalsIgnoreCase(n, host)).orElse(false)
+                        || AsciiCase.equalsIgnoreCase(e.destinationHost(), host)));
     }
 
     @Override
     public Optional<String> sidecarRefusal(DemoWorkload from, String host) {
         LogBook log = sidecarLogs.get(from);
         return log == null ? Optional.empty()
-                : log.latest(e -> e.decision().equals("refused") && e.destinationHost().equalsIgnoreCase(host));
+                : log.latest(e -> e.decision().equals("refused")
+                        && AsciiCase.equalsIgnoreCase(e.destinationHost(), host));
     }
 
     @Override

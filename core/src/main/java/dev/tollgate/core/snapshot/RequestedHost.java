@@ -25,7 +25,7 @@ public final class RequestedHost {
      */
     public static Optional<String> mismatch(OutboundRequest request) {
         Optional<String> nonAscii = HostName.nonAscii(request.host())
-                .or(() -> request.http().flatMap(h -> HostName.nonAscii(h.authority())))
+                .or(() -> request.http().flatMap(h -> Authority.nonAscii(h.authority().trim())))
                 .or(() -> request.sni().flatMap(HostName::nonAscii));
         if (nonAscii.isPresent()) {
             return nonAscii;

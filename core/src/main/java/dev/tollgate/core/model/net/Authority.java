@@ -37,7 +37,7 @@ public record Authority(String host, int port) {
         if (text.length() > MAX_TEXT) {
             throw new IllegalArgumentException("authority is longer than " + MAX_TEXT + " characters");
         }
-        Optional<String> ascii = HostName.nonAscii(text);
+        Optional<String> ascii = nonAscii(text);
         if (ascii.isPresent()) {
             throw new IllegalArgumentException(ascii.get());
         }
@@ -85,6 +85,16 @@ public record Authority(String host, int port) {
             });
         }
         return new Authority(v6 ? AsciiCase.lower(host) : HostName.fold(host), port);
+    }
+
+    /**
+     * {@link HostName#nonAscii} for the host {@code text} names (without a port written after it), so that a
+     * CONNECT target, a Host header and a URL given to {@code check} give one reason for one name.
+     */
+    public static Optional<String> nonAscii(String text) {
+        int colon = text.lastIndexOf(':');
+        boolean port = colon > 0 && text.indexOf(':') == colon && HostName.nonAscii(text.substring(colon)).isEmpty();
+        return HostName.nonAscii(port ? text.substring(0, colon) : text);
     }
 
     /** {@link #parse}, empty where it throws. */
