@@ -7,13 +7,13 @@ import org.junit.jupiter.params.provider.ValueSource;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-/** URLs as check takes them: the scheme's default port implied, hosts as curl accepts them. */
+/** URLs as check takes them: the scheme's default port implied, hosts as curl accepts them, folded once. */
 class TargetUrlTest {
     @ParameterizedTest
     @CsvSource({
             "http://developers.google.com/,           http,  developers.google.com, 80,  /",
             "https://developers.google.com,           https, developers.google.com, 443, /",
-            "http://Developers.Google.COM.:8080/a?b=c, http,  Developers.Google.COM., 8080, /a?b=c",
+            "http://Developers.Google.COM.:8080/a?b=c, http,  developers.google.com, 8080, /a?b=c",
             "tcp://db.example.com:5432,               tcp,   db.example.com,        5432, /",
             "https://a_b.example.com/,                https, a_b.example.com,       443, /",
             "https://a_b.example.com:8443/x,          https, a_b.example.com,       8443, /x",
@@ -29,7 +29,10 @@ class TargetUrlTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"ftp://a.example.com/", "tcp://db.example.com", "http:///path", "not a url",
-            "http://a.example.com:99999/", "http://a.example.com:0/", "https://a_b.example.com:x/"})
+            "http://a.example.com:99999/", "http://a.example.com:0/", "https://a_b.example.com:x/",
+            "https://\u212Aey.example.com/", "https://\u0130stio.io/", "https://\uff4Bey.example.com/",
+            "https://user@key.example.com/", "https://%6Bey.example.com/", "https://key.example.com:/",
+            "https://key.example.com:+443/", "https://[::1/", "https://[key.example.com]/", "tcp://[::1]"})
     void rejects(String text) {
         assertThatThrownBy(() -> TargetUrl.parse(text)).isInstanceOf(IllegalArgumentException.class);
     }
