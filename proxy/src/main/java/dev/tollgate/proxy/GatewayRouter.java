@@ -1,5 +1,7 @@
 package dev.tollgate.proxy;
 
+import dev.tollgate.core.model.AsciiCase;
+
 import dev.tollgate.core.model.net.Authority;
 import dev.tollgate.core.snapshot.GatewayDecision;
 import dev.tollgate.core.model.HttpRequestInfo;
@@ -11,7 +13,6 @@ import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
 
 import java.util.List;
-import java.util.Locale;
 import java.util.Optional;
 
 /**
@@ -37,7 +38,7 @@ final class GatewayRouter implements HttpRouter {
         String uri = request.uri();
         String path = uri;
         String authority = null;
-        String lower = uri.toLowerCase(Locale.ROOT);
+        String lower = AsciiCase.lower(uri);
         if (lower.startsWith("http://") || lower.startsWith("https://")) {
             String rest = uri.substring(uri.indexOf("//") + 2);
             int slash = rest.indexOf('/');

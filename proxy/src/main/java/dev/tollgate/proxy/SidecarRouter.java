@@ -1,5 +1,7 @@
 package dev.tollgate.proxy;
 
+import dev.tollgate.core.model.AsciiCase;
+
 import dev.tollgate.core.model.WorkloadRef;
 import dev.tollgate.core.model.HttpRequestInfo;
 import dev.tollgate.core.model.net.Authority;
@@ -13,7 +15,6 @@ import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
 
 import java.util.List;
-import java.util.Locale;
 import java.util.Optional;
 
 /**
@@ -44,7 +45,7 @@ final class SidecarRouter implements HttpRouter {
 
     private Route http(MeshSnapshot snapshot, HttpRequest request, Exchange ex) {
         String uri = request.uri();
-        String lower = uri.toLowerCase(Locale.ROOT);
+        String lower = AsciiCase.lower(uri);
         if (lower.startsWith("https://")) {
             return bad(ex, "https:// requests must use CONNECT");
         }

@@ -8,7 +8,8 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * Host lookups in the registry, on names as Istio compares them ({@link HostPattern}, {@code istio/istio pkg/config/host/name.go}), after Tollgate's normalisation
+ * Host lookups in the registry, on names as Istio compares them ({@link HostPattern},
+ * {@code istio/istio pkg/config/host/name.go}), after Tollgate's normalisation
  * (DESIGN.md: "Host names match case-insensitively, with a trailing dot ignored"), folded by {@link HostName#fold}.
  *
  * <p>A wildcard is a name that starts with {@code *}. {@code *.example.com} covers every name that ends in
