@@ -35,6 +35,10 @@ record TargetUrl(String scheme, String host, int port, String pathAndQuery, Stri
         // the raw authority, not URI.getHost(): java.net.URI rejects names such as a_b.example.com (curl and Istio
         // take them) and lets non-ASCII through; the core's one parser decides, as the proxies do
         String authority = uri.getRawAuthority();
+        if (authority != null) {
+            // curl takes user info from the URL and never sends it as part of the host (RFC 3986 authority)
+            authority = authority.substring(authority.lastIndexOf('@') + 1);
+        }
         if (authority == null || authority.isEmpty()) {
             throw new IllegalArgumentException("no host in " + text);
         }

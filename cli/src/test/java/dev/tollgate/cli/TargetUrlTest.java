@@ -18,7 +18,8 @@ class TargetUrlTest {
             "https://a_b.example.com/,                https, a_b.example.com,       443, /",
             "https://a_b.example.com:8443/x,          https, a_b.example.com,       8443, /x",
             "http://[2001:db8::1]:8080/,              http,  2001:db8::1,           8080, /",
-            "https://198.18.0.1/,                     https, 198.18.0.1,            443, /"})
+            "https://198.18.0.1/,                     https, 198.18.0.1,            443, /",
+            "https://user:pw@api.example.com/,        https, api.example.com,       443, /"})
     void parses(String text, String scheme, String host, int port, String path) {
         TargetUrl url = TargetUrl.parse(text);
         assertThat(url.scheme()).isEqualTo(scheme);
@@ -31,7 +32,7 @@ class TargetUrlTest {
     @ValueSource(strings = {"ftp://a.example.com/", "tcp://db.example.com", "http:///path", "not a url",
             "http://a.example.com:99999/", "http://a.example.com:0/", "https://a_b.example.com:x/",
             "https://\u212Aey.example.com/", "https://\u0130stio.io/", "https://\uff4Bey.example.com/",
-            "https://user@key.example.com/", "https://%6Bey.example.com/", "https://key.example.com:/",
+            "https://%6Bey.example.com/", "https://user@%6Bey.example.com/", "https://a@\u212Aey.example.com/", "https://key.example.com:/",
             "https://key.example.com:+443/", "https://[::1/", "https://[key.example.com]/", "tcp://[::1]"})
     void rejects(String text) {
         assertThatThrownBy(() -> TargetUrl.parse(text)).isInstanceOf(IllegalArgumentException.class);
