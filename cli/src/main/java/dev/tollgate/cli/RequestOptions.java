@@ -1,5 +1,7 @@
 package dev.tollgate.cli;
 
+import dev.tollgate.core.model.AsciiCase;
+
 import dev.tollgate.core.model.ConfigSet;
 import dev.tollgate.core.model.Workload;
 import dev.tollgate.core.model.WorkloadRef;
@@ -82,7 +84,7 @@ final class RequestOptions {
             if (colon <= 0) {
                 throw new IllegalArgumentException("-H " + h + ": expected 'Name: value'");
             }
-            parsed.computeIfAbsent(h.substring(0, colon).trim().toLowerCase(Locale.ROOT), k -> new ArrayList<>())
+            parsed.computeIfAbsent(AsciiCase.lower(h.substring(0, colon).trim()), k -> new ArrayList<>())
                     .add(h.substring(colon + 1).trim());
         }
         String m = method != null ? method.toUpperCase(Locale.ROOT) : head ? "HEAD" : "GET";

@@ -1,5 +1,7 @@
 package dev.tollgate.cli;
 
+import com.google.common.net.HostAndPort;
+
 import dev.tollgate.config.ConfigStore;
 import dev.tollgate.config.LoadResult;
 import dev.tollgate.core.model.Diagnostic;
@@ -240,24 +242,18 @@ final class SidecarCommand implements Callable<Integer> {
             };
         }
 
+        /** A listening address: Guava splits it (IPv6 in brackets); port 0 asks for an ephemeral one. */
         static InetSocketAddress address(String s, String flag) {
-            int colon = s.lastIndexOf(':');
-            if (colon <= 0) {
-                throw new IllegalArgumentException(flag + " " + s + ": expected HOST:PORT");
-            }
-            String host = s.substring(0, colon);
-            if (host.startsWith("[") && host.endsWith("]")) {
-                host = host.substring(1, host.length() - 1);
-            }
+            HostAndPort hp;
             try {
-                int port = Integer.parseInt(s.substring(colon + 1));
-                if (port < 0 || port > 65535) {
-                    throw new NumberFormatException();
-                }
-                return new InetSocketAddress(host, port);
-            } catch (NumberFormatException e) {
+                hp = HostAndPort.fromString(s).requireBracketsForIPv6();
+            } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException(flag + " " + s + ": the port must be 0-65535");
             }
+            if (!hp.hasPort() || hp.getHost().isEmpty()) {
+                throw new IllegalArgumentException(flag + " " + s + ": expected HOST:PORT");
+            }
+            return new InetSocketAddress(hp.getHost(), hp.getPort());
         }
 
         static Map<String, String> labels(String s) {

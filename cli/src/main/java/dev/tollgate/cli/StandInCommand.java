@@ -1,5 +1,7 @@
 package dev.tollgate.cli;
 
+import dev.tollgate.core.model.net.HostName;
+
 import dev.tollgate.cli.demo.StandInHost;
 import dev.tollgate.identity.MeshCa;
 import picocli.CommandLine.Command;
@@ -11,7 +13,6 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 
@@ -48,7 +49,7 @@ final class StandInCommand implements Callable<Integer> {
     public Integer call() throws InterruptedException {
         PrintWriter out = spec.commandLine().getOut();
         MeshCa ca = MeshCa.load(caDir);
-        String name = host.toLowerCase(Locale.ROOT);
+        String name = HostName.parse(host).value();
         try (StandInHost standIn = StandInHost.start(name, ca.issueServer(List.of(name), Duration.ofDays(1)),
                 SidecarCommand.ProxyOptions.address(httpAt, "--http"),
                 SidecarCommand.ProxyOptions.address(httpsAt, "--https"))) {

@@ -1,6 +1,7 @@
 package dev.tollgate.cli;
 
 import dev.tollgate.core.model.HttpRequestInfo;
+import dev.tollgate.core.model.net.Authority;
 import dev.tollgate.core.snapshot.OutboundRequest;
 
 import java.net.URI;
@@ -31,32 +32,29 @@ record TargetUrl(String scheme, String host, int port, String pathAndQuery, Stri
             default -> throw new IllegalArgumentException("unsupported scheme in " + text
                     + ": use http://, https:// or tcp://host:port");
         };
-        String host = uri.getHost();
-        int explicitPort = uri.getPort();
-        if (host == null && uri.getRawAuthority() != null) {
-            // java.net.URI rejects names such as a_b.example.com as server authorities; curl and Istio accept them
-            String authority = uri.getRawAuthority();
+        // the raw authority, not URI.getHost(): java.net.URI rejects names such as a_b.example.com (curl and Istio
+        // take them) and lets non-ASCII through; the core's one parser decides, as the proxies do
+        String authority = uri.getRawAuthority();
+        if (authority != null) {
+            // curl takes user info from the URL and never sends it as part of the host (RFC 3986 authority)
             authority = authority.substring(authority.lastIndexOf('@') + 1);
-            int colon = authority.lastIndexOf(':');
-            host = colon >= 0 ? authority.substring(0, colon) : authority;
-            if (colon >= 0) {
-                try {
-                    explicitPort = Integer.parseInt(authority.substring(colon + 1));
-                } catch (NumberFormatException e) {
-                    throw new IllegalArgumentException("bad port in " + text);
-                }
-            }
         }
-        if (host == null || host.isEmpty()) {
+        if (authority == null || authority.isEmpty()) {
             throw new IllegalArgumentException("no host in " + text);
         }
-        if (host.startsWith("[") && host.endsWith("]")) {
-            host = host.substring(1, host.length() - 1);
+        Authority parsed;
+        try {
+            parsed = Authority.parse(authority, defaultPort);
+        } catch (IllegalArgumentException e) {
+            if (defaultPort < 0 && !authority.contains(":") && Authority.nonAscii(authority).isEmpty()) {
+                throw new IllegalArgumentException("tcp:// needs a port: tcp://HOST:PORT");
+            }
+            // the non-ASCII reason stands alone: it is word for word what the proxies answer for the same name
+            throw new IllegalArgumentException(Authority.nonAscii(authority).isPresent() ? e.getMessage()
+                    : e.getMessage() + " in " + text, e);
         }
-        int port = explicitPort >= 0 ? explicitPort : defaultPort;
-        if (port < 1 || port > 65535) {
-            throw new IllegalArgumentException(port == -1 ? "tcp:// needs a port: tcp://HOST:PORT" : "bad port in " + text);
-        }
+        String host = parsed.host();
+        int port = parsed.port();
         String path = uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/" : uri.getRawPath();
         if (uri.getRawQuery() != null) {
             path = path + "?" + uri.getRawQuery();
@@ -67,8 +65,8 @@ record TargetUrl(String scheme, String host, int port, String pathAndQuery, Stri
     /** The authority as a client sends it in Host: the port only when it is not the scheme's default. */
     String authority() {
         boolean defaultPort = (scheme.equals("http") && port == 80) || (scheme.equals("https") && port == 443);
-        String h = host.contains(":") ? "[" + host + "]" : host;
-        return defaultPort ? h : h + ":" + port;
+        Authority a = new Authority(host, port);
+        return defaultPort ? a.hostText() : a.toString();
     }
 
     OutboundRequest toRequest(String method, Map<String, List<String>> headers) {

@@ -7,18 +7,19 @@ import org.junit.jupiter.params.provider.ValueSource;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-/** URLs as check takes them: the scheme's default port implied, hosts as curl accepts them. */
+/** URLs as check takes them: the scheme's default port implied, hosts as curl accepts them, folded once. */
 class TargetUrlTest {
     @ParameterizedTest
     @CsvSource({
             "http://developers.google.com/,           http,  developers.google.com, 80,  /",
             "https://developers.google.com,           https, developers.google.com, 443, /",
-            "http://Developers.Google.COM.:8080/a?b=c, http,  Developers.Google.COM., 8080, /a?b=c",
+            "http://Developers.Google.COM.:8080/a?b=c, http,  developers.google.com, 8080, /a?b=c",
             "tcp://db.example.com:5432,               tcp,   db.example.com,        5432, /",
             "https://a_b.example.com/,                https, a_b.example.com,       443, /",
             "https://a_b.example.com:8443/x,          https, a_b.example.com,       8443, /x",
             "http://[2001:db8::1]:8080/,              http,  2001:db8::1,           8080, /",
-            "https://198.18.0.1/,                     https, 198.18.0.1,            443, /"})
+            "https://198.18.0.1/,                     https, 198.18.0.1,            443, /",
+            "https://user:pw@api.example.com/,        https, api.example.com,       443, /"})
     void parses(String text, String scheme, String host, int port, String path) {
         TargetUrl url = TargetUrl.parse(text);
         assertThat(url.scheme()).isEqualTo(scheme);
@@ -29,7 +30,10 @@ class TargetUrlTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"ftp://a.example.com/", "tcp://db.example.com", "http:///path", "not a url",
-            "http://a.example.com:99999/", "http://a.example.com:0/", "https://a_b.example.com:x/"})
+            "http://a.example.com:99999/", "http://a.example.com:0/", "https://a_b.example.com:x/",
+            "https://\u212Aey.example.com/", "https://\u0130stio.io/", "https://\uff4Bey.example.com/",
+            "https://%6Bey.example.com/", "https://user@%6Bey.example.com/", "https://a@\u212Aey.example.com/", "https://key.example.com:/",
+            "https://key.example.com:+443/", "https://[::1/", "https://[key.example.com]/", "tcp://[::1]"})
     void rejects(String text) {
         assertThatThrownBy(() -> TargetUrl.parse(text)).isInstanceOf(IllegalArgumentException.class);
     }

@@ -3,6 +3,8 @@ package dev.tollgate.config;
 import dev.tollgate.core.model.net.IpAddress;
 import dev.tollgate.core.model.net.IpPrefix;
 
+import dev.tollgate.core.model.net.HostName;
+
 import java.util.Locale;
 import java.util.Optional;
 import java.util.regex.Pattern;
@@ -156,6 +158,11 @@ final class IstioNames {
     }
 
     private static Optional<String> preconditions(String s) {
+        // before Istio's own checks, so every boundary gives the same reason for a non-ASCII name
+        Optional<String> ascii = HostName.nonAscii(s);
+        if (ascii.isPresent()) {
+            return ascii;
+        }
         if (s.length() > 255) {
             return Optional.of("domain name \"" + s + "\" too long (max 255)");
         }

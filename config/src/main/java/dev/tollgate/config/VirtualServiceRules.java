@@ -1,7 +1,9 @@
 package dev.tollgate.config;
 
+import dev.tollgate.core.model.AsciiCase;
+import dev.tollgate.core.model.net.HostPattern;
+
 import java.util.List;
-import java.util.Locale;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
 
@@ -189,8 +191,8 @@ final class VirtualServiceRules {
             headers.get(side).ifPresent(ops -> {
                 for (String op : List.of("add", "set")) {
                     for (FieldNode h : ops.get(op).map(FieldNode::entries).orElse(List.of())) {
-                        headerName(h, h.key(), side.equals("request") && !h.key().equalsIgnoreCase("host")
-                                && !h.key().equalsIgnoreCase(":authority"), p);
+                        headerName(h, h.key(), side.equals("request") && !AsciiCase.equalsIgnoreCase(h.key(), "host")
+                                && !AsciiCase.equalsIgnoreCase(h.key(), ":authority"), p);
                     }
                 }
                 for (FieldNode h : ops.list("remove")) {
@@ -203,9 +205,9 @@ final class VirtualServiceRules {
     private static void headerName(FieldNode at, String name, boolean authorityAllowed, Problems.Scoped p) {
         if (name.isEmpty()) {
             p.error("invalid-field", at, "header name cannot be empty");
-        } else if (name.startsWith(":") && !(authorityAllowed && name.equalsIgnoreCase(":authority"))) {
+        } else if (name.startsWith(":") && !(authorityAllowed && AsciiCase.equalsIgnoreCase(name, ":authority"))) {
             p.error("invalid-field", at, "invalid header \"" + name + "\": header cannot have \":\" prefix");
-        } else if (!authorityAllowed && name.equalsIgnoreCase("host")) {
+        } else if (!authorityAllowed && AsciiCase.equalsIgnoreCase(name, "host")) {
             p.error("invalid-field", at, "invalid header \"" + name + "\": cannot set Host header");
         }
     }
@@ -319,16 +321,7 @@ final class VirtualServiceRules {
 
     /** Whether every name {@code a} matches is also matched by {@code b} (Istio host.Name.SubsetOf). */
     static boolean subsetOf(String a, String b) {
-        a = a.toLowerCase(Locale.ROOT);
-        b = b.toLowerCase(Locale.ROOT);
-        if (b.equals("*")) {
-            return true;
-        }
-        if (b.startsWith("*")) {
-            String suffix = b.substring(1);
-            return a.startsWith("*") ? a.substring(1).endsWith(suffix) : a.endsWith(suffix);
-        }
-        return !a.startsWith("*") && a.equals(b);
+        return HostPattern.matches(b, a);
     }
 
     private static boolean overlaps(String a, String b) {

@@ -133,6 +133,13 @@ class ValidationRulesTest {
                 // ServiceEntry
                 c("ServiceEntry", "seWithoutHosts", "service entry must have at least one host",
                         "ports:\n- number: 80\n  name: http\n  protocol: HTTP", 0, "spec", "at least one host"),
+                c("ServiceEntry", "seNonAsciiHost", "issue 7: host names are ASCII (IDNs in their xn-- form)",
+                        "hosts: [\"\u212Aey.example.com\"]\nresolution: DNS\nports:\n- number: 443\n  name: tls\n"
+                                + "  protocol: TLS", 1, "spec.hosts[0]", "host \"\\u212Aey.example.com\" is not ASCII;"
+                                + " Tollgate accepts only ASCII host names (write IDNs in their xn-- form)"),
+                c("VirtualService", "vsNonAsciiHost", "issue 7: host names are ASCII (IDNs in their xn-- form)",
+                        "hosts: [\"\u0130stio.example.com\"]\nhttp:\n- route:\n  - destination: {host: a.example.com}",
+                        1, "spec.hosts[0]", "host \"\\u0130stio.example.com\" is not ASCII"),
                 c("ServiceEntry", "seStarHost", "full wildcard is not allowed in the service entry",
                         "hosts: [\"*\"]", 1, "spec.hosts[0]", "invalid host *"),
                 c("ServiceEntry", "seWildcardDnsWithoutEndpoints", "hosts must be FQDN if no endpoints are provided",

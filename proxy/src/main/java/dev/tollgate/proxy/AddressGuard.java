@@ -2,6 +2,8 @@ package dev.tollgate.proxy;
 
 import dev.tollgate.core.model.net.IpAddress;
 import dev.tollgate.core.model.net.IpPrefix;
+import dev.tollgate.core.model.AsciiCase;
+
 import io.netty.handler.codec.http.HttpResponseStatus;
 
 import java.io.IOException;
@@ -13,7 +15,6 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Supplier;
@@ -151,7 +152,7 @@ final class AddressGuard {
      */
     static boolean endsInNumber(String name) {
         String n = name.endsWith(".") ? name.substring(0, name.length() - 1) : name;
-        String last = n.substring(n.lastIndexOf('.') + 1).toLowerCase(Locale.ROOT);
+        String last = AsciiCase.lower(n.substring(n.lastIndexOf('.') + 1));
         if (last.isEmpty()) {
             return false;
         }

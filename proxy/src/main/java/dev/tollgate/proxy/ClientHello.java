@@ -1,5 +1,7 @@
 package dev.tollgate.proxy;
 
+import dev.tollgate.core.model.net.HostName;
+
 import io.netty.buffer.ByteBuf;
 
 import java.io.ByteArrayOutputStream;
@@ -166,29 +168,18 @@ final class ClientHello {
                 }
                 String host = new String(c.bytes, c.pos, length, StandardCharsets.ISO_8859_1);
                 if (!validHostName(host)) {
-                    return new Malformed("host_name is not a DNS name");
+                    return new Malformed(WireHost.refusal(host, "host_name is not a DNS name"));
                 }
-                name = Optional.of(host.toLowerCase(java.util.Locale.ROOT));
+                name = Optional.of(HostName.fold(host));
             }
             c.skip(length);
         }
         return new Hello(name);
     }
 
-    /** Letters, digits, '-', '_' and '.', no empty label and no trailing dot (RFC 6066 section 3). */
+    /** A {@link HostName} without the trailing dot RFC 6066 section 3 forbids in host_name. */
     static boolean validHostName(String host) {
-        if (host.startsWith(".") || host.endsWith(".") || host.contains("..")) {
-            return false;
-        }
-        for (int i = 0; i < host.length(); i++) {
-            char ch = host.charAt(i);
-            boolean ok = ch >= 'a' && ch <= 'z' || ch >= 'A' && ch <= 'Z' || ch >= '0' && ch <= '9'
-                    || ch == '-' || ch == '.' || ch == '_';
-            if (!ok) {
-                return false;
-            }
-        }
-        return true;
+        return !host.endsWith(".") && HostName.problem(host).isEmpty();
     }
 
     private static final class Cursor {

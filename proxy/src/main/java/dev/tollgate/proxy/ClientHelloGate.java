@@ -1,6 +1,7 @@
 package dev.tollgate.proxy;
 
 import dev.tollgate.core.model.ProxyDecision;
+import dev.tollgate.core.model.net.Authority;
 import dev.tollgate.core.snapshot.OutboundRequest;
 import dev.tollgate.core.snapshot.Protocol;
 import dev.tollgate.core.snapshot.RequestedHost;

@@ -1,6 +1,7 @@
 package dev.tollgate.proxy;
 
 import dev.tollgate.core.model.ProxyDecision;
+import dev.tollgate.core.model.net.Authority;
 import dev.tollgate.core.model.WorkloadRef;
 import dev.tollgate.core.snapshot.MeshSnapshot;
 import dev.tollgate.core.snapshot.OutboundDecision;
@@ -44,12 +45,11 @@ final class ConnectTunnel {
         ex.request = "CONNECT " + request.uri();
         String target = request.uri();
         ReferenceCountUtil.release(request);
-        Optional<Authority> authority = target.startsWith("[") || target.indexOf(':') > 0
-                ? Authority.parse(target, -1) : Optional.empty();
+        Optional<Authority> authority = WireHost.authority(target, -1);
         if (authority.isEmpty()) {
             ex.destinationHost = target.length() > 100 ? target.substring(0, 100) : target;
-            return reply(px, ctx, ex, HttpResponseStatus.BAD_REQUEST, ProxyDecision.ERROR,
-                    "malformed CONNECT target: expected host:port with a port of 1-65535");
+            return reply(px, ctx, ex, HttpResponseStatus.BAD_REQUEST, ProxyDecision.ERROR, WireHost.refusal(target,
+                    "malformed CONNECT target: expected host:port with a port of 1-65535"));
         }
         Authority a = authority.get();
         ex.destinationHost = a.host();

@@ -1,6 +1,7 @@
 package dev.tollgate.proxy;
 
 import dev.tollgate.core.model.ProxyDecision;
+import dev.tollgate.core.model.net.HostName;
 import dev.tollgate.core.model.WorkloadRef;
 import dev.tollgate.core.model.GatewayListener;
 import dev.tollgate.core.snapshot.MeshSnapshot;
@@ -211,7 +212,7 @@ final class GatewayAccept extends ChannelInitializer<SocketChannel> {
         @Override
         public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
             if (evt instanceof SniCompletionEvent sniEvent) {
-                sni = Optional.ofNullable(sniEvent.hostname()).map(h -> HostMap.normalise(h));
+                sni = Optional.ofNullable(sniEvent.hostname()).map(HostName::fold);
             } else if (evt instanceof SslHandshakeCompletionEvent hs) {
                 deadline.cancel(false);
                 if (!hs.isSuccess()) {

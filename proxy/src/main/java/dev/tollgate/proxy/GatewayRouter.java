@@ -1,6 +1,9 @@
 package dev.tollgate.proxy;
 
 import dev.tollgate.core.model.ProxyDecision;
+import dev.tollgate.core.model.AsciiCase;
+
+import dev.tollgate.core.model.net.Authority;
 import dev.tollgate.core.snapshot.GatewayDecision;
 import dev.tollgate.core.model.HttpRequestInfo;
 import dev.tollgate.core.snapshot.MeshSnapshot;
@@ -11,7 +14,6 @@ import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
 
 import java.util.List;
-import java.util.Locale;
 import java.util.Optional;
 
 /**
@@ -37,7 +39,7 @@ final class GatewayRouter implements HttpRouter {
         String uri = request.uri();
         String path = uri;
         String authority = null;
-        String lower = uri.toLowerCase(Locale.ROOT);
+        String lower = AsciiCase.lower(uri);
         if (lower.startsWith("http://") || lower.startsWith("https://")) {
             String rest = uri.substring(uri.indexOf("//") + 2);
             int slash = rest.indexOf('/');
@@ -57,9 +59,9 @@ final class GatewayRouter implements HttpRouter {
             ex.decide(ProxyDecision.ERROR, "missing Host header");
             return new Reply(HttpResponseStatus.BAD_REQUEST, ex.reason);
         }
-        Optional<Authority> a = Authority.parse(host, conn.listener().port());
+        Optional<Authority> a = WireHost.authority(host, conn.listener().port());
         if (a.isEmpty()) {
-            ex.decide(ProxyDecision.ERROR, "malformed Host header");
+            ex.decide(ProxyDecision.ERROR, WireHost.refusal(host, "malformed Host header"));
             return new Reply(HttpResponseStatus.BAD_REQUEST, ex.reason);
         }
         ex.destinationHost = a.get().host();

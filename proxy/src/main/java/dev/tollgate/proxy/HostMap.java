@@ -1,6 +1,7 @@
 package dev.tollgate.proxy;
 
 import dev.tollgate.core.model.net.IpAddress;
+import dev.tollgate.core.model.net.HostName;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
@@ -10,7 +11,6 @@ import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -110,16 +110,10 @@ public final class HostMap {
         return new HostMap(r, c, SYSTEM_RESOLVER);
     }
 
-    /** Lower case, no trailing dot, no IPv6 brackets: how Tollgate compares host names. */
-    static String normalise(String host) {
-        String h = host.toLowerCase(Locale.ROOT);
-        if (h.endsWith(".")) {
-            h = h.substring(0, h.length() - 1);
-        }
-        if (h.startsWith("[") && h.endsWith("]")) {
-            h = h.substring(1, h.length() - 1);
-        }
-        return h;
+    /** A name as the maps key it: {@link HostName#fold}ed, an IPv6 literal without its brackets. */
+    private static String key(String host) {
+        String h = host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
+        return HostName.fold(h);
     }
 
     private static ResolveEntry parseResolve(String arg) {
@@ -137,7 +131,7 @@ public final class HostMap {
             addresses.add(literal(a.trim()).orElseThrow(() -> new IllegalArgumentException(
                     "--resolve " + arg + ": '" + a + "' is not a numeric address")));
         }
-        return new ResolveEntry(normalise(parts.get(0)), port, addresses);
+        return new ResolveEntry(key(parts.get(0)), port, addresses);
     }
 
     private static ConnectTo parseConnectTo(String arg) {
@@ -147,9 +141,9 @@ public final class HostMap {
         }
         String where = "--connect-to " + arg;
         return new ConnectTo(
-                parts.get(0).isEmpty() ? Optional.empty() : Optional.of(normalise(parts.get(0))),
+                parts.get(0).isEmpty() ? Optional.empty() : Optional.of(key(parts.get(0))),
                 parts.get(1).isEmpty() ? Optional.empty() : Optional.of(port(parts.get(1), where)),
-                parts.get(2).isEmpty() ? Optional.empty() : Optional.of(normalise(parts.get(2))),
+                parts.get(2).isEmpty() ? Optional.empty() : Optional.of(key(parts.get(2))),
                 parts.get(3).isEmpty() ? Optional.empty() : Optional.of(port(parts.get(3), where)));
     }
 
@@ -214,7 +208,7 @@ public final class HostMap {
      */
     public Future<Resolved> resolve(String host, int port, List<String> upstreamAddresses, EventExecutor executor) {
         Promise<Resolved> promise = executor.newPromise();
-        String name = normalise(host);
+        String name = key(host);
         int targetPort = port;
         boolean mapped = false;
         // the operator named the host (a --connect-to HOST2); one that keeps the client's host does not vouch for it
@@ -234,7 +228,7 @@ public final class HostMap {
             if (lit.isPresent()) {
                 return promise.setSuccess(new Resolved(new InetSocketAddress(lit.get(), targetPort), true, "endpoints"));
             }
-            name = normalise(first);
+            name = key(first);
             mapped = true;
         }
         for (ResolveEntry r : resolves) {

@@ -1,5 +1,7 @@
 package dev.tollgate.proxy;
 
+import dev.tollgate.core.model.AsciiCase;
+
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.handler.codec.TooLongFrameException;
@@ -20,7 +22,6 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 
@@ -85,7 +86,7 @@ final class HttpMessages {
             return "more than one Content-Length";
         }
         if (!te.isEmpty()) {
-            String all = String.join(",", te).toLowerCase(Locale.ROOT).replace(" ", "");
+            String all = AsciiCase.lower(String.join(",", te)).replace(" ", "");
             if (!all.equals("chunked")) {
                 return "Transfer-Encoding other than chunked: " + all;
             }
@@ -120,7 +121,7 @@ final class HttpMessages {
         int options = 0;
         for (String c : h.getAll(HttpHeaderNames.CONNECTION)) {
             for (String option : c.split(",", -1)) {
-                String o = option.trim().toLowerCase(Locale.ROOT);
+                String o = AsciiCase.lower(option.trim());
                 if (o.isEmpty()) {
                     continue;
                 }
@@ -159,7 +160,7 @@ final class HttpMessages {
     static void stripHopByHop(HttpHeaders h) {
         for (String c : h.getAll(HttpHeaderNames.CONNECTION)) {
             for (String name : c.split(",")) {
-                String n = name.trim().toLowerCase(Locale.ROOT);
+                String n = AsciiCase.lower(name.trim());
                 if (!n.isEmpty() && !END_TO_END.contains(n) && !CONNECTION_OPTIONS.contains(n)) {
                     h.remove(n);
                 }
@@ -181,7 +182,7 @@ final class HttpMessages {
     static List<String> stripMeshInternal(HttpHeaders h) {
         List<String> removed = null;
         for (Map.Entry<String, String> e : h) {
-            String n = e.getKey().toLowerCase(Locale.ROOT);
+            String n = AsciiCase.lower(e.getKey());
             if (n.equals("x-forwarded-client-cert") || n.startsWith("x-envoy-")) {
                 if (removed == null) {
                     removed = new ArrayList<>();
@@ -213,7 +214,7 @@ final class HttpMessages {
         }
         List<String> names = new ArrayList<>();
         for (String n : t.names()) {
-            String lower = n.toLowerCase(Locale.ROOT);
+            String lower = AsciiCase.lower(n);
             if (!names.contains(lower)) {
                 names.add(lower);
             }
@@ -226,7 +227,7 @@ final class HttpMessages {
     static Map<String, List<String>> headerMap(HttpHeaders h) {
         Map<String, List<String>> m = new LinkedHashMap<>();
         for (Map.Entry<String, String> e : h) {
-            m.computeIfAbsent(e.getKey().toLowerCase(Locale.ROOT), k -> new ArrayList<>()).add(e.getValue());
+            m.computeIfAbsent(AsciiCase.lower(e.getKey()), k -> new ArrayList<>()).add(e.getValue());
         }
         m.replaceAll((k, v) -> List.copyOf(v));
         return m;

@@ -1,8 +1,11 @@
 package dev.tollgate.proxy;
 
 import dev.tollgate.core.model.ProxyDecision;
+import dev.tollgate.core.model.AsciiCase;
+
 import dev.tollgate.core.model.WorkloadRef;
 import dev.tollgate.core.model.HttpRequestInfo;
+import dev.tollgate.core.model.net.Authority;
 import dev.tollgate.core.snapshot.MeshSnapshot;
 import dev.tollgate.core.snapshot.OutboundDecision;
 import dev.tollgate.core.snapshot.OutboundRequest;
@@ -13,7 +16,6 @@ import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
 
 import java.util.List;
-import java.util.Locale;
 import java.util.Optional;
 
 /**
@@ -44,7 +46,7 @@ final class SidecarRouter implements HttpRouter {
 
     private Route http(MeshSnapshot snapshot, HttpRequest request, Exchange ex) {
         String uri = request.uri();
-        String lower = uri.toLowerCase(Locale.ROOT);
+        String lower = AsciiCase.lower(uri);
         if (lower.startsWith("https://")) {
             return bad(ex, "https:// requests must use CONNECT");
         }
@@ -59,9 +61,10 @@ final class SidecarRouter implements HttpRouter {
                 end = i;
             }
         }
-        Optional<Authority> target = Authority.parse(rest.substring(0, end), 80);
+        String uriAuthority = rest.substring(0, end);
+        Optional<Authority> target = WireHost.authority(uriAuthority, 80);
         if (target.isEmpty()) {
-            return bad(ex, "malformed request URI authority");
+            return bad(ex, WireHost.refusal(uriAuthority, "malformed request URI authority"));
         }
         String path = rest.substring(end);
         // the fragment first: http://host#x has an empty path, which is "/" like any other
@@ -82,9 +85,9 @@ final class SidecarRouter implements HttpRouter {
         }
         String hostHeader = hosts.get(0);
         ex.request = HttpMessages.describe(request, hostHeader, path);
-        Optional<Authority> host = Authority.parse(hostHeader, 80);
+        Optional<Authority> host = WireHost.authority(hostHeader, 80);
         if (host.isEmpty()) {
-            return bad(ex, "malformed Host header");
+            return bad(ex, WireHost.refusal(hostHeader, "malformed Host header"));
         }
         // a Host naming another host than the URI is refused by snapshot.outbound (RequestedHost), the one rule
         HttpRequestInfo info = new HttpRequestInfo(request.method().name(), hostHeader, path,

@@ -1,5 +1,7 @@
 package dev.tollgate.proxy;
 
+import dev.tollgate.core.model.AsciiCase;
+
 import dev.tollgate.core.snapshot.Upstream;
 import dev.tollgate.core.model.UpstreamTls;
 import dev.tollgate.identity.SpiffeId;
@@ -201,7 +203,8 @@ final class Upstreams {
                 for (java.util.List<?> san : leaf.getSubjectAlternativeNames()) {
                     Object type = san.get(0);
                     if ((Integer.valueOf(2).equals(type) || Integer.valueOf(6).equals(type))
-                            && expected.stream().anyMatch(e -> e.equalsIgnoreCase(String.valueOf(san.get(1))))) {
+                            && expected.stream()
+                                    .anyMatch(e -> AsciiCase.equalsIgnoreCase(e, String.valueOf(san.get(1))))) {
                         return Optional.empty();
                     }
                 }

@@ -130,7 +130,7 @@ class HostMapTest {
         var f = withStandInDns(HostMap.EMPTY, asked).resolve(host, 80, List.of(), ImmediateEventExecutor.INSTANCE);
         assertThat(f.await(10, TimeUnit.SECONDS)).isTrue();
         assertThat(f.cause()).isInstanceOf(AddressGuard.Refused.class)
-                .hasMessageStartingWith("address guard [numeric-host]: " + HostMap.normalise(host));
+                .hasMessageStartingWith("address guard [numeric-host]: " + dev.tollgate.core.model.net.HostName.fold(host));
         assertThat(asked).isEmpty();
     }
 

@@ -1,6 +1,8 @@
 package dev.tollgate.cli.demo;
 
 import dev.tollgate.core.model.ProxyDecision;
+import dev.tollgate.core.model.AsciiCase;
+
 import dev.tollgate.config.ConfigStore;
 import dev.tollgate.config.LoadOptions;
 import dev.tollgate.config.LoadResult;
@@ -174,7 +176,8 @@ final class ProxyDemoMesh implements DemoMesh {
         String principal = new SpiffeId(MeshCa.DEFAULT_TRUST_DOMAIN, from.namespace(), from.serviceAccount()).principal();
         return gatewayLog.latest(e -> e.decision().equals(ProxyDecision.DENIED.text())
                 && e.sourcePrincipal().map(principal::equals).orElse(false)
-                && (e.sni().map(host::equalsIgnoreCase).orElse(false) || e.destinationHost().equalsIgnoreCase(host)));
+                && (e.sni().map(n -> AsciiCase.equalsIgnoreCase(n, host)).orElse(false)
+                        || AsciiCase.equalsIgnoreCase(e.destinationHost(), host)));
     }
 
     @Override
@@ -182,7 +185,7 @@ final class ProxyDemoMesh implements DemoMesh {
         LogBook log = sidecarLogs.get(from);
         return log == null ? Optional.empty()
                 : log.latest(e -> e.decision().equals(ProxyDecision.REFUSED.text())
-                        && e.destinationHost().equalsIgnoreCase(host));
+                        && AsciiCase.equalsIgnoreCase(e.destinationHost(), host));
     }
 
     @Override

@@ -1,5 +1,8 @@
 package dev.tollgate.cli.demo;
 
+import dev.tollgate.core.model.net.Authority;
+import dev.tollgate.core.model.net.HostName;
+
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import com.sun.net.httpserver.HttpsConfigurator;
@@ -17,7 +20,6 @@ import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
 import java.security.cert.X509Certificate;
-import java.util.Locale;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicLong;
@@ -52,7 +54,7 @@ public final class StandInHost implements AutoCloseable {
     /** As {@link #start(String, IssuedCertificate)}, on the given addresses. */
     public static StandInHost start(String hostName, IssuedCertificate certificate, InetSocketAddress httpAt,
                                     InetSocketAddress httpsAt) {
-        String host = hostName.toLowerCase(Locale.ROOT);
+        String host = HostName.fold(hostName);
         ExecutorService executor = Executors.newFixedThreadPool(4, r -> {
             Thread t = new Thread(r, "stand-in " + host);
             t.setDaemon(true);
@@ -126,17 +128,9 @@ public final class StandInHost implements AutoCloseable {
         }
     }
 
-    /** The host of a Host header, lower case, without port or trailing dot. */
+    /** The host of a Host header, as the proxies read it ({@link Authority#hostOf}). */
     static String hostOf(String header) {
-        if (header == null) {
-            return "";
-        }
-        String h = header.trim().toLowerCase(Locale.ROOT);
-        int colon = h.lastIndexOf(':');
-        if (colon > 0 && !h.endsWith("]") && h.indexOf(':') == colon) {
-            h = h.substring(0, colon);
-        }
-        return h.endsWith(".") ? h.substring(0, h.length() - 1) : h;
+        return header == null ? "" : Authority.hostOf(header);
     }
 
     private static String sanitize(String s) {

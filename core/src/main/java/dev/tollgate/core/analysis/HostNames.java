@@ -1,16 +1,16 @@
 package dev.tollgate.core.analysis;
 
-import java.util.Locale;
+import dev.tollgate.core.model.net.HostPattern;
+import dev.tollgate.core.model.net.HostName;
 
 /** Istio host-name rules the analyzer needs: normalising, short-name expansion, wildcard matching. */
 final class HostNames {
     private HostNames() {
     }
 
-    /** Lower case, no trailing dot. */
+    /** {@link HostName#fold}, after trimming what YAML left around it. */
     static String normalise(String host) {
-        String h = host == null ? "" : host.trim().toLowerCase(Locale.ROOT);
-        return h.endsWith(".") ? h.substring(0, h.length() - 1) : h;
+        return HostName.fold(host == null ? "" : host.trim());
     }
 
     /** A short name ({@code reviews}) means {@code reviews.<namespace>.svc.cluster.local}, as Istio resolves it. */
@@ -19,22 +19,14 @@ final class HostNames {
         return h.contains(".") || h.equals("*") ? h : h + "." + namespace + ".svc.cluster.local";
     }
 
-    /** {@code pattern} ({@code *}, {@code *.example.com} or exact) covers {@code host}. */
+    /** {@code pattern} ({@code *}, {@code *.example.com} or exact) covers {@code host}: Istio's SubsetOf. */
     static boolean matches(String pattern, String host) {
-        String p = normalise(pattern);
-        String h = normalise(host);
-        if (p.equals("*")) {
-            return true;
-        }
-        if (p.startsWith("*.")) {
-            return h.endsWith(p.substring(1)) || (h.startsWith("*.") && h.endsWith(p.substring(1)));
-        }
-        return p.equals(h);
+        return HostPattern.matches(HostName.fold(pattern.trim()), HostName.fold(host.trim()));
     }
 
     /** Two host patterns have a host in common. */
     static boolean intersect(String a, String b) {
-        return matches(a, b) || matches(b, a);
+        return HostPattern.overlaps(a.trim(), b.trim());
     }
 
     /** A Gateway server host {@code ns/host} without its namespace part. */

@@ -139,7 +139,7 @@ final class Generators {
             if (!rest.startsWith("[") || !rest.endsWith("]") || rest.length() < 3) {
                 return null;
             }
-            return rest.substring(1, rest.length() - 1).toLowerCase(java.util.Locale.ROOT);
+            return dev.tollgate.core.model.AsciiCase.lower(rest.substring(1, rest.length() - 1));
         }
 
         @Override

@@ -1,10 +1,12 @@
 package dev.tollgate.core.authz;
 
+import dev.tollgate.core.model.AsciiCase;
+
 /**
  * One value of an AuthorizationPolicy string field, as Istio turns it into an Envoy matcher: exact {@code abc},
  * prefix {@code abc*}, suffix {@code *abc}, and {@code *}. Istio gives {@code *} two meanings: for string matchers
  * it is the regex {@code .+} (any non-empty value), for header matchers it is presence (any value, even empty).
- * Case-insensitive matching is ASCII-only, as Envoy's is: a Unicode case fold (e.g. the Kelvin sign) must never
+ * Case-insensitive matching is ASCII-only ({@link AsciiCase}), as Envoy's is: a Unicode case fold (e.g. the Kelvin sign) must never
  * make a hostile host equal an allowed one.
  */
 record StringMatch(Kind kind, String value, boolean ignoreCase) {
@@ -45,18 +47,6 @@ record StringMatch(Kind kind, String value, boolean ignoreCase) {
     }
 
     private boolean region(String s, int offset) {
-        if (!ignoreCase) {
-            return s.startsWith(value, offset);
-        }
-        for (int i = 0; i < value.length(); i++) {
-            if (asciiLower(s.charAt(offset + i)) != asciiLower(value.charAt(i))) {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    private static char asciiLower(char c) {
-        return c >= 'A' && c <= 'Z' ? (char) (c + 32) : c;
+        return ignoreCase ? AsciiCase.regionEqualsIgnoreCase(s, offset, value) : s.startsWith(value, offset);
     }
 }

@@ -1,5 +1,7 @@
 package dev.tollgate.core.registry;
 
+import dev.tollgate.core.model.net.HostPattern;
+import dev.tollgate.core.model.net.HostName;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -17,9 +19,9 @@ final class ImportedHosts {
     private final List<String> all = new ArrayList<>();
 
     void add(String host) {
-        String h = Hosts.normalise(host);
+        String h = HostName.fold(host);
         all.add(h);
-        if (Hosts.isWildcard(h)) {
+        if (HostName.isWildcard(h)) {
             wildcards.add(h);
         } else {
             exact.add(h);
@@ -31,7 +33,7 @@ final class ImportedHosts {
             return true;
         }
         for (String w : wildcards) {
-            if (Hosts.subsetOf(serviceHost, w)) {
+            if (HostPattern.subsetOf(serviceHost, w)) {
                 return true;
             }
         }

@@ -1,6 +1,7 @@
 package dev.tollgate.core.registry;
 
 import dev.tollgate.core.model.Visibility;
+import dev.tollgate.core.model.net.HostName;
 import dev.tollgate.core.model.ConfigSet;
 import dev.tollgate.core.model.Kind;
 import dev.tollgate.core.model.MeshSettings;
@@ -109,7 +110,7 @@ public final class Registry {
                 : Visibility.ofService(spec.getExportTo(), mesh.defaultServiceExportTo());
         Set<String> seen = new HashSet<>();
         for (int i = 0; i < declared.size(); i++) {
-            String h = Hosts.normalise(declared.get(i));
+            String h = HostName.fold(declared.get(i));
             if (h.isEmpty() || !seen.add(h)) {
                 continue;
             }
@@ -241,6 +242,6 @@ public final class Registry {
      * {@code registry}).
      */
     public List<Consideration> explain(WorkloadRef workload, String host, int port) {
-        return new RegistryExplainer(this, workload, Hosts.normalise(host), port).explain();
+        return new RegistryExplainer(this, workload, HostName.fold(host), port).explain();
     }
 }

@@ -1,5 +1,6 @@
 package dev.tollgate.core.registry;
 
+import dev.tollgate.core.model.net.HostName;
 import dev.tollgate.core.model.Resource;
 import io.fabric8.istio.api.api.networking.v1alpha3.ServiceEntry;
 import io.fabric8.istio.api.api.networking.v1alpha3.ServicePort;
@@ -24,6 +25,6 @@ public record ServiceMatch(Resource<ServiceEntry> entry, String matchedHost, Opt
     }
 
     public boolean wildcard() {
-        return Hosts.isWildcard(matchedHost);
+        return HostName.isWildcard(matchedHost);
     }
 }

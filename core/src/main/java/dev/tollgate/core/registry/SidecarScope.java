@@ -1,6 +1,7 @@
 package dev.tollgate.core.registry;
 
 import dev.tollgate.core.model.net.IpAddress;
+import dev.tollgate.core.model.net.HostName;
 import dev.tollgate.core.model.OutboundMode;
 import dev.tollgate.core.model.Resource;
 import io.fabric8.istio.api.api.networking.v1alpha3.Destination;
@@ -152,7 +153,7 @@ public final class SidecarScope {
         if (listener == null) {
             return Optional.empty();
         }
-        String h = Hosts.normalise(host);
+        String h = HostName.fold(host);
         if (!Hosts.plausible(h)) {
             return Optional.empty();
         }
@@ -236,7 +237,7 @@ public final class SidecarScope {
      * @param port the destination port, or 0 when the route gives none
      */
     public Optional<ServiceMatch> destination(String host, int port) {
-        String h = Hosts.normalise(host);
+        String h = HostName.fold(host);
         if (!Hosts.plausible(h)) {
             return Optional.empty();
         }

@@ -1,5 +1,6 @@
 package dev.tollgate.core.routing;
 
+import dev.tollgate.core.model.net.HostName;
 import dev.tollgate.core.model.Resource;
 import io.fabric8.istio.api.api.networking.v1alpha3.Gateway;
 import io.fabric8.istio.api.api.networking.v1alpha3.Server;
@@ -29,7 +30,7 @@ record CompiledGateway(Resource<Gateway> resource, int order, Map<String, String
                 if (ns.equals(".")) {
                     ns = r.namespace();
                 }
-                hosts.add(new GatewayServer.ServerHost(ns, dev.tollgate.core.registry.Hosts.normalise(
+                hosts.add(new GatewayServer.ServerHost(ns, HostName.fold(
                         slash < 0 ? h : h.substring(slash + 1)), h));
             }
             String protocol = s.getPort().getProtocol() == null ? "HTTP" : s.getPort().getProtocol();

@@ -1,6 +1,7 @@
 package dev.tollgate.core.routing;
 
-import dev.tollgate.core.registry.Hosts;
+import dev.tollgate.core.model.net.HostPattern;
+import dev.tollgate.core.model.net.HostName;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -54,9 +55,9 @@ final class GatewayVirtualHosts {
             if (!sh.admitsNamespace(vs.resource().namespace())) {
                 continue;
             }
-            String s = Hosts.normalise(sh.dnsName());
+            String s = HostName.fold(sh.dnsName());
             for (String v : vs.hosts()) {
-                String d = Hosts.matches(v, s) ? s : Hosts.matches(s, v) ? v : null;
+                String d = HostPattern.matches(v, s) ? s : HostPattern.matches(s, v) ? v : null;
                 if (d != null && !out.contains(d)) {
                     out.add(d);
                 }

@@ -1,5 +1,6 @@
 package dev.tollgate.core.routing;
 
+import dev.tollgate.core.model.net.HostName;
 import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.HashMap;
@@ -20,7 +21,7 @@ final class HostIndex<T> {
 
     void add(String pattern, T value) {
         byPattern.computeIfAbsent(pattern, k -> new ArrayList<>()).add(value);
-        if (RouteHosts.isWildcard(pattern) && pattern.length() > 1) {
+        if (HostName.isWildcard(pattern) && pattern.length() > 1) {
             wildcardSuffixLengths.set(pattern.length() - 1);
         }
     }

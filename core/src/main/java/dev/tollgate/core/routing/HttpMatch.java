@@ -1,5 +1,7 @@
 package dev.tollgate.core.routing;
 
+import dev.tollgate.core.model.AsciiCase;
+
 import dev.tollgate.core.model.HttpRequestInfo;
 import io.fabric8.istio.api.api.networking.v1alpha3.HTTPMatchRequest;
 import io.fabric8.istio.api.api.networking.v1alpha3.StringMatch;
@@ -38,7 +40,7 @@ record HttpMatch(String name, long port, Set<String> gateways, Map<String, Strin
         Map<String, StringMatcher> out = new TreeMap<>();
         if (in != null) {
             // "The header keys must be lowercase"; HTTP header names are case-insensitive, so compare lower case.
-            in.forEach((k, v) -> out.put(k.toLowerCase(java.util.Locale.ROOT), StringMatcher.of(v, false)));
+            in.forEach((k, v) -> out.put(AsciiCase.lower(k), StringMatcher.of(v, false)));
         }
         return out;
     }

@@ -1,8 +1,9 @@
 package dev.tollgate.core.routing;
 
+import dev.tollgate.core.model.net.HostPattern;
+import dev.tollgate.core.model.net.HostName;
 import dev.tollgate.core.model.net.IpAddress;
 import dev.tollgate.core.model.net.IpPrefix;
-import dev.tollgate.core.registry.Hosts;
 import io.fabric8.istio.api.api.networking.v1alpha3.L4MatchAttributes;
 import io.fabric8.istio.api.api.networking.v1alpha3.TLSMatchAttributes;
 
@@ -23,7 +24,7 @@ record L4Match(long port, Set<String> gateways, Map<String, String> sourceLabels
         return new L4Match(m.getPort() == null ? 0 : m.getPort(), GatewayNames.resolveAll(m.getGateways(), vsNamespace),
                 m.getSourceLabels() == null ? Map.of() : Map.copyOf(m.getSourceLabels()),
                 m.getSourceNamespace() == null ? "" : m.getSourceNamespace(),
-                m.getSniHosts() == null ? List.of() : m.getSniHosts().stream().map(Hosts::normalise).toList(),
+                m.getSniHosts() == null ? List.of() : m.getSniHosts().stream().map(HostName::fold).toList(),
                 subnetTexts(m.getDestinationSubnets()), subnets(m.getDestinationSubnets()));
     }
 
@@ -70,14 +71,14 @@ record L4Match(long port, Set<String> gateways, Map<String, String> sourceLabels
         if (sni.isEmpty()) {
             return Optional.empty();
         }
-        String s = Hosts.normalise(sni.get());
+        String s = HostName.fold(sni.get());
         for (String h : sniHosts) {
             if (h.equals(s)) {
                 return Optional.of(h);
             }
         }
         for (String h : sniHosts) {
-            if (Hosts.matches(h, s)) {
+            if (HostPattern.matches(h, s)) {
                 return Optional.of(h);
             }
         }

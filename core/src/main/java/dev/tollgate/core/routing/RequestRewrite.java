@@ -1,5 +1,7 @@
 package dev.tollgate.core.routing;
 
+import dev.tollgate.core.model.AsciiCase;
+
 import com.google.re2j.Pattern;
 import com.google.re2j.PatternSyntaxException;
 import dev.tollgate.core.model.HttpRequestInfo;
@@ -58,7 +60,8 @@ record RequestRewrite(Optional<String> authority, Optional<String> uri, Optional
             return Optional.empty();
         }
         for (var e : headers.entrySet()) {
-            if (e.getKey().equalsIgnoreCase("host") || e.getKey().equalsIgnoreCase(":authority")) {
+            if (AsciiCase.equalsIgnoreCase(e.getKey(), "host")
+                    || AsciiCase.equalsIgnoreCase(e.getKey(), ":authority")) {
                 return Optional.of(e.getValue());
             }
         }

@@ -1,11 +1,13 @@
 package dev.tollgate.core.routing;
 
+import dev.tollgate.core.model.net.HostPattern;
+import dev.tollgate.core.model.net.Authority;
+import dev.tollgate.core.model.net.HostName;
 import dev.tollgate.core.model.ConfigSet;
 import dev.tollgate.core.model.MeshSettings;
 import dev.tollgate.core.model.Origin;
 import dev.tollgate.core.model.Resource;
 import dev.tollgate.core.model.WorkloadRef;
-import dev.tollgate.core.registry.Hosts;
 import dev.tollgate.core.registry.SidecarScope;
 import dev.tollgate.core.model.Consideration;
 import dev.tollgate.core.model.Stage;
@@ -115,7 +117,7 @@ public final class Routing {
     public RouteOutcome meshRoute(WorkloadRef from, SidecarScope scope, String host, int port, RouteKind kind,
                                   Optional<String> sni, Optional<HttpRequestInfo> http, Optional<String> serviceHost,
                                   List<String> destinationIps) {
-        String h = Hosts.normalise(host);
+        String h = HostName.fold(host);
         ProxyContext ctx = new ProxyContext(Set.of(GatewayNames.MESH), from.labels(), from.namespace(), port,
                 false);
         if (kind == RouteKind.HTTP) {
@@ -147,7 +149,7 @@ public final class Routing {
      */
     public RouteOutcome meshRouteOutsideRegistry(WorkloadRef from, SidecarScope scope, String host, int port,
                                                  HttpRequestInfo http) {
-        String h = Hosts.normalise(host);
+        String h = HostName.fold(host);
         if (!scope.hasHttpListener(port)) {
             return new RouteOutcome.NoVirtualService("no VirtualService builds a virtual host for " + h + ":" + port);
         }
@@ -197,7 +199,7 @@ public final class Routing {
                                           Optional<String> serviceHost, HttpRequestInfo http) {
         SidecarVirtualHosts table = virtualHosts(scope, ctx.port());
         List<String> domains = table.domainsFor(host);
-        if (serviceHost.filter(table::hasDomain).filter(sh -> !Hosts.matches(sh, host)).isPresent()) {
+        if (serviceHost.filter(table::hasDomain).filter(sh -> !HostPattern.matches(sh, host)).isPresent()) {
             // matched by address: the service's virtual host has its addresses as exact domains
             domains = new ArrayList<>(domains);
             domains.add(0, serviceHost.get());
@@ -231,7 +233,7 @@ public final class Routing {
     public boolean infersDestination(dev.tollgate.core.model.ResourceKey virtualService, String host,
                                      String clientNamespace) {
         CompiledVirtualService vs = vsByKey.get(virtualService);
-        return vs != null && vs.infersDestination(Hosts.normalise(host), clientNamespace);
+        return vs != null && vs.infersDestination(HostName.fold(host), clientNamespace);
     }
 
     /** Visible VirtualServices matching {@code host}, grouped by host pattern (most specific first), in the order a
@@ -408,7 +410,7 @@ public final class Routing {
                     }
                     RouteOutcome.Routed r = routed(vs, "tls[" + rule.index() + "]", choice.get(),
                             "sniHosts " + hit.get() + " matches SNI " + sni.orElse(""));
-                    if (!RouteHosts.isWildcard(hit.get())) {
+                    if (!HostName.isWildcard(hit.get())) {
                         return r;
                     }
                     if (wildcardHit == null) {
@@ -729,7 +731,7 @@ public final class Routing {
                     + gateway.labels() + " has a server on port " + port);
         }
         boolean byTls = onPort.get(0).tlsBased();
-        Optional<String> key = byTls ? sni.map(Hosts::normalise) : authorityHost.map(Hosts::normalise);
+        Optional<String> key = byTls ? sni.map(HostName::fold) : authorityHost.map(HostName::fold);
         if (!byTls && !onPort.get(0).readsHttp()) {
             GatewayServer s = onPort.get(0);
             return new ServerSelection.Selected(s, s.label() + " takes port " + port);
@@ -785,8 +787,8 @@ public final class Routing {
                         star = c.beats(star) ? c : star;
                         continue;
                     }
-                    String name = Hosts.normalise(written);
-                    if (!Hosts.isWildcard(name)) {
+                    String name = HostName.fold(written);
+                    if (!HostName.isWildcard(name)) {
                         exact.merge(name, new ServerCandidate(s, Integer.MAX_VALUE, at), (a, b) -> b.beats(a) ? b : a);
                     } else if (name.length() > 2 && name.charAt(1) == '.' && name.indexOf('*', 1) < 0) {
                         wildcards.merge(name, new ServerCandidate(s, written.length(), at), (a, b) -> b.beats(a) ? b : a);
@@ -800,7 +802,7 @@ public final class Routing {
 
         /** The server whose host matches {@code key} (normalised) best; a missing key matches only "*". */
         Optional<GatewayServer> best(Optional<String> key) {
-            if (scanOnly || key.isPresent() && (Hosts.isWildcard(key.get()) || key.get().length() > Hosts.MAX_LENGTH)) {
+            if (scanOnly || key.isPresent() && (HostName.isWildcard(key.get()) || key.get().length() > HostName.MAX_LENGTH)) {
                 return scan(key);
             }
             ServerCandidate best = star;
@@ -841,10 +843,10 @@ public final class Routing {
         if (pattern.equals("*")) {
             return 0;
         }
-        if (host.isEmpty() || !Hosts.matches(pattern, host.get())) {
+        if (host.isEmpty() || !HostPattern.matches(pattern, host.get())) {
             return -1;
         }
-        return RouteHosts.isWildcard(pattern) ? pattern.length() : Integer.MAX_VALUE;
+        return HostName.isWildcard(pattern) ? pattern.length() : Integer.MAX_VALUE;
     }
 
     /**
@@ -860,8 +862,8 @@ public final class Routing {
                 return new RouteOutcome.Unmatched(Optional.empty(), server.origin(), server.label()
                         + " reads HTTP but the connection carried none", false);
             }
-            String reqHost = RouteHosts.authorityHost(http.get().authority());
-            if (server.hosts().stream().noneMatch(h -> Hosts.matches(h.dnsName(), reqHost))) {
+            String reqHost = Authority.hostOf(http.get().authority());
+            if (server.hosts().stream().noneMatch(h -> HostPattern.matches(h.dnsName(), reqHost))) {
                 return new RouteOutcome.Unmatched(Optional.empty(), server.origin(), "host " + reqHost
                         + " is not among the hosts of " + server.label() + " (Envoy answers 404 NR)", false);
             }
@@ -871,7 +873,7 @@ public final class Routing {
             RouteOutcome out = httpRoute(groups, true, ctx, http.get(), server.tlsBased() ? "https" : "http");
             if (out instanceof RouteOutcome.NoVirtualService nv) {
                 List<String> silent = bound.stream().filter(vs -> GatewayVirtualHosts.intersection(server, vs)
-                                .stream().anyMatch(d -> Hosts.matches(d, reqHost)) && staticHttp(vs, ctx).isEmpty())
+                                .stream().anyMatch(d -> HostPattern.matches(d, reqHost)) && staticHttp(vs, ctx).isEmpty())
                         .map(vs -> vs.label() + " has no http route for this proxy").toList();
                 return new RouteOutcome.Unmatched(Optional.empty(), server.origin(), "no VirtualService bound to "
                         + server.gatewayName() + " routes host " + reqHost + " (Envoy answers 404 NR): "
@@ -881,8 +883,8 @@ public final class Routing {
         }
         if (server.tlsBased() && server.passthrough()) {
             List<CompiledVirtualService> forSni = sni.map(s -> bound.stream()
-                    .filter(vs -> vs.hosts().stream().anyMatch(h -> Hosts.matches(h, Hosts.normalise(s)))
-                            && admitsHost(server, vs, Hosts.normalise(s))).toList())
+                    .filter(vs -> vs.hosts().stream().anyMatch(h -> HostPattern.matches(h, HostName.fold(s)))
+                            && admitsHost(server, vs, HostName.fold(s))).toList())
                     .orElse(List.of());
             RouteOutcome out = tlsRoute(forSni, ctx, sni, List.of(), false);
             if (out instanceof RouteOutcome.NoVirtualService nv) {
@@ -937,7 +939,7 @@ public final class Routing {
     /** For one requested host: a server host covering it must admit the VirtualService's namespace. */
     private static boolean admitsHost(GatewayServer server, CompiledVirtualService vs, String host) {
         for (GatewayServer.ServerHost sh : server.hosts()) {
-            if (sh.admitsNamespace(vs.resource().namespace()) && Hosts.matches(sh.dnsName(), host)) {
+            if (sh.admitsNamespace(vs.resource().namespace()) && HostPattern.matches(sh.dnsName(), host)) {
                 return true;
             }
         }
@@ -951,7 +953,7 @@ public final class Routing {
                 continue;
             }
             for (String h : vs.hosts()) {
-                if (RouteHosts.intersect(sh.dnsName(), h)) {
+                if (HostPattern.overlaps(sh.dnsName(), h)) {
                     return true;
                 }
             }
@@ -967,7 +969,7 @@ public final class Routing {
      */
     public List<Consideration> explainMesh(WorkloadRef from, SidecarScope scope, String host, int port, boolean http,
                                            Optional<RouteOutcome> outcome) {
-        String h = Hosts.normalise(host);
+        String h = HostName.fold(host);
         Optional<Resource<Sidecar>> sidecar = scope.sidecar();
         SidecarImports imports = SidecarImports.of(sidecar, from.namespace(), port);
         ProxyContext ctx = new ProxyContext(Set.of(GatewayNames.MESH), from.labels(), from.namespace(), port,
@@ -1038,7 +1040,7 @@ public final class Routing {
                 : c.domain();
         Optional<CompiledVirtualService> mostSpecific = table.mostSpecificFor(service);
         if (mostSpecific.isPresent() && mostSpecific.get() != vs && vs.hosts().stream()
-                .anyMatch(vh -> Hosts.isWildcard(vh) && Hosts.overlaps(vh, service))) {
+                .anyMatch(vh -> HostName.isWildcard(vh) && HostPattern.overlaps(vh, service))) {
             return picked + "; its wildcard host does not claim service " + service + ", whose most specific "
                     + "VirtualService host belongs to " + mostSpecific.get().label() + " (sidecar.go "
                     + "computeWildcardHostVirtualServiceIndex: the longest host, and of VirtualServices with the same "
@@ -1050,7 +1052,7 @@ public final class Routing {
     /** Every VirtualService naming {@code host}, and whether it routes at {@code server} of the gateway and why. */
     public List<Consideration> explainGatewayRoute(WorkloadRef gateway, GatewayServer server, String host,
                                                    Optional<RouteOutcome> outcome) {
-        String h = Hosts.normalise(host);
+        String h = HostName.fold(host);
         Optional<dev.tollgate.core.model.ResourceKey> used = outcome.flatMap(o -> o instanceof RouteOutcome.Routed r
                 ? Optional.of(r.virtualService()) : Optional.empty());
         List<Consideration> out = new ArrayList<>();

@@ -1,7 +1,8 @@
 package dev.tollgate.core.routing;
 
+import dev.tollgate.core.model.net.HostPattern;
+import dev.tollgate.core.model.net.HostName;
 import dev.tollgate.core.model.Resource;
-import dev.tollgate.core.registry.Hosts;
 import io.fabric8.istio.api.api.networking.v1alpha3.IstioEgressListener;
 import io.fabric8.istio.api.api.networking.v1alpha3.Sidecar;
 
@@ -53,7 +54,7 @@ record SidecarImports(Optional<List<String>> hosts, String workloadNamespace) {
                 continue; // illegal: Istio skips it
             }
             String ns = h.substring(0, slash);
-            String dns = Hosts.normalise(h.substring(slash + 1));
+            String dns = HostName.fold(h.substring(slash + 1));
             if (ns.equals(".")) {
                 ns = workloadNamespace;
             }
@@ -61,7 +62,7 @@ record SidecarImports(Optional<List<String>> hosts, String workloadNamespace) {
                 continue;
             }
             for (String vh : vs.hosts()) {
-                if (dns.equals("*") || RouteHosts.intersect(dns, vh)) {
+                if (dns.equals("*") || HostPattern.overlaps(dns, vh)) {
                     return true;
                 }
             }

@@ -1,6 +1,7 @@
 package dev.tollgate.core.routing;
 
-import dev.tollgate.core.registry.Hosts;
+import dev.tollgate.core.model.net.HostPattern;
+import dev.tollgate.core.model.net.HostName;
 
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -76,14 +77,14 @@ final class SidecarVirtualHosts {
         Map<String, CompiledVirtualService> wildcard = new HashMap<>();
         for (CompiledVirtualService vs : listenerVs) {
             for (String h : vs.hosts()) {
-                (Hosts.isWildcard(h) ? wildcard : fqdn).putIfAbsent(h, vs);
+                (HostName.isWildcard(h) ? wildcard : fqdn).putIfAbsent(h, vs);
             }
         }
         Map<String, CompiledVirtualService> index = new HashMap<>();
         for (String svc : services.keySet()) {
             mostSpecificVs(svc, fqdn, wildcard).ifPresent(vs -> index.put(svc, vs));
         }
-        List<String> wildcardServices = services.keySet().stream().filter(Hosts::isWildcard).toList();
+        List<String> wildcardServices = services.keySet().stream().filter(HostName::isWildcard).toList();
         Map<String, List<Owner>> byDomain = new LinkedHashMap<>();
         Map<CompiledVirtualService, String> silent = new HashMap<>();
         for (CompiledVirtualService vs : listenerVs) {
@@ -95,7 +96,7 @@ final class SidecarVirtualHosts {
             List<String> outside = new ArrayList<>();
             Map<String, String> matched = new LinkedHashMap<>(); // service -> VS host
             for (String h : vs.hosts()) {
-                if (!Hosts.isWildcard(h)) {
+                if (!HostName.isWildcard(h)) {
                     if (services.containsKey(h)) {
                         matched.putIfAbsent(h, h);
                     } else {
@@ -105,7 +106,7 @@ final class SidecarVirtualHosts {
                 }
                 boolean coversAny = false;
                 for (String svc : services.keySet()) {
-                    if (Hosts.overlaps(svc, h)) {
+                    if (HostPattern.overlaps(svc, h)) {
                         coversAny = true;
                         if (index.get(svc) == vs) {
                             matched.putIfAbsent(svc, h);
@@ -156,8 +157,8 @@ final class SidecarVirtualHosts {
                 return true;
             }
             // an exact host can only match a wildcard service; a wildcard host may match any
-            for (String svc : Hosts.isWildcard(h) ? services.keySet() : wildcardServices) {
-                if (Hosts.overlaps(h, svc)) {
+            for (String svc : HostName.isWildcard(h) ? services.keySet() : wildcardServices) {
+                if (HostPattern.overlaps(h, svc)) {
                     return true;
                 }
             }
@@ -172,7 +173,7 @@ final class SidecarVirtualHosts {
     private static Optional<CompiledVirtualService> mostSpecificVs(String svc, Map<String, CompiledVirtualService> fqdn,
                                                                    Map<String, CompiledVirtualService> wildcard) {
         String needle;
-        if (Hosts.isWildcard(svc)) {
+        if (HostName.isWildcard(svc)) {
             if (wildcard.containsKey(svc)) {
                 return Optional.of(wildcard.get(svc));
             }

@@ -1,19 +1,20 @@
 package dev.tollgate.core.routing;
 
 import com.google.re2j.Pattern;
+import dev.tollgate.core.model.AsciiCase;
 import com.google.re2j.PatternSyntaxException;
 import io.fabric8.istio.api.api.networking.v1alpha3.StringMatch;
 import io.fabric8.istio.api.api.networking.v1alpha3.StringMatchExact;
 import io.fabric8.istio.api.api.networking.v1alpha3.StringMatchPrefix;
 import io.fabric8.istio.api.api.networking.v1alpha3.StringMatchRegex;
 
-import java.util.Locale;
 import java.util.Optional;
 
 /**
  * A compiled VirtualService {@code StringMatch}: "exact: exact string match; prefix: prefix-based match;
  * regex: RE2 style regex-based match". Envoy's safe_regex matches the whole value. An empty match (or regex "*",
- * which Istio translates so) checks presence only.
+ * which Istio translates so) checks presence only. Ignoring case folds ASCII letters only ({@link AsciiCase}), as
+ * Envoy's {@code ignore_case}: a Kelvin sign or {@code ß} in a path is not its ASCII look-alike.
  */
 sealed interface StringMatcher {
 
@@ -28,7 +29,7 @@ sealed interface StringMatcher {
 
     record Exact(String expected, boolean ignoreCase) implements StringMatcher {
         public boolean matches(String value) {
-            return ignoreCase ? expected.equalsIgnoreCase(value) : expected.equals(value);
+            return ignoreCase ? AsciiCase.equalsIgnoreCase(expected, value) : expected.equals(value);
         }
 
         public String describe() {
@@ -38,8 +39,7 @@ sealed interface StringMatcher {
 
     record Prefix(String prefix, boolean ignoreCase) implements StringMatcher {
         public boolean matches(String value) {
-            return ignoreCase ? value.toLowerCase(Locale.ROOT).startsWith(prefix.toLowerCase(Locale.ROOT))
-                    : value.startsWith(prefix);
+            return ignoreCase ? AsciiCase.startsWithIgnoreCase(value, prefix) : value.startsWith(prefix);
         }
 
         public String describe() {

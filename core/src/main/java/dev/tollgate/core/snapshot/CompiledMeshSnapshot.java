@@ -1,6 +1,9 @@
 package dev.tollgate.core.snapshot;
 
+import dev.tollgate.core.model.net.HostPattern;
 import dev.tollgate.core.model.net.IpAddress;
+import dev.tollgate.core.model.net.Authority;
+import dev.tollgate.core.model.net.HostName;
 import dev.tollgate.core.model.GatewayListener;
 import dev.tollgate.core.model.UpstreamTls;
 import dev.tollgate.core.model.TlsMode;
@@ -112,7 +115,7 @@ final class CompiledMeshSnapshot implements MeshSnapshot {
 
     private Sidecar sidecar(WorkloadRef from, OutboundRequest request) {
         ProxyRef proxy = ProxyRef.sidecar(from);
-        String host = Hosts.normalise(request.host());
+        String host = HostName.fold(request.host());
         int port = request.port();
         List<Hop> hops = new ArrayList<>();
         Optional<String> otherHost = RequestedHost.mismatch(request);
@@ -213,7 +216,7 @@ final class CompiledMeshSnapshot implements MeshSnapshot {
         RouteTarget resolved = new RouteTarget(destHost, target.subset(), destPort, target.weight());
         Optional<HttpRequestInfo> forwarded = outcome instanceof RouteOutcome.Routed r && r.forwarded().isPresent()
                 ? r.forwarded() : request.http();
-        String autoSni = forwarded.map(h -> hostOf(h.authority())).orElse(destHost);
+        String autoSni = forwarded.map(h -> Authority.hostOf(h.authority())).orElse(destHost);
         UpstreamPolicy policy = routing.upstreamPolicy(from.namespace(), from.labels(), resolved, destPort,
                 serviceNamespace, autoSni);
         if (policy.missingSubset().isPresent()) {
@@ -259,8 +262,8 @@ final class CompiledMeshSnapshot implements MeshSnapshot {
         }
         // The service's virtual host answers to its name and to each address written in full (a CIDR is no Host).
         List<String> written = m.entry().spec().getAddresses() == null ? List.of() : m.entry().spec().getAddresses();
-        Optional<String> serviceHost = Hosts.matches(m.matchedHost(), host)
-                || written.stream().anyMatch(a -> Hosts.normalise(a).equals(host))
+        Optional<String> serviceHost = HostPattern.matches(m.matchedHost(), host)
+                || written.stream().anyMatch(a -> HostName.fold(a).equals(host))
                 ? Optional.of(m.matchedHost()) : Optional.empty();
         return Optional.of(routing.meshRoute(from, scope, host, port, kind, request.sni(), request.http(),
                 serviceHost, destinationIps));
@@ -323,7 +326,7 @@ final class CompiledMeshSnapshot implements MeshSnapshot {
                                   Origin sidecarOrigin, String host, int port, String why, List<Hop> hops,
                                   Stage stage) {
         var d = scope.egressProxy().get();
-        String proxyHost = Hosts.normalise(d.getHost() == null ? "" : d.getHost());
+        String proxyHost = HostName.fold(d.getHost() == null ? "" : d.getHost());
         int proxyPort = d.getPort() != null && d.getPort().getNumber() != null ? d.getPort().getNumber().intValue()
                 : port;
         RouteTarget target = new RouteTarget(proxyHost, d.getSubset() == null ? "" : d.getSubset(), proxyPort, 100);
@@ -431,16 +434,6 @@ final class CompiledMeshSnapshot implements MeshSnapshot {
         return parts.length > 1 ? parts[1] : "";
     }
 
-    private static String hostOf(String authority) {
-        String a = authority.trim();
-        if (a.startsWith("[")) {
-            int end = a.indexOf(']');
-            return Hosts.normalise(end > 0 ? a.substring(1, end) : a);
-        }
-        int colon = a.indexOf(':');
-        return Hosts.normalise(colon >= 0 && a.lastIndexOf(':') == colon ? a.substring(0, colon) : a);
-    }
-
     // ------------------------------------------------------------------ gateway
 
     @Override
@@ -473,7 +466,7 @@ final class CompiledMeshSnapshot implements MeshSnapshot {
     private GatewayEval gatewayEval(WorkloadRef gw, GatewayRequest request, Optional<TlsMode> clientTls) {
         ProxyRef proxy = ProxyRef.gateway(gw);
         List<Hop> hops = new ArrayList<>();
-        Optional<String> authorityHost = request.http().map(h -> hostOf(h.authority()));
+        Optional<String> authorityHost = request.http().map(h -> Authority.hostOf(h.authority()));
         ServerSelection sel = routing.selectServer(gw, request.port(), request.sni(), authorityHost);
         if (sel instanceof ServerSelection.NoServer none) {
             String reason = none.reason();
@@ -559,7 +552,7 @@ final class CompiledMeshSnapshot implements MeshSnapshot {
                     Optional.empty()).at(server, Optional.of(out));
         }
         RouteTarget resolved = new RouteTarget(target.host(), target.subset(), destPort, target.weight());
-        String autoSni = r.forwarded().map(h -> hostOf(h.authority())).or(() -> authorityHost).orElse(target.host());
+        String autoSni = r.forwarded().map(h -> Authority.hostOf(h.authority())).or(() -> authorityHost).orElse(target.host());
         UpstreamPolicy policy = routing.upstreamPolicy(gw.namespace(), gw.labels(), resolved, destPort,
                 Optional.of(dm.get().entry().namespace()), autoSni);
         if (policy.missingSubset().isPresent()) {
@@ -648,13 +641,13 @@ final class CompiledMeshSnapshot implements MeshSnapshot {
         if (tls.mode() != TlsMode.DISABLE) {
             return tls.sni();
         }
-        return request.protocol() == Protocol.TLS ? request.sni().map(Hosts::normalise) : Optional.empty();
+        return request.protocol() == Protocol.TLS ? request.sni().map(HostName::fold) : Optional.empty();
     }
 
     @Override
     public Explanation explain(WorkloadRef from, OutboundRequest request) {
         Path p = path(from, request);
-        String host = Hosts.normalise(request.host());
+        String host = HostName.fold(request.host());
         List<Consideration> out = new ArrayList<>(registry.explain(from, host, request.port()));
         out.addAll(routing.explainMesh(from, registry.scopeFor(from), host, request.port(),
                 request.protocol() == Protocol.HTTP && request.http().isPresent(), p.sidecar().route()));
@@ -664,7 +657,7 @@ final class CompiledMeshSnapshot implements MeshSnapshot {
             out.addAll(routing.explainGateways(gw));
             p.gatewayEval().flatMap(GatewayEval::authzRequest).ifPresent(a -> out.addAll(authorizer.explain(gw, a)));
             p.gatewayEval().ifPresent(ge -> ge.server().ifPresent(server -> out.addAll(routing.explainGatewayRoute(gw,
-                    server, ge.authzRequest().flatMap(AuthzRequest::http).map(h -> hostOf(h.authority()))
+                    server, ge.authzRequest().flatMap(AuthzRequest::http).map(h -> Authority.hostOf(h.authority()))
                             .or(() -> ge.authzRequest().flatMap(AuthzRequest::sni)).orElse(host), ge.route()))));
             p.gatewayEval().flatMap(GatewayEval::upstream).ifPresent(u -> out.addAll(u.considerations()));
         }

@@ -1,6 +1,7 @@
 package dev.tollgate.core.snapshot;
 
-import dev.tollgate.core.registry.Hosts;
+import dev.tollgate.core.model.net.Authority;
+import dev.tollgate.core.model.net.HostName;
 
 import java.util.Optional;
 
@@ -18,65 +19,32 @@ public final class RequestedHost {
     private RequestedHost() {
     }
 
-    /** Why the request names another host than the one it asked for, or empty when it names the same one. */
+    /**
+     * Why the request names another host than the one it asked for, or a host Tollgate refuses everywhere (not
+     * ASCII: {@link HostName#nonAscii}); empty when it names the same one.
+     */
     public static Optional<String> mismatch(OutboundRequest request) {
-        String host = Hosts.normalise(unbracket(request.host()));
+        Optional<String> nonAscii = HostName.nonAscii(request.host())
+                .or(() -> request.http().flatMap(h -> Authority.nonAscii(h.authority().trim())))
+                .or(() -> request.sni().flatMap(HostName::nonAscii));
+        if (nonAscii.isPresent()) {
+            return nonAscii;
+        }
+        String host = HostName.fold(unbracket(request.host()));
         if (request.protocol() == Protocol.HTTP && request.http().isPresent()) {
             String authority = request.http().get().authority();
-            Optional<HostPort> named = parse(authority);
+            Optional<Authority> named = Authority.tryParse(authority.trim(), HTTP_DEFAULT_PORT);
             if (named.isEmpty() || !named.get().host().equals(host) || named.get().port() != request.port()) {
                 return Optional.of("Host header " + authority + " does not match the request's host "
                         + hostPort(host, request.port()));
             }
         }
         if (request.protocol() == Protocol.TLS && request.sni().isPresent()
-                && !Hosts.normalise(request.sni().get()).equals(host)) {
+                && !HostName.fold(request.sni().get()).equals(host)) {
             return Optional.of("TLS SNI " + request.sni().get() + " does not match the CONNECT host "
                     + hostPort(host, request.port()));
         }
         return Optional.empty();
-    }
-
-    private record HostPort(String host, int port) {
-    }
-
-    /** {@code host}, {@code host:port}, {@code [v6]} or {@code [v6]:port}; anything else is malformed (empty). */
-    private static Optional<HostPort> parse(String authority) {
-        String a = authority.trim();
-        String host;
-        String port = "";
-        if (a.startsWith("[")) {
-            int end = a.indexOf(']');
-            if (end < 0) {
-                return Optional.empty();
-            }
-            host = a.substring(1, end);
-            String rest = a.substring(end + 1);
-            if (!rest.isEmpty()) {
-                if (!rest.startsWith(":")) {
-                    return Optional.empty();
-                }
-                port = rest.substring(1);
-            }
-        } else {
-            int colon = a.indexOf(':');
-            if (colon != a.lastIndexOf(':')) {
-                return Optional.empty(); // an IPv6 literal must be bracketed in a Host header
-            }
-            host = colon < 0 ? a : a.substring(0, colon);
-            port = colon < 0 ? "" : a.substring(colon + 1);
-        }
-        if (host.isEmpty()) {
-            return Optional.empty();
-        }
-        int p = HTTP_DEFAULT_PORT;
-        if (!port.isEmpty()) {
-            if (port.length() > 5 || !port.chars().allMatch(c -> c >= '0' && c <= '9')) {
-                return Optional.empty();
-            }
-            p = Integer.parseInt(port);
-        }
-        return Optional.of(new HostPort(Hosts.normalise(host), p));
     }
 
     private static String unbracket(String host) {

@@ -1,5 +1,7 @@
 package dev.tollgate.core.registry;
 
+import dev.tollgate.core.model.net.HostPattern;
+import dev.tollgate.core.model.net.HostName;
 import dev.tollgate.core.model.WorkloadRef;
 import dev.tollgate.core.testing.TestConfig;
 import net.jqwik.api.Arbitraries;
@@ -36,33 +38,33 @@ class RegistryPropertiesTest {
     @Property
     void normalisationIsIdempotent(@ForAll("name") String name, @ForAll boolean trailingDot) {
         String h = name + (trailingDot ? "." : "");
-        assertThat(Hosts.normalise(Hosts.normalise(h))).isEqualTo(Hosts.normalise(h));
+        assertThat(HostName.fold(HostName.fold(h))).isEqualTo(HostName.fold(h));
     }
 
     @Property
     void aWildcardNeverMatchesItsBareParent(@ForAll("name") String parent) {
-        assertThat(Hosts.matches("*." + parent, parent)).isFalse();
+        assertThat(HostPattern.matches("*." + parent, parent)).isFalse();
     }
 
     @Property
     void aWildcardMatchesEverySubdomainOfItsParent(@ForAll("name") String parent, @ForAll("name") String sub) {
-        assertThat(Hosts.matches("*." + parent, sub + "." + parent)).isTrue();
+        assertThat(HostPattern.matches("*." + parent, sub + "." + parent)).isTrue();
     }
 
     @Property
     void starMatchesEveryName(@ForAll("name") String name) {
-        assertThat(Hosts.matches("*", name)).isTrue();
+        assertThat(HostPattern.matches("*", name)).isTrue();
     }
 
     @Property
     void matchingIgnoresCase(@ForAll("name") String pattern, @ForAll("name") String host) {
-        assertThat(Hosts.matches(pattern.toUpperCase(), host.toLowerCase()))
-                .isEqualTo(Hosts.matches(pattern.toLowerCase(), host.toUpperCase()));
+        assertThat(HostPattern.matches(pattern.toUpperCase(), host.toLowerCase()))
+                .isEqualTo(HostPattern.matches(pattern.toLowerCase(), host.toUpperCase()));
     }
 
     @Property
     void anExactPatternMatchesOnlyItself(@ForAll("name") String a, @ForAll("name") String b) {
-        assertThat(Hosts.matches(a, b)).isEqualTo(Hosts.normalise(a).equals(Hosts.normalise(b)));
+        assertThat(HostPattern.matches(a, b)).isEqualTo(HostName.fold(a).equals(HostName.fold(b)));
     }
 
     @Property(tries = 200)

@@ -1,5 +1,7 @@
 package dev.tollgate.core.routing;
 
+import dev.tollgate.core.model.net.HostName;
+import dev.tollgate.core.model.net.HostPattern;
 import dev.tollgate.core.registry.Hosts;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
@@ -40,7 +42,7 @@ class HostIndexPropertiesTest {
         Set<String> found = index.lookup(host).stream().map(HostIndex.Hit::value).collect(Collectors.toSet());
         Set<String> expected = new HashSet<>();
         for (String p : patterns) {
-            if (Hosts.matches(p, host)) {
+            if (HostPattern.matches(p, host)) {
                 expected.add(p);
             }
         }
@@ -76,7 +78,7 @@ class HostIndexPropertiesTest {
             String prev = order.get(i - 1);
             String cur = order.get(i);
             // an exact host first; then longer wildcard suffixes before shorter ones; "*" last
-            boolean ok = prev.equals(cur) || !RouteHosts.isWildcard(prev) || prev.length() >= cur.length();
+            boolean ok = prev.equals(cur) || !HostName.isWildcard(prev) || prev.length() >= cur.length();
             assertThat(ok).as("order %s", order).isTrue();
         }
     }

@@ -66,6 +66,40 @@ class MatchersTest {
         assertThat(m.runtimeMismatch(new HttpRequestInfo("GET", "h", "/foo", Map.of()), "http")).isPresent();
     }
 
+    /**
+     * Envoy's {@code ignore_case} folds ASCII only: a Kelvin sign (U+212A), a long s (U+017F) or a sharp s is not
+     * its ASCII look-alike, although {@link String#equalsIgnoreCase} says the first two are. Through the compiled
+     * match, as a VirtualService with {@code ignoreUriCase} routes.
+     */
+    @ParameterizedTest(name = "{0} does not match {1}")
+    @CsvSource({
+            "exact, /key, /\u212Aey",
+            "exact, /\u212Aey, /KEY",
+            "prefix, /admin/key, /ADMIN/\u212Aey/x",
+            "exact, /status, /\u017Ftatus",
+            "prefix, /s, /\u017F",
+            "exact, /strasse, /stra\u00DFe",
+            "exact, /\u0130stio, /istio"
+    })
+    void ignoreUriCaseFoldsAsciiOnly(String kind, String pattern, String path) {
+        String p = pattern;
+        String v = path;
+        HTTPMatchRequest r = new HTTPMatchRequest();
+        r.setUri(kind.equals("exact") ? exact(p) : prefix(p));
+        r.setIgnoreUriCase(true);
+        HttpMatch m = HttpMatch.compile(r, "default");
+        assertThat(m.runtimeMismatch(new HttpRequestInfo("GET", "h", v, Map.of()), "http")).isPresent();
+        // and the ASCII case still folds
+        assertThat(m.runtimeMismatch(new HttpRequestInfo("GET", "h", p.toUpperCase(java.util.Locale.ROOT), Map.of()),
+                "http")).isEmpty();
+    }
+
+    static StringMatch prefix(String p) {
+        StringMatch m = new StringMatch();
+        m.setMatchType(new io.fabric8.istio.api.api.networking.v1alpha3.StringMatchPrefix(p));
+        return m;
+    }
+
     @Test
     void headerNamesInTheMatchAreComparedCaseInsensitively() {
         HTTPMatchRequest r = new HTTPMatchRequest();
@@ -143,7 +177,7 @@ class MatchersTest {
             "'  a.example.com  ', a.example.com"
     })
     void authorityHostIgnoresCasePortAndTrailingDot(String authority, String host) {
-        assertThat(RouteHosts.authorityHost(authority)).isEqualTo(host);
+        assertThat(dev.tollgate.core.model.net.Authority.hostOf(authority)).isEqualTo(host);
     }
 
     @ParameterizedTest(name = "{0} in {1} -> {2}")

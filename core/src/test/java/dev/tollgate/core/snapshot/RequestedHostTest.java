@@ -110,4 +110,38 @@ class RequestedHostTest {
         assertThat(r.allowed()).isFalse();
         assertThat(r.outcome()).isEqualTo(Verdict.BLOCKED);
     }
+
+    /**
+     * Issue 7: under REGISTRY_ONLY, {@code \u212Aey.example.com} (a Kelvin sign) was ALLOWED as
+     * {@code key.example.com}, because {@code toLowerCase} folded it, while the proxy refused the name. Now the
+     * snapshot refuses it with the reason the proxies and {@code check}'s URL parser give, wherever the name comes.
+     */
+    @Test
+    void aNonAsciiLookAlikeOfARegisteredHostIsRefusedWithTheOneReason() {
+        MeshSnapshot s = SnapshotCompiler.compile(TestConfig.create()
+                .mesh(MeshSettings.DEFAULTS.withOutboundMode(OutboundMode.REGISTRY_ONLY))
+                .apply("default", """
+                        apiVersion: networking.istio.io/v1
+                        kind: ServiceEntry
+                        metadata: {name: key}
+                        spec:
+                          hosts: [key.example.com]
+                          ports: [{number: 80, name: http, protocol: HTTP}, {number: 443, name: tls, protocol: TLS}]
+                          resolution: DNS
+                        """).build());
+        String kelvin = "\u212Aey.example.com";
+        String reason = "host \"\\u212Aey.example.com\" is not ASCII; Tollgate accepts only ASCII host names"
+                + " (write IDNs in their xn-- form)";
+        assertThat(s.outbound(SLEEP, OutboundRequest.tls("key.example.com", 443)))
+                .as("the ASCII name is registered").isInstanceOf(OutboundDecision.Forward.class);
+        for (OutboundRequest r : java.util.List.of(OutboundRequest.tls(kelvin, 443),
+                new OutboundRequest(Protocol.TLS, kelvin, 443, Optional.of(kelvin), Optional.empty()),
+                new OutboundRequest(Protocol.TLS, "key.example.com", 443, Optional.of(kelvin), Optional.empty()),
+                http(kelvin, 80, kelvin), http("key.example.com", 80, kelvin), OutboundRequest.tcp(kelvin, 80))) {
+            assertThat(s.outbound(SLEEP, r)).as("%s", r).isInstanceOfSatisfying(OutboundDecision.Refused.class,
+                    d -> assertThat(d.reason()).isEqualTo(reason));
+            CheckResult c = s.check(SLEEP, r);
+            assertThat(c.allowed()).isFalse();
+        }
+    }
 }

@@ -1,0 +1,85 @@
+package dev.tollgate.core.model.net;
+
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** Host names: ASCII only, one ASCII case fold, one trailing dot, DNS lengths. */
+class HostNameTest {
+
+    @ParameterizedTest
+    @CsvSource({
+            "Developers.Google.COM, developers.google.com",
+            "developers.google.com., developers.google.com",
+            "a_b.Example.com, a_b.example.com",
+            "xn--bcher-kva.example, xn--bcher-kva.example"
+    })
+    void validNamesFold(String in, String out) {
+        assertThat(HostName.parse(in).value()).isEqualTo(out);
+        assertThat(HostName.fold(HostName.fold(in))).isEqualTo(HostName.fold(in));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"\u212Aey.example.com", "\u0130stio.io", "\u0131stio.io", "\uff4bey.example.com",
+            "b\u00fccher.example", "\u017Ftatus.example"})
+    void nonAsciiIsRefusedAndNeverFoldedOntoAscii(String name) {
+        assertThat(HostName.nonAscii(HostName.fold(name))).as("the fold keeps it non-ASCII").isPresent();
+        assertThatThrownBy(() -> HostName.parse(name)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageEndingWith("is not ASCII; Tollgate accepts only ASCII host names (write IDNs in their"
+                        + " xn-- form)");
+    }
+
+    @Test
+    void theReasonShowsTheKelvinSignEscapedSoItCannotPassForK() {
+        assertThat(HostName.nonAscii("\u212Aey.example.com")).contains("host \"\\u212Aey.example.com\" is not"
+                + " ASCII; Tollgate accepts only ASCII host names (write IDNs in their xn-- form)");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"", ".", "..", "a..b", ".a", "a.b..", "a b", "a/b", "a:b", "*.a", "a%62"})
+    void malformedNamesAreRefused(String name) {
+        assertThat(HostName.problem(name)).isPresent();
+    }
+
+    @Test
+    void lengthsFollowDns() {
+        String label63 = "a".repeat(63);
+        assertThat(HostName.problem(label63 + ".com")).isEmpty();
+        assertThat(HostName.problem(label63 + "a.com")).hasValueSatisfying(p -> assertThat(p).contains("label of 64"));
+        String name253 = (label63 + ".").repeat(3) + "a".repeat(61);
+        assertThat(name253).hasSize(253);
+        assertThat(HostName.problem(name253)).isEmpty();
+        assertThat(HostName.problem(name253 + ".")).as("a trailing dot does not count").isEmpty();
+        assertThat(HostName.problem(name253 + "a")).isPresent();
+    }
+
+    @ParameterizedTest
+    @CsvSource({"*", "*.example.com", "example.com"})
+    void patternsAllowOnlyALeadingWildcardLabel(String p) {
+        assertThat(HostName.patternProblem(p)).isEmpty();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"*example.com", "a.*.com", "**.a", "*.", "*.\u212Aey.com"})
+    void partialWildcardsAreNoPatterns(String p) {
+        assertThat(HostName.patternProblem(p)).isPresent();
+    }
+
+    @ParameterizedTest
+    @CsvSource({
+            "'*.example.com', a.example.com, true",
+            "'*.example.com', example.com, false",
+            "'*', anything.test, true",
+            "KEY.example.com, key.example.com., true",
+            "key.example.com, \u212Aey.example.com, false",
+            "'*.example.com', \u212Aey.example.com, true"
+    })
+    void patternsMatchAsIstio(String pattern, String host, boolean matches) {
+        // the last row: a wildcard covers whatever ends in its suffix; the boundaries refuse the non-ASCII name first
+        assertThat(HostPattern.matches(pattern, host)).isEqualTo(matches);
+    }
+}
