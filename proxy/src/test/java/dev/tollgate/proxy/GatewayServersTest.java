@@ -2,6 +2,9 @@ package dev.tollgate.proxy;
 
 import dev.tollgate.core.snapshot.GatewayDecision;
 import dev.tollgate.core.model.GatewayListener;
+import dev.tollgate.core.model.GatewayServerKind;
+import dev.tollgate.core.model.PortProtocol;
+import dev.tollgate.core.model.ServerTlsMode;
 import dev.tollgate.core.snapshot.GatewayRequest;
 import dev.tollgate.core.snapshot.Upstream;
 import dev.tollgate.core.model.UpstreamTls;
@@ -31,9 +34,9 @@ class GatewayServersTest {
     static void start() throws Exception {
         rig = new Rig();
         rig.snapshot.set(new FakeSnapshot(Rig::outbound, List.of(
-                new GatewayListener(9444, "TLS", "PASSTHROUGH", List.of(Rig.GOOGLE), List.of()),
-                new GatewayListener(9080, "HTTP", "NONE", List.of(Rig.GOOGLE), List.of()),
-                new GatewayListener(9443, "HTTPS", "SIMPLE", List.of(Rig.GOOGLE), List.of())),
+                new GatewayListener(9444, new GatewayServerKind(PortProtocol.TLS, ServerTlsMode.PASSTHROUGH), List.of(Rig.GOOGLE), List.of()),
+                new GatewayListener(9080, new GatewayServerKind(PortProtocol.HTTP, ServerTlsMode.NONE), List.of(Rig.GOOGLE), List.of()),
+                new GatewayListener(9443, new GatewayServerKind(PortProtocol.HTTPS, ServerTlsMode.SIMPLE), List.of(Rig.GOOGLE), List.of())),
                 GatewayServersTest::decide));
         rig.startGateway();
     }
@@ -108,7 +111,7 @@ class GatewayServersTest {
                 .withAccessLog(rig.log::add)
                 .withRefreshInterval(java.time.Duration.ofMillis(50));
         FakeSnapshot only9080 = new FakeSnapshot(Rig::outbound, List.of(
-                new GatewayListener(9080, "HTTP", "NONE", List.of("*"), List.of())), GatewayServersTest::decide);
+                new GatewayListener(9080, new GatewayServerKind(PortProtocol.HTTP, ServerTlsMode.NONE), List.of("*"), List.of())), GatewayServersTest::decide);
         try (EgressGateway gw = EgressGateway.start(s, () -> only9080)) {
             assertThat(gw.ready()).isFalse();
             assertThat(gw.listeners()).isEmpty();

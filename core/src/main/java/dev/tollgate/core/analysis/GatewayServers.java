@@ -1,6 +1,8 @@
 package dev.tollgate.core.analysis;
 
 import dev.tollgate.core.model.ConfigSet;
+import dev.tollgate.core.model.GatewayServerKind;
+import dev.tollgate.core.model.ServerTlsMode;
 import dev.tollgate.core.model.Resource;
 import dev.tollgate.core.model.Workload;
 import dev.tollgate.core.model.WorkloadRef;
@@ -9,7 +11,6 @@ import io.fabric8.istio.api.api.networking.v1alpha3.Server;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -28,23 +29,13 @@ final class GatewayServers {
                     : server.getPort().getNumber().intValue();
         }
 
-        String protocol() {
-            return server.getPort() == null || server.getPort().getProtocol() == null ? ""
-                    : server.getPort().getProtocol().toUpperCase(Locale.ROOT);
-        }
-
-        String tlsMode() {
-            return server.getTls() == null || server.getTls().getMode() == null ? "NONE"
-                    : server.getTls().getMode().name();
+        GatewayServerKind kind() {
+            return GatewayServerKind.of(server);
         }
 
         /** The gateway reads HTTP here; HTTPS in passthrough is opaque TLS, as in Istio. */
         boolean readsHttp() {
-            return switch (protocol()) {
-                case "HTTP", "HTTP2", "GRPC", "GRPC-WEB" -> true;
-                case "HTTPS" -> !tlsMode().equals("PASSTHROUGH") && !tlsMode().equals("AUTO_PASSTHROUGH");
-                default -> false;
-            };
+            return kind().readsHttp();
         }
 
         List<String> hosts() {
@@ -52,7 +43,9 @@ final class GatewayServers {
         }
 
         String describe() {
-            return "port " + port() + " (" + protocol() + (tlsMode().equals("NONE") ? "" : ", tls " + tlsMode())
+            GatewayServerKind k = kind();
+            return "port " + port() + " (" + k.protocol()
+                    + (k.tlsMode() == ServerTlsMode.NONE ? "" : ", tls " + k.tlsMode())
                     + ") of Gateway " + gateway.namespace() + "/" + gateway.name();
         }
     }

@@ -1,5 +1,8 @@
 package dev.tollgate.core.analysis;
 
+import dev.tollgate.core.model.GatewayServerKind;
+import dev.tollgate.core.model.PortProtocol;
+import dev.tollgate.core.model.RouteKind;
 import dev.tollgate.core.model.ConfigSet;
 import dev.tollgate.core.model.MeshSettings;
 import dev.tollgate.core.model.Resource;
@@ -104,10 +107,11 @@ final class RouteChecks {
     }
 
     private static boolean routedToGateway(ConfigSet config, String host, int port, String protocol) {
-        Set<Routes.Kind> kinds = switch (protocol) {
-            case "HTTP", "HTTP2", "GRPC", "GRPC-WEB" -> Set.of(Routes.Kind.HTTP);
-            case "HTTPS", "TLS" -> Set.of(Routes.Kind.TLS, Routes.Kind.TCP);
-            default -> Set.of(Routes.Kind.TCP);
+        Set<RouteKind> kinds = switch (RouteKind.forServicePort(PortProtocol.parse(protocol))) {
+            case HTTP -> Set.of(RouteKind.HTTP);
+            // tcp routes forward a TLS port's bytes as well
+            case TLS -> Set.of(RouteKind.TLS, RouteKind.TCP);
+            case TCP -> Set.of(RouteKind.TCP);
         };
         for (Resource<VirtualService> vs : config.virtualServices()) {
             List<String> vsHosts = vs.spec().getHosts() == null ? List.of() : vs.spec().getHosts();
@@ -206,9 +210,10 @@ final class RouteChecks {
                     continue;
                 }
                 GatewayServers.ServerRef ref = new GatewayServers.ServerRef(g, i, server);
-                Set<Routes.Kind> kinds = ref.readsHttp() ? Set.of(Routes.Kind.HTTP)
-                        : ref.protocol().equals("TCP") ? Set.of(Routes.Kind.TCP)
-                        : Set.of(Routes.Kind.TLS, Routes.Kind.TCP);
+                GatewayServerKind kind = ref.kind();
+                Set<RouteKind> kinds = kind.readsHttp() ? Set.of(RouteKind.HTTP)
+                        : kind.selectsBySni() ? Set.of(RouteKind.TLS, RouteKind.TCP)
+                        : Set.of(RouteKind.TCP);
                 List<String> unrouted = new ArrayList<>();
                 for (String sh : ref.hosts()) {
                     if (!routed(config, g, ref, sh, kinds)) {
@@ -226,7 +231,7 @@ final class RouteChecks {
     }
 
     private static boolean routed(ConfigSet config, Resource<Gateway> g, GatewayServers.ServerRef server,
-                                  String serverHost, Set<Routes.Kind> kinds) {
+                                  String serverHost, Set<RouteKind> kinds) {
         String host = HostNames.serverHost(serverHost);
         String hostNs = HostNames.serverHostNamespace(serverHost);
         for (Resource<VirtualService> vs : config.virtualServices()) {

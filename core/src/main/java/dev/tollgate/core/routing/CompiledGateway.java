@@ -1,5 +1,6 @@
 package dev.tollgate.core.routing;
 
+import dev.tollgate.core.model.GatewayServerKind;
 import dev.tollgate.core.model.Resource;
 import io.fabric8.istio.api.api.networking.v1alpha3.Gateway;
 import io.fabric8.istio.api.api.networking.v1alpha3.Server;
@@ -32,15 +33,9 @@ record CompiledGateway(Resource<Gateway> resource, int order, Map<String, String
                 hosts.add(new GatewayServer.ServerHost(ns, dev.tollgate.core.registry.Hosts.normalise(
                         slash < 0 ? h : h.substring(slash + 1)), h));
             }
-            String protocol = s.getPort().getProtocol() == null ? "HTTP" : s.getPort().getProtocol();
-            String mode;
-            if (s.getTls() == null) {
-                mode = protocol.equalsIgnoreCase("HTTPS") || protocol.equalsIgnoreCase("TLS") ? "PASSTHROUGH" : "NONE";
-            } else {
-                mode = s.getTls().getMode() == null ? "PASSTHROUGH" : s.getTls().getMode().name();
-            }
-            servers.add(new GatewayServer(r.key(), name, i, s.getPort().getNumber().intValue(), protocol,
-                    s.getPort().getName() == null ? "" : s.getPort().getName(), hosts, mode,
+            servers.add(new GatewayServer(r.key(), name, i, s.getPort().getNumber().intValue(),
+                    GatewayServerKind.of(s),
+                    s.getPort().getName() == null ? "" : s.getPort().getName(), hosts,
                     r.originOf("spec.servers[" + i + "]")));
         }
         return new CompiledGateway(r, order, g.getSelector() == null ? Map.of() : Map.copyOf(g.getSelector()),

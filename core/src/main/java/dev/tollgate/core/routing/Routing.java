@@ -8,6 +8,7 @@ import dev.tollgate.core.model.WorkloadRef;
 import dev.tollgate.core.registry.Hosts;
 import dev.tollgate.core.model.Consideration;
 import dev.tollgate.core.model.GatewayListener;
+import dev.tollgate.core.model.RouteKind;
 import dev.tollgate.core.model.HttpRequestInfo;
 import dev.tollgate.core.model.TlsMode;
 import dev.tollgate.core.model.UpstreamTls;
@@ -660,13 +661,13 @@ public final class Routing {
                     keys.add(s.gateway());
                 }
             }
-            out.add(new GatewayListener(e.getKey(), first.protocol(), first.tlsMode(), hosts, keys));
+            out.add(new GatewayListener(e.getKey(), first.kind(), hosts, keys));
         }
         return List.copyOf(out);
     }
 
     private static boolean compatible(GatewayServer a, GatewayServer b) {
-        return a.readsHttp() == b.readsHttp() && a.tlsBased() == b.tlsBased();
+        return a.kind().compatibleWith(b.kind());
     }
 
     /**
@@ -682,9 +683,9 @@ public final class Routing {
             return new ServerSelection.NoServer("no Gateway selecting " + gateway.namespace() + " workload "
                     + gateway.labels() + " has a server on port " + port);
         }
-        boolean byTls = onPort.get(0).tlsBased();
+        boolean byTls = onPort.get(0).kind().selectsBySni();
         Optional<String> key = byTls ? sni.map(Hosts::normalise) : authorityHost.map(Hosts::normalise);
-        if (!byTls && !onPort.get(0).readsHttp()) {
+        if (!byTls && !onPort.get(0).kind().readsHttp()) {
             GatewayServer s = onPort.get(0);
             return new ServerSelection.Selected(s, s.label() + " takes port " + port);
         }
@@ -816,7 +817,7 @@ public final class Routing {
             }
         }
         bound.sort(precedence(gateway.namespace()));
-        if (server.readsHttp()) {
+        if (server.kind().routes() == RouteKind.HTTP) {
             if (http.isEmpty()) {
                 return new RouteOutcome.Unmatched(Optional.empty(), server.origin(), server.label()
                         + " reads HTTP but the connection carried none", false);
@@ -836,7 +837,7 @@ public final class Routing {
                 }
             }
             groups.addAll(byPattern.values());
-            RouteOutcome out = httpRoute(groups, true, ctx, http.get(), server.tlsBased() ? "https" : "http");
+            RouteOutcome out = httpRoute(groups, true, ctx, http.get(), server.kind().isHttpsServerWithTlsTermination() ? "https" : "http");
             if (out instanceof RouteOutcome.NoVirtualService nv) {
                 return new RouteOutcome.Unmatched(Optional.empty(), server.origin(), "no VirtualService bound to "
                         + server.gatewayName() + " routes host " + reqHost + " (Envoy answers 404 NR): " + nv.detail(),
@@ -844,7 +845,7 @@ public final class Routing {
             }
             return out;
         }
-        if (server.tlsBased() && server.passthrough()) {
+        if (server.kind().routes() == RouteKind.TLS) {
             List<CompiledVirtualService> forSni = sni.map(s -> bound.stream()
                     .filter(vs -> vs.hosts().stream().anyMatch(h -> Hosts.matches(h, Hosts.normalise(s)))
                             && admitsHost(server, vs, Hosts.normalise(s))).toList())

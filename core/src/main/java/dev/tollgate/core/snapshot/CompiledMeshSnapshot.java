@@ -1,6 +1,9 @@
 package dev.tollgate.core.snapshot;
 
 import dev.tollgate.core.model.GatewayListener;
+import dev.tollgate.core.model.PortProtocol;
+import dev.tollgate.core.model.RouteKind;
+import dev.tollgate.core.model.ServerTlsMode;
 import dev.tollgate.core.model.UpstreamTls;
 import dev.tollgate.core.model.TlsMode;
 import dev.tollgate.core.model.HttpRequestInfo;
@@ -24,7 +27,6 @@ import dev.tollgate.core.registry.Registry;
 import dev.tollgate.core.registry.ServiceMatch;
 import dev.tollgate.core.registry.SidecarScope;
 import dev.tollgate.core.routing.GatewayServer;
-import dev.tollgate.core.routing.RouteKind;
 import dev.tollgate.core.routing.RouteOutcome;
 import dev.tollgate.core.routing.RouteTarget;
 import dev.tollgate.core.routing.Routing;
@@ -235,7 +237,7 @@ final class CompiledMeshSnapshot implements MeshSnapshot {
         hops.add(new Hop(proxy, "registry", Hop.Outcome.PASS, m.entry().key() + " declares " + m.matchedHost()
                 + " port " + port + "/" + sePort.getProtocol(), Optional.of(m.entry().key()), m.entry().origin()));
 
-        RouteKind kind = RouteKind.forPortProtocol(sePort.getProtocol());
+        RouteKind kind = RouteKind.forServicePort(PortProtocol.parse(sePort.getProtocol()));
         Optional<String> mismatch = protocolMismatch(kind, request, m, port);
         if (mismatch.isPresent()) {
             hops.add(new Hop(proxy, "route", Hop.Outcome.DENY, mismatch.get(), Optional.of(m.entry().key()),
@@ -508,7 +510,7 @@ final class CompiledMeshSnapshot implements MeshSnapshot {
         if (sel instanceof ServerSelection.NoServer none) {
             String reason = none.reason();
             if (clientTls.equals(Optional.of(TlsMode.DISABLE)) && routing.servers(gw).stream()
-                    .anyMatch(s -> s.port() == request.port() && s.tlsBased() && !s.passthrough())) {
+                    .anyMatch(s -> s.port() == request.port() && s.kind().terminatesTls())) {
                 reason = sidecarSends(request) + " but the servers on port " + request.port()
                         + " terminate TLS: the handshake fails (" + reason + ")";
             }
@@ -517,18 +519,18 @@ final class CompiledMeshSnapshot implements MeshSnapshot {
                     Optional.empty(), Optional.empty());
         }
         GatewayServer server = ((ServerSelection.Selected) sel).server();
-        if (server.requiresClientCertificate() && request.peer().isEmpty()) {
+        if (server.kind().tlsMode().requiresClientCertificate() && request.peer().isEmpty()) {
             String why = server.label() + " requires a mesh client certificate; the peer presented none";
             hops.add(new Hop(proxy, "server", Hop.Outcome.DENY, why, Optional.of(server.gateway()), server.origin()));
             return new GatewayEval(new GatewayDecision.NoRoute(why, hops), Optional.empty(), Optional.empty(),
                     Optional.empty()).at(server, Optional.empty());
         }
         Optional<String> tlsMismatch = clientTls.flatMap(t -> {
-            if (t != TlsMode.DISABLE && server.tlsMode().equals("NONE")) {
+            if (t != TlsMode.DISABLE && server.kind().tlsMode() == ServerTlsMode.NONE) {
                 return Optional.of("the sidecar opens " + t + " but " + server.label() + " takes plain "
-                        + server.protocol() + ": the connection fails");
+                        + server.kind().protocol() + ": the connection fails");
             }
-            if (t == TlsMode.DISABLE && server.tlsBased() && !server.passthrough()) {
+            if (t == TlsMode.DISABLE && server.kind().terminatesTls()) {
                 return Optional.of(sidecarSends(request) + " but " + server.label()
                         + " terminates TLS: the handshake fails");
             }
@@ -544,7 +546,7 @@ final class CompiledMeshSnapshot implements MeshSnapshot {
                 Optional.of(server.gateway()), server.origin()));
 
         // The gateway reads HTTP only on HTTP servers and TLS-terminated HTTPS ones; elsewhere it sees TCP.
-        Optional<HttpRequestInfo> http = server.readsHttp() ? request.http() : Optional.empty();
+        Optional<HttpRequestInfo> http = server.kind().readsHttp() ? request.http() : Optional.empty();
         AuthzRequest areq = new AuthzRequest(request.peer().map(Peer::principal), request.peer().map(Peer::namespace),
                 request.sourceAddress(), request.sourceAddress(), request.destinationAddress(), request.port(),
                 request.sni(), http);

@@ -4,6 +4,7 @@ import dev.tollgate.core.model.MeshSettings;
 import dev.tollgate.core.model.WorkloadRef;
 import dev.tollgate.core.snapshot.GatewayDecision;
 import dev.tollgate.core.model.GatewayListener;
+import dev.tollgate.core.model.ServerTlsMode;
 import dev.tollgate.core.snapshot.GatewayRequest;
 import dev.tollgate.core.model.HttpRequestInfo;
 import dev.tollgate.core.snapshot.MeshSnapshot;
@@ -361,7 +362,7 @@ class GatewayConformanceTest {
         assertThat(listeners.get(0).hosts()).containsExactly("a.example.com", "b.example.com");
         assertThat(listeners.get(0).gateways()).extracting(Object::toString)
                 .containsExactly("Gateway istio-system/one", "Gateway default/two");
-        assertThat(listeners.get(1).tlsMode()).isEqualTo("PASSTHROUGH");
+        assertThat(listeners.get(1).kind().tlsMode()).isEqualTo(ServerTlsMode.PASSTHROUGH);
         assertThat(listeners.get(1).readsHttp()).isFalse();
     }
 
@@ -380,6 +381,6 @@ class GatewayConformanceTest {
                 - port: {number: 443, name: tls, protocol: TLS}
                   hosts: [a.example.com]"""));
         assertThat(s.gatewayListeners(GW)).singleElement()
-                .satisfies(l -> assertThat(l.tlsMode()).isEqualTo("PASSTHROUGH"));
+                .satisfies(l -> assertThat(l.kind().tlsMode()).isEqualTo(ServerTlsMode.PASSTHROUGH));
     }
 }

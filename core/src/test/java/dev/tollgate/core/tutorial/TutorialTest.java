@@ -214,8 +214,8 @@ class TutorialTest {
                 java.util.Map.of("istio", "egressgateway", "app", "istio-egressgateway"));
         assertThat(snapshot.gatewayListeners(gw)).singleElement().satisfies(l -> {
             assertThat(l.port()).isEqualTo(80);
-            assertThat(l.protocol()).isEqualTo("HTTPS");
-            assertThat(l.tlsMode()).isEqualTo("ISTIO_MUTUAL");
+            assertThat(l.kind().protocol()).isEqualTo(dev.tollgate.core.model.PortProtocol.HTTPS);
+            assertThat(l.kind().tlsMode()).isEqualTo(dev.tollgate.core.model.ServerTlsMode.ISTIO_MUTUAL);
             assertThat(l.hosts()).containsExactly(GOOGLE, YAHOO);
             assertThat(l.readsHttp()).isTrue();
         });
