@@ -1,5 +1,6 @@
 package dev.tollgate.cli.demo;
 
+import dev.tollgate.core.model.EgressGatewayIdentity;
 import dev.tollgate.config.ConfigStore;
 import dev.tollgate.config.LoadOptions;
 import dev.tollgate.config.LoadResult;
@@ -93,7 +94,7 @@ final class ProxyDemoMesh implements DemoMesh {
             LogBook gatewayLog = new LogBook(logs.resolve("gateway.log"));
             resources.add(gatewayLog);
             int offset = freePortOffset();
-            WorkloadRef gatewayWorkload = GatewaySettings.ISTIO_EGRESS_GATEWAY;
+            WorkloadRef gatewayWorkload = EgressGatewayIdentity.WORKLOAD;
             EgressGateway gateway = EgressGateway.start(GatewaySettings.defaults(identity(ca, gatewayWorkload, resources))
                     .withBind("127.0.0.1", offset)
                     .withHosts(HostMap.parse(List.of(), setup.standInConnectTo()))

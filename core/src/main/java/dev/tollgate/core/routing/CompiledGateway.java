@@ -1,6 +1,7 @@
 package dev.tollgate.core.routing;
 
 import dev.tollgate.core.model.GatewayServerKind;
+import dev.tollgate.core.model.LabelSelector;
 import dev.tollgate.core.model.Resource;
 import io.fabric8.istio.api.api.networking.v1alpha3.Gateway;
 import io.fabric8.istio.api.api.networking.v1alpha3.Server;
@@ -10,7 +11,7 @@ import java.util.List;
 import java.util.Map;
 
 /** One Gateway: its selector and its servers. */
-record CompiledGateway(Resource<Gateway> resource, int order, Map<String, String> selector,
+record CompiledGateway(Resource<Gateway> resource, int order, LabelSelector selector,
                        List<GatewayServer> servers) {
 
     static CompiledGateway compile(Resource<Gateway> r, int order) {
@@ -38,18 +39,14 @@ record CompiledGateway(Resource<Gateway> resource, int order, Map<String, String
                     s.getPort().getName() == null ? "" : s.getPort().getName(), hosts,
                     r.originOf("spec.servers[" + i + "]")));
         }
-        return new CompiledGateway(r, order, g.getSelector() == null ? Map.of() : Map.copyOf(g.getSelector()),
+        return new CompiledGateway(r, order, LabelSelector.of(g.getSelector()),
                 List.copyOf(servers));
     }
 
     /** "selector: One or more labels that indicate a specific set of pods/VMs on which this gateway configuration
-     * should be applied. By default workloads are searched across all namespaces based on label selectors." */
+     * should be applied. By default workloads are searched across all namespaces based on label selectors." Without
+     * one, every gateway workload ({@link LabelSelector}). */
     boolean selects(Map<String, String> labels) {
-        for (var e : selector.entrySet()) {
-            if (!e.getValue().equals(labels.get(e.getKey()))) {
-                return false;
-            }
-        }
-        return true;
+        return selector.matches(labels);
     }
 }

@@ -515,7 +515,7 @@ public final class Routing {
                             + dr.exportTo() + ")"));
                     continue;
                 }
-                if (dr.hasSelector() && (!ns.equals(clientNamespace) || !labelsMatch(dr.workloadSelector(),
+                if (dr.hasSelector() && (!ns.equals(clientNamespace) || !dr.workloadSelector().matches(
                         clientLabels))) {
                     considered.add(dr(dr, false, "its workloadSelector " + dr.workloadSelector()
                             + " does not select the client workload"));
@@ -580,10 +580,6 @@ public final class Routing {
         return new Consideration("upstream", dr.resource().key(), applied, why, dr.resource().origin());
     }
 
-    private static boolean labelsMatch(Map<String, String> selector, Map<String, String> labels) {
-        return selector.entrySet().stream().allMatch(e -> e.getValue().equals(labels.get(e.getKey())));
-    }
-
     /**
      * Without DestinationRule TLS the bytes go as they are. Istio's auto mTLS applies only to endpoints labelled
      * as sidecar-injected, which the egress gateway's pods are not: istio.io's "Egress Gateways" HTTP example sends
@@ -629,9 +625,12 @@ public final class Routing {
         });
     }
 
-    /** True when some Gateway selects a workload with these labels. */
+    /**
+     * True when some Gateway's selector names a workload with these labels. A Gateway without a selector applies to
+     * every gateway workload but makes no workload a gateway, so it does not count here.
+     */
     public boolean selectedByAnyGateway(Map<String, String> labels) {
-        return gateways.stream().anyMatch(g -> g.selects(labels));
+        return gateways.stream().anyMatch(g -> !g.selector().isEmpty() && g.selects(labels));
     }
 
     /**

@@ -1,5 +1,6 @@
 package dev.tollgate.core.snapshot;
 
+import dev.tollgate.core.model.EgressGatewayIdentity;
 import dev.tollgate.core.model.GatewayListener;
 import dev.tollgate.core.model.PortProtocol;
 import dev.tollgate.core.model.RouteKind;
@@ -51,9 +52,6 @@ import java.util.regex.Pattern;
  * gateway lets through), each compiled once. Every answer carries the hops that decided it.
  */
 final class CompiledMeshSnapshot implements MeshSnapshot {
-    /** Istio's default egress gateway deployment, used when the configuration declares no gateway workload. */
-    static final WorkloadRef DEFAULT_EGRESS_GATEWAY = new WorkloadRef("istio-system",
-            "istio-egressgateway-service-account", Map.of("istio", "egressgateway", "app", "istio-egressgateway"));
     private static final Pattern POLICY_ID = Pattern.compile("ns\\[([^]]*)]-policy\\[([^]]*)]-rule\\[\\d+]");
 
     private final ConfigSet config;
@@ -647,7 +645,7 @@ final class CompiledMeshSnapshot implements MeshSnapshot {
             }
             case OutboundDecision.Forward f -> {
                 WorkloadRef gw = gatewayWorkloads.getOrDefault(serviceNamespaceOf(f.upstream().host()),
-                        DEFAULT_EGRESS_GATEWAY);
+                        EgressGatewayIdentity.WORKLOAD);
                 UpstreamTls tls = f.upstream().tls();
                 boolean mutual = tls.mode() == TlsMode.ISTIO_MUTUAL;
                 GatewayRequest greq = new GatewayRequest(f.upstream().port(), gatewaySni(request, tls),
