@@ -17,7 +17,7 @@ record ProxyContext(Set<String> gatewayNames, Map<String, String> labels, String
         labels = Map.copyOf(labels);
     }
 
-    /** A match's {@code sourceLabels}: Istio's {@code labels.Instance(match.SourceLabels).SubsetOf(proxyLabels)} (tls.go). */
+    /** A match's {@code sourceLabels}: Istio's {@code labels.Instance(match.SourceLabels).SubsetOf(proxyLabels)}. */
     boolean hasLabels(Map<String, String> required) {
         return LabelSelector.of(required).matches(labels);
     }
