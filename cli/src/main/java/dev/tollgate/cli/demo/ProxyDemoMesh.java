@@ -54,7 +54,7 @@ import java.util.stream.Collectors;
  */
 final class ProxyDemoMesh implements DemoMesh {
 
-    static final String GATEWAY_SERVICE = "istio-egressgateway.istio-system.svc.cluster.local";
+    static final String GATEWAY_SERVICE = EgressGatewayIdentity.SERVICE_HOST;
     static final Duration CERTIFICATE_TTL = Duration.ofHours(24);
     private static final int LOG_LINES = 1000;
 

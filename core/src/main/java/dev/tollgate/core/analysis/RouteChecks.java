@@ -1,5 +1,6 @@
 package dev.tollgate.core.analysis;
 
+import dev.tollgate.core.model.EgressGatewayIdentity;
 import dev.tollgate.core.model.GatewayServerKind;
 import dev.tollgate.core.model.PortProtocol;
 import dev.tollgate.core.model.RouteKind;
@@ -81,7 +82,7 @@ final class RouteChecks {
                     out.warn(BYPASSES_GATEWAY, se, "spec.hosts[" + i + "]", "host " + host + " (ports "
                             + String.join(", ", direct) + ") is exported to " + clients + " (exportTo " + exportTo
                             + "), but no mesh VirtualService routes it to the egress gateway "
-                            + MeshSettings.EGRESS_GATEWAY_SERVICE + ": sidecars there send it straight out, "
+                            + EgressGatewayIdentity.SERVICE_HOST + ": sidecars there send it straight out, "
                             + "bypassing the gateway's AuthorizationPolicies");
                 }
             }
@@ -129,7 +130,7 @@ final class RouteChecks {
     }
 
     private static boolean isEgressGateway(String host, String namespace) {
-        return HostNames.fqdn(host, namespace).equals(MeshSettings.EGRESS_GATEWAY_SERVICE);
+        return HostNames.fqdn(host, namespace).equals(EgressGatewayIdentity.SERVICE_HOST);
     }
 
     // ---- TG0104 / TG0105: routes to undefined subsets or gateways
@@ -294,7 +295,7 @@ final class RouteChecks {
             return;
         }
         String sni = HostNames.normalise(tls.getSni());
-        if (!drHost.equals(MeshSettings.EGRESS_GATEWAY_SERVICE)) {
+        if (!drHost.equals(EgressGatewayIdentity.SERVICE_HOST)) {
             if (!HostNames.matches(drHost, sni)) {
                 out.warn(SNI_DIFFERS, dr, path, "sni " + sni + " differs from the host " + drHost + " that this "
                         + "DestinationRule originates TLS to: the upstream will be asked for another name");

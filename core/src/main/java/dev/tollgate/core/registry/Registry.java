@@ -35,7 +35,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * {@link #compile(ConfigSet)}, immutable afterwards; {@link #scopeFor(WorkloadRef)} is a map lookup plus a
  * workloadSelector match, and {@link SidecarScope#lookup} is a few hash lookups.
  *
- * <p>The Kubernetes Service of the egress gateway ({@link MeshSettings#EGRESS_GATEWAY_SERVICE}) is always in the
+ * <p>The Kubernetes Service of the egress gateway ({@link EgressGatewayIdentity#SERVICE_HOST}) is always in the
  * registry, visible to every namespace (as if annotated {@code networking.istio.io/exportTo: "*"}), with the ports of
  * Istio's default install ({@code http2} 80 and {@code https} 443) plus the port of every Gateway server that selects
  * the egress gateway's labels, as an operator exposes them on the Service. Tollgate reads no Service manifests, so
@@ -132,7 +132,7 @@ public final class Registry {
             }
         }
         ServiceEntry spec = new ServiceEntry();
-        spec.setHosts(List.of(MeshSettings.EGRESS_GATEWAY_SERVICE));
+        spec.setHosts(List.of(EgressGatewayIdentity.SERVICE_HOST));
         spec.setPorts(List.copyOf(ports.values()));
         spec.setLocation(ServiceEntryLocation.MESH_INTERNAL);
         spec.setResolution(ServiceEntryResolution.STATIC);

@@ -173,7 +173,7 @@ final class CompiledMeshSnapshot implements MeshSnapshot {
 
         // The destination: the egress gateway's Kubernetes service, or a host of the registry.
         String destHost = target.host();
-        boolean viaGateway = destHost.equals(MeshSettings.EGRESS_GATEWAY_SERVICE);
+        boolean viaGateway = destHost.equals(EgressGatewayIdentity.SERVICE_HOST);
         int destPort = target.port();
         // The registry decides for the gateway's Kubernetes service too: a destination neither imported by the
         // Sidecar nor brought in by the imported VirtualService leaves the route without a cluster, as in Istio.
@@ -327,7 +327,7 @@ final class CompiledMeshSnapshot implements MeshSnapshot {
         int proxyPort = d.getPort() != null && d.getPort().getNumber() != null ? d.getPort().getNumber().intValue()
                 : port;
         RouteTarget target = new RouteTarget(proxyHost, d.getSubset() == null ? "" : d.getSubset(), proxyPort, 100);
-        boolean viaGateway = proxyHost.equals(MeshSettings.EGRESS_GATEWAY_SERVICE);
+        boolean viaGateway = proxyHost.equals(EgressGatewayIdentity.SERVICE_HOST);
         Optional<String> serviceNamespace = viaGateway ? Optional.of(serviceNamespaceOf(proxyHost))
                 : scope.lookup(proxyHost, proxyPort).map(m -> m.entry().namespace());
         hops.add(new Hop(proxy, stage, Hop.Outcome.PASS, host + ":" + port + ": " + why + "; "

@@ -1,5 +1,6 @@
 package dev.tollgate.core.tutorial;
 
+import dev.tollgate.core.model.EgressGatewayIdentity;
 import dev.tollgate.core.model.OutboundMode;
 import dev.tollgate.core.model.WorkloadRef;
 import dev.tollgate.core.model.MeshSettings;
@@ -180,7 +181,7 @@ class TutorialTest {
         var f = (OutboundDecision.Forward) snapshot.outbound(DEFAULT_SLEEP, httpHead(GOOGLE));
         assertThat(f.viaGateway()).isTrue();
         assertThat(f.route()).isEqualTo("VirtualService istio-system/direct-google-through-egress-gateway http[0]");
-        assertThat(f.upstream().host()).isEqualTo(MeshSettings.EGRESS_GATEWAY_SERVICE);
+        assertThat(f.upstream().host()).isEqualTo(EgressGatewayIdentity.SERVICE_HOST);
         assertThat(f.upstream().port()).isEqualTo(80);
         assertThat(f.upstream().tls().mode()).isEqualTo(TlsMode.ISTIO_MUTUAL);
         assertThat(f.upstream().tls().sni()).contains(GOOGLE);
