@@ -80,27 +80,26 @@ final class GatewayRules {
 
     /** Server-side TLS: which certificate fields each mode needs or forbids. */
     static void tlsOptions(FieldNode tls, Problems.Scoped p) {
-        String mode = tls.string("mode").orElse("PASSTHROUGH");
+        // an unknown mode is the strict loader's to report; here it needs nothing
+        ServerTlsMode mode = ServerTlsMode.named(tls.string("mode").orElse("PASSTHROUGH"))
+                .orElse(ServerTlsMode.PASSTHROUGH);
         boolean credential = !tls.string("credentialName").orElse("").isEmpty();
-        if (mode.equals("ISTIO_MUTUAL")) {
+        if (mode == ServerTlsMode.ISTIO_MUTUAL) {
             for (String f : List.of("serverCertificate", "privateKey", "caCertificates", "credentialName")) {
                 tls.get(f).filter(v -> !v.text().isEmpty()).ifPresent(v -> p.error("invalid-field", v,
                         "ISTIO_MUTUAL TLS cannot have associated " + f));
             }
             return;
         }
-        if ((mode.equals("SIMPLE") || mode.equals("MUTUAL") || mode.equals("OPTIONAL_MUTUAL")) && credential) {
-            return;
-        }
-        if (mode.equals("SIMPLE") || mode.equals("MUTUAL") || mode.equals("OPTIONAL_MUTUAL")) {
-            String name = mode.equals("SIMPLE") ? "SIMPLE" : "MUTUAL";
+        if (mode.needsServerCredentials() && !credential) {
+            String name = mode == ServerTlsMode.SIMPLE ? "SIMPLE" : "MUTUAL";
             if (tls.string("serverCertificate").orElse("").isEmpty()) {
                 p.error("missing-field", tls, name + " TLS requires a server certificate (or credentialName)");
             }
             if (tls.string("privateKey").orElse("").isEmpty()) {
                 p.error("missing-field", tls, name + " TLS requires a private key (or credentialName)");
             }
-            if (!mode.equals("SIMPLE") && tls.string("caCertificates").orElse("").isEmpty()) {
+            if (mode != ServerTlsMode.SIMPLE && tls.string("caCertificates").orElse("").isEmpty()) {
                 p.error("missing-field", tls, "MUTUAL TLS requires a client CA bundle");
             }
         }

@@ -39,6 +39,11 @@ public enum ServerTlsMode {
         return this == PASSTHROUGH || this == AUTO_PASSTHROUGH;
     }
 
+    /** Modes that terminate with the server's own certificate and key (or {@code credentialName}). */
+    public boolean needsServerCredentials() {
+        return this == SIMPLE || this == MUTUAL || this == OPTIONAL_MUTUAL;
+    }
+
     /** Modes whose termination requires a client certificate. */
     public boolean requiresClientCertificate() {
         return this == MUTUAL || this == ISTIO_MUTUAL;
