@@ -1,5 +1,6 @@
 package dev.tollgate.bench;
 
+import dev.tollgate.core.model.EgressGatewayIdentity;
 import dev.tollgate.config.ConfigLoader;
 import dev.tollgate.config.ConfigSource;
 import dev.tollgate.config.LoadOptions;
@@ -45,8 +46,7 @@ import java.util.stream.Stream;
  */
 public final class SyntheticMesh implements AutoCloseable {
     public static final String ROOT = "istio-system";
-    public static final WorkloadRef GATEWAY = new WorkloadRef(ROOT, "istio-egressgateway-service-account",
-            Map.of("istio", "egressgateway", "app", "istio-egressgateway"));
+    public static final WorkloadRef GATEWAY = EgressGatewayIdentity.WORKLOAD;
     public static final LoadOptions OPTIONS = new LoadOptions("default",
             Map.of("outboundTrafficPolicy.mode", "REGISTRY_ONLY"));
 
@@ -117,7 +117,7 @@ public final class SyntheticMesh implements AutoCloseable {
             files.add(new StringBuilder(4096));
         }
         StringBuilder root = files.get(0);
-        deployment(root, ROOT, "istio-egressgateway", "istio-egressgateway-service-account",
+        deployment(root, ROOT, EgressGatewayIdentity.NAME, EgressGatewayIdentity.SERVICE_ACCOUNT,
                 "istio: egressgateway\n        app: istio-egressgateway");
         for (int n = 1; n < namespaceCount; n++) {
             deployment(files.get(n), namespaces.get(n - 1), "sleep", "sleep", "app: sleep");

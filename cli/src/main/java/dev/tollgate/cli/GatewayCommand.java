@@ -1,5 +1,6 @@
 package dev.tollgate.cli;
 
+import dev.tollgate.core.model.EgressGatewayIdentity;
 import dev.tollgate.core.model.WorkloadRef;
 import dev.tollgate.proxy.EgressGateway;
 import dev.tollgate.proxy.GatewaySettings;
@@ -30,15 +31,15 @@ import java.util.concurrent.Callable;
                 "  tollgate gateway -f istio-system=external-google.yaml --ca-dir ./ca --port-offset 10000 --admin 127.0.0.1:15010"})
 final class GatewayCommand implements Callable<Integer> {
 
-    @Option(names = "--namespace", paramLabel = "NS", defaultValue = "istio-system",
+    @Option(names = "--namespace", paramLabel = "NS", defaultValue = EgressGatewayIdentity.NAMESPACE,
             description = "The gateway workload's namespace (default: ${DEFAULT-VALUE}).")
     String namespace;
 
-    @Option(names = "--service-account", paramLabel = "SA", defaultValue = "istio-egressgateway-service-account",
+    @Option(names = "--service-account", paramLabel = "SA", defaultValue = EgressGatewayIdentity.SERVICE_ACCOUNT,
             description = "The gateway workload's service account (default: ${DEFAULT-VALUE}).")
     String serviceAccount;
 
-    @Option(names = "--labels", paramLabel = "K=V[,K=V...]", defaultValue = "istio=egressgateway,app=istio-egressgateway",
+    @Option(names = "--labels", paramLabel = "K=V[,K=V...]", defaultValue = EgressGatewayIdentity.LABELS_TEXT,
             description = "The gateway workload's labels, which Gateway selectors match (default: ${DEFAULT-VALUE}).")
     String labels;
 

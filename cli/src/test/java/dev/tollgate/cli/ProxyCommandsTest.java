@@ -42,6 +42,7 @@ class ProxyCommandsTest {
     static Path tmp;
     static Path meshCa;
     static Path publicRoot;
+    static MeshCa publicCa;
     static StandInHost google;
 
     @BeforeAll
@@ -52,7 +53,7 @@ class ProxyCommandsTest {
         ca.setErr(new PrintWriter(err, true));
         ca.setOut(new PrintWriter(new StringWriter(), true));
         assertThat(ca.execute("ca", "init", "--dir", meshCa.toString())).as(err.toString()).isZero();
-        MeshCa publicCa = MeshCa.init(tmp.resolve("public-ca"), "public.example");
+        publicCa = MeshCa.init(tmp.resolve("public-ca"), "public.example");
         publicRoot = tmp.resolve("public-ca").resolve(MeshCa.CERT_FILE);
         google = StandInHost.start(GOOGLE, publicCa.issueServer(List.of(GOOGLE), Duration.ofHours(1)));
     }
@@ -145,6 +146,70 @@ class ProxyCommandsTest {
             assertThat(admin(sidecar.admin, "/ready").statusCode()).isEqualTo(200);
             assertThat(admin(sidecar.admin, "/metrics").body()).contains("workload=\"default/sleep\"");
         }
+    }
+
+    /**
+     * Istio's "Egress using Wildcard Hosts" task: one Gateway server {@code HTTPS} with {@code tls.mode: PASSTHROUGH}
+     * for {@code *.wikipedia.org}. Istio's {@code gateway.IsHTTPServer} is false for it, so Envoy reads the SNI and
+     * forwards by the {@code tls} routes without terminating; the gateway once refused to listen ("needs credentials
+     * Tollgate does not load") while {@code check} allowed it. curl verifies the stand-in's certificate from the public
+     * CA, which the gateway never holds: the request succeeding proves the TLS went through untouched.
+     */
+    @Test
+    void gatewayPassesThroughAnHttpsPassthroughServerAsCheckSays() throws Exception {
+        String wiki = "en.wikipedia.org";
+        Path cfg = Files.createDirectories(tmp.resolve("wildcard"));
+        Files.copy(Path.of("src", "test", "resources", "conformance", "istio-egress-wildcard-passthrough.yaml"),
+                cfg.resolve("wildcard.yaml"));
+        Files.copy(example("mesh-registry-only.yaml"), cfg.resolve("mesh-registry-only.yaml"));
+
+        CliRun check = CliRun.of("check", "-f", "istio-system=" + cfg, "--from", "default/sleep", "-o", "json",
+                "https://" + wiki + "/");
+        assertThat(check.exitCode()).as(check.err() + check.out()).isZero();
+        assertThat(check.out()).contains("\"outcome\" : \"allowed\"").contains("\"proxy\" : \"gateway");
+
+        int serverPort443 = freePort();
+        try (StandInHost wikipedia = StandInHost.start(wiki, publicCa.issueServer(List.of(wiki), Duration.ofHours(1)));
+             Running gateway = start("gateway", "-f", "istio-system=" + cfg,
+                     "--bind", "127.0.0.1", "--port-offset", Integer.toString(serverPort443 - 443),
+                     // the task's tls route sends every *.wikipedia.org SNI to www.wikipedia.org
+                     "--connect-to", "www.wikipedia.org:443:127.0.0.1:" + wikipedia.httpsAddress().getPort(),
+                     "--ca-dir", meshCa.toString(), "--drain-timeout", "1s");
+             Running sidecar = start("sidecar", "--namespace", "default", "--service-account", "sleep",
+                     "--labels", "app=sleep", "-f", "istio-system=" + cfg, "--listen", "127.0.0.1:0",
+                     "--connect-to", GW_HOST + ":443:127.0.0.1:" + serverPort443,
+                     "--ca-dir", meshCa.toString(), "--drain-timeout", "1s")) {
+            assertThat(gateway.err()).as("the gateway listens for server port 443").contains("listening on {443=");
+
+            Curl ok = curl(sidecar.port, "https://" + wiki + "/passthrough");
+            assertThat(ok.code()).as(ok.toString()).isEqualTo(200);
+            assertThat(ok.body()).isEqualTo(wikipedia.body());
+            assertThat(wikipedia.requests()).isEqualTo(1);
+
+            // hostile: straight at the gateway's port, an SNI outside *.wikipedia.org is refused before any upstream
+            try (javax.net.ssl.SSLSocket raw = (javax.net.ssl.SSLSocket) trustingOnlyThePublicCa().getSocketFactory()
+                    .createSocket("127.0.0.1", serverPort443)) {
+                javax.net.ssl.SSLParameters params = raw.getSSLParameters();
+                params.setServerNames(List.of(new javax.net.ssl.SNIHostName("evil.example.com")));
+                raw.setSSLParameters(params);
+                raw.setSoTimeout(10_000);
+                org.assertj.core.api.Assertions.assertThatThrownBy(raw::startHandshake)
+                        .isInstanceOf(IOException.class);
+            }
+            assertThat(wikipedia.requests()).isEqualTo(1);
+        }
+    }
+
+    private static javax.net.ssl.SSLContext trustingOnlyThePublicCa() throws Exception {
+        java.security.KeyStore roots = java.security.KeyStore.getInstance("PKCS12");
+        roots.load(null, null);
+        roots.setCertificateEntry("public", publicCa.rootCertificate());
+        javax.net.ssl.TrustManagerFactory tmf = javax.net.ssl.TrustManagerFactory.getInstance(
+                javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
+        tmf.init(roots);
+        javax.net.ssl.SSLContext ctx = javax.net.ssl.SSLContext.getInstance("TLS");
+        ctx.init(null, tmf.getTrustManagers(), null);
+        return ctx;
     }
 
     @Test

@@ -1,5 +1,7 @@
 package dev.tollgate.config;
 
+import dev.tollgate.core.model.PortProtocol;
+import dev.tollgate.core.model.ServerTlsMode;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
@@ -41,7 +43,7 @@ final class GatewayRules {
             FieldNode pt = port.get();
             int before = p.errors();
             String protocol = pt.string("protocol").orElse("");
-            if (protocol.isEmpty() || !IstioNames.isProtocol(protocol)) {
+            if (PortProtocol.parse(protocol).isUnsupported()) {
                 p.error("invalid-field", pt.get("protocol").orElse(pt), "invalid protocol \"" + protocol
                         + "\", supported protocols are HTTP, HTTP2, GRPC, GRPC-WEB, HTTPS, TLS, MONGO, REDIS, MYSQL, TCP");
             }
@@ -52,15 +54,17 @@ final class GatewayRules {
                 p.error("missing-field", pt, "port name must be set");
             }
             if (p.errors() == before) {
+                // Istio's validateServer, with pkg/config/protocol and gateway.IsPassThroughServer
                 Optional<FieldNode> tls = server.get("tls");
-                if (IstioNames.isTlsProtocol(protocol) && tls.isEmpty()) {
+                PortProtocol parsed = PortProtocol.parse(protocol);
+                if (parsed.isTls() && tls.isEmpty()) {
                     p.error("missing-field", server, "server must have TLS settings for HTTPS/TLS protocols");
-                } else if (!IstioNames.isTlsProtocol(protocol) && tls.isPresent()) {
-                    String mode = tls.get().string("mode").orElse("PASSTHROUGH");
-                    boolean passThrough = mode.equals("PASSTHROUGH") || mode.equals("AUTO_PASSTHROUGH");
+                } else if (!parsed.isTls() && tls.isPresent()) {
+                    boolean passThrough = ServerTlsMode.named(tls.get().string("mode").orElse("PASSTHROUGH"))
+                            .map(ServerTlsMode::passthrough).orElse(false);
                     boolean certs = tls.get().has("caCertificates") || tls.get().has("privateKey")
                             || tls.get().has("serverCertificate");
-                    if (!IstioNames.isHttpProtocol(protocol)) {
+                    if (!parsed.isHttp()) {
                         p.error("invalid-field", tls.get(), "server cannot have TLS settings for non HTTPS/TLS ports");
                     } else if (!passThrough || certs) {
                         p.error("invalid-field", tls.get(), "server cannot have TLS settings for plain text HTTP ports");
@@ -76,27 +80,26 @@ final class GatewayRules {
 
     /** Server-side TLS: which certificate fields each mode needs or forbids. */
     static void tlsOptions(FieldNode tls, Problems.Scoped p) {
-        String mode = tls.string("mode").orElse("PASSTHROUGH");
+        // an unknown mode is the strict loader's to report; here it needs nothing
+        ServerTlsMode mode = ServerTlsMode.named(tls.string("mode").orElse("PASSTHROUGH"))
+                .orElse(ServerTlsMode.PASSTHROUGH);
         boolean credential = !tls.string("credentialName").orElse("").isEmpty();
-        if (mode.equals("ISTIO_MUTUAL")) {
+        if (mode == ServerTlsMode.ISTIO_MUTUAL) {
             for (String f : List.of("serverCertificate", "privateKey", "caCertificates", "credentialName")) {
                 tls.get(f).filter(v -> !v.text().isEmpty()).ifPresent(v -> p.error("invalid-field", v,
                         "ISTIO_MUTUAL TLS cannot have associated " + f));
             }
             return;
         }
-        if ((mode.equals("SIMPLE") || mode.equals("MUTUAL") || mode.equals("OPTIONAL_MUTUAL")) && credential) {
-            return;
-        }
-        if (mode.equals("SIMPLE") || mode.equals("MUTUAL") || mode.equals("OPTIONAL_MUTUAL")) {
-            String name = mode.equals("SIMPLE") ? "SIMPLE" : "MUTUAL";
+        if (mode.needsServerCredentials() && !credential) {
+            String name = mode == ServerTlsMode.SIMPLE ? "SIMPLE" : "MUTUAL";
             if (tls.string("serverCertificate").orElse("").isEmpty()) {
                 p.error("missing-field", tls, name + " TLS requires a server certificate (or credentialName)");
             }
             if (tls.string("privateKey").orElse("").isEmpty()) {
                 p.error("missing-field", tls, name + " TLS requires a private key (or credentialName)");
             }
-            if (!mode.equals("SIMPLE") && tls.string("caCertificates").orElse("").isEmpty()) {
+            if (mode != ServerTlsMode.SIMPLE && tls.string("caCertificates").orElse("").isEmpty()) {
                 p.error("missing-field", tls, "MUTUAL TLS requires a client CA bundle");
             }
         }

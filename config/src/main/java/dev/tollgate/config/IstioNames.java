@@ -2,10 +2,10 @@ package dev.tollgate.config;
 
 import dev.tollgate.core.model.net.IpAddress;
 import dev.tollgate.core.model.net.IpPrefix;
-
 import dev.tollgate.core.model.net.HostName;
 
-import java.util.Locale;
+import dev.tollgate.core.model.PortProtocol;
+
 import java.util.Optional;
 import java.util.regex.Pattern;
 
@@ -136,25 +136,9 @@ final class IstioNames {
         return Optional.empty();
     }
 
-    /** Istio's protocol names (pkg/config/protocol), case-insensitive; empty means sniffing. */
+    /** Istio's protocol names ({@link PortProtocol#parse}); empty means sniffing. */
     static boolean isProtocol(String p) {
-        return switch (p.toUpperCase(Locale.ROOT)) {
-            case "", "TCP", "UDP", "GRPC", "GRPC-WEB", "HTTP", "HTTP_PROXY", "HTTP2", "HTTPS", "TLS", "MONGO",
-                 "REDIS", "MYSQL" -> true;
-            default -> false;
-        };
-    }
-
-    static boolean isHttpProtocol(String p) {
-        return switch (p.toUpperCase(Locale.ROOT)) {
-            case "HTTP", "HTTP2", "GRPC", "GRPC-WEB", "HTTP_PROXY" -> true;
-            default -> false;
-        };
-    }
-
-    static boolean isTlsProtocol(String p) {
-        String u = p.toUpperCase(Locale.ROOT);
-        return u.equals("HTTPS") || u.equals("TLS");
+        return p.isEmpty() || !PortProtocol.parse(p).isUnsupported();
     }
 
     private static Optional<String> preconditions(String s) {

@@ -1,5 +1,6 @@
 package dev.tollgate.config;
 
+import dev.tollgate.core.model.PortProtocol;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -108,7 +109,7 @@ final class ServiceEntryRules {
         if (!resolution.equals("NONE") && hosts.size() > 1) {
             for (FieldNode port : spec.list("ports")) {
                 String protocol = port.string("protocol").orElse("");
-                if (!IstioNames.isHttpProtocol(protocol) && !IstioNames.isTlsProtocol(protocol)) {
+                if (!PortProtocol.parse(protocol).isHttp() && !PortProtocol.parse(protocol).isTls()) {
                     p.error("invalid-field", port, "multiple hosts provided with non-HTTP, non-TLS ports");
                     break;
                 }

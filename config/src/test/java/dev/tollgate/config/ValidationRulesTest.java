@@ -162,6 +162,14 @@ class ValidationRulesTest {
                 c("ServiceEntry", "seUnknownProtocol", "unsupported protocol",
                         "hosts: [a.example.com]\nports:\n- number: 80\n  name: http\n  protocol: HTTQ", 5,
                         "spec.ports[0].protocol", "unsupported protocol: HTTQ"),
+                // hostile: "HTTPſ".toUpperCase() is "HTTPS"; Istio's protocol.Parse lower-cases, so it is no protocol
+                c("ServiceEntry", "seLongSProtocol", "unsupported protocol",
+                        "hosts: [a.example.com]\nports:\n- number: 80\n  name: http\n  protocol: HTTPſ", 5,
+                        "spec.ports[0].protocol", "unsupported protocol: HTTPſ"),
+                c("Gateway", "gwLongSProtocol", "invalid protocol",
+                        "servers:\n- port:\n    number: 443\n    name: https\n    protocol: HTTPſ\n  hosts: [\"*/a.example.com\"]"
+                                + "\n  tls: {mode: PASSTHROUGH}", 5, "spec.servers[0].port.protocol",
+                        "invalid protocol \"HTTPſ\""),
                 c("ServiceEntry", "seBadPortName", "port names are DNS-1123 labels",
                         "hosts: [a.example.com]\nports:\n- number: 80\n  name: http_1\n  protocol: HTTP", 4,
                         "spec.ports[0].name", "invalid port name"),

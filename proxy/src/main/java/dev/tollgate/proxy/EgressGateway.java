@@ -142,7 +142,7 @@ public final class EgressGateway implements ProxyHandle {
                 desired.put(l.port(), l);
             } else {
                 LOG.warn("{}: not serving port {} ({} with tls {}): it needs credentials Tollgate does not load",
-                        runtime.px.name, l.port(), l.protocol(), l.tlsMode());
+                        runtime.px.name, l.port(), l.kind().protocol(), l.kind().tlsMode());
             }
         }
         for (var it = bound.entrySet().iterator(); it.hasNext(); ) {
@@ -181,7 +181,7 @@ public final class EgressGateway implements ProxyHandle {
                     runtime.addServer(f.channel());
                     addresses.put(l.port(), (InetSocketAddress) f.channel().localAddress());
                     LOG.info("{}: listening on {} for {} server port {} (tls {})", runtime.px.name,
-                            f.channel().localAddress(), l.protocol(), l.port(), l.tlsMode());
+                            f.channel().localAddress(), l.kind().protocol(), l.port(), l.kind().tlsMode());
                 } else {
                     LOG.error("{}: cannot listen on {}:{} for server port {}: {}", runtime.px.name,
                             settings.bindAddress(), listenPort, l.port(), b.cause().toString());
@@ -201,7 +201,7 @@ public final class EgressGateway implements ProxyHandle {
     }
 
     private static boolean sameKind(GatewayListener a, GatewayListener b) {
-        return a.protocol().equalsIgnoreCase(b.protocol()) && a.tlsMode().equalsIgnoreCase(b.tlsMode());
+        return a.kind().equals(b.kind());
     }
 
     /** The bound address of each server port's listener. */

@@ -4,6 +4,7 @@ import dev.tollgate.core.model.ProxyDecision;
 import dev.tollgate.core.model.net.HostName;
 import dev.tollgate.core.model.WorkloadRef;
 import dev.tollgate.core.model.GatewayListener;
+import dev.tollgate.core.model.GatewayServerKind;
 import dev.tollgate.core.snapshot.MeshSnapshot;
 import dev.tollgate.core.snapshot.Peer;
 import dev.tollgate.identity.SpiffeId;
@@ -26,14 +27,13 @@ import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLPeerUnverifiedException;
 import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
-import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 /**
  * Sets up one accepted gateway connection on server port {@code port}, by the listener that the snapshot current at
  * accept time has for that port: mTLS termination (ISTIO_MUTUAL: a client certificate from the mesh CA is
- * required, its SPIFFE identity is the peer), an SNI peek (PASSTHROUGH), or nothing (plain servers).
+ * required, its SPIFFE identity is the peer), an SNI peek (TLS or HTTPS in PASSTHROUGH), or nothing (plain servers).
  */
 final class GatewayAccept extends ChannelInitializer<SocketChannel> {
     private static final Logger LOG = LoggerFactory.getLogger(GatewayAccept.class);
@@ -58,14 +58,9 @@ final class GatewayAccept extends ChannelInitializer<SocketChannel> {
         }
     }
 
-    /** The TLS modes this gateway serves; others need credentials Tollgate does not load. */
+    /** The servers this gateway serves: {@link dev.tollgate.core.model.GatewayServerKind#servedByTollgate()}. */
     static boolean supported(GatewayListener l) {
-        return switch (l.tlsMode().toUpperCase(Locale.ROOT)) {
-            case "NONE" -> true;
-            case "ISTIO_MUTUAL" -> true;
-            case "PASSTHROUGH" -> !l.readsHttp();
-            default -> false;
-        };
+        return l.kind().servedByTollgate();
     }
 
     @Override
@@ -82,12 +77,11 @@ final class GatewayAccept extends ChannelInitializer<SocketChannel> {
         ch.pipeline().addLast("idle", new IdleStateHandler(0, 0, px.idleTimeout.toMillis(), TimeUnit.MILLISECONDS));
         ch.pipeline().addLast("idle-close", px.idleCloser);
         GatewayListener l = listener.get();
-        String tls = l.tlsMode().toUpperCase(Locale.ROOT);
         ConnectionLimits.Refusal refused = px.connections.admit(ch);
         if (refused != null) {
             GatewayConnection c = new GatewayConnection(px, gateway, l, snapshot.get(), Optional.empty(),
                     Optional.empty());
-            if (tls.equals("NONE") && l.readsHttp()) {
+            if (l.kind().transport() == GatewayServerKind.Transport.PLAIN && l.readsHttp()) {
                 RefuseConnection.http(px, ch, refused, ex -> c.source(ex, ch));
             } else {
                 // no answer can be read before TLS is terminated, and terminating it is the work being refused
@@ -95,8 +89,9 @@ final class GatewayAccept extends ChannelInitializer<SocketChannel> {
             }
             return;
         }
-        switch (tls) {
-            case "ISTIO_MUTUAL" -> {
+        switch (l.kind().transport()) {
+            // supported(l): the only terminating mode served is ISTIO_MUTUAL
+            case TERMINATE -> {
                 // the handshake deadline is MeshTermination's: these timers only back it up
                 long backstop = px.limits.headerTimeout().toMillis() + 1000;
                 ch.pipeline().addLast("sni", new SniHandler((io.netty.util.Mapping<String, SslContext>) h -> meshServer(),
@@ -110,8 +105,9 @@ final class GatewayAccept extends ChannelInitializer<SocketChannel> {
                 });
                 ch.pipeline().addLast("mtls", new MeshTermination(px, gateway, l, snapshot.get()));
             }
-            case "PASSTHROUGH" -> ch.pipeline().addLast("sni-peek", new SniPeek(px, gateway, l, snapshot.get()));
-            default -> admitAndServe(px, new GatewayConnection(px, gateway, l, snapshot.get(), Optional.empty(),
+            // HTTPS in PASSTHROUGH as well as TLS: Istio's IsHTTPServer is false for both, so neither is terminated
+            case PASSTHROUGH -> ch.pipeline().addLast("sni-peek", new SniPeek(px, gateway, l, snapshot.get()));
+            case PLAIN -> admitAndServe(px, new GatewayConnection(px, gateway, l, snapshot.get(), Optional.empty(),
                     Optional.empty()), ch, null);
         }
     }

@@ -1,11 +1,11 @@
 package dev.tollgate.proxy;
 
+import dev.tollgate.core.model.EgressGatewayIdentity;
 import dev.tollgate.core.model.WorkloadRef;
 
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.function.Consumer;
@@ -39,10 +39,6 @@ public record GatewaySettings(WorkloadRef workload, String bindAddress, int port
                               UpstreamPoolSettings upstreamPool) {
     public static final int EPHEMERAL_PORTS = -1;
 
-    /** Istio's default egress gateway workload. */
-    public static final WorkloadRef ISTIO_EGRESS_GATEWAY = new WorkloadRef("istio-system",
-            "istio-egressgateway-service-account", Map.of("istio", "egressgateway", "app", "istio-egressgateway"));
-
     public GatewaySettings {
         Objects.requireNonNull(workload, "workload");
         Objects.requireNonNull(bindAddress, "bindAddress");
@@ -64,7 +60,7 @@ public record GatewaySettings(WorkloadRef workload, String bindAddress, int port
 
     /** Istio's gateway workload, on 127.0.0.1 with no port offset, JSON access log on stdout. */
     public static GatewaySettings defaults(MeshIdentity identity) {
-        return new GatewaySettings(ISTIO_EGRESS_GATEWAY, "127.0.0.1", 0, identity, HostMap.EMPTY, Optional.empty(),
+        return new GatewaySettings(EgressGatewayIdentity.WORKLOAD, "127.0.0.1", 0, identity, HostMap.EMPTY, Optional.empty(),
                 Optional.empty(), AccessLog.stdout(AccessLog.Format.JSON), Duration.ofHours(1), 0, ReloadStats.NONE,
                 Duration.ofSeconds(1), Limits.DEFAULTS, ConnectSettings.DEFAULTS,
                 UpstreamPoolSettings.DEFAULTS);

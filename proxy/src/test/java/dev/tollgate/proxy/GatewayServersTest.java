@@ -2,12 +2,17 @@ package dev.tollgate.proxy;
 
 import dev.tollgate.core.snapshot.GatewayDecision;
 import dev.tollgate.core.model.GatewayListener;
+import dev.tollgate.core.model.GatewayServerKind;
+import dev.tollgate.core.model.PortProtocol;
+import dev.tollgate.core.model.ServerTlsMode;
 import dev.tollgate.core.snapshot.GatewayRequest;
 import dev.tollgate.core.snapshot.Upstream;
 import dev.tollgate.core.model.UpstreamTls;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import javax.net.ssl.SSLSocket;
 import java.io.InputStream;
@@ -21,8 +26,9 @@ import java.util.Optional;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The gateway's other server kinds: TLS PASSTHROUGH (the SNI is peeked, TLS is not terminated) and plain HTTP
- * (no peer identity: authorization sees no principal).
+ * The gateway's other server kinds: TLS PASSTHROUGH (the SNI is peeked, TLS is not terminated), HTTPS PASSTHROUGH
+ * (the same: Istio's gateway.IsHTTPServer is false for it) and plain HTTP (no peer identity: authorization sees no
+ * principal).
  */
 class GatewayServersTest {
     static Rig rig;
@@ -31,9 +37,14 @@ class GatewayServersTest {
     static void start() throws Exception {
         rig = new Rig();
         rig.snapshot.set(new FakeSnapshot(Rig::outbound, List.of(
-                new GatewayListener(9444, "TLS", "PASSTHROUGH", List.of(Rig.GOOGLE), List.of()),
-                new GatewayListener(9080, "HTTP", "NONE", List.of(Rig.GOOGLE), List.of()),
-                new GatewayListener(9443, "HTTPS", "SIMPLE", List.of(Rig.GOOGLE), List.of())),
+                new GatewayListener(9444, new GatewayServerKind(PortProtocol.TLS, ServerTlsMode.PASSTHROUGH),
+                        List.of(Rig.GOOGLE), List.of()),
+                new GatewayListener(9445, new GatewayServerKind(PortProtocol.HTTPS, ServerTlsMode.PASSTHROUGH),
+                        List.of(Rig.GOOGLE), List.of()),
+                new GatewayListener(9080, new GatewayServerKind(PortProtocol.HTTP, ServerTlsMode.NONE),
+                        List.of(Rig.GOOGLE), List.of()),
+                new GatewayListener(9443, new GatewayServerKind(PortProtocol.HTTPS, ServerTlsMode.SIMPLE),
+                        List.of(Rig.GOOGLE), List.of())),
                 GatewayServersTest::decide));
         rig.startGateway();
     }
@@ -44,7 +55,7 @@ class GatewayServersTest {
     }
 
     static GatewayDecision decide(dev.tollgate.core.model.WorkloadRef gw, GatewayRequest r) {
-        if (r.port() == 9444 && r.sni().equals(Optional.of(Rig.GOOGLE))) {
+        if ((r.port() == 9444 || r.port() == 9445) && r.sni().equals(Optional.of(Rig.GOOGLE))) {
             return new GatewayDecision.Forward(new Upstream(Rig.GOOGLE, 443, List.of(), UpstreamTls.NONE),
                     "VirtualService istio-system/passthrough tls[0]", List.of());
         }
@@ -53,12 +64,13 @@ class GatewayServersTest {
 
     @Test
     void serversNeedingCredentialsAreNotServed() {
-        assertThat(rig.gateway.listeners()).containsOnlyKeys(9444, 9080);
+        assertThat(rig.gateway.listeners()).containsOnlyKeys(9444, 9445, 9080);
     }
 
-    @Test
-    void passthroughServerRoutesByTheClientHellosSni() throws Exception {
-        InetSocketAddress gw = rig.gateway.listeners().get(9444);
+    @ParameterizedTest(name = "server port {0}")
+    @ValueSource(ints = {9444, 9445})
+    void passthroughServerRoutesByTheClientHellosSni(int port) throws Exception {
+        InetSocketAddress gw = rig.gateway.listeners().get(port);
         try (SSLSocket s = (SSLSocket) rig.publicCa.sslContext(null).getSocketFactory()
                 .createSocket(gw.getAddress(), gw.getPort())) {
             var p = s.getSSLParameters();
@@ -71,20 +83,21 @@ class GatewayServersTest {
             String response = new String(s.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
             assertThat(response).startsWith("HTTP/1.1 200").contains("hello GET " + Rig.GOOGLE + " /passthrough");
         }
-        AccessLogEntry e = rig.awaitLog(x -> x.destinationPort() == 9444 && x.decision().equals("allowed"));
+        AccessLogEntry e = rig.awaitLog(x -> x.destinationPort() == port && x.decision().equals("allowed"));
         assertThat(e.sni()).contains(Rig.GOOGLE);
         assertThat(e.sourcePrincipal()).isEmpty();
     }
 
-    @Test
-    void passthroughServerClosesWhatIsNotTls() throws Exception {
-        InetSocketAddress gw = rig.gateway.listeners().get(9444);
+    @ParameterizedTest(name = "server port {0}")
+    @ValueSource(ints = {9444, 9445})
+    void passthroughServerClosesWhatIsNotTls(int port) throws Exception {
+        InetSocketAddress gw = rig.gateway.listeners().get(port);
         try (Socket s = new Socket(gw.getAddress(), gw.getPort())) {
             s.setSoTimeout(10_000);
             s.getOutputStream().write("GET / HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
             assertThat(s.getInputStream().read()).isEqualTo(-1);
         }
-        rig.awaitLog(x -> x.destinationPort() == 9444 && x.reason().equals("not a TLS ClientHello"));
+        rig.awaitLog(x -> x.destinationPort() == port && x.reason().equals("not a TLS ClientHello"));
     }
 
     @Test
@@ -108,7 +121,7 @@ class GatewayServersTest {
                 .withAccessLog(rig.log::add)
                 .withRefreshInterval(java.time.Duration.ofMillis(50));
         FakeSnapshot only9080 = new FakeSnapshot(Rig::outbound, List.of(
-                new GatewayListener(9080, "HTTP", "NONE", List.of("*"), List.of())), GatewayServersTest::decide);
+                new GatewayListener(9080, new GatewayServerKind(PortProtocol.HTTP, ServerTlsMode.NONE), List.of("*"), List.of())), GatewayServersTest::decide);
         try (EgressGateway gw = EgressGateway.start(s, () -> only9080)) {
             assertThat(gw.ready()).isFalse();
             assertThat(gw.listeners()).isEmpty();

@@ -1,6 +1,9 @@
 package dev.tollgate.proxy;
 
 import dev.tollgate.core.model.GatewayListener;
+import dev.tollgate.core.model.GatewayServerKind;
+import dev.tollgate.core.model.PortProtocol;
+import dev.tollgate.core.model.ServerTlsMode;
 import dev.tollgate.core.snapshot.GatewayRequest;
 import dev.tollgate.core.snapshot.Peer;
 import org.junit.jupiter.api.AfterAll;
@@ -198,7 +201,7 @@ class GatewayTest {
         InetSocketAddress added;
         try {
             rig.snapshot.set(new FakeSnapshot(before.outbound, List.of(before.listeners.get(0),
-                    before.listeners.get(1), new GatewayListener(9443, "TCP", "NONE", List.of("*"), List.of())),
+                    before.listeners.get(1), new GatewayListener(9443, new GatewayServerKind(PortProtocol.TCP, ServerTlsMode.NONE), List.of("*"), List.of())),
                     before.gateway));
             rig.gateway.refresh().await(10, TimeUnit.SECONDS);
             assertThat(rig.gateway.listeners().keySet()).isEqualTo(Set.of(80, 443, 9443));

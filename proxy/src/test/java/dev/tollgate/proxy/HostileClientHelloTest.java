@@ -3,6 +3,9 @@ package dev.tollgate.proxy;
 import dev.tollgate.core.model.WorkloadRef;
 import dev.tollgate.core.snapshot.GatewayDecision;
 import dev.tollgate.core.model.GatewayListener;
+import dev.tollgate.core.model.GatewayServerKind;
+import dev.tollgate.core.model.PortProtocol;
+import dev.tollgate.core.model.ServerTlsMode;
 import dev.tollgate.core.snapshot.GatewayRequest;
 import dev.tollgate.core.snapshot.Upstream;
 import dev.tollgate.core.model.UpstreamTls;
@@ -71,7 +74,7 @@ class HostileClientHelloTest {
         googleTls = new RawUpstream(Optional.of(rig.publicCa.sslContext(rig.publicCa.server(Rig.GOOGLE))),
                 RawUpstream.answering("google over tls"));
         List<GatewayListener> listeners = new ArrayList<>(Rig.LISTENERS);
-        listeners.add(new GatewayListener(PASSTHROUGH, "TLS", "PASSTHROUGH", List.of(Rig.GOOGLE), List.of()));
+        listeners.add(new GatewayListener(PASSTHROUGH, new GatewayServerKind(PortProtocol.TLS, ServerTlsMode.PASSTHROUGH), List.of(Rig.GOOGLE), List.of()));
         rig.snapshot.set(new FakeSnapshot(HostileIdentityTest::outbound, listeners, HostileClientHelloTest::gateway));
         rig.gatewayUpstreamPort = googleTls.port();
         rig.startGateway();

@@ -8,6 +8,9 @@ import dev.tollgate.core.model.PolicyRef;
 import dev.tollgate.core.model.WorkloadRef;
 import dev.tollgate.core.snapshot.GatewayDecision;
 import dev.tollgate.core.model.GatewayListener;
+import dev.tollgate.core.model.GatewayServerKind;
+import dev.tollgate.core.model.PortProtocol;
+import dev.tollgate.core.model.ServerTlsMode;
 import dev.tollgate.core.snapshot.GatewayRequest;
 import dev.tollgate.core.snapshot.MeshSnapshot;
 import dev.tollgate.core.snapshot.OutboundDecision;
@@ -150,8 +153,8 @@ final class Rig implements AutoCloseable {
     }
 
     static final List<GatewayListener> LISTENERS = List.of(
-            new GatewayListener(80, "HTTPS", "ISTIO_MUTUAL", List.of(GOOGLE), List.of()),
-            new GatewayListener(443, "TLS", "ISTIO_MUTUAL", List.of(GOOGLE), List.of()));
+            new GatewayListener(80, new GatewayServerKind(PortProtocol.HTTPS, ServerTlsMode.ISTIO_MUTUAL), List.of(GOOGLE), List.of()),
+            new GatewayListener(443, new GatewayServerKind(PortProtocol.TLS, ServerTlsMode.ISTIO_MUTUAL), List.of(GOOGLE), List.of()));
 
     /** The tutorial's final shape, as a fake. */
     static FakeSnapshot tutorial() {

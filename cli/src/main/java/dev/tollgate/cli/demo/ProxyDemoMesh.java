@@ -2,7 +2,7 @@ package dev.tollgate.cli.demo;
 
 import dev.tollgate.core.model.ProxyDecision;
 import dev.tollgate.core.model.AsciiCase;
-
+import dev.tollgate.core.model.EgressGatewayIdentity;
 import dev.tollgate.config.ConfigStore;
 import dev.tollgate.config.LoadOptions;
 import dev.tollgate.config.LoadResult;
@@ -56,7 +56,7 @@ import java.util.stream.Collectors;
  */
 final class ProxyDemoMesh implements DemoMesh {
 
-    static final String GATEWAY_SERVICE = "istio-egressgateway.istio-system.svc.cluster.local";
+    static final String GATEWAY_SERVICE = EgressGatewayIdentity.SERVICE_HOST;
     static final Duration CERTIFICATE_TTL = Duration.ofHours(24);
     private static final int LOG_LINES = 1000;
 
@@ -96,7 +96,7 @@ final class ProxyDemoMesh implements DemoMesh {
             LogBook gatewayLog = new LogBook(logs.resolve("gateway.log"));
             resources.add(gatewayLog);
             int offset = freePortOffset();
-            WorkloadRef gatewayWorkload = GatewaySettings.ISTIO_EGRESS_GATEWAY;
+            WorkloadRef gatewayWorkload = EgressGatewayIdentity.WORKLOAD;
             EgressGateway gateway = EgressGateway.start(GatewaySettings.defaults(identity(ca, gatewayWorkload, resources))
                     .withBind("127.0.0.1", offset)
                     .withHosts(HostMap.parse(List.of(), setup.standInConnectTo()))

@@ -1,6 +1,10 @@
 package dev.tollgate.core.analysis;
 
 import dev.tollgate.core.model.ConfigSet;
+import dev.tollgate.core.model.EgressGatewayIdentity;
+import dev.tollgate.core.model.LabelSelector;
+import dev.tollgate.core.model.GatewayServerKind;
+import dev.tollgate.core.model.ServerTlsMode;
 import dev.tollgate.core.model.Resource;
 import dev.tollgate.core.model.Workload;
 import dev.tollgate.core.model.WorkloadRef;
@@ -9,18 +13,13 @@ import io.fabric8.istio.api.api.networking.v1alpha3.Server;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
-import java.util.Map;
 
 /**
  * The egress gateway workloads and the Gateway servers they listen on. The gateway workloads are the workloads of
- * the ConfigSet labelled {@code istio: egressgateway} or selected by a Gateway; when there are none, Istio's default
- * egress gateway ({@code istio-system}, {@code istio=egressgateway}, {@code app=istio-egressgateway}).
+ * the ConfigSet labelled {@code istio: egressgateway} or named by a Gateway's selector; when there are none, Istio's
+ * default egress gateway ({@link EgressGatewayIdentity}).
  */
 final class GatewayServers {
-    static final WorkloadRef DEFAULT_GATEWAY = new WorkloadRef("istio-system", "istio-egressgateway-service-account",
-            Map.of("istio", "egressgateway", "app", "istio-egressgateway"));
-
     /** One server of one Gateway, as the gateway workload sees it. */
     record ServerRef(Resource<Gateway> gateway, int index, Server server) {
         int port() {
@@ -28,23 +27,13 @@ final class GatewayServers {
                     : server.getPort().getNumber().intValue();
         }
 
-        String protocol() {
-            return server.getPort() == null || server.getPort().getProtocol() == null ? ""
-                    : server.getPort().getProtocol().toUpperCase(Locale.ROOT);
-        }
-
-        String tlsMode() {
-            return server.getTls() == null || server.getTls().getMode() == null ? "NONE"
-                    : server.getTls().getMode().name();
+        GatewayServerKind kind() {
+            return GatewayServerKind.of(server);
         }
 
         /** The gateway reads HTTP here; HTTPS in passthrough is opaque TLS, as in Istio. */
         boolean readsHttp() {
-            return switch (protocol()) {
-                case "HTTP", "HTTP2", "GRPC", "GRPC-WEB" -> true;
-                case "HTTPS" -> !tlsMode().equals("PASSTHROUGH") && !tlsMode().equals("AUTO_PASSTHROUGH");
-                default -> false;
-            };
+            return kind().readsHttp();
         }
 
         List<String> hosts() {
@@ -52,7 +41,9 @@ final class GatewayServers {
         }
 
         String describe() {
-            return "port " + port() + " (" + protocol() + (tlsMode().equals("NONE") ? "" : ", tls " + tlsMode())
+            GatewayServerKind k = kind();
+            return "port " + port() + " (" + k.protocol()
+                    + (k.tlsMode() == ServerTlsMode.NONE ? "" : ", tls " + k.tlsMode())
                     + ") of Gateway " + gateway.namespace() + "/" + gateway.name();
         }
     }
@@ -63,28 +54,26 @@ final class GatewayServers {
     static List<WorkloadRef> egressGateways(ConfigSet config) {
         List<WorkloadRef> out = new ArrayList<>();
         for (Workload w : config.workloads()) {
-            boolean labelled = "egressgateway".equals(w.labels().get("istio"));
-            boolean selected = config.gateways().stream().anyMatch(g -> selects(g, w.labels()));
+            boolean labelled = EgressGatewayIdentity.labelled(w.labels());
+            // a Gateway without a selector applies to every gateway workload, but makes no workload a gateway
+            boolean selected = config.gateways().stream()
+                    .anyMatch(g -> !selector(g).isEmpty() && selector(g).matches(w.labels()));
             if (labelled || selected) {
                 out.add(w.ref());
             }
         }
-        return out.isEmpty() ? List.of(DEFAULT_GATEWAY) : List.copyOf(out);
+        return out.isEmpty() ? List.of(EgressGatewayIdentity.WORKLOAD) : List.copyOf(out);
     }
 
-    /** Istio: a Gateway's selector matches workloads (in any namespace) whose labels include it. */
-    static boolean selects(Resource<Gateway> g, Map<String, String> labels) {
-        Map<String, String> sel = g.spec().getSelector();
-        if (sel == null || sel.isEmpty()) {
-            return false;
-        }
-        return sel.entrySet().stream().allMatch(e -> java.util.Objects.equals(e.getValue(), labels.get(e.getKey())));
+    /** Istio's mergeGateways: a Gateway's selector matches gateway workloads (in any namespace); none selects all. */
+    static LabelSelector selector(Resource<Gateway> g) {
+        return LabelSelector.of(g.spec().getSelector());
     }
 
     static List<ServerRef> serversOf(ConfigSet config, WorkloadRef gateway) {
         List<ServerRef> out = new ArrayList<>();
         for (Resource<Gateway> g : config.gateways()) {
-            if (!selects(g, gateway.labels())) {
+            if (!selector(g).matches(gateway.labels())) {
                 continue;
             }
             List<Server> servers = g.spec().getServers() == null ? List.of() : g.spec().getServers();

@@ -1,7 +1,10 @@
 package dev.tollgate.core.analysis;
 
+import dev.tollgate.core.model.EgressGatewayIdentity;
+import dev.tollgate.core.model.GatewayServerKind;
+import dev.tollgate.core.model.PortProtocol;
+import dev.tollgate.core.model.RouteKind;
 import dev.tollgate.core.model.ConfigSet;
-import dev.tollgate.core.model.MeshSettings;
 import dev.tollgate.core.model.Resource;
 import dev.tollgate.core.model.ResourceKey;
 import dev.tollgate.core.model.WorkloadRef;
@@ -78,7 +81,7 @@ final class RouteChecks {
                     out.warn(BYPASSES_GATEWAY, se, "spec.hosts[" + i + "]", "host " + host + " (ports "
                             + String.join(", ", direct) + ") is exported to " + clients + " (exportTo " + exportTo
                             + "), but no mesh VirtualService routes it to the egress gateway "
-                            + MeshSettings.EGRESS_GATEWAY_SERVICE + ": sidecars there send it straight out, "
+                            + EgressGatewayIdentity.SERVICE_HOST + ": sidecars there send it straight out, "
                             + "bypassing the gateway's AuthorizationPolicies");
                 }
             }
@@ -104,10 +107,11 @@ final class RouteChecks {
     }
 
     private static boolean routedToGateway(ConfigSet config, String host, int port, String protocol) {
-        Set<Routes.Kind> kinds = switch (protocol) {
-            case "HTTP", "HTTP2", "GRPC", "GRPC-WEB" -> Set.of(Routes.Kind.HTTP);
-            case "HTTPS", "TLS" -> Set.of(Routes.Kind.TLS, Routes.Kind.TCP);
-            default -> Set.of(Routes.Kind.TCP);
+        Set<RouteKind> kinds = switch (RouteKind.forServicePort(PortProtocol.parse(protocol))) {
+            case HTTP -> Set.of(RouteKind.HTTP);
+            // tcp routes forward a TLS port's bytes as well
+            case TLS -> Set.of(RouteKind.TLS, RouteKind.TCP);
+            case TCP -> Set.of(RouteKind.TCP);
         };
         for (Resource<VirtualService> vs : config.virtualServices()) {
             List<String> vsHosts = vs.spec().getHosts() == null ? List.of() : vs.spec().getHosts();
@@ -125,7 +129,7 @@ final class RouteChecks {
     }
 
     private static boolean isEgressGateway(String host, String namespace) {
-        return HostNames.fqdn(host, namespace).equals(MeshSettings.EGRESS_GATEWAY_SERVICE);
+        return HostNames.fqdn(host, namespace).equals(EgressGatewayIdentity.SERVICE_HOST);
     }
 
     // ---- TG0104 / TG0105: routes to undefined subsets or gateways
@@ -206,9 +210,10 @@ final class RouteChecks {
                     continue;
                 }
                 GatewayServers.ServerRef ref = new GatewayServers.ServerRef(g, i, server);
-                Set<Routes.Kind> kinds = ref.readsHttp() ? Set.of(Routes.Kind.HTTP)
-                        : ref.protocol().equals("TCP") ? Set.of(Routes.Kind.TCP)
-                        : Set.of(Routes.Kind.TLS, Routes.Kind.TCP);
+                GatewayServerKind kind = ref.kind();
+                Set<RouteKind> kinds = kind.readsHttp() ? Set.of(RouteKind.HTTP)
+                        : kind.selectsBySni() ? Set.of(RouteKind.TLS, RouteKind.TCP)
+                        : Set.of(RouteKind.TCP);
                 List<String> unrouted = new ArrayList<>();
                 for (String sh : ref.hosts()) {
                     if (!routed(config, g, ref, sh, kinds)) {
@@ -226,7 +231,7 @@ final class RouteChecks {
     }
 
     private static boolean routed(ConfigSet config, Resource<Gateway> g, GatewayServers.ServerRef server,
-                                  String serverHost, Set<Routes.Kind> kinds) {
+                                  String serverHost, Set<RouteKind> kinds) {
         String host = HostNames.serverHost(serverHost);
         String hostNs = HostNames.serverHostNamespace(serverHost);
         for (Resource<VirtualService> vs : config.virtualServices()) {
@@ -289,7 +294,7 @@ final class RouteChecks {
             return;
         }
         String sni = HostNames.normalise(tls.getSni());
-        if (!drHost.equals(MeshSettings.EGRESS_GATEWAY_SERVICE)) {
+        if (!drHost.equals(EgressGatewayIdentity.SERVICE_HOST)) {
             if (!HostNames.matches(drHost, sni)) {
                 out.warn(SNI_DIFFERS, dr, path, "sni " + sni + " differs from the host " + drHost + " that this "
                         + "DestinationRule originates TLS to: the upstream will be asked for another name");

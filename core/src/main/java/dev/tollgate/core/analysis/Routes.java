@@ -1,5 +1,6 @@
 package dev.tollgate.core.analysis;
 
+import dev.tollgate.core.model.RouteKind;
 import dev.tollgate.core.model.Resource;
 import io.fabric8.istio.api.api.networking.v1alpha3.Destination;
 import io.fabric8.istio.api.api.networking.v1alpha3.HTTPMatchRequest;
@@ -18,7 +19,6 @@ import java.util.List;
 /** A uniform view of a VirtualService's http, tls and tcp routes, with field paths for findings. */
 final class Routes {
 
-    enum Kind { HTTP, TLS, TCP }
 
     record Match(String path, Long port, List<String> gateways, List<String> sniHosts) {
     }
@@ -26,7 +26,7 @@ final class Routes {
     record Dest(String path, String host, String subset, Long port) {
     }
 
-    record Section(Resource<VirtualService> vs, Kind kind, String path, List<Match> matches, List<Dest> dests) {
+    record Section(Resource<VirtualService> vs, RouteKind kind, String path, List<Match> matches, List<Dest> dests) {
         List<String> vsGateways() {
             return vs.spec().getGateways() == null ? List.of() : vs.spec().getGateways();
         }
@@ -64,7 +64,7 @@ final class Routes {
                     dest(path + ".route[" + j + "].destination", ds.get(j).getDestination(), dests);
                 }
             }
-            out.add(new Section(vs, Kind.HTTP, path, matches, dests));
+            out.add(new Section(vs, RouteKind.HTTP, path, matches, dests));
         }
         List<TLSRoute> tls = s.getTls() == null ? List.of() : s.getTls();
         for (int i = 0; i < tls.size(); i++) {
@@ -82,7 +82,7 @@ final class Routes {
                             list(m.getSniHosts())));
                 }
             }
-            out.add(new Section(vs, Kind.TLS, path, matches, l4(path, r.getRoute())));
+            out.add(new Section(vs, RouteKind.TLS, path, matches, l4(path, r.getRoute())));
         }
         List<TCPRoute> tcp = s.getTcp() == null ? List.of() : s.getTcp();
         for (int i = 0; i < tcp.size(); i++) {
@@ -99,7 +99,7 @@ final class Routes {
                     matches.add(new Match(path + ".match[" + j + "]", m.getPort(), list(m.getGateways()), List.of()));
                 }
             }
-            out.add(new Section(vs, Kind.TCP, path, matches, l4(path, r.getRoute())));
+            out.add(new Section(vs, RouteKind.TCP, path, matches, l4(path, r.getRoute())));
         }
         return out;
     }

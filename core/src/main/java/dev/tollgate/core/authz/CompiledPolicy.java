@@ -1,13 +1,13 @@
 package dev.tollgate.core.authz;
 
 import dev.tollgate.core.model.PolicyRef;
+import dev.tollgate.core.model.LabelSelector;
 import dev.tollgate.core.model.Resource;
 import io.fabric8.istio.api.api.security.v1beta1.AuthorizationPolicy;
 import io.fabric8.istio.api.api.type.v1beta1.PolicyTargetReference;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -18,7 +18,7 @@ import java.util.Optional;
  * @param dryRunNote a problem with the {@code istio.io/dry-run} annotation, if any
  */
 record CompiledPolicy(Resource<AuthorizationPolicy> resource, Action action, boolean dryRun,
-                      Optional<Map<String, String>> selector, List<PolicyTargetReference> targetRefs,
+                      Optional<LabelSelector> selector, List<PolicyTargetReference> targetRefs,
                       List<CompiledRule> rules, Optional<String> dryRunNote) {
 
     static final String DRY_RUN = "istio.io/dry-run";
@@ -42,8 +42,8 @@ record CompiledPolicy(Resource<AuthorizationPolicy> resource, Action action, boo
                         + "\" is not a boolean, so the policy is enforced (as Istio does)");
             }
         }
-        Optional<Map<String, String>> selector = spec.getSelector() == null ? Optional.empty()
-                : Optional.of(labels(spec.getSelector().getMatchLabels()));
+        Optional<LabelSelector> selector = spec.getSelector() == null ? Optional.empty()
+                : Optional.of(LabelSelector.of(spec.getSelector().getMatchLabels()));
         List<PolicyTargetReference> refs = spec.getTargetRefs() == null ? List.of() : spec.getTargetRefs();
         if (refs.isEmpty() && spec.getTargetRef() != null) {
             refs = List.of(spec.getTargetRef());
@@ -58,20 +58,6 @@ record CompiledPolicy(Resource<AuthorizationPolicy> resource, Action action, boo
         }
         return new CompiledPolicy(resource, action, dryRun, selector, refs.stream().filter(r -> r != null).toList(),
                 rules, note);
-    }
-
-    /** A label written without a value ({@code app: ~}) means the empty value, never a crash. */
-    private static Map<String, String> labels(Map<String, String> in) {
-        if (in == null) {
-            return Map.of();
-        }
-        Map<String, String> out = new java.util.HashMap<>();
-        in.forEach((k, v) -> {
-            if (k != null) {
-                out.put(k, v == null ? "" : v);
-            }
-        });
-        return Map.copyOf(out);
     }
 
     String namespace() {

@@ -61,7 +61,7 @@ final class Explainer {
         } else if (p.selector().get().isEmpty()) {
             b.append("; its empty selector selects every workload there");
         } else {
-            b.append("; selector ").append(Selection.labels(p.selector().get())).append(" matches");
+            b.append("; selector ").append(p.selector().get().describe()).append(" matches");
         }
         b.append(')');
         if (p.dryRun()) {

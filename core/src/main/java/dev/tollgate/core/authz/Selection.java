@@ -1,5 +1,6 @@
 package dev.tollgate.core.authz;
 
+import dev.tollgate.core.model.LabelSelector;
 import dev.tollgate.core.model.WorkloadRef;
 import io.fabric8.istio.api.api.type.v1beta1.PolicyTargetReference;
 
@@ -65,12 +66,10 @@ final class Selection {
         if (p.selector().isEmpty()) {
             return Optional.empty();
         }
-        Map<String, String> want = p.selector().get();
-        for (Map.Entry<String, String> e : want.entrySet()) {
-            if (!e.getValue().equals(w.labels().get(e.getKey()))) {
-                return Optional.of("selector " + labels(want) + " does not match the workload's labels ("
-                        + (w.labels().isEmpty() ? "none" : labels(w.labels())) + ")");
-            }
+        LabelSelector want = p.selector().get();
+        if (!want.matches(w.labels())) {
+            return Optional.of("selector " + want.describe() + " does not match the workload's labels ("
+                    + (w.labels().isEmpty() ? "none" : labels(w.labels())) + ")");
         }
         return Optional.empty();
     }

@@ -17,8 +17,6 @@ public record MeshSettings(OutboundMode outboundMode, String trustDomain, String
                            List<String> defaultDestinationRuleExportTo, Map<String, Origin> origins,
                            List<String> trustDomainAliases, PathNormalization pathNormalization) {
 
-    public static final String EGRESS_GATEWAY_SERVICE = "istio-egressgateway.istio-system.svc.cluster.local";
-
     public static final MeshSettings DEFAULTS = new MeshSettings(OutboundMode.ALLOW_ANY, "cluster.local",
             "istio-system", List.of("*"), List.of("*"), List.of("*"), Map.of(), List.of(), PathNormalization.BASE);
 

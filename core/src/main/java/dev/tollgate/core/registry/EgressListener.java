@@ -1,5 +1,6 @@
 package dev.tollgate.core.registry;
 
+import dev.tollgate.core.model.PortProtocol;
 import io.fabric8.istio.api.api.networking.v1alpha3.IstioEgressListener;
 import io.fabric8.istio.api.api.networking.v1alpha3.SidecarPort;
 
@@ -52,7 +53,7 @@ record EgressListener(int index, Optional<Integer> port, boolean matchPort, Map<
         Optional<Integer> port = p == null ? Optional.empty()
                 : Optional.of(p.getNumber() == null ? 0 : p.getNumber().intValue());
         boolean matchPort = port.isPresent() && port.get() != 0
-                && !"HTTP_PROXY".equalsIgnoreCase(p.getProtocol() == null ? "" : p.getProtocol());
+                && PortProtocol.parse(p.getProtocol()) != PortProtocol.HTTP_PROXY;
         return new EgressListener(index, port, matchPort, Map.copyOf(byNamespace), hosts, List.copyOf(illegal));
     }
 

@@ -1,10 +1,10 @@
 package dev.tollgate.core.registry;
 
+import dev.tollgate.core.model.LabelSelector;
 import io.fabric8.istio.api.api.networking.v1alpha3.ServicePort;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
@@ -148,9 +148,9 @@ record HostChoice(ServiceHost base, List<ServiceHost> merged) {
                 && Set.copyOf(a.exportTo().declared()).equals(Set.copyOf(b.exportTo().declared()));
     }
 
-    private static Map<String, String> selectorOf(ServiceHost s) {
+    private static LabelSelector selectorOf(ServiceHost s) {
         var sel = s.entry().spec().getWorkloadSelector();
-        return sel == null || sel.getLabels() == null ? Map.of() : sel.getLabels();
+        return LabelSelector.of(sel == null ? null : sel.getLabels());
     }
 
     /** The entry whose port {@code number} the merged service has: the first that declares it. */

@@ -2,6 +2,8 @@ package dev.tollgate.core.registry;
 
 import dev.tollgate.core.model.Visibility;
 import dev.tollgate.core.model.net.HostName;
+import dev.tollgate.core.model.LabelSelector;
+import dev.tollgate.core.model.EgressGatewayIdentity;
 import dev.tollgate.core.model.ConfigSet;
 import dev.tollgate.core.model.Kind;
 import dev.tollgate.core.model.MeshSettings;
@@ -35,7 +37,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * {@link #compile(ConfigSet)}, immutable afterwards; {@link #scopeFor(WorkloadRef)} is a map lookup plus a
  * workloadSelector match, and {@link SidecarScope#lookup} is a few hash lookups.
  *
- * <p>The Kubernetes Service of the egress gateway ({@link MeshSettings#EGRESS_GATEWAY_SERVICE}) is always in the
+ * <p>The Kubernetes Service of the egress gateway ({@link EgressGatewayIdentity#SERVICE_HOST}) is always in the
  * registry, visible to every namespace (as if annotated {@code networking.istio.io/exportTo: "*"}), with the ports of
  * Istio's default install ({@code http2} 80 and {@code https} 443) plus the port of every Gateway server that selects
  * the egress gateway's labels, as an operator exposes them on the Service. Tollgate reads no Service manifests, so
@@ -43,12 +45,6 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class Registry {
 
-    /** The labels of the egress gateway workload in Istio's default install (DESIGN.md, "Defaults"). */
-    public static final Map<String, String> EGRESS_GATEWAY_LABELS =
-            Map.of("istio", "egressgateway", "app", "istio-egressgateway");
-
-    static final String GATEWAY_NAMESPACE = "istio-system";
-    static final String GATEWAY_NAME = "istio-egressgateway";
     private static final String SYNTHETIC_ANNOTATION = "tollgate.dev/synthetic";
     private static final int MAX_CACHED_SCOPES = 100_000;
 
@@ -123,9 +119,10 @@ public final class Registry {
         ports.put(80L, port(80, "http2", "HTTP2", 8080));
         ports.put(443L, port(443, "https", "HTTPS", 8443));
         for (Resource<Gateway> g : gateways) {
-            Map<String, String> selector = g.spec().getSelector();
-            if (selector == null || selector.isEmpty()
-                    || !EGRESS_GATEWAY_LABELS.entrySet().containsAll(selector.entrySet())) {
+            // the Service's ports follow the Gateways written for the egress gateway by name; a selector-less one
+            // applies to it too, but is no sign the Service was made for it
+            LabelSelector selector = LabelSelector.of(g.spec().getSelector());
+            if (selector.isEmpty() || !selector.matches(EgressGatewayIdentity.LABELS)) {
                 continue;
             }
             for (Server s : g.spec().getServers() == null ? List.<Server>of() : g.spec().getServers()) {
@@ -137,14 +134,16 @@ public final class Registry {
             }
         }
         ServiceEntry spec = new ServiceEntry();
-        spec.setHosts(List.of(MeshSettings.EGRESS_GATEWAY_SERVICE));
+        spec.setHosts(List.of(EgressGatewayIdentity.SERVICE_HOST));
         spec.setPorts(List.copyOf(ports.values()));
         spec.setLocation(ServiceEntryLocation.MESH_INTERNAL);
         spec.setResolution(ServiceEntryResolution.STATIC);
         spec.setExportTo(List.of("*"));
-        return new Resource<>(new ResourceKey(Kind.SERVICE_ENTRY, GATEWAY_NAMESPACE, GATEWAY_NAME), spec,
-                EGRESS_GATEWAY_LABELS, Map.of(SYNTHETIC_ANNOTATION, "kubernetes-service"),
-                new Origin("Kubernetes Service " + GATEWAY_NAMESPACE + "/" + GATEWAY_NAME + " (built in)", 0, 0),
+        return new Resource<>(new ResourceKey(Kind.SERVICE_ENTRY, EgressGatewayIdentity.NAMESPACE,
+                EgressGatewayIdentity.NAME), spec,
+                EgressGatewayIdentity.LABELS, Map.of(SYNTHETIC_ANNOTATION, "kubernetes-service"),
+                new Origin("Kubernetes Service " + EgressGatewayIdentity.NAMESPACE + "/" + EgressGatewayIdentity.NAME
+                        + " (built in)", 0, 0),
                 Map.of());
     }
 
@@ -204,8 +203,9 @@ public final class Registry {
         return scope(gateway.namespace(), Optional.empty(), SidecarScope.Source.GATEWAY);
     }
 
+    /** A Sidecar's {@code workloadSelector.labels}; the caller has handled the selector-less Sidecar. */
     static boolean selects(Map<String, String> selector, Map<String, String> labels) {
-        return selector == null || labels.entrySet().containsAll(selector.entrySet());
+        return LabelSelector.of(selector).matches(labels);
     }
 
     private SidecarScope scope(String ns, Optional<Resource<Sidecar>> sidecar, SidecarScope.Source source) {

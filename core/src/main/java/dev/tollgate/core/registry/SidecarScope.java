@@ -2,6 +2,8 @@ package dev.tollgate.core.registry;
 
 import dev.tollgate.core.model.net.IpAddress;
 import dev.tollgate.core.model.net.HostName;
+import dev.tollgate.core.model.PortProtocol;
+import dev.tollgate.core.model.RouteKind;
 import dev.tollgate.core.model.OutboundMode;
 import dev.tollgate.core.model.Resource;
 import io.fabric8.istio.api.api.networking.v1alpha3.Destination;
@@ -305,10 +307,9 @@ public final class SidecarScope {
         return servicesOnPort(port).containsValue(true);
     }
 
-    /** The protocols Tollgate reads as HTTP (as the route list does: HTTP, HTTP2, GRPC, GRPC-WEB). */
+    /** The ports whose route list is HTTP: {@link RouteKind#forServicePort}, so the two cannot disagree. */
     private static boolean isHttp(String protocol) {
-        String p = protocol == null ? "" : protocol.toUpperCase(java.util.Locale.ROOT);
-        return p.equals("HTTP") || p.equals("HTTP2") || p.equals("GRPC") || p.equals("GRPC-WEB");
+        return RouteKind.forServicePort(PortProtocol.parse(protocol)) == RouteKind.HTTP;
     }
 
     /**

@@ -1,6 +1,7 @@
 package dev.tollgate.core.routing;
 
 import dev.tollgate.core.model.Visibility;
+import dev.tollgate.core.model.LabelSelector;
 import dev.tollgate.core.model.MeshSettings;
 import dev.tollgate.core.model.Resource;
 import io.fabric8.istio.api.api.networking.v1alpha3.ClientTLSSettings;
@@ -10,17 +11,16 @@ import io.fabric8.istio.api.api.networking.v1alpha3.TrafficPolicy;
 import io.fabric8.istio.api.api.networking.v1alpha3.TrafficPolicyPortTrafficPolicy;
 
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 
 /** One DestinationRule with its host qualified in its namespace and its exportTo resolved. */
 record CompiledDestinationRule(Resource<DestinationRule> resource, int order, String host, Visibility exportTo,
-                               Map<String, String> workloadSelector) {
+                               LabelSelector workloadSelector) {
 
     static CompiledDestinationRule compile(Resource<DestinationRule> r, int order, MeshSettings mesh) {
         DestinationRule dr = r.spec();
-        Map<String, String> selector = dr.getWorkloadSelector() == null || dr.getWorkloadSelector().getMatchLabels() == null
-                ? Map.of() : Map.copyOf(dr.getWorkloadSelector().getMatchLabels());
+        LabelSelector selector = LabelSelector.of(dr.getWorkloadSelector() == null ? null
+                : dr.getWorkloadSelector().getMatchLabels());
         return new CompiledDestinationRule(r, order, RouteHosts.qualify(dr.getHost() == null ? "" : dr.getHost(),
                 r.namespace()), Visibility.ofConfig(dr.getExportTo(), mesh.defaultDestinationRuleExportTo()),
                 selector);

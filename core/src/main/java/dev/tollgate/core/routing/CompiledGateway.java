@@ -1,6 +1,8 @@
 package dev.tollgate.core.routing;
 
 import dev.tollgate.core.model.net.HostName;
+import dev.tollgate.core.model.GatewayServerKind;
+import dev.tollgate.core.model.LabelSelector;
 import dev.tollgate.core.model.Resource;
 import io.fabric8.istio.api.api.networking.v1alpha3.Gateway;
 import io.fabric8.istio.api.api.networking.v1alpha3.Server;
@@ -10,7 +12,7 @@ import java.util.List;
 import java.util.Map;
 
 /** One Gateway: its selector and its servers. */
-record CompiledGateway(Resource<Gateway> resource, int order, Map<String, String> selector,
+record CompiledGateway(Resource<Gateway> resource, int order, LabelSelector selector,
                        List<GatewayServer> servers) {
 
     static CompiledGateway compile(Resource<Gateway> r, int order) {
@@ -33,29 +35,19 @@ record CompiledGateway(Resource<Gateway> resource, int order, Map<String, String
                 hosts.add(new GatewayServer.ServerHost(ns, HostName.fold(
                         slash < 0 ? h : h.substring(slash + 1)), h));
             }
-            String protocol = s.getPort().getProtocol() == null ? "HTTP" : s.getPort().getProtocol();
-            String mode;
-            if (s.getTls() == null) {
-                mode = protocol.equalsIgnoreCase("HTTPS") || protocol.equalsIgnoreCase("TLS") ? "PASSTHROUGH" : "NONE";
-            } else {
-                mode = s.getTls().getMode() == null ? "PASSTHROUGH" : s.getTls().getMode().name();
-            }
-            servers.add(new GatewayServer(r.key(), name, i, s.getPort().getNumber().intValue(), protocol,
-                    s.getPort().getName() == null ? "" : s.getPort().getName(), hosts, mode,
+            servers.add(new GatewayServer(r.key(), name, i, s.getPort().getNumber().intValue(),
+                    GatewayServerKind.of(s),
+                    s.getPort().getName() == null ? "" : s.getPort().getName(), hosts,
                     r.originOf("spec.servers[" + i + "]")));
         }
-        return new CompiledGateway(r, order, g.getSelector() == null ? Map.of() : Map.copyOf(g.getSelector()),
+        return new CompiledGateway(r, order, LabelSelector.of(g.getSelector()),
                 List.copyOf(servers));
     }
 
     /** "selector: One or more labels that indicate a specific set of pods/VMs on which this gateway configuration
-     * should be applied. By default workloads are searched across all namespaces based on label selectors." */
+     * should be applied. By default workloads are searched across all namespaces based on label selectors." Without
+     * one, every gateway workload ({@link LabelSelector}). */
     boolean selects(Map<String, String> labels) {
-        for (var e : selector.entrySet()) {
-            if (!e.getValue().equals(labels.get(e.getKey()))) {
-                return false;
-            }
-        }
-        return true;
+        return selector.matches(labels);
     }
 }

@@ -1,22 +1,20 @@
 package dev.tollgate.core.routing;
 
+import dev.tollgate.core.model.GatewayServerKind;
 import dev.tollgate.core.model.Origin;
 import dev.tollgate.core.model.ResourceKey;
 
 import java.util.List;
-import java.util.Locale;
 
 /**
- * One server of a Gateway: port, protocol, hosts ({@code ns/dnsName} forms split) and TLS mode.
+ * One server of a Gateway: port, hosts ({@code ns/dnsName} forms split) and what kind of server it is.
  *
  * @param gatewayName the Gateway as VirtualServices name it, {@code ns/name}
- * @param tlsMode     {@code NONE} for plain servers; otherwise the server's tls.mode (PASSTHROUGH when unset)
  */
-public record GatewayServer(ResourceKey gateway, String gatewayName, int index, int port, String protocol,
-                            String portName, List<ServerHost> hosts, String tlsMode, Origin origin) {
+public record GatewayServer(ResourceKey gateway, String gatewayName, int index, int port, GatewayServerKind kind,
+                            String portName, List<ServerHost> hosts, Origin origin) {
     public GatewayServer {
         hosts = List.copyOf(hosts);
-        protocol = protocol.toUpperCase(Locale.ROOT);
     }
 
     /**
@@ -34,31 +32,7 @@ public record GatewayServer(ResourceKey gateway, String gatewayName, int index, 
         }
     }
 
-    /** TLS or HTTPS servers select by SNI; plain HTTP/TCP servers do not. */
-    public boolean tlsBased() {
-        return protocol.equals("HTTPS") || protocol.equals("TLS");
-    }
-
-    public boolean passthrough() {
-        return tlsMode.equals("PASSTHROUGH") || tlsMode.equals("AUTO_PASSTHROUGH");
-    }
-
-    /** "HTTP routes will be applied to ... gateway ports with protocol HTTP/HTTP2/GRPC/ TLS-terminated-HTTPS". */
-    public boolean readsHttp() {
-        return switch (protocol) {
-            case "HTTP", "HTTP2", "GRPC", "GRPC-WEB" -> true;
-            case "HTTPS" -> !passthrough();
-            default -> false;
-        };
-    }
-
-    /** Servers whose TLS the gateway terminates with a client certificate requirement. */
-    public boolean requiresClientCertificate() {
-        return tlsMode.equals("MUTUAL") || tlsMode.equals("ISTIO_MUTUAL");
-    }
-
     public String label() {
-        return gateway + " servers[" + index + "] (port " + port + " " + protocol
-                + (tlsMode.equals("NONE") ? "" : " " + tlsMode) + ", hosts " + hosts + ")";
+        return gateway + " servers[" + index + "] (port " + port + " " + kind + ", hosts " + hosts + ")";
     }
 }

@@ -1,5 +1,7 @@
 package dev.tollgate.core.routing;
 
+import dev.tollgate.core.model.LabelSelector;
+
 import java.util.Map;
 import java.util.Set;
 
@@ -15,12 +17,8 @@ record ProxyContext(Set<String> gatewayNames, Map<String, String> labels, String
         labels = Map.copyOf(labels);
     }
 
+    /** A match's {@code sourceLabels}: Istio's {@code labels.Instance(match.SourceLabels).SubsetOf(proxyLabels)}. */
     boolean hasLabels(Map<String, String> required) {
-        for (var e : required.entrySet()) {
-            if (!e.getValue().equals(labels.get(e.getKey()))) {
-                return false;
-            }
-        }
-        return true;
+        return LabelSelector.of(required).matches(labels);
     }
 }

@@ -12,6 +12,7 @@ import dev.tollgate.core.registry.SidecarScope;
 import dev.tollgate.core.model.Consideration;
 import dev.tollgate.core.model.Stage;
 import dev.tollgate.core.model.GatewayListener;
+import dev.tollgate.core.model.RouteKind;
 import dev.tollgate.core.model.HttpRequestInfo;
 import dev.tollgate.core.model.TlsMode;
 import dev.tollgate.core.model.UpstreamTls;
@@ -562,7 +563,7 @@ public final class Routing {
                             + dr.exportTo() + ")"));
                     continue;
                 }
-                if (dr.hasSelector() && (!ns.equals(clientNamespace) || !labelsMatch(dr.workloadSelector(),
+                if (dr.hasSelector() && (!ns.equals(clientNamespace) || !dr.workloadSelector().matches(
                         clientLabels))) {
                     considered.add(dr(dr, false, "its workloadSelector " + dr.workloadSelector()
                             + " does not select the client workload"));
@@ -627,10 +628,6 @@ public final class Routing {
         return new Consideration(Stage.UPSTREAM, dr.resource().key(), applied, why, dr.resource().origin());
     }
 
-    private static boolean labelsMatch(Map<String, String> selector, Map<String, String> labels) {
-        return selector.entrySet().stream().allMatch(e -> e.getValue().equals(labels.get(e.getKey())));
-    }
-
     /**
      * Without DestinationRule TLS the bytes go as they are. Istio's auto mTLS applies only to endpoints labelled
      * as sidecar-injected, which the egress gateway's pods are not: istio.io's "Egress Gateways" HTTP example sends
@@ -676,9 +673,12 @@ public final class Routing {
         });
     }
 
-    /** True when some Gateway selects a workload with these labels. */
+    /**
+     * True when some Gateway's selector names a workload with these labels. A Gateway without a selector applies to
+     * every gateway workload but makes no workload a gateway, so it does not count here.
+     */
     public boolean selectedByAnyGateway(Map<String, String> labels) {
-        return gateways.stream().anyMatch(g -> g.selects(labels));
+        return gateways.stream().anyMatch(g -> !g.selector().isEmpty() && g.selects(labels));
     }
 
     /**
@@ -708,13 +708,13 @@ public final class Routing {
                     keys.add(s.gateway());
                 }
             }
-            out.add(new GatewayListener(e.getKey(), first.protocol(), first.tlsMode(), hosts, keys));
+            out.add(new GatewayListener(e.getKey(), first.kind(), hosts, keys));
         }
         return List.copyOf(out);
     }
 
     private static boolean compatible(GatewayServer a, GatewayServer b) {
-        return a.readsHttp() == b.readsHttp() && a.tlsBased() == b.tlsBased();
+        return a.kind().compatibleWith(b.kind());
     }
 
     /**
@@ -730,9 +730,9 @@ public final class Routing {
             return new ServerSelection.NoServer("no Gateway selecting " + gateway.namespace() + " workload "
                     + gateway.labels() + " has a server on port " + port);
         }
-        boolean byTls = onPort.get(0).tlsBased();
+        boolean byTls = onPort.get(0).kind().selectsBySni();
         Optional<String> key = byTls ? sni.map(HostName::fold) : authorityHost.map(HostName::fold);
-        if (!byTls && !onPort.get(0).readsHttp()) {
+        if (!byTls && !onPort.get(0).kind().readsHttp()) {
             GatewayServer s = onPort.get(0);
             return new ServerSelection.Selected(s, s.label() + " takes port " + port);
         }
@@ -857,7 +857,7 @@ public final class Routing {
                                      Optional<HttpRequestInfo> http) {
         ProxyContext ctx = gatewayContext(gateway, server);
         List<CompiledVirtualService> bound = boundTo(gateway, server);
-        if (server.readsHttp()) {
+        if (server.kind().routes() == RouteKind.HTTP) {
             if (http.isEmpty()) {
                 return new RouteOutcome.Unmatched(Optional.empty(), server.origin(), server.label()
                         + " reads HTTP but the connection carried none", false);
@@ -870,7 +870,7 @@ public final class Routing {
             GatewayVirtualHosts vhosts = gatewayVirtualHosts(gateway, server, bound, ctx);
             List<List<CompiledVirtualService>> groups = vhosts.choose(reqHost).map(d -> List.of(vhosts.owners(d)))
                     .orElse(List.of());
-            RouteOutcome out = httpRoute(groups, true, ctx, http.get(), server.tlsBased() ? "https" : "http");
+            RouteOutcome out = httpRoute(groups, true, ctx, http.get(), server.kind().isHttpsServerWithTlsTermination() ? "https" : "http");
             if (out instanceof RouteOutcome.NoVirtualService nv) {
                 List<String> silent = bound.stream().filter(vs -> GatewayVirtualHosts.intersection(server, vs)
                                 .stream().anyMatch(d -> HostPattern.matches(d, reqHost)) && staticHttp(vs, ctx).isEmpty())
@@ -881,7 +881,7 @@ public final class Routing {
             }
             return out;
         }
-        if (server.tlsBased() && server.passthrough()) {
+        if (server.kind().routes() == RouteKind.TLS) {
             List<CompiledVirtualService> forSni = sni.map(s -> bound.stream()
                     .filter(vs -> vs.hosts().stream().anyMatch(h -> HostPattern.matches(h, HostName.fold(s)))
                             && admitsHost(server, vs, HostName.fold(s))).toList())
@@ -1075,7 +1075,7 @@ public final class Routing {
                         + " that admit namespace " + vs.resource().namespace();
             } else if (applied) {
                 why = "bound to " + server.gatewayName() + " with host " + hit.pattern() + "; its route decided";
-            } else if (server.readsHttp() && !vhostOwners(gateway, server, h).contains(vs)) {
+            } else if (server.kind().routes() == RouteKind.HTTP && !vhostOwners(gateway, server, h).contains(vs)) {
                 why = "bound to " + server.gatewayName() + " with host " + hit.pattern() + ", but "
                         + notGatewayOwner(gateway, server, vs, h);
             } else {

@@ -4,7 +4,11 @@ import dev.tollgate.core.model.net.HostPattern;
 import dev.tollgate.core.model.net.IpAddress;
 import dev.tollgate.core.model.net.Authority;
 import dev.tollgate.core.model.net.HostName;
+import dev.tollgate.core.model.EgressGatewayIdentity;
 import dev.tollgate.core.model.GatewayListener;
+import dev.tollgate.core.model.PortProtocol;
+import dev.tollgate.core.model.RouteKind;
+import dev.tollgate.core.model.ServerTlsMode;
 import dev.tollgate.core.model.UpstreamTls;
 import dev.tollgate.core.model.TlsMode;
 import dev.tollgate.core.model.HttpRequestInfo;
@@ -15,7 +19,6 @@ import dev.tollgate.core.authz.AuthzRequest;
 import dev.tollgate.core.authz.Authorizer;
 import dev.tollgate.core.model.ConfigSet;
 import dev.tollgate.core.model.Diagnostic;
-import dev.tollgate.core.model.MeshSettings;
 import dev.tollgate.core.model.Origin;
 import dev.tollgate.core.model.OutboundMode;
 import dev.tollgate.core.model.Resource;
@@ -31,7 +34,6 @@ import dev.tollgate.core.registry.Registry;
 import dev.tollgate.core.registry.ServiceMatch;
 import dev.tollgate.core.registry.SidecarScope;
 import dev.tollgate.core.routing.GatewayServer;
-import dev.tollgate.core.routing.RouteKind;
 import dev.tollgate.core.routing.RouteOutcome;
 import dev.tollgate.core.routing.RouteTarget;
 import dev.tollgate.core.routing.Routing;
@@ -54,9 +56,6 @@ import java.util.concurrent.ConcurrentHashMap;
  * gateway lets through), each compiled once. Every answer carries the hops that decided it.
  */
 final class CompiledMeshSnapshot implements MeshSnapshot {
-    /** Istio's default egress gateway deployment, used when the configuration declares no gateway workload. */
-    static final WorkloadRef DEFAULT_EGRESS_GATEWAY = new WorkloadRef("istio-system",
-            "istio-egressgateway-service-account", Map.of("istio", "egressgateway", "app", "istio-egressgateway"));
 
     private final ConfigSet config;
     private final Registry registry;
@@ -182,7 +181,7 @@ final class CompiledMeshSnapshot implements MeshSnapshot {
 
         // The destination: the egress gateway's Kubernetes service, or a host of the registry.
         String destHost = target.host();
-        boolean viaGateway = destHost.equals(MeshSettings.EGRESS_GATEWAY_SERVICE);
+        boolean viaGateway = destHost.equals(EgressGatewayIdentity.SERVICE_HOST);
         int destPort = target.port();
         // The registry decides for the gateway's Kubernetes service too: a destination neither imported by the
         // Sidecar nor brought in by the imported VirtualService leaves the route without a cluster, as in Istio.
@@ -244,7 +243,7 @@ final class CompiledMeshSnapshot implements MeshSnapshot {
         hops.add(new Hop(proxy, Stage.REGISTRY, Hop.Outcome.PASS, m.entry().key() + " declares " + m.matchedHost()
                 + " port " + port + "/" + sePort.getProtocol(), Optional.of(m.entry().key()), m.entry().origin()));
 
-        RouteKind kind = RouteKind.forPortProtocol(sePort.getProtocol());
+        RouteKind kind = RouteKind.forServicePort(PortProtocol.parse(sePort.getProtocol()));
         Optional<String> mismatch = protocolMismatch(kind, request, m, port);
         if (mismatch.isPresent()) {
             hops.add(new Hop(proxy, Stage.ROUTE, Hop.Outcome.DENY, mismatch.get(), Optional.of(m.entry().key()),
@@ -330,7 +329,7 @@ final class CompiledMeshSnapshot implements MeshSnapshot {
         int proxyPort = d.getPort() != null && d.getPort().getNumber() != null ? d.getPort().getNumber().intValue()
                 : port;
         RouteTarget target = new RouteTarget(proxyHost, d.getSubset() == null ? "" : d.getSubset(), proxyPort, 100);
-        boolean viaGateway = proxyHost.equals(MeshSettings.EGRESS_GATEWAY_SERVICE);
+        boolean viaGateway = proxyHost.equals(EgressGatewayIdentity.SERVICE_HOST);
         Optional<String> serviceNamespace = viaGateway ? Optional.of(serviceNamespaceOf(proxyHost))
                 : scope.lookup(proxyHost, proxyPort).map(m -> m.entry().namespace());
         hops.add(new Hop(proxy, stage, Hop.Outcome.PASS, host + ":" + port + ": " + why + "; "
@@ -471,7 +470,7 @@ final class CompiledMeshSnapshot implements MeshSnapshot {
         if (sel instanceof ServerSelection.NoServer none) {
             String reason = none.reason();
             if (clientTls.equals(Optional.of(TlsMode.DISABLE)) && routing.servers(gw).stream()
-                    .anyMatch(s -> s.port() == request.port() && s.tlsBased() && !s.passthrough())) {
+                    .anyMatch(s -> s.port() == request.port() && s.kind().terminatesTls())) {
                 reason = sidecarSends(request) + " but the servers on port " + request.port()
                         + " terminate TLS: the handshake fails (" + reason + ")";
             }
@@ -480,7 +479,7 @@ final class CompiledMeshSnapshot implements MeshSnapshot {
                     Optional.empty(), Optional.empty());
         }
         GatewayServer server = ((ServerSelection.Selected) sel).server();
-        if (server.requiresClientCertificate() && request.peer().isEmpty()) {
+        if (server.kind().tlsMode().requiresClientCertificate() && request.peer().isEmpty()) {
             String why = server.label() + " requires a mesh client certificate; the peer presented none";
             hops.add(new Hop(proxy, Stage.SERVER, Hop.Outcome.DENY, why, Optional.of(server.gateway()),
                     server.origin()));
@@ -488,11 +487,11 @@ final class CompiledMeshSnapshot implements MeshSnapshot {
                     Optional.empty()).at(server, Optional.empty());
         }
         Optional<String> tlsMismatch = clientTls.flatMap(t -> {
-            if (t != TlsMode.DISABLE && server.tlsMode().equals("NONE")) {
+            if (t != TlsMode.DISABLE && server.kind().tlsMode() == ServerTlsMode.NONE) {
                 return Optional.of("the sidecar opens " + t + " but " + server.label() + " takes plain "
-                        + server.protocol() + ": the connection fails");
+                        + server.kind().protocol() + ": the connection fails");
             }
-            if (t == TlsMode.DISABLE && server.tlsBased() && !server.passthrough()) {
+            if (t == TlsMode.DISABLE && server.kind().terminatesTls()) {
                 return Optional.of(sidecarSends(request) + " but " + server.label()
                         + " terminates TLS: the handshake fails");
             }
@@ -508,7 +507,7 @@ final class CompiledMeshSnapshot implements MeshSnapshot {
                 Optional.of(server.gateway()), server.origin()));
 
         // The gateway reads HTTP only on HTTP servers and TLS-terminated HTTPS ones; elsewhere it sees TCP.
-        Optional<HttpRequestInfo> http = server.readsHttp() ? request.http() : Optional.empty();
+        Optional<HttpRequestInfo> http = server.kind().readsHttp() ? request.http() : Optional.empty();
         AuthzRequest areq = new AuthzRequest(request.peer().map(Peer::principal), request.peer().map(Peer::namespace),
                 request.sourceAddress(), request.sourceAddress(), request.destinationAddress(), request.port(),
                 request.sni(), http);
@@ -604,7 +603,7 @@ final class CompiledMeshSnapshot implements MeshSnapshot {
             }
             case OutboundDecision.Forward f -> {
                 WorkloadRef gw = gatewayWorkloads.getOrDefault(serviceNamespaceOf(f.upstream().host()),
-                        DEFAULT_EGRESS_GATEWAY);
+                        EgressGatewayIdentity.WORKLOAD);
                 UpstreamTls tls = f.upstream().tls();
                 boolean mutual = tls.mode() == TlsMode.ISTIO_MUTUAL;
                 GatewayRequest greq = new GatewayRequest(f.upstream().port(), gatewaySni(request, tls),

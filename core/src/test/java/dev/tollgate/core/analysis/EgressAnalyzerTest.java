@@ -233,6 +233,29 @@ class EgressAnalyzerTest {
         });
     }
 
+    /**
+     * Istio, pilot/pkg/model/push_context.go mergeGateways: "no selector. Applies to all workloads asking for the
+     * gateway". The analysis once read a selector-less Gateway as selecting nothing, and missed its servers.
+     */
+    @Test
+    void gatewayWithoutSelectorServesEveryGatewayWorkload() {
+        TestConfig c = TestConfig.create().apply("istio-system", fixture("https-through-gateway.yaml")
+                .replace("  selector: {istio: egressgateway}\n", "")).apply("istio-system", ALLOW_GET_AT_GATEWAY);
+        assertThat(withCode(analyze(c), "TG0103")).singleElement()
+                .satisfies(x -> assertThat(x.message()).contains("port 443 (TLS, tls ISTIO_MUTUAL)"));
+    }
+
+    /** ...but it names no workload: a sleep pod stays a sleep pod, and the default gateway is still the gateway. */
+    @Test
+    void gatewayWithoutSelectorMakesNoWorkloadAGateway() {
+        TestConfig c = TestConfig.create().apply("istio-system", fixture("https-through-gateway.yaml")
+                        .replace("  selector: {istio: egressgateway}\n", ""))
+                .apply("default", ALLOW_GOOGLE)
+                .workload("default", "sleep", "sleep", java.util.Map.of("app", "sleep"));
+        assertThat(withCode(analyze(c), "TG0101")).singleElement()
+                .satisfies(x -> assertThat(x.message()).contains("policy is in namespace default"));
+    }
+
     @Test
     void allowRuleWithHttpFieldsIsFineOnHttpServer() {
         assertThat(withCode(analyze(http().apply("istio-system", ALLOW_GET_AT_GATEWAY)), "TG0103")).isEmpty();

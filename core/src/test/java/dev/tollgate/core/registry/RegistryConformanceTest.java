@@ -1,5 +1,6 @@
 package dev.tollgate.core.registry;
 
+import dev.tollgate.core.model.EgressGatewayIdentity;
 import dev.tollgate.core.model.MeshSettings;
 import dev.tollgate.core.model.OutboundMode;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -575,7 +576,7 @@ class RegistryConformanceTest {
     }
 
     static Stream<Arguments> egressGateway() {
-        String gw = MeshSettings.EGRESS_GATEWAY_SERVICE;
+        String gw = EgressGatewayIdentity.SERVICE_HOST;
         return cases(
                 of("G01", "Istio install: istio-egressgateway Service port 80 (http2) is in every sidecar's registry")
                         .from("otherns").lookup(gw, 80).sees("istio-system/istio-egressgateway"),

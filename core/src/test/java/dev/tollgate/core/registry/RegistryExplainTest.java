@@ -1,6 +1,7 @@
 package dev.tollgate.core.registry;
 
 import dev.tollgate.core.model.Stage;
+import dev.tollgate.core.model.EgressGatewayIdentity;
 import dev.tollgate.core.model.ConfigSet;
 import dev.tollgate.core.model.MeshSettings;
 import dev.tollgate.core.model.Origin;
@@ -183,7 +184,7 @@ class RegistryExplainTest {
     void theEgressGatewayServiceIsNamedAsAKubernetesService() {
         Registry registry = Registry.compile(ConfigSet.EMPTY);
 
-        assertThat(registry.explain(DEFAULT_SLEEP, MeshSettings.EGRESS_GATEWAY_SERVICE, 443)).singleElement()
+        assertThat(registry.explain(DEFAULT_SLEEP, EgressGatewayIdentity.SERVICE_HOST, 443)).singleElement()
                 .satisfies(c -> {
                     assertThat(c.applied()).isTrue();
                     assertThat(c.why()).startsWith("the egress gateway's Kubernetes Service "

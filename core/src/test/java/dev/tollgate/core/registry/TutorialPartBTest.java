@@ -1,5 +1,6 @@
 package dev.tollgate.core.registry;
 
+import dev.tollgate.core.model.EgressGatewayIdentity;
 import dev.tollgate.core.model.MeshSettings;
 import dev.tollgate.core.model.OutboundMode;
 import dev.tollgate.core.model.WorkloadRef;
@@ -30,7 +31,7 @@ class TutorialPartBTest {
         assertThat(google.entry().key().toString()).isEqualTo("ServiceEntry istio-system/google");
         assertThat(google.port().orElseThrow().getName()).isEqualTo("http");
 
-        var gateway = scope.destination(MeshSettings.EGRESS_GATEWAY_SERVICE, 80).orElseThrow();
+        var gateway = scope.destination(EgressGatewayIdentity.SERVICE_HOST, 80).orElseThrow();
         assertThat(Registry.isEgressGatewayService(gateway.entry())).isTrue();
         assertThat(gateway.port()).isPresent();
         assertThat(scope.outboundMode()).isEqualTo(OutboundMode.REGISTRY_ONLY);

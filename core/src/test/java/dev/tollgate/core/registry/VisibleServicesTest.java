@@ -1,6 +1,6 @@
 package dev.tollgate.core.registry;
 
-import dev.tollgate.core.model.MeshSettings;
+import dev.tollgate.core.model.EgressGatewayIdentity;
 import dev.tollgate.core.model.WorkloadRef;
 import dev.tollgate.core.testing.TestConfig;
 import org.junit.jupiter.api.Test;
@@ -27,12 +27,12 @@ class VisibleServicesTest {
         assertThat(listing(registry.scopeFor(DEFAULT_SLEEP))).containsExactly(
                 "developer.yahoo.com:443 default/external-developer-yahoo-com",
                 "developers.google.com:443 default/external-developers-google-com",
-                MeshSettings.EGRESS_GATEWAY_SERVICE + ":80 istio-system/istio-egressgateway",
-                MeshSettings.EGRESS_GATEWAY_SERVICE + ":443 istio-system/istio-egressgateway");
+                EgressGatewayIdentity.SERVICE_HOST + ":80 istio-system/istio-egressgateway",
+                EgressGatewayIdentity.SERVICE_HOST + ":443 istio-system/istio-egressgateway");
         assertThat(listing(registry.scopeFor(OTHERNS_SLEEP))).containsExactly(
                 "developers.google.com:443 otherns/external-developers-google-com",
-                MeshSettings.EGRESS_GATEWAY_SERVICE + ":80 istio-system/istio-egressgateway",
-                MeshSettings.EGRESS_GATEWAY_SERVICE + ":443 istio-system/istio-egressgateway");
+                EgressGatewayIdentity.SERVICE_HOST + ":80 istio-system/istio-egressgateway",
+                EgressGatewayIdentity.SERVICE_HOST + ":443 istio-system/istio-egressgateway");
     }
 
     @Test

@@ -4,6 +4,7 @@ import dev.tollgate.core.model.MeshSettings;
 import dev.tollgate.core.model.WorkloadRef;
 import dev.tollgate.core.snapshot.GatewayDecision;
 import dev.tollgate.core.model.GatewayListener;
+import dev.tollgate.core.model.ServerTlsMode;
 import dev.tollgate.core.snapshot.GatewayRequest;
 import dev.tollgate.core.model.HttpRequestInfo;
 import dev.tollgate.core.snapshot.MeshSnapshot;
@@ -94,6 +95,28 @@ class GatewayConformanceTest {
                                 http:
                                 - route: [{destination: {host: a.example.com, port: {number: 443}}}]"""),
                         httpOn(80, "a.example.com", "a.example.com", "GET"), "forward VirtualService default/route-a"),
+                new Case("Gateway without selector: Istio's mergeGateways (pilot/pkg/model/push_context.go) \"no "
+                        + "selector. Applies to all workloads asking for the gateway\"",
+                        gateway("egress", "istio-system", "~", MTLS_80) + HTTP_ROUTE_A,
+                        httpOn(80, "a.example.com", "a.example.com", "GET"),
+                        "forward VirtualService istio-system/route-a http[0] -> a.example.com:443"),
+                new Case("Gateway with an empty selector: labels.Instance.SubsetOf is true for an empty selector",
+                        gateway("egress", "istio-system", "{}", MTLS_80) + HTTP_ROUTE_A,
+                        httpOn(80, "a.example.com", "a.example.com", "GET"),
+                        "forward VirtualService istio-system/route-a http[0] -> a.example.com:443"),
+                new Case("HTTPS server in PASSTHROUGH (istio.io \"Egress using Wildcard Hosts\"): gateway.IsHTTPServer is "
+                        + "false, so tls routes apply by SNI, as on a TLS server",
+                        gateway("egress", "istio-system", EGRESS, """
+                                - port: {number: 443, name: https, protocol: HTTPS}
+                                  hosts: ["*.example.com"]
+                                  tls: {mode: PASSTHROUGH}""") + vs("route-a", "istio-system", """
+                                hosts: ["*.example.com"]
+                                gateways: [egress]
+                                tls:
+                                - match: [{port: 443, sniHosts: ["*.example.com"]}]
+                                  route: [{destination: {host: b.example.com, port: {number: 443}}}]"""),
+                        tlsOn(443, "en.example.com"),
+                        "forward VirtualService istio-system/route-a tls[0] -> b.example.com:443 tls=DISABLE"),
                 new Case("Server.port: no server on the requested port", gateway("egress", "istio-system", EGRESS,
                         MTLS_80) + HTTP_ROUTE_A, httpOn(8080, "a.example.com", "a.example.com", "GET"),
                         "no-route: no Gateway selecting istio-system workload"),
@@ -361,7 +384,7 @@ class GatewayConformanceTest {
         assertThat(listeners.get(0).hosts()).containsExactly("a.example.com", "b.example.com");
         assertThat(listeners.get(0).gateways()).extracting(Object::toString)
                 .containsExactly("Gateway istio-system/one", "Gateway default/two");
-        assertThat(listeners.get(1).tlsMode()).isEqualTo("PASSTHROUGH");
+        assertThat(listeners.get(1).kind().tlsMode()).isEqualTo(ServerTlsMode.PASSTHROUGH);
         assertThat(listeners.get(1).readsHttp()).isFalse();
     }
 
@@ -380,6 +403,6 @@ class GatewayConformanceTest {
                 - port: {number: 443, name: tls, protocol: TLS}
                   hosts: [a.example.com]"""));
         assertThat(s.gatewayListeners(GW)).singleElement()
-                .satisfies(l -> assertThat(l.tlsMode()).isEqualTo("PASSTHROUGH"));
+                .satisfies(l -> assertThat(l.kind().tlsMode()).isEqualTo(ServerTlsMode.PASSTHROUGH));
     }
 }

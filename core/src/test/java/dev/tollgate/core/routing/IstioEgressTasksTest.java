@@ -56,6 +56,30 @@ class IstioEgressTasksTest {
         assertThat(r.reason()).contains("VirtualService default/direct-cnn-through-egress-gateway http[1]");
     }
 
+    /**
+     * A Gateway without a selector applies to every gateway workload (Istio's mergeGateways: "no selector. Applies to
+     * all workloads asking for the gateway"), but it does not make a workload a gateway: a pod of istio-system that
+     * no selector names is not the gateway behind istio-egressgateway.istio-system.
+     */
+    @Test
+    void aGatewayWithoutSelectorStillServesTheEgressGatewayAndNoOtherWorkload() throws IOException {
+        String yaml;
+        try (InputStream in = IstioEgressTasksTest.class.getResourceAsStream(
+                "/routing/istio-io-egress-gateway-http.yaml")) {
+            yaml = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+        String withoutSelector = yaml.replace("  selector:\n    istio: egressgateway\n", "");
+        assertThat(withoutSelector).isNotEqualTo(yaml);
+        MeshSnapshot s = SnapshotCompiler.compile(TestConfig.create()
+                .mesh(MeshSettings.DEFAULTS.withOutboundMode(OutboundMode.REGISTRY_ONLY))
+                .apply("default", withoutSelector)
+                .workload("istio-system", "prometheus", "prometheus", Map.of("app", "prometheus")).build());
+        CheckResult r = s.check(RoutingCase.SLEEP, POLITICS);
+        assertThat(r.allowed()).as(r.reason()).isTrue();
+        assertThat(r.hops()).extracting(h -> h.proxy().toString()).contains("gateway istio-system/istio-egressgateway")
+                .doesNotContain("gateway istio-system/prometheus");
+    }
+
     @Test
     void egressGatewayWithTlsOriginationOriginatesAtTheGateway() {
         MeshSnapshot s = task("istio-io-egress-gateway-tls-origination.yaml");

@@ -2,9 +2,9 @@ package dev.tollgate.core.tutorial;
 
 import dev.tollgate.core.model.Verdict;
 import dev.tollgate.core.model.Stage;
+import dev.tollgate.core.model.EgressGatewayIdentity;
 import dev.tollgate.core.model.OutboundMode;
 import dev.tollgate.core.model.WorkloadRef;
-import dev.tollgate.core.model.MeshSettings;
 import dev.tollgate.core.snapshot.CheckResult;
 import dev.tollgate.core.model.Consideration;
 import dev.tollgate.core.snapshot.Explanation;
@@ -182,7 +182,7 @@ class TutorialTest {
         var f = (OutboundDecision.Forward) snapshot.outbound(DEFAULT_SLEEP, httpHead(GOOGLE));
         assertThat(f.viaGateway()).isTrue();
         assertThat(f.route()).isEqualTo("VirtualService istio-system/direct-google-through-egress-gateway http[0]");
-        assertThat(f.upstream().host()).isEqualTo(MeshSettings.EGRESS_GATEWAY_SERVICE);
+        assertThat(f.upstream().host()).isEqualTo(EgressGatewayIdentity.SERVICE_HOST);
         assertThat(f.upstream().port()).isEqualTo(80);
         assertThat(f.upstream().tls().mode()).isEqualTo(TlsMode.ISTIO_MUTUAL);
         assertThat(f.upstream().tls().sni()).contains(GOOGLE);
@@ -216,8 +216,8 @@ class TutorialTest {
                 java.util.Map.of("istio", "egressgateway", "app", "istio-egressgateway"));
         assertThat(snapshot.gatewayListeners(gw)).singleElement().satisfies(l -> {
             assertThat(l.port()).isEqualTo(80);
-            assertThat(l.protocol()).isEqualTo("HTTPS");
-            assertThat(l.tlsMode()).isEqualTo("ISTIO_MUTUAL");
+            assertThat(l.kind().protocol()).isEqualTo(dev.tollgate.core.model.PortProtocol.HTTPS);
+            assertThat(l.kind().tlsMode()).isEqualTo(dev.tollgate.core.model.ServerTlsMode.ISTIO_MUTUAL);
             assertThat(l.hosts()).containsExactly(GOOGLE, YAHOO);
             assertThat(l.readsHttp()).isTrue();
         });
