@@ -54,7 +54,10 @@ class CheckAgreesWithProxiesPropertyTest {
 
     @Property(tries = WORLDS, seed = "7007", shrinking = ShrinkingMode.BOUNDED,
             afterFailure = AfterFailureMode.SAMPLE_FIRST)
-    void checkAndTheProxiesAgree(@ForAll("worlds") World world, @ForAll("requests") List<Req> reqs) throws Exception {
+    void checkAndTheProxiesAgree(@ForAll("worlds") net.jqwik.api.Tuple.Tuple2<World, List<Req>> sample)
+            throws Exception {
+        World world = sample.get1();
+        List<Req> reqs = sample.get2();
         List<String> disagreements = new ArrayList<>();
         try (LoopbackMesh mesh = LoopbackMesh.start(shared, world.yaml())) {
             for (Req r : reqs) {
@@ -72,14 +75,10 @@ class CheckAgreesWithProxiesPropertyTest {
                 disagreements.size(), reqs.size(), String.join("\n", disagreements)).isEmpty();
     }
 
+    /** A world and its requests; jqwik shrinks both, and {@link World#toString()} prints the world as YAML. */
     @Provide
-    Arbitrary<World> worlds() {
-        return Worlds.worlds();
-    }
-
-    @Provide
-    Arbitrary<List<Req>> requests() {
-        return Worlds.requests().list().ofMinSize(1).ofMaxSize(REQUESTS_PER_WORLD)
-                .withSizeDistribution(net.jqwik.api.RandomDistribution.uniform()).ofMinSize(REQUESTS_PER_WORLD);
+    Arbitrary<net.jqwik.api.Tuple.Tuple2<World, List<Req>>> worlds() {
+        return Worlds.worlds().flatMap(w -> Worlds.requestsFor(w, REQUESTS_PER_WORLD)
+                .map(r -> net.jqwik.api.Tuple.of(w, r)));
     }
 }

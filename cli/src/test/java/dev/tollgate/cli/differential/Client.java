@@ -81,12 +81,13 @@ final class Client {
             if (connect != 200) {
                 return new Exchange(local, connect, null, 0, answer.headers(), answer.body(), answer.error());
             }
-            SSLSocket ssl = (SSLSocket) tls.getSocketFactory().createSocket(s, r.host(), r.port(), true);
+            // what curl does with a name: its ASCII form (an IDN converted) is the SNI and the name checked
+            String name = literal(r.host()) ? r.host() : IDN.toASCII(r.host()).toLowerCase(Locale.ROOT);
+            SSLSocket ssl = (SSLSocket) tls.getSocketFactory().createSocket(s, name, r.port(), true);
             SSLParameters p = ssl.getSSLParameters();
             p.setEndpointIdentificationAlgorithm("HTTPS");
             if (!literal(r.host())) {
-                // what curl sends for a name: its ASCII form (an IDN is converted first)
-                p.setServerNames(List.of(new SNIHostName(IDN.toASCII(r.host()).toLowerCase(Locale.ROOT))));
+                p.setServerNames(List.of(new SNIHostName(name)));
             }
             ssl.setSSLParameters(p);
             try {

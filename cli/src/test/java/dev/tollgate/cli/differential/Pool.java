@@ -24,7 +24,14 @@ final class Pool {
     /** IP literals, as requests write them and ServiceEntry addresses list them. */
     static final List<String> IPS = List.of("10.0.0.1", "192.0.2.10", "2001:db8::1");
 
-    static final List<String> CONCRETE_HOSTS = java.util.stream.Stream.of(NAMED, WILDCARD_COVERED, UNKNOWN)
+    /** Served by the stand-ins but never generated: the Kelvin-sign case asks for it (issue 7, disagreement 3). */
+    static final List<String> NAMED_CASES_ONLY = List.of("key.example.com");
+
+    /** 10.0.0.1 written as an IPv4-mapped IPv6 address: the same host, so the same stand-in serves it. */
+    static final List<String> NAMED_CASES_ONLY_IPS = List.of("::ffff:10.0.0.1");
+
+    static final List<String> CONCRETE_HOSTS = java.util.stream.Stream.of(NAMED, WILDCARD_COVERED, UNKNOWN,
+                    NAMED_CASES_ONLY)
             .flatMap(List::stream).distinct().toList();
 
     static final List<String> PATHS = List.of("/", "/api", "/api/v1/items", "/admin", "/public/x");

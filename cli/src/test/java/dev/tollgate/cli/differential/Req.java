@@ -35,6 +35,10 @@ record Req(Pool.Source from, boolean https, String host, int port, String method
 
     @Override
     public String toString() {
-        return "tollgate check -f world.yaml " + String.join(" ", checkArgs());
+        StringBuilder b = new StringBuilder();
+        // a non-ASCII character is printed as Java writes it, so a Kelvin sign is not read as a K
+        "tollgate check -f world.yaml ".concat(String.join(" ", checkArgs())).chars().forEach(c -> b.append(
+                c < 0x80 ? String.valueOf((char) c) : String.format("\\u%04X", c)));
+        return b.toString();
     }
 }

@@ -172,6 +172,7 @@ final class StandIns implements AutoCloseable {
         List<String> out = new ArrayList<>();
         List<String> hosts = new ArrayList<>(Pool.CONCRETE_HOSTS);
         hosts.addAll(Pool.IPS);
+        hosts.addAll(Pool.NAMED_CASES_ONLY_IPS);
         for (String h : hosts) {
             String host = h.indexOf(':') >= 0 ? "[" + h + "]" : h;
             for (int p : PLAIN_PORTS) {

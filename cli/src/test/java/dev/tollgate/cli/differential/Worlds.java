@@ -31,13 +31,34 @@ final class Worlds {
      */
     static final boolean HTTPS_PASSTHROUGH_SERVERS = false;
 
+    /**
+     * Found by this test: Gateway servers of different kinds on one port (a TLS PASSTHROUGH server and a TLS
+     * ISTIO_MUTUAL one on 443, or HTTP and HTTPS ISTIO_MUTUAL on 80). check picks the server by SNI/host; the gateway
+     * binds the port with one kind only, so the other server's traffic fails its handshake. Left out of the
+     * generated worlds until fixed; {@code FoundDisagreementsTest.serversOfTwoKindsOnOneGatewayPort} covers it.
+     */
+    static final boolean MIXED_SERVER_KINDS_ON_ONE_PORT = false;
+
+    /**
+     * Found by this test: a DestinationRule with tls SIMPLE for host:443 (the tutorial's TLS origination, which has
+     * no workloadSelector or exportTo, so every sidecar gets it) and an https:// request from an application to that
+     * host: check says ALLOWED with upstream tls SIMPLE; the sidecar answers the CONNECT 502 ("tls.mode SIMPLE (TLS
+     * origination) cannot apply to a CONNECT tunnel"). Such requests are left out until one side changes;
+     * {@code FoundDisagreementsTest.httpsRequestToAHostWithTlsOrigination} covers it.
+     */
+    static final boolean HTTPS_TO_ORIGINATED_HOSTS = false;
+
     static final List<String> NAMESPACES = List.of("istio-system", "default", "otherns");
 
     static Arbitrary<World> worlds() {
         Arbitrary<Optional<String>> mode = Arbitraries.of("ALLOW_ANY", "REGISTRY_ONLY").optional(0.8);
         Arbitrary<List<Se>> entries = serviceEntries().list().ofMinSize(0).ofMaxSize(3);
         Arbitrary<Optional<SidecarRes>> sidecar = sidecars().optional(0.3);
-        Arbitrary<List<Route>> routes = routes().list().ofMinSize(0).ofMaxSize(2).uniqueElements(Route::host);
+        Arbitrary<List<Route>> routes = routes().list().ofMinSize(0).ofMaxSize(3).uniqueElements(Route::host)
+                .filter(rs -> MIXED_SERVER_KINDS_ON_ONE_PORT || rs.stream()
+                        .collect(java.util.stream.Collectors.groupingBy(r -> r.kind().http(),
+                                java.util.stream.Collectors.mapping(Route::kind, java.util.stream.Collectors.toSet())))
+                        .values().stream().allMatch(kinds -> kinds.size() == 1));
         Arbitrary<List<Policy>> policies = policies().list().ofMinSize(0).ofMaxSize(3);
         return Combinators.combine(mode, entries, sidecar, routes, policies).as(World::new);
     }
@@ -137,6 +158,32 @@ final class Worlds {
                         : Arbitraries.frequency(net.jqwik.api.Tuple.of(8, 80), net.jqwik.api.Tuple.of(2, 8080)),
                 Arbitraries.of(Pool.METHODS), Arbitraries.of(Pool.PATHS))
                 .as((from, h, port, method, path) -> new Req(from, https, h, port, method, path)));
+    }
+
+    /**
+     * Requests for one world: half aimed at its gateway routes (the route's host or a name its wildcard covers, with
+     * the scheme and port of the route's kind), the rest from the whole pool, so the gateway's authorization and
+     * routing are exercised as often as the sidecar's registry.
+     */
+    static Arbitrary<List<Req>> requestsFor(World world, int size) {
+        if (world.routes().isEmpty()) {
+            return requests().list().ofSize(size);
+        }
+        // an HTTP_ORIGINATE route's requests are http://, so they never meet HTTPS_TO_ORIGINATED_HOSTS
+        Arbitrary<Req> routed = Combinators.combine(Arbitraries.of(world.routes()), Arbitraries.of(Pool.SOURCES),
+                        Arbitraries.of(Pool.METHODS), Arbitraries.of(Pool.PATHS), Arbitraries.of(Pool.WILDCARD_COVERED))
+                .as((route, from, method, path, covered) -> {
+                    String host = route.host().startsWith("*.")
+                            ? (covered.endsWith(route.host().substring(1)) ? covered : route.destination())
+                            : route.host();
+                    return new Req(from, !route.kind().http(), host, route.kind().http() ? 80 : 443, method, path);
+                });
+        java.util.Set<String> originated = world.routes().stream()
+                .filter(r -> r.kind() == RouteKind.HTTP_ORIGINATE).map(Route::host).collect(java.util.stream.Collectors.toSet());
+        return Arbitraries.oneOf(routed, requests())
+                .filter(r -> HTTPS_TO_ORIGINATED_HOSTS || !(r.https() && r.port() == 443
+                        && originated.contains(r.host().toLowerCase(java.util.Locale.ROOT))))
+                .list().ofSize(size);
     }
 
     static String mixedCase(String h) {
