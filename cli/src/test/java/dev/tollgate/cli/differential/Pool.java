@@ -18,7 +18,7 @@ final class Pool {
     /** Wildcard ServiceEntry / Gateway / VirtualService hosts, and names they cover. */
     static final List<String> WILDCARDS = List.of("*.wikipedia.org", "*.example.com");
     static final List<String> WILDCARD_COVERED = List.of("en.wikipedia.org", "www.wikipedia.org", "api.example.com",
-            "shop.example.com");
+            "shop.example.com", "www.example.com");
     /** Names no generated resource declares. */
     static final List<String> UNKNOWN = List.of("unknown.example.net", "evil.example.org");
     /** IP literals, as requests write them and ServiceEntry addresses list them. */

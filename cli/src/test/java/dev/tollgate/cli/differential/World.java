@@ -44,7 +44,16 @@ record World(Optional<String> meshMode, List<Se> entries, Optional<SidecarRes> s
         }
     }
 
-    record Route(RouteKind kind, String host) {
+    /**
+     * @param narrow the gateway's side of the VirtualService matches less than its Gateway server admits (HTTP: only
+     *               paths under /api; wildcard passthrough: only the destination's SNI), so some requests find no
+     *               route at the gateway
+     */
+    record Route(RouteKind kind, String host, boolean narrow) {
+        Route(RouteKind kind, String host) {
+            this(kind, host, false);
+        }
+
         /** Where the gateway sends a passthrough wildcard: one concrete host, as the wildcard task does. */
         String destination() {
             return host.startsWith("*.") ? "www." + host.substring(2) : host;
@@ -217,12 +226,13 @@ record World(Optional<String> meshMode, List<Se> entries, Optional<SidecarRes> s
                 + "\"\n      port: {number: " + (k == RouteKind.HTTP_PLAIN ? 80 : 443) + "}\n";
         String body = switch (k) {
             case HTTP_ORIGINATE, HTTP_PLAIN -> "http:\n- match:\n  - gateways: [mesh]\n    port: 80\n" + toGateway
-                    + "- match:\n  - gateways: [" + gw + "]\n    port: 80\n" + gatewaySide;
+                    + "- match:\n  - gateways: [" + gw + "]\n    port: 80\n"
+                    + (r.narrow() ? "    uri: {prefix: \"/api\"}\n" : "") + gatewaySide;
             case TLS_MUTUAL -> "tls:\n- match:\n  - gateways: [mesh]\n    port: 443\n    sniHosts: [\"" + h + "\"]\n"
                     + toGateway + "tcp:\n- match:\n  - gateways: [" + gw + "]\n    port: 443\n" + gatewaySide;
             case TLS_PASSTHROUGH, HTTPS_PASSTHROUGH -> "tls:\n- match:\n  - gateways: [mesh]\n    port: 443\n"
                     + "    sniHosts: [\"" + h + "\"]\n" + toGateway + "- match:\n  - gateways: [" + gw + "]\n"
-                    + "    port: 443\n    sniHosts: [\"" + h + "\"]\n" + gatewaySide;
+                    + "    port: 443\n    sniHosts: [\"" + (r.narrow() ? r.destination() : h) + "\"]\n" + gatewaySide;
         };
         out.add("""
                 apiVersion: networking.istio.io/v1

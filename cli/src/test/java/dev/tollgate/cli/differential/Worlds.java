@@ -100,7 +100,7 @@ final class Worlds {
         return Arbitraries.of(kinds).flatMap(k -> {
             Arbitrary<String> hosts = k == RouteKind.TLS_PASSTHROUGH || k == RouteKind.HTTPS_PASSTHROUGH
                     ? Arbitraries.of(passthroughHosts) : Arbitraries.of(Pool.NAMED);
-            return hosts.map(h -> new Route(k, h));
+            return Combinators.combine(hosts, Arbitraries.of(false, false, true)).as((h, narrow) -> new Route(k, h, narrow));
         });
     }
 
