@@ -13,7 +13,7 @@ import java.util.stream.Collectors;
 record World(Optional<String> meshMode, List<Se> entries, Optional<SidecarRes> sidecar, List<Route> routes,
              List<Policy> policies) {
 
-    /** A ServiceEntry: {@code tlsProtocol} is what ports 443/8443 declare (HTTPS or TLS); 80/8080 are HTTP. */
+    /** A ServiceEntry: {@code tlsProtocol} is what ports 443/8443 declare (HTTPS, TLS or TCP); 80/8080 are HTTP. */
     record Se(String namespace, List<String> hosts, List<Integer> ports, String tlsProtocol, Optional<String> exportTo,
               List<String> addresses) {
     }

@@ -74,8 +74,11 @@ final class Worlds {
                 net.jqwik.api.Tuple.of(6, Arbitraries.just(List.<String>of())),
                 net.jqwik.api.Tuple.of(1, Arbitraries.of(Pool.IPS).map(List::of)),
                 net.jqwik.api.Tuple.of(1, Arbitraries.just(List.of("192.0.2.0/24"))));
-        return Combinators.combine(Arbitraries.of(NAMESPACES), seHosts, ports, Arbitraries.of("HTTPS", "TLS"),
-                Arbitraries.of(".", "*").optional(0.4), addresses).as(Se::new);
+        return Combinators.combine(Arbitraries.of(NAMESPACES), seHosts, ports, Arbitraries.of("HTTPS", "TLS", "TCP"),
+                Arbitraries.of(".", "*").optional(0.4), addresses).as(Se::new)
+                // Istio's validation: a TCP port (neither HTTP nor TLS) cannot serve several hosts
+                .filter(se -> !(se.tlsProtocol().equals("TCP") && se.hosts().size() > 1
+                        && se.ports().stream().anyMatch(p -> p == 443 || p == 8443)));
     }
 
     static Arbitrary<SidecarRes> sidecars() {
@@ -150,10 +153,9 @@ final class Worlds {
                 net.jqwik.api.Tuple.of(2, Arbitraries.of(Pool.UNKNOWN)),
                 net.jqwik.api.Tuple.of(2, Arbitraries.of(Pool.IPS)));
         // names are case-insensitive: a few requests write them in mixed case, as a user may
-        Arbitrary<String> written = Combinators.combine(host, Arbitraries.integers().between(0, 9))
-                .as((h, c) -> c == 0 && !h.contains(":") ? mixedCase(h) : h);
+        Arbitrary<Integer> variant = Arbitraries.integers().between(0, 9);
         return Arbitraries.of(true, false).flatMap(https -> Combinators.combine(
-                Arbitraries.of(Pool.SOURCES), written,
+                Arbitraries.of(Pool.SOURCES), Combinators.combine(host, variant).as((h, c) -> written(h, c, https)),
                 https ? Arbitraries.frequency(net.jqwik.api.Tuple.of(8, 443), net.jqwik.api.Tuple.of(2, 8443))
                         : Arbitraries.frequency(net.jqwik.api.Tuple.of(8, 80), net.jqwik.api.Tuple.of(2, 8080)),
                 Arbitraries.of(Pool.METHODS), Arbitraries.of(Pool.PATHS))
@@ -184,6 +186,21 @@ final class Worlds {
                 .filter(r -> HTTPS_TO_ORIGINATED_HOSTS || !(r.https() && r.port() == 443
                         && originated.contains(r.host().toLowerCase(java.util.Locale.ROOT))))
                 .list().ofSize(size);
+    }
+
+    /**
+     * Names are case-insensitive, and a trailing dot names the same host: a few requests write them so, as a user
+     * may (the dot only for http://, as a TLS client sends no dot in its SNI).
+     */
+    static String written(String host, int variant, boolean https) {
+        if (Client.literal(host)) {
+            return host;
+        }
+        return switch (variant) {
+            case 0 -> mixedCase(host);
+            case 1 -> https ? host : host + ".";
+            default -> host;
+        };
     }
 
     static String mixedCase(String h) {
