@@ -81,8 +81,9 @@ final class Client {
             if (connect != 200) {
                 return new Exchange(local, connect, null, 0, answer.headers(), answer.body(), answer.error());
             }
-            // what curl does with a name: its ASCII form (an IDN converted) is the SNI and the name checked
-            String name = literal(r.host()) ? r.host() : IDN.toASCII(r.host()).toLowerCase(Locale.ROOT);
+            // what curl does with a name: its ASCII form (an IDN converted), case as written, is the SNI and the name
+            // checked
+            String name = literal(r.host()) ? r.host() : IDN.toASCII(r.host());
             SSLSocket ssl = (SSLSocket) tls.getSocketFactory().createSocket(s, name, r.port(), true);
             SSLParameters p = ssl.getSSLParameters();
             p.setEndpointIdentificationAlgorithm("HTTPS");
