@@ -145,24 +145,6 @@ final class AddressGuard {
                 + "127.0.0.1); write the address as a dotted quad");
     }
 
-    /**
-     * True for a name whose last label is a number (decimal, or {@code 0x} hex), which the WHATWG URL standard's
-     * "ends in a number" check hands to the inet_aton-style IPv4 parser. No DNS name ends that way (top-level domains
-     * are never numeric), so such a name is only ever an address in disguise.
-     */
-    static boolean endsInNumber(String name) {
-        String n = name.endsWith(".") ? name.substring(0, name.length() - 1) : name;
-        String last = AsciiCase.lower(n.substring(n.lastIndexOf('.') + 1));
-        if (last.isEmpty()) {
-            return false;
-        }
-        // any Unicode digit: Java's own IPv4 parser reads Character.digit, so "\u0661\u0660" is a 10 to it
-        if (last.chars().allMatch(Character::isDigit)) {
-            return true;
-        }
-        return last.startsWith("0x") && last.substring(2).chars().allMatch(c -> Character.digit(c, 16) >= 0);
-    }
-
     private boolean allowed(InetAddress a) {
         byte[] b = a.getAddress();
         byte[] v4 = embeddedV4(b);

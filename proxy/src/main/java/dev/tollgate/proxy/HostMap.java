@@ -243,7 +243,7 @@ public final class HostMap {
                     operatorHost ? "--connect-to" : "literal"));
         }
         // no DNS name has a ':'; Java's resolver would read "fe80::1%eth0" as an address with a scope
-        if (AddressGuard.endsInNumber(name) || name.indexOf(':') >= 0) {
+        if (HostName.endsInNumber(name) || name.indexOf(':') >= 0) {
             return promise.setFailure(AddressGuard.numericHost(name));
         }
         String lookup = name;

@@ -48,8 +48,8 @@ final class CheckOracle {
             throw new IllegalStateException("cannot run tollgate check", e);
         }
         if (exit == 2) {
-            // check refuses the request itself (a usage error): the sidecar must not let it through either
-            return new Verdict(Verdict.Kind.SIDECAR_REFUSED, 0, "check exit 2: " + err.toString().strip());
+            // check refuses the request itself (a usage error): the sidecar must refuse it as malformed too
+            return new Verdict(Verdict.Kind.INVALID_REQUEST, 0, "check exit 2: " + err.toString().strip());
         }
         JsonNode j;
         try {

@@ -1,5 +1,6 @@
 package dev.tollgate.cli.differential;
 
+import dev.tollgate.core.model.EgressGatewayIdentity;
 import dev.tollgate.config.ConfigSource;
 import dev.tollgate.config.ConfigStore;
 import dev.tollgate.config.LoadOptions;
@@ -111,7 +112,7 @@ final class LoopbackMesh implements AutoCloseable {
         StandIns s = shared.standIns;
         List<String> upstreams = new ArrayList<>(s.connectTo());
         upstreams.add(s.sinkEntry());
-        WorkloadRef gw = GatewaySettings.ISTIO_EGRESS_GATEWAY;
+        WorkloadRef gw = EgressGatewayIdentity.WORKLOAD;
         gateway = EgressGateway.start(GatewaySettings.defaults(shared.identity(gw.namespace(), gw.serviceAccount()))
                 .withBind("127.0.0.1", GatewaySettings.EPHEMERAL_PORTS)
                 .withHosts(hosts(upstreams))
@@ -172,6 +173,9 @@ final class LoopbackMesh implements AutoCloseable {
         } else if ((x.connectStatus() == 502 || (x.connectStatus() == 0 && x.status() == 502))
                 && await(sidecarLog, 0, mine).map(e -> e.decision().equals("refused")).orElse(false)) {
             kind = Verdict.Kind.SIDECAR_REFUSED;
+        } else if ((x.connectStatus() == 400 || (x.connectStatus() == 0 && x.status() == 400))
+                && await(sidecarLog, 0, mine).map(e -> e.decision().equals("error")).orElse(false)) {
+            kind = Verdict.Kind.INVALID_REQUEST;
         } else if (x.connectStatus() == 0 && x.status() == 403
                 && (r.method().equals("HEAD") || x.body().equals("RBAC: access denied"))) {
             kind = Verdict.Kind.GATEWAY_DENIED;

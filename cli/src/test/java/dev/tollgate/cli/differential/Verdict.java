@@ -18,6 +18,11 @@ record Verdict(Kind kind, int port, String detail) {
         GATEWAY_DENIED,
         /** The gateway found no route: 404, or the tunnel closed (check: {@code no-route} at the gateway). */
         GATEWAY_NO_ROUTE,
+        /**
+         * The request itself is invalid: check refuses it as a usage error (exit 2), the sidecar answers 400 and
+         * logs an error, each with the same reason.
+         */
+        INVALID_REQUEST,
         /** Anything else: an error status, a timeout, the sink reached. check never predicts it. */
         FAILED
     }

@@ -21,12 +21,13 @@ public final class RequestedHost {
 
     /**
      * Why the request names another host than the one it asked for, or a host Tollgate refuses everywhere (not
-     * ASCII: {@link HostName#nonAscii}); empty when it names the same one.
+     * ASCII: {@link HostName#nonAscii}; a number that is no strict IPv4 address: {@link HostName#ambiguousNumber}); empty when it names the same one.
      */
     public static Optional<String> mismatch(OutboundRequest request) {
         Optional<String> nonAscii = HostName.nonAscii(request.host())
                 .or(() -> request.http().flatMap(h -> Authority.nonAscii(h.authority().trim())))
-                .or(() -> request.sni().flatMap(HostName::nonAscii));
+                .or(() -> request.sni().flatMap(HostName::nonAscii))
+                .or(() -> HostName.ambiguousNumber(unbracket(request.host())));
         if (nonAscii.isPresent()) {
             return nonAscii;
         }

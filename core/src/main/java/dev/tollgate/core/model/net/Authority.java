@@ -80,7 +80,7 @@ public record Authority(String host, int port) {
             port = defaultPort;
         }
         if (!v6) {
-            HostName.problem(host).ifPresent(p -> {
+            HostName.problem(host).or(() -> HostName.ambiguousNumber(host)).ifPresent(p -> {
                 throw new IllegalArgumentException(p);
             });
         }

@@ -73,6 +73,37 @@ public record HostName(String value) {
     }
 
     /**
+     * True for a name whose last label is a number (decimal digits in any script, or {@code 0x} hex): the WHATWG URL
+     * standard's "ends in a number" check hands such a name to the inet_aton-style IPv4 parser, so {@code 010.0.0.1}
+     * is 8.0.0.1 to curl and 10.0.0.1 to Java. No DNS name ends that way (top-level domains are never numeric), so
+     * such a name is an address in disguise unless it is a strict {@link IpAddress}.
+     */
+    public static boolean endsInNumber(String name) {
+        String n = name.endsWith(".") ? name.substring(0, name.length() - 1) : name;
+        String last = AsciiCase.lower(n.substring(n.lastIndexOf('.') + 1));
+        if (last.isEmpty()) {
+            return false;
+        }
+        if (last.chars().allMatch(Character::isDigit)) {
+            return true;
+        }
+        return last.startsWith("0x") && last.substring(2).chars().allMatch(c -> Character.digit(c, 16) >= 0);
+    }
+
+    /**
+     * Empty unless {@code host} ends in a number without being a strict IPv4 literal; then the reason a request
+     * naming it is refused, by {@code check} and by the proxies alike.
+     */
+    public static Optional<String> ambiguousNumber(String host) {
+        if (!endsInNumber(host) || IpAddress.parse(dropTrailingDot(host)).isPresent()) {
+            return Optional.empty();
+        }
+        return Optional.of("host \"" + shown(host) + "\" ends in a number but is not an IPv4 address of four decimal"
+                + " parts without leading zeros; resolvers read forms such as 010.0.0.1, 2130706433 and 0x7f.1 each"
+                + " their own way, so Tollgate refuses them");
+    }
+
+    /**
      * Empty when {@code text} is plain ASCII; else the reason Tollgate gives at every boundary (config, {@code check},
      * the proxies) for refusing it, with the non-ASCII characters shown as {@code \}{@code uXXXX} so that a
      * look-alike cannot hide in the message.

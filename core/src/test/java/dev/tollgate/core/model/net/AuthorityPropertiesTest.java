@@ -29,7 +29,9 @@ class AuthorityPropertiesTest {
 
     @Provide
     Arbitrary<String> name() {
-        return label().list().ofMinSize(1).ofMaxSize(5).map(l -> String.join(".", l));
+        // a name ending in a number is an address in disguise, refused (HostNameTest); no DNS name ends that way
+        return label().list().ofMinSize(1).ofMaxSize(5).map(l -> String.join(".", l))
+                .filter(n -> !HostName.endsInNumber(n));
     }
 
     @Provide

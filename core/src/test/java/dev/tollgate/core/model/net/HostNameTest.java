@@ -82,4 +82,21 @@ class HostNameTest {
         // the last row: a wildcard covers whatever ends in its suffix; the boundaries refuse the non-ASCII name first
         assertThat(HostPattern.matches(pattern, host)).isEqualTo(matches);
     }
+
+    @ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"010.0.0.1", "2130706433", "0x7f.1", "127.1",
+            "0177.0.0.1", "1.2.3", "999.1.1.1", "a.b.0x10", "example.123", "1.2.3.4.5"})
+    void aNameEndingInANumberMustBeAStrictIpv4Address(String host) {
+        assertThat(HostName.ambiguousNumber(host)).get(org.assertj.core.api.InstanceOfAssertFactories.STRING)
+                .contains("ends in a number");
+        assertThatThrownBy(() -> Authority.parse(host + ":80", 80)).hasMessageContaining("ends in a number");
+    }
+
+    @ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"10.0.0.1", "255.255.255.255", "example.com",
+            "a1.example", "123.example.com", "x.0xg", "10.0.0.1."})
+    void strictAddressesAndOrdinaryNamesAreNotAmbiguous(String host) {
+        assertThat(HostName.ambiguousNumber(host)).isEmpty();
+        assertThat(Authority.parse(host + ":80", 80).host()).isEqualTo(HostName.fold(host));
+    }
 }
