@@ -45,10 +45,10 @@ final class WireHost {
     }
 
     /**
-     * Why {@code text} is refused: the non-ASCII reason every boundary gives ({@link Authority#nonAscii}), else
-     * {@code otherwise}, this boundary's own message.
+     * Why {@code text} is refused: a reason every boundary gives in the same words ({@link Authority#sharedRefusal}),
+     * else {@code otherwise}, this boundary's own message.
      */
     static String refusal(String text, String otherwise) {
-        return Authority.nonAscii(asWritten(text)).orElse(otherwise);
+        return Authority.sharedRefusal(asWritten(text)).orElse(otherwise);
     }
 }

@@ -97,6 +97,20 @@ public record Authority(String host, int port) {
         return HostName.nonAscii(port ? text.substring(0, colon) : text);
     }
 
+    /**
+     * The reasons every boundary gives in the same words for the host {@code text} names: not ASCII
+     * ({@link #nonAscii}), or a number that is no strict IPv4 address ({@link HostName#ambiguousNumber}).
+     */
+    public static Optional<String> sharedRefusal(String text) {
+        Optional<String> ascii = nonAscii(text);
+        if (ascii.isPresent() || text.startsWith("[")) {
+            return ascii;
+        }
+        int colon = text.lastIndexOf(':');
+        String host = colon > 0 && text.indexOf(':') == colon ? text.substring(0, colon) : text;
+        return host.indexOf(':') >= 0 ? Optional.empty() : HostName.ambiguousNumber(host);
+    }
+
     /** {@link #parse}, empty where it throws. */
     public static Optional<Authority> tryParse(String text, int defaultPort) {
         try {
