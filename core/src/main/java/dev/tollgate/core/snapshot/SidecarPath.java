@@ -147,10 +147,11 @@ final class SidecarPath {
         String autoSni = forwarded.map(h -> Authority.hostOf(h.authority())).orElse(target.host());
         var resolution = upstreams.resolve(proxy, from, (h, p) -> h.equals(host) && p == port ? match
                         : routeDestination(scope, fromVirtualService, h, p), target, port, Optional.of(host), autoSni,
-                hops);
+                request.protocol() == Protocol.TLS, hops);
         return switch (resolution) {
-            case UpstreamResolver.Resolution.Unresolved u -> new Eval(new OutboundDecision.Refused("no route: "
-                    + u.why(), hops), true, Optional.of(outcome), u.policy());
+            case UpstreamResolver.Resolution.Unresolved u -> new Eval(new OutboundDecision.Refused(
+                    u.noCluster() ? "no route: " + u.why() : u.why(), hops), u.noCluster(), Optional.of(outcome),
+                    u.policy());
             case UpstreamResolver.Resolution.Resolved r -> new Eval(new OutboundDecision.Forward(r.upstream(),
                     r.viaGateway(), routeName, hops), false, Optional.of(outcome), r.policy());
         };

@@ -4,6 +4,7 @@ import dev.tollgate.core.model.EgressGatewayIdentity;
 import dev.tollgate.core.model.Origin;
 import dev.tollgate.core.model.ProxyRef;
 import dev.tollgate.core.model.Stage;
+import dev.tollgate.core.model.TlsMode;
 import dev.tollgate.core.model.WorkloadRef;
 import dev.tollgate.core.model.net.IpAddress;
 import dev.tollgate.core.registry.Hosts;
@@ -42,7 +43,11 @@ final class UpstreamResolver {
             }
         }
 
-        record Unresolved(String why, Optional<UpstreamPolicy> policy) implements Resolution {
+        /**
+         * @param noCluster the route's destination has no cluster (Envoy's 503 no route); false when the cluster
+         *                  exists but the connection cannot work (TLS inside TLS)
+         */
+        record Unresolved(String why, Optional<UpstreamPolicy> policy, boolean noCluster) implements Resolution {
         }
     }
 
@@ -63,10 +68,12 @@ final class UpstreamResolver {
      * @param requested   the host the client asked for: when the destination is that very IP literal and the
      *                    ServiceEntry's {@code addresses} declare it, the operator vouches for the address
      * @param autoSni     the SNI a SIMPLE DestinationRule without {@code sni} sends
+     * @param clientTls   the proxy forwards the client's own TLS on this connection (a sidecar's TLS connection, a
+     *                    gateway's PASSTHROUGH server), rather than bytes it can originate TLS for
      */
     Resolution resolve(ProxyRef proxy, WorkloadRef workload, BiFunction<String, Integer, Optional<ServiceMatch>> lookup,
                        RouteTarget target, int defaultPort, Optional<String> requested, String autoSni,
-                       List<Hop> hops) {
+                       boolean clientTls, List<Hop> hops) {
         String host = target.host();
         int destPort = target.port();
         Optional<ServiceMatch> dm = lookup.apply(host, destPort > 0 ? destPort : defaultPort);
@@ -79,7 +86,7 @@ final class UpstreamResolver {
                     + (proxy.kind() == ProxyRef.Kind.SIDECAR ? workload.toString() : "the " + proxy)
                     + " (Envoy has no such cluster: 503)";
             hops.add(new Hop(proxy, Stage.UPSTREAM, Hop.Outcome.DENY, why, Optional.empty(), Origin.UNKNOWN));
-            return new Resolution.Unresolved(why, Optional.empty());
+            return new Resolution.Unresolved(why, Optional.empty(), true);
         }
         ServiceMatch service = dm.get();
         // A sidecar reaches the egress gateway by its Gateway server port (its listeners, and destination.port in its
@@ -99,13 +106,32 @@ final class UpstreamResolver {
             String why = "subset " + policy.missingSubset().get() + " of " + host + " is not defined: "
                     + policy.detail();
             hops.add(new Hop(proxy, Stage.UPSTREAM, Hop.Outcome.DENY, why, policy.rule(), policy.origin()));
-            return new Resolution.Unresolved(why, Optional.of(policy));
+            return new Resolution.Unresolved(why, Optional.of(policy), true);
+        }
+        if (clientTls && originatesTls(policy.tls().mode())) {
+            String why = "DestinationRule" + policy.rule().map(k -> " " + k).orElse("")
+                    + " originates TLS (tls.mode " + policy.tls().mode() + ") for " + host + ":" + destPort
+                    + ", but the client sends its own TLS: TLS inside TLS fails at the server (istio.io, Double TLS)";
+            hops.add(new Hop(proxy, Stage.UPSTREAM, Hop.Outcome.DENY, why, policy.rule(), policy.origin()));
+            return new Resolution.Unresolved(why, Optional.of(policy), false);
         }
         String lead = proxy.kind() == ProxyRef.Kind.GATEWAY ? "" : viaGateway ? "to the egress gateway " : "direct to ";
         hops.add(new Hop(proxy, Stage.UPSTREAM, Hop.Outcome.PASS, lead + host + ":" + destPort
                 + (connectPort != destPort ? " (endpoint port " + connectPort + ")" : "") + "; " + policy.detail(),
                 policy.rule(), policy.origin()));
         return new Resolution.Resolved(new Upstream(host, connectPort, addresses, policy.tls()), policy, viaGateway);
+    }
+
+    /**
+     * Istio's "Double TLS (TLS origination for a TLS request)" (istio.io docs/ops/common-problems/network-issues):
+     * a DestinationRule that originates TLS on a port where the application already sends TLS makes Envoy wrap the
+     * application's TLS in its own, and the server answers the inner ClientHello as garbage ({@code curl: (35) ...
+     * wrong version number}). Envoy forwards and the connection fails; a Tollgate proxy refuses it up front, and
+     * {@code check} says so, from this one rule. ISTIO_MUTUAL is the mesh's tunnel to a peer that unwraps it (the egress
+     * gateway), so TLS inside it is fine.
+     */
+    private static boolean originatesTls(TlsMode mode) {
+        return mode == TlsMode.SIMPLE || mode == TlsMode.MUTUAL;
     }
 
     /**
