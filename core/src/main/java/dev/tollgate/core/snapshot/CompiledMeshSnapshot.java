@@ -146,7 +146,7 @@ final class CompiledMeshSnapshot implements MeshSnapshot {
 
     @Override
     public List<Diagnostic> analyze() {
-        return EgressAnalyzer.analyze(config);
+        return EgressAnalyzer.analyze(config, routing, authorizer);
     }
 
     @Override
