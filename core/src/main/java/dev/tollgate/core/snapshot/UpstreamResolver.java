@@ -109,7 +109,7 @@ final class UpstreamResolver {
             return new Resolution.Unresolved(why, Optional.of(policy), true);
         }
         if (clientTls && originatesTls(policy.tls().mode())) {
-            String why = "DestinationRule" + policy.rule().map(k -> " " + k).orElse("")
+            String why = policy.rule().map(Object::toString).orElse("a DestinationRule")
                     + " originates TLS (tls.mode " + policy.tls().mode() + ") for " + host + ":" + destPort
                     + ", but the client sends its own TLS: TLS inside TLS fails at the server (istio.io, Double TLS)";
             hops.add(new Hop(proxy, Stage.UPSTREAM, Hop.Outcome.DENY, why, policy.rule(), policy.origin()));
