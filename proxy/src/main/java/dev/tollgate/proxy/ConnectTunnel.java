@@ -6,7 +6,6 @@ import dev.tollgate.core.model.WorkloadRef;
 import dev.tollgate.core.snapshot.MeshSnapshot;
 import dev.tollgate.core.snapshot.OutboundDecision;
 import dev.tollgate.core.snapshot.OutboundRequest;
-import dev.tollgate.core.model.TlsMode;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
@@ -60,12 +59,6 @@ final class ConnectTunnel {
         }
         OutboundDecision.Forward f = (OutboundDecision.Forward) d;
         ex.route = f.route();
-        TlsMode mode = f.upstream().tls().mode();
-        if (mode == TlsMode.SIMPLE || mode == TlsMode.MUTUAL) {
-            return reply(px, ctx, ex, HttpResponseStatus.BAD_GATEWAY, ProxyDecision.ERROR,
-                    "tls.mode " + mode + " (TLS origination) cannot apply to a CONNECT tunnel, which carries the "
-                            + "application's own TLS");
-        }
         ex.decide(ProxyDecision.ALLOWED, f.viaGateway() ? "tunnel via the egress gateway" : "tunnel");
         Channel client = ctx.channel();
         client.config().setAutoRead(false);

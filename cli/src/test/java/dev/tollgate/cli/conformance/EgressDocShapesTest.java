@@ -36,6 +36,8 @@ class EgressDocShapesTest {
             + " passes the gateway; an http VirtualService does not apply to TLS on 443, which leaves directly";
     private static final String NO_SNI = "DestinationRule ClientTLSSettings.sni: the gateway server is matched on the"
             + " SNI; without sni the ISTIO_MUTUAL client sends Istio's own outbound_ SNI, which no server host matches";
+    private static final String DOUBLE_TLS = "Common problems, Double TLS (TLS origination for a TLS request): a"
+            + " DestinationRule that originates TLS where the application sends TLS double-encrypts, and the request fails";
     private static final String GATEWAY = "\"proxy\" : \"gateway";
 
     @TempDir
@@ -74,8 +76,10 @@ class EgressDocShapesTest {
                                 + "    values: [de.wikipedia.org]")).denied("https://de.wikipedia.org/"),
                 c("wildcard task: the apex host is not covered by *.wikipedia.org", WILDCARD_TASK).file("istio-system", wiki)
                         .blocked("https://wikipedia.org/"),
-                c("HTTP-variant routing leaves https:// direct (the gateway policy never sees it)", BYPASS)
-                        .file("istio-system", base).file(allowNothing).allowed("https://api.example.com/").outLacks(GATEWAY),
+                c("HTTP-variant routing leaves https:// direct (the gateway policy never sees it), where the "
+                        + "sidecar's TLS origination wraps the application's TLS", BYPASS + "; " + DOUBLE_TLS)
+                        .file("istio-system", base).file(allowNothing).blocked("https://api.example.com/")
+                        .outLacks(GATEWAY).outContains("Double TLS"),
                 c("ISTIO_MUTUAL to the gateway without sni matches no server", NO_SNI)
                         .file("istio-system", base.replace("          sni: api.example.com\n", "")).noRoute("http://api.example.com/"),
                 c("sourceNamespace match of the client's namespace routes through the gateway", SOURCE)

@@ -44,7 +44,9 @@ class FoundDisagreementsTest {
 
     /**
      * The tutorial's HTTP recipe (TLS origination: a DestinationRule with tls SIMPLE for developers.google.com:443,
-     * visible to every sidecar) and an application that asks for https://developers.google.com/ itself.
+     * visible to every sidecar) and an application that asks for https://developers.google.com/ itself. Istio wraps
+     * the application's TLS in TLS and the server fails it (istio.io, "Double TLS"): check and the sidecar both
+     * refuse it, from one rule in the core.
      */
     @Test
     void httpsRequestToAHostWithTlsOrigination() throws Exception {

@@ -43,10 +43,11 @@ final class Worlds {
      * Found by this test: a DestinationRule with tls SIMPLE for host:443 (the tutorial's TLS origination, which has
      * no workloadSelector or exportTo, so every sidecar gets it) and an https:// request from an application to that
      * host: check says ALLOWED with upstream tls SIMPLE; the sidecar answers the CONNECT 502 ("tls.mode SIMPLE (TLS
-     * origination) cannot apply to a CONNECT tunnel"). Such requests are left out until one side changes;
-     * {@code FoundDisagreementsTest.httpsRequestToAHostWithTlsOrigination} covers it.
+     * origination) cannot apply to a CONNECT tunnel"). Fixed: the core's upstream resolver refuses TLS origination
+     * around the application's own TLS (Istio's "Double TLS"), for check and the sidecar alike, so such requests are
+     * generated again; {@code FoundDisagreementsTest.httpsRequestToAHostWithTlsOrigination} stays as a named case.
      */
-    static final boolean HTTPS_TO_ORIGINATED_HOSTS = false;
+    static final boolean HTTPS_TO_ORIGINATED_HOSTS = true;
 
     static final List<String> NAMESPACES = List.of("istio-system", "default", "otherns");
 

@@ -1,8 +1,10 @@
 package dev.tollgate.core.analysis;
 
+import dev.tollgate.core.authz.Authorizer;
 import dev.tollgate.core.model.ConfigSet;
 import dev.tollgate.core.model.Diagnostic;
 import dev.tollgate.core.model.WorkloadRef;
+import dev.tollgate.core.routing.Routing;
 
 import java.util.List;
 
@@ -26,11 +28,17 @@ public final class EgressAnalyzer {
     private EgressAnalyzer() {
     }
 
+    /** Compiles the configuration first; a snapshot passes the structures it already compiled. */
     public static List<Diagnostic> analyze(ConfigSet config) {
+        return analyze(config, Routing.compile(config), Authorizer.compile(config));
+    }
+
+    /** The findings, read from the compiled routing (Gateway servers) and authorizer (policies' semantics). */
+    public static List<Diagnostic> analyze(ConfigSet config, Routing routing, Authorizer authorizer) {
         Findings out = new Findings();
-        List<WorkloadRef> gateways = GatewayServers.egressGateways(config);
-        PolicyChecks.check(config, gateways, out);
-        RouteChecks.check(config, gateways, out);
+        List<WorkloadRef> gateways = GatewayServers.egressGateways(config, routing);
+        PolicyChecks.check(config, authorizer, routing, gateways, out);
+        RouteChecks.check(config, routing, gateways, out);
         return out.list();
     }
 }

@@ -1,6 +1,8 @@
 package dev.tollgate.core.analysis;
 
 import dev.tollgate.core.model.Diagnostic;
+import dev.tollgate.core.model.Origin;
+import dev.tollgate.core.model.ResourceKey;
 import dev.tollgate.core.model.Resource;
 
 import java.util.ArrayList;
@@ -14,6 +16,11 @@ final class Findings {
     void warn(String code, Resource<?> resource, String path, String message) {
         out.add(new Diagnostic(Diagnostic.Severity.WARNING, code, message, resource.originOf(path),
                 Optional.of(resource.key()), path));
+    }
+
+    /** A finding about a compiled part of a resource, which carries its own origin ({@code path}'s). */
+    void warn(String code, ResourceKey resource, Origin origin, String path, String message) {
+        out.add(new Diagnostic(Diagnostic.Severity.WARNING, code, message, origin, Optional.of(resource), path));
     }
 
     List<Diagnostic> list() {

@@ -4,6 +4,9 @@ import dev.tollgate.core.authz.Authorizer;
 import dev.tollgate.core.model.ConfigSet;
 import dev.tollgate.core.model.Resource;
 import dev.tollgate.core.model.WorkloadRef;
+import dev.tollgate.core.model.net.HostPattern;
+import dev.tollgate.core.routing.GatewayServer;
+import dev.tollgate.core.routing.Routing;
 import io.fabric8.istio.api.api.security.v1beta1.AuthorizationPolicy;
 import io.fabric8.istio.api.api.security.v1beta1.AuthorizationPolicyAction;
 import io.fabric8.istio.api.api.security.v1beta1.Condition;
@@ -27,8 +30,8 @@ final class PolicyChecks {
     private PolicyChecks() {
     }
 
-    static void check(ConfigSet config, List<WorkloadRef> gateways, Findings out) {
-        Authorizer authz = Authorizer.compile(config);
+    static void check(ConfigSet config, Authorizer authz, Routing routing, List<WorkloadRef> gateways,
+                      Findings out) {
         for (Resource<AuthorizationPolicy> p : config.authorizationPolicies()) {
             List<WorkloadRef> selected = new ArrayList<>();
             String firstReason = null;
@@ -51,11 +54,11 @@ final class PolicyChecks {
                         + "Tollgate denies all traffic to the gateway workloads it selects (fail closed)");
                 continue;
             }
-            tcpRules(config, authz, p, selected, out);
+            tcpRules(routing, authz, p, selected, out);
         }
     }
 
-    private static void tcpRules(ConfigSet config, Authorizer authz, Resource<AuthorizationPolicy> p,
+    private static void tcpRules(Routing routing, Authorizer authz, Resource<AuthorizationPolicy> p,
                                  List<WorkloadRef> gateways, Findings out) {
         List<Rule> rules = p.spec().getRules() == null ? List.of() : p.spec().getRules();
         AuthorizationPolicyAction action = p.spec().getAction();
@@ -72,10 +75,10 @@ final class PolicyChecks {
             if (never.isEmpty() && dropped.isEmpty()) {
                 continue;
             }
-            List<GatewayServers.ServerRef> opaque = new ArrayList<>();
+            List<GatewayServer> opaque = new ArrayList<>();
             for (WorkloadRef gw : gateways) {
-                for (GatewayServers.ServerRef s : GatewayServers.serversOf(config, gw)) {
-                    if (!s.readsHttp() && concerns(rule, s)) {
+                for (GatewayServer s : routing.servers(gw)) {
+                    if (!s.kind().readsHttp() && concerns(rule, s)) {
                         opaque.add(s);
                     }
                 }
@@ -83,7 +86,7 @@ final class PolicyChecks {
             if (opaque.isEmpty()) {
                 continue;
             }
-            String where = String.join(", ", opaque.stream().map(GatewayServers.ServerRef::describe).distinct()
+            String where = String.join(", ", opaque.stream().map(GatewayServers::describe).distinct()
                     .toList());
             if (never.isPresent()) {
                 out.warn(ALLOW_NEVER_MATCHES_TCP, p, path, "ALLOW rule[" + i + "] can never match on " + where
@@ -98,7 +101,7 @@ final class PolicyChecks {
     }
 
     /** Whether a rule can concern a server: its port and host constraints (if any) meet the server's. */
-    private static boolean concerns(Rule rule, GatewayServers.ServerRef s) {
+    private static boolean concerns(Rule rule, GatewayServer s) {
         List<String> ports = new ArrayList<>();
         List<String> hosts = new ArrayList<>();
         for (RuleTo to : rule.getTo() == null ? List.<RuleTo>of() : rule.getTo()) {
@@ -128,9 +131,9 @@ final class PolicyChecks {
         }
         for (String h : hosts) {
             String host = h.endsWith(":*") ? h.substring(0, h.length() - 2) : h;
-            for (String sh : s.hosts()) {
-                if (HostNames.intersect(HostNames.serverHost(sh), host.startsWith("*") && !host.startsWith("*.")
-                        ? "*" : host)) {
+            for (GatewayServer.ServerHost sh : s.hosts()) {
+                if (HostPattern.overlaps(sh.dnsName(), host.startsWith("*") && !host.startsWith("*.")
+                        ? "*" : host.trim())) {
                     return true;
                 }
             }

@@ -8,10 +8,12 @@ import dev.tollgate.core.model.ConfigSet;
 import dev.tollgate.core.model.Resource;
 import dev.tollgate.core.model.ResourceKey;
 import dev.tollgate.core.model.WorkloadRef;
+import dev.tollgate.core.model.net.HostName;
+import dev.tollgate.core.model.net.HostPattern;
+import dev.tollgate.core.routing.GatewayServer;
+import dev.tollgate.core.routing.Routing;
 import io.fabric8.istio.api.api.networking.v1alpha3.ClientTLSSettings;
 import io.fabric8.istio.api.api.networking.v1alpha3.DestinationRule;
-import io.fabric8.istio.api.api.networking.v1alpha3.Gateway;
-import io.fabric8.istio.api.api.networking.v1alpha3.Server;
 import io.fabric8.istio.api.api.networking.v1alpha3.ServiceEntry;
 import io.fabric8.istio.api.api.networking.v1alpha3.ServiceEntryLocation;
 import io.fabric8.istio.api.api.networking.v1alpha3.ServicePort;
@@ -39,10 +41,10 @@ final class RouteChecks {
     private RouteChecks() {
     }
 
-    static void check(ConfigSet config, List<WorkloadRef> gateways, Findings out) {
+    static void check(ConfigSet config, Routing routing, List<WorkloadRef> gateways, Findings out) {
         bypass(config, gateways, out);
         references(config, out);
-        unroutedServers(config, out);
+        unroutedServers(config, routing, out);
         sni(config, out);
     }
 
@@ -115,7 +117,7 @@ final class RouteChecks {
         };
         for (Resource<VirtualService> vs : config.virtualServices()) {
             List<String> vsHosts = vs.spec().getHosts() == null ? List.of() : vs.spec().getHosts();
-            if (vsHosts.stream().noneMatch(h -> HostNames.intersect(h, host))) {
+            if (vsHosts.stream().noneMatch(h -> HostPattern.overlaps(h.trim(), host.trim()))) {
                 continue;
             }
             for (Routes.Section s : Routes.of(vs)) {
@@ -129,7 +131,7 @@ final class RouteChecks {
     }
 
     private static boolean isEgressGateway(String host, String namespace) {
-        return HostNames.fqdn(host, namespace).equals(EgressGatewayIdentity.SERVICE_HOST);
+        return HostName.qualify(host, namespace).equals(EgressGatewayIdentity.SERVICE_HOST);
     }
 
     // ---- TG0104 / TG0105: routes to undefined subsets or gateways
@@ -153,12 +155,12 @@ final class RouteChecks {
                     if (d.subset() == null || d.subset().isEmpty()) {
                         continue;
                     }
-                    String host = HostNames.fqdn(d.host(), vs.namespace());
+                    String host = HostName.qualify(d.host(), vs.namespace());
                     Set<String> defined = new TreeSet<>();
                     boolean anyRule = false;
                     for (Resource<DestinationRule> dr : config.destinationRules()) {
                         if (dr.spec().getHost() != null
-                                && HostNames.matches(HostNames.fqdn(dr.spec().getHost(), dr.namespace()), host)) {
+                                && HostPattern.matches(HostName.qualify(dr.spec().getHost(), dr.namespace()), host)) {
                             anyRule = true;
                             for (Subset sub : dr.spec().getSubsets() == null ? List.<Subset>of()
                                     : dr.spec().getSubsets()) {
@@ -201,48 +203,41 @@ final class RouteChecks {
 
     // ---- TG0106: a Gateway server that no VirtualService routes
 
-    private static void unroutedServers(ConfigSet config, Findings out) {
-        for (Resource<Gateway> g : config.gateways()) {
-            List<Server> servers = g.spec().getServers() == null ? List.of() : g.spec().getServers();
-            for (int i = 0; i < servers.size(); i++) {
-                Server server = servers.get(i);
-                if (server == null || server.getPort() == null || server.getPort().getNumber() == null) {
-                    continue;
+    private static void unroutedServers(ConfigSet config, Routing routing, Findings out) {
+        for (GatewayServer server : routing.allServers()) {
+            GatewayServerKind kind = server.kind();
+            Set<RouteKind> kinds = kind.readsHttp() ? Set.of(RouteKind.HTTP)
+                    : kind.selectsBySni() ? Set.of(RouteKind.TLS, RouteKind.TCP)
+                    : Set.of(RouteKind.TCP);
+            List<String> unrouted = new ArrayList<>();
+            for (GatewayServer.ServerHost sh : server.hosts()) {
+                if (!routed(config, server, sh, kinds)) {
+                    unrouted.add(sh.written());
                 }
-                GatewayServers.ServerRef ref = new GatewayServers.ServerRef(g, i, server);
-                GatewayServerKind kind = ref.kind();
-                Set<RouteKind> kinds = kind.readsHttp() ? Set.of(RouteKind.HTTP)
-                        : kind.selectsBySni() ? Set.of(RouteKind.TLS, RouteKind.TCP)
-                        : Set.of(RouteKind.TCP);
-                List<String> unrouted = new ArrayList<>();
-                for (String sh : ref.hosts()) {
-                    if (!routed(config, g, ref, sh, kinds)) {
-                        unrouted.add(sh);
-                    }
-                }
-                if (!unrouted.isEmpty()) {
-                    out.warn(SERVER_WITHOUT_ROUTE, g, "spec.servers[" + i + "]", "server " + ref.describe()
-                            + " for hosts " + unrouted + " has no VirtualService route bound to this Gateway "
-                            + "(" + kinds.stream().map(k -> k.name().toLowerCase(Locale.ROOT)).sorted().toList()
-                            + " routes): the gateway accepts the traffic and has nowhere to send it");
-                }
+            }
+            if (!unrouted.isEmpty()) {
+                out.warn(SERVER_WITHOUT_ROUTE, server.gateway(), server.origin(), "spec.servers["
+                        + server.index() + "]", "server " + GatewayServers.describe(server) + " for hosts " + unrouted
+                        + " has no VirtualService route bound to this Gateway ("
+                        + kinds.stream().map(k -> k.name().toLowerCase(Locale.ROOT)).sorted().toList()
+                        + " routes): the gateway accepts the traffic and has nowhere to send it");
             }
         }
     }
 
-    private static boolean routed(ConfigSet config, Resource<Gateway> g, GatewayServers.ServerRef server,
-                                  String serverHost, Set<RouteKind> kinds) {
-        String host = HostNames.serverHost(serverHost);
-        String hostNs = HostNames.serverHostNamespace(serverHost);
+    private static boolean routed(ConfigSet config, GatewayServer server, GatewayServer.ServerHost serverHost,
+                                  Set<RouteKind> kinds) {
+        String host = serverHost.dnsName();
         for (Resource<VirtualService> vs : config.virtualServices()) {
-            if (!hostNs.equals("*") && !(hostNs.equals(".") ? g.namespace() : hostNs).equals(vs.namespace())) {
+            if (!serverHost.admitsNamespace(vs.namespace())) {
                 continue;
             }
             List<String> vsHosts = vs.spec().getHosts() == null ? List.of() : vs.spec().getHosts();
-            if (vsHosts.stream().noneMatch(h -> HostNames.intersect(h, host))) {
+            if (vsHosts.stream().noneMatch(h -> HostPattern.overlaps(h.trim(), host))) {
                 continue;
             }
-            Predicate<String> refersTo = r -> !r.equals("mesh") && gatewayKey(r, vs.namespace()).equals(g.key());
+            Predicate<String> refersTo = r -> !r.equals("mesh")
+                    && gatewayKey(r, vs.namespace()).equals(server.gateway());
             for (Routes.Section s : Routes.of(vs)) {
                 if (kinds.contains(s.kind()) && Routes.applies(s, refersTo, false, server.port(), host)) {
                     return true;
@@ -256,7 +251,7 @@ final class RouteChecks {
 
     private static void sni(ConfigSet config, Findings out) {
         for (Resource<DestinationRule> dr : config.destinationRules()) {
-            String drHost = dr.spec().getHost() == null ? "" : HostNames.fqdn(dr.spec().getHost(), dr.namespace());
+            String drHost = dr.spec().getHost() == null ? "" : HostName.qualify(dr.spec().getHost(), dr.namespace());
             tls(config, dr, drHost, null, "spec.trafficPolicy", dr.spec().getTrafficPolicy(), out);
             List<Subset> subsets = dr.spec().getSubsets() == null ? List.of() : dr.spec().getSubsets();
             for (int i = 0; i < subsets.size(); i++) {
@@ -293,9 +288,9 @@ final class RouteChecks {
         if (tls == null || tls.getSni() == null || tls.getSni().isEmpty()) {
             return;
         }
-        String sni = HostNames.normalise(tls.getSni());
+        String sni = HostName.fold(tls.getSni().trim());
         if (!drHost.equals(EgressGatewayIdentity.SERVICE_HOST)) {
-            if (!HostNames.matches(drHost, sni)) {
+            if (!HostPattern.matches(drHost, sni)) {
                 out.warn(SNI_DIFFERS, dr, path, "sni " + sni + " differs from the host " + drHost + " that this "
                         + "DestinationRule originates TLS to: the upstream will be asked for another name");
             }
@@ -309,14 +304,14 @@ final class RouteChecks {
                     boolean sameSubset = subset == null ? d.subset() == null || d.subset().isEmpty()
                             : subset.equals(d.subset());
                     boolean samePort = port == null || d.port() == null || d.port().intValue() == port;
-                    if (sameSubset && samePort && HostNames.fqdn(d.host(), vs.namespace()).equals(drHost)
+                    if (sameSubset && samePort && HostName.qualify(d.host(), vs.namespace()).equals(drHost)
                             && Routes.applies(s, "mesh"::equals, true, port == null ? -1 : port, null)) {
-                        s.vsHosts().forEach(h -> routedHosts.add(HostNames.normalise(h)));
+                        s.vsHosts().forEach(h -> routedHosts.add(HostName.fold(h == null ? "" : h.trim())));
                     }
                 }
             }
         }
-        if (!routedHosts.isEmpty() && routedHosts.stream().noneMatch(h -> HostNames.matches(h, sni))) {
+        if (!routedHosts.isEmpty() && routedHosts.stream().noneMatch(h -> HostPattern.matches(h, sni))) {
             out.warn(SNI_DIFFERS, dr, path, "sni " + sni + " differs from the host(s) " + routedHosts
                     + " routed through " + (subset == null ? "this DestinationRule" : "subset " + subset)
                     + ": the gateway sees connection.sni " + sni + ", so its server match and its "

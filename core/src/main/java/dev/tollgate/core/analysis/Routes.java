@@ -2,6 +2,7 @@ package dev.tollgate.core.analysis;
 
 import dev.tollgate.core.model.RouteKind;
 import dev.tollgate.core.model.Resource;
+import dev.tollgate.core.model.net.HostPattern;
 import io.fabric8.istio.api.api.networking.v1alpha3.Destination;
 import io.fabric8.istio.api.api.networking.v1alpha3.HTTPMatchRequest;
 import io.fabric8.istio.api.api.networking.v1alpha3.HTTPRoute;
@@ -136,7 +137,7 @@ final class Routes {
         for (Match m : s.matches()) {
             boolean gw = m.gateways().isEmpty() ? vsApplies : m.gateways().stream().anyMatch(refersTo);
             boolean sni = m.sniHosts().isEmpty() || host == null
-                    || m.sniHosts().stream().anyMatch(h -> HostNames.intersect(h, host));
+                    || m.sniHosts().stream().anyMatch(h -> HostPattern.overlaps(h.trim(), host.trim()));
             if (gw && sni && (m.port() == null || m.port() == port)) {
                 return true;
             }

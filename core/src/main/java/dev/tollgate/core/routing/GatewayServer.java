@@ -22,7 +22,8 @@ public record GatewayServer(ResourceKey gateway, String gatewayName, int index, 
      * Gateway's namespace and {@code *} (or no prefix) any namespace. It restricts which VirtualServices may bind.
      */
     public record ServerHost(String namespace, String dnsName, String written) {
-        boolean admitsNamespace(String vsNamespace) {
+        /** Whether a VirtualService of {@code vsNamespace} may bind to this host. */
+        public boolean admitsNamespace(String vsNamespace) {
             return namespace.equals("*") || namespace.equals(vsNamespace);
         }
 

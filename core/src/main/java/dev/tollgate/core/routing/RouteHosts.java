@@ -18,11 +18,7 @@ final class RouteHosts {
      * will be interpreted ... based on the namespace of the rule". Wildcards, FQDNs and IPs stay as written.
      */
     static String qualify(String host, String namespace) {
-        String h = HostName.fold(host.trim());
-        if (h.equals("*") || h.contains(".") || h.contains(":")) {
-            return h;
-        }
-        return h + "." + namespace + "." + DOMAIN_SUFFIX;
+        return HostName.qualify(host, namespace);
     }
 
     /** Patterns that could match {@code host}, most specific first: the host itself, then "*.suffix"... "*". */

@@ -673,6 +673,11 @@ public final class Routing {
         });
     }
 
+    /** Every Gateway's servers (those with a port), in Gateway order, whichever workloads they select: for analyze. */
+    public List<GatewayServer> allServers() {
+        return gateways.stream().flatMap(g -> g.servers().stream()).toList();
+    }
+
     /**
      * True when some Gateway's selector names a workload with these labels. A Gateway without a selector applies to
      * every gateway workload but makes no workload a gateway, so it does not count here.

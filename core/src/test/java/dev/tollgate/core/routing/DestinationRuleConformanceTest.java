@@ -146,10 +146,11 @@ class DestinationRuleConformanceTest {
                                 metadata: {name: svc, namespace: team}
                                 spec:
                                   hosts: [svc.example.org]
-                                  ports: [{number: 8443, name: tls, protocol: TLS}]
+                                  ports: [{number: 8443, name: tcp, protocol: TCP}]
                                   resolution: DNS
                                 """, SLEEP,
-                        OutboundRequest.tls("svc.example.org", 8443), "DestinationRule team/svc trafficPolicy.tls: tls SIMPLE"),
+                        // plain TCP: SIMPLE around an application's own TLS is Istio's "Double TLS" (DoubleTlsTest)
+                        OutboundRequest.tcp("svc.example.org", 8443), "DestinationRule team/svc trafficPolicy.tls: tls SIMPLE"),
                 new RoutingCase("Destination rule lookup: the root namespace's rules apply when neither the client's "
                         + "nor the service's namespace has one", dr("root", "istio-system",
                         "host: b.example.com\ntrafficPolicy: {tls: {mode: SIMPLE}}"), OTHER, GET_B,

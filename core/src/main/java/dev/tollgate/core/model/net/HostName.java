@@ -126,6 +126,19 @@ public record HostName(String value) {
         return AsciiCase.lower(dropTrailingDot(text));
     }
 
+    /**
+     * A routing resource's host as Istio reads it: "short names (e.g. reviews instead of
+     * reviews.default.svc.cluster.local) will be interpreted ... based on the namespace of the rule". Wildcards,
+     * FQDNs and IP literals stay as written (folded).
+     */
+    public static String qualify(String host, String namespace) {
+        String h = fold(host.trim());
+        if (h.equals("*") || h.contains(".") || h.contains(":")) {
+            return h;
+        }
+        return h + "." + namespace + ".svc.cluster.local";
+    }
+
     /** A host pattern as Istio's resources write them: a name, {@code *}, or {@code *.} and a name. */
     public static Optional<String> patternProblem(String text) {
         if (text.equals("*")) {

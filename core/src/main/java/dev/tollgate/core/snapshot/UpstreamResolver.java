@@ -1,0 +1,183 @@
+package dev.tollgate.core.snapshot;
+
+import dev.tollgate.core.model.EgressGatewayIdentity;
+import dev.tollgate.core.model.Origin;
+import dev.tollgate.core.model.ProxyRef;
+import dev.tollgate.core.model.Stage;
+import dev.tollgate.core.model.TlsMode;
+import dev.tollgate.core.model.WorkloadRef;
+import dev.tollgate.core.model.net.IpAddress;
+import dev.tollgate.core.registry.Hosts;
+import dev.tollgate.core.registry.ServiceMatch;
+import dev.tollgate.core.routing.RouteTarget;
+import dev.tollgate.core.routing.Routing;
+import dev.tollgate.core.routing.UpstreamPolicy;
+import io.fabric8.istio.api.api.networking.v1alpha3.ServiceEntry;
+import io.fabric8.istio.api.api.networking.v1alpha3.ServiceEntryResolution;
+import io.fabric8.istio.api.api.networking.v1alpha3.ServicePort;
+import io.fabric8.istio.api.api.networking.v1alpha3.WorkloadEntry;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.BiFunction;
+
+/**
+ * The last step of both proxies' decisions, once a route has chosen a destination: the service of the proxy's
+ * registry behind it (Envoy's cluster), the DestinationRule that applies to that cluster, and the {@link Upstream}
+ * to connect to (endpoint addresses and port, TLS settings). The sidecar and the egress gateway resolve their
+ * routes' destinations the same way in Istio (one cluster per service port, one DestinationRule merge), so here too.
+ */
+final class UpstreamResolver {
+
+    /** The outcome: where to connect, or why the route has no usable cluster (no route: Envoy's 503). */
+    sealed interface Resolution {
+        Optional<UpstreamPolicy> policy();
+
+        /** @param viaGateway the upstream is the egress gateway's service (a sidecar's route to it) */
+        record Resolved(Upstream upstream, UpstreamPolicy applied, boolean viaGateway) implements Resolution {
+            @Override
+            public Optional<UpstreamPolicy> policy() {
+                return Optional.of(applied);
+            }
+        }
+
+        /**
+         * @param noCluster the route's destination has no cluster (Envoy's 503 no route); false when the cluster
+         *                  exists but the connection cannot work (TLS inside TLS)
+         */
+        record Unresolved(String why, Optional<UpstreamPolicy> policy, boolean noCluster) implements Resolution {
+        }
+    }
+
+    private final Routing routing;
+
+    UpstreamResolver(Routing routing) {
+        this.routing = routing;
+    }
+
+    /**
+     * Resolves {@code target}, adding the UPSTREAM hop.
+     *
+     * @param proxy       the proxy deciding, whose registry and DestinationRules apply
+     * @param workload    that proxy's workload (its namespace and labels choose DestinationRules)
+     * @param lookup      the proxy's registry: the service for a host and port
+     * @param defaultPort the port a destination without one takes, when its service has several (the request's, or
+     *                    the gateway server's)
+     * @param requested   the host the client asked for: when the destination is that very IP literal and the
+     *                    ServiceEntry's {@code addresses} declare it, the operator vouches for the address
+     * @param autoSni     the SNI a SIMPLE DestinationRule without {@code sni} sends
+     * @param clientTls   the proxy forwards the client's own TLS on this connection (a sidecar's TLS connection, a
+     *                    gateway's PASSTHROUGH server), rather than bytes it can originate TLS for
+     */
+    Resolution resolve(ProxyRef proxy, WorkloadRef workload, BiFunction<String, Integer, Optional<ServiceMatch>> lookup,
+                       RouteTarget target, int defaultPort, Optional<String> requested, String autoSni,
+                       boolean clientTls, List<Hop> hops) {
+        String host = target.host();
+        int destPort = target.port();
+        Optional<ServiceMatch> dm = lookup.apply(host, destPort > 0 ? destPort : defaultPort);
+        if (destPort == 0) {
+            destPort = dm.flatMap(d -> singlePort(d.entry().spec())).orElse(defaultPort);
+            dm = lookup.apply(host, destPort);
+        }
+        if (dm.isEmpty() || dm.get().port().isEmpty()) {
+            String why = "route destination " + host + ":" + destPort + " is not in the registry of "
+                    + (proxy.kind() == ProxyRef.Kind.SIDECAR ? workload.toString() : "the " + proxy)
+                    + " (Envoy has no such cluster: 503)";
+            hops.add(new Hop(proxy, Stage.UPSTREAM, Hop.Outcome.DENY, why, Optional.empty(), Origin.UNKNOWN));
+            return new Resolution.Unresolved(why, Optional.empty(), true);
+        }
+        ServiceMatch service = dm.get();
+        // A sidecar reaches the egress gateway by its Gateway server port (its listeners, and destination.port in its
+        // policies); the gateway's Kubernetes Service's targetPort is a container detail Tollgate does not reproduce.
+        boolean viaGateway = proxy.kind() == ProxyRef.Kind.SIDECAR && host.equals(EgressGatewayIdentity.SERVICE_HOST);
+        int connectPort = viaGateway ? destPort : connectPort(service, destPort);
+        List<String> addresses = endpointAddresses(service.entry().spec());
+        if (addresses.isEmpty() && requested.filter(host::equals).filter(IpAddress::isLiteral)
+                .filter(h -> Hosts.declaredAddress(h, service.entry().spec().getAddresses())).isPresent()) {
+            // the client's address is one the ServiceEntry declares (addresses): the operator vouches for it
+            addresses = List.of(host);
+        }
+        RouteTarget resolved = new RouteTarget(host, target.subset(), destPort, target.weight());
+        UpstreamPolicy policy = routing.upstreamPolicy(workload.namespace(), workload.labels(), resolved, destPort,
+                Optional.of(service.entry().namespace()), autoSni);
+        if (policy.missingSubset().isPresent()) {
+            String why = "subset " + policy.missingSubset().get() + " of " + host + " is not defined: "
+                    + policy.detail();
+            hops.add(new Hop(proxy, Stage.UPSTREAM, Hop.Outcome.DENY, why, policy.rule(), policy.origin()));
+            return new Resolution.Unresolved(why, Optional.of(policy), true);
+        }
+        if (clientTls && originatesTls(policy.tls().mode())) {
+            String why = policy.rule().map(Object::toString).orElse("a DestinationRule")
+                    + " originates TLS (tls.mode " + policy.tls().mode() + ") for " + host + ":" + destPort
+                    + ", but the client sends its own TLS: TLS inside TLS fails at the server (istio.io, Double TLS)";
+            hops.add(new Hop(proxy, Stage.UPSTREAM, Hop.Outcome.DENY, why, policy.rule(), policy.origin()));
+            return new Resolution.Unresolved(why, Optional.of(policy), false);
+        }
+        String lead = proxy.kind() == ProxyRef.Kind.GATEWAY ? "" : viaGateway ? "to the egress gateway " : "direct to ";
+        hops.add(new Hop(proxy, Stage.UPSTREAM, Hop.Outcome.PASS, lead + host + ":" + destPort
+                + (connectPort != destPort ? " (endpoint port " + connectPort + ")" : "") + "; " + policy.detail(),
+                policy.rule(), policy.origin()));
+        return new Resolution.Resolved(new Upstream(host, connectPort, addresses, policy.tls()), policy, viaGateway);
+    }
+
+    /**
+     * Istio's "Double TLS (TLS origination for a TLS request)" (istio.io docs/ops/common-problems/network-issues):
+     * a DestinationRule that originates TLS on a port where the application already sends TLS makes Envoy wrap the
+     * application's TLS in its own, and the server answers the inner ClientHello as garbage ({@code curl: (35) ...
+     * wrong version number}). Envoy forwards and the connection fails; a Tollgate proxy refuses it up front, and
+     * {@code check} says so, from this one rule. ISTIO_MUTUAL is the mesh's tunnel to a peer that unwraps it (the egress
+     * gateway), so TLS inside it is fine.
+     */
+    private static boolean originatesTls(TlsMode mode) {
+        return mode == TlsMode.SIMPLE || mode == TlsMode.MUTUAL;
+    }
+
+    /**
+     * The port the proxy connects to: an endpoint's own port for the service port's name ("ports: Set of ports
+     * associated with the endpoint"), else the ServicePort's targetPort ("The port number on the endpoint where the
+     * traffic will be received"), else the service port. With several endpoints, the first one's port.
+     */
+    private static int connectPort(ServiceMatch m, int servicePort) {
+        if (m.port().isEmpty()) {
+            return servicePort;
+        }
+        ServicePort p = m.port().get();
+        ServiceEntry se = m.entry().spec();
+        if (se.getEndpoints() != null && !se.getEndpoints().isEmpty() && p.getName() != null) {
+            Map<String, Long> ports = se.getEndpoints().get(0).getPorts();
+            if (ports != null && ports.get(p.getName()) != null) {
+                return ports.get(p.getName()).intValue();
+            }
+        }
+        return p.getTargetPort() != null && p.getTargetPort() > 0 ? p.getTargetPort().intValue() : servicePort;
+    }
+
+    private static Optional<Integer> singlePort(ServiceEntry se) {
+        return se.getPorts() != null && se.getPorts().size() == 1 && se.getPorts().get(0).getNumber() != null
+                ? Optional.of(se.getPorts().get(0).getNumber().intValue()) : Optional.empty();
+    }
+
+    /** Addresses the operator gave: a STATIC or DNS ServiceEntry's endpoints (unix sockets are not addresses). */
+    private static List<String> endpointAddresses(ServiceEntry se) {
+        ServiceEntryResolution res = se.getResolution();
+        if (res == null || se.getEndpoints() == null
+                || !(res == ServiceEntryResolution.STATIC || res == ServiceEntryResolution.DNS)) {
+            return List.of();
+        }
+        List<String> out = new ArrayList<>();
+        for (WorkloadEntry e : se.getEndpoints()) {
+            if (e.getAddress() != null && !e.getAddress().isEmpty() && !e.getAddress().startsWith("unix://")) {
+                out.add(e.getAddress());
+            }
+        }
+        return List.copyOf(out);
+    }
+
+    /** The namespace of a Kubernetes service host ({@code name.namespace.svc...}). */
+    static String serviceNamespaceOf(String svcHost) {
+        String[] parts = svcHost.split("\\.");
+        return parts.length > 1 ? parts[1] : "";
+    }
+}
