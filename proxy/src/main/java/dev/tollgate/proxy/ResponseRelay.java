@@ -113,6 +113,16 @@ final class ResponseRelay extends ChannelInboundHandlerAdapter {
             ReferenceCountUtil.release(msg);
             return;
         }
+        if (msg instanceof HttpContent c && !(msg instanceof HttpResponse) && c.decoderResult().isFailure()) {
+            // e.g. a chunk size that is not hex: Netty's decoder ends the body there with a last chunk, which the
+            // client would read as the whole body; and the decoder reads nothing more, so the connection is dead
+            // what came before it goes out first, so that the client sees a body cut short
+            ReferenceCountUtil.release(msg);
+            client.flush();
+            exchange.abort(HttpResponseStatus.BAD_GATEWAY, "upstream sent a malformed response body: "
+                    + HttpProxyHandler.describe(c.decoderResult().cause()));
+            return;
+        }
         if (msg instanceof HttpContent c) {
             ex.bytesSent += c.content().readableBytes();
         }
