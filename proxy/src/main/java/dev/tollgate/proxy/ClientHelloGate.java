@@ -52,8 +52,9 @@ final class ClientHelloGate extends ClientHelloPeek {
     }
 
     @Override
-    protected String notTlsReason() {
-        return "tunnel did not start with a TLS ClientHello";
+    protected void notTls(ChannelHandlerContext ctx, ByteBuf bytes) {
+        bytes.release();
+        refused(ctx, "tunnel did not start with a TLS ClientHello");
     }
 
     @Override

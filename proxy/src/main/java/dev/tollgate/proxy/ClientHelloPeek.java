@@ -11,8 +11,9 @@ import java.util.concurrent.TimeUnit;
 /**
  * Holds the first bytes of a TLS connection until the strict {@link ClientHello} parser finds a whole ClientHello in
  * them, without terminating TLS, and hands the outcome to the subclass, which decides once: the hello with every byte
- * read so far (to be passed on unchanged), a refusal, a timeout, or the client going away first. The buffer is capped
- * at {@link ClientHello#MAX_BYTES} plus one record header, and released on every path but the hello's.
+ * read so far (to be passed on unchanged), bytes that are not TLS, a refusal, a timeout, or the client going away
+ * first. The buffer is capped at {@link ClientHello#MAX_BYTES} plus one record header; the bytes are handed over
+ * with the hello and with non-TLS bytes, and released on every other path.
  */
 abstract class ClientHelloPeek extends ChannelInboundHandlerAdapter {
     private ByteBuf buffered;
@@ -26,8 +27,11 @@ abstract class ClientHelloPeek extends ChannelInboundHandlerAdapter {
     /** No whole ClientHello arrived in time; the connection is still open. */
     protected abstract void timedOut(ChannelHandlerContext ctx);
 
-    /** What the client sent is not a TLS ClientHello at all. */
-    protected abstract String notTlsReason();
+    /**
+     * What the client sent is not TLS at all (its first bytes are no handshake record). {@code bytes} are all the
+     * bytes read so far; the subclass owns them: it refuses, or hands them to whatever serves plain bytes.
+     */
+    protected abstract void notTls(ChannelHandlerContext ctx, ByteBuf bytes);
 
     /** The bytes are refused by the parser (or the cap) for {@code reason}; nothing is buffered any more. */
     protected abstract void refused(ChannelHandlerContext ctx, String reason);
@@ -71,15 +75,18 @@ abstract class ClientHelloPeek extends ChannelInboundHandlerAdapter {
         switch (ClientHello.parse(buffered)) {
             case ClientHello.NeedMore n -> {
             }
-            case ClientHello.NotTls n -> refuse(ctx, notTlsReason());
+            case ClientHello.NotTls n -> notTls(ctx, handOver());
             case ClientHello.Malformed m -> refuse(ctx, "malformed ClientHello: " + m.reason());
-            case ClientHello.Hello h -> {
-                ByteBuf bytes = buffered;
-                buffered = null;
-                decided = true;
-                hello(ctx, h, bytes);
-            }
+            case ClientHello.Hello h -> hello(ctx, h, handOver());
         }
+    }
+
+    /** Decides, and gives the subclass every byte read so far. */
+    private ByteBuf handOver() {
+        ByteBuf bytes = buffered;
+        buffered = null;
+        decided = true;
+        return bytes;
     }
 
     private void refuse(ChannelHandlerContext ctx, String reason) {

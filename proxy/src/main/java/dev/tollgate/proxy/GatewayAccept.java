@@ -286,8 +286,9 @@ final class GatewayAccept extends ChannelInitializer<SocketChannel> {
         }
 
         @Override
-        protected String notTlsReason() {
-            return "not a TLS ClientHello";
+        protected void notTls(ChannelHandlerContext ctx, ByteBuf bytes) {
+            bytes.release();
+            refused(ctx, "not a TLS ClientHello");
         }
 
         @Override
