@@ -73,24 +73,15 @@ public final class EgressGateway implements ProxyHandle {
      */
     public static EgressGateway start(GatewaySettings settings, Supplier<MeshSnapshot> snapshots)
             throws InterruptedException {
-        String name = ProxyRef.gateway(settings.workload()).toString();
-        TlsContexts tls = new TlsContexts(settings.identity(), settings.caBundle());
-        ProxyMetrics metrics = new ProxyMetrics(ProxyRef.Kind.GATEWAY.text(), settings.workload(), settings.reloads(),
-                settings.identity());
-        var boss = Transport.group("tollgate-gateway-accept", 1);
-        var workers = Transport.group("tollgate-gateway-io", settings.ioThreads());
-        ProxyContext px = new ProxyContext(name, snapshots, settings.hosts(), tls, metrics, settings.accessLog(),
-                workers, settings.idleTimeout(), settings.limits());
-        px.upstreamPool(settings.upstreamPool());
-        ProxyRuntime runtime = new ProxyRuntime(px, boss, workers);
-        px.connect = settings.connect();
+        ProxyRuntime runtime = ProxyRuntime.create(ProxyRef.Kind.GATEWAY, settings, snapshots,
+                io.netty.handler.codec.http.HttpResponseStatus.SERVICE_UNAVAILABLE);
+        ProxyContext px = runtime.px;
+        TlsContexts tls = px.tls;
         tls.peerTrustDomains(() -> px.snapshot().map(s -> {
             java.util.Set<String> domains = new java.util.HashSet<>(s.mesh().trustDomainAliases());
             domains.add(s.mesh().trustDomain());
             return domains;
         }));
-        px.guard = new AddressGuard(settings.connect().allowedCidrs(), runtime::ownAddresses,
-                io.netty.handler.codec.http.HttpResponseStatus.SERVICE_UNAVAILABLE);
         EgressGateway gw = new EgressGateway(settings, runtime);
         try {
             tls.meshServer();

@@ -261,13 +261,11 @@ final class GatewayAccept extends ChannelInitializer<SocketChannel> {
     }
 
     /** PASSTHROUGH servers: reads the SNI from the ClientHello without terminating TLS. */
-    static final class SniPeek extends ChannelInboundHandlerAdapter {
+    static final class SniPeek extends ClientHelloPeek {
         private final ProxyContext px;
         private final WorkloadRef gateway;
         private final GatewayListener listener;
         private final MeshSnapshot snapshot;
-        private ByteBuf buffered;
-        private io.netty.util.concurrent.Future<?> timeout;
 
         SniPeek(ProxyContext px, WorkloadRef gateway, GatewayListener listener, MeshSnapshot snapshot) {
             this.px = px;
@@ -277,77 +275,40 @@ final class GatewayAccept extends ChannelInitializer<SocketChannel> {
         }
 
         @Override
-        public void handlerAdded(ChannelHandlerContext ctx) {
-            long ms = px.limits.headerTimeout().toMillis();
-            timeout = ctx.executor().schedule(() -> {
-                if (ctx.channel().isActive()) {
-                    px.metrics.limitRejected("handshake_timeout");
-                }
-                fail(ctx, "no whole ClientHello within " + ms + " ms (limit: header-timeout)");
-            }, ms, TimeUnit.MILLISECONDS);
+        protected long timeoutMillis() {
+            return px.limits.headerTimeout().toMillis();
         }
 
         @Override
-        public void channelRead(ChannelHandlerContext ctx, Object msg) {
-            if (!(msg instanceof ByteBuf in)) {
-                ReferenceCountUtil.release(msg);
-                return;
-            }
-            if (buffered == null) {
-                buffered = ctx.alloc().buffer(Math.max(512, in.readableBytes()));
-            }
-            if (buffered.readableBytes() + in.readableBytes() > ClientHello.MAX_BYTES + 5) {
-                in.release();
-                fail(ctx, "malformed ClientHello: too large");
-                return;
-            }
-            buffered.writeBytes(in);
-            in.release();
-            switch (ClientHello.parse(buffered)) {
-                case ClientHello.NeedMore n -> {
-                }
-                case ClientHello.NotTls n -> fail(ctx, "not a TLS ClientHello");
-                case ClientHello.Malformed m -> fail(ctx, "malformed ClientHello: " + m.reason());
-                case ClientHello.Hello h -> {
-                    ByteBuf hello = buffered;
-                    buffered = null;
-                    ctx.pipeline().remove(this);
-                    admitAndServe(px, new GatewayConnection(px, gateway, listener, snapshot, h.sni(),
-                            Optional.empty()), ctx.channel(), hello);
-                }
-            }
+        protected void timedOut(ChannelHandlerContext ctx) {
+            px.metrics.limitRejected("handshake_timeout");
+            refused(ctx, "no whole ClientHello within " + timeoutMillis() + " ms (limit: header-timeout)");
         }
 
-        private void fail(ChannelHandlerContext ctx, String reason) {
+        @Override
+        protected void notTls(ChannelHandlerContext ctx, ByteBuf bytes) {
+            bytes.release();
+            refused(ctx, "not a TLS ClientHello");
+        }
+
+        @Override
+        protected void hello(ChannelHandlerContext ctx, ClientHello.Hello h, ByteBuf hello) {
+            ctx.pipeline().remove(this);
+            admitAndServe(px, new GatewayConnection(px, gateway, listener, snapshot, h.sni(), Optional.empty()),
+                    ctx.channel(), hello);
+        }
+
+        @Override
+        protected void refused(ChannelHandlerContext ctx, String reason) {
             if (!ctx.channel().isActive()) {
                 return;
             }
-            release();
             Exchange ex = new Exchange("tcp");
             new GatewayConnection(px, gateway, listener, snapshot, Optional.empty(), Optional.empty())
                     .source(ex, ctx.channel());
             ex.decide(ProxyDecision.ERROR, reason);
             px.log(ex);
             ctx.close();
-        }
-
-        private void release() {
-            if (buffered != null) {
-                buffered.release();
-                buffered = null;
-            }
-        }
-
-        @Override
-        public void channelInactive(ChannelHandlerContext ctx) {
-            release();
-            ctx.fireChannelInactive();
-        }
-
-        @Override
-        public void handlerRemoved(ChannelHandlerContext ctx) {
-            timeout.cancel(false);
-            release();
         }
     }
 }

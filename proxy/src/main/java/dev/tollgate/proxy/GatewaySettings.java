@@ -36,7 +36,7 @@ public record GatewaySettings(WorkloadRef workload, String bindAddress, int port
                               HostMap hosts, Optional<Path> caBundle, Optional<InetSocketAddress> admin,
                               Consumer<AccessLogEntry> accessLog, Duration idleTimeout, int ioThreads,
                               ReloadStats reloads, Duration refreshInterval, Limits limits, ConnectSettings connect,
-                              UpstreamPoolSettings upstreamPool) {
+                              UpstreamPoolSettings upstreamPool) implements ProxySettings {
     public static final int EPHEMERAL_PORTS = -1;
 
     public GatewaySettings {

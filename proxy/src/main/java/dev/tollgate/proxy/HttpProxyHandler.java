@@ -6,16 +6,10 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.HttpContent;
-import io.netty.handler.codec.http.HttpHeaderNames;
-import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpMethod;
-import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpRequest;
-import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
-import io.netty.handler.codec.http.HttpStatusClass;
 import io.netty.handler.codec.http.HttpUtil;
-import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
 
@@ -32,39 +26,88 @@ import java.util.function.Consumer;
  * back-pressure both ways. Requests the client pipelines are read only after the current response is complete
  * (reading stops at the end of each request), so at most one read's worth of them is ever queued.
  * The client connection is kept alive while both sides allow it; every local refusal closes it.
+ *
+ * <p>The checks before routing are the {@link RequestGate}'s; the response is relayed by a {@link ResponseRelay} on
+ * the upstream connection, which reports back through {@link ResponseRelay.Client}. Where the connection stands is one
+ * {@link Phase}, and which upstream connection the request went to one {@link Leg}; each changes only by a transition
+ * its enum allows, and any other is a bug that ends the connection ({@link IllegalStateException}).
  */
-final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
+final class HttpProxyHandler extends ChannelInboundHandlerAdapter implements ResponseRelay.Client {
     /** Sent down the pipeline when the proxy drains: an idle keep-alive connection closes. */
     static final Object DRAIN = new Object();
     private static final Logger LOG = LoggerFactory.getLogger(HttpProxyHandler.class);
 
-    private enum State { IDLE, CONNECTING, FORWARDING, CLOSING }
+    /** Where the client connection stands, for the request being served. */
+    enum Phase {
+        /** Between requests: the next one is handled as it is read. */
+        IDLE,
+        /** The request was routed to an upstream; the connection to it is being opened (or taken from the pool). */
+        CONNECTING,
+        /** The request's head has gone upstream and its body is still being relayed (a response may have begun). */
+        SENDING,
+        /** The whole request has gone upstream; its response is awaited or being relayed. */
+        RECEIVING,
+        /** Answered locally, taken over by a tunnel, or closing: whatever the client sends is dropped. */
+        CLOSING;
+
+        boolean canBecome(Phase next) {
+            return switch (this) {
+                case IDLE -> next == CONNECTING || next == CLOSING;
+                case CONNECTING -> next == SENDING || next == RECEIVING || next == CLOSING;
+                // back to CONNECTING: the request is sent again on a new connection (staleConnection)
+                case SENDING -> next == RECEIVING || next == CONNECTING || next == CLOSING;
+                case RECEIVING -> next == IDLE || next == CONNECTING || next == CLOSING;
+                case CLOSING -> next == CLOSING;
+            };
+        }
+
+        /** A request is being served: an end now is logged against it. */
+        boolean busy() {
+            return this == CONNECTING || this == SENDING || this == RECEIVING;
+        }
+
+        /** The request is with an upstream: the upstream's response is relayed. */
+        boolean forwarding() {
+            return this == SENDING || this == RECEIVING;
+        }
+    }
+
+    /** Which upstream connection the request went to, which decides what its failure before any response means. */
+    enum Leg {
+        /** Opened for this request: its failure is answered. */
+        NEW,
+        /** Taken from the pool: a failure before any response byte may be its peer's idle close, and may be retried. */
+        POOLED,
+        /** Taken from the pool, and the head could not even be written: nothing reached the upstream. */
+        POOLED_UNWRITTEN;
+
+        boolean canBecome(Leg next) {
+            return switch (this) {
+                case NEW -> false;
+                case POOLED -> next == POOLED_UNWRITTEN || next == NEW;
+                case POOLED_UNWRITTEN -> next == NEW;
+            };
+        }
+    }
 
     private final ProxyContext px;
     private final HttpRouter router;
     private final Consumer<Exchange> sourceInfo;
     private final ArrayDeque<Object> pending = new ArrayDeque<>();
     private ChannelHandlerContext ctx;
-    private State state = State.IDLE;
+    private Phase phase = Phase.IDLE;
     private Exchange ex;
     private Channel upstream;
+    /** Relays the current request's response; null until an upstream connection is up. */
+    private ResponseRelay relay;
+    /** The client connection stays open after this response (its request allowed it, and no drain since). */
     private boolean keepAlive;
-    private boolean requestDone;
-    private boolean responseStarted;
-    private boolean responseDone;
-    private boolean informational;
-    private boolean headRequest;
-    private String upstreamError;
     /** Where the current request goes. */
     private HttpRouter.Forward route;
-    /** The current request is on a connection taken from the pool (it may have been closed by its peer meanwhile). */
-    private boolean reused;
+    /** Set when the request is forwarded; then changes only by {@link Leg#canBecome}. */
+    private Leg leg = Leg.NEW;
     /** The head of the current request, kept while it may be sent again on a new connection ({@link #retryable}). */
     private HttpRequest retryHead;
-    /** The head could not be written at all: the reused connection was already dead, nothing reached the upstream. */
-    private boolean headUnsent;
-    private boolean closeAfterResponse;
-    private boolean upstreamKeepAlive;
     /** Requests in {@link #pending}: pipelined behind the one being served. */
     private int queuedRequests;
     /** Body bytes of the current request still to come, when it has a Content-Length. */
@@ -76,6 +119,20 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
         this.px = px;
         this.router = router;
         this.sourceInfo = sourceInfo;
+    }
+
+    private void to(Phase next) {
+        if (!phase.canBecome(next)) {
+            throw new IllegalStateException("connection " + phase + " cannot become " + next);
+        }
+        phase = next;
+    }
+
+    private void to(Leg next) {
+        if (!leg.canBecome(next)) {
+            throw new IllegalStateException("upstream leg " + leg + " cannot become " + next);
+        }
+        leg = next;
     }
 
     @Override
@@ -91,7 +148,7 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
 
                 @Override
                 public long bodyRemaining() {
-                    return state == State.CLOSING ? 0 : bodyRemaining;
+                    return phase == Phase.CLOSING ? 0 : bodyRemaining;
                 }
             });
         }
@@ -99,12 +156,11 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
-        if (state == State.CLOSING) {
+        if (phase == Phase.CLOSING) {
             ReferenceCountUtil.release(msg);
-        } else if (state == State.FORWARDING && !requestDone && msg instanceof HttpContent c
-                && !(msg instanceof HttpRequest)) {
+        } else if (phase == Phase.SENDING && msg instanceof HttpContent c && !(msg instanceof HttpRequest)) {
             forwardContent(c);
-        } else if (state == State.IDLE) {
+        } else if (phase == Phase.IDLE) {
             handle(msg);
         } else {
             if (msg instanceof HttpRequest) {
@@ -131,46 +187,20 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
         }
         ex = new Exchange("http");
         sourceInfo.accept(ex);
-        requestDone = request instanceof LastHttpContent;
-        responseStarted = false;
-        responseDone = false;
-        informational = false;
-        upstreamError = null;
+        relay = null;
         route = null;
-        reused = false;
+        leg = Leg.NEW;
         retryHead = null;
-        headUnsent = false;
-        upstreamKeepAlive = false;
         ex.request = request.method().name() + " " + request.uri();
-        if (request.decoderResult().isFailure()) {
+        HttpRouter.Reply refused = RequestGate.refusal(request);
+        if (refused != null) {
             ReferenceCountUtil.release(request);
-            HttpRouter.Reply r = HttpMessages.malformed(request.decoderResult().cause());
-            fail(r.status(), r.body());
+            fail(refused.status(), refused.body());
             return;
         }
-        String smuggle = HttpMessages.smuggling(request);
-        if (smuggle != null) {
-            ReferenceCountUtil.release(request);
-            fail(HttpResponseStatus.BAD_REQUEST, "ambiguous request framing: " + smuggle);
-            return;
-        }
-        String connection = HttpMessages.connectionProblem(request.headers());
-        if (connection != null) {
-            ReferenceCountUtil.release(request);
-            fail(HttpResponseStatus.BAD_REQUEST, "malformed request: " + connection);
-            return;
-        }
-        bodyRemaining = requestDone ? 0 : Math.max(0, HttpUtil.getContentLength(request, 0L));
-        if (!request.protocolVersion().equals(HttpVersion.HTTP_1_1)) {
-            // Envoy's default (Istio sets accept_http_10 only with PILOT_HTTP10): HTTP/1.0 is refused with 426,
-            // with or without a Host header
-            ReferenceCountUtil.release(request);
-            fail(HttpResponseStatus.UPGRADE_REQUIRED, request.protocolVersion().text()
-                    + " requests are not accepted: use HTTP/1.1");
-            return;
-        }
+        boolean ended = request instanceof LastHttpContent;
+        bodyRemaining = ended ? 0 : Math.max(0, HttpUtil.getContentLength(request, 0L));
         keepAlive = HttpUtil.isKeepAlive(request) && !px.draining;
-        headRequest = request.method().equals(HttpMethod.HEAD);
         // routing and authorization see the request as it will be forwarded, as in Envoy, where the codec and the
         // connection manager sanitize headers before any filter runs
         HttpMessages.stripHopByHop(request.headers());
@@ -193,7 +223,7 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
             }
             case HttpRouter.Tunnel t -> {
                 // the router's tunnel handler has taken the request and the connection over
-                state = State.CLOSING;
+                to(Phase.CLOSING);
                 releasePending();
             }
             case HttpRouter.Forward f -> {
@@ -206,7 +236,7 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
     }
 
     private void forward(HttpRequest request, HttpRouter.Forward f) {
-        state = State.CONNECTING;
+        to(Phase.CONNECTING);
         ctx.channel().config().setAutoRead(false);
         route = f;
         // no Connection: close towards the upstream for a closing client: the upstream connection outlives it
@@ -214,7 +244,7 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
         Channel pooled = reuse(f, loop);
         io.netty.util.concurrent.Future<Channel> connected;
         if (pooled != null) {
-            reused = true;
+            leg = Leg.POOLED;
             ex.upstreamAddress = pooled.remoteAddress() instanceof java.net.InetSocketAddress a
                     ? Upstreams.format(a) : String.valueOf(pooled.remoteAddress());
             if (retryable(request)) {
@@ -225,7 +255,7 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
         } else {
             connected = Upstreams.connect(px, loop, f.upstream(), f.trustDomain(), ex);
         }
-        send(request, connected);
+        send(request, false, connected);
     }
 
     /**
@@ -251,10 +281,10 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
      * May the request be sent once more on a new connection if the reused one fails before any response byte? Only
      * when the proxy still holds all of it (no body: bodies are streamed, not kept), and either its method is
      * idempotent (RFC 9110 section 9.2.2: GET, HEAD, OPTIONS, TRACE, PUT, DELETE; RFC 9112 section 9.3.1 allows
-     * retrying those automatically) or nothing of it was written ({@link #headUnsent}). A POST that was written may
-     * have been acted on by an upstream that then closed, so it is never sent twice: the client gets a 503 and decides.
-     * Go's http.Transport follows the same rule; Envoy's (and Istio's default) retry policy retries resets of any
-     * method, which can replay a POST.
+     * retrying those automatically) or nothing of it was written ({@link Leg#POOLED_UNWRITTEN}). A POST that was
+     * written may have been acted on by an upstream that then closed, so it is never sent twice: the client gets a 503
+     * and decides. Go's http.Transport follows the same rule; Envoy's (and Istio's default) retry policy retries
+     * resets of any method, which can replay a POST.
      */
     private static boolean retryable(HttpRequest request) {
         return !HttpUtil.isTransferEncodingChunked(request) && HttpUtil.getContentLength(request, 0L) == 0
@@ -266,58 +296,60 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
                 || m.equals(HttpMethod.TRACE) || m.equals(HttpMethod.PUT) || m.equals(HttpMethod.DELETE);
     }
 
-    /** Writes the request (and the body that has arrived) once {@code connected} is ready. */
-    private void send(HttpRequest request, io.netty.util.concurrent.Future<Channel> connected) {
+    /**
+     * Writes the request (and the body that has arrived) once {@code connected} is ready.
+     *
+     * @param ended the end of the request was already read and sent, to a connection that failed (a retry)
+     */
+    private void send(HttpRequest request, boolean ended, io.netty.util.concurrent.Future<Channel> connected) {
         connected.addListener(fu -> {
             if (!fu.isSuccess()) {
                 ReferenceCountUtil.release(request);
-                if (state == State.CONNECTING && fu.cause() instanceof AddressGuard.Refused refused) {
+                if (phase == Phase.CONNECTING && fu.cause() instanceof AddressGuard.Refused refused) {
                     ex.decision = ProxyDecision.REFUSED;
                     ex.reason = refused.getMessage();
                     reply(new HttpRouter.Reply(px.guard.status(), refused.getMessage()));
-                } else if (state == State.CONNECTING) {
+                } else if (phase == Phase.CONNECTING) {
                     fail(HttpResponseStatus.SERVICE_UNAVAILABLE, "upstream connect error: " + describe(fu.cause()));
                 }
                 return;
             }
             Channel up = (Channel) fu.getNow();
-            if (state != State.CONNECTING || !ctx.channel().isActive()) {
+            if (phase != Phase.CONNECTING || !ctx.channel().isActive()) {
                 ReferenceCountUtil.release(request);
                 up.close();
                 return;
             }
             upstream = up;
-            state = State.FORWARDING;
+            boolean whole = ended || request instanceof LastHttpContent;
+            to(whole ? Phase.RECEIVING : Phase.SENDING);
+            relay = new ResponseRelay(ctx, this, ex, request.method().equals(HttpMethod.HEAD));
             if (up.pipeline().get("http") == null) {
                 up.pipeline().addLast("http", new UpstreamCodec());
             }
-            up.pipeline().addLast("response", new ResponseRelay());
+            up.pipeline().addLast("response", relay);
             up.config().setAutoRead(true);
             up.read();
-            boolean whole = requestDone && !(request instanceof LastHttpContent);
             if (retryHead != null) {
                 up.write(request).addListener(w -> {
                     if (!w.isSuccess() && up == upstream) {
-                        headUnsent = true;
+                        to(Leg.POOLED_UNWRITTEN);
                     }
                 });
             } else {
                 up.write(request);
             }
-            if (whole) {
+            if (ended && !(request instanceof LastHttpContent)) {
                 // a retry: the end of this bodiless request already went to the connection that failed
                 up.write(LastHttpContent.EMPTY_LAST_CONTENT);
             }
-            if (request instanceof LastHttpContent) {
-                requestDone = true;
-            }
-            while (state == State.FORWARDING && !requestDone && !pending.isEmpty()
+            while (phase == Phase.SENDING && !pending.isEmpty()
                     && pending.peek() instanceof HttpContent c && !(c instanceof HttpRequest)) {
                 nextPending();
                 forwardContent(c);
             }
             up.flush();
-            if (!requestDone) {
+            if (phase == Phase.SENDING) {
                 ctx.channel().config().setAutoRead(true);
                 ctx.read();
             }
@@ -325,17 +357,10 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
     }
 
     private void forwardContent(HttpContent c) {
-        if (c.decoderResult().isFailure()) {
-            // e.g. a bad chunk size: the upstream must not see a body that ends early as if complete
-            String why = "malformed request body: " + describe(c.decoderResult().cause());
+        String malformed = RequestGate.bodyProblem(c);
+        if (malformed != null) {
             ReferenceCountUtil.release(c);
-            if (!responseStarted) {
-                fail(HttpResponseStatus.BAD_REQUEST, why);
-            } else {
-                ex.decision = ProxyDecision.ERROR;
-                ex.reason = why;
-                closeClient();
-            }
+            abort(HttpResponseStatus.BAD_REQUEST, malformed);
             return;
         }
         ex.bytesReceived += c.content().readableBytes();
@@ -345,7 +370,7 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
             if (!dropped.isEmpty()) {
                 ex.reason += "; request trailers dropped: " + String.join(", ", dropped);
             }
-            requestDone = true;
+            to(Phase.RECEIVING);
             bodyRemaining = 0;
             // do not read pipelined requests before this response is complete
             ctx.channel().config().setAutoRead(false);
@@ -372,123 +397,59 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
         ctx.fireChannelWritabilityChanged();
     }
 
-    /** Streams the upstream's response to the client. */
-    private final class ResponseRelay extends ChannelInboundHandlerAdapter {
-        @Override
-        public void channelRead(ChannelHandlerContext uctx, Object msg) {
-            if (state != State.FORWARDING || responseDone) {
-                ReferenceCountUtil.release(msg);
-                return;
-            }
-            if (msg instanceof HttpResponse response) {
-                if (response.decoderResult().isFailure()) {
-                    ReferenceCountUtil.release(msg);
-                    if (!responseStarted) {
-                        fail(HttpResponseStatus.BAD_GATEWAY, "upstream sent a malformed response");
-                    } else {
-                        ex.decision = ProxyDecision.ERROR;
-                        ex.reason = "upstream sent a malformed response";
-                        closeClient();
-                    }
-                    return;
-                }
-                int code = response.status().code();
-                informational = response.status().codeClass() == HttpStatusClass.INFORMATIONAL && code != 101;
-                if (code == 101) {
-                    ReferenceCountUtil.release(msg);
-                    fail(HttpResponseStatus.BAD_GATEWAY, "protocol upgrades are not proxied");
-                    return;
-                }
-                if (!informational) {
-                    responseStarted = true;
-                    ex.responseCode = code;
-                    // HTTP/1.0 keep-alive is an extension some servers get wrong: such connections are not reused
-                    upstreamKeepAlive = HttpUtil.isKeepAlive(response)
-                            && response.protocolVersion().equals(HttpVersion.HTTP_1_1);
-                    dropRetry();
-                    HttpMessages.stripHopByHop(response.headers());
-                    if (!keepAlive || px.draining || closeAfterResponse) {
-                        keepAlive = false;
-                    }
-                    boolean emptyBody = headRequest || code == 204 || code == 304;
-                    if (!emptyBody && !HttpUtil.isContentLengthSet(response)
-                            && !HttpUtil.isTransferEncodingChunked(response)) {
-                        // a body delimited by the upstream closing (RFC 9112 section 6.3 item 8, HTTP/1.0 servers):
-                        // re-framed as chunked so a keep-alive client connection survives, else delimited the same
-                        // way, by closing the client connection once the upstream has closed
-                        if (keepAlive) {
-                            HttpUtil.setTransferEncodingChunked(response, true);
-                        }
-                        upstreamKeepAlive = false;
-                    }
-                    if (!keepAlive) {
-                        response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
-                    }
-                }
-                // we speak HTTP/1.1 to the client whatever the upstream spoke; chunked framing needs it
-                response.setProtocolVersion(HttpVersion.HTTP_1_1);
-            }
-            if (msg instanceof HttpContent c) {
-                ex.bytesSent += c.content().readableBytes();
-            }
-            boolean last = msg instanceof LastHttpContent;
-            ctx.write(msg);
-            if (last) {
-                if (informational) {
-                    informational = false;
-                } else {
-                    responseDone = true;
-                    ctx.flush();
-                    responseComplete();
-                }
-            }
-        }
+    private boolean responseStarted() {
+        return relay != null && relay.phase().started();
+    }
 
-        @Override
-        public void channelReadComplete(ChannelHandlerContext uctx) {
-            ctx.flush();
-            if (!ctx.channel().isWritable() && uctx.channel().isActive()) {
-                uctx.channel().config().setAutoRead(false);
-            }
-        }
+    // ---- what the response relay reports ---------------------------------------------------------------------
 
-        @Override
-        public void channelWritabilityChanged(ChannelHandlerContext uctx) {
-            if (uctx.channel().isWritable() && state == State.FORWARDING && !requestDone) {
-                ctx.channel().config().setAutoRead(true);
-            }
-            uctx.fireChannelWritabilityChanged();
-        }
+    @Override
+    public boolean wants(ResponseRelay r) {
+        return phase.forwarding() && r == relay;
+    }
 
-        @Override
-        public void channelInactive(ChannelHandlerContext uctx) {
-            upstreamClosed(uctx.channel());
-            uctx.fireChannelInactive();
+    @Override
+    public boolean finalResponse() {
+        dropRetry();
+        if (px.draining) {
+            keepAlive = false;
         }
+        return keepAlive;
+    }
 
-        @Override
-        public void exceptionCaught(ChannelHandlerContext uctx, Throwable cause) {
-            if (!responseDone) {
-                upstreamError = "upstream error: " + describe(cause);
-            }
-            uctx.close();
+    /** The request or the response cannot go on: answered with {@code status} while it can be, else cut. */
+    @Override
+    public void abort(HttpResponseStatus status, String reason) {
+        if (!responseStarted()) {
+            fail(status, reason);
+        } else {
+            ex.decide(ProxyDecision.ERROR, reason);
+            closeClient();
         }
     }
 
-    private void upstreamClosed(Channel up) {
-        if (up != upstream || responseDone) {
+    @Override
+    public void upstreamWritable() {
+        if (phase == Phase.SENDING) {
+            ctx.channel().config().setAutoRead(true);
+        }
+    }
+
+    @Override
+    public void upstreamClosed(ResponseRelay r, Channel up) {
+        if (up != upstream || r.phase() == ResponseRelay.Phase.COMPLETE) {
             return;
         }
         upstream = null;
         boolean answering = up.pipeline().get("http") instanceof UpstreamCodec c && c.responseBegun();
-        if (reused && !responseStarted && !answering) {
-            staleConnection();
+        if (leg != Leg.NEW && !r.phase().started() && !answering) {
+            staleConnection(r.upstreamError());
             return;
         }
         dropRetry();
         ex.decision = ProxyDecision.ERROR;
-        if (!responseStarted) {
-            fail(HttpResponseStatus.BAD_GATEWAY, upstreamError != null ? upstreamError
+        if (!r.phase().started()) {
+            fail(HttpResponseStatus.BAD_GATEWAY, r.upstreamError() != null ? r.upstreamError()
                     : "upstream closed before the response");
         } else {
             ex.reason = "upstream closed during the response";
@@ -500,18 +461,20 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
      * A connection from the pool failed before any byte of a response: its peer most likely closed it while it was
      * idle, just as it was reused. Sent again on a new connection when {@link #retryable}, once; otherwise 503.
      */
-    private void staleConnection() {
+    private void staleConnection(String upstreamError) {
         HttpRequest again = retryHead;
         retryHead = null;
-        reused = false;
+        boolean unwritten = leg == Leg.POOLED_UNWRITTEN;
+        to(Leg.NEW);
         String why = "upstream closed the reused connection before responding"
                 + (upstreamError != null ? " (" + upstreamError + ")" : "");
-        upstreamError = null;
-        if (again != null && (headUnsent || idempotent(again.method()))) {
+        if (again != null && (unwritten || idempotent(again.method()))) {
             px.metrics.upstreamRetried();
             ex.reason += "; retried on a new connection: " + why;
-            state = State.CONNECTING;
-            send(again, Upstreams.connect(px, ctx.channel().eventLoop(), route.upstream(), route.trustDomain(), ex));
+            boolean ended = phase == Phase.RECEIVING;
+            to(Phase.CONNECTING);
+            send(again, ended, Upstreams.connect(px, ctx.channel().eventLoop(), route.upstream(), route.trustDomain(),
+                    ex));
             return;
         }
         ReferenceCountUtil.release(again);
@@ -528,12 +491,14 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
         ReferenceCountUtil.release(r);
     }
 
-    private void responseComplete() {
+    @Override
+    public void complete(ResponseRelay r) {
         Channel up = upstream;
         upstream = null;
+        boolean requestSent = phase == Phase.RECEIVING;
         if (up != null) {
             up.pipeline().remove("response");
-            if (UpstreamPool.poolable(route.upstream()) && upstreamKeepAlive && requestDone && !px.draining
+            if (UpstreamPool.poolable(route.upstream()) && r.upstreamKeepAlive() && requestSent && !px.draining
                     && !(up.pipeline().get("http") instanceof UpstreamCodec c && c.sawStrayResponse())) {
                 px.pool.release(up, route.upstream(), route.trustDomain());
             } else {
@@ -541,24 +506,26 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
             }
         }
         px.log(ex);
-        if (!keepAlive || !requestDone || px.draining || closeAfterResponse || !ctx.channel().isActive()) {
-            state = State.CLOSING;
+        if (!keepAlive || !requestSent || px.draining || !ctx.channel().isActive()) {
+            to(Phase.CLOSING);
             releasePending();
             ctx.writeAndFlush(io.netty.buffer.Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
             return;
         }
-        state = State.IDLE;
-        while (state == State.IDLE && !pending.isEmpty()) {
+        to(Phase.IDLE);
+        while (phase == Phase.IDLE && !pending.isEmpty()) {
             handle(nextPending());
         }
         if (gate != null) {
             gate.drain();
         }
-        if (state == State.IDLE && (gate == null || !gate.holding())) {
+        if (phase == Phase.IDLE && (gate == null || !gate.holding())) {
             ctx.channel().config().setAutoRead(true);
             ctx.read();
         }
     }
+
+    // ---- local answers and ends ---------------------------------------------------------------------------------
 
     /** A local error answer whose body is also the logged reason. */
     private void fail(HttpResponseStatus status, String reason) {
@@ -569,14 +536,10 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
 
     /** Answers locally, logs, and closes the connection once the answer is written. */
     private void reply(HttpRouter.Reply r) {
-        state = State.CLOSING;
+        to(Phase.CLOSING);
         releasePending();
         ex.responseCode = r.status().code();
-        Channel up = upstream;
-        upstream = null;
-        if (up != null) {
-            up.close();
-        }
+        closeUpstream();
         if (!ctx.channel().isActive()) {
             px.log(ex);
             return;
@@ -588,10 +551,14 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
     }
 
     private void closeClient() {
-        state = State.CLOSING;
+        to(Phase.CLOSING);
         releasePending();
         px.log(ex);
         ctx.close();
+        closeUpstream();
+    }
+
+    private void closeUpstream() {
         Channel up = upstream;
         upstream = null;
         if (up != null) {
@@ -612,8 +579,9 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
         if (evt == DRAIN) {
             // idle: close now; busy: close once the current response is complete
-            closeAfterResponse = true;
-            if (state == State.IDLE) {
+            keepAlive = false;
+            if (phase == Phase.IDLE) {
+                to(Phase.CLOSING);
                 ctx.close();
             }
             return;
@@ -624,17 +592,13 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
         releasePending();
-        Channel up = upstream;
-        upstream = null;
-        if (up != null) {
-            up.close();
-        }
-        if (ex != null && state != State.IDLE && state != State.CLOSING) {
+        closeUpstream();
+        if (ex != null && phase.busy()) {
             ex.decision = ProxyDecision.ERROR;
-            ex.reason = "client closed the connection" + (responseStarted ? " during the response" : "");
+            ex.reason = "client closed the connection" + (responseStarted() ? " during the response" : "");
             px.log(ex);
         }
-        state = State.CLOSING;
+        to(Phase.CLOSING);
         ctx.fireChannelInactive();
     }
 
@@ -647,21 +611,17 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter {
         }
         // anything else is ours (e.g. a decoder refusing), logged with its cause: channelInactive would report it as
         // the client closing the connection
-        if (ex != null && state != State.IDLE && state != State.CLOSING) {
+        if (ex != null && phase.busy()) {
             ex.decision = ProxyDecision.ERROR;
             ex.reason = "connection error: " + describe(cause);
             px.log(ex);
         } else {
             LOG.debug("{}: connection error from {}: {}", px.name, ctx.channel().remoteAddress(), describe(cause));
         }
-        state = State.CLOSING;
+        to(Phase.CLOSING);
         releasePending();
         ctx.close();
-        Channel up = upstream;
-        upstream = null;
-        if (up != null) {
-            up.close();
-        }
+        closeUpstream();
     }
 
     @Override

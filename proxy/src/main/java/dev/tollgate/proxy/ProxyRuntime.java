@@ -1,7 +1,11 @@
 package dev.tollgate.proxy;
 
+import dev.tollgate.core.model.ProxyRef;
+import dev.tollgate.core.model.WorkloadRef;
+import dev.tollgate.core.snapshot.MeshSnapshot;
 import io.netty.channel.Channel;
 import io.netty.channel.EventLoopGroup;
+import io.netty.handler.codec.http.HttpResponseStatus;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -11,6 +15,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 
 /** The threads, admin server and drain logic every proxy has. */
 final class ProxyRuntime {
@@ -28,6 +33,31 @@ final class ProxyRuntime {
         this.px = px;
         this.boss = boss;
         this.workers = workers;
+    }
+
+    /**
+     * Builds what a proxy of {@code kind} runs on, from its settings: the TLS contexts, metrics, event loops and the
+     * context its handlers share, with its upstream pool, connect settings and address guard. The caller binds its
+     * servers and starts the admin server; on failure it drains the runtime.
+     *
+     * @param refused the status an upstream address the {@link AddressGuard} refuses is answered with
+     */
+    static ProxyRuntime create(ProxyRef.Kind kind, ProxySettings settings, Supplier<MeshSnapshot> snapshots,
+                               HttpResponseStatus refused) {
+        WorkloadRef workload = settings.workload();
+        String name = (kind == ProxyRef.Kind.SIDECAR ? ProxyRef.sidecar(workload) : ProxyRef.gateway(workload))
+                .toString();
+        TlsContexts tls = new TlsContexts(settings.identity(), settings.caBundle());
+        ProxyMetrics metrics = new ProxyMetrics(kind.text(), workload, settings.reloads(), settings.identity());
+        var boss = Transport.group("tollgate-" + kind.text() + "-accept", 1);
+        var workers = Transport.group("tollgate-" + kind.text() + "-io", settings.ioThreads());
+        ProxyContext px = new ProxyContext(name, snapshots, settings.hosts(), tls, metrics, settings.accessLog(),
+                workers, settings.idleTimeout(), settings.limits());
+        px.upstreamPool(settings.upstreamPool());
+        ProxyRuntime runtime = new ProxyRuntime(px, boss, workers);
+        px.connect = settings.connect();
+        px.guard = new AddressGuard(settings.connect().allowedCidrs(), runtime::ownAddresses, refused);
+        return runtime;
     }
 
     void addServer(Channel server) {

@@ -55,27 +55,18 @@ public final class Sidecar implements ProxyHandle {
     public static Sidecar start(SidecarSettings settings, Supplier<MeshSnapshot> snapshots)
             throws InterruptedException {
         WorkloadRef workload = settings.workload();
-        String name = ProxyRef.sidecar(workload).toString();
-        TlsContexts tls = new TlsContexts(settings.identity(), settings.caBundle());
-        ProxyMetrics metrics = new ProxyMetrics(ProxyRef.Kind.SIDECAR.text(), workload, settings.reloads(),
-                settings.identity());
-        var boss = Transport.group("tollgate-sidecar-accept", 1);
-        var workers = Transport.group("tollgate-sidecar-io", settings.ioThreads());
-        ProxyContext px = new ProxyContext(name, snapshots, settings.hosts(), tls, metrics, settings.accessLog(),
-                workers, settings.idleTimeout(), settings.limits());
-        px.splice = settings.splice();
-        px.upstreamPool(settings.upstreamPool());
-        ProxyRuntime runtime = new ProxyRuntime(px, boss, workers);
-        px.connect = settings.connect();
-        px.guard = new AddressGuard(settings.connect().allowedCidrs(), runtime::ownAddresses,
+        ProxyRuntime runtime = ProxyRuntime.create(ProxyRef.Kind.SIDECAR, settings, snapshots,
                 io.netty.handler.codec.http.HttpResponseStatus.BAD_GATEWAY);
+        ProxyContext px = runtime.px;
+        TlsContexts tls = px.tls;
+        px.splice = settings.splice();
         try {
             // built now so that the first connections do not pay for it on an event loop
             tls.meshClient();
             tls.originate(Optional.empty());
             SidecarRouter router = new SidecarRouter(px, workload);
             long idle = settings.idleTimeout().toMillis();
-            Channel server = new ServerBootstrap().group(boss, workers).channel(Transport.serverChannel())
+            Channel server = new ServerBootstrap().group(runtime.boss, runtime.workers).channel(Transport.serverChannel())
                     .option(ChannelOption.SO_BACKLOG, 1024)
                     .childOption(ChannelOption.TCP_NODELAY, true)
                     .childHandler(new ChannelInitializer<SocketChannel>() {

@@ -33,7 +33,7 @@ public record SidecarSettings(WorkloadRef workload, InetSocketAddress listen, Me
                               Optional<java.nio.file.Path> caBundle, Optional<InetSocketAddress> admin, Consumer<AccessLogEntry> accessLog,
                               Duration idleTimeout, int ioThreads, ReloadStats reloads,
                               boolean splice, Limits limits, ConnectSettings connect,
-                              UpstreamPoolSettings upstreamPool) {
+                              UpstreamPoolSettings upstreamPool) implements ProxySettings {
     public SidecarSettings {
         Objects.requireNonNull(workload, "workload");
         Objects.requireNonNull(listen, "listen");

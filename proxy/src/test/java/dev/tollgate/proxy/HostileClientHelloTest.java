@@ -329,7 +329,9 @@ class HostileClientHelloTest {
                 refused("an alert record inside the hello",
                         concat(record(Arrays.copyOf(handshake(helloBody(sniExtension(Rig.GOOGLE))), 20)),
                                 new byte[]{21, 3, 3, 0, 2, 2, 40}),
-                        "malformed ClientHello: ClientHello interrupted by a non-handshake record"));
+                        "malformed ClientHello: ClientHello interrupted by a non-handshake record"),
+                refused("a handshake length over 64 KiB", record(concat(new byte[]{1, 1, 0x11, 0x70}, new byte[100])),
+                        "malformed ClientHello: ClientHello larger than 65536 bytes"));
     }
 
     @ParameterizedTest

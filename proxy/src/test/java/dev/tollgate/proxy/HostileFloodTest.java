@@ -1,5 +1,10 @@
 package dev.tollgate.proxy;
 
+import dev.tollgate.core.model.GatewayListener;
+import dev.tollgate.core.model.GatewayServerKind;
+import dev.tollgate.core.model.PortProtocol;
+import dev.tollgate.core.model.ServerTlsMode;
+import dev.tollgate.core.snapshot.MeshSnapshot;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -142,9 +147,38 @@ class HostileFloodTest {
     @Test
     void aGatewayPeerThatNeverFinishesItsClientHelloIsCut() throws Exception {
         EgressGateway gw = gateway(limits());
-        Socket s = open(gw.listeners().get(443));
+        dripClientHelloUntilCut(open(gw.listeners().get(443)));
+        AccessLogEntry e = rig.awaitLog(l -> l.proxy().startsWith("gateway") && l.reason()
+                .equals("mTLS handshake not complete within 300 ms (limit: header-timeout)"));
+        assertThat(e.protocol()).isEqualTo("tcp");
+        assertThat(e.destinationPort()).isEqualTo(443);
+        assertThat(rejections(gw.adminAddress().orElseThrow(), "handshake_timeout")).isEqualTo(1.0);
+    }
+
+    /** The same peer at a PASSTHROUGH server, where the ClientHello is only peeked at, never terminated. */
+    @Test
+    void aPassthroughPeerThatNeverFinishesItsClientHelloIsCut() throws Exception {
+        MeshSnapshot before = rig.snapshot.get();
+        List<GatewayListener> listeners = new ArrayList<>(Rig.LISTENERS);
+        listeners.add(new GatewayListener(8443, new GatewayServerKind(PortProtocol.TLS, ServerTlsMode.PASSTHROUGH),
+                List.of(Rig.GOOGLE), List.of()));
+        rig.snapshot.set(new FakeSnapshot(Rig::outbound, listeners, Rig::gatewayDecision));
+        try {
+            EgressGateway gw = gateway(limits());
+            dripClientHelloUntilCut(open(gw.listeners().get(8443)));
+            AccessLogEntry e = rig.awaitLog(l -> l.proxy().startsWith("gateway") && l.reason()
+                    .equals("no whole ClientHello within 300 ms (limit: header-timeout)"));
+            assertThat(e.protocol()).isEqualTo("tcp");
+            assertThat(e.destinationPort()).isEqualTo(8443);
+            assertThat(rejections(gw.adminAddress().orElseThrow(), "handshake_timeout")).isEqualTo(1.0);
+        } finally {
+            rig.snapshot.set(before);
+        }
+    }
+
+    /** Sends a real ClientHello one byte every 50 ms, and expects the connection closed, silently, within 4 s. */
+    private static void dripClientHelloUntilCut(Socket s) throws Exception {
         OutputStream out = s.getOutputStream();
-        // a real ClientHello, one byte every 50 ms
         byte[] hello = clientHello();
         CompletableFuture<Void> drip = CompletableFuture.runAsync(() -> {
             try {
@@ -161,11 +195,6 @@ class HostileFloodTest {
         assertThat(readToClose(s)).isEmpty();
         assertThat((System.nanoTime() - start) / 1_000_000).isLessThan(4000);
         drip.get(10, TimeUnit.SECONDS);
-        AccessLogEntry e = rig.awaitLog(l -> l.proxy().startsWith("gateway") && l.reason()
-                .equals("mTLS handshake not complete within 300 ms (limit: header-timeout)"));
-        assertThat(e.protocol()).isEqualTo("tcp");
-        assertThat(e.destinationPort()).isEqualTo(443);
-        assertThat(rejections(gw.adminAddress().orElseThrow(), "handshake_timeout")).isEqualTo(1.0);
     }
 
     @Test

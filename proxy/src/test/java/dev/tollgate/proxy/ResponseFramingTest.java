@@ -97,6 +97,12 @@ class ResponseFramingTest {
                         + "6\r\nhello \r\n5\r\nworld\r\n0\r\nX-Checksum: 42\r\n\r\n");
                 return true;
             }
+            case "/bad-chunk" -> {
+                // a chunk size that is not hex: what follows cannot be framed, and the connection is kept open
+                RawUpstream.write(out, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+                        + "6\r\nhello \r\nzz\r\nworld\r\n0\r\n\r\n");
+                return true;
+            }
             default -> {
                 RawUpstream.write(out, "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n");
                 return true;
@@ -196,6 +202,33 @@ class ResponseFramingTest {
                 assertThat(r.body).isEqualTo("hello world");
                 assertThat(r.trailers).contains("X-Checksum: 42");
             }
+        }
+    }
+
+    /**
+     * An upstream chunk that cannot be read: the client must see a body cut short (no last chunk, the connection
+     * closed), never one that ends as if complete, and the upstream connection must not be pooled.
+     */
+    @ParameterizedTest
+    @MethodSource("paths")
+    void aMalformedUpstreamChunkCutsTheClientRatherThanEndingTheBody(String host) throws Exception {
+        try (Client c = new Client()) {
+            c.write("GET http://" + host + "/bad-chunk HTTP/1.1\r\nHost: " + host + "\r\n\r\n");
+            assertThat(RawUpstream.readHead(c.in)).startsWith("HTTP/1.1 200");
+            ByteArrayOutputStream rest = new ByteArrayOutputStream();
+            try {
+                c.in.transferTo(rest);
+            } catch (java.net.SocketException e) {
+                // a reset: cut as well
+            }
+            assertThat(rest.toString(StandardCharsets.ISO_8859_1)).as("the body is not ended as if whole")
+                    .doesNotContain("0\r\n\r\n");
+        }
+        AccessLogEntry e = rig.awaitLog(x -> x.reason().startsWith("upstream sent a malformed response body"));
+        assertThat(e.decision()).isEqualTo("error");
+        try (Client c = new Client()) {
+            Response r = c.send("GET http://" + host + "/trailers HTTP/1.1\r\nHost: " + host + "\r\n\r\n", false);
+            assertThat(r.body).as("the next request, on another upstream connection").isEqualTo("hello world");
         }
     }
 
