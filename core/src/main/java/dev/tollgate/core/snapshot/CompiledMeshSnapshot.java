@@ -6,6 +6,7 @@ import dev.tollgate.core.model.net.Authority;
 import dev.tollgate.core.model.net.HostName;
 import dev.tollgate.core.model.EgressGatewayIdentity;
 import dev.tollgate.core.model.GatewayListener;
+import dev.tollgate.core.model.GatewayServerKind;
 import dev.tollgate.core.model.PortProtocol;
 import dev.tollgate.core.model.RouteKind;
 import dev.tollgate.core.model.ServerTlsMode;
@@ -438,6 +439,11 @@ final class CompiledMeshSnapshot implements MeshSnapshot {
     @Override
     public List<GatewayListener> gatewayListeners(WorkloadRef gateway) {
         return routing.listeners(gateway);
+    }
+
+    @Override
+    public Optional<GatewayServerKind> gatewayServerKind(WorkloadRef gateway, int port, Optional<String> sni) {
+        return routing.connectionKind(gateway, port, sni);
     }
 
     private record GatewayEval(GatewayDecision decision, Optional<AuthzDecision> authz,
