@@ -43,6 +43,11 @@ class ConfigStoreTest {
             throw new UnsupportedOperationException();
         }
 
+        public java.util.Optional<dev.tollgate.core.model.GatewayServerKind> gatewayServerKind(WorkloadRef gateway,
+                int port, java.util.Optional<String> sni) {
+            throw new UnsupportedOperationException();
+        }
+
         public GatewayDecision gateway(WorkloadRef gateway, GatewayRequest request) {
             throw new UnsupportedOperationException();
         }

@@ -2,6 +2,7 @@ package dev.tollgate.proxy;
 
 import dev.tollgate.core.model.ProxyRef;
 import dev.tollgate.core.model.GatewayListener;
+import dev.tollgate.core.model.GatewayServerKind;
 import dev.tollgate.core.snapshot.MeshSnapshot;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
@@ -131,9 +132,13 @@ public final class EgressGateway implements ProxyHandle {
         for (GatewayListener l : snapshot.get().gatewayListeners(settings.workload())) {
             if (GatewayAccept.supported(l)) {
                 desired.put(l.port(), l);
-            } else {
-                LOG.warn("{}: not serving port {} ({} with tls {}): it needs credentials Tollgate does not load",
-                        runtime.px.name, l.port(), l.kind().protocol(), l.kind().tlsMode());
+            }
+            for (GatewayServerKind k : l.kinds()) {
+                if (!k.servedByTollgate()) {
+                    LOG.warn("{}: not serving port {} ({} with tls {}){}: it needs credentials Tollgate does not load",
+                            runtime.px.name, l.port(), k.protocol(), k.tlsMode(),
+                            GatewayAccept.supported(l) ? " for the hosts of those servers" : "");
+                }
             }
         }
         for (var it = bound.entrySet().iterator(); it.hasNext(); ) {
@@ -192,7 +197,7 @@ public final class EgressGateway implements ProxyHandle {
     }
 
     private static boolean sameKind(GatewayListener a, GatewayListener b) {
-        return a.kind().equals(b.kind());
+        return a.kinds().equals(b.kinds());
     }
 
     /** The bound address of each server port's listener. */

@@ -34,6 +34,10 @@ import java.util.concurrent.TimeUnit;
  * Sets up one accepted gateway connection on server port {@code port}, by the listener that the snapshot current at
  * accept time has for that port: mTLS termination (ISTIO_MUTUAL: a client certificate from the mesh CA is
  * required, its SPIFFE identity is the peer), an SNI peek (TLS or HTTPS in PASSTHROUGH), or nothing (plain servers).
+ * A port whose servers are of several kinds (Istio's mergeGateways keeps TLS servers told apart by SNI and a plain
+ * server beside them) peeks the ClientHello once and asks the core which server takes it
+ * ({@code MeshSnapshot.gatewayServerKind}, the server selection {@code check} makes), then sets up that server's
+ * transport.
  */
 final class GatewayAccept extends ChannelInitializer<SocketChannel> {
     private static final Logger LOG = LoggerFactory.getLogger(GatewayAccept.class);
@@ -58,9 +62,12 @@ final class GatewayAccept extends ChannelInitializer<SocketChannel> {
         }
     }
 
-    /** The servers this gateway serves: {@link dev.tollgate.core.model.GatewayServerKind#servedByTollgate()}. */
+    /**
+     * A port this gateway listens on: one of its servers is of a kind it serves
+     * ({@link GatewayServerKind#servedByTollgate()}); connections for the others are refused one by one.
+     */
     static boolean supported(GatewayListener l) {
-        return l.kind().servedByTollgate();
+        return l.kinds().stream().anyMatch(GatewayServerKind::servedByTollgate);
     }
 
     @Override
@@ -79,14 +86,18 @@ final class GatewayAccept extends ChannelInitializer<SocketChannel> {
         GatewayListener l = listener.get();
         ConnectionLimits.Refusal refused = px.connections.admit(ch);
         if (refused != null) {
-            GatewayConnection c = new GatewayConnection(px, gateway, l, snapshot.get(), Optional.empty(),
+            GatewayConnection c = new GatewayConnection(px, gateway, l, l.kind(), snapshot.get(), Optional.empty(),
                     Optional.empty());
-            if (l.kind().transport() == GatewayServerKind.Transport.PLAIN && l.readsHttp()) {
+            if (l.kinds().size() == 1 && l.kind().transport() == GatewayServerKind.Transport.PLAIN && l.readsHttp()) {
                 RefuseConnection.http(px, ch, refused, ex -> c.source(ex, ch));
             } else {
                 // no answer can be read before TLS is terminated, and terminating it is the work being refused
                 RefuseConnection.close(px, ch, refused, "tcp", ex -> c.source(ex, ch));
             }
+            return;
+        }
+        if (l.kinds().size() > 1) {
+            ch.pipeline().addLast("sni-peek", new SniPeek(px, gateway, l, snapshot.get()));
             return;
         }
         switch (l.kind().transport()) {
@@ -103,12 +114,13 @@ final class GatewayAccept extends ChannelInitializer<SocketChannel> {
                         return h;
                     }
                 });
-                ch.pipeline().addLast("mtls", new MeshTermination(px, gateway, l, snapshot.get()));
+                ch.pipeline().addLast("mtls", new MeshTermination(px, gateway, l, l.kind(), snapshot.get(),
+                        Optional.empty()));
             }
             // HTTPS in PASSTHROUGH as well as TLS: Istio's IsHTTPServer is false for both, so neither is terminated
             case PASSTHROUGH -> ch.pipeline().addLast("sni-peek", new SniPeek(px, gateway, l, snapshot.get()));
-            case PLAIN -> admitAndServe(px, new GatewayConnection(px, gateway, l, snapshot.get(), Optional.empty(),
-                    Optional.empty()), ch, null);
+            case PLAIN -> admitAndServe(px, new GatewayConnection(px, gateway, l, l.kind(), snapshot.get(),
+                    Optional.empty(), Optional.empty()), ch, null);
         }
     }
 
@@ -124,7 +136,7 @@ final class GatewayAccept extends ChannelInitializer<SocketChannel> {
             ConnectionLimits.Refusal refused = px.connections.admitPrincipal(ch, c.peer().get().principal());
             if (refused != null) {
                 ReferenceCountUtil.release(initial);
-                if (c.listener().readsHttp()) {
+                if (c.kind().readsHttp()) {
                     RefuseConnection.http(px, ch, refused, sourceInfo);
                 } else {
                     RefuseConnection.close(px, ch, refused, "tcp", sourceInfo);
@@ -132,7 +144,7 @@ final class GatewayAccept extends ChannelInitializer<SocketChannel> {
                 return;
             }
         }
-        if (!c.listener().readsHttp()) {
+        if (!c.kind().readsHttp()) {
             String key = c.rateKey(ch);
             if (!px.rate.tryAcquire(key)) {
                 ReferenceCountUtil.release(initial);
@@ -149,6 +161,10 @@ final class GatewayAccept extends ChannelInitializer<SocketChannel> {
     }
 
     private SslContext meshServer() {
+        return meshServer(px);
+    }
+
+    private static SslContext meshServer(ProxyContext px) {
         try {
             return px.tls.meshServer();
         } catch (SSLException e) {
@@ -162,16 +178,21 @@ final class GatewayAccept extends ChannelInitializer<SocketChannel> {
         private final ProxyContext px;
         private final WorkloadRef gateway;
         private final GatewayListener listener;
+        private final GatewayServerKind kind;
         private final MeshSnapshot snapshot;
-        private Optional<String> sni = Optional.empty();
+        private Optional<String> sni;
         private io.netty.util.concurrent.Future<?> deadline;
         private boolean timedOut;
 
-        MeshTermination(ProxyContext px, WorkloadRef gateway, GatewayListener listener, MeshSnapshot snapshot) {
+        /** @param sni the SNI already read from the ClientHello, when a peek came first (no SniHandler then) */
+        MeshTermination(ProxyContext px, WorkloadRef gateway, GatewayListener listener, GatewayServerKind kind,
+                        MeshSnapshot snapshot, Optional<String> sni) {
             this.px = px;
             this.gateway = gateway;
             this.listener = listener;
+            this.kind = kind;
             this.snapshot = snapshot;
+            this.sni = sni;
         }
 
         @Override
@@ -185,7 +206,7 @@ final class GatewayAccept extends ChannelInitializer<SocketChannel> {
                 timedOut = true;
                 px.metrics.limitRejected("handshake_timeout");
                 Exchange ex = new Exchange("tcp");
-                new GatewayConnection(px, gateway, listener, snapshot, sni, Optional.empty())
+                new GatewayConnection(px, gateway, listener, kind, snapshot, sni, Optional.empty())
                         .source(ex, ctx.channel());
                 ex.decide(ProxyDecision.ERROR,
                         "mTLS handshake not complete within " + ms + " ms (limit: header-timeout)");
@@ -216,7 +237,7 @@ final class GatewayAccept extends ChannelInitializer<SocketChannel> {
                         return;
                     }
                     Exchange ex = new Exchange("tcp");
-                    new GatewayConnection(px, gateway, listener, snapshot, sni, Optional.empty())
+                    new GatewayConnection(px, gateway, listener, kind, snapshot, sni, Optional.empty())
                             .source(ex, ctx.channel());
                     ex.decide(ProxyDecision.ERROR, "mTLS handshake failed: " + MeshPeerTrust.describe(hs.cause()));
                     px.log(ex);
@@ -226,8 +247,8 @@ final class GatewayAccept extends ChannelInitializer<SocketChannel> {
                 Optional<SpiffeId> id = leaf(ctx.pipeline().get(SslHandler.class)).flatMap(SpiffeId::fromCertificate);
                 Optional<Peer> peer = id.map(i -> new Peer(i.principal(), i.namespace()));
                 ctx.pipeline().remove(this);
-                admitAndServe(px, new GatewayConnection(px, gateway, listener, snapshot, sni, peer), ctx.channel(),
-                        null);
+                admitAndServe(px, new GatewayConnection(px, gateway, listener, kind, snapshot, sni, peer),
+                        ctx.channel(), null);
                 return;
             }
             ctx.fireUserEventTriggered(evt);
@@ -260,7 +281,40 @@ final class GatewayAccept extends ChannelInitializer<SocketChannel> {
         }
     }
 
-    /** PASSTHROUGH servers: reads the SNI from the ClientHello without terminating TLS. */
+    /**
+     * Sets up the transport of server kind {@code kind} for a connection whose first bytes ({@code initial}, handed
+     * on) were read: the mTLS handshake (fed the bytes read), a passthrough tunnel, or plain bytes.
+     */
+    static void dispatch(ProxyContext px, WorkloadRef gateway, GatewayListener l, GatewayServerKind kind,
+                         MeshSnapshot snapshot, io.netty.channel.Channel ch, Optional<String> sni, ByteBuf initial) {
+        if (!kind.servedByTollgate()) {
+            ReferenceCountUtil.release(initial);
+            Exchange ex = new Exchange("tcp");
+            new GatewayConnection(px, gateway, l, kind, snapshot, sni, Optional.empty()).source(ex, ch);
+            ex.decide(ProxyDecision.ERROR, "the server for this connection is " + kind
+                    + ", which needs credentials Tollgate does not load");
+            px.log(ex);
+            ch.close();
+            return;
+        }
+        switch (kind.transport()) {
+            case TERMINATE -> {
+                SslHandler ssl = meshServer(px).newHandler(ch.alloc());
+                ssl.setHandshakeTimeoutMillis(px.limits.headerTimeout().toMillis() + 1000);
+                ch.pipeline().addLast("tls", ssl);
+                ch.pipeline().addLast("mtls", new MeshTermination(px, gateway, l, kind, snapshot, sni));
+                ch.pipeline().fireChannelRead(initial);
+                ch.pipeline().fireChannelReadComplete();
+            }
+            case PASSTHROUGH, PLAIN -> admitAndServe(px, new GatewayConnection(px, gateway, l, kind, snapshot, sni,
+                    Optional.empty()), ch, initial);
+        }
+    }
+
+    /**
+     * PASSTHROUGH servers, and ports with servers of several kinds: reads the SNI from the ClientHello without
+     * terminating TLS, then hands the connection to the server the core selects for it.
+     */
     static final class SniPeek extends ClientHelloPeek {
         private final ProxyContext px;
         private final WorkloadRef gateway;
@@ -287,15 +341,33 @@ final class GatewayAccept extends ChannelInitializer<SocketChannel> {
 
         @Override
         protected void notTls(ChannelHandlerContext ctx, ByteBuf bytes) {
-            bytes.release();
-            refused(ctx, "not a TLS ClientHello");
+            // plain bytes go to the port's plain server, if it has one (Envoy: the chain without server_names);
+            // a passthrough or terminating server cannot take them
+            if (kindFor(Optional.empty()).transport() == GatewayServerKind.Transport.PLAIN) {
+                handOff(ctx, Optional.empty(), bytes);
+            } else {
+                bytes.release();
+                refused(ctx, "not a TLS ClientHello");
+            }
         }
 
         @Override
         protected void hello(ChannelHandlerContext ctx, ClientHello.Hello h, ByteBuf hello) {
+            handOff(ctx, h.sni(), hello);
+        }
+
+        /**
+         * The kind of the server that takes this connection, by the core's server selection; when none does, the
+         * first server's, so that the core's decision on the connection says why it has no route.
+         */
+        private GatewayServerKind kindFor(Optional<String> sni) {
+            return snapshot.gatewayServerKind(gateway, listener.port(), sni).orElse(listener.kind());
+        }
+
+        private void handOff(ChannelHandlerContext ctx, Optional<String> sni, ByteBuf initial) {
+            GatewayServerKind kind = kindFor(sni);
             ctx.pipeline().remove(this);
-            admitAndServe(px, new GatewayConnection(px, gateway, listener, snapshot, h.sni(), Optional.empty()),
-                    ctx.channel(), hello);
+            dispatch(px, gateway, listener, kind, snapshot, ctx.channel(), sni, initial);
         }
 
         @Override
@@ -304,8 +376,8 @@ final class GatewayAccept extends ChannelInitializer<SocketChannel> {
                 return;
             }
             Exchange ex = new Exchange("tcp");
-            new GatewayConnection(px, gateway, listener, snapshot, Optional.empty(), Optional.empty())
-                    .source(ex, ctx.channel());
+            new GatewayConnection(px, gateway, listener, listener.kind(), snapshot, Optional.empty(),
+                    Optional.empty()).source(ex, ctx.channel());
             ex.decide(ProxyDecision.ERROR, reason);
             px.log(ex);
             ctx.close();

@@ -3,6 +3,7 @@ package dev.tollgate.proxy;
 import dev.tollgate.core.model.PolicyRef;
 import dev.tollgate.core.model.WorkloadRef;
 import dev.tollgate.core.model.GatewayListener;
+import dev.tollgate.core.model.GatewayServerKind;
 import dev.tollgate.core.snapshot.GatewayRequest;
 import dev.tollgate.core.snapshot.MeshSnapshot;
 import dev.tollgate.core.snapshot.Peer;
@@ -14,17 +15,17 @@ import java.net.InetSocketAddress;
 import java.util.Optional;
 
 /**
- * One accepted gateway connection once the transport facts are known: the listener it came in on, the SNI, and the
- * authenticated peer. {@link #serve} installs what the server protocol needs next: HTTP (decided per request) or a
+ * One accepted gateway connection once the transport facts are known: the listener it came in on, the kind of the
+ * server that took it (a port can hold several), the SNI, and the authenticated peer. {@link #serve} installs what the server protocol needs next: HTTP (decided per request) or a
  * tunnel (decided once).
  */
-record GatewayConnection(ProxyContext px, WorkloadRef gateway, GatewayListener listener, MeshSnapshot snapshot,
-                         Optional<String> sni, Optional<Peer> peer) {
+record GatewayConnection(ProxyContext px, WorkloadRef gateway, GatewayListener listener, GatewayServerKind kind,
+                         MeshSnapshot snapshot, Optional<String> sni, Optional<Peer> peer) {
 
     /** @param initial bytes already read (a peeked ClientHello), handed to the next stage; may be null */
     void serve(Channel ch, ByteBuf initial) {
         ChannelPipeline p = ch.pipeline();
-        if (listener.readsHttp()) {
+        if (kind.readsHttp()) {
             HeadGuard.install(p, px, ex -> source(ex, ch), rateKey(ch));
             p.addLast("http-proxy", new HttpProxyHandler(px, new GatewayRouter(this), ex -> source(ex, ch)));
         } else {

@@ -110,10 +110,16 @@ public final class HostMap {
         return new HostMap(r, c, SYSTEM_RESOLVER);
     }
 
-    /** A name as the maps key it: {@link HostName#fold}ed, an IPv6 literal without its brackets. */
+    /**
+     * A host as the maps key it: an IP literal by the address a connection to it reaches (parsed as an
+     * {@link IpAddress}, an IPv4-mapped one as the IPv4 address it embeds, see {@link #literal}), in canonical text,
+     * so that {@code 10.0.0.1}, {@code [::ffff:10.0.0.1]} and {@code ::FFFF:a00:1} are one key, as are
+     * {@code 2001:db8::1} and {@code 2001:DB8:0::1}; a name {@link HostName#fold}ed.
+     */
     private static String key(String host) {
-        String h = host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
-        return HostName.fold(h);
+        return literal(host).map(a -> IpAddress.ofBytes(a.getAddress()).toString())
+                .orElseGet(() -> HostName.fold(host.startsWith("[") && host.endsWith("]")
+                        ? host.substring(1, host.length() - 1) : host));
     }
 
     private static ResolveEntry parseResolve(String arg) {

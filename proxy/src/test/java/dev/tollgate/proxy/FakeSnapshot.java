@@ -7,6 +7,7 @@ import dev.tollgate.core.snapshot.CheckResult;
 import dev.tollgate.core.snapshot.Explanation;
 import dev.tollgate.core.snapshot.GatewayDecision;
 import dev.tollgate.core.model.GatewayListener;
+import dev.tollgate.core.model.GatewayServerKind;
 import dev.tollgate.core.snapshot.GatewayRequest;
 import dev.tollgate.core.snapshot.MeshSnapshot;
 import dev.tollgate.core.snapshot.OutboundDecision;
@@ -24,6 +25,11 @@ final class FakeSnapshot implements MeshSnapshot {
     final BiFunction<WorkloadRef, OutboundRequest, OutboundDecision> outbound;
     final List<GatewayListener> listeners;
     final BiFunction<WorkloadRef, GatewayRequest, GatewayDecision> gateway;
+    /**
+     * Which server kind takes a connection on a port with an SNI; by default the port's first server's, as a port
+     * of one kind answers.
+     */
+    volatile BiFunction<Integer, java.util.Optional<String>, java.util.Optional<GatewayServerKind>> serverKind;
     /** Every question asked, to check what the proxies passed. */
     final ConcurrentLinkedQueue<Object> asked = new ConcurrentLinkedQueue<>();
 
@@ -32,6 +38,8 @@ final class FakeSnapshot implements MeshSnapshot {
         this.outbound = outbound;
         this.listeners = List.copyOf(listeners);
         this.gateway = gateway;
+        this.serverKind = (port, sni) -> this.listeners.stream().filter(l -> l.port() == port).findFirst()
+                .map(GatewayListener::kind);
     }
 
     @Override
@@ -48,6 +56,12 @@ final class FakeSnapshot implements MeshSnapshot {
     @Override
     public List<GatewayListener> gatewayListeners(WorkloadRef gw) {
         return listeners;
+    }
+
+    @Override
+    public java.util.Optional<GatewayServerKind> gatewayServerKind(WorkloadRef gw, int port,
+                                                                   java.util.Optional<String> sni) {
+        return serverKind.apply(port, sni);
     }
 
     @Override

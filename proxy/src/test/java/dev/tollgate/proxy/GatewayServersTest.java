@@ -31,12 +31,17 @@ import static org.assertj.core.api.Assertions.assertThat;
  * principal).
  */
 class GatewayServersTest {
+    static final int MIXED = 9446;
+    static final String OTHER = "other.example";
+    static final GatewayServerKind PASSTHROUGH = new GatewayServerKind(PortProtocol.TLS, ServerTlsMode.PASSTHROUGH);
+    static final GatewayServerKind SIMPLE = new GatewayServerKind(PortProtocol.HTTPS, ServerTlsMode.SIMPLE);
+    static final GatewayServerKind PLAIN_HTTP = new GatewayServerKind(PortProtocol.HTTP, ServerTlsMode.NONE);
     static Rig rig;
 
     @BeforeAll
     static void start() throws Exception {
         rig = new Rig();
-        rig.snapshot.set(new FakeSnapshot(Rig::outbound, List.of(
+        FakeSnapshot snapshot = new FakeSnapshot(Rig::outbound, List.of(
                 new GatewayListener(9444, new GatewayServerKind(PortProtocol.TLS, ServerTlsMode.PASSTHROUGH),
                         List.of(Rig.GOOGLE), List.of()),
                 new GatewayListener(9445, new GatewayServerKind(PortProtocol.HTTPS, ServerTlsMode.PASSTHROUGH),
@@ -44,8 +49,16 @@ class GatewayServersTest {
                 new GatewayListener(9080, new GatewayServerKind(PortProtocol.HTTP, ServerTlsMode.NONE),
                         List.of(Rig.GOOGLE), List.of()),
                 new GatewayListener(9443, new GatewayServerKind(PortProtocol.HTTPS, ServerTlsMode.SIMPLE),
-                        List.of(Rig.GOOGLE), List.of())),
-                GatewayServersTest::decide));
+                        List.of(Rig.GOOGLE), List.of()),
+                new GatewayListener(MIXED, PASSTHROUGH, List.of(Rig.GOOGLE, OTHER, "*"), List.of(),
+                        List.of(PASSTHROUGH, SIMPLE, PLAIN_HTTP))),
+                GatewayServersTest::decide);
+        // the core's choice on the mixed port, as MeshSnapshot.gatewayServerKind makes it: by SNI, else plain
+        snapshot.serverKind = (port, sni) -> port != MIXED
+                ? snapshot.listeners.stream().filter(l -> l.port() == port).findFirst().map(GatewayListener::kind)
+                : sni.equals(Optional.of(Rig.GOOGLE)) ? Optional.of(PASSTHROUGH)
+                : sni.equals(Optional.of(OTHER)) ? Optional.of(SIMPLE) : Optional.of(PLAIN_HTTP);
+        rig.snapshot.set(snapshot);
         rig.startGateway();
     }
 
@@ -55,7 +68,7 @@ class GatewayServersTest {
     }
 
     static GatewayDecision decide(dev.tollgate.core.model.WorkloadRef gw, GatewayRequest r) {
-        if ((r.port() == 9444 || r.port() == 9445) && r.sni().equals(Optional.of(Rig.GOOGLE))) {
+        if ((r.port() == 9444 || r.port() == 9445 || r.port() == MIXED) && r.sni().equals(Optional.of(Rig.GOOGLE))) {
             return new GatewayDecision.Forward(new Upstream(Rig.GOOGLE, 443, List.of(), UpstreamTls.NONE),
                     "VirtualService istio-system/passthrough tls[0]", List.of());
         }
@@ -64,11 +77,38 @@ class GatewayServersTest {
 
     @Test
     void serversNeedingCredentialsAreNotServed() {
-        assertThat(rig.gateway.listeners()).containsOnlyKeys(9444, 9445, 9080);
+        assertThat(rig.gateway.listeners()).containsOnlyKeys(9444, 9445, 9080, MIXED);
+    }
+
+    @Test
+    void aPortOfSeveralKindsServesPlainBytesWithItsPlainServer() throws Exception {
+        String response = Rig.raw(rig.gateway.listeners().get(MIXED), "GET /mixed-plain HTTP/1.1\r\nHost: "
+                + Rig.GOOGLE + "\r\n\r\n");
+        assertThat(response).startsWith("HTTP/1.1 403 Forbidden").endsWith("\r\n\r\nRBAC: access denied");
+        AccessLogEntry e = rig.awaitLog(x -> x.destinationPort() == MIXED && x.request().orElse("")
+                .contains("/mixed-plain"));
+        assertThat(e.sni()).isEmpty();
+    }
+
+    @Test
+    void aPortOfSeveralKindsRefusesAConnectionWhoseServerNeedsCredentials() throws Exception {
+        InetSocketAddress gw = rig.gateway.listeners().get(MIXED);
+        try (SSLSocket s = (SSLSocket) rig.publicCa.sslContext(null).getSocketFactory()
+                .createSocket(gw.getAddress(), gw.getPort())) {
+            var p = s.getSSLParameters();
+            p.setServerNames(List.of(new javax.net.ssl.SNIHostName(OTHER)));
+            s.setSSLParameters(p);
+            s.setSoTimeout(10_000);
+            org.assertj.core.api.Assertions.assertThatThrownBy(s::startHandshake)
+                    .isInstanceOf(java.io.IOException.class);
+        }
+        AccessLogEntry e = rig.awaitLog(x -> x.destinationPort() == MIXED && x.sni().equals(Optional.of(OTHER)));
+        assertThat(e.decision()).isEqualTo("error");
+        assertThat(e.reason()).contains("HTTPS SIMPLE").contains("needs credentials Tollgate does not load");
     }
 
     @ParameterizedTest(name = "server port {0}")
-    @ValueSource(ints = {9444, 9445})
+    @ValueSource(ints = {9444, 9445, MIXED})
     void passthroughServerRoutesByTheClientHellosSni(int port) throws Exception {
         InetSocketAddress gw = rig.gateway.listeners().get(port);
         try (SSLSocket s = (SSLSocket) rig.publicCa.sslContext(null).getSocketFactory()

@@ -153,6 +153,28 @@ class HostMapTest {
     }
 
     @Test
+    void anEntryForAnAddressCoversEverySpellingOfIt() throws Exception {
+        // the maps compare addresses, not text: an entry for 10.0.0.1 must not be bypassed by writing the same
+        // address another way, and an entry written in one spelling covers the others
+        HostMap m = HostMap.parse(List.of("[2001:DB8:0::1]:443:127.0.0.21"),
+                List.of("10.0.0.1:80:127.0.0.20:8080"));
+        for (String spelling : List.of("10.0.0.1", "::ffff:10.0.0.1", "[::ffff:10.0.0.1]", "::FFFF:a00:1",
+                "0:0:0:0:0:ffff:10.0.0.1")) {
+            HostMap.Resolved r = resolve(m, spelling, 80, List.of());
+            assertThat(Upstreams.format(r.address())).as(spelling).isEqualTo("127.0.0.20:8080");
+            assertThat(r.via()).as(spelling).isEqualTo("--connect-to");
+        }
+        for (String spelling : List.of("2001:db8::1", "[2001:db8::1]", "2001:0db8:0:0:0:0:0:0001")) {
+            assertThat(resolve(m, spelling, 443, List.of()).via()).as(spelling).isEqualTo("--resolve");
+        }
+        // a different address, and a spelling that is no address at all, are not covered
+        assertThat(Upstreams.format(resolve(m, "10.0.0.2", 80, List.of()).address())).isEqualTo("10.0.0.2:80");
+        assertThat(resolve(m, "2001:db8::2", 443, List.of()).via()).isEqualTo("literal");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> resolve(m, "010.0.0.1", 80, List.of()))
+                .hasMessageNotContaining("127.0.0.20");
+    }
+
+    @Test
     void anIpv4MappedLiteralConnectsToTheIpv4AddressItEmbeds() throws Exception {
         assertThat(HostMap.literal("::ffff:10.0.0.1")).contains(java.net.InetAddress.getByAddress(new byte[]{10, 0, 0, 1}));
         assertThat(HostMap.literal("[::ffff:10.0.0.1]")).isPresent();

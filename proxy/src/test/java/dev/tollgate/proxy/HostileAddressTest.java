@@ -186,6 +186,37 @@ class HostileAddressTest {
                 hostile("multicast 224.0.0.1", "224.0.0.1", "multicast"));
     }
 
+    /**
+     * Hosts whose last label is a number but which are no strict IPv4 address: inet_aton reads them as addresses
+     * (2130706433 and 0177.0.0.1 are 127.0.0.1 to it). HostName.ambiguousNumber refuses them as the request is read,
+     * as check refuses them, so they never reach the address guard or a resolver.
+     */
+    static Stream<Arguments> numericHosts() {
+        return Stream.of(
+                Arguments.of(Named.of("decimal 2130706433 (inet_aton: 127.0.0.1)", "2130706433")),
+                Arguments.of(Named.of("octal 0177.0.0.1", "0177.0.0.1")),
+                Arguments.of(Named.of("leading zero 017.0.0.1 (octal 15, or decimal 17)", "017.0.0.1")),
+                Arguments.of(Named.of("hex 0x7f.1", "0x7f.1")),
+                Arguments.of(Named.of("short form 127.1", "127.1")),
+                Arguments.of(Named.of("'0' (inet_aton: 0.0.0.0)", "0")));
+    }
+
+    @ParameterizedTest
+    @MethodSource("numericHosts")
+    void aHostEndingInANumberThatIsNoStrictAddressIsRefusedWith400AndNeverResolved(String host) throws Exception {
+        int before = victim.connections.get();
+        String path = "/case-" + Math.abs(host.hashCode());
+        String authority = host + ":" + victim.port();
+        String resp = Rig.raw(sidecar.address(), "GET http://" + authority + path + " HTTP/1.1\r\nHost: " + authority
+                + "\r\n\r\n");
+        assertThat(resp).startsWith("HTTP/1.1 400");
+        AccessLogEntry e = rig.awaitLog(x -> x.responseCode() == 400 && x.text().contains(host));
+        assertThat(e.decision()).isEqualTo("error");
+        // never handed to a resolver, which would read it as 127.0.0.1
+        assertThat(asked).doesNotContain(dev.tollgate.core.model.net.HostName.fold(host));
+        assertThat(victim.connections.get()).isEqualTo(before);
+    }
+
     private static Arguments hostile(String name, String host, String rule) {
         return Arguments.of(Named.of(name, host), rule);
     }

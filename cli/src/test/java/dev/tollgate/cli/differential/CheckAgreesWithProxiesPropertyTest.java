@@ -32,6 +32,8 @@ class CheckAgreesWithProxiesPropertyTest {
 
     private static LoopbackMesh.Shared shared;
     private static final AtomicInteger requests = new AtomicInteger();
+    private static final AtomicInteger hostile = new AtomicInteger();
+    private static final AtomicInteger mixedPorts = new AtomicInteger();
     private static final Map<Verdict.Kind, AtomicInteger> outcomes = new EnumMap<>(Verdict.Kind.class);
     private static long started;
 
@@ -47,11 +49,14 @@ class CheckAgreesWithProxiesPropertyTest {
     @AfterContainer
     static void report() throws Exception {
         long ms = (System.nanoTime() - started) / 1_000_000;
-        System.out.printf("differential: %d requests in %.1f s; check's outcomes: %s%n", requests.get(), ms / 1000.0,
-                outcomes);
+        System.out.printf("differential: %d requests (%d to hostile hosts) in %d worlds (%d with servers of several"
+                        + " kinds on one port) in %.1f s; check's outcomes: %s%n", requests.get(), hostile.get(), WORLDS,
+                mixedPorts.get(), ms / 1000.0, outcomes);
         shared.close();
         // the property proves little if the worlds never reach a gateway decision: every outcome must have come up
         assertThat(requests.get()).as("requests sent").isGreaterThanOrEqualTo(500);
+        assertThat(hostile.get()).as("requests to Pool.HOSTILE hosts").isGreaterThanOrEqualTo(10);
+        assertThat(mixedPorts.get()).as("worlds with servers of several kinds on one port").isPositive();
         for (Verdict.Kind k : List.of(Verdict.Kind.REACHED, Verdict.Kind.SIDECAR_REFUSED, Verdict.Kind.GATEWAY_DENIED,
                 Verdict.Kind.GATEWAY_NO_ROUTE)) {
             assertThat(outcomes.get(k).get()).as("requests check predicted %s for", k).isPositive();
@@ -65,8 +70,16 @@ class CheckAgreesWithProxiesPropertyTest {
         World world = sample.get1();
         List<Req> reqs = sample.get2();
         List<String> disagreements = new ArrayList<>();
+        if (world.routes().stream().collect(java.util.stream.Collectors.groupingBy(r -> r.kind().http(),
+                java.util.stream.Collectors.mapping(World.Route::kind, java.util.stream.Collectors.toSet())))
+                .values().stream().anyMatch(kinds -> kinds.size() > 1)) {
+            mixedPorts.incrementAndGet();
+        }
         try (LoopbackMesh mesh = LoopbackMesh.start(shared, world.yaml())) {
             for (Req r : reqs) {
+                if (Pool.HOSTILE.stream().anyMatch(h -> h.equalsIgnoreCase(r.host()))) {
+                    hostile.incrementAndGet();
+                }
                 Verdict expected = CheckOracle.check(mesh.config, r);
                 Verdict seen = mesh.send(r);
                 requests.incrementAndGet();

@@ -43,6 +43,37 @@ class FoundDisagreementsTest {
     }
 
     /**
+     * Tutorial part B's HTTP recipe (an HTTPS ISTIO_MUTUAL server on the gateway's port 80) and then istio.io's plain
+     * HTTP recipe (an HTTP server on port 80). Istio's mergeGateways keeps the plain server after the TLS one; Envoy
+     * picks the mTLS chain by SNI and the plain one for plain bytes.
+     */
+    @Test
+    void plainHttpServerAfterAMutualOneOnOnePort() throws Exception {
+        Pool.Source from = Pool.SOURCES.get(0);
+        assertAgree(new World(Optional.of("REGISTRY_ONLY"), List.of(), Optional.empty(), List.of(
+                        new World.Route(World.RouteKind.HTTP_ORIGINATE, "developers.google.com"),
+                        new World.Route(World.RouteKind.HTTP_PLAIN, "edition.cnn.com")), List.of()),
+                new Req(from, false, "developers.google.com", 80, "GET", "/"),
+                new Req(from, false, "edition.cnn.com", 80, "GET", "/"));
+    }
+
+    /**
+     * The same two recipes the other way round: mergeGateways skips an HTTPS server after a plain HTTP one
+     * ("conflict with existing server"), and check and the gateway both do. But the sidecar still opens mTLS to
+     * port 80 for developers.google.com: the gateway's plain server cannot read it, so the sidecar answers 503
+     * (upstream connect error), while check says no-route at the gateway.
+     */
+    @Test
+    void mutualHttpsServerAfterAPlainOneOnOnePort() throws Exception {
+        Pool.Source from = Pool.SOURCES.get(0);
+        assertAgree(new World(Optional.of("REGISTRY_ONLY"), List.of(), Optional.empty(), List.of(
+                        new World.Route(World.RouteKind.HTTP_PLAIN, "edition.cnn.com"),
+                        new World.Route(World.RouteKind.HTTP_ORIGINATE, "developers.google.com")), List.of()),
+                new Req(from, false, "developers.google.com", 80, "GET", "/"),
+                new Req(from, false, "edition.cnn.com", 80, "GET", "/"));
+    }
+
+    /**
      * The tutorial's HTTP recipe (TLS origination: a DestinationRule with tls SIMPLE for developers.google.com:443,
      * visible to every sidecar) and an application that asks for https://developers.google.com/ itself. Istio wraps
      * the application's TLS in TLS and the server fails it (istio.io, "Double TLS"): check and the sidecar both

@@ -24,6 +24,15 @@ final class Pool {
     /** IP literals, as requests write them and ServiceEntry addresses list them. */
     static final List<String> IPS = List.of("10.0.0.1", "192.0.2.10", "2001:db8::1");
 
+    /**
+     * Hosts check and the proxies must both refuse, or both read as the same host, now that they share one host
+     * and IP rule: a non-ASCII look-alike (a Kelvin sign for the K of key.example.com), an IPv4 address with a
+     * leading zero (inet_aton would read it as octal), 10.0.0.1 written as an IPv4-mapped IPv6 address, and names
+     * whose last label is a number (which must then be a whole IPv4 address).
+     */
+    static final List<String> HOSTILE = List.of("\u212Aey.example.com", "\u212A.example.com", "010.0.0.1",
+            "::ffff:10.0.0.1", "www.example.1", "1.2.3", "10.0.0.1.", "0x0a.0.0.1");
+
     /** Served by the stand-ins but never generated: the Kelvin-sign case asks for it (issue 7, disagreement 3). */
     static final List<String> NAMED_CASES_ONLY = List.of("key.example.com");
 

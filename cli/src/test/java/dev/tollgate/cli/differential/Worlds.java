@@ -23,21 +23,27 @@ final class Worlds {
     }
 
     /**
-     * Issue 7, disagreement 1: an HTTPS server with tls PASSTHROUGH is ALLOWED by check but not served by the
-     * gateway. Left out of the generated worlds until that is fixed (the named case
-     * {@code KnownDisagreementsTest.httpsPassthroughGatewayServer} covers it); set to true after the fix.
-     * The other two known disagreements are not in {@link Pool} at all for the same reason: IPv4-mapped and
-     * leading-zero IP literals ({@code ipLiterals...}) and non-ASCII names ({@code kelvinSign...}).
+     * Issue 7, disagreement 1 (fixed): an HTTPS server with tls PASSTHROUGH, served by the gateway as check routes
+     * it. The other two known disagreements are generated too, from {@link Pool#HOSTILE}: IPv4-mapped and
+     * leading-zero IP literals and non-ASCII names.
      */
-    static final boolean HTTPS_PASSTHROUGH_SERVERS = false;
+    static final boolean HTTPS_PASSTHROUGH_SERVERS = true;
 
     /**
-     * Found by this test: Gateway servers of different kinds on one port (a TLS PASSTHROUGH server and a TLS
-     * ISTIO_MUTUAL one on 443, or HTTP and HTTPS ISTIO_MUTUAL on 80). check picks the server by SNI/host; the gateway
-     * binds the port with one kind only, so the other server's traffic fails its handshake. Left out of the
-     * generated worlds until fixed; {@code FoundDisagreementsTest.serversOfTwoKindsOnOneGatewayPort} covers it.
+     * Found by this test (fixed): Gateway servers of different kinds on one port (a TLS PASSTHROUGH server and a TLS
+     * ISTIO_MUTUAL one on 443, or HTTPS ISTIO_MUTUAL and then HTTP on 80), each connection served by the server
+     * check picks for it.
      */
-    static final boolean MIXED_SERVER_KINDS_ON_ONE_PORT = false;
+    static final boolean MIXED_SERVER_KINDS_ON_ONE_PORT = true;
+
+    /**
+     * Found by this test: a plain HTTP server on the gateway's port 80 and, after it, an HTTPS ISTIO_MUTUAL one.
+     * Istio skips the later server (mergeGateways), so the sidecar's mTLS meets the plain server: the gateway cannot
+     * read it and the sidecar answers 503 (upstream connect error); check says no-route at the gateway (404). Left out
+     * until check has an outcome for a connection the gateway resets;
+     * {@code FoundDisagreementsTest.mutualHttpsServerAfterAPlainOneOnOnePort} covers it.
+     */
+    static final boolean TLS_SERVER_AFTER_PLAIN_ON_ONE_PORT = false;
 
     /**
      * Found by this test: a DestinationRule with tls SIMPLE for host:443 (the tutorial's TLS origination, which has
@@ -55,13 +61,29 @@ final class Worlds {
         Arbitrary<Optional<String>> mode = Arbitraries.of("ALLOW_ANY", "REGISTRY_ONLY").optional(0.8);
         Arbitrary<List<Se>> entries = serviceEntries().list().ofMinSize(0).ofMaxSize(3);
         Arbitrary<Optional<SidecarRes>> sidecar = sidecars().optional(0.3);
-        Arbitrary<List<Route>> routes = routes().list().ofMinSize(0).ofMaxSize(3).uniqueElements(Route::host)
+        Arbitrary<List<Route>> any = routes().list().ofMinSize(0).ofMaxSize(3).uniqueElements(Route::host);
+        // recipes of different kinds rarely meet on one port by chance: a quarter of the worlds are built so
+        Arbitrary<List<Route>> routes = Arbitraries.frequencyOf(net.jqwik.api.Tuple.of(3, any),
+                        net.jqwik.api.Tuple.of(MIXED_SERVER_KINDS_ON_ONE_PORT ? 1 : 0, sharedPortRoutes()))
                 .filter(rs -> MIXED_SERVER_KINDS_ON_ONE_PORT || rs.stream()
                         .collect(java.util.stream.Collectors.groupingBy(r -> r.kind().http(),
                                 java.util.stream.Collectors.mapping(Route::kind, java.util.stream.Collectors.toSet())))
-                        .values().stream().allMatch(kinds -> kinds.size() == 1));
+                        .values().stream().allMatch(kinds -> kinds.size() == 1))
+                .filter(rs -> TLS_SERVER_AFTER_PLAIN_ON_ONE_PORT || !tlsServerAfterPlain(rs));
         Arbitrary<List<Policy>> policies = policies().list().ofMinSize(0).ofMaxSize(3);
         return Combinators.combine(mode, entries, sidecar, routes, policies).as(World::new);
+    }
+
+    /** A route whose gateway server is HTTPS ISTIO_MUTUAL on port 80 after one whose server is plain HTTP there. */
+    static boolean tlsServerAfterPlain(List<Route> routes) {
+        boolean plain = false;
+        for (Route r : routes) {
+            plain |= r.kind() == RouteKind.HTTP_PLAIN;
+            if (plain && r.kind() == RouteKind.HTTP_ORIGINATE) {
+                return true;
+            }
+        }
+        return false;
     }
 
     static Arbitrary<Se> serviceEntries() {
@@ -99,13 +121,34 @@ final class Worlds {
         if (HTTPS_PASSTHROUGH_SERVERS) {
             kinds.add(RouteKind.HTTPS_PASSTHROUGH);
         }
+        return Arbitraries.of(kinds).flatMap(Worlds::route);
+    }
+
+    static Arbitrary<Route> route(RouteKind k) {
         List<String> passthroughHosts = new ArrayList<>(Pool.NAMED);
         passthroughHosts.addAll(Pool.WILDCARDS);
-        return Arbitraries.of(kinds).flatMap(k -> {
-            Arbitrary<String> hosts = k == RouteKind.TLS_PASSTHROUGH || k == RouteKind.HTTPS_PASSTHROUGH
-                    ? Arbitraries.of(passthroughHosts) : Arbitraries.of(Pool.NAMED);
-            return Combinators.combine(hosts, Arbitraries.of(false, false, true)).as((h, narrow) -> new Route(k, h, narrow));
-        });
+        Arbitrary<String> hosts = k == RouteKind.TLS_PASSTHROUGH || k == RouteKind.HTTPS_PASSTHROUGH
+                ? Arbitraries.of(passthroughHosts) : Arbitraries.of(Pool.NAMED);
+        return Combinators.combine(hosts, Arbitraries.of(false, false, true)).as((h, narrow) -> new Route(k, h, narrow));
+    }
+
+    /** Two or three recipes whose gateway servers are of different kinds on one port (443, or 80), in any order. */
+    static Arbitrary<List<Route>> sharedPortRoutes() {
+        List<List<RouteKind>> shapes = new ArrayList<>(List.of(
+                List.of(RouteKind.TLS_MUTUAL, RouteKind.TLS_PASSTHROUGH),
+                List.of(RouteKind.TLS_PASSTHROUGH, RouteKind.TLS_MUTUAL),
+                List.of(RouteKind.HTTP_ORIGINATE, RouteKind.HTTP_PLAIN),
+                List.of(RouteKind.HTTP_ORIGINATE, RouteKind.HTTP_PLAIN, RouteKind.TLS_PASSTHROUGH)));
+        if (HTTPS_PASSTHROUGH_SERVERS) {
+            shapes.add(List.of(RouteKind.HTTPS_PASSTHROUGH, RouteKind.TLS_MUTUAL, RouteKind.TLS_PASSTHROUGH));
+            shapes.add(List.of(RouteKind.TLS_MUTUAL, RouteKind.HTTPS_PASSTHROUGH));
+        }
+        if (TLS_SERVER_AFTER_PLAIN_ON_ONE_PORT) {
+            shapes.add(List.of(RouteKind.HTTP_PLAIN, RouteKind.HTTP_ORIGINATE));
+        }
+        return Arbitraries.of(shapes).flatMap(ks -> Combinators.combine(ks.stream().map(Worlds::route).toList())
+                        .as(rs -> (List<Route>) new ArrayList<>(rs)))
+                .filter(rs -> rs.stream().map(Route::host).distinct().count() == rs.size());
     }
 
     static Arbitrary<Policy> policies() {
@@ -152,7 +195,8 @@ final class Worlds {
                 net.jqwik.api.Tuple.of(5, Arbitraries.of(Pool.NAMED)),
                 net.jqwik.api.Tuple.of(3, Arbitraries.of(Pool.WILDCARD_COVERED)),
                 net.jqwik.api.Tuple.of(2, Arbitraries.of(Pool.UNKNOWN)),
-                net.jqwik.api.Tuple.of(2, Arbitraries.of(Pool.IPS)));
+                net.jqwik.api.Tuple.of(2, Arbitraries.of(Pool.IPS)),
+                net.jqwik.api.Tuple.of(2, Arbitraries.of(Pool.HOSTILE)));
         // names are case-insensitive: a few requests write them in mixed case, as a user may
         Arbitrary<Integer> variant = Arbitraries.integers().between(0, 9);
         return Arbitraries.of(true, false).flatMap(https -> Combinators.combine(

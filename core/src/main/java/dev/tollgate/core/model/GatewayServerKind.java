@@ -120,11 +120,6 @@ public record GatewayServerKind(PortProtocol protocol, ServerTlsMode tlsMode) {
         };
     }
 
-    /** Two servers can share one port's listener: Istio cannot mix plain HTTP with SNI-matched servers on a port. */
-    public boolean compatibleWith(GatewayServerKind other) {
-        return readsHttp() == other.readsHttp() && selectsBySni() == other.selectsBySni();
-    }
-
     /** As Tollgate's messages write it: {@code HTTPS PASSTHROUGH}, {@code HTTP}. */
     @Override
     public String toString() {

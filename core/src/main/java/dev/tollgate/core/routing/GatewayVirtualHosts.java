@@ -48,6 +48,24 @@ final class GatewayVirtualHosts {
         return new GatewayVirtualHosts(Map.copyOf(byDomain));
     }
 
+    /**
+     * One route configuration for several servers: Istio gives every plain HTTP server of a port the one RDS
+     * {@code http.<port>} (gateway.go gatewayRDSRouteName), and buildGatewayHTTPRouteConfig walks all of its servers,
+     * appending the routes of each server's VirtualServices to the virtual host of each intersecting domain
+     * (vHostDedupMap), so a request's Host finds its virtual host whichever of those servers named it.
+     */
+    static GatewayVirtualHosts merge(List<GatewayVirtualHosts> tables) {
+        Map<String, List<CompiledVirtualService>> byDomain = new LinkedHashMap<>();
+        for (GatewayVirtualHosts t : tables) {
+            t.byDomain.forEach((d, owners) -> {
+                List<CompiledVirtualService> all = byDomain.computeIfAbsent(d, k -> new ArrayList<>());
+                owners.stream().filter(vs -> !all.contains(vs)).forEach(all::add);
+            });
+        }
+        byDomain.replaceAll((k, v) -> List.copyOf(v));
+        return new GatewayVirtualHosts(Map.copyOf(byDomain));
+    }
+
     /** host.Names Intersection of the server hosts for the VirtualService's namespace and its hosts. */
     static List<String> intersection(GatewayServer server, CompiledVirtualService vs) {
         List<String> out = new ArrayList<>();

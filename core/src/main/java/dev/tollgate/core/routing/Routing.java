@@ -12,6 +12,7 @@ import dev.tollgate.core.registry.SidecarScope;
 import dev.tollgate.core.model.Consideration;
 import dev.tollgate.core.model.Stage;
 import dev.tollgate.core.model.GatewayListener;
+import dev.tollgate.core.model.GatewayServerKind;
 import dev.tollgate.core.model.RouteKind;
 import dev.tollgate.core.model.HttpRequestInfo;
 import dev.tollgate.core.model.TlsMode;
@@ -62,7 +63,7 @@ public final class Routing {
     /** Gateway workloads' servers, computed once per label set (a snapshot serves few gateway workloads). */
     private final Map<Map<String, String>, List<GatewayServer>> serversByLabels = new ConcurrentHashMap<>();
     private static final int MERGED_CACHE_LIMIT = 50_000;
-    private final Map<LabelsPort, ServersOnPort> serversOnPort = new ConcurrentHashMap<>();
+    private final Map<LabelsPort, PortServers> serversOnPort = new ConcurrentHashMap<>();
     private final Map<MergeKey, MergedRules> mergedCache = new ConcurrentHashMap<>();
     private final Map<List<Integer>, MergedRules> mergedByRules = new ConcurrentHashMap<>();
     private final boolean anyDrSelector;
@@ -686,10 +687,7 @@ public final class Routing {
         return gateways.stream().anyMatch(g -> !g.selector().isEmpty() && g.selects(labels));
     }
 
-    /**
-     * Servers merged by port. Istio keeps the first server's protocol for a port; a later server whose protocol
-     * conflicts is dropped from the listener.
-     */
+    /** Servers merged by port, as Istio's mergeGateways keeps them ({@link GatewayPortMerge}). */
     public List<GatewayListener> listeners(WorkloadRef gateway) {
         Map<Integer, List<GatewayServer>> byPort = new LinkedHashMap<>();
         for (GatewayServer s : servers(gateway)) {
@@ -697,13 +695,11 @@ public final class Routing {
         }
         List<GatewayListener> out = new ArrayList<>();
         for (var e : byPort.entrySet()) {
-            GatewayServer first = e.getValue().get(0);
             List<String> hosts = new ArrayList<>();
             List<dev.tollgate.core.model.ResourceKey> keys = new ArrayList<>();
-            for (GatewayServer s : e.getValue()) {
-                if (!compatible(first, s)) {
-                    continue;
-                }
+            List<GatewayServerKind> kinds = new ArrayList<>();
+            List<GatewayServer> kept = GatewayPortMerge.kept(e.getValue());
+            for (GatewayServer s : kept) {
                 s.hosts().forEach(h -> {
                     if (!hosts.contains(h.toString())) {
                         hosts.add(h.toString());
@@ -712,44 +708,82 @@ public final class Routing {
                 if (!keys.contains(s.gateway())) {
                     keys.add(s.gateway());
                 }
+                if (!kinds.contains(s.kind())) {
+                    kinds.add(s.kind());
+                }
             }
-            out.add(new GatewayListener(e.getKey(), first.kind(), hosts, keys));
+            out.add(new GatewayListener(e.getKey(), kept.get(0).kind(), hosts, keys, kinds));
         }
         return List.copyOf(out);
     }
 
-    private static boolean compatible(GatewayServer a, GatewayServer b) {
-        return a.kind().compatibleWith(b.kind());
-    }
-
     /**
-     * The server that takes a connection: TLS/HTTPS servers by SNI (exact host first, then the longest wildcard,
-     * "*" last; Envoy's server_names), HTTP/TCP servers by port, HTTP servers then by Host.
+     * The server that takes a connection, as Envoy picks the listener's filter chain and then the virtual host: a
+     * TLS server by SNI (exact host first, then the longest wildcard, "*" last; Envoy's server_names); else the
+     * port's plain servers (their chains have no server_names, so they take a connection whose SNI no TLS server
+     * names, or which has none), TCP by port and HTTP by Host; a port with only TLS servers takes a connection
+     * without SNI only on a "*" server.
      */
     public ServerSelection selectServer(WorkloadRef gateway, int port, Optional<String> sni,
                                         Optional<String> authorityHost) {
-        ServersOnPort index = serversOnPort.computeIfAbsent(new LabelsPort(gateway.labels(), port),
-                k -> ServersOnPort.of(servers(gateway), port));
-        List<GatewayServer> onPort = index.servers();
-        if (onPort.isEmpty()) {
+        PortServers index = portServers(gateway, port);
+        if (index.tls().servers().isEmpty() && index.plain().servers().isEmpty()) {
             return new ServerSelection.NoServer("no Gateway selecting " + gateway.namespace() + " workload "
                     + gateway.labels() + " has a server on port " + port);
         }
-        boolean byTls = onPort.get(0).kind().selectsBySni();
-        Optional<String> key = byTls ? sni.map(HostName::fold) : authorityHost.map(HostName::fold);
-        if (!byTls && !onPort.get(0).kind().readsHttp()) {
-            GatewayServer s = onPort.get(0);
-            return new ServerSelection.Selected(s, s.label() + " takes port " + port);
+        Optional<GatewayServer> bySni = sniChain(index, sni);
+        if (bySni.isPresent()) {
+            return new ServerSelection.Selected(bySni.get(), bySni.get().label() + " matches SNI "
+                    + sni.orElse("(none)"));
         }
-        GatewayServer best = index.best(key).orElse(null);
+        List<GatewayServer> plain = index.plain().servers();
+        if (plain.isEmpty()) {
+            return new ServerSelection.NoServer("no server on port " + port + " has a host matching SNI "
+                    + sni.orElse("(none)") + " (hosts " + index.tls().servers().stream()
+                    .flatMap(s -> s.hosts().stream()).map(Object::toString).toList() + ")");
+        }
+        if (!plain.get(0).kind().readsHttp()) {
+            return new ServerSelection.Selected(plain.get(0), plain.get(0).label() + " takes port " + port);
+        }
+        GatewayServer best = index.plain().best(authorityHost.map(HostName::fold)).orElse(null);
         if (best == null) {
-            String what = byTls ? "SNI " + sni.orElse("(none)") : "host " + authorityHost.orElse("(none)");
-            return new ServerSelection.NoServer("no server on port " + port + " has a host matching " + what
-                    + " (hosts " + onPort.stream().flatMap(s -> s.hosts().stream()).map(Object::toString).toList()
-                    + ")");
+            return new ServerSelection.NoServer("no server on port " + port + " has a host matching host "
+                    + authorityHost.orElse("(none)") + " (hosts " + plain.stream().flatMap(s -> s.hosts().stream())
+                    .map(Object::toString).toList() + ")");
         }
-        return new ServerSelection.Selected(best, best.label() + " matches "
-                + (byTls ? "SNI " + sni.orElse("(none)") : "host " + authorityHost.orElse("(none)")));
+        return new ServerSelection.Selected(best, best.label() + " matches host " + authorityHost.orElse("(none)"));
+    }
+
+    /**
+     * The kind of server whose filter chain takes a connection on {@code port} with this SNI (empty: no ClientHello,
+     * or one without SNI): the first step of {@link #selectServer}, all a proxy needs to know before it reads HTTP.
+     */
+    public Optional<GatewayServerKind> connectionKind(WorkloadRef gateway, int port, Optional<String> sni) {
+        PortServers index = portServers(gateway, port);
+        return sniChain(index, sni).map(GatewayServer::kind)
+                .or(() -> index.plain().servers().stream().findFirst().map(GatewayServer::kind));
+    }
+
+    /** The TLS server whose chain Envoy picks by SNI; empty for the plain chain (or none). */
+    private static Optional<GatewayServer> sniChain(PortServers index, Optional<String> sni) {
+        if (sni.isEmpty() && !index.plain().servers().isEmpty()) {
+            return Optional.empty();
+        }
+        return index.tls().best(sni.map(HostName::fold));
+    }
+
+    private PortServers portServers(WorkloadRef gateway, int port) {
+        return serversOnPort.computeIfAbsent(new LabelsPort(gateway.labels(), port),
+                k -> PortServers.of(servers(gateway), port));
+    }
+
+    /** The servers kept on one port, split into the SNI-matched (TLS) ones and the plain ones, each indexed. */
+    private record PortServers(ServersOnPort tls, ServersOnPort plain) {
+        static PortServers of(List<GatewayServer> all, int port) {
+            List<GatewayServer> kept = GatewayPortMerge.kept(all.stream().filter(s -> s.port() == port).toList());
+            return new PortServers(ServersOnPort.of(kept.stream().filter(s -> s.kind().selectsBySni()).toList()),
+                    ServersOnPort.of(kept.stream().filter(s -> !s.kind().selectsBySni()).toList()));
+        }
     }
 
     private record LabelsPort(Map<String, String> labels, int port) {
@@ -763,21 +797,15 @@ public final class Routing {
     }
 
     /**
-     * The servers that share one port of one gateway workload (the first server's kind decides which are
-     * compatible), with their hosts indexed so that a connection's SNI or Host is a few map probes instead of a scan
+     * Servers of one port of one gateway workload that are matched alike (the TLS ones by SNI, or the plain ones
+     * by Host), with their hosts indexed so that a connection's SNI or Host is a few map probes instead of a scan
      * of every server: exact names, "*.suffix" wildcards and "*", all normalised once. The answer is the one the
      * scan gives (highest {@link #hostScore}, first written on ties); names the index cannot hold exactly (other
      * wildcard shapes) and keys it would answer differently (wildcards, over-long names) fall back to the scan.
      */
     private record ServersOnPort(List<GatewayServer> servers, boolean scanOnly, Map<String, ServerCandidate> exact,
                                  Map<String, ServerCandidate> wildcards, ServerCandidate star) {
-        static ServersOnPort of(List<GatewayServer> all, int port) {
-            List<GatewayServer> onPort = new ArrayList<>();
-            for (GatewayServer s : all) {
-                if (s.port() == port && (onPort.isEmpty() || compatible(onPort.get(0), s))) {
-                    onPort.add(s);
-                }
-            }
+        static ServersOnPort of(List<GatewayServer> onPort) {
             Map<String, ServerCandidate> exact = new HashMap<>();
             Map<String, ServerCandidate> wildcards = new HashMap<>();
             ServerCandidate star = null;
@@ -934,7 +962,11 @@ public final class Routing {
         if (cached != null) {
             return cached;
         }
-        GatewayVirtualHosts built = GatewayVirtualHosts.build(server, bound, vs -> !staticHttp(vs, ctx).isEmpty());
+        GatewayVirtualHosts built = sharesRouteConfig(server)
+                ? GatewayVirtualHosts.merge(portServers(gateway, server.port()).plain().servers().stream()
+                        .map(s -> GatewayVirtualHosts.build(s, boundTo(gateway, s), vs -> !staticHttp(vs, ctx).isEmpty()))
+                        .toList())
+                : GatewayVirtualHosts.build(server, bound, vs -> !staticHttp(vs, ctx).isEmpty());
         if (gatewayVirtualHosts.size() < VIRTUAL_HOSTS_CACHE_LIMIT) {
             gatewayVirtualHosts.putIfAbsent(key, built);
         }
@@ -1114,9 +1146,22 @@ public final class Routing {
                 .orElse("; none of them matches " + host);
     }
 
-    private static ProxyContext gatewayContext(WorkloadRef gateway, GatewayServer server) {
-        return new ProxyContext(Set.of(server.gatewayName()), gateway.labels(), gateway.namespace(), server.port(),
-                true);
+    /**
+     * The proxy as a server's routes see it. The plain HTTP servers of a port share one route configuration, built
+     * with each server's Gateway name; here the names of all of them are taken at once, which differs from Istio only
+     * for a VirtualService bound to two of those Gateways whose matches name just one.
+     */
+    private ProxyContext gatewayContext(WorkloadRef gateway, GatewayServer server) {
+        Set<String> names = sharesRouteConfig(server)
+                ? portServers(gateway, server.port()).plain().servers().stream().map(GatewayServer::gatewayName)
+                        .collect(java.util.stream.Collectors.toUnmodifiableSet())
+                : Set.of(server.gatewayName());
+        return new ProxyContext(names, gateway.labels(), gateway.namespace(), server.port(), true);
+    }
+
+    /** Plain HTTP servers: all of one port's share the RDS {@code http.<port>} (gateway.go gatewayRDSRouteName). */
+    private static boolean sharesRouteConfig(GatewayServer server) {
+        return server.kind().readsHttp() && !server.kind().selectsBySni();
     }
 
     /** Every Gateway, and whether it selects {@code gateway}. */

@@ -1,5 +1,6 @@
 package dev.tollgate.core.snapshot;
 
+import dev.tollgate.core.model.GatewayServerKind;
 import dev.tollgate.core.analysis.EgressAnalyzer;
 import dev.tollgate.core.authz.AuthzDecision;
 import dev.tollgate.core.authz.Authorizer;
@@ -68,6 +69,11 @@ final class CompiledMeshSnapshot implements MeshSnapshot {
     @Override
     public List<GatewayListener> gatewayListeners(WorkloadRef gateway) {
         return routing.listeners(gateway);
+    }
+
+    @Override
+    public Optional<GatewayServerKind> gatewayServerKind(WorkloadRef gateway, int port, Optional<String> sni) {
+        return routing.connectionKind(gateway, port, sni);
     }
 
     @Override

@@ -1,12 +1,14 @@
 package dev.tollgate.core.snapshot;
 
 import dev.tollgate.core.model.GatewayListener;
+import dev.tollgate.core.model.GatewayServerKind;
 import dev.tollgate.core.model.ConfigSet;
 import dev.tollgate.core.model.Diagnostic;
 import dev.tollgate.core.model.MeshSettings;
 import dev.tollgate.core.model.WorkloadRef;
 
 import java.util.List;
+import java.util.Optional;
 
 /**
  * One immutable, indexed view of the mesh's configuration. Proxies hold the current one and swap it atomically;
@@ -27,6 +29,15 @@ public interface MeshSnapshot {
 
     /** The ports the egress gateway workload listens on: the servers of every Gateway whose selector matches it. */
     List<GatewayListener> gatewayListeners(WorkloadRef gateway);
+
+    /**
+     * The kind of the server that takes a connection on server port {@code port} whose ClientHello names {@code sni}
+     * (empty: no ClientHello, or one without SNI), by the very server selection {@link #gateway} makes (Envoy's
+     * filter chain match); empty when no server does. A port can hold servers of several kinds (Istio's
+     * mergeGateways), so the gateway reads this once per connection to know whether to terminate the mTLS, pass the
+     * TLS through, or read plain bytes.
+     */
+    Optional<GatewayServerKind> gatewayServerKind(WorkloadRef gateway, int port, Optional<String> sni);
 
     /** The egress gateway workload {@code gateway}: server match, authorization (as that workload), routing. */
     GatewayDecision gateway(WorkloadRef gateway, GatewayRequest request);

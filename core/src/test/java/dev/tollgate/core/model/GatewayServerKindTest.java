@@ -107,7 +107,6 @@ class GatewayServerKindTest {
             assertThat(k.terminatesTls()).isFalse();
             assertThat(k.servedByTollgate()).isTrue();
         }
-        assertThat(https.compatibleWith(tls)).isTrue();
     }
 
     @Test
