@@ -11,8 +11,8 @@ import java.util.Optional;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Disagreements the generated property found beyond issue 7's three, each shrunk to a minimal world. They fail until
- * fixed; the generator leaves their shape out meanwhile (see the flags in {@link Worlds}).
+ * Disagreements the generated property found beyond issue 7's three, each shrunk to a minimal world and kept as a
+ * named regression case once fixed (the generator covers their shapes again: the flags in {@link Worlds}).
  */
 class FoundDisagreementsTest {
     private static LoopbackMesh.Shared shared;
@@ -60,8 +60,8 @@ class FoundDisagreementsTest {
     /**
      * The same two recipes the other way round: mergeGateways skips an HTTPS server after a plain HTTP one
      * ("conflict with existing server"), and check and the gateway both do. But the sidecar still opens mTLS to
-     * port 80 for developers.google.com: the gateway's plain server cannot read it, so the sidecar answers 503
-     * (upstream connect error), while check says no-route at the gateway.
+     * port 80 for developers.google.com, which the gateway's plain server cannot read. The gateway asks the core
+     * about that TLS connection (no route, as check says) and closes it; the sidecar answers 503.
      */
     @Test
     void mutualHttpsServerAfterAPlainOneOnOnePort() throws Exception {

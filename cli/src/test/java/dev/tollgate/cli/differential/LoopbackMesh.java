@@ -176,6 +176,11 @@ final class LoopbackMesh implements AutoCloseable {
         } else if ((x.connectStatus() == 400 || (x.connectStatus() == 0 && x.status() == 400))
                 && await(sidecarLog, 0, mine).map(e -> e.decision().equals("error")).orElse(false)) {
             kind = Verdict.Kind.INVALID_REQUEST;
+        } else if (x.connectStatus() == 0 && x.status() == 503
+                && await(gatewayLog, gatewayMark, e -> e.decision().equals("no-route")).isPresent()) {
+            // the sidecar's mTLS reached a gateway server that reads plain HTTP: the gateway finds no route and
+            // closes, so the sidecar answers 503 (Envoy: upstream connect error or disconnect/reset)
+            kind = Verdict.Kind.GATEWAY_NO_ROUTE;
         } else if (x.connectStatus() == 0 && x.status() == 403
                 && (r.method().equals("HEAD") || x.body().equals("RBAC: access denied"))) {
             kind = Verdict.Kind.GATEWAY_DENIED;

@@ -39,11 +39,11 @@ final class Worlds {
     /**
      * Found by this test: a plain HTTP server on the gateway's port 80 and, after it, an HTTPS ISTIO_MUTUAL one.
      * Istio skips the later server (mergeGateways), so the sidecar's mTLS meets the plain server: the gateway cannot
-     * read it and the sidecar answers 503 (upstream connect error); check says no-route at the gateway (404). Left out
-     * until check has an outcome for a connection the gateway resets;
-     * {@code FoundDisagreementsTest.mutualHttpsServerAfterAPlainOneOnOnePort} covers it.
+     * read it. The gateway now asks the core about a TLS connection on a server that reads HTTP (proxy
+     * TlsOnHttpServer): no route, as check says, and the sidecar answers 503;
+     * {@code FoundDisagreementsTest.mutualHttpsServerAfterAPlainOneOnOnePort} pins it.
      */
-    static final boolean TLS_SERVER_AFTER_PLAIN_ON_ONE_PORT = false;
+    static final boolean TLS_SERVER_AFTER_PLAIN_ON_ONE_PORT = true;
 
     /**
      * Found by this test: a DestinationRule with tls SIMPLE for host:443 (the tutorial's TLS origination, which has
