@@ -1,6 +1,5 @@
 package dev.tollgate.core.registry;
 
-import dev.tollgate.core.model.net.IpAddress;
 import dev.tollgate.core.model.Visibility;
 import dev.tollgate.core.model.Origin;
 import dev.tollgate.core.model.Resource;
@@ -21,8 +20,9 @@ import java.util.TreeMap;
 import java.util.stream.Collectors;
 
 /**
- * {@link Registry#explain}: walks the same rules as {@link Registry#scopeFor} and {@link SidecarScope#lookup} and
- * says, for every Sidecar and every ServiceEntry host that could matter, why it did or did not decide.
+ * {@link Registry#explain}: says, for every Sidecar and every ServiceEntry host that could matter, why it did or did
+ * not decide. The entries come from {@link SidecarScope#lookup}'s own record of its walk ({@link LookupTrace}), so
+ * the explanation cannot tell a different story from the decision; this class only words it.
  */
 final class RegistryExplainer {
     static final Stage STAGE = Stage.REGISTRY;
@@ -141,54 +141,44 @@ final class RegistryExplainer {
 
     // ---- ServiceEntries ---------------------------------------------------------------------------------------
 
+    /**
+     * One sentence per entry host the lookup considered, from the lookup's own record of its walk: what it decided
+     * for each candidate is taken as recorded, and only put into words here.
+     */
     private void explainEntries() {
         if (!Hosts.plausible(host)) {
             return;
         }
-        String ns = workload.namespace();
-        Optional<ServiceMatch> result = scope.lookup(host, port);
-        EgressListener listener = scope.listenerFor(port);
-        List<String> keys = new ArrayList<>();
-        keys.add(host);
-        for (int dot = host.indexOf('.', 1); dot > 0; dot = host.indexOf('.', dot + 1)) {
-            keys.add("*" + host.substring(dot));
-        }
-        if (!host.equals("*")) {
-            keys.add("*");
-        }
-        VisibilityIndex index = registry.index();
+        LookupTrace trace = LookupTrace.recording();
+        scope.lookup(host, port, trace);
+        Optional<ServiceMatch> result = trace.result();
+        EgressListener listener = trace.listener();
+        // an entry met by name is not explained again for its addresses
         Set<ServiceHost> explained = Collections.newSetFromMap(new IdentityHashMap<>());
-        for (String key : keys.stream().distinct().toList()) {
-            List<ServiceHost> all = index.all(key);
-            if (all.isEmpty()) {
+        for (LookupTrace.Note n : trace.notes()) {
+            if (!explained.add(n.candidate())) {
                 continue;
             }
-            Map<ServiceHost, HostChoice.Outcome> outcomes = new IdentityHashMap<>();
-            Map<ServiceHost, ServiceHost> winners = new IdentityHashMap<>();
-            if (listener != null) {
-                HostChoice.choose(index, ns, key, listener, (c, o, w) -> {
-                    outcomes.put(c, o);
-                    w.ifPresent(x -> winners.put(c, x));
-                });
-            }
-            for (ServiceHost s : all) {
-                explained.add(s);
-                explainEntry(s, result, listener, outcomes.get(s), winners.get(s));
+            if (n.via() == LookupTrace.Via.NAME) {
+                explainEntry(n, result, listener);
+            } else {
+                explainAddress(n, result, listener);
             }
         }
-        explainAddresses(result, listener, explained);
     }
 
-    private void explainEntry(ServiceHost s, Optional<ServiceMatch> result, EgressListener listener,
-                              HostChoice.Outcome outcome, ServiceHost winner) {
+    private void explainEntry(LookupTrace.Note n, Optional<ServiceMatch> result, EgressListener listener) {
+        ServiceHost s = n.candidate();
         String ns = workload.namespace();
         String subject = entryName(s) + (s.host().equals(host) ? " defines " + host
                 : "'s host " + s.host() + " covers " + host);
-        if (hidden(s, subject, listener, outcome != null && outcome != HostChoice.Outcome.NOT_IMPORTED)) {
+        if (!n.outcome().inView()) {
+            explainOutOfView(n, subject, listener);
             return;
         }
-        switch (outcome) {
+        switch (n.outcome()) {
             case OTHER_NAMESPACE_CHOSEN -> {
+                ServiceHost winner = n.winner().orElseThrow();
                 String why;
                 if (winner.namespace().equals(ns)) {
                     why = subject + ", but so does " + entryName(winner) + " in the workload's own namespace " + ns
@@ -202,94 +192,78 @@ final class RegistryExplainer {
                 }
                 add(s, false, why, hostOrigin(s));
             }
-            case NOT_MERGEABLE -> add(s, false, subject + ", but " + entryName(winner) + " in the same namespace"
-                    + " defines it first and Istio keeps that one: it adds a later entry's ports only when"
-                    + " resolution, exportTo, labels and workloadSelector are equal", hostOrigin(s));
+            case NOT_MERGEABLE -> add(s, false, subject + ", but " + entryName(n.winner().orElseThrow())
+                    + " in the same namespace defines it first and Istio keeps that one: it adds a later entry's ports"
+                    + " only when resolution, exportTo, labels and workloadSelector are equal", hostOrigin(s));
             case BASE, MERGED -> explainChosen(s, result);
-            default -> throw new IllegalStateException(outcome.name());
+            default -> throw new IllegalStateException(n.outcome().name());
         }
     }
 
-    /**
-     * Says why {@code s} is out of the sidecar's view, if it is: not exported to the namespace, no listener for the
-     * port, or not imported by the Sidecar. Returns false when it is in view.
-     */
-    private boolean hidden(ServiceHost s, String subject, EgressListener listener, boolean imported) {
+    /** Why the lookup left {@code n}'s entry out of the sidecar's view, as it recorded. */
+    private void explainOutOfView(LookupTrace.Note n, String subject, EgressListener listener) {
+        ServiceHost s = n.candidate();
         String ns = workload.namespace();
         Visibility e = s.exportTo();
-        if (!s.visibleFrom(ns)) {
-            String why = switch (e.scope()) {
-                case NONE -> entryName(s) + " exports " + s.host() + " to no namespace (" + describe(e) + ")";
-                case NAMESPACES -> entryName(s) + " exports " + s.host() + " only to "
-                        + String.join(", ", e.namespaces(s.namespace()).stream().sorted().toList()) + " (" + describe(e)
-                        + "); the workload is in " + ns;
-                case PUBLIC -> throw new IllegalStateException("public entries are visible");
-            };
-            add(s, false, why, exportOrigin(s));
-            return true;
-        }
-        if (listener == null) {
-            add(s, false, subject + ", but " + chosenName() + " has no egress listener for port " + port
-                    + " and no catch-all listener", scope.sidecar().map(Resource::origin).orElse(Origin.UNKNOWN));
-            return true;
-        }
-        if (imported) {
-            return false;
-        }
-        if (scope.sidecar().isEmpty()) {
-            add(s, false, subject + ", but the sidecar did not import it", hostOrigin(s));
-            return true;
-        }
-        Resource<Sidecar> sc = scope.sidecar().get();
-        String at = "egress[" + listener.index() + "]";
-        if (!listener.importsHost(s)) {
-            add(s, false, name(sc) + " does not import " + s.namespace() + "/" + s.host() + ": its " + at
-                    + ".hosts " + quoted(listener.hosts()) + " cover neither " + s.namespace() + "/" + s.host()
-                    + " nor */" + s.host() + "; add \"" + s.namespace() + "/" + s.host() + "\" to import it"
-                    + " (" + subject + ")", sc.originOf("spec.egress[" + listener.index() + "].hosts"));
-        } else {
-            add(s, false, name(sc) + "'s " + at + " listens on port " + listener.port().orElse(0)
-                    + " and imports only services that declare that port; " + subject + " with ports "
-                    + portList(s), sc.originOf("spec.egress[" + listener.index() + "].port"));
-        }
-        return true;
-    }
-
-    /** An IP literal request against entries whose {@code addresses} contain it. */
-    private void explainAddresses(Optional<ServiceMatch> result, EgressListener listener,
-                                  Set<ServiceHost> explained) {
-        Optional<IpAddress> ip = IpAddress.parse(host);
-        if (ip.isEmpty()) {
-            return;
-        }
-        for (List<ServiceHost> group : registry.index().byAddress(ip.get())) {
-            for (ServiceHost s : group) {
-                if (!explained.add(s)) {
-                    continue;
+        switch (n.outcome()) {
+            case NOT_VISIBLE -> {
+                String why = switch (e.scope()) {
+                    case NONE -> entryName(s) + " exports " + s.host() + " to no namespace (" + describe(e) + ")";
+                    case NAMESPACES -> entryName(s) + " exports " + s.host() + " only to "
+                            + String.join(", ", e.namespaces(s.namespace()).stream().sorted().toList()) + " ("
+                            + describe(e) + "); the workload is in " + ns;
+                    case PUBLIC -> throw new IllegalStateException("public entries are visible");
+                };
+                add(s, false, why, exportOrigin(s));
+            }
+            case NO_LISTENER -> add(s, false, subject + ", but " + chosenName() + " has no egress listener for port "
+                    + port + " and no catch-all listener", scope.sidecar().map(Resource::origin).orElse(Origin.UNKNOWN));
+            case NOT_IMPORTED, PORT_NOT_DECLARED -> {
+                if (scope.sidecar().isEmpty()) {
+                    add(s, false, subject + ", but the sidecar did not import it", hostOrigin(s));
+                    return;
                 }
-                String subject = entryName(s) + "'s addresses " + s.entry().spec().getAddresses() + " contain "
-                        + host;
-                Origin at = s.entry().originOf("spec.addresses");
-                if (hidden(s, subject, listener, listener != null && listener.imports(s))) {
-                    continue;
-                }
-                boolean used = result.isPresent() && result.get().entry() == s.entry()
-                        && result.get().matchedHost().equals(s.host());
-                if (used && result.get().port().isPresent()) {
-                    add(s, true, subject + " and it declares port " + port + " (" + describe(result.get().port()
-                            .get()) + "): the sidecar treats " + host + ":" + port + " as " + s.host(), at);
-                } else if (used) {
-                    add(s, true, subject + " but it does not declare port " + port + " (it declares "
-                            + portList(s) + "): the outbound traffic policy (" + scope.outboundMode() + ") decides",
-                            at);
+                Resource<Sidecar> sc = scope.sidecar().get();
+                String at = "egress[" + listener.index() + "]";
+                if (n.outcome() == HostChoice.Outcome.NOT_IMPORTED) {
+                    add(s, false, name(sc) + " does not import " + s.namespace() + "/" + s.host() + ": its " + at
+                            + ".hosts " + quoted(listener.hosts()) + " cover neither " + s.namespace() + "/"
+                            + s.host() + " nor */" + s.host() + "; add \"" + s.namespace() + "/" + s.host()
+                            + "\" to import it (" + subject + ")",
+                            sc.originOf("spec.egress[" + listener.index() + "].hosts"));
                 } else {
-                    add(s, false, subject + ", but " + result.map(r -> (Registry.isEgressGatewayService(r.entry())
-                            ? "the egress gateway's Kubernetes Service" : "ServiceEntry " + r.entry().namespace()
-                            + "/" + r.entry().name()) + " (host " + r.matchedHost() + ")").orElse("no entry")
-                            + " is used: a host name match, a longer prefix or the workload's own namespace comes"
-                            + " first", at);
+                    add(s, false, name(sc) + "'s " + at + " listens on port " + listener.port().orElse(0)
+                            + " and imports only services that declare that port; " + subject + " with ports "
+                            + portList(s), sc.originOf("spec.egress[" + listener.index() + "].port"));
                 }
             }
+            default -> throw new IllegalStateException(n.outcome().name());
+        }
+    }
+
+    /** An IP literal request against an entry whose {@code addresses} contain it. */
+    private void explainAddress(LookupTrace.Note n, Optional<ServiceMatch> result, EgressListener listener) {
+        ServiceHost s = n.candidate();
+        String subject = entryName(s) + "'s addresses " + s.entry().spec().getAddresses() + " contain " + host;
+        if (!n.outcome().inView()) {
+            explainOutOfView(n, subject, listener);
+            return;
+        }
+        Origin at = s.entry().originOf("spec.addresses");
+        boolean used = result.isPresent() && result.get().entry() == s.entry()
+                && result.get().matchedHost().equals(s.host());
+        if (used && result.get().port().isPresent()) {
+            add(s, true, subject + " and it declares port " + port + " (" + describe(result.get().port()
+                    .get()) + "): the sidecar treats " + host + ":" + port + " as " + s.host(), at);
+        } else if (used) {
+            add(s, true, subject + " but it does not declare port " + port + " (it declares "
+                    + portList(s) + "): the outbound traffic policy (" + scope.outboundMode() + ") decides", at);
+        } else {
+            add(s, false, subject + ", but " + result.map(r -> (Registry.isEgressGatewayService(r.entry())
+                    ? "the egress gateway's Kubernetes Service" : "ServiceEntry " + r.entry().namespace()
+                    + "/" + r.entry().name()) + " (host " + r.matchedHost() + ")").orElse("no entry")
+                    + " is used: a host name match, a longer prefix or the workload's own namespace comes"
+                    + " first", at);
         }
     }
 
