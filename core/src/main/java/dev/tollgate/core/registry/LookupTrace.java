@@ -31,6 +31,7 @@ final class LookupTrace {
     private final List<Note> notes = new ArrayList<>();
     private EgressListener listener;
     private Optional<ServiceMatch> result = Optional.empty();
+    private Via answeredBy;
 
     private LookupTrace(boolean on) {
         this.on = on;
@@ -61,9 +62,11 @@ final class LookupTrace {
         }
     }
 
-    Optional<ServiceMatch> answer(Optional<ServiceMatch> r) {
+    /** Records the answer and whether the name walk or the addresses gave it. */
+    Optional<ServiceMatch> answer(Optional<ServiceMatch> r, Via via) {
         if (on) {
             result = r;
+            answeredBy = r.isPresent() ? via : null;
         }
         return r;
     }
@@ -80,5 +83,15 @@ final class LookupTrace {
 
     Optional<ServiceMatch> result() {
         return result;
+    }
+
+    /** How the answer was found; empty when there is none. */
+    Optional<Via> answeredBy() {
+        return Optional.ofNullable(answeredBy);
+    }
+
+    /** Is {@code s} the entry host of the answer. */
+    boolean isAnswer(ServiceHost s) {
+        return result.isPresent() && result.get().entry() == s.entry() && result.get().matchedHost().equals(s.host());
     }
 }

@@ -155,19 +155,25 @@ final class RegistryExplainer {
         EgressListener listener = trace.listener();
         // an entry met by name is not explained again for its addresses
         Set<ServiceHost> explained = Collections.newSetFromMap(new IdentityHashMap<>());
+        boolean byAddress = trace.answeredBy().orElse(null) == LookupTrace.Via.ADDRESS;
         for (LookupTrace.Note n : trace.notes()) {
+            if (byAddress && n.via() == LookupTrace.Via.NAME && trace.isAnswer(n.candidate())) {
+                // the entry also covers the name, but its addresses are what made it the answer: say that
+                continue;
+            }
             if (!explained.add(n.candidate())) {
                 continue;
             }
             if (n.via() == LookupTrace.Via.NAME) {
-                explainEntry(n, result, listener);
+                explainEntry(n, result, byAddress, listener);
             } else {
                 explainAddress(n, result, listener);
             }
         }
     }
 
-    private void explainEntry(LookupTrace.Note n, Optional<ServiceMatch> result, EgressListener listener) {
+    private void explainEntry(LookupTrace.Note n, Optional<ServiceMatch> result, boolean byAddress,
+                              EgressListener listener) {
         ServiceHost s = n.candidate();
         String ns = workload.namespace();
         String subject = entryName(s) + (s.host().equals(host) ? " defines " + host
@@ -195,7 +201,7 @@ final class RegistryExplainer {
             case NOT_MERGEABLE -> add(s, false, subject + ", but " + entryName(n.winner().orElseThrow())
                     + " in the same namespace defines it first and Istio keeps that one: it adds a later entry's ports"
                     + " only when resolution, exportTo, labels and workloadSelector are equal", hostOrigin(s));
-            case BASE, MERGED -> explainChosen(s, result);
+            case BASE, MERGED -> explainChosen(s, result, byAddress);
             default -> throw new IllegalStateException(n.outcome().name());
         }
     }
@@ -267,7 +273,7 @@ final class RegistryExplainer {
         }
     }
 
-    private void explainChosen(ServiceHost s, Optional<ServiceMatch> result) {
+    private void explainChosen(ServiceHost s, Optional<ServiceMatch> result, boolean byAddress) {
         String subject = entryName(s) + (s.host().equals(host) ? " defines " + host
                 : "'s wildcard host " + s.host() + " covers " + host);
         Optional<ServicePort> own = s.port(port);
@@ -289,9 +295,15 @@ final class RegistryExplainer {
             return;
         }
         ServiceMatch r = result.get();
-        String other = (Registry.isEgressGatewayService(r.entry()) ? "the egress gateway's Kubernetes Service"
-                : "ServiceEntry " + r.entry().namespace() + "/" + r.entry().name()) + "'s host " + r.matchedHost();
-        if (r.matchedHost().equals(s.host())) {
+        String otherEntry = Registry.isEgressGatewayService(r.entry()) ? "the egress gateway's Kubernetes Service"
+                : "ServiceEntry " + r.entry().namespace() + "/" + r.entry().name();
+        String other = otherEntry + "'s host " + r.matchedHost();
+        if (byAddress) {
+            // the name walk found this host only without the port, so the addresses were asked and answered
+            add(s, false, subject + " but not port " + port + " (it declares " + portList(s) + "); " + otherEntry
+                    + "'s addresses contain " + host + " and it declares port " + port + ", so it is used instead",
+                    hostOrigin(s));
+        } else if (r.matchedHost().equals(s.host())) {
             add(s, false, subject + own.map(p -> " on port " + port).orElse("")
                     + "; its ports are merged with " + other + ", which declares port " + port + " first",
                     hostOrigin(s));

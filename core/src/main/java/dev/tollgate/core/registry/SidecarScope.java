@@ -166,7 +166,7 @@ public final class SidecarScope {
         }
         String h = HostName.fold(host);
         if (!Hosts.plausible(h)) {
-            return trace.answer(Optional.empty());
+            return trace.answer(Optional.empty(), LookupTrace.Via.NAME);
         }
         // the name itself, then each wildcard that covers it, most specific first; a recording walk goes on past the
         // answer, changing nothing, so that the less specific entries are accounted for
@@ -197,12 +197,12 @@ public final class SidecarScope {
             byAddress = lookupAddress(h, port, listener, trace);
         }
         if (found != null) {
-            return trace.answer(Optional.of(found));
+            return trace.answer(Optional.of(found), LookupTrace.Via.NAME);
         }
         if (addressDecides && byAddress.isPresent() && (byAddress.get().port().isPresent() || withoutPort == null)) {
-            return trace.answer(byAddress);
+            return trace.answer(byAddress, LookupTrace.Via.ADDRESS);
         }
-        return trace.answer(Optional.ofNullable(withoutPort));
+        return trace.answer(Optional.ofNullable(withoutPort), LookupTrace.Via.NAME);
     }
 
     /**
