@@ -13,10 +13,8 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.TreeMap;
 import java.util.stream.Collectors;
 
 /**
@@ -31,6 +29,7 @@ final class RegistryExplainer {
     private final WorkloadRef workload;
     private final String host;
     private final int port;
+    private final SidecarTrace sidecars;
     private final SidecarScope scope;
     private final List<Consideration> out = new ArrayList<>();
 
@@ -39,104 +38,14 @@ final class RegistryExplainer {
         this.workload = workload;
         this.host = host;
         this.port = port;
-        this.scope = registry.scopeFor(workload);
+        this.sidecars = SidecarTrace.recording();
+        this.scope = registry.scopeFor(workload, sidecars);
     }
 
     List<Consideration> explain() {
-        explainSidecars();
+        new SidecarExplainer(registry, workload, port, scope, out).explain(sidecars);
         explainEntries();
         return List.copyOf(out);
-    }
-
-    // ---- Sidecars ---------------------------------------------------------------------------------------------
-
-    private void explainSidecars() {
-        String ns = workload.namespace();
-        Optional<Resource<Sidecar>> chosen = scope.sidecar();
-        for (Resource<Sidecar> r : registry.sidecarsIn(ns)) {
-            boolean isChosen = chosen.isPresent() && chosen.get() == r;
-            var selector = r.spec().getWorkloadSelector();
-            if (isChosen) {
-                String why = selector != null
-                        ? name(r) + " applies to this workload: its workloadSelector " + labels(selector.getLabels())
-                        + " matches the workload's labels " + labels(workload.labels())
-                        : name(r) + " applies: it has no workloadSelector, so it covers every workload of namespace "
-                        + ns + " that no Sidecar with a matching workloadSelector claims";
-                add(r, true, why + listenerSummary(), r.originOf(selector != null ? "spec.workloadSelector" : "spec"));
-            } else if (selector != null && !Registry.selects(selector.getLabels(), workload.labels())) {
-                add(r, false, name(r) + " does not apply: its workloadSelector " + labels(selector.getLabels())
-                        + " does not match the workload's labels " + labels(workload.labels()),
-                        r.originOf("spec.workloadSelector"));
-            } else if (selector != null) {
-                add(r, false, name(r) + " also selects this workload, but " + chosenName()
-                        + " comes first (Istio leaves the choice between several matching Sidecars undefined; it uses"
-                        + " the oldest, and with no creation timestamps Tollgate uses the first by name): give the"
-                        + " workloads disjoint workloadSelectors", r.originOf("spec.workloadSelector"));
-            } else if (scope.source() == SidecarScope.Source.WORKLOAD_SELECTOR) {
-                add(r, false, name(r) + " does not apply to this workload: " + chosenName()
-                        + " has a workloadSelector that matches it, and a selecting Sidecar takes precedence over the"
-                        + " namespace-wide one", r.origin());
-            } else {
-                add(r, false, name(r) + " is ignored: namespace " + ns + " has more than one Sidecar without"
-                        + " workloadSelector, and Istio uses only the first (" + chosenName() + "); delete the others",
-                        r.origin());
-            }
-        }
-        String root = registry.mesh().rootNamespace();
-        if (!root.equals(ns)) {
-            for (Resource<Sidecar> r : registry.sidecarsIn(root)) {
-                if (r.spec().getWorkloadSelector() != null) {
-                    add(r, false, name(r) + " has a workloadSelector, so it applies only to workloads in the root"
-                            + " namespace " + root + ", not to " + ns, r.originOf("spec.workloadSelector"));
-                } else if (registry.rootSidecar().isPresent() && registry.rootSidecar().get() == r) {
-                    if (scope.source() == SidecarScope.Source.ROOT_NAMESPACE) {
-                        add(r, true, name(r) + " applies as the mesh-wide default: it has no workloadSelector and"
-                                + " sits in the root namespace " + root + " (meshConfig.rootNamespace), and namespace "
-                                + ns + " has no Sidecar for this workload; \".\" in its egress hosts means " + ns
-                                + listenerSummary(), r.origin());
-                    } else {
-                        add(r, false, name(r) + " (the mesh-wide default of the root namespace " + root
-                                + ") does not apply: " + chosenName() + " of the workload's own namespace takes"
-                                + " precedence", r.origin());
-                    }
-                } else {
-                    add(r, false, name(r) + " is ignored: the root namespace " + root + " has more than one Sidecar"
-                            + " without workloadSelector, and Istio uses only the first ("
-                            + registry.rootSidecar().map(RegistryExplainer::name).orElse("none") + ")", r.origin());
-                }
-            }
-        }
-        if (scope.outboundModeFromSidecar()) {
-            Resource<Sidecar> r = scope.sidecar().orElseThrow();
-            boolean modeSet = r.spec().getOutboundTrafficPolicy().getMode() != null;
-            add(r, true, name(r) + (modeSet ? " sets outboundTrafficPolicy.mode " + scope.outboundMode()
-                            : " sets outboundTrafficPolicy without a mode, which Istio reads as REGISTRY_ONLY (the"
-                            + " field's default)")
-                            + ", which replaces the mesh's " + registry.mesh().outboundMode() + " for this workload",
-                    r.originOf(modeSet ? "spec.outboundTrafficPolicy.mode" : "spec.outboundTrafficPolicy"));
-        }
-    }
-
-    private String listenerSummary() {
-        EgressListener l = scope.listenerFor(port);
-        if (l == null) {
-            return "; it has no egress listener for port " + port + " and no catch-all listener, so it imports"
-                    + " nothing on that port";
-        }
-        if (l.index() < 0) {
-            return "; it has no egress, so it imports every service exported to " + workload.namespace();
-        }
-        String summary = "; for port " + port + " its egress[" + l.index() + "] imports " + quoted(l.hosts());
-        if (!l.illegalHosts().isEmpty()) {
-            summary += "; " + quoted(l.illegalHosts()) + " " + (l.illegalHosts().size() == 1 ? "is" : "are")
-                    + " not of the form namespace/dnsName, so Istio ignores " + (l.illegalHosts().size() == 1
-                    ? "it" : "them") + " and imports nothing for " + (l.illegalHosts().size() == 1 ? "it" : "them");
-        }
-        return summary;
-    }
-
-    private String chosenName() {
-        return scope.sidecar().map(RegistryExplainer::name).orElse("no Sidecar");
     }
 
     // ---- ServiceEntries ---------------------------------------------------------------------------------------
@@ -318,21 +227,17 @@ final class RegistryExplainer {
     // ---- texts and origins ------------------------------------------------------------------------------------
 
     private static String name(Resource<?> r) {
-        return r.key().toString();
+        return SidecarExplainer.name(r);
+    }
+
+    private String chosenName() {
+        return scope.sidecar().map(RegistryExplainer::name).orElse("no Sidecar");
     }
 
     static String entryName(ServiceHost s) {
         return s.kubernetesService()
                 ? "the egress gateway's Kubernetes Service " + s.namespace() + "/" + s.entry().name()
                 : s.entry().key().toString();
-    }
-
-    private static String labels(Map<String, String> labels) {
-        if (labels == null || labels.isEmpty()) {
-            return "{}";
-        }
-        return new TreeMap<>(labels).entrySet().stream().map(e -> e.getKey() + "=" + e.getValue())
-                .collect(Collectors.joining(", ", "{", "}"));
     }
 
     private static String quoted(List<String> values) {
@@ -390,10 +295,6 @@ final class RegistryExplainer {
             }
         }
         return hostOrigin(s);
-    }
-
-    private void add(Resource<?> r, boolean applied, String why, Origin origin) {
-        out.add(new Consideration(STAGE, r.key(), applied, why, origin));
     }
 
     private void add(ServiceHost s, boolean applied, String why, Origin origin) {

@@ -161,4 +161,48 @@ class RegistryExplainPropertiesTest {
     Arbitrary<List<Entry>> registries() {
         return entries().list().ofMaxSize(6).map(ArrayList::new);
     }
+
+    /** A Sidecar for {@link #theExplanationNamesTheSidecarTheScopeUses}: where, and which workloadSelector. */
+    record SidecarAt(String namespace, Optional<String> app) {
+        String yaml(String name) {
+            return "apiVersion: networking.istio.io/v1\nkind: Sidecar\nmetadata: {name: " + name + "}\nspec:\n"
+                    + app.map(a -> "  workloadSelector: {labels: {app: " + a + "}}\n").orElse("")
+                    + "  egress:\n  - hosts: [\"*/*\"]\n";
+        }
+    }
+
+    @Provide
+    Arbitrary<List<SidecarAt>> sidecarSets() {
+        return Combinators.combine(Arbitraries.of("default", "istio-system", "aaa"),
+                Arbitraries.of("sleep", "other").optional(0.5)).as(SidecarAt::new).list().ofMaxSize(4);
+    }
+
+    @Property(tries = 500)
+    void theExplanationNamesTheSidecarTheScopeUses(@ForAll("sidecarSets") List<SidecarAt> sidecars,
+                                                   @ForAll boolean labelled) {
+        TestConfig config = TestConfig.create();
+        for (int i = 0; i < sidecars.size(); i++) {
+            config.apply(sidecars.get(i).namespace(), sidecars.get(i).yaml("sc" + i));
+        }
+        Registry registry = Registry.compile(config.build());
+        WorkloadRef from = new WorkloadRef("default", "sleep", labelled ? Map.of("app", "sleep") : Map.of());
+
+        Optional<ResourceKey> used = registry.scopeFor(from).sidecar().map(r -> r.key());
+        List<Consideration> why = registry.explain(from, "api.example.com", 443).stream()
+                .filter(c -> c.resource().kind() == Kind.SIDECAR).toList();
+
+        String context = sidecars + (labelled ? " app=sleep\n" : " no labels\n") + String.join("\n",
+                why.stream().map(c -> (c.applied() ? "+ " : "- ") + c.resource() + ": " + c.why()).toList());
+        List<ResourceKey> applied = why.stream().filter(Consideration::applied).map(Consideration::resource).toList();
+        assertThat(applied).as(context).containsExactlyElementsOf(used.stream().toList());
+        // every Sidecar of the workload's namespace and of the root namespace is accounted for, once
+        List<ResourceKey> expected = new ArrayList<>();
+        for (int i = 0; i < sidecars.size(); i++) {
+            if (!sidecars.get(i).namespace().equals("aaa")) {
+                expected.add(new ResourceKey(Kind.SIDECAR, sidecars.get(i).namespace(), "sc" + i));
+            }
+        }
+        assertThat(why.stream().map(Consideration::resource).toList()).as(context)
+                .containsExactlyInAnyOrderElementsOf(expected);
+    }
 }
