@@ -1,5 +1,7 @@
 package dev.tollgate.config;
 
+import dev.tollgate.core.model.Visibility;
+
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -10,43 +12,18 @@ final class CommonRules {
     }
 
     /**
-     * Istio's validateExportTo: no duplicates ({@code .} counts as the own namespace), {@code *} alone,
-     * {@code ~} alone and only on a ServiceEntry, every other entry a namespace name.
+     * exportTo by the one rule, {@link Visibility#problems} (Istio's validateExportTo), each problem reported at the
+     * entry it concerns or at the list.
      */
-    static void exportTo(FieldNode spec, String namespace, boolean isServiceEntry, Problems.Scoped p) {
+    static void exportTo(FieldNode spec, String namespace, Visibility.Owner owner, Problems.Scoped p) {
         List<FieldNode> entries = spec.list("exportTo");
         if (entries.isEmpty()) {
             return;
         }
-        Set<String> seen = new HashSet<>();
-        boolean any = false;
-        boolean none = false;
-        for (FieldNode entry : entries) {
-            String e = entry.text();
-            String key = e.equals(".") ? namespace : e;
-            if (!seen.add(key)) {
-                p.error("invalid-field", entry, e.equals(key) ? "duplicate entries in exportTo for entry " + e
-                        : "duplicate entries in exportTo: . and current namespace " + namespace);
-                continue;
-            }
-            if (e.equals("*")) {
-                any = true;
-            } else if (e.equals("~")) {
-                none = true;
-                if (!isServiceEntry) {
-                    p.error("invalid-field", entry, "exportTo ~ (none) is only allowed on a ServiceEntry");
-                }
-            } else if (!e.equals(".") && !IstioNames.isKubernetesLabel(e)) {
-                p.error("invalid-field", entry, "exportTo entry \"" + e
-                        + "\" is invalid: only ., *, ~ or a namespace name (DNS-1123 label) is allowed");
-            }
-        }
-        FieldNode field = spec.get("exportTo").orElseThrow();
-        if (any && entries.size() > 1) {
-            p.error("invalid-field", field, "cannot have both public (*) and non-public exportTo values for a resource");
-        }
-        if (none && entries.size() > 1) {
-            p.error("invalid-field", field, "cannot export service entry to no one (~) and someone");
+        List<String> values = entries.stream().map(FieldNode::text).toList();
+        for (Visibility.Problem problem : Visibility.problems(values, namespace, owner)) {
+            FieldNode at = problem.entry() >= 0 ? entries.get(problem.entry()) : spec.get("exportTo").orElseThrow();
+            p.error("invalid-field", at, problem.message());
         }
     }
 

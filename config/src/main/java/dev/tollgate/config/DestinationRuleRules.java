@@ -1,5 +1,7 @@
 package dev.tollgate.config;
 
+import dev.tollgate.core.model.Visibility;
+
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -38,17 +40,10 @@ final class DestinationRuleRules {
             CommonRules.labelMap(subset.get("labels").map(FieldNode::entries).orElse(List.of()), p);
             subset.get("trafficPolicy").ifPresent(tp -> trafficPolicy(tp, p));
         }
-        CommonRules.exportTo(spec, namespace, false, p);
+        CommonRules.exportTo(spec, namespace, spec.has("workloadSelector")
+                ? Visibility.Owner.DESTINATION_RULE_WITH_SELECTOR : Visibility.Owner.CONFIG, p);
         CommonRules.durations(spec, p);
-        spec.get("workloadSelector").ifPresent(s -> {
-            CommonRules.selectorLabels(s, "matchLabels", p);
-            List<String> exportTo = spec.strings("exportTo");
-            boolean onlyOwn = exportTo.stream().allMatch(e -> e.equals(".") || e.equals(namespace));
-            if (!exportTo.isEmpty() && (!onlyOwn || exportTo.size() > 1)) {
-                p.error("invalid-field", spec.get("exportTo").orElseThrow(),
-                        "destination rule with workload selector cannot have exportTo beyond current namespace");
-            }
-        });
+        spec.get("workloadSelector").ifPresent(s -> CommonRules.selectorLabels(s, "matchLabels", p));
     }
 
     private static void trafficPolicy(FieldNode tp, Problems.Scoped p) {

@@ -1,6 +1,7 @@
 package dev.tollgate.config;
 
 import dev.tollgate.core.model.MeshSettings;
+import dev.tollgate.core.model.Visibility;
 import dev.tollgate.core.model.Origin;
 import dev.tollgate.core.model.OutboundMode;
 import dev.tollgate.core.model.PathNormalization;
@@ -341,15 +342,10 @@ final class MeshConfigReader {
     }
 
     private void exportTo(String key, List<String> values, Origin origin, String path) {
-        for (String v : values) {
-            if (!v.equals(".") && !v.equals("*") && !v.equals("~") && !IstioNames.isKubernetesLabel(v)) {
-                problems.error("invalid-field", origin, path, key + " entry \"" + v
-                        + "\" is invalid: only ., *, ~ or a namespace name is allowed");
-                return;
-            }
-        }
-        if (values.contains("*") && values.size() > 1 || values.contains("~") && values.size() > 1) {
-            problems.error("invalid-field", origin, path, key + ": * and ~ must stand alone");
+        List<Visibility.Problem> found = Visibility.problems(values, null, Visibility.Owner.MESH_DEFAULT);
+        if (!found.isEmpty()) {
+            // a list from --set or a file line has no position per entry: the first problem says enough
+            problems.error("invalid-field", origin, path, key + ": " + found.get(0).message());
             return;
         }
         exportTo.put(key, List.copyOf(values));

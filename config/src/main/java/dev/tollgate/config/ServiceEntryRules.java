@@ -1,5 +1,7 @@
 package dev.tollgate.config;
 
+import dev.tollgate.core.model.Visibility;
+
 import dev.tollgate.core.model.PortProtocol;
 import java.util.HashSet;
 import java.util.List;
@@ -115,7 +117,7 @@ final class ServiceEntryRules {
                 }
             }
         }
-        CommonRules.exportTo(spec, namespace, true, p);
+        CommonRules.exportTo(spec, namespace, Visibility.Owner.SERVICE_ENTRY, p);
     }
 
     private static void endpoint(FieldNode endpoint, Set<String> servicePorts, boolean allowFqdn, Problems.Scoped p) {

@@ -1,5 +1,7 @@
 package dev.tollgate.config;
 
+import dev.tollgate.core.model.Visibility;
+
 import dev.tollgate.core.model.AsciiCase;
 import dev.tollgate.core.model.net.HostPattern;
 
@@ -79,7 +81,7 @@ final class VirtualServiceRules {
             }
             destinations(tcp.list("route"), p);
         }
-        CommonRules.exportTo(spec, namespace, false, p);
+        CommonRules.exportTo(spec, namespace, Visibility.Owner.CONFIG, p);
         CommonRules.durations(spec, p);
     }
 

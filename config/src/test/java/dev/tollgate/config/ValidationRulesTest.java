@@ -305,6 +305,12 @@ class ValidationRulesTest {
                         3, "spec.http[0].timeout", "at least 1ms"),
                 // DestinationRule
                 c("DestinationRule", "drWithoutHost", "host is required", "subsets:\n- name: a", 0, "spec", "host is required"),
+                c("DestinationRule", "drSelectorExportedElsewhere", "destination rule with workload selector cannot "
+                        + "have exportTo beyond current namespace", "host: a.example.com\nworkloadSelector: {matchLabels: "
+                        + "{app: a}}\nexportTo: [other]", 3, "spec.exportTo", "cannot have exportTo beyond current namespace"),
+                c("DestinationRule", "drSelectorExportedTwice", "destination rule with workload selector cannot have "
+                        + "multiple entries in exportTo", "host: a.example.com\nworkloadSelector: {matchLabels: {app: a}}"
+                        + "\nexportTo: [\".\", other]", 3, "spec.exportTo", "cannot have multiple entries in exportTo"),
                 c("DestinationRule", "drDuplicateSubset", "duplicate subset names",
                         "host: a.example.com\nsubsets:\n- name: a\n- name: a", 4, "spec.subsets[1].name", "duplicate subset names: a"),
                 c("DestinationRule", "drSubsetWithoutName", "subset name cannot be empty",

@@ -4,7 +4,9 @@ import dev.tollgate.core.model.LabelSelector;
 import io.fabric8.istio.api.api.networking.v1alpha3.ServicePort;
 
 import java.util.ArrayList;
+import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
@@ -27,39 +29,98 @@ import java.util.Set;
  */
 record HostChoice(ServiceHost base, List<ServiceHost> merged) {
 
-    /** Why a candidate was not the one, for explain. */
-    enum Outcome { NOT_IMPORTED, OTHER_NAMESPACE_CHOSEN, NOT_MERGEABLE, MERGED, BASE }
+    /**
+     * What the walk made of one candidate, recorded for explain: the first four say why it was out of the
+     * listener's view, the next two why another entry represents the host, the last two that it is the host's
+     * service.
+     */
+    enum Outcome {
+        /** Its exportTo does not reach the workload's namespace. */
+        NOT_VISIBLE,
+        /** The Sidecar has no egress listener for the port and no catch-all. */
+        NO_LISTENER,
+        /** No {@code ns/host} of the listener covers its host. */
+        NOT_IMPORTED,
+        /** A listener with a port imports only entries that declare that port, and it does not. */
+        PORT_NOT_DECLARED,
+        OTHER_NAMESPACE_CHOSEN,
+        NOT_MERGEABLE,
+        MERGED,
+        BASE;
 
+        boolean inView() {
+            return compareTo(OTHER_NAMESPACE_CHOSEN) >= 0;
+        }
+    }
+
+    /** Receives every entry of the host exactly once, in registry order, with what the walk made of it. */
     interface Trace {
         void note(ServiceHost candidate, Outcome outcome, Optional<ServiceHost> winner);
     }
 
     static final Trace NO_TRACE = (c, o, w) -> { };
 
-    static Optional<HostChoice> choose(VisibilityIndex index, String namespace, String host, EgressListener listener,
-                                       Trace trace) {
-        return choose(index, namespace, host, listener, true, trace);
+    private record Note(Outcome outcome, Optional<ServiceHost> winner) {
+    }
+
+    /** Why {@code listener} (never null) does not import {@code s}, or empty when it does. */
+    static Optional<Outcome> notImported(EgressListener listener, ServiceHost s) {
+        if (listener.imports(s)) {
+            return Optional.empty();
+        }
+        return Optional.of(listener.importsHost(s) ? Outcome.PORT_NOT_DECLARED : Outcome.NOT_IMPORTED);
     }
 
     /**
-     * @param sidecar true for a sidecar ({@code selectServices}: the own namespace wins); false for a gateway
-     *                ({@code DefaultSidecarScopeForGateway}: the first in push-context order wins, and a Kubernetes
-     *                Service replaces entries of any namespace)
+     * @param listener the egress listener for the port, or null when the Sidecar has none (nothing is imported;
+     *                 only a trace is worth the call)
+     * @param sidecar  true for a sidecar ({@code selectServices}: the own namespace wins); false for a gateway
+     *                 ({@code DefaultSidecarScopeForGateway}: the first in push-context order wins, and a Kubernetes
+     *                 Service replaces entries of any namespace)
      */
     static Optional<HostChoice> choose(VisibilityIndex index, String namespace, String host, EgressListener listener,
                                        boolean sidecar, Trace trace) {
-        if (index.all(host).isEmpty()) {
+        List<ServiceHost> all = index.all(host);
+        if (all.isEmpty()) {
             return Optional.empty();
         }
+        Map<ServiceHost, Note> notes = trace == NO_TRACE ? null : new IdentityHashMap<>();
+        Optional<HostChoice> choice = choose(index, namespace, host, listener, sidecar, notes);
+        if (notes != null) {
+            // the visibility index holds only what the namespace can see: the rest of the host's entries were
+            // never candidates
+            for (ServiceHost s : all) {
+                Note n = notes.getOrDefault(s, new Note(Outcome.NOT_VISIBLE, Optional.empty()));
+                trace.note(s, n.outcome(), n.winner());
+            }
+        }
+        return choice;
+    }
+
+    private static void note(Map<ServiceHost, Note> notes, ServiceHost s, Outcome o, ServiceHost winner) {
+        if (notes != null) {
+            notes.put(s, new Note(o, Optional.ofNullable(winner)));
+        }
+    }
+
+    private static Optional<HostChoice> choose(VisibilityIndex index, String namespace, String host,
+                                               EgressListener listener, boolean sidecar,
+                                               Map<ServiceHost, Note> notes) {
         List<ServiceHost> priv = index.privateTo(namespace, host);
         List<ServiceHost> exported = index.exportedTo(namespace, host);
         List<ServiceHost> pub = index.publicHosts(host);
-        if (priv.isEmpty() && exported.isEmpty() && pub.isEmpty()) {
+        int total = priv.size() + exported.size() + pub.size();
+        if (listener == null) {
+            for (int i = 0; i < total; i++) {
+                note(notes, at(priv, exported, pub, i), Outcome.NO_LISTENER, null);
+            }
+            return Optional.empty();
+        }
+        if (total == 0) {
             return Optional.empty();
         }
         // pass 1: which namespace, and whether a Kubernetes Service wins
         ServiceHost chosen = null;
-        int total = priv.size() + exported.size() + pub.size();
         for (int i = 0; i < total; i++) {
             ServiceHost s = at(priv, exported, pub, i);
             if (!listener.imports(s)) {
@@ -80,9 +141,10 @@ record HostChoice(ServiceHost base, List<ServiceHost> merged) {
             }
         }
         if (chosen == null) {
-            if (trace != NO_TRACE) {
+            if (notes != null) {
                 for (int i = 0; i < total; i++) {
-                    trace.note(at(priv, exported, pub, i), Outcome.NOT_IMPORTED, Optional.empty());
+                    ServiceHost s = at(priv, exported, pub, i);
+                    note(notes, s, notImported(listener, s).orElseThrow(), null);
                 }
             }
             return Optional.empty();
@@ -99,16 +161,18 @@ record HostChoice(ServiceHost base, List<ServiceHost> merged) {
         for (int i = 0; i < total; i++) {
             ServiceHost s = at(priv, exported, pub, i);
             if (!listener.imports(s)) {
-                trace.note(s, Outcome.NOT_IMPORTED, Optional.empty());
+                if (notes != null) {
+                    note(notes, s, notImported(listener, s).orElseThrow(), null);
+                }
                 continue;
             }
             if (!s.namespace().equals(ns)) {
-                trace.note(s, Outcome.OTHER_NAMESPACE_CHOSEN, Optional.of(chosen));
+                note(notes, s, Outcome.OTHER_NAMESPACE_CHOSEN, chosen);
                 continue;
             }
             if (kubernetes && !s.kubernetesService()) {
                 // a Kubernetes Service replaces entries of the same name and is never merged with them
-                trace.note(s, Outcome.NOT_MERGEABLE, Optional.of(chosen));
+                note(notes, s, Outcome.NOT_MERGEABLE, chosen);
                 continue;
             }
             if (base == null) {
@@ -117,16 +181,13 @@ record HostChoice(ServiceHost base, List<ServiceHost> merged) {
             } else if (!kubernetes && mergeable(base, s)) {
                 merged.add(s);
             } else {
-                trace.note(s, Outcome.NOT_MERGEABLE, Optional.of(base));
+                note(notes, s, Outcome.NOT_MERGEABLE, base);
             }
         }
-        HostChoice choice = new HostChoice(Objects.requireNonNull(base), List.copyOf(merged));
-        if (trace != NO_TRACE) {
-            for (ServiceHost m : merged) {
-                trace.note(m, m == base ? Outcome.BASE : Outcome.MERGED, Optional.of(base));
-            }
+        for (ServiceHost m : merged) {
+            note(notes, m, m == base ? Outcome.BASE : Outcome.MERGED, base);
         }
-        return Optional.of(choice);
+        return Optional.of(new HostChoice(Objects.requireNonNull(base), List.copyOf(merged)));
     }
 
     private static ServiceHost at(List<ServiceHost> a, List<ServiceHost> b, List<ServiceHost> c, int i) {

@@ -176,15 +176,44 @@ public final class Registry {
      * root namespace's Sidecar without selector; else the default that imports everything exported to the namespace.
      */
     public SidecarScope scopeFor(WorkloadRef workload) {
+        return scopeFor(workload, SidecarTrace.OFF);
+    }
+
+    /** {@link #scopeFor(WorkloadRef)}, recording in {@code trace} what became of every Sidecar it could have used. */
+    SidecarScope scopeFor(WorkloadRef workload, SidecarTrace trace) {
         String ns = workload.namespace();
+        Resource<Sidecar> chosen = null;
+        SidecarScope.Source source = SidecarScope.Source.MESH_DEFAULT;
         for (Resource<Sidecar> r : sidecarsByNamespace.getOrDefault(ns, List.of())) {
+            if (chosen != null && !trace.on()) {
+                break;
+            }
             var selector = r.spec().getWorkloadSelector();
-            if (selector == null) {
-                return scope(ns, Optional.of(r), SidecarScope.Source.NAMESPACE);
+            if (selector != null && !selects(selector.getLabels(), workload.labels())) {
+                trace.note(r, SidecarTrace.Outcome.SELECTOR_DOES_NOT_MATCH);
+            } else if (chosen == null) {
+                chosen = r;
+                source = selector == null ? SidecarScope.Source.NAMESPACE : SidecarScope.Source.WORKLOAD_SELECTOR;
+                trace.note(r, selector == null ? SidecarTrace.Outcome.APPLIES_NAMESPACE_WIDE
+                        : SidecarTrace.Outcome.APPLIES_BY_SELECTOR);
+            } else if (selector != null) {
+                trace.note(r, SidecarTrace.Outcome.EARLIER_SELECTOR_APPLIES);
+            } else {
+                // Sidecars with a selector sort first, so the one taken is either selecting or namespace-wide
+                trace.note(r, source == SidecarScope.Source.WORKLOAD_SELECTOR
+                        ? SidecarTrace.Outcome.SELECTOR_TAKES_PRECEDENCE : SidecarTrace.Outcome.DUPLICATE_NAMESPACE_WIDE);
             }
-            if (selects(selector.getLabels(), workload.labels())) {
-                return scope(ns, Optional.of(r), SidecarScope.Source.WORKLOAD_SELECTOR);
+        }
+        String root = mesh.rootNamespace();
+        if (trace.on() && !root.equals(ns)) {
+            for (Resource<Sidecar> r : sidecarsByNamespace.getOrDefault(root, List.of())) {
+                trace.note(r, r.spec().getWorkloadSelector() != null ? SidecarTrace.Outcome.ROOT_WITH_SELECTOR
+                        : rootSidecar.orElse(null) != r ? SidecarTrace.Outcome.DUPLICATE_ROOT
+                        : chosen != null ? SidecarTrace.Outcome.ROOT_OVERRIDDEN : SidecarTrace.Outcome.APPLIES_FROM_ROOT);
             }
+        }
+        if (chosen != null) {
+            return scope(ns, Optional.of(chosen), source);
         }
         return rootSidecar.isPresent()
                 ? scope(ns, rootSidecar, SidecarScope.Source.ROOT_NAMESPACE)

@@ -1,6 +1,5 @@
 package dev.tollgate.core.registry;
 
-import dev.tollgate.core.model.net.IpAddress;
 import dev.tollgate.core.model.Visibility;
 import dev.tollgate.core.model.Origin;
 import dev.tollgate.core.model.Resource;
@@ -14,15 +13,14 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.TreeMap;
 import java.util.stream.Collectors;
 
 /**
- * {@link Registry#explain}: walks the same rules as {@link Registry#scopeFor} and {@link SidecarScope#lookup} and
- * says, for every Sidecar and every ServiceEntry host that could matter, why it did or did not decide.
+ * {@link Registry#explain}: says, for every Sidecar and every ServiceEntry host that could matter, why it did or did
+ * not decide. The entries come from {@link SidecarScope#lookup}'s own record of its walk ({@link LookupTrace}), so
+ * the explanation cannot tell a different story from the decision; this class only words it.
  */
 final class RegistryExplainer {
     static final Stage STAGE = Stage.REGISTRY;
@@ -31,6 +29,7 @@ final class RegistryExplainer {
     private final WorkloadRef workload;
     private final String host;
     private final int port;
+    private final SidecarTrace sidecars;
     private final SidecarScope scope;
     private final List<Consideration> out = new ArrayList<>();
 
@@ -39,156 +38,62 @@ final class RegistryExplainer {
         this.workload = workload;
         this.host = host;
         this.port = port;
-        this.scope = registry.scopeFor(workload);
+        this.sidecars = SidecarTrace.recording();
+        this.scope = registry.scopeFor(workload, sidecars);
     }
 
     List<Consideration> explain() {
-        explainSidecars();
+        new SidecarExplainer(registry, workload, port, scope, out).explain(sidecars);
         explainEntries();
         return List.copyOf(out);
     }
 
-    // ---- Sidecars ---------------------------------------------------------------------------------------------
-
-    private void explainSidecars() {
-        String ns = workload.namespace();
-        Optional<Resource<Sidecar>> chosen = scope.sidecar();
-        for (Resource<Sidecar> r : registry.sidecarsIn(ns)) {
-            boolean isChosen = chosen.isPresent() && chosen.get() == r;
-            var selector = r.spec().getWorkloadSelector();
-            if (isChosen) {
-                String why = selector != null
-                        ? name(r) + " applies to this workload: its workloadSelector " + labels(selector.getLabels())
-                        + " matches the workload's labels " + labels(workload.labels())
-                        : name(r) + " applies: it has no workloadSelector, so it covers every workload of namespace "
-                        + ns + " that no Sidecar with a matching workloadSelector claims";
-                add(r, true, why + listenerSummary(), r.originOf(selector != null ? "spec.workloadSelector" : "spec"));
-            } else if (selector != null && !Registry.selects(selector.getLabels(), workload.labels())) {
-                add(r, false, name(r) + " does not apply: its workloadSelector " + labels(selector.getLabels())
-                        + " does not match the workload's labels " + labels(workload.labels()),
-                        r.originOf("spec.workloadSelector"));
-            } else if (selector != null) {
-                add(r, false, name(r) + " also selects this workload, but " + chosenName()
-                        + " comes first (Istio leaves the choice between several matching Sidecars undefined; it uses"
-                        + " the oldest, and with no creation timestamps Tollgate uses the first by name): give the"
-                        + " workloads disjoint workloadSelectors", r.originOf("spec.workloadSelector"));
-            } else if (scope.source() == SidecarScope.Source.WORKLOAD_SELECTOR) {
-                add(r, false, name(r) + " does not apply to this workload: " + chosenName()
-                        + " has a workloadSelector that matches it, and a selecting Sidecar takes precedence over the"
-                        + " namespace-wide one", r.origin());
-            } else {
-                add(r, false, name(r) + " is ignored: namespace " + ns + " has more than one Sidecar without"
-                        + " workloadSelector, and Istio uses only the first (" + chosenName() + "); delete the others",
-                        r.origin());
-            }
-        }
-        String root = registry.mesh().rootNamespace();
-        if (!root.equals(ns)) {
-            for (Resource<Sidecar> r : registry.sidecarsIn(root)) {
-                if (r.spec().getWorkloadSelector() != null) {
-                    add(r, false, name(r) + " has a workloadSelector, so it applies only to workloads in the root"
-                            + " namespace " + root + ", not to " + ns, r.originOf("spec.workloadSelector"));
-                } else if (registry.rootSidecar().isPresent() && registry.rootSidecar().get() == r) {
-                    if (scope.source() == SidecarScope.Source.ROOT_NAMESPACE) {
-                        add(r, true, name(r) + " applies as the mesh-wide default: it has no workloadSelector and"
-                                + " sits in the root namespace " + root + " (meshConfig.rootNamespace), and namespace "
-                                + ns + " has no Sidecar for this workload; \".\" in its egress hosts means " + ns
-                                + listenerSummary(), r.origin());
-                    } else {
-                        add(r, false, name(r) + " (the mesh-wide default of the root namespace " + root
-                                + ") does not apply: " + chosenName() + " of the workload's own namespace takes"
-                                + " precedence", r.origin());
-                    }
-                } else {
-                    add(r, false, name(r) + " is ignored: the root namespace " + root + " has more than one Sidecar"
-                            + " without workloadSelector, and Istio uses only the first ("
-                            + registry.rootSidecar().map(RegistryExplainer::name).orElse("none") + ")", r.origin());
-                }
-            }
-        }
-        if (scope.outboundModeFromSidecar()) {
-            Resource<Sidecar> r = scope.sidecar().orElseThrow();
-            boolean modeSet = r.spec().getOutboundTrafficPolicy().getMode() != null;
-            add(r, true, name(r) + (modeSet ? " sets outboundTrafficPolicy.mode " + scope.outboundMode()
-                            : " sets outboundTrafficPolicy without a mode, which Istio reads as REGISTRY_ONLY (the"
-                            + " field's default)")
-                            + ", which replaces the mesh's " + registry.mesh().outboundMode() + " for this workload",
-                    r.originOf(modeSet ? "spec.outboundTrafficPolicy.mode" : "spec.outboundTrafficPolicy"));
-        }
-    }
-
-    private String listenerSummary() {
-        EgressListener l = scope.listenerFor(port);
-        if (l == null) {
-            return "; it has no egress listener for port " + port + " and no catch-all listener, so it imports"
-                    + " nothing on that port";
-        }
-        if (l.index() < 0) {
-            return "; it has no egress, so it imports every service exported to " + workload.namespace();
-        }
-        String summary = "; for port " + port + " its egress[" + l.index() + "] imports " + quoted(l.hosts());
-        if (!l.illegalHosts().isEmpty()) {
-            summary += "; " + quoted(l.illegalHosts()) + " " + (l.illegalHosts().size() == 1 ? "is" : "are")
-                    + " not of the form namespace/dnsName, so Istio ignores " + (l.illegalHosts().size() == 1
-                    ? "it" : "them") + " and imports nothing for " + (l.illegalHosts().size() == 1 ? "it" : "them");
-        }
-        return summary;
-    }
-
-    private String chosenName() {
-        return scope.sidecar().map(RegistryExplainer::name).orElse("no Sidecar");
-    }
-
     // ---- ServiceEntries ---------------------------------------------------------------------------------------
 
+    /**
+     * One sentence per entry host the lookup considered, from the lookup's own record of its walk: what it decided
+     * for each candidate is taken as recorded, and only put into words here.
+     */
     private void explainEntries() {
         if (!Hosts.plausible(host)) {
             return;
         }
-        String ns = workload.namespace();
-        Optional<ServiceMatch> result = scope.lookup(host, port);
-        EgressListener listener = scope.listenerFor(port);
-        List<String> keys = new ArrayList<>();
-        keys.add(host);
-        for (int dot = host.indexOf('.', 1); dot > 0; dot = host.indexOf('.', dot + 1)) {
-            keys.add("*" + host.substring(dot));
-        }
-        if (!host.equals("*")) {
-            keys.add("*");
-        }
-        VisibilityIndex index = registry.index();
+        LookupTrace trace = LookupTrace.recording();
+        scope.lookup(host, port, trace);
+        Optional<ServiceMatch> result = trace.result();
+        EgressListener listener = trace.listener();
+        // an entry met by name is not explained again for its addresses
         Set<ServiceHost> explained = Collections.newSetFromMap(new IdentityHashMap<>());
-        for (String key : keys.stream().distinct().toList()) {
-            List<ServiceHost> all = index.all(key);
-            if (all.isEmpty()) {
+        boolean byAddress = trace.answeredBy().orElse(null) == LookupTrace.Via.ADDRESS;
+        for (LookupTrace.Note n : trace.notes()) {
+            if (byAddress && n.via() == LookupTrace.Via.NAME && trace.isAnswer(n.candidate())) {
+                // the entry also covers the name, but its addresses are what made it the answer: say that
                 continue;
             }
-            Map<ServiceHost, HostChoice.Outcome> outcomes = new IdentityHashMap<>();
-            Map<ServiceHost, ServiceHost> winners = new IdentityHashMap<>();
-            if (listener != null) {
-                HostChoice.choose(index, ns, key, listener, (c, o, w) -> {
-                    outcomes.put(c, o);
-                    w.ifPresent(x -> winners.put(c, x));
-                });
+            if (!explained.add(n.candidate())) {
+                continue;
             }
-            for (ServiceHost s : all) {
-                explained.add(s);
-                explainEntry(s, result, listener, outcomes.get(s), winners.get(s));
+            if (n.via() == LookupTrace.Via.NAME) {
+                explainEntry(n, result, byAddress, listener);
+            } else {
+                explainAddress(n, result, listener);
             }
         }
-        explainAddresses(result, listener, explained);
     }
 
-    private void explainEntry(ServiceHost s, Optional<ServiceMatch> result, EgressListener listener,
-                              HostChoice.Outcome outcome, ServiceHost winner) {
+    private void explainEntry(LookupTrace.Note n, Optional<ServiceMatch> result, boolean byAddress,
+                              EgressListener listener) {
+        ServiceHost s = n.candidate();
         String ns = workload.namespace();
         String subject = entryName(s) + (s.host().equals(host) ? " defines " + host
                 : "'s host " + s.host() + " covers " + host);
-        if (hidden(s, subject, listener, outcome != null && outcome != HostChoice.Outcome.NOT_IMPORTED)) {
+        if (!n.outcome().inView()) {
+            explainOutOfView(n, subject, listener);
             return;
         }
-        switch (outcome) {
+        switch (n.outcome()) {
             case OTHER_NAMESPACE_CHOSEN -> {
+                ServiceHost winner = n.winner().orElseThrow();
                 String why;
                 if (winner.namespace().equals(ns)) {
                     why = subject + ", but so does " + entryName(winner) + " in the workload's own namespace " + ns
@@ -202,98 +107,82 @@ final class RegistryExplainer {
                 }
                 add(s, false, why, hostOrigin(s));
             }
-            case NOT_MERGEABLE -> add(s, false, subject + ", but " + entryName(winner) + " in the same namespace"
-                    + " defines it first and Istio keeps that one: it adds a later entry's ports only when"
-                    + " resolution, exportTo, labels and workloadSelector are equal", hostOrigin(s));
-            case BASE, MERGED -> explainChosen(s, result);
-            default -> throw new IllegalStateException(outcome.name());
+            case NOT_MERGEABLE -> add(s, false, subject + ", but " + entryName(n.winner().orElseThrow())
+                    + " in the same namespace defines it first and Istio keeps that one: it adds a later entry's ports"
+                    + " only when resolution, exportTo, labels and workloadSelector are equal", hostOrigin(s));
+            case BASE, MERGED -> explainChosen(s, result, byAddress);
+            default -> throw new IllegalStateException(n.outcome().name());
         }
     }
 
-    /**
-     * Says why {@code s} is out of the sidecar's view, if it is: not exported to the namespace, no listener for the
-     * port, or not imported by the Sidecar. Returns false when it is in view.
-     */
-    private boolean hidden(ServiceHost s, String subject, EgressListener listener, boolean imported) {
+    /** Why the lookup left {@code n}'s entry out of the sidecar's view, as it recorded. */
+    private void explainOutOfView(LookupTrace.Note n, String subject, EgressListener listener) {
+        ServiceHost s = n.candidate();
         String ns = workload.namespace();
         Visibility e = s.exportTo();
-        if (!s.visibleFrom(ns)) {
-            String why = switch (e.scope()) {
-                case NONE -> entryName(s) + " exports " + s.host() + " to no namespace (" + describe(e) + ")";
-                case NAMESPACES -> entryName(s) + " exports " + s.host() + " only to "
-                        + String.join(", ", e.namespaces(s.namespace()).stream().sorted().toList()) + " (" + describe(e)
-                        + "); the workload is in " + ns;
-                case PUBLIC -> throw new IllegalStateException("public entries are visible");
-            };
-            add(s, false, why, exportOrigin(s));
-            return true;
-        }
-        if (listener == null) {
-            add(s, false, subject + ", but " + chosenName() + " has no egress listener for port " + port
-                    + " and no catch-all listener", scope.sidecar().map(Resource::origin).orElse(Origin.UNKNOWN));
-            return true;
-        }
-        if (imported) {
-            return false;
-        }
-        if (scope.sidecar().isEmpty()) {
-            add(s, false, subject + ", but the sidecar did not import it", hostOrigin(s));
-            return true;
-        }
-        Resource<Sidecar> sc = scope.sidecar().get();
-        String at = "egress[" + listener.index() + "]";
-        if (!listener.importsHost(s)) {
-            add(s, false, name(sc) + " does not import " + s.namespace() + "/" + s.host() + ": its " + at
-                    + ".hosts " + quoted(listener.hosts()) + " cover neither " + s.namespace() + "/" + s.host()
-                    + " nor */" + s.host() + "; add \"" + s.namespace() + "/" + s.host() + "\" to import it"
-                    + " (" + subject + ")", sc.originOf("spec.egress[" + listener.index() + "].hosts"));
-        } else {
-            add(s, false, name(sc) + "'s " + at + " listens on port " + listener.port().orElse(0)
-                    + " and imports only services that declare that port; " + subject + " with ports "
-                    + portList(s), sc.originOf("spec.egress[" + listener.index() + "].port"));
-        }
-        return true;
-    }
-
-    /** An IP literal request against entries whose {@code addresses} contain it. */
-    private void explainAddresses(Optional<ServiceMatch> result, EgressListener listener,
-                                  Set<ServiceHost> explained) {
-        Optional<IpAddress> ip = IpAddress.parse(host);
-        if (ip.isEmpty()) {
-            return;
-        }
-        for (List<ServiceHost> group : registry.index().byAddress(ip.get())) {
-            for (ServiceHost s : group) {
-                if (!explained.add(s)) {
-                    continue;
+        switch (n.outcome()) {
+            case NOT_VISIBLE -> {
+                String why = switch (e.scope()) {
+                    case NONE -> entryName(s) + " exports " + s.host() + " to no namespace (" + describe(e) + ")";
+                    case NAMESPACES -> entryName(s) + " exports " + s.host() + " only to "
+                            + String.join(", ", e.namespaces(s.namespace()).stream().sorted().toList()) + " ("
+                            + describe(e) + "); the workload is in " + ns;
+                    case PUBLIC -> throw new IllegalStateException("public entries are visible");
+                };
+                add(s, false, why, exportOrigin(s));
+            }
+            case NO_LISTENER -> add(s, false, subject + ", but " + chosenName() + " has no egress listener for port "
+                    + port + " and no catch-all listener", scope.sidecar().map(Resource::origin).orElse(Origin.UNKNOWN));
+            case NOT_IMPORTED, PORT_NOT_DECLARED -> {
+                if (scope.sidecar().isEmpty()) {
+                    add(s, false, subject + ", but the sidecar did not import it", hostOrigin(s));
+                    return;
                 }
-                String subject = entryName(s) + "'s addresses " + s.entry().spec().getAddresses() + " contain "
-                        + host;
-                Origin at = s.entry().originOf("spec.addresses");
-                if (hidden(s, subject, listener, listener != null && listener.imports(s))) {
-                    continue;
-                }
-                boolean used = result.isPresent() && result.get().entry() == s.entry()
-                        && result.get().matchedHost().equals(s.host());
-                if (used && result.get().port().isPresent()) {
-                    add(s, true, subject + " and it declares port " + port + " (" + describe(result.get().port()
-                            .get()) + "): the sidecar treats " + host + ":" + port + " as " + s.host(), at);
-                } else if (used) {
-                    add(s, true, subject + " but it does not declare port " + port + " (it declares "
-                            + portList(s) + "): the outbound traffic policy (" + scope.outboundMode() + ") decides",
-                            at);
+                Resource<Sidecar> sc = scope.sidecar().get();
+                String at = "egress[" + listener.index() + "]";
+                if (n.outcome() == HostChoice.Outcome.NOT_IMPORTED) {
+                    add(s, false, name(sc) + " does not import " + s.namespace() + "/" + s.host() + ": its " + at
+                            + ".hosts " + quoted(listener.hosts()) + " cover neither " + s.namespace() + "/"
+                            + s.host() + " nor */" + s.host() + "; add \"" + s.namespace() + "/" + s.host()
+                            + "\" to import it (" + subject + ")",
+                            sc.originOf("spec.egress[" + listener.index() + "].hosts"));
                 } else {
-                    add(s, false, subject + ", but " + result.map(r -> (Registry.isEgressGatewayService(r.entry())
-                            ? "the egress gateway's Kubernetes Service" : "ServiceEntry " + r.entry().namespace()
-                            + "/" + r.entry().name()) + " (host " + r.matchedHost() + ")").orElse("no entry")
-                            + " is used: a host name match, a longer prefix or the workload's own namespace comes"
-                            + " first", at);
+                    add(s, false, name(sc) + "'s " + at + " listens on port " + listener.port().orElse(0)
+                            + " and imports only services that declare that port; " + subject + " with ports "
+                            + portList(s), sc.originOf("spec.egress[" + listener.index() + "].port"));
                 }
             }
+            default -> throw new IllegalStateException(n.outcome().name());
         }
     }
 
-    private void explainChosen(ServiceHost s, Optional<ServiceMatch> result) {
+    /** An IP literal request against an entry whose {@code addresses} contain it. */
+    private void explainAddress(LookupTrace.Note n, Optional<ServiceMatch> result, EgressListener listener) {
+        ServiceHost s = n.candidate();
+        String subject = entryName(s) + "'s addresses " + s.entry().spec().getAddresses() + " contain " + host;
+        if (!n.outcome().inView()) {
+            explainOutOfView(n, subject, listener);
+            return;
+        }
+        Origin at = s.entry().originOf("spec.addresses");
+        boolean used = result.isPresent() && result.get().entry() == s.entry()
+                && result.get().matchedHost().equals(s.host());
+        if (used && result.get().port().isPresent()) {
+            add(s, true, subject + " and it declares port " + port + " (" + describe(result.get().port()
+                    .get()) + "): the sidecar treats " + host + ":" + port + " as " + s.host(), at);
+        } else if (used) {
+            add(s, true, subject + " but it does not declare port " + port + " (it declares "
+                    + portList(s) + "): the outbound traffic policy (" + scope.outboundMode() + ") decides", at);
+        } else {
+            add(s, false, subject + ", but " + result.map(r -> (Registry.isEgressGatewayService(r.entry())
+                    ? "the egress gateway's Kubernetes Service" : "ServiceEntry " + r.entry().namespace()
+                    + "/" + r.entry().name()) + " (host " + r.matchedHost() + ")").orElse("no entry")
+                    + " is used: a host name match, a longer prefix or the workload's own namespace comes"
+                    + " first", at);
+        }
+    }
+
+    private void explainChosen(ServiceHost s, Optional<ServiceMatch> result, boolean byAddress) {
         String subject = entryName(s) + (s.host().equals(host) ? " defines " + host
                 : "'s wildcard host " + s.host() + " covers " + host);
         Optional<ServicePort> own = s.port(port);
@@ -315,9 +204,15 @@ final class RegistryExplainer {
             return;
         }
         ServiceMatch r = result.get();
-        String other = (Registry.isEgressGatewayService(r.entry()) ? "the egress gateway's Kubernetes Service"
-                : "ServiceEntry " + r.entry().namespace() + "/" + r.entry().name()) + "'s host " + r.matchedHost();
-        if (r.matchedHost().equals(s.host())) {
+        String otherEntry = Registry.isEgressGatewayService(r.entry()) ? "the egress gateway's Kubernetes Service"
+                : "ServiceEntry " + r.entry().namespace() + "/" + r.entry().name();
+        String other = otherEntry + "'s host " + r.matchedHost();
+        if (byAddress) {
+            // the name walk found this host only without the port, so the addresses were asked and answered
+            add(s, false, subject + " but not port " + port + " (it declares " + portList(s) + "); " + otherEntry
+                    + "'s addresses contain " + host + " and it declares port " + port + ", so it is used instead",
+                    hostOrigin(s));
+        } else if (r.matchedHost().equals(s.host())) {
             add(s, false, subject + own.map(p -> " on port " + port).orElse("")
                     + "; its ports are merged with " + other + ", which declares port " + port + " first",
                     hostOrigin(s));
@@ -332,21 +227,17 @@ final class RegistryExplainer {
     // ---- texts and origins ------------------------------------------------------------------------------------
 
     private static String name(Resource<?> r) {
-        return r.key().toString();
+        return SidecarExplainer.name(r);
+    }
+
+    private String chosenName() {
+        return scope.sidecar().map(RegistryExplainer::name).orElse("no Sidecar");
     }
 
     static String entryName(ServiceHost s) {
         return s.kubernetesService()
                 ? "the egress gateway's Kubernetes Service " + s.namespace() + "/" + s.entry().name()
                 : s.entry().key().toString();
-    }
-
-    private static String labels(Map<String, String> labels) {
-        if (labels == null || labels.isEmpty()) {
-            return "{}";
-        }
-        return new TreeMap<>(labels).entrySet().stream().map(e -> e.getKey() + "=" + e.getValue())
-                .collect(Collectors.joining(", ", "{", "}"));
     }
 
     private static String quoted(List<String> values) {
@@ -404,10 +295,6 @@ final class RegistryExplainer {
             }
         }
         return hostOrigin(s);
-    }
-
-    private void add(Resource<?> r, boolean applied, String why, Origin origin) {
-        out.add(new Consideration(STAGE, r.key(), applied, why, origin));
     }
 
     private void add(ServiceHost s, boolean applied, String why, Origin origin) {

@@ -151,32 +151,38 @@ public final class SidecarScope {
      * @param host as requested; normalised here
      */
     public Optional<ServiceMatch> lookup(String host, int port) {
+        return lookup(host, port, LookupTrace.OFF);
+    }
+
+    /**
+     * {@link #lookup(String, int)}, recording in {@code trace} every candidate entry and what became of it; the
+     * explanation of a lookup is made from this record, never from a second reading of the rules.
+     */
+    Optional<ServiceMatch> lookup(String host, int port, LookupTrace trace) {
         EgressListener listener = listenerFor(port);
-        if (listener == null) {
+        trace.listener(listener);
+        if (listener == null && !trace.on()) {
             return Optional.empty();
         }
         String h = HostName.fold(host);
         if (!Hosts.plausible(h)) {
-            return Optional.empty();
+            return trace.answer(Optional.empty(), LookupTrace.Via.NAME);
         }
+        // the name itself, then each wildcard that covers it, most specific first; a recording walk goes on past the
+        // answer, changing nothing, so that the less specific entries are accounted for
+        ServiceMatch found = null;
         ServiceMatch withoutPort = null;
-        HostChoice c = HostChoice.choose(index, namespace, h, listener, sidecarProxy, HostChoice.NO_TRACE).orElse(null);
+        HostChoice c = HostChoice.choose(index, namespace, h, listener, sidecarProxy, trace.byName()).orElse(null);
         if (c != null) {
-            Optional<ServiceMatch> m = c.withPort(port);
-            if (m.isPresent()) {
-                return m;
-            }
+            found = c.withPort(port).orElse(null);
             withoutPort = c.withoutPort();
         }
-        for (int dot = h.indexOf('.', 1); ; dot = h.indexOf('.', dot + 1)) {
+        for (int dot = h.indexOf('.', 1); found == null || trace.on(); dot = h.indexOf('.', dot + 1)) {
             String key = dot > 0 ? "*" + h.substring(dot) : "*";
             c = key.equals(h) ? null
-                    : HostChoice.choose(index, namespace, key, listener, sidecarProxy, HostChoice.NO_TRACE).orElse(null);
-            if (c != null) {
-                Optional<ServiceMatch> m = c.withPort(port);
-                if (m.isPresent()) {
-                    return m;
-                }
+                    : HostChoice.choose(index, namespace, key, listener, sidecarProxy, trace.byName()).orElse(null);
+            if (c != null && found == null) {
+                found = c.withPort(port).orElse(null);
                 if (withoutPort == null) {
                     withoutPort = c.withoutPort();
                 }
@@ -185,13 +191,18 @@ public final class SidecarScope {
                 break;
             }
         }
-        if (withoutPort == null || IpAddress.isLiteral(h)) {
-            Optional<ServiceMatch> byAddress = lookupAddress(h, port, listener);
-            if (byAddress.isPresent() && (byAddress.get().port().isPresent() || withoutPort == null)) {
-                return byAddress;
-            }
+        Optional<ServiceMatch> byAddress = Optional.empty();
+        boolean addressDecides = found == null && (withoutPort == null || IpAddress.isLiteral(h));
+        if (addressDecides || trace.on()) {
+            byAddress = lookupAddress(h, port, listener, trace);
         }
-        return Optional.ofNullable(withoutPort);
+        if (found != null) {
+            return trace.answer(Optional.of(found), LookupTrace.Via.NAME);
+        }
+        if (addressDecides && byAddress.isPresent() && (byAddress.get().port().isPresent() || withoutPort == null)) {
+            return trace.answer(byAddress, LookupTrace.Via.ADDRESS);
+        }
+        return trace.answer(Optional.ofNullable(withoutPort), LookupTrace.Via.NAME);
     }
 
     /**
@@ -200,33 +211,43 @@ public final class SidecarScope {
      * prefix, then an entry of the workload's namespace, else the first in Istio's order; only visible, imported
      * entries count.
      */
-    private Optional<ServiceMatch> lookupAddress(String host, int port, EgressListener listener) {
+    private Optional<ServiceMatch> lookupAddress(String host, int port, EgressListener listener, LookupTrace trace) {
         Optional<IpAddress> ip = IpAddress.parse(host);
         if (ip.isEmpty()) {
             return Optional.empty();
         }
+        ServiceMatch found = null;
         ServiceMatch withoutPort = null;
         for (List<ServiceHost> group : index.byAddress(ip.get())) {
+            if (found != null && !trace.on()) {
+                break;
+            }
             ServiceHost best = null;
             for (ServiceHost s : group) {
-                if (!s.visibleFrom(namespace) || !listener.imports(s)) {
-                    continue;
-                }
-                if (best == null || s.namespace().equals(namespace) && !best.namespace().equals(namespace)) {
+                if (s.visibleFrom(namespace) && listener != null && listener.imports(s)
+                        && (best == null || s.namespace().equals(namespace) && !best.namespace().equals(namespace))) {
                     best = s;
                 }
             }
-            if (best != null) {
+            if (trace.on()) {
+                for (ServiceHost s : group) {
+                    HostChoice.Outcome o = !s.visibleFrom(namespace) ? HostChoice.Outcome.NOT_VISIBLE
+                            : listener == null ? HostChoice.Outcome.NO_LISTENER
+                            : HostChoice.notImported(listener, s).orElse(s == best ? HostChoice.Outcome.BASE
+                            : HostChoice.Outcome.OTHER_NAMESPACE_CHOSEN);
+                    trace.byAddress(s, o, o.inView() ? Optional.of(best) : Optional.empty());
+                }
+            }
+            if (best != null && found == null) {
                 Optional<ServicePort> p = best.port(port);
                 if (p.isPresent()) {
-                    return Optional.of(new ServiceMatch(best.entry(), best.host(), p));
-                }
-                if (withoutPort == null) {
+                    found = new ServiceMatch(best.entry(), best.host(), p);
+                } else if (withoutPort == null) {
                     withoutPort = new ServiceMatch(best.entry(), best.host(), Optional.empty());
                 }
             }
         }
-        return Optional.ofNullable(withoutPort);
+        return Optional.ofNullable(found != null ? found : withoutPort);
     }
 
     /**

@@ -12,7 +12,7 @@
  *   <li><b>exportTo</b> ({@code push_context.go initServiceRegistry}): {@code *} anywhere makes an entry public;
  *       else {@code ~} anywhere hides it from every namespace; {@code .} and the entry's own namespace mean that
  *       namespace; other names export to exactly those namespaces (not to the entry's own). An empty exportTo takes
- *       {@code meshConfig.defaultServiceExportTo}: {@code .} private, else {@code *} public, else nowhere.</li>
+ *       {@code meshConfig.defaultServiceExportTo} as written ({@code push_context.go serviceExportTo}).</li>
  *   <li><b>The same host in several namespaces</b> ({@code sidecar.go selectServices}, with
  *       {@code PILOT_UNIFIED_SIDECAR_SCOPE}, Istio's default): among the entries the sidecar imports, the workload's
  *       own namespace wins; otherwise the first in push-context order: entries exported to the namespace by name

@@ -22,7 +22,7 @@ record CompiledDestinationRule(Resource<DestinationRule> resource, int order, St
         LabelSelector selector = LabelSelector.of(dr.getWorkloadSelector() == null ? null
                 : dr.getWorkloadSelector().getMatchLabels());
         return new CompiledDestinationRule(r, order, RouteHosts.qualify(dr.getHost() == null ? "" : dr.getHost(),
-                r.namespace()), Visibility.ofConfig(dr.getExportTo(), mesh.defaultDestinationRuleExportTo()),
+                r.namespace()), Visibility.ofDestinationRule(dr.getExportTo(), mesh.defaultDestinationRuleExportTo()),
                 selector);
     }
 

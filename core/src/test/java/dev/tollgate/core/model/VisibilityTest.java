@@ -64,10 +64,78 @@ class VisibilityTest {
                 arguments(List.of("."), OWN, true),
                 arguments(List.of("."), "default", false),
                 arguments(List.of("~"), OWN, false),
-                // of the default only . and * count, . first (RegistryConformanceTest E11-E15)
+                // as written (push_context.go serviceExportTo; RegistryConformanceTest E15): * anywhere is public,
+                // a name exports to that namespace only
+                arguments(List.of(".", "*"), "default", true),
+                arguments(List.of("default"), "default", true),
+                arguments(List.of("default"), OWN, false),
+                arguments(List.of(".", "default"), OWN, true),
+                arguments(List.of(".", "default"), "third", false));
+    }
+
+    static Stream<Arguments> destinationRuleDefaults() {
+        return Stream.of(
+                // push_context.go setDestinationRules: "We only honor . and *": . makes it private, anything else
+                // leaves the exportTo set empty, which every namespace sees
+                arguments(List.of("*"), "default", true),
+                arguments(List.of("."), OWN, true),
+                arguments(List.of("."), "default", false),
                 arguments(List.of(".", "*"), "default", false),
-                arguments(List.of("default"), "default", false),
-                arguments(List.of("default"), OWN, false));
+                arguments(List.of("default"), "third", true),
+                arguments(List.of("~"), "default", true),
+                arguments(List.of(), "default", true));
+    }
+
+    @ParameterizedTest(name = "defaultDestinationRuleExportTo {0} from {1}: {2}")
+    @MethodSource("destinationRuleDefaults")
+    void anEmptyDestinationRuleExportToReadsOnlyDotFromTheMeshDefault(List<String> meshDefault, String from,
+                                                                      boolean visible) {
+        Visibility v = Visibility.ofDestinationRule(List.of(), meshDefault);
+        assertThat(v.fromMeshDefault()).isTrue();
+        assertThat(v.meshDefault()).isEqualTo(meshDefault);
+        assertThat(v.isVisibleFrom(from, OWN)).isEqualTo(visible);
+    }
+
+    @ParameterizedTest(name = "exportTo {0} from {1}: {2}")
+    @MethodSource("table")
+    void aDestinationRuleWithExportToReadsItAsWritten(List<String> exportTo, String from, boolean visible) {
+        assertThat(Visibility.ofDestinationRule(exportTo, List.of(".")).isVisibleFrom(from, OWN)).isEqualTo(visible);
+    }
+
+    static Stream<Arguments> validation() {
+        return Stream.of(
+                // exportTo, owner, the problems as Istio's validateExportTo words them (entry index: message)
+                arguments(List.of(".", "other"), Visibility.Owner.SERVICE_ENTRY, List.of()),
+                arguments(List.of("~"), Visibility.Owner.SERVICE_ENTRY, List.of()),
+                arguments(List.of(OWN, "."), Visibility.Owner.CONFIG,
+                        List.of("1: duplicate entries in exportTo: . and current namespace team")),
+                arguments(List.of("a", "a"), Visibility.Owner.CONFIG,
+                        List.of("1: duplicate entries in exportTo for entry a")),
+                arguments(List.of("~"), Visibility.Owner.CONFIG,
+                        List.of("0: exportTo ~ (none) is only allowed on a ServiceEntry")),
+                arguments(List.of("Bad_NS"), Visibility.Owner.SERVICE_ENTRY, List.of("0: exportTo entry \"Bad_NS\" is "
+                        + "invalid: only ., *, ~ or a namespace name (DNS-1123 label) is allowed")),
+                arguments(List.of("*", "a"), Visibility.Owner.CONFIG,
+                        List.of("-1: cannot have both public (*) and non-public exportTo values for a resource")),
+                arguments(List.of("~", "a"), Visibility.Owner.SERVICE_ENTRY,
+                        List.of("-1: cannot export service entry to no one (~) and someone")),
+                arguments(List.of("."), Visibility.Owner.DESTINATION_RULE_WITH_SELECTOR, List.of()),
+                arguments(List.of("other"), Visibility.Owner.DESTINATION_RULE_WITH_SELECTOR, List.of("-1: destination "
+                        + "rule with workload selector cannot have exportTo beyond current namespace")),
+                arguments(List.of(".", "other"), Visibility.Owner.DESTINATION_RULE_WITH_SELECTOR, List.of("-1: "
+                        + "destination rule with workload selector cannot have multiple entries in exportTo")),
+                // mesh defaults: no own namespace, duplicates pass, ~ allowed, * and ~ alone
+                arguments(List.of(".", "."), Visibility.Owner.MESH_DEFAULT, List.of()),
+                arguments(List.of("~"), Visibility.Owner.MESH_DEFAULT, List.of()),
+                arguments(List.of("*", "."), Visibility.Owner.MESH_DEFAULT,
+                        List.of("-1: cannot have both public (*) and non-public exportTo values for a resource")));
+    }
+
+    @ParameterizedTest(name = "{0} on {1}: {2}")
+    @MethodSource("validation")
+    void validationIsIstiosValidateExportTo(List<String> exportTo, Visibility.Owner owner, List<String> expected) {
+        assertThat(Visibility.problems(exportTo, OWN, owner)).extracting(p -> p.entry() + ": " + p.message())
+                .containsExactlyElementsOf(expected);
     }
 
     @ParameterizedTest(name = "defaultServiceExportTo {0} from {1}: {2}")

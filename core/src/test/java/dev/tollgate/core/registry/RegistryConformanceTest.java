@@ -169,9 +169,15 @@ class RegistryConformanceTest {
                 of("E14", "defaultServiceExportTo [\"~\"]: entries without exportTo are visible nowhere")
                         .apply("default", se("google", GOOGLE, "443/TLS"))
                         .mesh(m -> withDefaultExportTo(m, "~")).lookup(GOOGLE, 443).seesNothing(),
-                of("E15", "push_context initServiceRegistry: a default naming only namespaces indexes nowhere")
+                of("E15", "push_context.go serviceExportTo: \"the declared exportTo (or the mesh default when"
+                        + " unset)\", indexed by initServiceRegistry as written: [\"default\"] exports to default")
                         .apply("otherns", se("google", GOOGLE, "443/TLS"))
-                        .mesh(m -> withDefaultExportTo(m, "default")).lookup(GOOGLE, 443).seesNothing(),
+                        .mesh(m -> withDefaultExportTo(m, "default")).lookup(GOOGLE, 443).sees("otherns/google"),
+                of("E15b", "push_context.go serviceExportTo: a default [\"default\"] names default only, not the"
+                        + " entry's own namespace")
+                        .apply("otherns", se("google", GOOGLE, "443/TLS"))
+                        .mesh(m -> withDefaultExportTo(m, "default")).from("otherns").lookup(GOOGLE, 443)
+                        .seesNothing(),
                 of("E16", "push_context: \"*\" anywhere in exportTo makes it public and ignores the rest")
                         .apply("otherns", se("google", GOOGLE, "443/TLS", "third", "*"))
                         .lookup(GOOGLE, 443).sees("otherns/google"),

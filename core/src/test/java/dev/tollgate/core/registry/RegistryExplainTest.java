@@ -261,4 +261,36 @@ class RegistryExplainTest {
                 .asString().endsWith("its egress[0] imports [\"developers.google.com\"]; [\"developers.google.com\"] "
                         + "is not of the form namespace/dnsName, so Istio ignores it and imports nothing for it");
     }
+
+    /**
+     * Found by RegistryExplainPropertiesTest: the name walk finds the own namespace's {@code *} without the port, so
+     * the addresses decide. The explanation used to call the used entry "not chosen" (another namespace's) and the
+     * unused one "merged" with it.
+     */
+    @Test
+    void anAddressThatOutranksAPortlessNameMatchIsTheOneMarkedUsed() {
+        Registry registry = Registry.compile(TestConfig.create()
+                .apply("default", """
+                        apiVersion: networking.istio.io/v1
+                        kind: ServiceEntry
+                        metadata: {name: by-address}
+                        spec:
+                          hosts: ["*"]
+                          addresses: [10.1.0.0/16]
+                          ports: [{number: 80, name: http, protocol: HTTP}]
+                          resolution: NONE
+                        """)
+                .apply("otherns", se("any", List.of("*"), "", null)).build());
+
+        assertThat(registry.scopeFor(OTHERNS_SLEEP).lookup("10.1.2.3", 80)).get()
+                .satisfies(m -> assertThat(m.entry().name()).isEqualTo("by-address"));
+        List<Consideration> why = registry.explain(OTHERNS_SLEEP, "10.1.2.3", 80);
+        assertThat(why).extracting(Consideration::why).containsExactly(
+                "ServiceEntry otherns/any's wildcard host * covers 10.1.2.3 but not port 80 (it declares no ports); "
+                        + "ServiceEntry default/by-address's addresses contain 10.1.2.3 and it declares port 80, so "
+                        + "it is used instead",
+                "ServiceEntry default/by-address's addresses [10.1.0.0/16] contain 10.1.2.3 and it declares port 80 "
+                        + "(name http, protocol HTTP): the sidecar treats 10.1.2.3:80 as *");
+        assertThat(why).extracting(Consideration::applied).containsExactly(false, true);
+    }
 }
