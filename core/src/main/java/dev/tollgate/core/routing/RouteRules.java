@@ -1,0 +1,218 @@
+package dev.tollgate.core.routing;
+
+import dev.tollgate.core.model.net.HostName;
+import dev.tollgate.core.model.HttpRequestInfo;
+import io.fabric8.istio.api.api.networking.v1alpha3.VirtualService;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The rules of a list of VirtualServices matched against one request, as Istio turns them into Envoy routes
+ * (route.go BuildHTTPRoutesForVirtualService, and the TLS and TCP filter chains): which route takes the request, or
+ * why none does. Which VirtualServices take part is the caller's question ({@link VirtualServiceRouter}).
+ */
+final class RouteRules {
+    private RouteRules() {
+    }
+
+    /**
+     * HTTP: Envoy picks the virtual host with the most specific domain; at sidecars the first VirtualService for a
+     * host builds it (Istio does not merge them; istioctl reports IST0109), at gateways the routes of every
+     * VirtualService for the host are merged in order. A VirtualService none of whose routes apply to this proxy
+     * builds no virtual host. Within it, "The first rule matching an incoming request is used".
+     */
+    static RouteOutcome httpRoute(List<List<CompiledVirtualService>> groups, boolean merge, ProxyContext ctx,
+                                   HttpRequestInfo http, String scheme) {
+        List<String> skipped = new ArrayList<>();
+        for (List<CompiledVirtualService> group : groups) {
+            List<CompiledVirtualService> owners = new ArrayList<>();
+            List<Candidate> candidates = new ArrayList<>();
+            for (CompiledVirtualService vs : group) {
+                List<Candidate> own = staticHttp(vs, ctx);
+                if (own.isEmpty()) {
+                    skipped.add(vs.label() + " has no http route for this proxy");
+                    continue;
+                }
+                owners.add(vs);
+                candidates.addAll(own);
+                if (!merge) {
+                    break;
+                }
+            }
+            if (owners.isEmpty()) {
+                continue;
+            }
+            if (merge) {
+                // route.go SortVHostRoutes: merged virtual hosts move catch-all routes after all the others
+                List<Candidate> sorted = new ArrayList<>(candidates.stream().filter(c -> !c.catchAll()).toList());
+                sorted.addAll(candidates.stream().filter(Candidate::catchAll).toList());
+                candidates = sorted;
+            }
+            List<String> misses = new ArrayList<>();
+            for (Candidate c : candidates) {
+                Optional<String> miss = c.match == null ? Optional.empty() : c.match.runtimeMismatch(http, scheme);
+                if (miss.isPresent()) {
+                    misses.add(c.vs.label() + " http[" + c.rule.index() + "]: " + miss.get());
+                    continue;
+                }
+                String route = "http[" + c.rule.index() + "]";
+                if (c.rule.answersDirectly()) {
+                    return new RouteOutcome.Unmatched(Optional.of(c.vs.resource().key()),
+                            c.vs.resource().originOf("spec.http[" + c.rule.index() + "]"), c.vs.label() + " " + route
+                            + " answers with a redirect or direct response; Tollgate forwards nothing", false);
+                }
+                Optional<WeightedChoice> choice = WeightedChoice.choose(c.rule.destinations());
+                if (choice.isEmpty()) {
+                    return new RouteOutcome.Unmatched(Optional.of(c.vs.resource().key()),
+                            c.vs.resource().originOf("spec.http[" + c.rule.index() + "]"),
+                            c.vs.label() + " " + route + " has no destination with a weight", false);
+                }
+                String note = matchNote(c.match) + (c.rule.rewrite().describe().isEmpty() ? ""
+                        : "; " + c.rule.rewrite().describe());
+                return routed(c.vs, route, choice.get(), note, Optional.of(c.rule.rewrite().apply(http, c.match)));
+            }
+            CompiledVirtualService first = owners.get(0);
+            return new RouteOutcome.Unmatched(Optional.of(first.resource().key()), first.resource().origin(),
+                    "no http route of " + owners.stream().map(CompiledVirtualService::label).toList()
+                            + " matches (Envoy answers 404 NR): " + String.join("; ", misses), false);
+        }
+        return new RouteOutcome.NoVirtualService(skipped.isEmpty() ? "no VirtualService for this host"
+                : String.join("; ", skipped));
+    }
+
+    record Candidate(CompiledVirtualService vs, CompiledVirtualService.HttpRule rule, HttpMatch match) {
+        boolean catchAll() {
+            return match == null || match.catchAll();
+        }
+    }
+
+    /** Istio's BuildHTTPRoutesForVirtualService: the (rule, match) pairs that survive the static checks. */
+    static List<Candidate> staticHttp(CompiledVirtualService vs, ProxyContext ctx) {
+        List<Candidate> out = new ArrayList<>();
+        for (CompiledVirtualService.HttpRule rule : vs.http()) {
+            if (rule.matches().isEmpty()) {
+                out.add(new Candidate(vs, rule, null));
+                break; // a catch-all: later rules are unreachable
+            }
+            for (HttpMatch m : rule.matches()) {
+                if (m.staticMismatch(ctx).isEmpty()) {
+                    out.add(new Candidate(vs, rule, m));
+                }
+            }
+        }
+        return out;
+    }
+
+    private static String matchNote(HttpMatch m) {
+        return m == null ? "no match conditions (catch-all)" : "match" + (m.name().isEmpty() ? "" : " " + m.name())
+                + " holds" + m.unreadSourceConditions().map(u -> "; " + u).orElse("");
+    }
+
+    private static RouteOutcome.Routed routed(CompiledVirtualService vs, String route, WeightedChoice choice,
+                                              String why) {
+        return routed(vs, route, choice, why, Optional.empty());
+    }
+
+    private static RouteOutcome.Routed routed(CompiledVirtualService vs, String route, WeightedChoice choice,
+                                              String why, Optional<HttpRequestInfo> forwarded) {
+        String detail = vs.label() + " " + route + " (" + why + ") routes to " + choice.target().describe()
+                + (choice.note().isEmpty() ? "" : "; " + choice.note());
+        return new RouteOutcome.Routed(vs.resource().key(), vs.resource().originOf("spec." + route), route,
+                choice.target(), detail, forwarded);
+    }
+
+    /**
+     * TLS: every statically matching {@code tls} match becomes an SNI filter chain; with none, the default chain
+     * to the service. At runtime Envoy prefers an exact server name over a wildcard one.
+     */
+    static RouteOutcome tlsRoute(List<CompiledVirtualService> vss, ProxyContext ctx, Optional<String> sni,
+                                  List<String> destinationIps, boolean sidecar) {
+        boolean any = false;
+        RouteOutcome.Routed wildcardHit = null;
+        List<String> misses = new ArrayList<>();
+        CompiledVirtualService firstOwner = null;
+        for (CompiledVirtualService vs : vss) {
+            for (CompiledVirtualService.L4Rule rule : vs.tls()) {
+                for (L4Match m : rule.matches()) {
+                    if (m.staticMismatch(ctx).isPresent()) {
+                        continue;
+                    }
+                    any = true;
+                    if (firstOwner == null) {
+                        firstOwner = vs;
+                    }
+                    Optional<String> hit = m.sniMatch(sni);
+                    if (hit.isEmpty() || !m.subnetsMatch(destinationIps, ctx)) {
+                        misses.add(vs.label() + " tls[" + rule.index() + "]: " + (hit.isEmpty()
+                                ? "sniHosts " + m.sniHosts() + " do not match SNI " + sni.orElse("(none)")
+                                : "destinationSubnets " + m.destinationSubnets() + " do not match " + destinationIps));
+                        continue;
+                    }
+                    Optional<WeightedChoice> choice = WeightedChoice.choose(rule.destinations());
+                    if (choice.isEmpty()) {
+                        continue;
+                    }
+                    RouteOutcome.Routed r = routed(vs, "tls[" + rule.index() + "]", choice.get(),
+                            "sniHosts " + hit.get() + " matches SNI " + sni.orElse(""));
+                    if (!HostName.isWildcard(hit.get())) {
+                        return r;
+                    }
+                    if (wildcardHit == null) {
+                        wildcardHit = r;
+                    }
+                }
+            }
+        }
+        if (wildcardHit != null) {
+            return wildcardHit;
+        }
+        if (!any) {
+            return new RouteOutcome.NoVirtualService(vss.isEmpty() ? "no VirtualService for this host"
+                    : "no tls route of " + vss.stream().map(CompiledVirtualService::label).toList()
+                    + " applies to this proxy");
+        }
+        return new RouteOutcome.Unmatched(Optional.of(firstOwner.resource().key()), firstOwner.resource().origin(),
+                "no tls route matches SNI " + sni.orElse("(none)") + ": " + String.join("; ", misses), sidecar);
+    }
+
+    /** TCP: the first statically matching tcp route without destinationSubnets ends the list. */
+    static RouteOutcome tcpRoute(List<CompiledVirtualService> vss, ProxyContext ctx, List<String> destinationIps,
+                                  boolean sidecar) {
+        List<String> misses = new ArrayList<>();
+        for (CompiledVirtualService vs : vss) {
+            for (CompiledVirtualService.L4Rule rule : vs.tcp()) {
+                if (rule.matches().isEmpty()) {
+                    Optional<WeightedChoice> choice = WeightedChoice.choose(rule.destinations());
+                    if (choice.isPresent()) {
+                        return routed(vs, "tcp[" + rule.index() + "]", choice.get(), "no match conditions");
+                    }
+                    continue;
+                }
+                for (L4Match m : rule.matches()) {
+                    Optional<String> miss = m.staticMismatch(ctx);
+                    if (miss.isEmpty() && !m.subnetsMatch(destinationIps, ctx)) {
+                        miss = Optional.of("destinationSubnets " + m.destinationSubnets() + " do not match "
+                                + destinationIps);
+                    }
+                    if (miss.isPresent()) {
+                        misses.add(vs.label() + " tcp[" + rule.index() + "]: " + miss.get());
+                        continue;
+                    }
+                    Optional<WeightedChoice> choice = WeightedChoice.choose(rule.destinations());
+                    if (choice.isPresent()) {
+                        return routed(vs, "tcp[" + rule.index() + "]", choice.get(), "match holds");
+                    }
+                }
+            }
+        }
+        if (sidecar || vss.isEmpty()) {
+            return new RouteOutcome.NoVirtualService(misses.isEmpty() ? "no tcp route applies"
+                    : "no tcp route applies: " + String.join("; ", misses));
+        }
+        CompiledVirtualService first = vss.get(0);
+        return new RouteOutcome.Unmatched(Optional.of(first.resource().key()), first.resource().origin(),
+                "no tcp route matches: " + String.join("; ", misses), false);
+    }
+}
