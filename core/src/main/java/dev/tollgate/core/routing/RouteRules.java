@@ -11,7 +11,7 @@ import java.util.Optional;
 /**
  * The rules of a list of VirtualServices matched against one request, as Istio turns them into Envoy routes
  * (route.go BuildHTTPRoutesForVirtualService, and the TLS and TCP filter chains): which route takes the request, or
- * why none does. Which VirtualServices take part is the caller's question ({@link VirtualServiceRouter}).
+ * why none does. Which VirtualServices take part is the caller's question ({@link SidecarRouter}, {@link GatewayRouter}).
  */
 final class RouteRules {
     private RouteRules() {
@@ -24,7 +24,7 @@ final class RouteRules {
      * builds no virtual host. Within it, "The first rule matching an incoming request is used".
      */
     static RouteOutcome httpRoute(List<List<CompiledVirtualService>> groups, boolean merge, ProxyContext ctx,
-                                   HttpRequestInfo http, String scheme) {
+                                   HttpRequestInfo http, String scheme, RouteTrace trace) {
         List<String> skipped = new ArrayList<>();
         for (List<CompiledVirtualService> group : groups) {
             List<CompiledVirtualService> owners = new ArrayList<>();
@@ -33,6 +33,7 @@ final class RouteRules {
                 List<Candidate> own = staticHttp(vs, ctx);
                 if (own.isEmpty()) {
                     skipped.add(vs.label() + " has no http route for this proxy");
+                    trace.passed(vs, NO_HTTP_ROUTE);
                     continue;
                 }
                 owners.add(vs);
@@ -59,27 +60,58 @@ final class RouteRules {
                 }
                 String route = "http[" + c.rule.index() + "]";
                 if (c.rule.answersDirectly()) {
-                    return new RouteOutcome.Unmatched(Optional.of(c.vs.resource().key()),
+                    return decided(trace, owners, c.vs, new RouteOutcome.Unmatched(Optional.of(c.vs.resource().key()),
                             c.vs.resource().originOf("spec.http[" + c.rule.index() + "]"), c.vs.label() + " " + route
-                            + " answers with a redirect or direct response; Tollgate forwards nothing", false);
+                            + " answers with a redirect or direct response; Tollgate forwards nothing", false));
                 }
                 Optional<WeightedChoice> choice = WeightedChoice.choose(c.rule.destinations());
                 if (choice.isEmpty()) {
-                    return new RouteOutcome.Unmatched(Optional.of(c.vs.resource().key()),
+                    return decided(trace, owners, c.vs, new RouteOutcome.Unmatched(Optional.of(c.vs.resource().key()),
                             c.vs.resource().originOf("spec.http[" + c.rule.index() + "]"),
-                            c.vs.label() + " " + route + " has no destination with a weight", false);
+                            c.vs.label() + " " + route + " has no destination with a weight", false));
                 }
                 String note = matchNote(c.match) + (c.rule.rewrite().describe().isEmpty() ? ""
                         : "; " + c.rule.rewrite().describe());
-                return routed(c.vs, route, choice.get(), note, Optional.of(c.rule.rewrite().apply(http, c.match)));
+                return decided(trace, owners, c.vs, routed(c.vs, route, choice.get(), note,
+                        Optional.of(c.rule.rewrite().apply(http, c.match))));
             }
             CompiledVirtualService first = owners.get(0);
-            return new RouteOutcome.Unmatched(Optional.of(first.resource().key()), first.resource().origin(),
-                    "no http route of " + owners.stream().map(CompiledVirtualService::label).toList()
-                            + " matches (Envoy answers 404 NR): " + String.join("; ", misses), false);
+            RouteOutcome none = new RouteOutcome.Unmatched(Optional.of(first.resource().key()),
+                    first.resource().origin(), "no http route of " + owners.stream()
+                    .map(CompiledVirtualService::label).toList() + " matches (Envoy answers 404 NR): "
+                    + String.join("; ", misses), false);
+            // every owner's routes were tried: together they answer 404
+            owners.forEach(vs -> trace.applied(vs, verdict(none)));
+            return none;
         }
         return new RouteOutcome.NoVirtualService(skipped.isEmpty() ? "no VirtualService for this host"
                 : String.join("; ", skipped));
+    }
+
+    static final String NO_HTTP_ROUTE = "none of its http routes applies to this proxy, so it builds no virtual host";
+
+    /**
+     * Records {@code outcome} as {@code decider}'s, and says of the other VirtualServices tried beside it that
+     * another route matched first.
+     */
+    private static RouteOutcome decided(RouteTrace trace, List<CompiledVirtualService> tried,
+                                        CompiledVirtualService decider, RouteOutcome outcome) {
+        if (trace.on()) {
+            trace.applied(decider, verdict(outcome));
+            for (CompiledVirtualService vs : tried) {
+                trace.passed(vs, "none of its routes matched first");
+            }
+        }
+        return outcome;
+    }
+
+    /** What a deciding VirtualService did, as explain says it: the route and where it goes, or why nothing. */
+    static String verdict(RouteOutcome outcome) {
+        return switch (outcome) {
+            case RouteOutcome.Routed r -> "its route " + r.route() + " decided: to " + r.target().describe();
+            case RouteOutcome.Unmatched u -> "its routes decided: " + u.detail();
+            case RouteOutcome.NoVirtualService n -> "no VirtualService decided: " + n.detail();
+        };
     }
 
     record Candidate(CompiledVirtualService vs, CompiledVirtualService.HttpRule rule, HttpMatch match) {
@@ -128,8 +160,9 @@ final class RouteRules {
      * to the service. At runtime Envoy prefers an exact server name over a wildcard one.
      */
     static RouteOutcome tlsRoute(List<CompiledVirtualService> vss, ProxyContext ctx, Optional<String> sni,
-                                  List<String> destinationIps, boolean sidecar) {
+                                  List<String> destinationIps, boolean sidecar, RouteTrace trace) {
         boolean any = false;
+        List<CompiledVirtualService> owners = new ArrayList<>();
         RouteOutcome.Routed wildcardHit = null;
         List<String> misses = new ArrayList<>();
         CompiledVirtualService firstOwner = null;
@@ -142,6 +175,9 @@ final class RouteRules {
                     any = true;
                     if (firstOwner == null) {
                         firstOwner = vs;
+                    }
+                    if (!owners.contains(vs)) {
+                        owners.add(vs);
                     }
                     Optional<String> hit = m.sniMatch(sni);
                     if (hit.isEmpty() || !m.subnetsMatch(destinationIps, ctx)) {
@@ -157,7 +193,7 @@ final class RouteRules {
                     RouteOutcome.Routed r = routed(vs, "tls[" + rule.index() + "]", choice.get(),
                             "sniHosts " + hit.get() + " matches SNI " + sni.orElse(""));
                     if (!HostName.isWildcard(hit.get())) {
-                        return r;
+                        return decided(trace, vss, vs, r);
                     }
                     if (wildcardHit == null) {
                         wildcardHit = r;
@@ -166,27 +202,46 @@ final class RouteRules {
             }
         }
         if (wildcardHit != null) {
-            return wildcardHit;
+            // its VirtualService is the one whose key the outcome names
+            for (CompiledVirtualService vs : owners) {
+                if (vs.resource().key().equals(wildcardHit.virtualService())) {
+                    return decided(trace, vss, vs, wildcardHit);
+                }
+            }
+            throw new IllegalStateException("a tls route matched outside the VirtualServices tried");
+        }
+        if (trace.on()) {
+            for (CompiledVirtualService vs : vss) {
+                if (!owners.contains(vs)) {
+                    trace.passed(vs, vs.tls().isEmpty() ? "it has no tls routes"
+                            : "none of its tls routes applies to this proxy");
+                }
+            }
         }
         if (!any) {
             return new RouteOutcome.NoVirtualService(vss.isEmpty() ? "no VirtualService for this host"
                     : "no tls route of " + vss.stream().map(CompiledVirtualService::label).toList()
                     + " applies to this proxy");
         }
-        return new RouteOutcome.Unmatched(Optional.of(firstOwner.resource().key()), firstOwner.resource().origin(),
-                "no tls route matches SNI " + sni.orElse("(none)") + ": " + String.join("; ", misses), sidecar);
+        RouteOutcome none = new RouteOutcome.Unmatched(Optional.of(firstOwner.resource().key()),
+                firstOwner.resource().origin(), "no tls route matches SNI " + sni.orElse("(none)") + ": "
+                + String.join("; ", misses), sidecar);
+        // every VirtualService with a filter chain here was tried: together they leave the SNI unmatched
+        owners.forEach(vs -> trace.applied(vs, verdict(none)));
+        return none;
     }
 
     /** TCP: the first statically matching tcp route without destinationSubnets ends the list. */
     static RouteOutcome tcpRoute(List<CompiledVirtualService> vss, ProxyContext ctx, List<String> destinationIps,
-                                  boolean sidecar) {
+                                  boolean sidecar, RouteTrace trace) {
         List<String> misses = new ArrayList<>();
         for (CompiledVirtualService vs : vss) {
             for (CompiledVirtualService.L4Rule rule : vs.tcp()) {
                 if (rule.matches().isEmpty()) {
                     Optional<WeightedChoice> choice = WeightedChoice.choose(rule.destinations());
                     if (choice.isPresent()) {
-                        return routed(vs, "tcp[" + rule.index() + "]", choice.get(), "no match conditions");
+                        return decided(trace, vss, vs, routed(vs, "tcp[" + rule.index() + "]", choice.get(),
+                                "no match conditions"));
                     }
                     continue;
                 }
@@ -202,17 +257,24 @@ final class RouteRules {
                     }
                     Optional<WeightedChoice> choice = WeightedChoice.choose(rule.destinations());
                     if (choice.isPresent()) {
-                        return routed(vs, "tcp[" + rule.index() + "]", choice.get(), "match holds");
+                        return decided(trace, vss, vs, routed(vs, "tcp[" + rule.index() + "]", choice.get(),
+                                "match holds"));
                     }
                 }
             }
         }
         if (sidecar || vss.isEmpty()) {
-            return new RouteOutcome.NoVirtualService(misses.isEmpty() ? "no tcp route applies"
+            RouteOutcome none = new RouteOutcome.NoVirtualService(misses.isEmpty() ? "no tcp route applies"
                     : "no tcp route applies: " + String.join("; ", misses));
+            vss.forEach(vs -> trace.passed(vs, vs.tcp().isEmpty() ? "it has no tcp routes"
+                    : "none of its tcp routes applies, so the default route to the service decides"));
+            return none;
         }
         CompiledVirtualService first = vss.get(0);
-        return new RouteOutcome.Unmatched(Optional.of(first.resource().key()), first.resource().origin(),
+        RouteOutcome none = new RouteOutcome.Unmatched(Optional.of(first.resource().key()), first.resource().origin(),
                 "no tcp route matches: " + String.join("; ", misses), false);
+        // a gateway server routes TCP only by its bound VirtualServices: all of them were tried
+        vss.forEach(vs -> trace.applied(vs, verdict(none)));
+        return none;
     }
 }

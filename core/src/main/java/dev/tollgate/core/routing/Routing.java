@@ -15,20 +15,25 @@ import java.util.Optional;
 
 /**
  * Istio's routing semantics, compiled once, as the snapshot asks for them. Each concept has its own home, as in
- * Istio's pilot: {@link VirtualServiceRouter} (which VirtualService route a request takes at a sidecar or a gateway
- * server), {@link DestinationRules} (which DestinationRules apply upstream and the TLS they set) and
+ * Istio's pilot: {@link SidecarRouter} and {@link GatewayRouter} over the compiled {@link VirtualServices}
+ * (which VirtualService route a request takes at a sidecar or a gateway server, httproute.go and gateway.go),
+ * {@link RouteRules} (which rule of them matches, route.go), {@link DestinationRules} (which DestinationRules apply upstream and the TLS they set) and
  * {@link Gateways} (which Gateway servers a gateway workload has and which one takes a connection).
  *
  * <p>Not modelled: VirtualService delegation ({@code delegate}), mirrors, faults, retries and timeouts (they change
  * no decision here), destination-level {@code headers} rewrites of weighted destinations.
  */
 public final class Routing {
-    private final VirtualServiceRouter router;
+    private final VirtualServices virtualServices;
+    private final SidecarRouter sidecars;
+    private final GatewayRouter gatewayRoutes;
     private final DestinationRules destinationRules;
     private final Gateways gateways;
 
     private Routing(ConfigSet config) {
-        this.router = new VirtualServiceRouter(config);
+        this.virtualServices = new VirtualServices(config);
+        this.sidecars = new SidecarRouter(virtualServices);
+        this.gatewayRoutes = new GatewayRouter(virtualServices);
         this.destinationRules = new DestinationRules(config);
         this.gateways = new Gateways(config);
     }
@@ -40,7 +45,8 @@ public final class Routing {
     // ---------------------------------------------------------------- sidecar
 
     /**
-     * The mesh VirtualService route for a request from {@code from}'s sidecar.
+     * The mesh VirtualService route for a request from {@code from}'s sidecar ({@link SidecarRouter}). The outcome's
+     * {@link RouteOutcome#considerations()} explain it.
      *
      * @param scope          the sidecar's registry view; its Sidecar's egress hosts import VirtualServices
      * @param kind           the route list, from the ServiceEntry port's protocol
@@ -52,18 +58,18 @@ public final class Routing {
     public RouteOutcome meshRoute(WorkloadRef from, SidecarScope scope, String host, int port, RouteKind kind,
                                   Optional<String> sni, Optional<HttpRequestInfo> http, Optional<String> serviceHost,
                                   List<String> destinationIps) {
-        return router.meshRoute(from, scope, host, port, kind, sni, http, serviceHost, destinationIps);
+        return sidecars.meshRoute(from, scope, host, port, kind, sni, http, serviceHost, destinationIps);
     }
 
-    /** {@link VirtualServiceRouter#meshRouteOutsideRegistry}: an HTTP request to a host:port outside the registry. */
+    /** {@link SidecarRouter#meshRouteOutsideRegistry}: an HTTP request to a host:port outside the registry. */
     public RouteOutcome meshRouteOutsideRegistry(WorkloadRef from, SidecarScope scope, String host, int port,
                                                  HttpRequestInfo http) {
-        return router.meshRouteOutsideRegistry(from, scope, host, port, http);
+        return sidecars.meshRouteOutsideRegistry(from, scope, host, port, http);
     }
 
-    /** {@link VirtualServiceRouter#infersDestination}. */
+    /** {@link VirtualServices#infersDestination}. */
     public boolean infersDestination(ResourceKey virtualService, String host, String clientNamespace) {
-        return router.infersDestination(virtualService, host, clientNamespace);
+        return virtualServices.infersDestination(virtualService, host, clientNamespace);
     }
 
     // ---------------------------------------------------------------- destination rules
@@ -97,24 +103,29 @@ public final class Routing {
         return gateways.selectServer(gateway, port, sni, authorityHost);
     }
 
-    /** {@link VirtualServiceRouter#gatewayRoute}. */
+    /**
+     * The route at a gateway server, with the VirtualServices bound to the server's Gateway ({@link GatewayRouter}).
+     * The outcome's {@link RouteOutcome#considerations()} explain it.
+     */
     public RouteOutcome gatewayRoute(WorkloadRef gateway, GatewayServer server, Optional<String> sni,
                                      Optional<HttpRequestInfo> http) {
-        return router.gatewayRoute(gateway, server, sni, http);
+        return gatewayRoutes.gatewayRoute(gateway, server, sni, http);
     }
 
     // ---------------------------------------------------------------- explain
 
-    /** {@link VirtualServiceRouter#explainMesh}. */
-    public List<Consideration> explainMesh(WorkloadRef from, SidecarScope scope, String host, int port, boolean http,
-                                           Optional<RouteOutcome> outcome) {
-        return router.explainMesh(from, scope, host, port, http, outcome);
+    /**
+     * For explain when the sidecar decided before it consulted its routes (registry, protocol): every VirtualService
+     * naming {@code host}, and whether the sidecar has it. When it did consult them, the route outcome's
+     * {@link RouteOutcome#considerations()} explain it.
+     */
+    public List<Consideration> notConsultedAtSidecar(WorkloadRef from, SidecarScope scope, String host, int port) {
+        return sidecars.notConsulted(from, scope, host, port);
     }
 
-    /** {@link VirtualServiceRouter#explainGatewayRoute}. */
-    public List<Consideration> explainGatewayRoute(WorkloadRef gateway, GatewayServer server, String host,
-                                                   Optional<RouteOutcome> outcome) {
-        return router.explainGatewayRoute(gateway, server, host, outcome);
+    /** As {@link #notConsultedAtSidecar}, at a gateway server that decided before routing (authorization, TLS). */
+    public List<Consideration> notConsultedAtGateway(WorkloadRef gateway, GatewayServer server, String host) {
+        return gatewayRoutes.notConsulted(gateway, server, host);
     }
 
     /** Every Gateway, and whether it selects {@code gateway}. */

@@ -105,6 +105,11 @@ final class CompiledMeshSnapshot implements MeshSnapshot {
             return route.flatMap(r -> r instanceof RouteOutcome.Routed routed ? routed.forwarded() : Optional.empty())
                     .or(request::http);
         }
+
+        /** The same decision, with the route walk that led to it (for explain). */
+        Sidecar after(RouteOutcome walked) {
+            return new Sidecar(decision, noRoute, Optional.of(walked), upstream);
+        }
     }
 
     @Override
@@ -138,8 +143,10 @@ final class CompiledMeshSnapshot implements MeshSnapshot {
             String why = match.map(m -> m.entry().key() + " declares " + host + " but not port " + port)
                     .orElseGet(() -> unknownHostWhy(from, host, port));
             Optional<RouteOutcome> vsOnly = virtualHostOutsideRegistry(from, scope, host, port, request);
-            if (vsOnly.isEmpty()) {
-                return outsideRegistry(proxy, scope, sidecarKey, sidecarOrigin, host, port, why, hops, Stage.REGISTRY);
+            if (vsOnly.isEmpty() || vsOnly.get() instanceof RouteOutcome.NoVirtualService) {
+                Sidecar out = outsideRegistry(proxy, scope, sidecarKey, sidecarOrigin, host, port, why, hops,
+                        Stage.REGISTRY);
+                return vsOnly.map(out::after).orElse(out);
             }
             hops.add(new Hop(proxy, Stage.REGISTRY, Hop.Outcome.PASS, why + "; a VirtualService bound to mesh names "
                     + host + ", so Istio builds a virtual host for it on port " + port + " whatever the outbound "
@@ -171,7 +178,7 @@ final class CompiledMeshSnapshot implements MeshSnapshot {
             case RouteOutcome.Unmatched u -> {
                 if (u.fallsThrough()) {
                     return outsideRegistry(proxy, scope, sidecarKey, sidecarOrigin, host, port, u.detail(), hops,
-                            Stage.ROUTE);
+                            Stage.ROUTE).after(u);
                 }
                 hops.add(new Hop(proxy, Stage.ROUTE, Hop.Outcome.DENY, u.detail(), u.virtualService(), u.origin()));
                 return new Sidecar(new OutboundDecision.Refused("no route: " + u.detail(), hops), true,
@@ -274,8 +281,7 @@ final class CompiledMeshSnapshot implements MeshSnapshot {
         if (request.protocol() != Protocol.HTTP || request.http().isEmpty()) {
             return Optional.empty();
         }
-        RouteOutcome out = routing.meshRouteOutsideRegistry(from, scope, host, port, request.http().get());
-        return out instanceof RouteOutcome.NoVirtualService ? Optional.empty() : Optional.of(out);
+        return Optional.of(routing.meshRouteOutsideRegistry(from, scope, host, port, request.http().get()));
     }
 
     /**
@@ -648,16 +654,18 @@ final class CompiledMeshSnapshot implements MeshSnapshot {
         Path p = path(from, request);
         String host = HostName.fold(request.host());
         List<Consideration> out = new ArrayList<>(registry.explain(from, host, request.port()));
-        out.addAll(routing.explainMesh(from, registry.scopeFor(from), host, request.port(),
-                request.protocol() == Protocol.HTTP && request.http().isPresent(), p.sidecar().route()));
+        // the route walk explains itself; a sidecar that decided before routing lists what it did not consult
+        out.addAll(p.sidecar().route().map(RouteOutcome::considerations).orElseGet(() ->
+                routing.notConsultedAtSidecar(from, registry.scopeFor(from), host, request.port())));
         p.sidecar().upstream().ifPresent(u -> out.addAll(u.considerations()));
         if (p.gateway().isPresent()) {
             WorkloadRef gw = p.gateway().get();
             out.addAll(routing.explainGateways(gw));
             p.gatewayEval().flatMap(GatewayEval::authzRequest).ifPresent(a -> out.addAll(authorizer.explain(gw, a)));
-            p.gatewayEval().ifPresent(ge -> ge.server().ifPresent(server -> out.addAll(routing.explainGatewayRoute(gw,
-                    server, ge.authzRequest().flatMap(AuthzRequest::http).map(h -> Authority.hostOf(h.authority()))
-                            .or(() -> ge.authzRequest().flatMap(AuthzRequest::sni)).orElse(host), ge.route()))));
+            p.gatewayEval().ifPresent(ge -> ge.server().ifPresent(server -> out.addAll(ge.route()
+                    .map(RouteOutcome::considerations).orElseGet(() -> routing.notConsultedAtGateway(gw, server,
+                            ge.authzRequest().flatMap(AuthzRequest::http).map(h -> Authority.hostOf(h.authority()))
+                                    .or(() -> ge.authzRequest().flatMap(AuthzRequest::sni)).orElse(host))))));
             p.gatewayEval().flatMap(GatewayEval::upstream).ifPresent(u -> out.addAll(u.considerations()));
         }
         return new Explanation(p.result(), out);
