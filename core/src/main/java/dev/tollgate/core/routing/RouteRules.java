@@ -270,11 +270,18 @@ final class RouteRules {
                     : "none of its tcp routes applies, so the default route to the service decides"));
             return none;
         }
-        CompiledVirtualService first = vss.get(0);
+        // a gateway server's tcp filter chains are its bound VirtualServices' tcp routes: those were all tried
+        List<CompiledVirtualService> tried = vss.stream().filter(vs -> !vs.tcp().isEmpty()).toList();
+        if (tried.isEmpty()) {
+            vss.forEach(vs -> trace.passed(vs, "it has no tcp routes"));
+            return new RouteOutcome.NoVirtualService("none of " + vss.stream().map(CompiledVirtualService::label)
+                    .toList() + " has a tcp route");
+        }
+        CompiledVirtualService first = tried.get(0);
         RouteOutcome none = new RouteOutcome.Unmatched(Optional.of(first.resource().key()), first.resource().origin(),
                 "no tcp route matches: " + String.join("; ", misses), false);
-        // a gateway server routes TCP only by its bound VirtualServices: all of them were tried
-        vss.forEach(vs -> trace.applied(vs, verdict(none)));
+        tried.forEach(vs -> trace.applied(vs, verdict(none)));
+        vss.forEach(vs -> trace.passed(vs, "it has no tcp routes"));
         return none;
     }
 }
