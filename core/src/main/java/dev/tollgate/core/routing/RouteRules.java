@@ -11,7 +11,8 @@ import java.util.Optional;
 /**
  * The rules of a list of VirtualServices matched against one request, as Istio turns them into Envoy routes
  * (route.go BuildHTTPRoutesForVirtualService, and the TLS and TCP filter chains): which route takes the request, or
- * why none does. Which VirtualServices take part is the caller's question ({@link SidecarRouter}, {@link GatewayRouter}).
+ * why none does. Which VirtualServices take part is the caller's question ({@link SidecarRouter},
+ * {@link GatewayRouter}).
  */
 final class RouteRules {
     private RouteRules() {

@@ -49,7 +49,7 @@ final class RouteTrace {
         }
     }
 
-    /** It is not the proxy's at all (bound elsewhere, not exported, not imported): {@code why} is the whole sentence. */
+    /** Not the proxy's at all (bound elsewhere, not exported, not imported): {@code why} is the whole sentence. */
     void excluded(CompiledVirtualService vs, String why) {
         verdict(vs, false, why, true);
     }

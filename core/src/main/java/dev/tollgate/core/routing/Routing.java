@@ -17,8 +17,9 @@ import java.util.Optional;
  * Istio's routing semantics, compiled once, as the snapshot asks for them. Each concept has its own home, as in
  * Istio's pilot: {@link SidecarRouter} and {@link GatewayRouter} over the compiled {@link VirtualServices}
  * (which VirtualService route a request takes at a sidecar or a gateway server, httproute.go and gateway.go),
- * {@link RouteRules} (which rule of them matches, route.go), {@link DestinationRules} (which DestinationRules apply upstream and the TLS they set) and
- * {@link Gateways} (which Gateway servers a gateway workload has and which one takes a connection).
+ * {@link RouteRules} (which rule of them matches, route.go), {@link DestinationRules} (which DestinationRules apply
+ * upstream and the TLS they set) and {@link Gateways} (which Gateway servers a gateway workload has and which one
+ * takes a connection).
  *
  * <p>Not modelled: VirtualService delegation ({@code delegate}), mirrors, faults, retries and timeouts (they change
  * no decision here), destination-level {@code headers} rewrites of weighted destinations.
