@@ -7,6 +7,7 @@ import dev.tollgate.core.model.WorkloadRef;
 import dev.tollgate.core.model.net.Authority;
 import dev.tollgate.core.model.net.HostName;
 import dev.tollgate.core.registry.Registry;
+import dev.tollgate.core.routing.RouteOutcome;
 import dev.tollgate.core.routing.Routing;
 
 import java.util.ArrayList;
@@ -30,16 +31,18 @@ final class PathExplainer {
     Explanation explain(WorkloadRef from, OutboundRequest request, CompiledMeshSnapshot.Path p) {
         String host = HostName.fold(request.host());
         List<Consideration> out = new ArrayList<>(registry.explain(from, host, request.port()));
-        out.addAll(routing.explainMesh(from, registry.scopeFor(from), host, request.port(),
-                request.protocol() == Protocol.HTTP && request.http().isPresent(), p.sidecar().route()));
+        // the route walk explains itself; a sidecar that decided before routing lists what it did not consult
+        out.addAll(p.sidecar().route().map(RouteOutcome::considerations).orElseGet(() ->
+                routing.notConsultedAtSidecar(from, registry.scopeFor(from), host, request.port())));
         p.sidecar().upstream().ifPresent(u -> out.addAll(u.considerations()));
         if (p.gateway().isPresent()) {
             WorkloadRef gw = p.gateway().get();
             out.addAll(routing.explainGateways(gw));
             p.gatewayEval().flatMap(GatewayPath.Eval::authzRequest).ifPresent(a -> out.addAll(authorizer.explain(gw, a)));
-            p.gatewayEval().ifPresent(ge -> ge.server().ifPresent(server -> out.addAll(routing.explainGatewayRoute(gw,
-                    server, ge.authzRequest().flatMap(AuthzRequest::http).map(h -> Authority.hostOf(h.authority()))
-                            .or(() -> ge.authzRequest().flatMap(AuthzRequest::sni)).orElse(host), ge.route()))));
+            p.gatewayEval().ifPresent(ge -> ge.server().ifPresent(server -> out.addAll(ge.route()
+                    .map(RouteOutcome::considerations).orElseGet(() -> routing.notConsultedAtGateway(gw, server,
+                            ge.authzRequest().flatMap(AuthzRequest::http).map(h -> Authority.hostOf(h.authority()))
+                                    .or(() -> ge.authzRequest().flatMap(AuthzRequest::sni)).orElse(host))))));
             p.gatewayEval().flatMap(GatewayPath.Eval::upstream).ifPresent(u -> out.addAll(u.considerations()));
         }
         return new Explanation(p.result(), out);

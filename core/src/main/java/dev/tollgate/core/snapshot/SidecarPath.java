@@ -69,6 +69,11 @@ final class SidecarPath {
             return route.flatMap(r -> r instanceof RouteOutcome.Routed routed ? routed.forwarded() : Optional.empty())
                     .or(request::http);
         }
+
+        /** The same decision, with the route walk that led to it (for explain). */
+        Eval after(RouteOutcome walked) {
+            return new Eval(decision, noRoute, Optional.of(walked), upstream);
+        }
     }
 
     Eval decide(WorkloadRef from, OutboundRequest request) {
@@ -97,8 +102,10 @@ final class SidecarPath {
             String why = match.map(m -> m.entry().key() + " declares " + host + " but not port " + port)
                     .orElseGet(() -> unknownHostWhy(from, host, port));
             Optional<RouteOutcome> vsOnly = virtualHostOutsideRegistry(from, scope, host, port, request);
-            if (vsOnly.isEmpty()) {
-                return outsideRegistry(proxy, scope, sidecarKey, sidecarOrigin, host, port, why, hops, Stage.REGISTRY);
+            if (vsOnly.isEmpty() || vsOnly.get() instanceof RouteOutcome.NoVirtualService) {
+                Eval out = outsideRegistry(proxy, scope, sidecarKey, sidecarOrigin, host, port, why, hops,
+                        Stage.REGISTRY);
+                return vsOnly.map(out::after).orElse(out);
             }
             hops.add(new Hop(proxy, Stage.REGISTRY, Hop.Outcome.PASS, why + "; a VirtualService bound to mesh names "
                     + host + ", so Istio builds a virtual host for it on port " + port + " whatever the outbound "
@@ -130,7 +137,7 @@ final class SidecarPath {
             case RouteOutcome.Unmatched u -> {
                 if (u.fallsThrough()) {
                     return outsideRegistry(proxy, scope, sidecarKey, sidecarOrigin, host, port, u.detail(), hops,
-                            Stage.ROUTE);
+                            Stage.ROUTE).after(u);
                 }
                 hops.add(new Hop(proxy, Stage.ROUTE, Hop.Outcome.DENY, u.detail(), u.virtualService(), u.origin()));
                 return new Eval(new OutboundDecision.Refused("no route: " + u.detail(), hops), true,
@@ -198,8 +205,7 @@ final class SidecarPath {
         if (request.protocol() != Protocol.HTTP || request.http().isEmpty()) {
             return Optional.empty();
         }
-        RouteOutcome out = routing.meshRouteOutsideRegistry(from, scope, host, port, request.http().get());
-        return out instanceof RouteOutcome.NoVirtualService ? Optional.empty() : Optional.of(out);
+        return Optional.of(routing.meshRouteOutsideRegistry(from, scope, host, port, request.http().get()));
     }
 
     /**

@@ -383,7 +383,12 @@ class OverlappingHostsConformanceTest {
                         + gwVs("wild", "[\"*.example.com\"]", gwTo("c.example.com"))).build());
         GatewayServer server = ((ServerSelection.Selected) routing.selectServer(GW, 80, Optional.empty(),
                 Optional.of("api.example.com"))).server();
-        assertThat(routing.explainGatewayRoute(GW, server, "api.example.com", Optional.empty()))
+        RouteOutcome out = routing.gatewayRoute(GW, server, Optional.empty(), Optional.of(
+                new HttpRequestInfo("GET", "api.example.com", "/", Map.of())));
+        assertThat(out.considerations())
+                .filteredOn(c -> c.resource().toString().endsWith("istio-system/api")).singleElement()
+                .satisfies(c -> assertThat(c.applied()).isTrue());
+        assertThat(out.considerations())
                 .filteredOn(c -> c.resource().toString().endsWith("istio-system/wild")).singleElement()
                 .satisfies(c -> assertThat(c.why()).contains("Envoy picks the more specific virtual host "
                         + "api.example.com, built by [VirtualService istio-system/api]"));
