@@ -1,5 +1,6 @@
 package dev.tollgate.config;
 
+import dev.tollgate.core.model.KubernetesNames;
 import dev.tollgate.core.model.PathTemplate;
 
 import java.util.List;
@@ -257,7 +258,7 @@ final class AuthorizationPolicyRules {
     private static void serviceAccount(FieldNode sa, Problems.Scoped p) {
         String v = sa.text();
         String[] parts = v.split("/", -1);
-        boolean ok = parts.length <= 2 && java.util.Arrays.stream(parts).allMatch(IstioNames::isKubernetesSubdomain);
+        boolean ok = parts.length <= 2 && java.util.Arrays.stream(parts).allMatch(KubernetesNames::isSubdomain);
         if (v.contains("*")) {
             p.error("invalid-field", sa, "service account \"" + v + "\": no form of wildcard (*) is allowed");
         } else if (!ok) {
