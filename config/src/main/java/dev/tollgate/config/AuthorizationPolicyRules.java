@@ -2,6 +2,7 @@ package dev.tollgate.config;
 
 import dev.tollgate.core.model.KubernetesNames;
 import dev.tollgate.core.model.PathTemplate;
+import dev.tollgate.core.model.net.HostName;
 
 import java.util.List;
 import java.util.Optional;
@@ -140,6 +141,12 @@ final class AuthorizationPolicyRules {
             }
             for (String f : List.of("ports", "notPorts")) {
                 op.list(f).forEach(port -> portValue(port, p));
+            }
+            for (String f : List.of("hosts", "notHosts")) {
+                // hosts fold ASCII only, so a non-ASCII value could never match: refused with the one reason
+                for (FieldNode host : op.list(f)) {
+                    HostName.nonAscii(host.text()).ifPresent(m -> p.error("invalid-field", host, m));
+                }
             }
             for (String f : List.of("paths", "notPaths")) {
                 for (FieldNode path : op.list(f)) {
