@@ -1,6 +1,8 @@
 package dev.tollgate.config;
 
+import dev.tollgate.core.model.KubernetesNames;
 import dev.tollgate.core.model.PathTemplate;
+import dev.tollgate.core.model.net.HostName;
 
 import java.util.List;
 import java.util.Optional;
@@ -140,6 +142,12 @@ final class AuthorizationPolicyRules {
             for (String f : List.of("ports", "notPorts")) {
                 op.list(f).forEach(port -> portValue(port, p));
             }
+            for (String f : List.of("hosts", "notHosts")) {
+                // hosts fold ASCII only, so a non-ASCII value could never match: refused with the one reason
+                for (FieldNode host : op.list(f)) {
+                    HostName.nonAscii(host.text()).ifPresent(m -> p.error("invalid-field", host, m));
+                }
+            }
             for (String f : List.of("paths", "notPaths")) {
                 for (FieldNode path : op.list(f)) {
                     pathTemplate(path, f).ifPresent(m -> p.error("invalid-field", path, m));
@@ -257,7 +265,7 @@ final class AuthorizationPolicyRules {
     private static void serviceAccount(FieldNode sa, Problems.Scoped p) {
         String v = sa.text();
         String[] parts = v.split("/", -1);
-        boolean ok = parts.length <= 2 && java.util.Arrays.stream(parts).allMatch(IstioNames::isKubernetesSubdomain);
+        boolean ok = parts.length <= 2 && java.util.Arrays.stream(parts).allMatch(KubernetesNames::isSubdomain);
         if (v.contains("*")) {
             p.error("invalid-field", sa, "service account \"" + v + "\": no form of wildcard (*) is allowed");
         } else if (!ok) {

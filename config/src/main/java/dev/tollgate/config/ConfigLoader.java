@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import dev.tollgate.core.model.ConfigSet;
 import dev.tollgate.core.model.Kind;
+import dev.tollgate.core.model.KubernetesNames;
 import dev.tollgate.core.model.MeshSettings;
 import dev.tollgate.core.model.Origin;
 import dev.tollgate.core.model.Resource;
@@ -69,7 +70,7 @@ public final class ConfigLoader {
         Path path = source.path();
         String namespace = source.namespace().orElse(options.defaultNamespace());
         Problems.Scoped p = problems.about(Optional.empty());
-        if (!IstioNames.isKubernetesLabel(namespace)) {
+        if (!KubernetesNames.isLabel(namespace)) {
             p.error("invalid-namespace", new Origin(path.toString(), 0, 0), "", "namespace \"" + namespace + "\" "
                     + (source.namespace().isPresent() ? "in -f " + namespace + "=" + path : "given with -n")
                     + " is not a valid namespace name (DNS-1123 label)");

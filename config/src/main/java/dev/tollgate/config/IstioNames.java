@@ -4,6 +4,7 @@ import dev.tollgate.core.model.net.IpAddress;
 import dev.tollgate.core.model.net.IpPrefix;
 import dev.tollgate.core.model.net.HostName;
 
+import dev.tollgate.core.model.KubernetesNames;
 import dev.tollgate.core.model.PortProtocol;
 
 import java.util.Optional;
@@ -17,9 +18,6 @@ final class IstioNames {
     private static final Pattern DNS1123_LABEL = Pattern.compile("[a-zA-Z0-9](?:[-a-zA-Z0-9]*[a-zA-Z0-9])?");
     private static final Pattern WILDCARD_LABEL =
             Pattern.compile("\\*|(?:\\*|\\*-)?[a-zA-Z0-9](?:[-a-zA-Z0-9]*[a-zA-Z0-9])?");
-    private static final Pattern K8S_LABEL = Pattern.compile("[a-z0-9](?:[-a-z0-9]*[a-z0-9])?");
-    private static final Pattern K8S_SUBDOMAIN =
-            Pattern.compile("[a-z0-9](?:[-a-z0-9]*[a-z0-9])?(?:\\.[a-z0-9](?:[-a-z0-9]*[a-z0-9])?)*");
     private static final Pattern LABEL_NAME = Pattern.compile("([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]");
 
     private IstioNames() {
@@ -28,16 +26,6 @@ final class IstioNames {
     /** Istio's DNS-1123 label (letters of either case, digits, '-'; at most 63). */
     static boolean isDnsLabel(String s) {
         return s.length() <= 63 && DNS1123_LABEL.matcher(s).matches();
-    }
-
-    /** A Kubernetes namespace or Gateway name: lower-case DNS-1123 label. */
-    static boolean isKubernetesLabel(String s) {
-        return s.length() <= 63 && K8S_LABEL.matcher(s).matches();
-    }
-
-    /** A Kubernetes object name: lower-case DNS-1123 subdomain. */
-    static boolean isKubernetesSubdomain(String s) {
-        return s.length() <= 253 && K8S_SUBDOMAIN.matcher(s).matches();
     }
 
     static Optional<String> fqdn(String s) {
@@ -123,7 +111,7 @@ final class IstioNames {
         if (slash >= 0) {
             String prefix = key.substring(0, slash);
             name = key.substring(slash + 1);
-            if (!isKubernetesSubdomain(prefix)) {
+            if (!KubernetesNames.isSubdomain(prefix)) {
                 return Optional.of("invalid label key prefix \"" + prefix + "\"");
             }
         }

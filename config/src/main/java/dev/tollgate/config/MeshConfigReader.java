@@ -1,5 +1,6 @@
 package dev.tollgate.config;
 
+import dev.tollgate.core.model.KubernetesNames;
 import dev.tollgate.core.model.MeshSettings;
 import dev.tollgate.core.model.Visibility;
 import dev.tollgate.core.model.Origin;
@@ -332,7 +333,7 @@ final class MeshConfigReader {
     }
 
     private void rootNamespace(String value, Origin origin, String path) {
-        if (!IstioNames.isKubernetesLabel(value)) {
+        if (!KubernetesNames.isLabel(value)) {
             problems.error("invalid-field", origin, path, "rootNamespace \"" + value
                     + "\" is not a valid namespace name (DNS-1123 label)");
             return;

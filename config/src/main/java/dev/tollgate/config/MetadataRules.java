@@ -1,5 +1,6 @@
 package dev.tollgate.config;
 
+import dev.tollgate.core.model.KubernetesNames;
 import dev.tollgate.core.model.Kind;
 
 import java.util.Map;
@@ -17,11 +18,11 @@ final class MetadataRules {
                                  Problems.Scoped p) {
         if (name.isEmpty()) {
             p.error("missing-field", nameAt, "metadata.name is required");
-        } else if (kind == Kind.GATEWAY ? !IstioNames.isKubernetesLabel(name) : !IstioNames.isKubernetesSubdomain(name)) {
+        } else if (kind == Kind.GATEWAY ? !KubernetesNames.isLabel(name) : !KubernetesNames.isSubdomain(name)) {
             p.error("invalid-name", nameAt, "invalid " + kind.kubernetesName() + " name \"" + name + "\": must be a "
                     + (kind == Kind.GATEWAY ? "DNS-1123 label (lower case, no dots)" : "DNS-1123 subdomain (lower case)"));
         }
-        if (!IstioNames.isKubernetesLabel(namespace)) {
+        if (!KubernetesNames.isLabel(namespace)) {
             p.error("invalid-namespace", metadata.get("namespace").orElse(metadata),
                     "invalid namespace \"" + namespace + "\": must be a DNS-1123 label");
         }

@@ -1,5 +1,6 @@
 package dev.tollgate.config;
 
+import dev.tollgate.core.model.KubernetesNames;
 import dev.tollgate.core.model.Origin;
 import dev.tollgate.core.model.Workload;
 
@@ -51,7 +52,7 @@ final class WorkloadReader {
         String serviceAccount = podSpec.flatMap(s -> s.string("serviceAccountName"))
                 .or(() -> podSpec.flatMap(s -> s.string("serviceAccount")))
                 .filter(s -> !s.isEmpty()).orElse("default");
-        if (!IstioNames.isKubernetesSubdomain(serviceAccount)) {
+        if (!KubernetesNames.isSubdomain(serviceAccount)) {
             p.error("invalid-field", podSpec.flatMap(s -> s.get("serviceAccountName")).orElse(doc),
                     "invalid service account name \"" + serviceAccount + "\"");
             return Optional.empty();

@@ -137,6 +137,15 @@ class ValidationRulesTest {
                         "hosts: [\"\u212Aey.example.com\"]\nresolution: DNS\nports:\n- number: 443\n  name: tls\n"
                                 + "  protocol: TLS", 1, "spec.hosts[0]", "host \"\\u212Aey.example.com\" is not ASCII;"
                                 + " Tollgate accepts only ASCII host names (write IDNs in their xn-- form)"),
+                ap("apNonAsciiHost", "issue 7: host names are ASCII; AuthorizationPolicy hosts fold ASCII only",
+                        "rules:\n- to:\n  - operation:\n      hosts: [a.example.com, \"\u212Aey.example.com\"]", 4,
+                        "spec.rules[0].to[0].operation.hosts[1]", "host \"\\u212Aey.example.com\" is not ASCII;"
+                                + " Tollgate accepts only ASCII host names (write IDNs in their xn-- form)"),
+                ap("apNonAsciiNotHost", "issue 7: host names are ASCII; AuthorizationPolicy notHosts fold ASCII only",
+                        "action: DENY\nrules:\n- to:\n  - operation:\n      notHosts:\n"
+                                + "      - \"\u0130stio.example.com:443\"",
+                        6, "spec.rules[0].to[0].operation.notHosts[0]",
+                        "host \"\\u0130stio.example.com:443\" is not ASCII"),
                 c("VirtualService", "vsNonAsciiHost", "issue 7: host names are ASCII (IDNs in their xn-- form)",
                         "hosts: [\"\u0130stio.example.com\"]\nhttp:\n- route:\n  - destination: {host: a.example.com}",
                         1, "spec.hosts[0]", "host \"\\u0130stio.example.com\" is not ASCII"),

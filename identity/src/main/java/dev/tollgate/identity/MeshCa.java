@@ -47,7 +47,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Date;
 import java.util.List;
-import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
@@ -224,24 +223,26 @@ public final class MeshCa {
      * A TLS server certificate for DNS names (the first is also the subject CN), with a new EC P-256 key.
      * For local stand-ins of external hosts: the demo runs a second {@code MeshCa} as its "public" CA.
      *
-     * @param dnsNames host names, optionally with a leading {@code *.} label; case is folded to lower case
+     * @param dnsNames host names in ASCII (an IDN in its {@code xn--} form), optionally with a leading {@code *.}
+     *                 label; ASCII case is folded to lower case, and any other character is refused
      */
     public IssuedCertificate issueServer(List<String> dnsNames, Duration ttl) {
         requireTtl(ttl);
         if (dnsNames.isEmpty()) {
             throw new IllegalArgumentException("a server certificate needs at least one DNS name");
         }
+        List<String> folded = new ArrayList<>();
         List<GeneralName> names = new ArrayList<>();
         for (String raw : dnsNames) {
-            String name = raw.toLowerCase(Locale.ROOT);
+            String name = asciiLowerCase(raw);
             if (!isDnsName(name)) {
                 throw new IllegalArgumentException("'" + SpiffeId.printable(raw) + "' is not a DNS name");
             }
+            folded.add(name);
             names.add(new GeneralName(GeneralName.dNSName, name));
         }
         KeyPair pair = newKeyPair();
-        X500Name subject = new X500NameBuilder(BCStyle.INSTANCE)
-                .addRDN(BCStyle.CN, dnsNames.getFirst().toLowerCase(Locale.ROOT)).build();
+        X500Name subject = new X500NameBuilder(BCStyle.INSTANCE).addRDN(BCStyle.CN, folded.getFirst()).build();
         try {
             X509v3CertificateBuilder builder = leaf(subject, pair.getPublic(), ttl)
                     .addExtension(Extension.subjectAlternativeName, false, new GeneralNames(names.toArray(GeneralName[]::new)))
@@ -302,6 +303,34 @@ public final class MeshCa {
         if (ttl.isNegative() || ttl.isZero() || ttl.compareTo(MAX_TTL) > 0) {
             throw new IllegalArgumentException("certificate lifetime " + ttl + " is not between 1 second and " + MAX_TTL.toDays() + " days");
         }
+    }
+
+    /**
+     * ASCII lower case, refusing any other character. Unicode case mapping ({@code toLowerCase}) would turn the
+     * Kelvin sign U+212A into {@code k}, certifying a host nobody asked for; and the identity module does not
+     * depend on core, whose {@code HostName} gives the same reason for the same refusal.
+     */
+    static String asciiLowerCase(String name) {
+        char[] out = new char[name.length()];
+        for (int i = 0; i < name.length(); i++) {
+            char c = name.charAt(i);
+            if (c > 0x7f) {
+                throw new IllegalArgumentException("DNS name '" + escaped(name) + "' is not ASCII; a server certificate"
+                        + " takes only ASCII host names (write IDNs in their xn-- form)");
+            }
+            out[i] = c >= 'A' && c <= 'Z' ? (char) (c + ('a' - 'A')) : c;
+        }
+        return new String(out);
+    }
+
+    /** The name with every character outside printable ASCII as a backslash-u escape, so no look-alike hides in it. */
+    private static String escaped(String s) {
+        StringBuilder b = new StringBuilder();
+        for (int i = 0; i < s.length() && i < 80; i++) {
+            char c = s.charAt(i);
+            b.append(c >= 0x20 && c < 0x7f ? String.valueOf(c) : String.format("\\u%04X", (int) c));
+        }
+        return s.length() > 80 ? b.append("...").toString() : b.toString();
     }
 
     static boolean isDnsName(String name) {

@@ -104,6 +104,39 @@ class MeshCaTest {
     }
 
     @Test
+    void serverNamesFoldAsciiCaseOnlyWhateverTheDefaultLocale() throws Exception {
+        java.util.Locale before = java.util.Locale.getDefault();
+        java.util.Locale.setDefault(java.util.Locale.forLanguageTag("tr")); // where "I".toLowerCase() is a dotless i
+        try {
+            MeshCa ca = MeshCa.generate("public.demo", clock);
+            X509Certificate cert = ca.issueServer(List.of("ISTIO.Example.COM", "*.API.example.com"), Duration.ofDays(1))
+                    .certificate();
+            assertThat(cert.getSubjectAlternativeNames()).containsExactlyInAnyOrder(
+                    List.of(DNS, "istio.example.com"), List.of(DNS, "*.api.example.com"));
+            assertThat(cert.getSubjectX500Principal().getName()).isEqualTo("CN=istio.example.com");
+        } finally {
+            java.util.Locale.setDefault(before);
+        }
+    }
+
+    @Test
+    void refusesNonAsciiServerNamesInsteadOfFoldingThem() {
+        MeshCa ca = MeshCa.generate("public.demo", clock);
+        // U+212A KELVIN SIGN lower-cases to ASCII 'k' under Unicode rules: toLowerCase made this key.example.com
+        assertThatThrownBy(() -> ca.issueServer(List.of("\u212Aey.example.com"), Duration.ofDays(1)))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("DNS name '\\u212Aey.example.com' is not ASCII; a server certificate takes only ASCII host"
+                        + " names (write IDNs in their xn-- form)");
+        // U+0130 (capital I with dot above) lower-cases to "i" plus a combining dot
+        assertThatThrownBy(() -> ca.issueServer(List.of("ok.example.com", "\u0130stio.example.com"), Duration.ofDays(1)))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("'\\u0130stio.example.com' is not ASCII");
+        assertThatThrownBy(() -> ca.issueServer(List.of("*.\u212A.example.com"), Duration.ofDays(1)))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("is not ASCII");
+    }
+
+    @Test
     void rejectsNamesThatAreNotKubernetesNames() {
         MeshCa ca = MeshCa.generate("cluster.local", clock);
         assertThatThrownBy(() -> ca.issueWorkload("Default", "sleep", Duration.ofHours(1))).isInstanceOf(IllegalArgumentException.class);

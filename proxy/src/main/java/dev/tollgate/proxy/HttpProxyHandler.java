@@ -29,8 +29,8 @@ import java.util.function.Consumer;
  *
  * <p>The checks before routing are the {@link RequestGate}'s; the response is relayed by a {@link ResponseRelay} on
  * the upstream connection, which reports back through {@link ResponseRelay.Client}. Where the connection stands is one
- * {@link Phase}, and which upstream connection the request went to one {@link Leg}; each changes only by a transition
- * its enum allows, and any other is a bug that ends the connection ({@link IllegalStateException}).
+ * {@link Phase}, and which upstream connection the request went to one {@link PooledRetry.Leg}; each changes only by a
+ * transition its enum allows, and any other is a bug that ends the connection ({@link IllegalStateException}).
  */
 final class HttpProxyHandler extends ChannelInboundHandlerAdapter implements ResponseRelay.Client {
     /** Sent down the pipeline when the proxy drains: an idle keep-alive connection closes. */
@@ -72,24 +72,6 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter implements Res
         }
     }
 
-    /** Which upstream connection the request went to, which decides what its failure before any response means. */
-    enum Leg {
-        /** Opened for this request: its failure is answered. */
-        NEW,
-        /** Taken from the pool: a failure before any response byte may be its peer's idle close, and may be retried. */
-        POOLED,
-        /** Taken from the pool, and the head could not even be written: nothing reached the upstream. */
-        POOLED_UNWRITTEN;
-
-        boolean canBecome(Leg next) {
-            return switch (this) {
-                case NEW -> false;
-                case POOLED -> next == POOLED_UNWRITTEN || next == NEW;
-                case POOLED_UNWRITTEN -> next == NEW;
-            };
-        }
-    }
-
     private final ProxyContext px;
     private final HttpRouter router;
     private final Consumer<Exchange> sourceInfo;
@@ -104,10 +86,8 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter implements Res
     private boolean keepAlive;
     /** Where the current request goes. */
     private HttpRouter.Forward route;
-    /** Set when the request is forwarded; then changes only by {@link Leg#canBecome}. */
-    private Leg leg = Leg.NEW;
-    /** The head of the current request, kept while it may be sent again on a new connection ({@link #retryable}). */
-    private HttpRequest retryHead;
+    /** Whether the current request is sent again when a reused connection turns out stale. */
+    private final PooledRetry retry = new PooledRetry();
     /** Requests in {@link #pending}: pipelined behind the one being served. */
     private int queuedRequests;
     /** Body bytes of the current request still to come, when it has a Content-Length. */
@@ -126,13 +106,6 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter implements Res
             throw new IllegalStateException("connection " + phase + " cannot become " + next);
         }
         phase = next;
-    }
-
-    private void to(Leg next) {
-        if (!leg.canBecome(next)) {
-            throw new IllegalStateException("upstream leg " + leg + " cannot become " + next);
-        }
-        leg = next;
     }
 
     @Override
@@ -189,8 +162,7 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter implements Res
         sourceInfo.accept(ex);
         relay = null;
         route = null;
-        leg = Leg.NEW;
-        retryHead = null;
+        retry.reset();
         ex.request = request.method().name() + " " + request.uri();
         HttpRouter.Reply refused = RequestGate.refusal(request);
         if (refused != null) {
@@ -244,13 +216,9 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter implements Res
         Channel pooled = reuse(f, loop);
         io.netty.util.concurrent.Future<Channel> connected;
         if (pooled != null) {
-            leg = Leg.POOLED;
             ex.upstreamAddress = pooled.remoteAddress() instanceof java.net.InetSocketAddress a
                     ? Upstreams.format(a) : String.valueOf(pooled.remoteAddress());
-            if (retryable(request)) {
-                retryHead = request;
-                ReferenceCountUtil.retain(request);
-            }
+            retry.pooled(request);
             connected = loop.newSucceededFuture(pooled);
         } else {
             connected = Upstreams.connect(px, loop, f.upstream(), f.trustDomain(), ex);
@@ -275,25 +243,6 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter implements Res
             return null;
         }
         return px.pool.acquire(loop, new UpstreamPool.Key(up, where.getNow().address(), f.trustDomain()));
-    }
-
-    /**
-     * May the request be sent once more on a new connection if the reused one fails before any response byte? Only
-     * when the proxy still holds all of it (no body: bodies are streamed, not kept), and either its method is
-     * idempotent (RFC 9110 section 9.2.2: GET, HEAD, OPTIONS, TRACE, PUT, DELETE; RFC 9112 section 9.3.1 allows
-     * retrying those automatically) or nothing of it was written ({@link Leg#POOLED_UNWRITTEN}). A POST that was
-     * written may have been acted on by an upstream that then closed, so it is never sent twice: the client gets a 503
-     * and decides. Go's http.Transport follows the same rule; Envoy's (and Istio's default) retry policy retries
-     * resets of any method, which can replay a POST.
-     */
-    private static boolean retryable(HttpRequest request) {
-        return !HttpUtil.isTransferEncodingChunked(request) && HttpUtil.getContentLength(request, 0L) == 0
-                && (!(request instanceof HttpContent c) || !c.content().isReadable());
-    }
-
-    private static boolean idempotent(HttpMethod m) {
-        return m.equals(HttpMethod.GET) || m.equals(HttpMethod.HEAD) || m.equals(HttpMethod.OPTIONS)
-                || m.equals(HttpMethod.TRACE) || m.equals(HttpMethod.PUT) || m.equals(HttpMethod.DELETE);
     }
 
     /**
@@ -330,10 +279,10 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter implements Res
             up.pipeline().addLast("response", relay);
             up.config().setAutoRead(true);
             up.read();
-            if (retryHead != null) {
+            if (retry.holdsHead()) {
                 up.write(request).addListener(w -> {
                     if (!w.isSuccess() && up == upstream) {
-                        to(Leg.POOLED_UNWRITTEN);
+                        retry.unwritten();
                     }
                 });
             } else {
@@ -410,7 +359,7 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter implements Res
 
     @Override
     public boolean finalResponse() {
-        dropRetry();
+        retry.drop();
         if (px.draining) {
             keepAlive = false;
         }
@@ -442,11 +391,11 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter implements Res
         }
         upstream = null;
         boolean answering = up.pipeline().get("http") instanceof UpstreamCodec c && c.responseBegun();
-        if (leg != Leg.NEW && !r.phase().started() && !answering) {
+        if (retry.reused() && !r.phase().started() && !answering) {
             staleConnection(r.upstreamError());
             return;
         }
-        dropRetry();
+        retry.drop();
         ex.decision = ProxyDecision.ERROR;
         if (!r.phase().started()) {
             fail(HttpResponseStatus.BAD_GATEWAY, r.upstreamError() != null ? r.upstreamError()
@@ -459,16 +408,15 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter implements Res
 
     /**
      * A connection from the pool failed before any byte of a response: its peer most likely closed it while it was
-     * idle, just as it was reused. Sent again on a new connection when {@link #retryable}, once; otherwise 503.
+     * idle, just as it was reused. Sent again on a new connection when {@link PooledRetry} allows, once; otherwise 503.
      */
     private void staleConnection(String upstreamError) {
-        HttpRequest again = retryHead;
-        retryHead = null;
-        boolean unwritten = leg == Leg.POOLED_UNWRITTEN;
-        to(Leg.NEW);
+        String method = ex.request == null ? "the request" : ex.request.substring(0, ex.request.indexOf(' '));
+        PooledRetry.Stale stale = retry.stale(method);
+        HttpRequest again = stale.again();
         String why = "upstream closed the reused connection before responding"
                 + (upstreamError != null ? " (" + upstreamError + ")" : "");
-        if (again != null && (unwritten || idempotent(again.method()))) {
+        if (again != null) {
             px.metrics.upstreamRetried();
             ex.reason += "; retried on a new connection: " + why;
             boolean ended = phase == Phase.RECEIVING;
@@ -477,18 +425,8 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter implements Res
                     ex));
             return;
         }
-        ReferenceCountUtil.release(again);
         ex.decision = ProxyDecision.ERROR;
-        String method = ex.request == null ? "the request" : ex.request.substring(0, ex.request.indexOf(' '));
-        fail(HttpResponseStatus.SERVICE_UNAVAILABLE, why + "; not retried: " + (again == null
-                ? "its body was streamed to the failed connection"
-                : method + " is not idempotent and may have reached the upstream"));
-    }
-
-    private void dropRetry() {
-        HttpRequest r = retryHead;
-        retryHead = null;
-        ReferenceCountUtil.release(r);
+        fail(HttpResponseStatus.SERVICE_UNAVAILABLE, why + "; not retried: " + stale.notRetried());
     }
 
     @Override
@@ -567,7 +505,7 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter implements Res
     }
 
     private void releasePending() {
-        dropRetry();
+        retry.drop();
         Object o;
         while ((o = pending.poll()) != null) {
             ReferenceCountUtil.release(o);

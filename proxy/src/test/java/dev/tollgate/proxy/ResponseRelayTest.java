@@ -234,8 +234,8 @@ class ResponseRelayTest {
                     .isEqualTo(from == HttpProxyHandler.Phase.RECEIVING);
         }
         assertThat(HttpProxyHandler.Phase.IDLE.canBecome(HttpProxyHandler.Phase.SENDING)).isFalse();
-        assertThat(HttpProxyHandler.Leg.NEW.canBecome(HttpProxyHandler.Leg.POOLED)).isFalse();
-        assertThat(HttpProxyHandler.Leg.POOLED_UNWRITTEN.canBecome(HttpProxyHandler.Leg.POOLED)).isFalse();
+        assertThat(PooledRetry.Leg.NEW.canBecome(PooledRetry.Leg.POOLED)).isFalse();
+        assertThat(PooledRetry.Leg.POOLED_UNWRITTEN.canBecome(PooledRetry.Leg.POOLED)).isFalse();
     }
 
     @Test

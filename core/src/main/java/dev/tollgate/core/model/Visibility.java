@@ -104,9 +104,6 @@ public record Visibility(List<String> declared, List<String> meshDefault, List<S
     public record Problem(int entry, String message) {
     }
 
-    private static final java.util.regex.Pattern NAMESPACE_NAME =
-            java.util.regex.Pattern.compile("[a-z0-9](?:[-a-z0-9]*[a-z0-9])?");
-
     /**
      * Istio's {@code pkg/config/validation validateExportTo}, with its messages: no duplicates ({@code .} counts as
      * {@code namespace}), each entry {@code .}, {@code *}, {@code ~} (ServiceEntry only) or a namespace name
@@ -131,7 +128,7 @@ public record Visibility(List<String> declared, List<String> meshDefault, List<S
                         : "duplicate entries in exportTo: . and current namespace " + namespace));
             } else if (e.equals(NONE) && owner != Owner.SERVICE_ENTRY && !meshDefault) {
                 out.add(new Problem(i, "exportTo ~ (none) is only allowed on a ServiceEntry"));
-            } else if (!e.equals(PRIVATE) && !e.equals(PUBLIC) && !e.equals(NONE) && !isNamespaceName(e)) {
+            } else if (!e.equals(PRIVATE) && !e.equals(PUBLIC) && !e.equals(NONE) && !KubernetesNames.isLabel(e)) {
                 out.add(new Problem(i, "exportTo entry \"" + e
                         + "\" is invalid: only ., *, ~ or a namespace name (DNS-1123 label) is allowed"));
             } else {
@@ -154,11 +151,6 @@ public record Visibility(List<String> declared, List<String> meshDefault, List<S
             out.add(new Problem(-1, "cannot export service entry to no one (~) and someone"));
         }
         return out;
-    }
-
-    /** A Kubernetes namespace name: a lower-case DNS-1123 label. */
-    private static boolean isNamespaceName(String s) {
-        return s.length() <= 63 && NAMESPACE_NAME.matcher(s).matches();
     }
 
     /** Visible in every namespace: Kubernetes Services, which Tollgate does not read exportTo from. */
