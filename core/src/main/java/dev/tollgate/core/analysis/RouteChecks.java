@@ -3,17 +3,17 @@ package dev.tollgate.core.analysis;
 import dev.tollgate.core.model.EgressGatewayIdentity;
 import dev.tollgate.core.model.GatewayServerKind;
 import dev.tollgate.core.model.PortProtocol;
-import dev.tollgate.core.model.ConfigSet;
-import dev.tollgate.core.model.Resource;
+import dev.tollgate.core.model.Visibility;
 import dev.tollgate.core.model.RouteKind;
 import dev.tollgate.core.model.WorkloadRef;
 import dev.tollgate.core.model.net.HostPattern;
+import dev.tollgate.core.registry.Registry;
+import dev.tollgate.core.registry.ServiceHost;
 import dev.tollgate.core.routing.DestinationRuleView;
 import dev.tollgate.core.routing.GatewayServer;
 import dev.tollgate.core.routing.RouteTarget;
 import dev.tollgate.core.routing.Routing;
 import dev.tollgate.core.routing.VirtualServiceView;
-import io.fabric8.istio.api.api.networking.v1alpha3.ServiceEntry;
 import io.fabric8.istio.api.api.networking.v1alpha3.ServiceEntryLocation;
 import io.fabric8.istio.api.api.networking.v1alpha3.ServicePort;
 
@@ -35,9 +35,9 @@ final class RouteChecks {
     private RouteChecks() {
     }
 
-    static void check(ConfigSet config, Routing routing, List<WorkloadRef> gateways, Findings out) {
+    static void check(Registry registry, Routing routing, List<WorkloadRef> gateways, Findings out) {
         List<VirtualServiceView> virtualServices = routing.virtualServices();
-        bypass(config, virtualServices, gateways, out);
+        bypass(registry, virtualServices, gateways, out);
         references(routing, virtualServices, out);
         unroutedServers(routing, virtualServices, out);
         sni(routing, virtualServices, out);
@@ -45,63 +45,51 @@ final class RouteChecks {
 
     // ---- TG0102: a ServiceEntry host exported to client namespaces but not routed to the egress gateway
 
-    private static void bypass(ConfigSet config, List<VirtualServiceView> virtualServices, List<WorkloadRef> gateways,
-                               Findings out) {
+    private static void bypass(Registry registry, List<VirtualServiceView> virtualServices,
+                               List<WorkloadRef> gateways, Findings out) {
         Set<String> gatewayNamespaces = new TreeSet<>();
         gateways.forEach(g -> gatewayNamespaces.add(g.namespace()));
-        for (Resource<ServiceEntry> se : config.serviceEntries()) {
-            ServiceEntry spec = se.spec();
-            if (spec.getLocation() == ServiceEntryLocation.MESH_INTERNAL) {
+        for (ServiceHost service : registry.serviceHosts()) {
+            if (service.entry().spec().getLocation() == ServiceEntryLocation.MESH_INTERNAL) {
                 continue;
             }
-            List<String> exportTo = spec.getExportTo() == null || spec.getExportTo().isEmpty()
-                    ? config.mesh().defaultServiceExportTo() : spec.getExportTo();
-            String clients = clients(exportTo, se.namespace(), gatewayNamespaces);
+            String clients = clients(service.exportTo(), service.entry().namespace(), gatewayNamespaces);
             if (clients.isEmpty()) {
                 continue;
             }
-            List<String> hosts = spec.getHosts() == null ? List.of() : spec.getHosts();
-            List<ServicePort> ports = spec.getPorts() == null ? List.of() : spec.getPorts();
-            for (int i = 0; i < hosts.size(); i++) {
-                String host = hosts.get(i);
-                List<String> direct = new ArrayList<>();
-                for (ServicePort p : ports) {
-                    if (p == null || p.getNumber() == null) {
-                        continue;
-                    }
-                    int port = p.getNumber().intValue();
-                    String protocol = p.getProtocol() == null ? "TCP" : p.getProtocol().toUpperCase(Locale.ROOT);
-                    if (!routedToGateway(virtualServices, host, port, protocol)) {
-                        direct.add(port + "/" + protocol);
-                    }
+            String host = service.host();
+            List<String> direct = new ArrayList<>();
+            for (ServicePort p : service.ports()) {
+                if (p == null || p.getNumber() == null) {
+                    continue;
                 }
-                if (!direct.isEmpty()) {
-                    out.warn(BYPASSES_GATEWAY, se, "spec.hosts[" + i + "]", "host " + host + " (ports "
-                            + String.join(", ", direct) + ") is exported to " + clients + " (exportTo " + exportTo
-                            + "), but no mesh VirtualService routes it to the egress gateway "
-                            + EgressGatewayIdentity.SERVICE_HOST + ": sidecars there send it straight out, "
-                            + "bypassing the gateway's AuthorizationPolicies");
+                int port = p.getNumber().intValue();
+                String protocol = p.getProtocol() == null ? "TCP" : p.getProtocol().toUpperCase(Locale.ROOT);
+                if (!routedToGateway(virtualServices, host, port, protocol)) {
+                    direct.add(port + "/" + protocol);
                 }
+            }
+            if (!direct.isEmpty()) {
+                out.warn(BYPASSES_GATEWAY, service.entry(), "spec.hosts[" + service.hostIndex() + "]", "host " + host
+                        + " (ports " + String.join(", ", direct) + ") is exported to " + clients + " (exportTo "
+                        + service.exportTo().effective() + "), but no mesh VirtualService routes it to the egress "
+                        + "gateway " + EgressGatewayIdentity.SERVICE_HOST + ": sidecars there send it straight out, "
+                        + "bypassing the gateway's AuthorizationPolicies");
             }
         }
     }
 
-    /** Who besides the gateway sees the entry; empty when only the gateway's namespace does. */
-    private static String clients(List<String> exportTo, String namespace, Set<String> gatewayNamespaces) {
-        Set<String> names = new TreeSet<>();
-        for (String e : exportTo) {
-            switch (e) {
-                case "*" -> {
-                    return "every namespace";
-                }
-                case "~" -> {
-                }
-                case "." -> names.add(namespace);
-                default -> names.add(e);
+    /** Who besides the gateway sees the host; empty when only the gateway's namespaces do. */
+    private static String clients(Visibility exportTo, String namespace, Set<String> gatewayNamespaces) {
+        return switch (exportTo.scope()) {
+            case PUBLIC -> "every namespace";
+            case NONE -> "";
+            case NAMESPACES -> {
+                Set<String> names = new TreeSet<>(exportTo.namespaces(namespace));
+                names.removeAll(gatewayNamespaces);
+                yield names.isEmpty() ? "" : "namespaces " + names;
             }
-        }
-        names.removeAll(gatewayNamespaces);
-        return names.isEmpty() ? "" : "namespaces " + names;
+        };
     }
 
     private static boolean routedToGateway(List<VirtualServiceView> virtualServices, String host, int port,
