@@ -4,6 +4,7 @@ import dev.tollgate.core.authz.Authorizer;
 import dev.tollgate.core.model.ConfigSet;
 import dev.tollgate.core.model.Diagnostic;
 import dev.tollgate.core.model.WorkloadRef;
+import dev.tollgate.core.registry.Registry;
 import dev.tollgate.core.routing.Routing;
 
 import java.util.List;
@@ -30,15 +31,19 @@ public final class EgressAnalyzer {
 
     /** Compiles the configuration first; a snapshot passes the structures it already compiled. */
     public static List<Diagnostic> analyze(ConfigSet config) {
-        return analyze(config, Routing.compile(config), Authorizer.compile(config));
+        return analyze(config, Registry.compile(config), Routing.compile(config), Authorizer.compile(config));
     }
 
-    /** The findings, read from the compiled routing (Gateway servers) and authorizer (policies' semantics). */
-    public static List<Diagnostic> analyze(ConfigSet config, Routing routing, Authorizer authorizer) {
+    /**
+     * The findings, read from the compiled registry (ServiceEntry hosts and their exportTo), routing (VirtualServices,
+     * DestinationRules, Gateway servers) and authorizer (policies' semantics).
+     */
+    public static List<Diagnostic> analyze(ConfigSet config, Registry registry, Routing routing,
+                                           Authorizer authorizer) {
         Findings out = new Findings();
         List<WorkloadRef> gateways = GatewayServers.egressGateways(config, routing);
         PolicyChecks.check(config, authorizer, routing, gateways, out);
-        RouteChecks.check(config, routing, gateways, out);
+        RouteChecks.check(registry, routing, gateways, out);
         return out.list();
     }
 }

@@ -3,32 +3,26 @@ package dev.tollgate.core.analysis;
 import dev.tollgate.core.model.EgressGatewayIdentity;
 import dev.tollgate.core.model.GatewayServerKind;
 import dev.tollgate.core.model.PortProtocol;
+import dev.tollgate.core.model.Visibility;
 import dev.tollgate.core.model.RouteKind;
-import dev.tollgate.core.model.ConfigSet;
-import dev.tollgate.core.model.Resource;
-import dev.tollgate.core.model.ResourceKey;
 import dev.tollgate.core.model.WorkloadRef;
-import dev.tollgate.core.model.net.HostName;
 import dev.tollgate.core.model.net.HostPattern;
+import dev.tollgate.core.registry.Registry;
+import dev.tollgate.core.registry.ServiceHost;
+import dev.tollgate.core.routing.DestinationRuleView;
 import dev.tollgate.core.routing.GatewayServer;
+import dev.tollgate.core.routing.RouteTarget;
 import dev.tollgate.core.routing.Routing;
-import io.fabric8.istio.api.api.networking.v1alpha3.ClientTLSSettings;
-import io.fabric8.istio.api.api.networking.v1alpha3.DestinationRule;
-import io.fabric8.istio.api.api.networking.v1alpha3.ServiceEntry;
+import dev.tollgate.core.routing.VirtualServiceView;
 import io.fabric8.istio.api.api.networking.v1alpha3.ServiceEntryLocation;
 import io.fabric8.istio.api.api.networking.v1alpha3.ServicePort;
-import io.fabric8.istio.api.api.networking.v1alpha3.Subset;
-import io.fabric8.istio.api.api.networking.v1alpha3.TrafficPolicy;
-import io.fabric8.istio.api.api.networking.v1alpha3.TrafficPolicyPortTrafficPolicy;
-import io.fabric8.istio.api.api.networking.v1alpha3.VirtualService;
 
 import java.util.ArrayList;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.function.Predicate;
 
 /** Registry and routing findings: bypass, dangling references, unrouted servers, mismatched SNI. */
 final class RouteChecks {
@@ -41,88 +35,79 @@ final class RouteChecks {
     private RouteChecks() {
     }
 
-    static void check(ConfigSet config, Routing routing, List<WorkloadRef> gateways, Findings out) {
-        bypass(config, gateways, out);
-        references(config, out);
-        unroutedServers(config, routing, out);
-        sni(config, out);
+    static void check(Registry registry, Routing routing, List<WorkloadRef> gateways, Findings out) {
+        List<VirtualServiceView> virtualServices = routing.virtualServices();
+        bypass(registry, virtualServices, gateways, out);
+        references(routing, virtualServices, out);
+        unroutedServers(routing, virtualServices, out);
+        sni(routing, virtualServices, out);
     }
 
     // ---- TG0102: a ServiceEntry host exported to client namespaces but not routed to the egress gateway
 
-    private static void bypass(ConfigSet config, List<WorkloadRef> gateways, Findings out) {
+    private static void bypass(Registry registry, List<VirtualServiceView> virtualServices,
+                               List<WorkloadRef> gateways, Findings out) {
         Set<String> gatewayNamespaces = new TreeSet<>();
         gateways.forEach(g -> gatewayNamespaces.add(g.namespace()));
-        for (Resource<ServiceEntry> se : config.serviceEntries()) {
-            ServiceEntry spec = se.spec();
-            if (spec.getLocation() == ServiceEntryLocation.MESH_INTERNAL) {
+        for (ServiceHost service : registry.serviceHosts()) {
+            if (service.entry().spec().getLocation() == ServiceEntryLocation.MESH_INTERNAL) {
                 continue;
             }
-            List<String> exportTo = spec.getExportTo() == null || spec.getExportTo().isEmpty()
-                    ? config.mesh().defaultServiceExportTo() : spec.getExportTo();
-            String clients = clients(exportTo, se.namespace(), gatewayNamespaces);
+            String clients = clients(service.exportTo(), service.entry().namespace(), gatewayNamespaces);
             if (clients.isEmpty()) {
                 continue;
             }
-            List<String> hosts = spec.getHosts() == null ? List.of() : spec.getHosts();
-            List<ServicePort> ports = spec.getPorts() == null ? List.of() : spec.getPorts();
-            for (int i = 0; i < hosts.size(); i++) {
-                String host = hosts.get(i);
-                List<String> direct = new ArrayList<>();
-                for (ServicePort p : ports) {
-                    if (p == null || p.getNumber() == null) {
-                        continue;
-                    }
-                    int port = p.getNumber().intValue();
-                    String protocol = p.getProtocol() == null ? "TCP" : p.getProtocol().toUpperCase(Locale.ROOT);
-                    if (!routedToGateway(config, host, port, protocol)) {
-                        direct.add(port + "/" + protocol);
-                    }
+            String host = service.host();
+            List<String> direct = new ArrayList<>();
+            for (ServicePort p : service.ports()) {
+                if (p == null || p.getNumber() == null) {
+                    continue;
                 }
-                if (!direct.isEmpty()) {
-                    out.warn(BYPASSES_GATEWAY, se, "spec.hosts[" + i + "]", "host " + host + " (ports "
-                            + String.join(", ", direct) + ") is exported to " + clients + " (exportTo " + exportTo
-                            + "), but no mesh VirtualService routes it to the egress gateway "
-                            + EgressGatewayIdentity.SERVICE_HOST + ": sidecars there send it straight out, "
-                            + "bypassing the gateway's AuthorizationPolicies");
+                int port = p.getNumber().intValue();
+                String protocol = p.getProtocol() == null ? "TCP" : p.getProtocol().toUpperCase(Locale.ROOT);
+                if (!routedToGateway(virtualServices, host, port, protocol)) {
+                    direct.add(port + "/" + protocol);
                 }
+            }
+            if (!direct.isEmpty()) {
+                out.warn(BYPASSES_GATEWAY, service.entry(), "spec.hosts[" + service.hostIndex() + "]", "host " + host
+                        + " (ports " + String.join(", ", direct) + ") is exported to " + clients + " (exportTo "
+                        + service.exportTo().effective() + "), but no mesh VirtualService routes it to the egress "
+                        + "gateway " + EgressGatewayIdentity.SERVICE_HOST + ": sidecars there send it straight out, "
+                        + "bypassing the gateway's AuthorizationPolicies");
             }
         }
     }
 
-    /** Who besides the gateway sees the entry; empty when only the gateway's namespace does. */
-    private static String clients(List<String> exportTo, String namespace, Set<String> gatewayNamespaces) {
-        Set<String> names = new TreeSet<>();
-        for (String e : exportTo) {
-            switch (e) {
-                case "*" -> {
-                    return "every namespace";
-                }
-                case "~" -> {
-                }
-                case "." -> names.add(namespace);
-                default -> names.add(e);
+    /** Who besides the gateway sees the host; empty when only the gateway's namespaces do. */
+    private static String clients(Visibility exportTo, String namespace, Set<String> gatewayNamespaces) {
+        return switch (exportTo.scope()) {
+            case PUBLIC -> "every namespace";
+            case NONE -> "";
+            case NAMESPACES -> {
+                Set<String> names = new TreeSet<>(exportTo.namespaces(namespace));
+                names.removeAll(gatewayNamespaces);
+                yield names.isEmpty() ? "" : "namespaces " + names;
             }
-        }
-        names.removeAll(gatewayNamespaces);
-        return names.isEmpty() ? "" : "namespaces " + names;
+        };
     }
 
-    private static boolean routedToGateway(ConfigSet config, String host, int port, String protocol) {
+    private static boolean routedToGateway(List<VirtualServiceView> virtualServices, String host, int port,
+                                           String protocol) {
         Set<RouteKind> kinds = switch (RouteKind.forServicePort(PortProtocol.parse(protocol))) {
             case HTTP -> Set.of(RouteKind.HTTP);
             // tcp routes forward a TLS port's bytes as well
             case TLS -> Set.of(RouteKind.TLS, RouteKind.TCP);
             case TCP -> Set.of(RouteKind.TCP);
         };
-        for (Resource<VirtualService> vs : config.virtualServices()) {
-            List<String> vsHosts = vs.spec().getHosts() == null ? List.of() : vs.spec().getHosts();
-            if (vsHosts.stream().noneMatch(h -> HostPattern.overlaps(h.trim(), host.trim()))) {
+        for (VirtualServiceView vs : virtualServices) {
+            if (vs.hosts().stream().noneMatch(h -> HostPattern.overlaps(h, host.trim()))) {
                 continue;
             }
-            for (Routes.Section s : Routes.of(vs)) {
-                if (kinds.contains(s.kind()) && Routes.applies(s, "mesh"::equals, true, port, host)
-                        && s.dests().stream().anyMatch(d -> isEgressGateway(d.host(), vs.namespace()))) {
+            for (VirtualServiceView.Route r : vs.routes()) {
+                if (kinds.contains(r.kind()) && vs.applies(r, VirtualServiceView.MESH, port, Optional.of(host))
+                        && r.destinations().stream().anyMatch(d -> d.target().host()
+                        .equals(EgressGatewayIdentity.SERVICE_HOST))) {
                     return true;
                 }
             }
@@ -130,80 +115,63 @@ final class RouteChecks {
         return false;
     }
 
-    private static boolean isEgressGateway(String host, String namespace) {
-        return HostName.qualify(host, namespace).equals(EgressGatewayIdentity.SERVICE_HOST);
-    }
-
     // ---- TG0104 / TG0105: routes to undefined subsets or gateways
 
-    private static void references(ConfigSet config, Findings out) {
-        Set<ResourceKey> gatewayKeys = new LinkedHashSet<>();
-        config.gateways().forEach(g -> gatewayKeys.add(g.key()));
-        for (Resource<VirtualService> vs : config.virtualServices()) {
-            List<String> gws = vs.spec().getGateways() == null ? List.of() : vs.spec().getGateways();
-            for (int k = 0; k < gws.size(); k++) {
-                undefinedGateway(vs, gws.get(k), "spec.gateways[" + k + "]", gatewayKeys, out);
+    private static void references(Routing routing, List<VirtualServiceView> virtualServices, Findings out) {
+        List<DestinationRuleView> rules = routing.destinationRules();
+        for (VirtualServiceView vs : virtualServices) {
+            for (int k = 0; k < vs.gateways().size(); k++) {
+                undefinedGateway(routing, vs, vs.gateways().get(k), "spec.gateways[" + k + "]", out);
             }
-            for (Routes.Section s : Routes.of(vs)) {
-                for (Routes.Match m : s.matches()) {
+            for (VirtualServiceView.Route r : vs.routes()) {
+                for (VirtualServiceView.Match m : r.matches()) {
                     for (int k = 0; k < m.gateways().size(); k++) {
-                        undefinedGateway(vs, m.gateways().get(k), m.path() + ".gateways[" + k + "]", gatewayKeys,
-                                out);
+                        undefinedGateway(routing, vs, m.gateways().get(k), m.path() + ".gateways[" + k + "]", out);
                     }
                 }
-                for (Routes.Dest d : s.dests()) {
-                    if (d.subset() == null || d.subset().isEmpty()) {
-                        continue;
-                    }
-                    String host = HostName.qualify(d.host(), vs.namespace());
-                    Set<String> defined = new TreeSet<>();
-                    boolean anyRule = false;
-                    for (Resource<DestinationRule> dr : config.destinationRules()) {
-                        if (dr.spec().getHost() != null
-                                && HostPattern.matches(HostName.qualify(dr.spec().getHost(), dr.namespace()), host)) {
-                            anyRule = true;
-                            for (Subset sub : dr.spec().getSubsets() == null ? List.<Subset>of()
-                                    : dr.spec().getSubsets()) {
-                                if (sub != null && sub.getName() != null) {
-                                    defined.add(sub.getName());
-                                }
-                            }
-                        }
-                    }
-                    if (!defined.contains(d.subset())) {
-                        out.warn(UNDEFINED_SUBSET, vs, d.path() + ".subset", "routes to subset " + d.subset()
-                                + " of " + host + ", which " + (anyRule ? "no DestinationRule for that host defines "
-                                + "(defined: " + defined + ")" : "has no DestinationRule at all")
-                                + ": Istio answers such requests with 503 (no healthy upstream)");
-                    }
+                for (VirtualServiceView.Destination d : r.destinations()) {
+                    undefinedSubset(rules, vs, d, out);
                 }
             }
         }
     }
 
-    private static void undefinedGateway(Resource<VirtualService> vs, String ref, String path,
-                                         Set<ResourceKey> gateways, Findings out) {
-        if (ref == null || ref.equals("mesh")) {
+    private static void undefinedSubset(List<DestinationRuleView> rules, VirtualServiceView vs,
+                                        VirtualServiceView.Destination d, Findings out) {
+        String subset = d.target().subset();
+        if (subset.isEmpty()) {
             return;
         }
-        ResourceKey key = gatewayKey(ref, vs.namespace());
-        if (!gateways.contains(key)) {
-            out.warn(UNDEFINED_GATEWAY, vs, path, "refers to Gateway " + key.namespace() + "/" + key.name()
-                    + ", which does not exist: the routes bound to it apply nowhere");
+        String host = d.target().host();
+        Set<String> defined = new TreeSet<>();
+        boolean anyRule = false;
+        for (DestinationRuleView dr : rules) {
+            if (!dr.host().isEmpty() && HostPattern.matches(dr.host(), host)) {
+                anyRule = true;
+                defined.addAll(dr.subsets());
+            }
+        }
+        if (!defined.contains(subset)) {
+            out.warn(UNDEFINED_SUBSET, vs.resource(), d.path() + ".subset", "routes to subset " + subset
+                    + " of " + host + ", which " + (anyRule ? "no DestinationRule for that host defines "
+                    + "(defined: " + defined + ")" : "has no DestinationRule at all")
+                    + ": Istio answers such requests with 503 (no healthy upstream)");
         }
     }
 
-    /** Istio: {@code <ns>/<name>}, or {@code <name>} in the VirtualService's namespace. */
-    static ResourceKey gatewayKey(String ref, String namespace) {
-        int slash = ref.indexOf('/');
-        return slash < 0 ? new ResourceKey(dev.tollgate.core.model.Kind.GATEWAY, namespace, ref)
-                : new ResourceKey(dev.tollgate.core.model.Kind.GATEWAY, ref.substring(0, slash),
-                ref.substring(slash + 1));
+    /** {@code gatewayName} as routing resolved it: {@code mesh} or {@code ns/name}. */
+    private static void undefinedGateway(Routing routing, VirtualServiceView vs, String gatewayName, String path,
+                                         Findings out) {
+        if (gatewayName.equals(VirtualServiceView.MESH) || routing.definesGateway(gatewayName)) {
+            return;
+        }
+        out.warn(UNDEFINED_GATEWAY, vs.resource(), path, "refers to Gateway " + gatewayName
+                + ", which does not exist: the routes bound to it apply nowhere");
     }
 
     // ---- TG0106: a Gateway server that no VirtualService routes
 
-    private static void unroutedServers(ConfigSet config, Routing routing, Findings out) {
+    private static void unroutedServers(Routing routing, List<VirtualServiceView> virtualServices, Findings out) {
         for (GatewayServer server : routing.allServers()) {
             GatewayServerKind kind = server.kind();
             Set<RouteKind> kinds = kind.readsHttp() ? Set.of(RouteKind.HTTP)
@@ -211,7 +179,7 @@ final class RouteChecks {
                     : Set.of(RouteKind.TCP);
             List<String> unrouted = new ArrayList<>();
             for (GatewayServer.ServerHost sh : server.hosts()) {
-                if (!routed(config, server, sh, kinds)) {
+                if (!routed(virtualServices, server, sh, kinds)) {
                     unrouted.add(sh.written());
                 }
             }
@@ -225,21 +193,16 @@ final class RouteChecks {
         }
     }
 
-    private static boolean routed(ConfigSet config, GatewayServer server, GatewayServer.ServerHost serverHost,
-                                  Set<RouteKind> kinds) {
+    private static boolean routed(List<VirtualServiceView> virtualServices, GatewayServer server,
+                                  GatewayServer.ServerHost serverHost, Set<RouteKind> kinds) {
         String host = serverHost.dnsName();
-        for (Resource<VirtualService> vs : config.virtualServices()) {
-            if (!serverHost.admitsNamespace(vs.namespace())) {
+        for (VirtualServiceView vs : virtualServices) {
+            if (!serverHost.admitsNamespace(vs.resource().namespace())
+                    || vs.hosts().stream().noneMatch(h -> HostPattern.overlaps(h, host))) {
                 continue;
             }
-            List<String> vsHosts = vs.spec().getHosts() == null ? List.of() : vs.spec().getHosts();
-            if (vsHosts.stream().noneMatch(h -> HostPattern.overlaps(h.trim(), host))) {
-                continue;
-            }
-            Predicate<String> refersTo = r -> !r.equals("mesh")
-                    && gatewayKey(r, vs.namespace()).equals(server.gateway());
-            for (Routes.Section s : Routes.of(vs)) {
-                if (kinds.contains(s.kind()) && Routes.applies(s, refersTo, false, server.port(), host)) {
+            for (VirtualServiceView.Route r : vs.routes()) {
+                if (kinds.contains(r.kind()) && vs.applies(r, server.gatewayName(), server.port(), Optional.of(host))) {
                     return true;
                 }
             }
@@ -249,71 +212,45 @@ final class RouteChecks {
 
     // ---- TG0107: a DestinationRule sni that differs from the routed host
 
-    private static void sni(ConfigSet config, Findings out) {
-        for (Resource<DestinationRule> dr : config.destinationRules()) {
-            String drHost = dr.spec().getHost() == null ? "" : HostName.qualify(dr.spec().getHost(), dr.namespace());
-            tls(config, dr, drHost, null, "spec.trafficPolicy", dr.spec().getTrafficPolicy(), out);
-            List<Subset> subsets = dr.spec().getSubsets() == null ? List.of() : dr.spec().getSubsets();
-            for (int i = 0; i < subsets.size(); i++) {
-                Subset s = subsets.get(i);
-                if (s != null) {
-                    tls(config, dr, drHost, s.getName(), "spec.subsets[" + i + "].trafficPolicy",
-                            s.getTrafficPolicy(), out);
-                }
+    private static void sni(Routing routing, List<VirtualServiceView> virtualServices, Findings out) {
+        for (DestinationRuleView dr : routing.destinationRules()) {
+            for (DestinationRuleView.Sni setting : dr.sniSettings()) {
+                sniSetting(virtualServices, dr, setting, out);
             }
         }
     }
 
-    private static void tls(ConfigSet config, Resource<DestinationRule> dr, String drHost, String subset,
-                            String path, TrafficPolicy tp, Findings out) {
-        if (tp == null) {
-            return;
-        }
-        sniSetting(config, dr, drHost, subset, null, path + ".tls.sni", tp.getTls(), out);
-        List<TrafficPolicyPortTrafficPolicy> pls = tp.getPortLevelSettings() == null ? List.of()
-                : tp.getPortLevelSettings();
-        for (int k = 0; k < pls.size(); k++) {
-            TrafficPolicyPortTrafficPolicy pl = pls.get(k);
-            if (pl != null) {
-                Integer port = pl.getPort() == null || pl.getPort().getNumber() == null ? null
-                        : pl.getPort().getNumber().intValue();
-                sniSetting(config, dr, drHost, subset, port, path + ".portLevelSettings[" + k + "].tls.sni",
-                        pl.getTls(), out);
-            }
-        }
-    }
-
-    private static void sniSetting(ConfigSet config, Resource<DestinationRule> dr, String drHost, String subset,
-                                   Integer port, String path, ClientTLSSettings tls, Findings out) {
-        if (tls == null || tls.getSni() == null || tls.getSni().isEmpty()) {
-            return;
-        }
-        String sni = HostName.fold(tls.getSni().trim());
+    private static void sniSetting(List<VirtualServiceView> virtualServices, DestinationRuleView dr,
+                                   DestinationRuleView.Sni setting, Findings out) {
+        String drHost = dr.host();
+        String sni = setting.sni();
+        String path = setting.path();
         if (!drHost.equals(EgressGatewayIdentity.SERVICE_HOST)) {
             if (!HostPattern.matches(drHost, sni)) {
-                out.warn(SNI_DIFFERS, dr, path, "sni " + sni + " differs from the host " + drHost + " that this "
-                        + "DestinationRule originates TLS to: the upstream will be asked for another name");
+                out.warn(SNI_DIFFERS, dr.resource(), path, "sni " + sni + " differs from the host " + drHost
+                        + " that this DestinationRule originates TLS to: the upstream will be asked for another name");
             }
             return;
         }
         // Traffic reaches the gateway subset through mesh routes; the sni should name the host they carry.
         Set<String> routedHosts = new TreeSet<>();
-        for (Resource<VirtualService> vs : config.virtualServices()) {
-            for (Routes.Section s : Routes.of(vs)) {
-                for (Routes.Dest d : s.dests()) {
-                    boolean sameSubset = subset == null ? d.subset() == null || d.subset().isEmpty()
-                            : subset.equals(d.subset());
-                    boolean samePort = port == null || d.port() == null || d.port().intValue() == port;
-                    if (sameSubset && samePort && HostName.qualify(d.host(), vs.namespace()).equals(drHost)
-                            && Routes.applies(s, "mesh"::equals, true, port == null ? -1 : port, null)) {
-                        s.vsHosts().forEach(h -> routedHosts.add(HostName.fold(h == null ? "" : h.trim())));
+        int port = setting.port().orElse(-1);
+        for (VirtualServiceView vs : virtualServices) {
+            for (VirtualServiceView.Route r : vs.routes()) {
+                for (VirtualServiceView.Destination d : r.destinations()) {
+                    RouteTarget t = d.target();
+                    boolean sameSubset = setting.subset().map(t.subset()::equals).orElse(t.subset().isEmpty());
+                    boolean samePort = setting.port().isEmpty() || t.port() == 0 || t.port() == port;
+                    if (sameSubset && samePort && t.host().equals(drHost)
+                            && vs.applies(r, VirtualServiceView.MESH, port, Optional.empty())) {
+                        routedHosts.addAll(vs.hosts());
                     }
                 }
             }
         }
         if (!routedHosts.isEmpty() && routedHosts.stream().noneMatch(h -> HostPattern.matches(h, sni))) {
-            out.warn(SNI_DIFFERS, dr, path, "sni " + sni + " differs from the host(s) " + routedHosts
-                    + " routed through " + (subset == null ? "this DestinationRule" : "subset " + subset)
+            out.warn(SNI_DIFFERS, dr.resource(), path, "sni " + sni + " differs from the host(s) " + routedHosts
+                    + " routed through " + setting.subset().map(s -> "subset " + s).orElse("this DestinationRule")
                     + ": the gateway sees connection.sni " + sni + ", so its server match and its "
                     + "AuthorizationPolicies on connection.sni judge the wrong host");
         }

@@ -53,14 +53,17 @@ public final class Registry {
     private final Map<String, List<Resource<Sidecar>>> sidecarsByNamespace;
     private final Optional<Resource<Sidecar>> rootSidecar;
     private final Resource<ServiceEntry> egressGatewayService;
+    /** The ServiceEntries' hosts in the configuration's order (entry, then host), without the built-in Service. */
+    private final List<ServiceHost> written;
     private final ConcurrentHashMap<ScopeKey, SidecarScope> scopes = new ConcurrentHashMap<>();
 
     private record ScopeKey(String namespace, ResourceKey sidecar, SidecarScope.Source source) {
     }
 
     private Registry(MeshSettings mesh, VisibilityIndex index, Map<String, List<Resource<Sidecar>>> sidecars,
-                     Resource<ServiceEntry> egressGatewayService) {
+                     Resource<ServiceEntry> egressGatewayService, List<ServiceHost> written) {
         this.mesh = mesh;
+        this.written = List.copyOf(written);
         this.index = index;
         this.sidecarsByNamespace = sidecars;
         this.egressGatewayService = egressGatewayService;
@@ -85,6 +88,13 @@ public final class Registry {
             ordered.add(new ServiceHost(s.entry(), s.host(), s.hostIndex(), s.ports(), s.exportTo(),
                     s.kubernetesService(), i));
         }
+        Map<Resource<ServiceEntry>, Integer> position = new java.util.IdentityHashMap<>();
+        for (Resource<ServiceEntry> r : config.serviceEntries()) {
+            position.putIfAbsent(r, position.size());
+        }
+        List<ServiceHost> written = ordered.stream().filter(s -> !s.kubernetesService())
+                .sorted(Comparator.comparing((ServiceHost s) -> position.get(s.entry()))
+                        .thenComparingInt(ServiceHost::hostIndex)).toList();
         Map<String, List<Resource<Sidecar>>> sidecars = new HashMap<>();
         for (Resource<Sidecar> r : config.sidecars()) {
             sidecars.computeIfAbsent(r.namespace(), k -> new ArrayList<>()).add(r);
@@ -94,7 +104,7 @@ public final class Registry {
                 .comparing((Resource<Sidecar> r) -> r.spec().getWorkloadSelector() == null)
                 .thenComparing(Resource::name);
         sidecars.replaceAll((ns, list) -> list.stream().sorted(order).toList());
-        return new Registry(mesh, new VisibilityIndex(ordered), Map.copyOf(sidecars), gateway);
+        return new Registry(mesh, new VisibilityIndex(ordered), Map.copyOf(sidecars), gateway, written);
     }
 
     private static void addHosts(List<ServiceHost> out, Resource<ServiceEntry> r, boolean kubernetes,
@@ -164,6 +174,14 @@ public final class Registry {
     /** The built-in entry for the egress gateway's Kubernetes Service. */
     public Resource<ServiceEntry> egressGatewayService() {
         return egressGatewayService;
+    }
+
+    /**
+     * Every ServiceEntry host in the configuration's order (entries, then their hosts), folded, each once per entry,
+     * with its resolved exportTo: for analyze. The built-in egress gateway Service is not among them.
+     */
+    public List<ServiceHost> serviceHosts() {
+        return written;
     }
 
     public MeshSettings mesh() {

@@ -11,17 +11,18 @@ import java.util.Optional;
 
 /**
  * One host of one ServiceEntry: Istio turns each host of an entry into its own Service, and every rule of the
- * registry (visibility, imports, duplicates) works on these.
+ * registry (visibility, imports, duplicates) works on these. Public so that analyze reads the registry's hosts
+ * ({@link Registry#serviceHosts}) rather than the entries again.
  *
  * @param hostIndex         the host's position in {@code spec.hosts}, for origins
  * @param kubernetesService true for the egress gateway's Kubernetes Service, which Istio prefers over entries
  * @param order             Istio's "oldest first": with no creation timestamps, all are equally old and Istio
  *                          orders by {@code hostname.namespace}; ties keep the configuration's order
  */
-record ServiceHost(Resource<ServiceEntry> entry, String host, int hostIndex, List<ServicePort> ports,
+public record ServiceHost(Resource<ServiceEntry> entry, String host, int hostIndex, List<ServicePort> ports,
                    Visibility exportTo, boolean kubernetesService, int order) {
 
-    ServiceHost {
+    public ServiceHost {
         Objects.requireNonNull(entry);
         Objects.requireNonNull(host);
         ports = List.copyOf(ports);

@@ -33,6 +33,8 @@ final class DestinationRules {
     private final Map<MergeKey, MergedRules> mergedCache = new ConcurrentHashMap<>();
     private final Map<List<Integer>, MergedRules> mergedByRules = new ConcurrentHashMap<>();
     private final boolean anyDrSelector;
+    /** In the configuration's order, for analyze. */
+    private final List<CompiledDestinationRule> written = new ArrayList<>();
 
     DestinationRules(ConfigSet config) {
         this.mesh = config.mesh();
@@ -42,8 +44,14 @@ final class DestinationRules {
             CompiledDestinationRule dr = CompiledDestinationRule.compile(r, order++, mesh);
             drByNamespace.computeIfAbsent(r.namespace(), k -> new HostIndex<>()).add(dr.host(), dr);
             drSelector |= dr.hasSelector();
+            written.add(dr);
         }
         anyDrSelector = drSelector;
+    }
+
+    /** Every DestinationRule in the configuration's order. */
+    List<CompiledDestinationRule> all() {
+        return List.copyOf(written);
     }
 
     /**

@@ -54,6 +54,12 @@ final class Gateways {
         return gateways.stream().flatMap(g -> g.servers().stream()).toList();
     }
 
+    /** Whether a Gateway {@code ns/name}, as VirtualServices name it, exists. */
+    boolean defines(String gatewayName) {
+        return gateways.stream().anyMatch(g -> (g.resource().namespace() + "/" + g.resource().name())
+                .equals(gatewayName));
+    }
+
     /**
      * True when some Gateway's selector names a workload with these labels. A Gateway without a selector applies to
      * every gateway workload but makes no workload a gateway, so it does not count here.

@@ -74,7 +74,17 @@ public final class Routing {
         return virtualServices.infersDestination(virtualService, host, clientNamespace);
     }
 
+    /** Every compiled VirtualService in the configuration's order, as analyze reads them. */
+    public List<VirtualServiceView> virtualServices() {
+        return virtualServices.all().stream().map(VirtualServiceView::of).toList();
+    }
+
     // ---------------------------------------------------------------- destination rules
+
+    /** Every compiled DestinationRule in the configuration's order, as analyze reads them. */
+    public List<DestinationRuleView> destinationRules() {
+        return destinationRules.all().stream().map(DestinationRuleView::of).toList();
+    }
 
     /** {@link DestinationRules#upstreamPolicy}. */
     public UpstreamPolicy upstreamPolicy(String clientNamespace, Map<String, String> clientLabels, RouteTarget target,
@@ -107,6 +117,11 @@ public final class Routing {
     /** Every Gateway's servers (those with a port), in Gateway order, whichever workloads they select: for analyze. */
     public List<GatewayServer> allServers() {
         return gateways.allServers();
+    }
+
+    /** {@link Gateways#defines}. */
+    public boolean definesGateway(String gatewayName) {
+        return gateways.defines(gatewayName);
     }
 
     /** {@link Gateways#selectServer}. */

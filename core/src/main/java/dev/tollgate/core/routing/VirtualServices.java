@@ -10,6 +10,7 @@ import io.fabric8.istio.api.api.networking.v1alpha3.VirtualService;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
@@ -28,14 +29,18 @@ final class VirtualServices {
     /** Gateway name ({@code mesh} or {@code ns/name}) -> VirtualServices bound to it, in order. */
     private final Map<String, List<CompiledVirtualService>> byGateway = new HashMap<>();
     private final Map<ResourceKey, CompiledVirtualService> byKey = new HashMap<>();
+    /** In the configuration's order, for analyze. */
+    private final List<CompiledVirtualService> written;
 
     VirtualServices(ConfigSet config) {
         int order = 0;
+        Map<Resource<VirtualService>, CompiledVirtualService> byResource = new IdentityHashMap<>();
         List<Resource<VirtualService>> byAge = new ArrayList<>(config.virtualServices());
         byAge.sort(Comparator.comparing((Resource<VirtualService> r) -> r.name()).thenComparing(Resource::namespace));
         for (Resource<VirtualService> r : byAge) {
             CompiledVirtualService vs = CompiledVirtualService.compile(r, order++, config.mesh());
             byKey.put(r.key(), vs);
+            byResource.put(r, vs);
             for (String host : vs.hosts()) {
                 byHost.add(host, vs);
             }
@@ -43,6 +48,12 @@ final class VirtualServices {
                 byGateway.computeIfAbsent(gw, k -> new ArrayList<>()).add(vs);
             }
         }
+        written = config.virtualServices().stream().map(byResource::get).toList();
+    }
+
+    /** Every VirtualService in the configuration's order. */
+    List<CompiledVirtualService> all() {
+        return written;
     }
 
     /** Every VirtualService with a host matching {@code host}, most specific pattern first (a VirtualService once per

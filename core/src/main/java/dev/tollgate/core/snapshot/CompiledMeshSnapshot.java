@@ -152,7 +152,7 @@ final class CompiledMeshSnapshot implements MeshSnapshot {
 
     @Override
     public List<Diagnostic> analyze() {
-        return EgressAnalyzer.analyze(config, routing, authorizer);
+        return EgressAnalyzer.analyze(config, registry, routing, authorizer);
     }
 
     @Override

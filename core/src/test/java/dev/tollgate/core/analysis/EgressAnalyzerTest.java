@@ -330,6 +330,26 @@ class EgressAnalyzerTest {
     }
 
     @Test
+    void gatewayReferencesAreReadAsRoutingReadsThem() {
+        // Istio's legacy "name.namespace.svc.cluster.local" form names istio-system/istio-google-egressgateway;
+        // routing binds the routes to it, so analyze must not call it undefined (nor TG0106 its server unrouted).
+        String legacy = "istio-google-egressgateway.istio-system.svc.cluster.local";
+        List<Diagnostic> all = analyze(TestConfig.create().apply("istio-system", fixture("https-through-gateway.yaml")
+                .replace("gateways: [istio-google-egressgateway, mesh]", "gateways: [" + legacy + ", mesh]")
+                .replace("- gateways: [istio-google-egressgateway]", "- gateways: [" + legacy + "]")));
+        assertThat(withCode(all, "TG0105")).isEmpty();
+        assertThat(withCode(all, "TG0106")).isEmpty();
+        // the same reference to a Gateway that is not there is still reported, under the name routing resolved
+        List<Diagnostic> missing = withCode(analyze(TestConfig.create().apply("istio-system",
+                fixture("https-through-gateway.yaml").replace("gateways: [istio-google-egressgateway, mesh]",
+                        "gateways: [istio-yahoo-egressgateway.istio-system.svc.cluster.local, mesh]"))), "TG0105");
+        assertThat(missing).singleElement().satisfies(x -> {
+            assertThat(x.fieldPath()).isEqualTo("spec.gateways[0]");
+            assertThat(x.message()).startsWith("refers to Gateway istio-system/istio-yahoo-egressgateway, which");
+        });
+    }
+
+    @Test
     void definedSubsetsAndGatewaysAreFine() {
         List<Diagnostic> all = analyze(https());
         assertThat(withCode(all, "TG0104")).isEmpty();
