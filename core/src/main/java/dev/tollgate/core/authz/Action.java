@@ -3,7 +3,7 @@ package dev.tollgate.core.authz;
 import io.fabric8.istio.api.api.security.v1beta1.AuthorizationPolicyAction;
 
 /** AuthorizationPolicy's {@code action}; absent means ALLOW. */
-enum Action {
+public enum Action {
     ALLOW, DENY, AUDIT, CUSTOM;
 
     static Action of(AuthorizationPolicyAction a) {

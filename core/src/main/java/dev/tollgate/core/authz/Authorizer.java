@@ -231,6 +231,11 @@ public final class Authorizer {
         return rootNamespace;
     }
 
+    /** For analysis: every policy as compiled, in configuration order, read-only. */
+    public List<PolicyView> policyViews() {
+        return all.stream().map(PolicyView::new).toList();
+    }
+
     List<CompiledPolicy> policies() {
         return all;
     }
