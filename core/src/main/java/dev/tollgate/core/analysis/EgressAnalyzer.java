@@ -42,7 +42,7 @@ public final class EgressAnalyzer {
                                            Authorizer authorizer) {
         Findings out = new Findings();
         List<WorkloadRef> gateways = GatewayServers.egressGateways(config, routing);
-        PolicyChecks.check(config, authorizer, routing, gateways, out);
+        PolicyChecks.check(authorizer, routing, gateways, out);
         RouteChecks.check(registry, routing, gateways, out);
         return out.list();
     }

@@ -1,17 +1,12 @@
 package dev.tollgate.core.analysis;
 
+import dev.tollgate.core.authz.Action;
 import dev.tollgate.core.authz.Authorizer;
-import dev.tollgate.core.model.ConfigSet;
-import dev.tollgate.core.model.Resource;
+import dev.tollgate.core.authz.PolicyView;
 import dev.tollgate.core.model.WorkloadRef;
 import dev.tollgate.core.model.net.HostPattern;
 import dev.tollgate.core.routing.GatewayServer;
 import dev.tollgate.core.routing.Routing;
-import io.fabric8.istio.api.api.security.v1beta1.AuthorizationPolicy;
-import io.fabric8.istio.api.api.security.v1beta1.AuthorizationPolicyAction;
-import io.fabric8.istio.api.api.security.v1beta1.Condition;
-import io.fabric8.istio.api.api.security.v1beta1.Rule;
-import io.fabric8.istio.api.api.security.v1beta1.RuleTo;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -30,9 +25,8 @@ final class PolicyChecks {
     private PolicyChecks() {
     }
 
-    static void check(ConfigSet config, Authorizer authz, Routing routing, List<WorkloadRef> gateways,
-                      Findings out) {
-        for (Resource<AuthorizationPolicy> p : config.authorizationPolicies()) {
+    static void check(Authorizer authz, Routing routing, List<WorkloadRef> gateways, Findings out) {
+        for (PolicyView p : authz.policyViews()) {
             List<WorkloadRef> selected = new ArrayList<>();
             String firstReason = null;
             for (WorkloadRef gw : gateways) {
@@ -44,13 +38,13 @@ final class PolicyChecks {
                 }
             }
             if (selected.isEmpty()) {
-                out.warn(SELECTS_NO_GATEWAY, p, pathFor(firstReason), "selects no workload that receives egress "
+                warn(out, SELECTS_NO_GATEWAY, p, pathFor(firstReason), "selects no workload that receives egress "
                         + "traffic: " + firstReason + ". AuthorizationPolicies take effect only at the egress "
                         + "gateway (" + describe(gateways) + "), so this policy changes nothing");
                 continue;
             }
-            if (p.spec().getAction() == AuthorizationPolicyAction.CUSTOM) {
-                out.warn(CUSTOM_UNSUPPORTED, p, "spec.action", "CUSTOM (external authorization) is not supported: "
+            if (p.action() == Action.CUSTOM) {
+                warn(out, CUSTOM_UNSUPPORTED, p, "spec.action", "CUSTOM (external authorization) is not supported: "
                         + "Tollgate denies all traffic to the gateway workloads it selects (fail closed)");
                 continue;
             }
@@ -58,20 +52,13 @@ final class PolicyChecks {
         }
     }
 
-    private static void tcpRules(Routing routing, Authorizer authz, Resource<AuthorizationPolicy> p,
-                                 List<WorkloadRef> gateways, Findings out) {
-        List<Rule> rules = p.spec().getRules() == null ? List.of() : p.spec().getRules();
-        AuthorizationPolicyAction action = p.spec().getAction();
-        for (int i = 0; i < rules.size(); i++) {
-            Rule rule = rules.get(i);
-            if (rule == null) {
-                continue;
-            }
-            String path = "spec.rules[" + i + "]";
-            Optional<String> never = action == null || action == AuthorizationPolicyAction.ALLOW
-                    ? authz.neverMatchesTcp(p.key(), i) : Optional.empty();
-            List<String> dropped = action == AuthorizationPolicyAction.DENY ? authz.droppedOnTcp(p.key(), i)
-                    : List.of();
+    private static void tcpRules(Routing routing, Authorizer authz, PolicyView p, List<WorkloadRef> gateways,
+                                 Findings out) {
+        for (PolicyView.Rule rule : p.rules()) {
+            int i = rule.index();
+            Optional<String> never = p.action() == Action.ALLOW ? authz.neverMatchesTcp(p.key(), i)
+                    : Optional.empty();
+            List<String> dropped = p.action() == Action.DENY ? authz.droppedOnTcp(p.key(), i) : List.of();
             if (never.isEmpty() && dropped.isEmpty()) {
                 continue;
             }
@@ -89,40 +76,25 @@ final class PolicyChecks {
             String where = String.join(", ", opaque.stream().map(GatewayServers::describe).distinct()
                     .toList());
             if (never.isPresent()) {
-                out.warn(ALLOW_NEVER_MATCHES_TCP, p, path, "ALLOW rule[" + i + "] can never match on " + where
-                        + ": the gateway sees TCP/TLS there, and " + never.get());
+                warn(out, ALLOW_NEVER_MATCHES_TCP, p, rule.path(), "ALLOW rule[" + i + "] can never match on "
+                        + where + ": the gateway sees TCP/TLS there, and " + never.get());
             }
             if (!dropped.isEmpty()) {
-                out.warn(DENY_WIDENED_ON_TCP, p, path, "on " + where + " the gateway sees TCP/TLS, so this rule "
-                        + "loses its HTTP-only constraints and denies more than it says: " + String.join("; ",
+                warn(out, DENY_WIDENED_ON_TCP, p, rule.path(), "on " + where + " the gateway sees TCP/TLS, so this "
+                        + "rule loses its HTTP-only constraints and denies more than it says: " + String.join("; ",
                         dropped));
             }
         }
     }
 
-    /** Whether a rule can concern a server: its port and host constraints (if any) meet the server's. */
-    private static boolean concerns(Rule rule, GatewayServer s) {
-        List<String> ports = new ArrayList<>();
-        List<String> hosts = new ArrayList<>();
-        for (RuleTo to : rule.getTo() == null ? List.<RuleTo>of() : rule.getTo()) {
-            if (to != null && to.getOperation() != null) {
-                if (to.getOperation().getPorts() != null) {
-                    ports.addAll(to.getOperation().getPorts());
-                }
-                if (to.getOperation().getHosts() != null) {
-                    hosts.addAll(to.getOperation().getHosts());
-                }
-            }
-        }
-        for (Condition c : rule.getWhen() == null ? List.<Condition>of() : rule.getWhen()) {
-            if (c != null && c.getValues() != null) {
-                if ("destination.port".equals(c.getKey())) {
-                    ports.addAll(c.getValues());
-                } else if ("connection.sni".equals(c.getKey())) {
-                    hosts.addAll(c.getValues());
-                }
-            }
-        }
+    private static void warn(Findings out, String code, PolicyView p, String path, String message) {
+        out.warn(code, p.key(), p.originOf(path), path, message);
+    }
+
+    /** Whether a rule can concern a server: its compiled port and host constraints (if any) meet the server's. */
+    private static boolean concerns(PolicyView.Rule rule, GatewayServer s) {
+        List<String> ports = rule.ports();
+        List<String> hosts = rule.hosts();
         if (!ports.isEmpty() && !ports.contains(Integer.toString(s.port()))) {
             return false;
         }
