@@ -26,7 +26,10 @@ record GatewayConnection(ProxyContext px, WorkloadRef gateway, GatewayListener l
     void serve(Channel ch, ByteBuf initial) {
         ChannelPipeline p = ch.pipeline();
         if (kind.readsHttp()) {
-            p.addLast("tls-on-http", new TlsOnHttpServer(this));
+            if (kind.transport() == GatewayServerKind.Transport.PLAIN) {
+                // only a server that terminates no TLS can be sent a ClientHello it cannot read
+                p.addLast("tls-on-http", new TlsOnHttpServer(this));
+            }
             HeadGuard.install(p, px, ex -> source(ex, ch), rateKey(ch));
             p.addLast("http-proxy", new HttpProxyHandler(px, new GatewayRouter(this), ex -> source(ex, ch)));
         } else {

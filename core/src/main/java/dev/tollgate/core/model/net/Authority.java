@@ -92,9 +92,14 @@ public record Authority(String host, int port) {
      * CONNECT target, a Host header and a URL given to {@code check} give one reason for one name.
      */
     public static Optional<String> nonAscii(String text) {
+        return HostName.nonAscii(hostPart(text));
+    }
+
+    /** {@code text} without a {@code :port} written after a host that holds no other colon. */
+    private static String hostPart(String text) {
         int colon = text.lastIndexOf(':');
         boolean port = colon > 0 && text.indexOf(':') == colon && HostName.nonAscii(text.substring(colon)).isEmpty();
-        return HostName.nonAscii(port ? text.substring(0, colon) : text);
+        return port ? text.substring(0, colon) : text;
     }
 
     /**
@@ -106,8 +111,7 @@ public record Authority(String host, int port) {
         if (ascii.isPresent() || text.startsWith("[")) {
             return ascii;
         }
-        int colon = text.lastIndexOf(':');
-        String host = colon > 0 && text.indexOf(':') == colon ? text.substring(0, colon) : text;
+        String host = hostPart(text);
         return host.indexOf(':') >= 0 ? Optional.empty() : HostName.ambiguousNumber(host);
     }
 
