@@ -156,7 +156,8 @@ class CaptureRulesNetnsTest {
             outside.sh("ip link set lo up\nip addr add 198.18.0.9/24 dev vb\nip addr add 198.18.0.10/24 dev vb\n"
                     + "ip link set vb up");
             podListener = listen(pod, "127.0.0.1:15001:captured", "127.0.0.1:8080:local", "198.18.0.1:81:self");
-            outsideListener = listen(outside, "0.0.0.0:80:direct", "0.0.0.0:22:direct");
+            outsideListener = listen(outside, "0.0.0.0:80:direct", "0.0.0.0:22:direct",
+                    "udp:0.0.0.0:53:direct");
 
             // without rules everything goes where it was sent
             assertThat(connect(pod, 65534, "198.18.0.9", 80)).isEqualTo("direct");
@@ -172,6 +173,7 @@ class CaptureRulesNetnsTest {
             assertThat(connect(pod, 65534, "198.18.0.10", 80)).as("an excluded address").isEqualTo("direct");
             assertThat(connect(pod, 65534, "127.0.0.1", 8080)).as("loopback").isEqualTo("local");
             assertThat(connect(pod, 65534, "198.18.0.1", 81)).as("the pod's own address").isEqualTo("self");
+            assertThat(udp(pod, 65534, "198.18.0.9", 53)).as("UDP (DNS) is not captured").isEqualTo("direct");
 
             Commands.Result removed = tollgate(pod, "--remove");
             assertThat(removed.ok()).as(removed.describe()).isTrue();
@@ -188,6 +190,15 @@ class CaptureRulesNetnsTest {
         Commands.Result r = ns.exec(Duration.ofSeconds(20), null, List.of("setpriv", "--reuid=" + id,
                 "--regid=" + id, "--clear-groups", "timeout", "10", "bash", "-c",
                 "exec 3<>/dev/tcp/" + address + "/" + port + " && head -n 1 <&3"));
+        assertThat(r.ok()).as(r.describe()).isTrue();
+        return r.out().strip();
+    }
+
+    /** The reply to one UDP datagram sent as uid (and gid) {@code id}. */
+    private static String udp(Netns ns, int id, String address, int port) {
+        Commands.Result r = ns.exec(Duration.ofSeconds(20), null, List.of("setpriv", "--reuid=" + id,
+                "--regid=" + id, "--clear-groups", "timeout", "10", "bash", "-c",
+                "exec 3<>/dev/udp/" + address + "/" + port + " && echo query >&3 && head -n 1 <&3"));
         assertThat(r.ok()).as(r.describe()).isTrue();
         return r.out().strip();
     }
