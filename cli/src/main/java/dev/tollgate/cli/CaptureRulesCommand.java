@@ -114,7 +114,7 @@ final class CaptureRulesCommand implements Callable<Integer> {
     CommandSpec spec;
 
     @Override
-    public Integer call() throws IOException, InterruptedException {
+    public Integer call() throws InterruptedException {
         if (apply && remove) {
             throw new IllegalArgumentException("--apply and --remove: give one of them");
         }
@@ -132,7 +132,7 @@ final class CaptureRulesCommand implements Callable<Integer> {
         NftProgram.Result result;
         try {
             result = new NftProgram(nft).apply(apply ? CaptureRuleset.render(capture) : CaptureRuleset.removal());
-        } catch (NftProgram.Missing e) {
+        } catch (NftProgram.Missing | IOException e) {
             err.println(name + ": " + e.getMessage());
             err.flush();
             return 1;

@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -12,12 +13,16 @@ import java.util.concurrent.TimeUnit;
  * init container shares with the pod.
  */
 public final class NftProgram {
-    private static final long TIMEOUT_SECONDS = 30;
-
     private final String program;
+    private final Duration timeout;
 
     public NftProgram(String program) {
+        this(program, Duration.ofSeconds(30));
+    }
+
+    NftProgram(String program, Duration timeout) {
         this.program = program;
+        this.timeout = timeout;
     }
 
     /** What nft said: its exit status and everything it printed. */
@@ -49,9 +54,10 @@ public final class NftProgram {
         } catch (IOException brokenPipe) {
             // nft stopped reading (it failed early): its exit status and output say why
         }
-        if (!p.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            throw new IOException("'" + program + " -f -' did not finish within " + TIMEOUT_SECONDS + " s");
+        if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+            p.destroyForcibly().waitFor();
+            throw new IOException("'" + program + " -f -' did not finish within " + timeout.toSeconds()
+                    + " s and was stopped; the kernel applies a ruleset whole or not at all");
         }
         reader.join();
         return new Result(p.exitValue(), output.toString(StandardCharsets.UTF_8));
