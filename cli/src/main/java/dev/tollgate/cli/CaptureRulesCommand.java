@@ -160,9 +160,11 @@ final class CaptureRulesCommand implements Callable<Integer> {
         List<Long> marks = CaptureFlags.all("--proxy-mark", proxyMarks, CaptureFlags::mark);
         var exclude = CaptureFlags.all("--exclude-cidr", excludeCidrs, CaptureFlags::cidr);
         exclude.stream().filter(p -> p.bits() == 0).findFirst().ifPresent(p -> {
+            // istio-iptables accepts 0.0.0.0/0 here (only '*' is refused) and then captures no IPv4 at all; a
+            // command whose point is capture says so instead, and names the flag that narrows capture on purpose
             throw new IllegalArgumentException("--exclude-cidr '" + p + "': excludes every " + (p.isIpv4()
-                    ? "IPv4" : "IPv6") + " destination (istio-iptables refuses it too); to capture one family "
-                    + "only, give --include-cidr 0.0.0.0/0 or --include-cidr ::/0");
+                    ? "IPv4" : "IPv6") + " destination, so none would be captured; to capture one family only, "
+                    + "give --include-cidr 0.0.0.0/0 or --include-cidr ::/0");
         });
         return new CaptureSpec(CaptureFlags.port("--capture-port", capturePort), uids, gids, marks,
                 CaptureFlags.all("--exclude-port", excludePorts, CaptureFlags::portRange), exclude,
