@@ -20,6 +20,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * capture-rules against the real kernel, only ever inside network namespaces this test creates ({@code ip netns}
@@ -140,55 +141,125 @@ class CaptureRulesNetnsTest {
     }
 
     /**
-     * The rules do what they say. Namespace "pod" (198.18.0.1) runs the capture listener on 127.0.0.1:15001;
-     * namespace "outside" (198.18.0.9 and .10, over a veth pair) answers "direct". A connection from the pod
-     * lands on one or the other.
+     * Namespace "pod" (198.18.0.1) runs a capture listener on 127.0.0.1:15001 answering "captured"; namespace
+     * "outside" (198.18.0.9 and .10, over a veth pair) answers "direct" on TCP 80 and 22 and UDP 53. A connection
+     * from the pod lands on one or the other.
      */
+    static final class PodAndOutside implements AutoCloseable {
+        final Netns pod;
+        final Netns outside;
+        private final List<Process> listeners = new ArrayList<>();
+
+        PodAndOutside() throws IOException {
+            pod = Netns.create();
+            try {
+                outside = Netns.create();
+            } catch (RuntimeException | Error e) {
+                pod.close();
+                throw e;
+            }
+            try {
+                pod.sh("ip link set lo up\n"
+                        + "ip link add va type veth peer name vb netns " + outside.name + "\n"
+                        + "ip addr add 198.18.0.1/24 dev va\nip link set va up");
+                outside.sh("ip link set lo up\nip addr add 198.18.0.9/24 dev vb\n"
+                        + "ip addr add 198.18.0.10/24 dev vb\nip link set vb up");
+                listeners.add(listen(pod, "127.0.0.1:15001:captured", "127.0.0.1:8080:local",
+                        "198.18.0.1:81:self"));
+                listeners.add(listen(outside, "0.0.0.0:80:direct", "0.0.0.0:22:direct", "udp:0.0.0.0:53:direct"));
+            } catch (IOException | RuntimeException e) {
+                close();
+                throw e;
+            }
+        }
+
+        @Override
+        public void close() {
+            listeners.forEach(p -> {
+                p.destroyForcibly();
+                p.onExit().join();
+            });
+            try {
+                outside.close();
+            } finally {
+                pod.close();
+            }
+        }
+    }
+
     @Test
     void outboundTcpLandsOnTheCaptureListenerUnlessExcluded() throws Exception {
-        Netns pod = Netns.create();
-        Process podListener = null;
-        Process outsideListener = null;
-        try (Netns outside = Netns.create()) {
-            pod.sh("ip link set lo up\n"
-                    + "ip link add va type veth peer name vb netns " + outside.name + "\n"
-                    + "ip addr add 198.18.0.1/24 dev va\nip link set va up");
-            outside.sh("ip link set lo up\nip addr add 198.18.0.9/24 dev vb\nip addr add 198.18.0.10/24 dev vb\n"
-                    + "ip link set vb up");
-            podListener = listen(pod, "127.0.0.1:15001:captured", "127.0.0.1:8080:local", "198.18.0.1:81:self");
-            outsideListener = listen(outside, "0.0.0.0:80:direct", "0.0.0.0:22:direct",
-                    "udp:0.0.0.0:53:direct");
-
+        try (PodAndOutside lab = new PodAndOutside()) {
+            Netns pod = lab.pod;
             // without rules everything goes where it was sent
-            assertThat(connect(pod, 65534, "198.18.0.9", 80)).isEqualTo("direct");
+            assertThat(connect(pod, 65534, 65534, "198.18.0.9", 80)).isEqualTo("direct");
 
             Commands.Result applied = tollgate(pod, "--apply", "--exclude-port", "22", "--exclude-cidr",
                     "198.18.0.10");
             assertThat(applied.ok()).as(applied.describe()).isTrue();
 
-            assertThat(connect(pod, 65534, "198.18.0.9", 80)).as("an application").isEqualTo("captured");
-            assertThat(connect(pod, 0, "198.18.0.9", 80)).as("root is not the proxy").isEqualTo("captured");
-            assertThat(connect(pod, 1337, "198.18.0.9", 80)).as("the proxy's uid").isEqualTo("direct");
-            assertThat(connect(pod, 65534, "198.18.0.9", 22)).as("an excluded port").isEqualTo("direct");
-            assertThat(connect(pod, 65534, "198.18.0.10", 80)).as("an excluded address").isEqualTo("direct");
-            assertThat(connect(pod, 65534, "127.0.0.1", 8080)).as("loopback").isEqualTo("local");
-            assertThat(connect(pod, 65534, "198.18.0.1", 81)).as("the pod's own address").isEqualTo("self");
+            assertThat(connect(pod, 65534, 65534, "198.18.0.9", 80)).as("an application").isEqualTo("captured");
+            assertThat(connect(pod, 0, 0, "198.18.0.9", 80)).as("root is not the proxy").isEqualTo("captured");
+            assertThat(connect(pod, 1337, 1337, "198.18.0.9", 80)).as("the proxy's uid").isEqualTo("direct");
+            assertThat(connect(pod, 1337, 65534, "198.18.0.9", 80)).as("the proxy's uid, another gid")
+                    .isEqualTo("direct");
+            assertThat(connect(pod, 65534, 1337, "198.18.0.9", 80)).as("the proxy's gid (the uid's number)")
+                    .isEqualTo("direct");
+            assertThat(connect(pod, 65534, 65534, "198.18.0.9", 22)).as("an excluded port").isEqualTo("direct");
+            assertThat(connect(pod, 65534, 65534, "198.18.0.10", 80)).as("an excluded address")
+                    .isEqualTo("direct");
+            assertThat(connect(pod, 65534, 65534, "127.0.0.1", 8080)).as("loopback").isEqualTo("local");
+            assertThat(connect(pod, 65534, 65534, "198.18.0.1", 81)).as("the pod's own address")
+                    .isEqualTo("self");
             assertThat(udp(pod, 65534, "198.18.0.9", 53)).as("UDP (DNS) is not captured").isEqualTo("direct");
 
             Commands.Result removed = tollgate(pod, "--remove");
             assertThat(removed.ok()).as(removed.describe()).isTrue();
-            assertThat(connect(pod, 65534, "198.18.0.9", 80)).as("after --remove").isEqualTo("direct");
-        } finally {
-            stop(podListener);
-            stop(outsideListener);
-            pod.close();
+            assertThat(connect(pod, 65534, 65534, "198.18.0.9", 80)).as("after --remove").isEqualTo("direct");
         }
     }
 
-    /** The line a TCP client gets back, connecting as uid (and gid) {@code id}. */
-    private static String connect(Netns ns, int id, String address, int port) {
-        Commands.Result r = ns.exec(Duration.ofSeconds(20), null, List.of("setpriv", "--reuid=" + id,
-                "--regid=" + id, "--clear-groups", "timeout", "10", "bash", "-c",
+    @Test
+    void includeCidrsCaptureOnlyThoseDestinations() throws Exception {
+        try (PodAndOutside lab = new PodAndOutside()) {
+            Commands.Result applied = tollgate(lab.pod, "--apply", "--include-cidr", "198.18.0.9");
+            assertThat(applied.ok()).as(applied.describe()).isTrue();
+
+            assertThat(connect(lab.pod, 65534, 65534, "198.18.0.9", 80)).isEqualTo("captured");
+            assertThat(connect(lab.pod, 65534, 65534, "198.18.0.10", 80)).isEqualTo("direct");
+        }
+    }
+
+    /** A socket mark needs a client that can set SO_MARK: python3 as root (root is not excluded by uid here). */
+    @Test
+    void aSocketWithTheProxyMarkIsNotCaptured() throws Exception {
+        String python = Commands.which("python3");
+        assumeTrue(python != null, "needs python3 to set SO_MARK on a client socket");
+        try (PodAndOutside lab = new PodAndOutside()) {
+            Commands.Result applied = tollgate(lab.pod, "--apply", "--proxy-uid", "1337", "--proxy-mark", "0x539");
+            assertThat(applied.ok()).as(applied.describe()).isTrue();
+
+            assertThat(marked(lab.pod, python, 0x539)).as("the proxy's mark").isEqualTo("direct");
+            assertThat(marked(lab.pod, python, 0x53a)).as("another mark").isEqualTo("captured");
+        }
+    }
+
+    private static String marked(Netns ns, String python, int mark) {
+        Commands.Result r = ns.exec(Duration.ofSeconds(20), null, List.of(python, "-c", String.join("\n",
+                "import socket",
+                "s = socket.socket()",
+                "s.setsockopt(socket.SOL_SOCKET, 36, " + mark + ")  # SO_MARK",
+                "s.settimeout(10)",
+                "s.connect(('198.18.0.9', 80))",
+                "print(s.makefile().readline().strip())")));
+        assertThat(r.ok()).as(r.describe()).isTrue();
+        return r.out().strip();
+    }
+
+    /** The line a TCP client gets back, connecting as {@code uid} and {@code gid}. */
+    private static String connect(Netns ns, int uid, int gid, String address, int port) {
+        Commands.Result r = ns.exec(Duration.ofSeconds(20), null, List.of("setpriv", "--reuid=" + uid,
+                "--regid=" + gid, "--clear-groups", "timeout", "10", "bash", "-c",
                 "exec 3<>/dev/tcp/" + address + "/" + port + " && head -n 1 <&3"));
         assertThat(r.ok()).as(r.describe()).isTrue();
         return r.out().strip();
@@ -216,11 +287,6 @@ class CaptureRulesNetnsTest {
         return p;
     }
 
-    private static void stop(Process p) throws InterruptedException {
-        if (p != null) {
-            p.destroyForcibly().waitFor();
-        }
-    }
 
     /** The real command line in its own JVM, in the namespace. */
     private static Commands.Result tollgate(Netns ns, String... args) {
