@@ -84,7 +84,8 @@ final class CaptureRulesCommand implements Callable<Integer> {
     List<String> proxyGids = new ArrayList<>();
 
     @Option(names = "--proxy-mark", paramLabel = "MARK",
-            description = "Never capture packets with this socket mark (SO_MARK), 1-0xffffffff. Repeatable.")
+            description = {"Never capture packets with this socket mark, 1-0xffffffff. Repeatable.",
+                    "The sidecar sets it with SO_MARK, which needs CAP_NET_ADMIN."})
     List<String> proxyMarks = new ArrayList<>();
 
     @Option(names = "--exclude-cidr", paramLabel = "CIDR",
