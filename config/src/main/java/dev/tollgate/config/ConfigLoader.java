@@ -241,7 +241,8 @@ public final class ConfigLoader {
         }
         Object converted;
         try {
-            converted = MAPPER.treeToValue(SpecJson.toJson(spec.node()), IstioKinds.specClass(kind));
+            converted = MAPPER.treeToValue(kind == Kind.NETWORK_POLICY ? SpecJson.toJsonWithInts(spec.node())
+                    : SpecJson.toJson(spec.node()), IstioKinds.specClass(kind));
         } catch (IOException | IllegalArgumentException e) {
             p.error("invalid-field", spec, "cannot convert spec: " + e.getMessage());
             return;
