@@ -97,7 +97,10 @@ final class EgressTopologies {
         return List.copyOf(bySelector.values());
     }
 
-    /** As {@link GatewayServers#egressGateways}: labelled as one, or selected by a Gateway's selector. */
+    /**
+     * Whether {@code w} is an egress gateway: labelled as one, or selected by a Gateway's selector. Every finding and
+     * the topology ask here, so they agree on which pods are the gateway's.
+     */
     static boolean isGateway(Workload w, Routing routing) {
         return EgressGatewayIdentity.labelled(w.labels()) || routing.selectedByAnyGateway(w.labels());
     }
