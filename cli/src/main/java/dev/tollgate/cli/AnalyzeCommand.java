@@ -75,8 +75,11 @@ final class AnalyzeCommand implements Callable<Integer> {
         } else {
             for (Diagnostic d : findings) {
                 String level = d.severity().name().charAt(0) + d.severity().name().substring(1).toLowerCase(Locale.ROOT);
-                out.println(level + " [" + d.code() + "] (" + d.resource().map(Object::toString).orElse("mesh")
-                        + (d.origin().line() > 0 ? " " + d.origin() : "") + ")"
+                // a finding about a workload (TG0110) has no Istio resource: its file and line say which one
+                String where = d.origin().line() > 0 ? d.origin().toString() : "";
+                String what = d.resource().map(Object::toString).orElse(where.isEmpty() ? "mesh" : "");
+                out.println(level + " [" + d.code() + "] (" + what + (what.isEmpty() || where.isEmpty() ? "" : " ")
+                        + where + ")"
                         + (d.fieldPath().isEmpty() ? "" : " " + d.fieldPath() + ":") + " " + d.message());
             }
         }

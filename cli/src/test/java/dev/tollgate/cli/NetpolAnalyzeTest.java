@@ -31,7 +31,8 @@ class NetpolAnalyzeTest {
         assertThat(r.exitCode()).as(r.err()).isEqualTo(79);
         // the Deployment's apiVersion line in sleep.yaml, once per namespace it was applied in
         assertThat(r.out().lines().filter(l -> l.startsWith("Warning [TG0110]")).toList()).hasSize(2)
-                .allSatisfy(l -> assertThat(l).contains("sleep.yaml:7:1").contains("tollgate netpol"))
+                .allSatisfy(l -> assertThat(l).startsWith("Warning [TG0110] (" + tutorial("sleep.yaml") + ":7:1) ")
+                        .contains("tollgate netpol"))
                 .anySatisfy(l -> assertThat(l).contains("namespace default "))
                 .anySatisfy(l -> assertThat(l).contains("namespace otherns "));
     }
