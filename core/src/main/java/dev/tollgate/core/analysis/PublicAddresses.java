@@ -10,18 +10,19 @@ import java.util.Optional;
 
 /**
  * Whether an ipBlock reaches the internet. Tollgate does not know a cluster's own ranges, so "outside" is the
- * globally reachable space: everything but the IANA special-purpose blocks that are not globally reachable
- * (RFC 6890 and its registries: private, shared, loopback, link-local, documentation, benchmarking, multicast,
- * reserved; IPv6 unique-local, link-local, documentation, discard, multicast). A block of private addresses may
- * well leave the cluster too (a company network), but only its owner can say so; a public one always does.
- * NAT64's {@code 64:ff9b::/96} stays public: it reaches IPv4 public addresses.
+ * globally reachable space: for IPv4 everything but the IANA special-purpose blocks that are not globally reachable
+ * (RFC 6890 and its registry: private, shared, loopback, link-local, documentation, benchmarking, multicast,
+ * reserved); for IPv6 the global unicast space {@code 2000::/3} less documentation, plus NAT64's
+ * {@code 64:ff9b::/96}, which reaches IPv4 public addresses. A block of private addresses may well leave the
+ * cluster too (a company network), but only its owner can say so; a public one always does.
  */
 final class PublicAddresses {
+    private static final List<IPAddress> ROUTABLE = blocks("0.0.0.0/0", "2000::/3", "64:ff9b::/96");
     private static final List<IPAddress> NOT_GLOBAL = blocks(
             "0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16", "172.16.0.0/12",
             "192.0.0.0/24", "192.0.2.0/24", "192.168.0.0/16", "198.18.0.0/15", "198.51.100.0/24", "203.0.113.0/24",
             "224.0.0.0/4", "240.0.0.0/4",
-            "::/127", "::ffff:0:0/96", "100::/64", "2001:db8::/32", "fc00::/7", "fe80::/10", "ff00::/8");
+            "2001:db8::/32");
 
     private PublicAddresses() {
     }
@@ -42,6 +43,16 @@ final class PublicAddresses {
                 left = subtract(left, hole.get());
             }
         }
+        List<IPAddress> routable = new ArrayList<>();
+        for (IPAddress r : left) {
+            for (IPAddress root : ROUTABLE) {
+                IPAddress both = r.isIPv4() == root.isIPv4() ? r.intersect(root) : null;
+                if (both != null) {
+                    routable.add(both);
+                }
+            }
+        }
+        left = routable;
         for (IPAddress n : NOT_GLOBAL) {
             left = subtract(left, n);
         }

@@ -205,6 +205,23 @@ class NetworkPolicyFindingsTest {
                 """)), "TG0111");
         assertThat(d).extracting(Diagnostic::fieldPath)
                 .containsExactly("spec.egress[0].to[0].ipBlock", "spec.egress[0].to[1].ipBlock");
+        assertThat(d.get(0).message()).contains("(2000::/");
+    }
+
+    @Test
+    void onlyGlobalIpv6SpaceAndNat64AreOpen() {
+        // link-local, unique-local, documentation, loopback and multicast never leave; NAT64 reaches IPv4's internet
+        assertThat(findings(mesh().apply("default", policy("default", """
+                podSelector: {}
+                egress:
+                - to: [{ipBlock: {cidr: "fe80::/10"}}, {ipBlock: {cidr: "2001:db8::/32"}}, {ipBlock: {cidr: "::1/128"}},
+                       {ipBlock: {cidr: "ff00::/8"}}, {ipBlock: {cidr: "::/3", except: ["::/4"]}}]
+                """)), "TG0111")).isEmpty();
+        assertThat(findings(mesh().apply("default", policy("default", """
+                podSelector: {}
+                egress: [{to: [{ipBlock: {cidr: "64:ff9b::/96"}}]}]
+                """)), "TG0111")).singleElement()
+                .satisfies(f -> assertThat(f.message()).contains("64:ff9b::/96 among them"));
     }
 
     @Test
