@@ -37,8 +37,8 @@ import java.util.TreeSet;
  *   label set), else Istio's default one.</li>
  *   <li>Application namespaces: every namespace the files put a non-gateway workload, Sidecar, VirtualService,
  *   ServiceEntry, DestinationRule or AuthorizationPolicy in, except the mesh root namespace, the control plane's and
- *   the gateways'. A mesh-wide Sidecar or VirtualService there still sends through the gateway, so naming the
- *   namespace is what says its pods are the mesh's applications.</li>
+ *   the gateways'. Any of these in a namespace says that its pods are the mesh's applications, whose egress the
+ *   configuration means to send through a gateway.</li>
  *   <li>A gateway's upstream ports: the destination ports of the routes bound to a Gateway that selects it, plus
  *   the ports (and targetPorts) of the ServiceEntries those routes go to. A route to a gateway's own service is a
  *   hop inside the mesh, not upstream.</li>
