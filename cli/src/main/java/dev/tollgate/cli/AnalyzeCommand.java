@@ -23,7 +23,11 @@ import java.util.concurrent.Callable;
                 "Reports, each with a code, a message and the file and line: AuthorizationPolicies that select no",
                 "workload receiving egress traffic; ServiceEntries that let a host out directly, bypassing the",
                 "gateway's policies; ALLOW rules that can never match on a TCP gateway port; routes to undefined",
-                "subsets or gateways; Gateway servers with no route; DestinationRule SNIs that differ from the host.",
+                "subsets or gateways; Gateway servers with no route; DestinationRule SNIs that differ from the host;",
+                "a namespace that sends traffic through the egress gateway without an egress NetworkPolicy among the",
+                "files (TG0110: its pods can go around the gateway; 'tollgate netpol' prints one); a NetworkPolicy",
+                "that lets application pods out directly (TG0111: an egress rule without 'to', or an ipBlock that,",
+                "less its 'except', covers public addresses; the gateway's, DNS's and istiod's own policies may).",
                 ""},
         exitCodeListHeading = "%nExit status:%n",
         exitCodeList = {"0:no finding at or above --failure-threshold", "2:usage or configuration error",
@@ -71,8 +75,11 @@ final class AnalyzeCommand implements Callable<Integer> {
         } else {
             for (Diagnostic d : findings) {
                 String level = d.severity().name().charAt(0) + d.severity().name().substring(1).toLowerCase(Locale.ROOT);
-                out.println(level + " [" + d.code() + "] (" + d.resource().map(Object::toString).orElse("mesh")
-                        + (d.origin().line() > 0 ? " " + d.origin() : "") + ")"
+                // a finding about a workload (TG0110) has no Istio resource: its file and line say which one
+                String where = d.origin().line() > 0 ? d.origin().toString() : "";
+                String what = d.resource().map(Object::toString).orElse(where.isEmpty() ? "mesh" : "");
+                out.println(level + " [" + d.code() + "] (" + what + (what.isEmpty() || where.isEmpty() ? "" : " ")
+                        + where + ")"
                         + (d.fieldPath().isEmpty() ? "" : " " + d.fieldPath() + ":") + " " + d.message());
             }
         }

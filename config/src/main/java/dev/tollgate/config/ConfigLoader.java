@@ -137,7 +137,7 @@ public final class ConfigLoader {
         String group = apiVersion.contains("/") ? apiVersion.substring(0, apiVersion.indexOf('/')) : "";
         Optional<Kind> istio = IstioKinds.byName(kind);
         boolean gatewayApi = istio.isPresent() && group.equals("gateway.networking.k8s.io");
-        if (istio.isPresent() && !gatewayApi) {
+        if (istio.isPresent() && !gatewayApi && IstioKinds.isThisKind(istio.get(), group)) {
             Set<String> versions = IstioKinds.apiVersions(istio.get());
             if (!versions.contains(apiVersion)) {
                 // never skip a kind Tollgate enforces: a policy under a mistyped apiVersion must not vanish
@@ -241,7 +241,8 @@ public final class ConfigLoader {
         }
         Object converted;
         try {
-            converted = MAPPER.treeToValue(SpecJson.toJson(spec.node()), IstioKinds.specClass(kind));
+            converted = MAPPER.treeToValue(kind == Kind.NETWORK_POLICY ? SpecJson.toJsonWithInts(spec.node())
+                    : SpecJson.toJson(spec.node()), IstioKinds.specClass(kind));
         } catch (IOException | IllegalArgumentException e) {
             p.error("invalid-field", spec, "cannot convert spec: " + e.getMessage());
             return;
@@ -269,7 +270,7 @@ public final class ConfigLoader {
         }
         ConfigSet set = new ConfigSet(typed(Kind.SERVICE_ENTRY), typed(Kind.SIDECAR), typed(Kind.GATEWAY),
                 typed(Kind.VIRTUAL_SERVICE), typed(Kind.DESTINATION_RULE), typed(Kind.AUTHORIZATION_POLICY),
-                workloads, settings);
+                workloads, typed(Kind.NETWORK_POLICY), settings);
         return new LoadResult(Optional.of(set), problems.all());
     }
 

@@ -7,14 +7,19 @@ import io.fabric8.istio.api.api.networking.v1alpha3.ServiceEntry;
 import io.fabric8.istio.api.api.networking.v1alpha3.Sidecar;
 import io.fabric8.istio.api.api.networking.v1alpha3.VirtualService;
 import io.fabric8.istio.api.api.security.v1beta1.AuthorizationPolicy;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicySpec;
 
 import java.util.Optional;
 import java.util.Set;
 
-/** For each Istio kind Tollgate enforces: the apiVersions it is served under, its spec class and its rules. */
+/**
+ * For each kind Tollgate reads (the Istio kinds it enforces, and Kubernetes' NetworkPolicy, which analyze judges):
+ * the apiVersions it is served under, its spec class and its rules.
+ */
 final class IstioKinds {
     private static final Set<String> NETWORKING_VERSIONS = Set.of("networking.istio.io/v1alpha3",
             "networking.istio.io/v1beta1", "networking.istio.io/v1");
+    static final String NETWORK_POLICY_VERSION = "networking.k8s.io/v1";
     private static final Set<String> SECURITY_VERSIONS = Set.of("security.istio.io/v1beta1", "security.istio.io/v1");
 
     private IstioKinds() {
@@ -30,7 +35,20 @@ final class IstioKinds {
     }
 
     static Set<String> apiVersions(Kind kind) {
-        return kind == Kind.AUTHORIZATION_POLICY ? SECURITY_VERSIONS : NETWORKING_VERSIONS;
+        return switch (kind) {
+            case AUTHORIZATION_POLICY -> SECURITY_VERSIONS;
+            case NETWORK_POLICY -> Set.of(NETWORK_POLICY_VERSION);
+            default -> NETWORKING_VERSIONS;
+        };
+    }
+
+    /**
+     * Whether a document of {@code kind} under API group {@code group} is this kind: Calico, Antrea and others have
+     * kinds named NetworkPolicy in their own groups, which Tollgate does not read. Kubernetes' own groups
+     * ({@code networking.k8s.io}, and the {@code extensions} of old) are, so a wrong version there is an error.
+     */
+    static boolean isThisKind(Kind kind, String group) {
+        return kind != Kind.NETWORK_POLICY || group.equals("networking.k8s.io") || group.equals("extensions");
     }
 
     static Class<?> specClass(Kind kind) {
@@ -41,6 +59,7 @@ final class IstioKinds {
             case VIRTUAL_SERVICE -> VirtualService.class;
             case DESTINATION_RULE -> DestinationRule.class;
             case AUTHORIZATION_POLICY -> AuthorizationPolicy.class;
+            case NETWORK_POLICY -> NetworkPolicySpec.class;
         };
     }
 
@@ -53,6 +72,7 @@ final class IstioKinds {
             case VIRTUAL_SERVICE -> VirtualServiceRules.validate(spec, namespace, p);
             case DESTINATION_RULE -> DestinationRuleRules.validate(spec, namespace, p);
             case SIDECAR -> SidecarRules.validate(spec, p);
+            case NETWORK_POLICY -> NetworkPolicyRules.validate(spec, p);
         }
     }
 }

@@ -12,6 +12,27 @@ final class SpecJson {
     private SpecJson() {
     }
 
+    /**
+     * As {@link #toJson(YamlNode)}, with integers that fit an int as int nodes: Kubernetes' IntOrString (a
+     * NetworkPolicy's {@code port}) reads only those as integers, where Istio's classes take any integer node.
+     */
+    static JsonNode toJsonWithInts(YamlNode node) {
+        return narrow(toJson(node));
+    }
+
+    private static JsonNode narrow(JsonNode node) {
+        if (node instanceof ObjectNode o) {
+            o.fieldNames().forEachRemaining(k -> o.set(k, narrow(o.get(k))));
+        } else if (node instanceof ArrayNode a) {
+            for (int i = 0; i < a.size(); i++) {
+                a.set(i, narrow(a.get(i)));
+            }
+        } else if (node.isIntegralNumber() && node.canConvertToInt()) {
+            return JsonNodeFactory.instance.numberNode(node.intValue());
+        }
+        return node;
+    }
+
     /** Nodes to Jackson's tree for fabric8; fields whose value is null are absent, as protobuf reads them. */
     static JsonNode toJson(YamlNode node) {
         JsonNodeFactory f = JsonNodeFactory.instance;

@@ -89,13 +89,18 @@ class TutorialLoadTest {
     }
 
     @Test
-    void networkPolicyIsSkippedWithOneNotice() {
+    void theTutorialsNetworkPolicyIsReadWithTheLinesOfItsFields() {
+        // analyze judges NetworkPolicies (TG0110, TG0111), so the tutorial's is loaded now, no longer skipped
         LoadResult r = Fixtures.load(resource("tutorial/k8s-network-policy.yaml"));
-        assertThat(r.ok()).isTrue();
-        assertThat(r.diagnostics()).singleElement().satisfies(d -> {
-            assertThat(d.severity()).isEqualTo(Diagnostic.Severity.INFO);
-            assertThat(d.message()).contains("skipped kind NetworkPolicy").contains("not used by Tollgate");
-        });
+        assertThat(r.ok()).as(Fixtures.dump(r.diagnostics())).isTrue();
+        assertThat(r.diagnostics()).isEmpty();
+        var policy = r.config().orElseThrow().networkPolicies().get(0);
+        assertThat(policy.key().toString()).isEqualTo("NetworkPolicy default/allow-egress-to-istio-system-and-kube-dns");
+        assertThat(policy.origin().line()).isEqualTo(1);
+        assertThat(policy.originOf("spec.egress[1]").line()).isEqualTo(17);
+        assertThat(policy.originOf("spec.egress[0].ports[0].port").line()).isEqualTo(16);
+        assertThat(policy.spec().getEgress().get(1).getTo().get(0).getNamespaceSelector().getMatchLabels())
+                .containsEntry("istio", "system");
     }
 
     @Test

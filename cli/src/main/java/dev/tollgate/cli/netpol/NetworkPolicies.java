@@ -23,10 +23,18 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
-/** The allow-list as Kubernetes NetworkPolicies: one per application namespace, one for the gateway pods. */
+/**
+ * The allow-list as Kubernetes NetworkPolicies: one per application namespace, one per egress gateway, one for the
+ * control plane.
+ */
 public final class NetworkPolicies {
     public static final String APPLICATION_POLICY = "tollgate-egress-via-gateway";
     public static final String GATEWAY_POLICY = "tollgate-egress-gateway-upstream";
+    public static final String CONTROL_PLANE_POLICY = "tollgate-control-plane-egress";
+    static final String ANY_API_SERVER_COMMENT = """
+            # istiod may reach ANY address on the API server's ports: the files cannot say where the API server is.
+            # Narrow it with --api-server-cidr (kubectl get endpoints kubernetes -n default lists its addresses).
+            """;
     /** Set by {@code kubernetes.io/metadata.name} on every namespace since Kubernetes 1.21. */
     static final String NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name";
 
@@ -37,22 +45,54 @@ public final class NetworkPolicies {
         List<NetworkPolicy> policies = new ArrayList<>();
         for (String ns : allow.applicationNamespaces()) {
             List<NetworkPolicyEgressRule> egress = new ArrayList<>(List.of(dns()));
-            // a rule without ports allows every port: with no listener, the gateway is simply not reachable
-            if (!allow.gatewayPorts().isEmpty()) {
-                egress.add(rule(pods(allow.gatewayNamespace(), allow.gatewayLabels()), tcp(allow.gatewayPorts())));
+            for (EgressAllowList.Gateway g : allow.gateways()) {
+                // a rule without ports allows every port: a gateway without a listener is simply not reachable
+                if (!g.listenerPorts().isEmpty()) {
+                    egress.add(rule(pods(g.namespace(), g.labels()), tcp(g.listenerPorts())));
+                }
             }
             egress.add(controlPlane());
             policies.add(policy(APPLICATION_POLICY, ns, Map.of(), egress));
         }
-        List<NetworkPolicyEgressRule> gateway = new ArrayList<>(List.of(dns(), controlPlane()));
-        if (!allow.upstreamPorts().isEmpty()) {
-            gateway.add(new NetworkPolicyEgressRuleBuilder()
-                    .addNewTo().withNewIpBlock().withCidr("0.0.0.0/0").endIpBlock().endTo()
-                    .addNewTo().withNewIpBlock().withCidr("::/0").endIpBlock().endTo()
-                    .withPorts(tcp(allow.upstreamPorts())).build());
+        for (EgressAllowList.Gateway g : allow.gateways()) {
+            List<NetworkPolicyEgressRule> gateway = new ArrayList<>(List.of(dns(), controlPlane()));
+            if (!g.upstreamPorts().isEmpty()) {
+                gateway.add(new NetworkPolicyEgressRuleBuilder()
+                        .addNewTo().withNewIpBlock().withCidr("0.0.0.0/0").endIpBlock().endTo()
+                        .addNewTo().withNewIpBlock().withCidr("::/0").endIpBlock().endTo()
+                        .withPorts(tcp(g.upstreamPorts())).build());
+            }
+            policies.add(policy(g.policyName(), g.namespace(), g.labels(), gateway));
         }
-        policies.add(policy(GATEWAY_POLICY, allow.gatewayNamespace(), allow.gatewayLabels(), gateway));
+        policies.add(policy(CONTROL_PLANE_POLICY, EgressAllowList.CONTROL_PLANE_NAMESPACE,
+                EgressAllowList.CONTROL_PLANE_LABELS, List.of(dns(), apiServer(allow.apiServer()))));
         return policies;
+    }
+
+    /**
+     * The API server is no pod: only addresses name it. Without them, any address on its ports: istiod cut off
+     * from the API server stops configuring every proxy, while istiod reaching some other host on 443 lets no
+     * application out.
+     */
+    private static NetworkPolicyEgressRule apiServer(EgressAllowList.ApiServer api) {
+        NetworkPolicyEgressRuleBuilder rule = new NetworkPolicyEgressRuleBuilder();
+        for (var cidr : api.cidrs()) {
+            rule.addNewTo().withNewIpBlock().withCidr(cidr.network() + "/" + cidr.bits()).endIpBlock().endTo();
+        }
+        return rule.withPorts(tcp(api.ports())).build();
+    }
+
+    /** The policies as YAML, with a comment where a policy is wider than it could be. */
+    public static String yaml(EgressAllowList allow) {
+        StringBuilder out = new StringBuilder();
+        for (NetworkPolicy p : build(allow)) {
+            String doc = yaml(List.of(p));
+            if (p.getMetadata().getName().equals(CONTROL_PLANE_POLICY) && allow.apiServer().anyAddress()) {
+                doc = "---\n" + ANY_API_SERVER_COMMENT + doc.substring("---\n".length());
+            }
+            out.append(doc);
+        }
+        return out.toString();
     }
 
     /** Multi-document YAML, one NetworkPolicy per document. */

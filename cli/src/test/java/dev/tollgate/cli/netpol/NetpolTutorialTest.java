@@ -4,6 +4,7 @@ import dev.tollgate.config.ConfigLoader;
 import dev.tollgate.config.ConfigSource;
 import dev.tollgate.config.LoadOptions;
 import dev.tollgate.config.LoadResult;
+import dev.tollgate.core.model.net.IpPrefix;
 import dev.tollgate.core.snapshot.SnapshotCompiler;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
 import org.junit.jupiter.api.Test;
@@ -11,6 +12,7 @@ import org.junit.jupiter.api.Test;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeSet;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -19,12 +21,19 @@ public class NetpolTutorialTest {
     static final String DNS = "kube-system/{k8s-app=kube-dns} -> UDP/53,TCP/53";
     static final String ISTIOD = "istio-system/{app=istiod} -> TCP/15012";
 
-    static String generate(String... sources) {
+    static EgressAllowList allow(EgressAllowList.ApiServer api, String... sources) {
         LoadResult r = ConfigLoader.load(List.of(sources).stream().map(ConfigSource::parse).toList(),
                 LoadOptions.DEFAULTS);
         assertThat(r.ok()).as(r.diagnostics().toString()).isTrue();
-        EgressAllowList allow = AllowListDeriver.derive(SnapshotCompiler.compile(r.config().orElseThrow()));
-        return NetworkPolicies.yaml(NetworkPolicies.build(allow));
+        return EgressAllowList.of(SnapshotCompiler.compile(r.config().orElseThrow()).egressTopology(), api);
+    }
+
+    static String generate(String... sources) {
+        return NetworkPolicies.yaml(allow(EgressAllowList.ApiServer.ANY_ADDRESS, sources));
+    }
+
+    static Map<String, NetworkPolicy> applicationPolicies(String yaml) {
+        return NetpolYaml.named(yaml, NetworkPolicies.APPLICATION_POLICY);
     }
 
     public static String tutorial(String name) {
@@ -33,12 +42,14 @@ public class NetpolTutorialTest {
 
     @Test
     void eachApplicationNamespaceMayReachOnlyDnsTheGatewayAndIstiod() {
-        Map<String, NetworkPolicy> byNs = NetpolYaml.parseByNamespace(generate(
-                "default=" + tutorial("sleep.yaml"), "otherns=" + tutorial("sleep.yaml"),
+        String yaml = generate("default=" + tutorial("sleep.yaml"), "otherns=" + tutorial("sleep.yaml"),
                 "istio-system=" + tutorial("external-google-https.yaml"),
-                "istio-system=" + tutorial("external-yahoo.yaml")));
+                "istio-system=" + tutorial("external-yahoo.yaml"));
 
-        assertThat(byNs).containsOnlyKeys("default", "otherns", "istio-system");
+        assertThat(NetpolYaml.parse(yaml)).containsOnlyKeys("default/tollgate-egress-via-gateway",
+                "otherns/tollgate-egress-via-gateway", "istio-system/tollgate-egress-gateway-upstream",
+                "istio-system/tollgate-control-plane-egress");
+        Map<String, NetworkPolicy> byNs = applicationPolicies(yaml);
         for (String ns : List.of("default", "otherns")) {
             NetworkPolicy p = byNs.get(ns);
             assertThat(p.getApiVersion()).isEqualTo("networking.k8s.io/v1");
@@ -55,11 +66,11 @@ public class NetpolTutorialTest {
 
     @Test
     void theGatewayMayReachAnyAddressOnlyOnItsUpstreamPorts() {
-        NetworkPolicy gw = NetpolYaml.parseByNamespace(generate(
+        NetworkPolicy gw = NetpolYaml.named(generate(
                 "default=" + tutorial("sleep.yaml"),
-                "istio-system=" + tutorial("external-google-https.yaml"))).get("istio-system");
+                "istio-system=" + tutorial("external-google-https.yaml")), NetworkPolicies.GATEWAY_POLICY)
+                .get("istio-system");
 
-        assertThat(gw.getMetadata().getName()).isEqualTo(NetworkPolicies.GATEWAY_POLICY);
         assertThat(gw.getSpec().getPodSelector().getMatchLabels())
                 .isEqualTo(Map.of("istio", "egressgateway", "app", "istio-egressgateway"));
         // google over TLS only: the ServiceEntry and the gateway's tcp route both say 443; 80 is not open
@@ -68,10 +79,42 @@ public class NetpolTutorialTest {
 
     @Test
     void aConfigurationWithoutGatewayServersOpensNoGatewayPort() {
-        Map<String, NetworkPolicy> byNs = NetpolYaml.parseByNamespace(generate(
-                "default=" + tutorial("sleep.yaml"), "default=" + tutorial("serviceentry-google.yaml")));
+        String yaml = generate("default=" + tutorial("sleep.yaml"), "default=" + tutorial("serviceentry-google.yaml"));
 
         // a rule without ports would allow every port: with no listener there must be no gateway rule at all
-        assertThat(NetpolYaml.describe(byNs.get("default"))).containsExactly(DNS, ISTIOD);
+        assertThat(NetpolYaml.describe(applicationPolicies(yaml).get("default"))).containsExactly(DNS, ISTIOD);
+        // nor any upstream port: a ServiceEntry no gateway route goes to is not the gateway's to reach
+        assertThat(NetpolYaml.describe(NetpolYaml.named(yaml, NetworkPolicies.GATEWAY_POLICY).get("istio-system")))
+                .containsExactly(DNS, ISTIOD);
+    }
+
+    @Test
+    void theControlPlaneMayReachOnlyDnsAndTheApiServerAddresses() {
+        EgressAllowList.ApiServer api = new EgressAllowList.ApiServer(List.of(IpPrefix.parse("198.18.0.10").orElseThrow(),
+                IpPrefix.parse("2001:db8::1/128").orElseThrow()), new TreeSet<>());
+        String yaml = NetworkPolicies.yaml(allow(api, "default=" + tutorial("sleep.yaml"),
+                "istio-system=" + tutorial("external-google-https.yaml")));
+        NetworkPolicy cp = NetpolYaml.named(yaml, NetworkPolicies.CONTROL_PLANE_POLICY).get("istio-system");
+
+        assertThat(cp.getSpec().getPodSelector().getMatchLabels()).isEqualTo(Map.of("app", "istiod"));
+        assertThat(cp.getSpec().getPolicyTypes()).containsExactly("Egress");
+        assertThat(NetpolYaml.describe(cp)).containsExactly(DNS,
+                "198.18.0.10/32 2001:db8::1/128 -> TCP/443,TCP/6443");
+        assertThat(yaml).doesNotContain("ANY address");
+    }
+
+    @Test
+    void withoutApiServerAddressesTheControlPlaneMayReachAnyAddressOnlyOnItsPortsAndSaysSo() {
+        EgressAllowList.ApiServer api = new EgressAllowList.ApiServer(List.of(), new TreeSet<>(List.of(8443)));
+        String yaml = NetworkPolicies.yaml(allow(api, "default=" + tutorial("sleep.yaml")));
+        NetworkPolicy cp = NetpolYaml.named(yaml, NetworkPolicies.CONTROL_PLANE_POLICY).get("istio-system");
+
+        assertThat(NetpolYaml.describe(cp)).containsExactly(DNS, "* -> TCP/8443");
+        // the comment sits inside the control plane's document, right after its separator
+        assertThat(yaml).contains("---\n# istiod may reach ANY address on the API server's ports")
+                .containsOnlyOnce("ANY address");
+        int comment = yaml.indexOf("# istiod may reach ANY");
+        assertThat(yaml.indexOf("name: " + NetworkPolicies.CONTROL_PLANE_POLICY, comment))
+                .isLessThan(yaml.indexOf("---", comment) < 0 ? Integer.MAX_VALUE : yaml.indexOf("---", comment));
     }
 }

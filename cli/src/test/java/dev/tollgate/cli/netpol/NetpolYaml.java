@@ -18,20 +18,33 @@ public final class NetpolYaml {
     private NetpolYaml() {
     }
 
-    public static Map<String, NetworkPolicy> parseByNamespace(String yaml) {
+    /** Every policy by {@code namespace/name}; two of one name in one namespace would replace each other. */
+    public static Map<String, NetworkPolicy> parse(String yaml) {
         ObjectMapper mapper = new ObjectMapper(new YAMLFactory());
-        Map<String, NetworkPolicy> byNs = new TreeMap<>();
+        Map<String, NetworkPolicy> byName = new TreeMap<>();
         try (var parser = mapper.getFactory().createParser(yaml)) {
             var it = mapper.readValues(parser, NetworkPolicy.class);
             while (it.hasNext()) {
                 NetworkPolicy p = it.next();
-                if (byNs.put(p.getMetadata().getNamespace(), p) != null) {
-                    throw new AssertionError("two policies in " + p.getMetadata().getNamespace());
+                String key = p.getMetadata().getNamespace() + "/" + p.getMetadata().getName();
+                if (byName.put(key, p) != null) {
+                    throw new AssertionError("two policies " + key);
                 }
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+        return byName;
+    }
+
+    /** The policy {@code name} of every namespace that has one. */
+    public static Map<String, NetworkPolicy> named(String yaml, String name) {
+        Map<String, NetworkPolicy> byNs = new TreeMap<>();
+        parse(yaml).forEach((key, p) -> {
+            if (p.getMetadata().getName().equals(name)) {
+                byNs.put(p.getMetadata().getNamespace(), p);
+            }
+        });
         return byNs;
     }
 
@@ -39,7 +52,7 @@ public final class NetpolYaml {
     public static List<String> describe(NetworkPolicy p) {
         List<String> rules = new ArrayList<>();
         for (NetworkPolicyEgressRule r : p.getSpec().getEgress()) {
-            List<String> peers = r.getTo().stream().map(peer -> peer.getIpBlock() != null
+            List<String> peers = r.getTo().isEmpty() ? List.of("*") : r.getTo().stream().map(peer -> peer.getIpBlock() != null
                     ? peer.getIpBlock().getCidr() + (peer.getIpBlock().getExcept() == null
                     || peer.getIpBlock().getExcept().isEmpty() ? "" : " except " + peer.getIpBlock().getExcept())
                     : peer.getNamespaceSelector().getMatchLabels().get("kubernetes.io/metadata.name") + "/"

@@ -3,6 +3,7 @@ package dev.tollgate.core.analysis;
 import dev.tollgate.core.authz.Authorizer;
 import dev.tollgate.core.model.ConfigSet;
 import dev.tollgate.core.model.Diagnostic;
+import dev.tollgate.core.model.EgressTopology;
 import dev.tollgate.core.model.WorkloadRef;
 import dev.tollgate.core.registry.Registry;
 import dev.tollgate.core.routing.Routing;
@@ -20,7 +21,11 @@ import java.util.List;
  *   <li>TG0106 a Gateway server with no VirtualService route;</li>
  *   <li>TG0107 a DestinationRule {@code sni} that differs from the routed host;</li>
  *   <li>TG0108 a DENY rule that loses HTTP-only constraints on a TCP/TLS gateway port (denies more);</li>
- *   <li>TG0109 a CUSTOM policy at the gateway (unsupported: it denies all traffic to the gateway).</li>
+ *   <li>TG0109 a CUSTOM policy at the gateway (unsupported: it denies all traffic to the gateway);</li>
+ *   <li>TG0110 a namespace that sends traffic through the egress gateway has no egress NetworkPolicy among the
+ *   files, so its pods can still go around the gateway;</li>
+ *   <li>TG0111 a NetworkPolicy among the files lets application pods reach the outside directly (an egress rule
+ *   without {@code to}, or an {@code ipBlock} that, less its {@code except}, covers public addresses).</li>
  * </ul>
  * The gateway is the ConfigSet's workloads labelled {@code istio: egressgateway} or selected by a Gateway, else
  * Istio's default egress gateway in {@code istio-system}.
@@ -44,6 +49,12 @@ public final class EgressAnalyzer {
         List<WorkloadRef> gateways = GatewayServers.egressGateways(config, routing);
         PolicyChecks.check(authorizer, routing, gateways, out);
         RouteChecks.check(registry, routing, gateways, out);
+        NetworkPolicyChecks.check(config, topology(config, routing), routing, out);
         return out.list();
+    }
+
+    /** Who sends through which gateway, derived once for {@code netpol} and for the NetworkPolicy findings. */
+    public static EgressTopology topology(ConfigSet config, Routing routing) {
+        return EgressTopologies.derive(config, routing);
     }
 }

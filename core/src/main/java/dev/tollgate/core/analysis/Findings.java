@@ -23,6 +23,11 @@ final class Findings {
         out.add(new Diagnostic(Diagnostic.Severity.WARNING, code, message, origin, Optional.of(resource), path));
     }
 
+    /** A finding about something that is not an Istio resource (a workload), or is one ({@code resource}). */
+    void warn(String code, Optional<ResourceKey> resource, Origin origin, String path, String message) {
+        out.add(new Diagnostic(Diagnostic.Severity.WARNING, code, message, origin, resource, path));
+    }
+
     List<Diagnostic> list() {
         return List.copyOf(out);
     }

@@ -25,7 +25,7 @@ final class GatewayServers {
         List<WorkloadRef> out = new ArrayList<>();
         for (Workload w : config.workloads()) {
             // a Gateway without a selector applies to every gateway workload, but makes no workload a gateway
-            if (EgressGatewayIdentity.labelled(w.labels()) || routing.selectedByAnyGateway(w.labels())) {
+            if (EgressTopologies.isGateway(w, routing)) {
                 out.add(w.ref());
             }
         }

@@ -6,12 +6,16 @@ import io.fabric8.istio.api.api.networking.v1alpha3.ServiceEntry;
 import io.fabric8.istio.api.api.networking.v1alpha3.Sidecar;
 import io.fabric8.istio.api.api.networking.v1alpha3.VirtualService;
 import io.fabric8.istio.api.api.security.v1beta1.AuthorizationPolicy;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicySpec;
 
 import java.util.List;
 
 /**
  * One consistent, validated set of configuration: the input of {@code SnapshotCompiler}.
  * Produced by the config module from files or the Kubernetes API; built directly in tests.
+ *
+ * @param networkPolicies Kubernetes NetworkPolicies among the files: no decision reads them, {@code analyze} judges
+ *                        whether they leave the gateway the only way out
  */
 public record ConfigSet(List<Resource<ServiceEntry>> serviceEntries,
                         List<Resource<Sidecar>> sidecars,
@@ -20,6 +24,7 @@ public record ConfigSet(List<Resource<ServiceEntry>> serviceEntries,
                         List<Resource<DestinationRule>> destinationRules,
                         List<Resource<AuthorizationPolicy>> authorizationPolicies,
                         List<Workload> workloads,
+                        List<Resource<NetworkPolicySpec>> networkPolicies,
                         MeshSettings mesh) {
 
     public static final ConfigSet EMPTY = new ConfigSet(List.of(), List.of(), List.of(), List.of(), List.of(),
@@ -33,11 +38,22 @@ public record ConfigSet(List<Resource<ServiceEntry>> serviceEntries,
         destinationRules = List.copyOf(destinationRules);
         authorizationPolicies = List.copyOf(authorizationPolicies);
         workloads = List.copyOf(workloads);
+        networkPolicies = List.copyOf(networkPolicies);
         java.util.Objects.requireNonNull(mesh, "mesh");
+    }
+
+    /** A set without NetworkPolicies, as every decision sees it. */
+    public ConfigSet(List<Resource<ServiceEntry>> serviceEntries, List<Resource<Sidecar>> sidecars,
+                     List<Resource<Gateway>> gateways, List<Resource<VirtualService>> virtualServices,
+                     List<Resource<DestinationRule>> destinationRules,
+                     List<Resource<AuthorizationPolicy>> authorizationPolicies, List<Workload> workloads,
+                     MeshSettings mesh) {
+        this(serviceEntries, sidecars, gateways, virtualServices, destinationRules, authorizationPolicies, workloads,
+                List.of(), mesh);
     }
 
     public ConfigSet withMesh(MeshSettings newMesh) {
         return new ConfigSet(serviceEntries, sidecars, gateways, virtualServices, destinationRules,
-                authorizationPolicies, workloads, newMesh);
+                authorizationPolicies, workloads, networkPolicies, newMesh);
     }
 }

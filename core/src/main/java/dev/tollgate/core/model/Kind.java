@@ -1,13 +1,18 @@
 package dev.tollgate.core.model;
 
-/** The Istio kinds Tollgate compiles. Every API version of a kind is normalised to one spec class. */
+/**
+ * The kinds Tollgate reads: the Istio kinds it compiles, and Kubernetes' NetworkPolicy, which only {@code analyze}
+ * judges. Every API version of a kind is normalised to one spec class.
+ */
 public enum Kind {
     SERVICE_ENTRY("ServiceEntry"),
     SIDECAR("Sidecar"),
     GATEWAY("Gateway"),
     VIRTUAL_SERVICE("VirtualService"),
     DESTINATION_RULE("DestinationRule"),
-    AUTHORIZATION_POLICY("AuthorizationPolicy");
+    AUTHORIZATION_POLICY("AuthorizationPolicy"),
+    /** {@code networking.k8s.io/v1}; never part of a decision, since the network, not a proxy, enforces it. */
+    NETWORK_POLICY("NetworkPolicy");
 
     private final String kubernetesName;
 

@@ -7,6 +7,7 @@ import dev.tollgate.core.authz.Authorizer;
 import dev.tollgate.core.model.ConfigSet;
 import dev.tollgate.core.model.Diagnostic;
 import dev.tollgate.core.model.EgressGatewayIdentity;
+import dev.tollgate.core.model.EgressTopology;
 import dev.tollgate.core.model.GatewayListener;
 import dev.tollgate.core.model.PolicyRef;
 import dev.tollgate.core.model.TlsMode;
@@ -153,6 +154,11 @@ final class CompiledMeshSnapshot implements MeshSnapshot {
     @Override
     public List<Diagnostic> analyze() {
         return EgressAnalyzer.analyze(config, registry, routing, authorizer);
+    }
+
+    @Override
+    public EgressTopology egressTopology() {
+        return EgressAnalyzer.topology(config, routing);
     }
 
     @Override

@@ -1,11 +1,14 @@
 package dev.tollgate.core.snapshot;
 
+import dev.tollgate.core.analysis.EgressAnalyzer;
+import dev.tollgate.core.model.EgressTopology;
 import dev.tollgate.core.model.GatewayListener;
 import dev.tollgate.core.model.GatewayServerKind;
 import dev.tollgate.core.model.ConfigSet;
 import dev.tollgate.core.model.Diagnostic;
 import dev.tollgate.core.model.MeshSettings;
 import dev.tollgate.core.model.WorkloadRef;
+import dev.tollgate.core.routing.Routing;
 
 import java.util.List;
 import java.util.Optional;
@@ -50,4 +53,13 @@ public interface MeshSnapshot {
 
     /** {@code tollgate analyze}: egress-specific findings about this configuration. */
     List<Diagnostic> analyze();
+
+    /**
+     * Which namespaces send traffic through which egress gateway, on which ports: what {@code tollgate netpol}
+     * writes down and what {@link #analyze} checks the files' NetworkPolicies against. A compiled snapshot answers
+     * from the routing it already compiled.
+     */
+    default EgressTopology egressTopology() {
+        return EgressAnalyzer.topology(config(), Routing.compile(config()));
+    }
 }

@@ -18,6 +18,7 @@ import io.fabric8.istio.api.api.networking.v1alpha3.ServiceEntry;
 import io.fabric8.istio.api.api.networking.v1alpha3.Sidecar;
 import io.fabric8.istio.api.api.networking.v1alpha3.VirtualService;
 import io.fabric8.istio.api.api.security.v1beta1.AuthorizationPolicy;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicySpec;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -41,6 +42,7 @@ public final class TestConfig {
     private final List<Resource<DestinationRule>> destinationRules = new ArrayList<>();
     private final List<Resource<AuthorizationPolicy>> policies = new ArrayList<>();
     private final List<Workload> workloads = new ArrayList<>();
+    private final List<Resource<NetworkPolicySpec>> networkPolicies = new ArrayList<>();
     private MeshSettings mesh = MeshSettings.DEFAULTS;
 
     public static TestConfig create() {
@@ -95,6 +97,8 @@ public final class TestConfig {
                     annotations, YAML.treeToValue(spec, DestinationRule.class)));
             case "AuthorizationPolicy" -> policies.add(resource(Kind.AUTHORIZATION_POLICY, ns, name, labels,
                     annotations, YAML.treeToValue(spec, AuthorizationPolicy.class)));
+            case "NetworkPolicy" -> networkPolicies.add(resource(Kind.NETWORK_POLICY, ns, name, labels, annotations,
+                    YAML.treeToValue(spec, NetworkPolicySpec.class)));
             case "Workload" -> workloads.add(new Workload(ns, name, doc.path("serviceAccount").asText(null),
                     strings(doc.path("labels")), Origin.UNKNOWN));
             default -> throw new IllegalArgumentException("TestConfig does not know kind " + kind);
@@ -114,6 +118,6 @@ public final class TestConfig {
 
     public ConfigSet build() {
         return new ConfigSet(serviceEntries, sidecars, gateways, virtualServices, destinationRules, policies,
-                workloads, mesh);
+                workloads, networkPolicies, mesh);
     }
 }
