@@ -66,6 +66,10 @@ public final class NftablesRuleset {
         lines.add("  chain output {");
         lines.add("    type filter hook output priority filter; policy drop;");
         lines.add("    oifname \"lo\" accept");
+        // a connection that capture-rules redirected to the sidecar (127.0.0.1 / ::1) still names the outbound
+        // interface when this filter hook sees it, so oifname alone would drop every captured connection
+        lines.add("    ip daddr 127.0.0.0/8 accept");
+        lines.add("    ip6 daddr ::1 accept");
         lines.add("    ct state established,related accept");
         String apiPorts = ports(allow.apiServer().ports());
         for (String f : List.of("ip", "ip6")) {

@@ -39,6 +39,8 @@ class NetpolNftablesTest {
                 .contains("set dns6 {\n    type ipv6_addr\n  }");
         assertThat(acceptRules(r)).containsExactly(
                 "oifname \"lo\" accept",
+                "ip daddr 127.0.0.0/8 accept",
+                "ip6 daddr ::1 accept",
                 "ct state established,related accept",
                 "ip daddr @dns4 udp dport 53 accept",
                 "ip daddr @dns4 tcp dport 53 accept",
@@ -81,6 +83,8 @@ class NetpolNftablesTest {
                 .doesNotContain("@gateway").doesNotContain("@istiod");
         assertThat(acceptRules(r)).containsExactly(
                 "oifname \"lo\" accept",
+                "ip daddr 127.0.0.0/8 accept",
+                "ip6 daddr ::1 accept",
                 "ct state established,related accept",
                 "ip daddr @dns4 udp dport 53 accept",
                 "ip daddr @dns4 tcp dport 53 accept",
