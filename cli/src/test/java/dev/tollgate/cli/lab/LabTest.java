@@ -59,8 +59,8 @@ class LabTest {
 
     private static String section(String report, String heading) {
         int start = report.indexOf("\n" + heading);
-        int end = report.indexOf("\n\n", report.indexOf('\n', start + 1) + 1);
         int next = report.indexOf("\n" + (char) (heading.charAt(0) + 1) + ". ", start + 1);
-        return report.substring(start, next > 0 ? next : report.length());
+        int stop = next > 0 ? next : report.indexOf("\nPASS", start);
+        return report.substring(start, stop > 0 ? stop : report.length());
     }
 }
