@@ -51,9 +51,9 @@ final class LabProbes {
         return curl(pod, asApplication, url, List.of(), timeoutSeconds);
     }
 
-    /** curl with {@code --resolve HOST:PORT:ADDR}: the name, at an address of the caller's choosing. */
-    Curl curlResolved(LabNetwork.Role pod, boolean asApplication, String url, String resolve, int timeoutSeconds) {
-        return curl(pod, asApplication, url, List.of("--resolve", resolve), timeoutSeconds);
+    /** curl with more options, e.g. {@code --resolve HOST:PORT:ADDR}: the name at an address of the caller's choosing. */
+    Curl curlResolved(LabNetwork.Role pod, boolean asApplication, String url, List<String> options, int timeoutSeconds) {
+        return curl(pod, asApplication, url, options, timeoutSeconds);
     }
 
     private Curl curl(LabNetwork.Role pod, boolean asApplication, String url, List<String> extra, int timeoutSeconds) {
