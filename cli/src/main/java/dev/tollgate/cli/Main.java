@@ -39,6 +39,24 @@ public final class Main implements Runnable {
         return commandLine(args).execute(args);
     }
 
+    /** What one command printed, run in this process. */
+    public record Captured(int exit, String out, String err) {
+    }
+
+    /**
+     * Runs one command in this process with its output captured, for callers that run many (the lab asks
+     * {@code check} and {@code netpol} dozens of times; a JVM each would cost seconds apiece).
+     */
+    public static Captured capture(String... args) {
+        java.io.StringWriter out = new java.io.StringWriter();
+        java.io.StringWriter err = new java.io.StringWriter();
+        CommandLine cl = commandLine(args);
+        cl.setOut(new java.io.PrintWriter(out, true));
+        cl.setErr(new java.io.PrintWriter(err, true));
+        int exit = cl.execute(args);
+        return new Captured(exit, out.toString(), err.toString());
+    }
+
     /** Every subcommand: for help, and for callers that run several commands. */
     static CommandLine commandLine() {
         return commandLine(COMMANDS);

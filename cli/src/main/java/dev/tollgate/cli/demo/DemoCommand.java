@@ -37,7 +37,15 @@ import java.util.stream.Stream;
                 "log line. Exit status 0 only if every request came out as the tutorial says.",
                 "",
                 "The proxies get their certificates from a throw-away mesh CA (--ca-dir): fine for a demo,",
-                "never for production, since whoever holds that CA can mint any identity."
+                "never for production, since whoever holds that CA can mint any identity.",
+                "",
+                "--lab runs the tutorial's closing warning and its cure instead, in Linux network namespaces",
+                "(root, iproute2, nftables, dnsmasq, curl, python3): pods that ignore their sidecar go straight",
+                "out; 'tollgate netpol -o nftables' stops that; 'tollgate capture-rules' and sidecars in capture",
+                "mode police curl with no proxy settings exactly as part B and 'tollgate check' say; and ways",
+                "around the sidecar (other ports, UDP, IPv6 sockets, a process outside capture, the gateway",
+                "without mTLS) are captured or dropped. Every address is in 198.18.0.0/24; the namespaces are",
+                "removed at the end. Exit status 0 only if every check passed, 2 if the lab cannot run here."
         })
 public final class DemoCommand implements Callable<Integer> {
 
@@ -68,6 +76,9 @@ public final class DemoCommand implements Callable<Integer> {
             description = "Where to put the configuration files, CAs and certificates (default: a new temporary folder, removed at the end).")
     Path workDir;
 
+    @Option(names = "--lab", description = "Run the network-namespace lab (the tutorial's warning and its cure) instead.")
+    boolean lab;
+
     @Option(names = "--keep", description = "Keep the work folder at the end, to look at the files or rerun a curl command.")
     boolean keep;
 
@@ -85,6 +96,9 @@ public final class DemoCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
+        if (lab) {
+            return dev.tollgate.cli.lab.Lab.run(out, err, keep);
+        }
         String format = output.toLowerCase(Locale.ROOT);
         if (!format.equals("json") && !format.equals("text")) {
             err.println("tollgate demo: -o " + output + ": expected text or json");
