@@ -29,7 +29,7 @@ import java.util.function.Consumer;
  * <p>Server-first protocols (SMTP, MySQL) send nothing until the server speaks. When the workload's registry already
  * knows the original destination address and port as a TCP service, no bytes are awaited. Otherwise, when nothing
  * arrives within {@link Settings#protocolDetectionTimeout} (300 ms by default) the connection is decided as TCP.
- * Istio's {@code meshConfig.protocolDetectionTimeout} was 100 ms, and since Istio 1.10 is 0 (wait for the client
+ * Istio's {@code meshConfig.protocolDetectionTimeout} was 100 ms in older releases and is 0 today (wait for the client
  * forever; server-first protocols must be declared TCP): a short wait keeps undeclared server-first protocols working
  * while a client that is merely slow to write still gets its TLS or HTTP decision.
  */
