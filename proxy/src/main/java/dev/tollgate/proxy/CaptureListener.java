@@ -109,6 +109,10 @@ final class CaptureListener {
                     + " is this sidecar's own listener (a capture loop, or a direct connection to the capture port)");
             return;
         }
+        // a FIN that comes before the protocol is known (or right behind a ClientHello) ends only the client's
+        // direction, as for a CONNECT tunnel
+        ch.config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
+        HalfClosure.keepRegistered(ch);
         ch.pipeline().addLast("capture-sniff", new CaptureSniffer(px, workload, original, sourceInfo, sniffing));
     }
 

@@ -51,6 +51,8 @@ final class CaptureSniffer extends ChannelInboundHandlerAdapter {
     private ByteBuf buffered;
     private boolean decided;
     private ScheduledFuture<?> timer;
+    /** The registry declares the original destination a TCP port: no detection, the bytes are TCP. */
+    private boolean declared;
 
     CaptureSniffer(ProxyContext px, WorkloadRef workload, InetSocketAddress original, Consumer<Exchange> sourceInfo,
                    Settings settings) {
@@ -68,17 +70,15 @@ final class CaptureSniffer extends ChannelInboundHandlerAdapter {
 
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
-        if (declaredTcp()) {
-            decided = true;
-            ctx.executor().execute(() -> tcp(ctx, ctx.alloc().buffer(0)));
-            return;
-        }
+        // declared TCP: decided at once, but after this handler is in place; bytes read until then are kept
+        declared = declaredTcp();
+        long wait = declared ? 0 : settings.protocolDetectionTimeout().toMillis();
         timer = ctx.executor().schedule(() -> {
             if (!decided && ctx.channel().isActive()) {
-                decided = true;
+                decide();
                 tcp(ctx, take(ctx));
             }
-        }, settings.protocolDetectionTimeout().toMillis(), TimeUnit.MILLISECONDS);
+        }, wait, TimeUnit.MILLISECONDS);
     }
 
     /**
@@ -115,6 +115,9 @@ final class CaptureSniffer extends ChannelInboundHandlerAdapter {
         }
         buffered.writeBytes(in);
         in.release();
+        if (declared) {
+            return;
+        }
         int first = buffered.getUnsignedByte(buffered.readerIndex());
         if (first == TLS_HANDSHAKE) {
             decide();
@@ -127,6 +130,8 @@ final class CaptureSniffer extends ChannelInboundHandlerAdapter {
             case YES -> {
                 decide();
                 ByteBuf bytes = take(ctx);
+                // HTTP ends with the connection, as on the explicit listener; only tunnels relay a half-close
+                ctx.channel().config().setOption(io.netty.channel.ChannelOption.ALLOW_HALF_CLOSURE, false);
                 HeadGuard.install(ctx.pipeline(), px, sourceInfo, ConnectionLimits.ip(ctx.channel()));
                 ctx.pipeline().addLast("http-proxy", new HttpProxyHandler(px,
                         new CapturedHttpRouter(px, workload, original), sourceInfo));
@@ -183,6 +188,21 @@ final class CaptureSniffer extends ChannelInboundHandlerAdapter {
         ByteBuf b = buffered == null ? ctx.alloc().buffer(0) : buffered;
         buffered = null;
         return b;
+    }
+
+    /**
+     * The client shut down its sending side before its protocol was known (a one-shot client: {@code printf x | nc
+     * -N}): what it sent is TCP, and the tunnel relays the half-close once it is up.
+     */
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt instanceof io.netty.channel.socket.ChannelInputShutdownEvent && !decided) {
+            decide();
+            tcp(ctx, take(ctx));
+            ctx.fireUserEventTriggered(evt);
+            return;
+        }
+        ctx.fireUserEventTriggered(evt);
     }
 
     @Override

@@ -365,6 +365,24 @@ class CaptureTest {
     }
 
     @Test
+    void aOneShotClientsHalfCloseIsRelayedAfterItsBytes() throws Exception {
+        try (Socket s = captured("198.18.0.20", 5432)) {
+            s.getOutputStream().write("one-shot".getBytes(StandardCharsets.US_ASCII));
+            s.shutdownOutput();
+            // the banner, the echo, then the server's close after it saw the client's FIN
+            assertThat(new String(s.getInputStream().readAllBytes(), StandardCharsets.US_ASCII))
+                    .isEqualTo("220 banner\r\none-shot");
+        }
+        // a half-close before the protocol is known: what was sent ("GE", maybe a request line) is TCP
+        try (Socket s = captured("198.18.0.96", 80)) {
+            s.getOutputStream().write("GE".getBytes(StandardCharsets.US_ASCII));
+            s.shutdownOutput();
+            assertThat(closedByProxy(s)).isTrue();
+        }
+        assertThat(awaitLog("198.18.0.96:80", "REGISTRY_ONLY").protocol()).isEqualTo("tcp");
+    }
+
+    @Test
     void unknownTcpIsRefusedUnderRegistryOnlyAfterTheDetectionTimeout() throws Exception {
         long t0 = System.nanoTime();
         try (Socket s = captured("198.18.0.99", 5432)) {
