@@ -520,6 +520,53 @@ class CaptureTest {
         }
     }
 
+    /**
+     * Through the egress gateway, as a CONNECT goes: mTLS to the gateway with the route's SNI, the application's
+     * ClientHello replayed inside; and plain HTTP sent to the gateway's HTTP server, which originates TLS. The
+     * tutorial's fake snapshot routes developers.google.com so.
+     */
+    @Test
+    void allowedConnectionsGoThroughTheEgressGatewayAsTheExplicitProxysDo() throws Exception {
+        rig.startGateway();
+        List<String> connectTo = new java.util.ArrayList<>();
+        rig.gateway.listeners().forEach((port, a) -> connectTo.add(Rig.GW_HOST + ":" + port + ":127.0.0.1:"
+                + a.getPort()));
+        SidecarSettings settings = SidecarSettings.defaults(Rig.DEFAULT_SLEEP, rig.mesh.identity(rig.mesh.workload(
+                        Rig.TD, "default", "sleep")))
+                .withListen(new InetSocketAddress("127.0.0.1", 0))
+                .withHosts(HostMap.parse(List.of(), connectTo))
+                .withAccessLog(rig.log::add)
+                .withIoThreads(2)
+                .withCapture(Optional.of(0));
+        Sidecar viaGateway = Sidecar.start(settings, rig.snapshot::get, ch -> originals.get(
+                ((InetSocketAddress) ch.remoteAddress()).getPort()), CaptureSniffer.Settings.DEFAULTS);
+        rig.sidecars.add(viaGateway);
+        InetSocketAddress at = viaGateway.captureAddresses().get(0);
+        try (Socket raw = capturedAt(at, "198.18.0.50", 443); SSLSocket s = tls(raw, Optional.of(Rig.GOOGLE))) {
+            s.startHandshake();
+            assertThat(get(s.getOutputStream(), s.getInputStream(), Rig.GOOGLE, "/captured-via-gateway"))
+                    .startsWith("HTTP/1.1 200").contains("hello GET " + Rig.GOOGLE + " /captured-via-gateway");
+        }
+        try (Socket s = capturedAt(at, "198.18.0.50", 80)) {
+            assertThat(get(s.getOutputStream(), s.getInputStream(), Rig.GOOGLE, "/captured-http-via-gateway"))
+                    .startsWith("HTTP/1.1 200").contains("/captured-http-via-gateway");
+        }
+        AccessLogEntry e = rig.awaitLog(x -> x.proxy().startsWith("sidecar") && x.protocol().equals("tunnel")
+                && x.originalDestination().equals(Optional.of("198.18.0.50:443")) && x.bytesSent() > 0);
+        assertThat(e.reason()).startsWith("tunnel via the egress gateway");
+        rig.awaitLog(x -> x.proxy().startsWith("gateway") && x.sni().equals(Optional.of(Rig.GOOGLE))
+                && x.decision().equals("allowed"));
+    }
+
+    static Socket capturedAt(InetSocketAddress listener, String ip, int port) throws IOException {
+        Socket s = new Socket();
+        s.bind(new InetSocketAddress("127.0.0.1", 0));
+        originals.put(s.getLocalPort(), new InetSocketAddress(java.net.InetAddress.getByName(ip), port));
+        s.connect(listener, 5000);
+        s.setSoTimeout(10_000);
+        return s;
+    }
+
     @Test
     void theCaptureListenerListensOnLoopbackOnly() {
         assertThat(sidecar.captureAddresses()).isNotEmpty().allSatisfy(a ->
