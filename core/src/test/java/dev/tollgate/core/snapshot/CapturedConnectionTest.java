@@ -25,9 +25,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  * refuses that mismatch, with one reason, wherever the decision is made.
  *
  * <p>Where the bytes go: Envoy's cluster for the PassthroughCluster and for a {@code resolution: NONE} ServiceEntry is
- * ORIGINAL_DST ("Envoy will use the original destination address of the connection", istio.io ServiceEntry
- * Resolution NONE: "Assume that incoming connections have already been resolved (to a specific destination IP
- * address)"): the upstream is the original destination, never a fresh DNS answer, and never vouched for.
+ * ORIGINAL_DST. istio.io ServiceEntry Resolution NONE: "Assume that incoming connections have already been resolved
+ * (to a specific destination IP address). Such connections are typically routed via the proxy using mechanisms such
+ * as IP table REDIRECT/ eBPF. After performing any routing related transformations, the proxy will forward the
+ * connection to the IP address to which the connection was bound." So the upstream is the original destination,
+ * never a fresh DNS answer, and never vouched for.
  */
 class CapturedConnectionTest {
     private static final WorkloadRef SLEEP = new WorkloadRef("default", "sleep", Map.of("app", "sleep"));
