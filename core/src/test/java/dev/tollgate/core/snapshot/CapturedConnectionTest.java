@@ -20,9 +20,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  *
  * <p>The pinned-address rule: ServiceEntry {@code addresses} "If one or more IP addresses are specified, the incoming
  * traffic will be identified as belonging to this service if the destination IP matches the IP/CIDRs specified in the
- * addresses field" (istio.io ServiceEntry reference). For TLS and HTTP Istio then picks the filter chain or virtual
- * host by SNI or Host, so a client can name one host while connecting to an address pinned to another. Tollgate
- * refuses that mismatch, with one reason, wherever the decision is made.
+ * addresses field" (istio.io ServiceEntry reference), which also says "For HTTP traffic ... the destination will be
+ * identified based on the HTTP Host/Authority header". So in Istio a client can name one host while connecting to an
+ * address pinned to another, and the name wins. Tollgate deliberately refuses that mismatch (issue 8), with one
+ * reason, wherever the decision is made.
  *
  * <p>Where the bytes go: Envoy's cluster for the PassthroughCluster and for a {@code resolution: NONE} ServiceEntry is
  * ORIGINAL_DST. istio.io ServiceEntry Resolution NONE: "Assume that incoming connections have already been resolved
