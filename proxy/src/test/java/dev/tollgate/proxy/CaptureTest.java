@@ -568,6 +568,35 @@ class CaptureTest {
     }
 
     @Test
+    void theIpv6LoopbackListenerCapturesToo() throws Exception {
+        assumeTrue(sidecar.captureAddresses().size() == 2, "this host has no IPv6 loopback: "
+                + sidecar.captureAddresses());
+        InetSocketAddress v6 = sidecar.captureAddresses().get(1);
+        assertThat(v6.getAddress()).isInstanceOf(java.net.Inet6Address.class);
+        assertThat(v6.getPort()).isEqualTo(capture.getPort());
+        Socket s = new Socket();
+        s.bind(new InetSocketAddress("::1", 0));
+        originals.put(s.getLocalPort(), new InetSocketAddress("198.18.0.43", 80));
+        try (s) {
+            s.connect(v6, 5000);
+            s.setSoTimeout(10_000);
+            assertThat(get(s.getOutputStream(), s.getInputStream(), "plain.example", "/over-v6"))
+                    .startsWith("HTTP/1.1 200").contains("/over-v6");
+        }
+        // and the kernel's IPv6 answer (IP6T_SO_ORIGINAL_DST) for a connection nobody redirected: closed
+        Sidecar kernel = start(OriginalDestination.KERNEL);
+        InetSocketAddress kv6 = kernel.captureAddresses().get(1);
+        try (Socket k = new Socket()) {
+            k.connect(kv6, 5000);
+            k.setSoTimeout(10_000);
+            k.getOutputStream().write("GET / HTTP/1.1\r\nHost: plain.example\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            assertThat(closedByProxy(k)).isTrue();
+        }
+        rig.awaitLog(x -> x.decision().equals("refused") && (x.reason().contains("not redirected")
+                || x.originalDestination().equals(Optional.of("[::1]:" + kv6.getPort()))));
+    }
+
+    @Test
     void theCaptureListenerListensOnLoopbackOnly() {
         assertThat(sidecar.captureAddresses()).isNotEmpty().allSatisfy(a ->
                 assertThat(a.getAddress().isLoopbackAddress()).isTrue());
