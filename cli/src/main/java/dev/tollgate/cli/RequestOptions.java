@@ -45,6 +45,12 @@ final class RequestOptions {
             description = "Output format: text (default) or json.")
     String output = "text";
 
+    @Option(names = "--original-destination", paramLabel = "IP",
+            description = {"Ask as the sidecar's capture listener (--capture) would: the application connected to",
+                    "IP (e.g. DNS gave it), and the sidecar captured the connection. A Host or SNI naming another",
+                    "host than the one a ServiceEntry's addresses pin IP to is refused; for tcp:// give the same IP."})
+    String originalDestination;
+
     @Parameters(index = "0", paramLabel = "URL",
             description = {"http://HOST[:PORT]/PATH  a plain HTTP request",
                     "https://HOST[:PORT]/     TLS with SNI = HOST (opaque to the sidecar)",
@@ -89,7 +95,17 @@ final class RequestOptions {
         }
         String m = method != null ? method.toUpperCase(Locale.ROOT) : head ? "HEAD" : "GET";
         parsed.computeIfAbsent("host", k -> new ArrayList<>(List.of(target.authority())));
-        return target.toRequest(m, parsed);
+        OutboundRequest request = target.toRequest(m, parsed);
+        if (originalDestination == null) {
+            return request;
+        }
+        String ip = originalDestination.startsWith("[") && originalDestination.endsWith("]")
+                ? originalDestination.substring(1, originalDestination.length() - 1) : originalDestination;
+        if (!dev.tollgate.core.model.net.IpAddress.isLiteral(ip)) {
+            throw new IllegalArgumentException("--original-destination " + originalDestination
+                    + ": expected an IP address, e.g. 198.18.0.5");
+        }
+        return request.capturedTo(ip);
     }
 
     /** Notes about options that do not apply to this URL, so nothing is silently ignored. */

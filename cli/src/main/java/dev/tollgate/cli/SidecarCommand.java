@@ -59,6 +59,15 @@ import java.util.function.Consumer;
                 "the TLS SNI inside a CONNECT must match the CONNECT host, or the request is refused and logged.",
                 "The configuration files are watched: a change applies to new connections; a broken file keeps the",
                 "last good configuration. SIGTERM stops accepting and lets open requests finish (--drain-timeout).",
+                "",
+                "With --capture PORT it also takes connections the kernel redirects to it, for applications that",
+                "ignore proxy settings (as Istio's sidecar captures outbound traffic): nftables 'redirect to :PORT'",
+                "in the nat output hook of the pod's network namespace (see 'tollgate capture-rules'), and the",
+                "original destination read with SO_ORIGINAL_DST. TLS is decided by its SNI (without one, by the",
+                "original destination address), plain HTTP by each request's Host, anything else as TCP by the",
+                "original destination address and port (ServiceEntry addresses). A refused TLS or TCP connection is",
+                "closed (curl exit 35); a refused HTTP request gets 502 with the reason. A Host or SNI naming another",
+                "host than the one a ServiceEntry pins the original destination address to is refused.",
                 ""},
         footerHeading = "%nExample:%n",
         footer = {
@@ -82,6 +91,10 @@ final class SidecarCommand implements Callable<Integer> {
             description = "Where the application's proxy settings point (default: ${DEFAULT-VALUE}).")
     String listen;
 
+    @Option(names = "--capture", paramLabel = "PORT",
+            description = "Also accept connections redirected to PORT on 127.0.0.1 (and [::1] where it exists) by nftables 'redirect' (transparent capture, as Istio's REDIRECT mode; Istio uses 15001). Needs the native epoll transport (Linux). The decisions are the explicit proxy's and 'tollgate check''s.")
+    Integer capture;
+
     @Option(names = "--splice", negatable = true, defaultValue = "false", fallbackValue = "true",
             description = "Experimental, do not use for data you need: relay bulk direct CONNECT tunnels (after 1 MiB one way) with splice(2), without copying through user space (epoll only). Off by default because the byte-exact tunnel tests show it losing the tail of transfers when a side closes and leaving sockets open; its byte counts and idle timer also see the traffic only in 32 KiB chunks, and it was not measured faster. Without it (the default) every byte is copied and half-closes are relayed exactly.")
     boolean splice;
@@ -99,6 +112,7 @@ final class SidecarCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter err = spec.commandLine().getErr();
         WorkloadRef workload = new WorkloadRef(namespace, serviceAccount, ProxyOptions.labels(labels));
+        Optional<Integer> capturePort = capturePort();
         try (ProxyOptions.Running run = proxy.open(err, namespace, serviceAccount)) {
             SidecarSettings settings = SidecarSettings.defaults(workload, run.identity())
                     .withListen(ProxyOptions.address(listen, "--listen"))
@@ -111,13 +125,26 @@ final class SidecarCommand implements Callable<Integer> {
                     .withSplice(splice)
                     .withConnect(proxy.connectSettings())
                     .withLimits(limits.limits())
-                    .withUpstreamPool(proxy.upstreamPool());
+                    .withUpstreamPool(proxy.upstreamPool())
+                    .withCapture(capturePort);
             Sidecar sidecar = Sidecar.start(settings, run.store()::current);
             err.println("tollgate sidecar " + workload.displayName() + ": listening on " + sidecar.address()
+                    + (sidecar.captureAddresses().isEmpty() ? "" : ", capturing on " + String.join(", ",
+                    sidecar.captureAddresses().stream().map(Object::toString).toList()))
                     + sidecar.adminAddress().map(a -> ", admin on " + a).orElse(""));
             err.flush();
             return run.serveUntilSignal(sidecar);
         }
+    }
+
+    private Optional<Integer> capturePort() {
+        if (capture == null) {
+            return Optional.empty();
+        }
+        if (capture < 0 || capture > 65535) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--capture: port out of range: " + capture);
+        }
+        return Optional.of(capture);
     }
 
     /** What both proxies take: configuration, identity, name maps, admin, access log, timeouts. */

@@ -16,6 +16,13 @@ class HelpTest {
         assertThat(r.out().lines().count()).isGreaterThan(8);
     }
 
+    @org.junit.jupiter.api.Test
+    void sidecarHelpDocumentsCapture() {
+        CliRun r = CliRun.of("sidecar", "--help");
+        assertThat(r.out()).contains("--capture=PORT").contains("SO_ORIGINAL_DST").contains("redirect")
+                .contains("curl exit 35").contains("502");
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"--help", "help"})
     void topLevelHelpListsTheCommands(String arg) {

@@ -225,6 +225,45 @@ class ProxyCommandsTest {
         }
     }
 
+    /**
+     * {@code --capture}: a second listener on loopback beside --listen. A connection made to it directly was not
+     * redirected by the kernel (no conntrack NAT entry, or the listener itself as the original destination): closed,
+     * never forwarded. The lab proves the redirected path in network namespaces.
+     */
+    @Test
+    void sidecarWithCaptureListensOnLoopbackAndClosesWhatNobodyRedirected() throws Exception {
+        Path cfg = folder("capture", "mesh-allow-any.yaml");
+        long before = google.requests();
+        try (Running sidecar = start("sidecar", "--namespace", "default", "--service-account", "sleep", "-f",
+                cfg.toString(), "--listen", "127.0.0.1:0", "--capture", "0",
+                "--connect-to", GOOGLE + ":80:127.0.0.1:" + google.httpAddress().getPort(),
+                "--ca-dir", meshCa.toString(), "--drain-timeout", "1s")) {
+            Matcher m = Pattern.compile("capturing on /127\\.0\\.0\\.1:(\\d+)").matcher(sidecar.err());
+            assertThat(m.find()).as(sidecar.err()).isTrue();
+            int capture = Integer.parseInt(m.group(1));
+            assertThat(capture).isNotEqualTo(sidecar.port);
+            ProcessBuilder pb = new ProcessBuilder("curl", "-q", "-sS", "--max-time", "10", "--noproxy", "*",
+                    "-H", "Host: " + GOOGLE, "http://127.0.0.1:" + capture + "/captured");
+            Process p = pb.start();
+            p.getInputStream().readAllBytes();
+            String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertThat(p.waitFor()).as("curl: Empty reply from server / connection reset: " + err).isIn(52, 56);
+            // the explicit listener still works beside it
+            Curl r = curl(sidecar.port, "http://" + GOOGLE + "/explicit");
+            assertThat(r.code()).as(r.toString()).isEqualTo(200);
+        }
+        assertThat(google.requests()).isEqualTo(before + 1);
+    }
+
+    @Test
+    void captureOutOfRangeIsAUsageError() throws Exception {
+        Path cfg = folder("capture-range", "mesh-allow-any.yaml");
+        CliRun r = CliRun.of("sidecar", "--namespace", "default", "--service-account", "sleep", "-f", cfg.toString(),
+                "--capture", "70000", "--ca-dir", meshCa.toString());
+        assertThat(r.exitCode()).as(r.err()).isEqualTo(2);
+        assertThat(r.err()).contains("--capture");
+    }
+
     // ------------------------------------------------------------------ helpers
 
     Running sidecar(Path cfg) throws Exception {

@@ -20,14 +20,27 @@ import java.util.Optional;
  * @param bytesSent       bytes sent to the client (downstream)
  * @param bytesReceived   bytes received from the client
  * @param reason          why, in words; for gateway denials Envoy's
- *                        {@code rbac_access_denied_matched_policy[<id>|none]}
+ *                        {@code rbac_access_denied_matched_policy[<id>|none]} * @param originalDestination for a connection the sidecar captured transparently: where the application
+ *                        connected to ({@code address:port}, SO_ORIGINAL_DST); empty for the explicit proxy
  */
 public record AccessLogEntry(Instant start, String proxy, String protocol, Optional<String> request,
                              Optional<String> sourcePrincipal, Optional<String> sourceNamespace, String sourceAddress,
                              String destinationHost, int destinationPort, Optional<String> sni, String route,
                              String decision, Optional<String> policy, int responseCode, long bytesSent,
-                             long bytesReceived, long durationMs, Optional<String> upstreamAddress, String reason) {
+                             long bytesReceived, long durationMs, Optional<String> upstreamAddress, String reason,
+                             Optional<String> originalDestination) {
+    public AccessLogEntry(Instant start, String proxy, String protocol, Optional<String> request,
+                          Optional<String> sourcePrincipal, Optional<String> sourceNamespace, String sourceAddress,
+                          String destinationHost, int destinationPort, Optional<String> sni, String route,
+                          String decision, Optional<String> policy, int responseCode, long bytesSent,
+                          long bytesReceived, long durationMs, Optional<String> upstreamAddress, String reason) {
+        this(start, proxy, protocol, request, sourcePrincipal, sourceNamespace, sourceAddress, destinationHost,
+                destinationPort, sni, route, decision, policy, responseCode, bytesSent, bytesReceived, durationMs,
+                upstreamAddress, reason, Optional.empty());
+    }
+
     public AccessLogEntry {
+        originalDestination = originalDestination == null ? Optional.empty() : originalDestination;
         Objects.requireNonNull(start);
         Objects.requireNonNull(proxy);
         Objects.requireNonNull(protocol);
@@ -71,6 +84,8 @@ public record AccessLogEntry(Instant start, String proxy, String protocol, Optio
         b.append("\"duration_ms\":").append(durationMs).append(',');
         field(b, "upstream_address", upstreamAddress.orElse(null));
         field(b, "reason", reason);
+        // only on captured connections, so that the explicit proxy's lines stay as they were
+        originalDestination.ifPresent(o -> field(b, "original_destination", o));
         b.setLength(b.length() - 1);
         b.append('}');
     }
@@ -82,7 +97,7 @@ public record AccessLogEntry(Instant start, String proxy, String protocol, Optio
                 + " \"" + destinationHost + ":" + destinationPort + "\" sni=" + sni.orElse("-")
                 + " src=" + sourcePrincipal.orElse("-") + "@" + sourceAddress + " route=\"" + route + "\" policy="
                 + policyOrNone() + " upstream=" + upstreamAddress.orElse("-") + " reason=\"" + reason + "\" proxy=\""
-                + proxy + "\"";
+                + proxy + "\"" + originalDestination.map(o -> " captured=" + o).orElse("");
     }
 
     private static void field(StringBuilder b, String name, String value) {

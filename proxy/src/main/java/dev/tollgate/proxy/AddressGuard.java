@@ -130,9 +130,13 @@ final class AddressGuard {
         String how = switch (r.via()) {
             case "dns" -> "resolved by DNS to";
             case "literal" -> "is the address";
+            case Upstreams.ORIGINAL_DESTINATION -> "was captured on its way to";
             default -> "mapped by " + r.via() + " to";
         };
         String remedy = rule == Rule.SELF ? "a proxy never connects to itself"
+                : r.via().equals(Upstreams.ORIGINAL_DESTINATION)
+                ? "the application chose this address, so nothing vouches for it; only --allow-destination-cidr "
+                + "reaches it"
                 : "only --resolve, --connect-to, ServiceEntry endpoints/addresses or --allow-destination-cidr reach it";
         return new Refused(rule, "address guard [" + rule.label + "]: " + host + " " + how + " "
                 + Upstreams.format(r.address()) + ", " + what + "; " + remedy);
@@ -156,6 +160,12 @@ final class AddressGuard {
             }
         }
         return false;
+    }
+
+    /** The {@link Rule#SELF} test alone: {@code to} reaches one of this proxy's own listeners or its admin server. */
+    boolean self(InetSocketAddress to) {
+        InetAddress a = to.getAddress();
+        return a != null && isLocal(a) && ownPorts().contains(to.getPort());
     }
 
     private Set<Integer> ownPorts() {

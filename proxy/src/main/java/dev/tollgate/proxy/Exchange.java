@@ -29,6 +29,8 @@ final class Exchange {
     long bytesReceived;
     String upstreamAddress;
     String reason = "";
+    /** For a captured connection: where the application connected to ({@code address:port}). */
+    String originalDestination;
     /** Part of a tunnel went through splice(2); its counts are exact only to a chunk. */
     boolean spliced;
     /** A {@link Tunnel} relays this exchange's connection and will log it when both sides are closed. */
@@ -59,6 +61,7 @@ final class Exchange {
                 Optional.ofNullable(sourcePrincipal), Optional.ofNullable(sourceNamespace), sourceAddress,
                 destinationHost, destinationPort, Optional.ofNullable(sni), route, decision.text(),
                 Optional.ofNullable(policy).map(PolicyRef::toString), responseCode, bytesSent, bytesReceived,
-                (System.nanoTime() - startNanos) / 1_000_000, Optional.ofNullable(upstreamAddress), reason);
+                (System.nanoTime() - startNanos) / 1_000_000, Optional.ofNullable(upstreamAddress), reason,
+                Optional.ofNullable(originalDestination));
     }
 }

@@ -238,7 +238,7 @@ final class HttpProxyHandler extends ChannelInboundHandlerAdapter implements Res
         }
         var up = f.upstream();
         io.netty.util.concurrent.Future<HostMap.Resolved> where =
-                px.hosts.resolve(up.host(), up.port(), up.addresses(), loop);
+                Upstreams.where(px, up, loop);
         if (!where.isSuccess()) {
             return null;
         }

@@ -31,16 +31,36 @@ import java.util.function.Supplier;
  *       identity) and answers {@code 200} only once it is up. The application's ClientHello must then carry the
  *       CONNECT host as its SNI, or the tunnel closes with the reason logged.</li>
  * </ul>
+ * With {@code --capture PORT} ({@link SidecarSettings#capture}) a second listener takes the connections the kernel
+ * redirects to it, for applications that ignore {@code http_proxy}, as Istio's sidecar does:
+ * <ul>
+ *   <li>How: nftables {@code redirect to :PORT} in the nat output hook of the pod's network namespace (Istio's
+ *       istio-iptables REDIRECT for outbound), and {@code SO_ORIGINAL_DST} read through Netty's epoll channel
+ *       ({@link OriginalDestination}). Not TPROXY: {@code IP_TRANSPARENT} needs CAP_NET_ADMIN in the sidecar at run
+ *       time, in a network namespace the application shares, and locally generated traffic needs a mark plus policy
+ *       routing to loop back into prerouting. Not the JDK's FFM: a preview API at the Java 21 language level. So
+ *       capture needs the epoll transport; the sidecar refuses to start without it.</li>
+ *   <li>What: the first bytes decide ({@link CaptureSniffer}): a TLS ClientHello by its SNI (none: by the original
+ *       destination address), plain HTTP by each request's Host, anything else as TCP by the original destination
+ *       address and port (ServiceEntry {@code addresses}). All through {@code MeshSnapshot.outbound}, with the
+ *       original destination attached, so the decisions are the explicit proxy's and {@code check}'s; a Host or SNI
+ *       naming another host than the one the configuration pins the address to is refused.</li>
+ *   <li>Refusals look as in Istio: TLS and TCP connections are closed (curl exit 35 for TLS), plain HTTP gets a
+ *       {@code 502} with the reason. Connections that were not redirected, or whose original destination is one of
+ *       the sidecar's own listeners, are closed.</li>
+ * </ul>
  * Each connection and request reads the snapshot current when it arrives, so a reload applies to the next ones.
  * Start it with {@link #start}; {@link #drain} or {@link #close} stop it.
  */
 public final class Sidecar implements ProxyHandle {
     private final ProxyRuntime runtime;
     private final Channel server;
+    private final java.util.List<Channel> capture;
 
-    private Sidecar(ProxyRuntime runtime, Channel server) {
+    private Sidecar(ProxyRuntime runtime, Channel server, java.util.List<Channel> capture) {
         this.runtime = runtime;
         this.server = server;
+        this.capture = capture;
     }
 
     /**
@@ -54,6 +74,16 @@ public final class Sidecar implements ProxyHandle {
      */
     public static Sidecar start(SidecarSettings settings, Supplier<MeshSnapshot> snapshots)
             throws InterruptedException {
+        return start(settings, snapshots, OriginalDestination.KERNEL, CaptureSniffer.Settings.DEFAULTS);
+    }
+
+    /** {@link #start}, with where captured connections were going and protocol detection given (for tests). */
+    static Sidecar start(SidecarSettings settings, Supplier<MeshSnapshot> snapshots, OriginalDestination originals,
+                         CaptureSniffer.Settings sniffing) throws InterruptedException {
+        if (settings.capture().isPresent() && !Transport.EPOLL) {
+            throw new IllegalStateException("--capture needs the native epoll transport to read SO_ORIGINAL_DST, "
+                    + "and it is unavailable here: " + io.netty.channel.epoll.Epoll.unavailabilityCause());
+        }
         WorkloadRef workload = settings.workload();
         ProxyRuntime runtime = ProxyRuntime.create(ProxyRef.Kind.SIDECAR, settings, snapshots,
                 io.netty.handler.codec.http.HttpResponseStatus.BAD_GATEWAY);
@@ -88,7 +118,9 @@ public final class Sidecar implements ProxyHandle {
                     })
                     .bind(settings.listen()).sync().channel();
             runtime.addServer(server);
-            Sidecar sidecar = new Sidecar(runtime, server);
+            java.util.List<Channel> capture = settings.capture().isEmpty() ? java.util.List.of()
+                    : CaptureListener.bind(runtime, workload, settings.capture().get(), originals, sniffing);
+            Sidecar sidecar = new Sidecar(runtime, server, capture);
             runtime.startAdmin(settings.admin(), sidecar::ready);
             return sidecar;
         } catch (InterruptedException | RuntimeException e) {
@@ -118,6 +150,11 @@ public final class Sidecar implements ProxyHandle {
         return (InetSocketAddress) server.localAddress();
     }
 
+    /** Where the capture listener listens (127.0.0.1, and [::1] where it exists); empty without --capture. */
+    public java.util.List<InetSocketAddress> captureAddresses() {
+        return capture.stream().map(c -> (InetSocketAddress) c.localAddress()).toList();
+    }
+
     @Override
     public Optional<InetSocketAddress> adminAddress() {
         return runtime.adminAddress();
@@ -125,7 +162,8 @@ public final class Sidecar implements ProxyHandle {
 
     @Override
     public boolean ready() {
-        return !runtime.closed() && server.isActive() && runtime.px.snapshot().isPresent();
+        return !runtime.closed() && server.isActive() && capture.stream().allMatch(Channel::isActive)
+                && runtime.px.snapshot().isPresent();
     }
 
     @Override

@@ -28,12 +28,24 @@ import java.util.function.Consumer;
  * @param limits      what clients may hold and ask for ({@link Limits}; {@link Limits#DEFAULTS} by default)
  * @param connect     upstream connect timeout and the address blocks the {@link AddressGuard} lets through
  * @param upstreamPool how long and how many idle upstream connections are kept for reuse
+ * @param capture     the transparent capture listener's port ({@code --capture}): connections the kernel redirects
+ *                    there (nftables {@code redirect}) are decided by their original destination, SNI or Host
+ *                    ({@link CaptureListener}); empty for none (port 0: any free port)
  */
 public record SidecarSettings(WorkloadRef workload, InetSocketAddress listen, MeshIdentity identity, HostMap hosts,
                               Optional<java.nio.file.Path> caBundle, Optional<InetSocketAddress> admin, Consumer<AccessLogEntry> accessLog,
                               Duration idleTimeout, int ioThreads, ReloadStats reloads,
                               boolean splice, Limits limits, ConnectSettings connect,
-                              UpstreamPoolSettings upstreamPool) implements ProxySettings {
+                              UpstreamPoolSettings upstreamPool, Optional<Integer> capture) implements ProxySettings {
+    public SidecarSettings(WorkloadRef workload, InetSocketAddress listen, MeshIdentity identity, HostMap hosts,
+                           Optional<java.nio.file.Path> caBundle, Optional<InetSocketAddress> admin,
+                           Consumer<AccessLogEntry> accessLog, Duration idleTimeout, int ioThreads,
+                           ReloadStats reloads, boolean splice, Limits limits, ConnectSettings connect,
+                           UpstreamPoolSettings upstreamPool) {
+        this(workload, listen, identity, hosts, caBundle, admin, accessLog, idleTimeout, ioThreads, reloads, splice,
+                limits, connect, upstreamPool, Optional.empty());
+    }
+
     public SidecarSettings {
         Objects.requireNonNull(workload, "workload");
         Objects.requireNonNull(listen, "listen");
@@ -47,6 +59,10 @@ public record SidecarSettings(WorkloadRef workload, InetSocketAddress listen, Me
         Objects.requireNonNull(limits, "limits");
         connect = connect == null ? ConnectSettings.DEFAULTS : connect;
         upstreamPool = upstreamPool == null ? UpstreamPoolSettings.DEFAULTS : upstreamPool;
+        capture = capture == null ? Optional.empty() : capture;
+        if (capture.isPresent() && (capture.get() < 0 || capture.get() > 65535)) {
+            throw new IllegalArgumentException("capture port out of range: " + capture.get());
+        }
     }
 
     /** Listen on {@code 127.0.0.1:15001}, no admin server, JSON access log on stdout, 1 h idle timeout, no splice. */
@@ -55,72 +71,78 @@ public record SidecarSettings(WorkloadRef workload, InetSocketAddress listen, Me
                 Optional.empty(), Optional.empty(), AccessLog.stdout(AccessLog.Format.JSON), Duration.ofHours(1), 0,
                 ReloadStats.NONE,
                 false, Limits.DEFAULTS, ConnectSettings.DEFAULTS,
-                UpstreamPoolSettings.DEFAULTS);
+                UpstreamPoolSettings.DEFAULTS, Optional.empty());
     }
 
     public SidecarSettings withListen(InetSocketAddress a) {
         return new SidecarSettings(workload, a, identity, hosts,
-                caBundle, admin, accessLog, idleTimeout, ioThreads, reloads, splice, limits, connect, upstreamPool);
+                caBundle, admin, accessLog, idleTimeout, ioThreads, reloads, splice, limits, connect, upstreamPool, capture);
     }
 
     public SidecarSettings withHosts(HostMap h) {
         return new SidecarSettings(workload, listen, identity, h,
-                caBundle, admin, accessLog, idleTimeout, ioThreads, reloads, splice, limits, connect, upstreamPool);
+                caBundle, admin, accessLog, idleTimeout, ioThreads, reloads, splice, limits, connect, upstreamPool, capture);
     }
 
     public SidecarSettings withCaBundle(Optional<java.nio.file.Path> b) {
         return new SidecarSettings(workload, listen, identity, hosts, b, admin, accessLog, idleTimeout, ioThreads,
-                reloads, splice, limits, connect, upstreamPool);
+                reloads, splice, limits, connect, upstreamPool, capture);
     }
 
     public SidecarSettings withAdmin(Optional<InetSocketAddress> a) {
         return new SidecarSettings(workload, listen, identity, hosts,
-                caBundle, a, accessLog, idleTimeout, ioThreads, reloads, splice, limits, connect, upstreamPool);
+                caBundle, a, accessLog, idleTimeout, ioThreads, reloads, splice, limits, connect, upstreamPool, capture);
     }
 
     public SidecarSettings withAccessLog(Consumer<AccessLogEntry> l) {
         return new SidecarSettings(workload, listen, identity, hosts,
-                caBundle, admin, l, idleTimeout, ioThreads, reloads, splice, limits, connect, upstreamPool);
+                caBundle, admin, l, idleTimeout, ioThreads, reloads, splice, limits, connect, upstreamPool, capture);
     }
 
     public SidecarSettings withIdleTimeout(Duration d) {
         return new SidecarSettings(workload, listen, identity, hosts,
-                caBundle, admin, accessLog, d, ioThreads, reloads, splice, limits, connect, upstreamPool);
+                caBundle, admin, accessLog, d, ioThreads, reloads, splice, limits, connect, upstreamPool, capture);
     }
 
     public SidecarSettings withIoThreads(int n) {
         return new SidecarSettings(workload, listen, identity, hosts,
-                caBundle, admin, accessLog, idleTimeout, n, reloads, splice, limits, connect, upstreamPool);
+                caBundle, admin, accessLog, idleTimeout, n, reloads, splice, limits, connect, upstreamPool, capture);
     }
 
     public SidecarSettings withSplice(boolean on) {
         return new SidecarSettings(workload, listen, identity, hosts,
                 caBundle, admin, accessLog, idleTimeout, ioThreads,
-                reloads, on, limits, connect, upstreamPool);
+                reloads, on, limits, connect, upstreamPool, capture);
     }
 
     public SidecarSettings withReloads(ReloadStats r) {
         return new SidecarSettings(workload, listen, identity, hosts,
-                caBundle, admin, accessLog, idleTimeout, ioThreads, r, splice, limits, connect, upstreamPool);
+                caBundle, admin, accessLog, idleTimeout, ioThreads, r, splice, limits, connect, upstreamPool, capture);
     }
 
     public SidecarSettings withLimits(Limits l) {
         return new SidecarSettings(workload, listen, identity, hosts,
-                caBundle, admin, accessLog, idleTimeout, ioThreads, reloads, splice, l, connect, upstreamPool);
+                caBundle, admin, accessLog, idleTimeout, ioThreads, reloads, splice, l, connect, upstreamPool, capture);
     }
 
     public SidecarSettings withConnect(ConnectSettings c) {
         return new SidecarSettings(workload, listen, identity, hosts,
-                caBundle, admin, accessLog, idleTimeout, ioThreads, reloads, splice, limits, c, upstreamPool);
+                caBundle, admin, accessLog, idleTimeout, ioThreads, reloads, splice, limits, c, upstreamPool, capture);
     }
 
     public SidecarSettings withUpstreamPool(UpstreamPoolSettings p) {
         return new SidecarSettings(workload, listen, identity, hosts,
-                caBundle, admin, accessLog, idleTimeout, ioThreads, reloads, splice, limits, connect, p);
+                caBundle, admin, accessLog, idleTimeout, ioThreads, reloads, splice, limits, connect, p, capture);
     }
 
     /** Shorthand for {@code withLimits(limits().withMaxTunnelLifetime(d))}. */
     public SidecarSettings withMaxTunnelLifetime(Duration d) {
         return withLimits(limits.withMaxTunnelLifetime(d));
+    }
+
+    /** Adds the transparent capture listener on {@code port} (0: any free port). */
+    public SidecarSettings withCapture(Optional<Integer> port) {
+        return new SidecarSettings(workload, listen, identity, hosts, caBundle, admin, accessLog, idleTimeout,
+                ioThreads, reloads, splice, limits, connect, upstreamPool, port);
     }
 }

@@ -63,7 +63,7 @@ final class Upstreams {
             }
         }, timeout.toMillis(), TimeUnit.MILLISECONDS);
         promise.addListener(p -> timer.cancel(false));
-        px.hosts.resolve(upstream.host(), upstream.port(), upstream.addresses(), loop).addListener(f -> {
+        where(px, upstream, loop).addListener(f -> {
             if (promise.isDone()) {
                 return;
             }
@@ -88,6 +88,28 @@ final class Upstreams {
         });
         return promise;
     }
+
+    /**
+     * The address a connection for {@code upstream} goes to: a captured connection's original destination as it is
+     * (Envoy's ORIGINAL_DST cluster: no name map, no DNS; not explicit, so the {@link AddressGuard} judges it as it
+     * judges a DNS answer), else what the {@link HostMap} resolves.
+     */
+    static io.netty.util.concurrent.Future<HostMap.Resolved> where(ProxyContext px, Upstream upstream,
+                                                                   EventLoop loop) {
+        if (upstream.originalDestination().isPresent()) {
+            Optional<java.net.InetAddress> ip = HostMap.literal(upstream.originalDestination().get());
+            if (ip.isEmpty()) {
+                return loop.newFailedFuture(new java.net.UnknownHostException("original destination "
+                        + upstream.originalDestination().get() + " is not an IP literal"));
+            }
+            return loop.newSucceededFuture(new HostMap.Resolved(new InetSocketAddress(ip.get(), upstream.port()),
+                    false, ORIGINAL_DESTINATION));
+        }
+        return px.hosts.resolve(upstream.host(), upstream.port(), upstream.addresses(), loop);
+    }
+
+    /** {@link HostMap.Resolved#via()} of a captured connection's original destination. */
+    static final String ORIGINAL_DESTINATION = "original-destination";
 
     private static String describe(Duration d) {
         return d.toMillis() % 1000 == 0 ? d.toSeconds() + " s" : d.toMillis() + " ms";

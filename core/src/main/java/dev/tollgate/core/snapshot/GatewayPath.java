@@ -143,7 +143,7 @@ final class GatewayPath {
                 .orElse(r.target().host());
         SidecarScope scope = registry.scopeFor(gw);
         var resolution = upstreams.resolve(proxy, gw, scope::lookup, r.target(), server.port(), Optional.empty(),
-                autoSni, server.kind().tlsMode().passthrough(), hops);
+                autoSni, server.kind().tlsMode().passthrough(), Optional.empty(), hops);
         return switch (resolution) {
             case UpstreamResolver.Resolution.Unresolved u -> new Eval(new GatewayDecision.NoRoute(u.why(), hops),
                     Optional.of(d), Optional.of(areq), u.policy()).at(server, Optional.of(out));

@@ -2,6 +2,9 @@ package dev.tollgate.core.snapshot;
 
 import dev.tollgate.core.model.net.Authority;
 import dev.tollgate.core.model.net.HostName;
+import dev.tollgate.core.model.net.HostPattern;
+import dev.tollgate.core.model.net.IpAddress;
+import dev.tollgate.core.registry.ServiceMatch;
 
 import java.util.Optional;
 
@@ -46,6 +49,39 @@ public final class RequestedHost {
                     + hostPort(host, request.port()));
         }
         return Optional.empty();
+    }
+
+    /**
+     * The pinned-address rule for a captured connection: the application connected to an address that a
+     * ServiceEntry of its view declares in {@code addresses} (so the configuration pins that address to the entry's
+     * hosts), while its Host header or SNI names a host the entry does not have. Deciding by the name would send the
+     * client's bytes, under that name's permissions, either to the pinned service or elsewhere than it connected:
+     * refused.
+     *
+     * @param pinned the entry the workload's registry finds for the original destination address, if any
+     */
+    static Optional<String> pinnedElsewhere(OutboundRequest request, Optional<ServiceMatch> pinned) {
+        if (request.originalDestination().isEmpty() || pinned.isEmpty()) {
+            return Optional.empty();
+        }
+        String original = request.originalDestination().get();
+        String named = HostName.fold(unbracket(request.protocol() == Protocol.TLS
+                ? request.sni().orElse(request.host()) : request.host()));
+        Optional<IpAddress> namedIp = IpAddress.parse(named);
+        if (namedIp.isPresent() && namedIp.equals(IpAddress.parse(original))) {
+            return Optional.empty();
+        }
+        var entry = pinned.get().entry();
+        java.util.List<String> hosts = entry.spec().getHosts() == null ? java.util.List.of() : entry.spec().getHosts();
+        for (String h : hosts) {
+            if (HostPattern.matches(h, named)) {
+                return Optional.empty();
+            }
+        }
+        String what = request.protocol() == Protocol.TLS ? "SNI " : request.protocol() == Protocol.HTTP
+                ? "Host header " : "host ";
+        return Optional.of(what + named + " does not match the original destination " + original + ", which "
+                + entry.key() + " pins to " + String.join(", ", hosts));
     }
 
     private static String unbracket(String host) {

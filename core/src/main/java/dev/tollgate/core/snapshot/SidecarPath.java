@@ -89,6 +89,14 @@ final class SidecarPath {
                     Optional.empty());
         }
         SidecarScope scope = registry.scopeFor(from);
+        Optional<ServiceMatch> pinned = request.originalDestination().flatMap(ip -> scope.lookup(ip, port));
+        Optional<String> pinnedElsewhere = RequestedHost.pinnedElsewhere(request, pinned);
+        if (pinnedElsewhere.isPresent()) {
+            hops.add(new Hop(proxy, Stage.REQUEST, Hop.Outcome.DENY, pinnedElsewhere.get(),
+                    pinned.map(m -> m.entry().key()), pinned.get().entry().origin()));
+            return new Eval(new OutboundDecision.Refused(pinnedElsewhere.get(), hops), false, Optional.empty(),
+                    Optional.empty());
+        }
         Optional<ServiceMatch> match = scope.lookup(host, port);
         // The resource that sets the outbound traffic policy: the Sidecar when it sets one, else the mesh.
         Optional<ResourceKey> sidecarKey = scope.outboundModeFromSidecar() ? scope.sidecar().map(Resource::key)
@@ -104,7 +112,7 @@ final class SidecarPath {
             Optional<RouteOutcome> vsOnly = virtualHostOutsideRegistry(from, scope, host, port, request);
             if (vsOnly.isEmpty() || vsOnly.get() instanceof RouteOutcome.NoVirtualService) {
                 Eval out = outsideRegistry(proxy, scope, sidecarKey, sidecarOrigin, host, port, why, hops,
-                        Stage.REGISTRY);
+                        Stage.REGISTRY, request.originalDestination());
                 return vsOnly.map(out::after).orElse(out);
             }
             hops.add(new Hop(proxy, Stage.REGISTRY, Hop.Outcome.PASS, why + "; a VirtualService bound to mesh names "
@@ -137,7 +145,7 @@ final class SidecarPath {
             case RouteOutcome.Unmatched u -> {
                 if (u.fallsThrough()) {
                     return outsideRegistry(proxy, scope, sidecarKey, sidecarOrigin, host, port, u.detail(), hops,
-                            Stage.ROUTE).after(u);
+                            Stage.ROUTE, request.originalDestination()).after(u);
                 }
                 hops.add(new Hop(proxy, Stage.ROUTE, Hop.Outcome.DENY, u.detail(), u.virtualService(), u.origin()));
                 return new Eval(new OutboundDecision.Refused("no route: " + u.detail(), hops), true,
@@ -154,7 +162,7 @@ final class SidecarPath {
         String autoSni = forwarded.map(h -> Authority.hostOf(h.authority())).orElse(target.host());
         var resolution = upstreams.resolve(proxy, from, (h, p) -> h.equals(host) && p == port ? match
                         : routeDestination(scope, fromVirtualService, h, p), target, port, Optional.of(host), autoSni,
-                request.protocol() == Protocol.TLS, hops);
+                request.protocol() == Protocol.TLS, request.originalDestination(), hops);
         return switch (resolution) {
             case UpstreamResolver.Resolution.Unresolved u -> new Eval(new OutboundDecision.Refused(
                     u.noCluster() ? "no route: " + u.why() : u.why(), hops), u.noCluster(), Optional.of(outcome),
@@ -228,7 +236,7 @@ final class SidecarPath {
     /** Outside the registry (or SNI matching no filter chain): the outbound traffic policy decides. */
     private Eval outsideRegistry(ProxyRef proxy, SidecarScope scope, Optional<ResourceKey> sidecarKey,
                                     Origin sidecarOrigin, String host, int port, String why, List<Hop> hops,
-                                    Stage stage) {
+                                    Stage stage, Optional<String> originalDestination) {
         OutboundMode mode = scope.outboundMode();
         String source = sidecarKey.map(k -> k.toString()).orElse("mesh outboundTrafficPolicy");
         if (mode == OutboundMode.ALLOW_ANY && scope.egressProxy().isPresent()) {
@@ -237,9 +245,12 @@ final class SidecarPath {
         if (mode == OutboundMode.ALLOW_ANY) {
             hops.add(new Hop(proxy, stage, Hop.Outcome.PASS, host + ":" + port + ": " + why + "; " + source
                     + " is ALLOW_ANY: PassthroughCluster", sidecarKey, sidecarOrigin));
-            // an address the client wrote is not one the operator gave: the proxy's address guard judges it
-            return new Eval(new OutboundDecision.Forward(new Upstream(host, port, List.of(), UpstreamTls.NONE),
-                    false, "PassthroughCluster", hops), false, Optional.empty(), Optional.empty());
+            // an address the client wrote is not one the operator gave: the proxy's address guard judges it. A
+            // captured connection goes where it was headed: PassthroughCluster is ORIGINAL_DST in Envoy.
+            Upstream passthrough = originalDestination.map(ip -> Upstream.originalDestination(host, ip, port,
+                    UpstreamTls.NONE)).orElseGet(() -> new Upstream(host, port, List.of(), UpstreamTls.NONE));
+            return new Eval(new OutboundDecision.Forward(passthrough, false, "PassthroughCluster", hops), false,
+                    Optional.empty(), Optional.empty());
         }
         String reason = "REGISTRY_ONLY (" + source + "): " + host + ":" + port + ": " + why;
         hops.add(new Hop(proxy, stage, Hop.Outcome.DENY, reason + " (BlackHoleCluster)", sidecarKey, sidecarOrigin));

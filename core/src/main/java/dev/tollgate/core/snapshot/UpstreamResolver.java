@@ -70,10 +70,12 @@ final class UpstreamResolver {
      * @param autoSni     the SNI a SIMPLE DestinationRule without {@code sni} sends
      * @param clientTls   the proxy forwards the client's own TLS on this connection (a sidecar's TLS connection, a
      *                    gateway's PASSTHROUGH server), rather than bytes it can originate TLS for
+     * @param originalDestination a captured connection's original destination address: a direct upstream of a
+     *                    {@code resolution: NONE} ServiceEntry goes there (Envoy's ORIGINAL_DST cluster), untrusted
      */
     Resolution resolve(ProxyRef proxy, WorkloadRef workload, BiFunction<String, Integer, Optional<ServiceMatch>> lookup,
                        RouteTarget target, int defaultPort, Optional<String> requested, String autoSni,
-                       boolean clientTls, List<Hop> hops) {
+                       boolean clientTls, Optional<String> originalDestination, List<Hop> hops) {
         String host = target.host();
         int destPort = target.port();
         Optional<ServiceMatch> dm = lookup.apply(host, destPort > 0 ? destPort : defaultPort);
@@ -119,6 +121,14 @@ final class UpstreamResolver {
         hops.add(new Hop(proxy, Stage.UPSTREAM, Hop.Outcome.PASS, lead + host + ":" + destPort
                 + (connectPort != destPort ? " (endpoint port " + connectPort + ")" : "") + "; " + policy.detail(),
                 policy.rule(), policy.origin()));
+        ServiceEntryResolution res = service.entry().spec().getResolution();
+        if (!viaGateway && originalDestination.isPresent()
+                && (res == null || res == ServiceEntryResolution.NONE)) {
+            // Envoy's cluster for a NONE entry is ORIGINAL_DST: the connection's own destination, never the
+            // addresses vouched for above, and never a fresh DNS answer for the name
+            return new Resolution.Resolved(Upstream.originalDestination(host, originalDestination.get(), defaultPort,
+                    policy.tls()), policy, false);
+        }
         return new Resolution.Resolved(new Upstream(host, connectPort, addresses, policy.tls()), policy, viaGateway);
     }
 
