@@ -14,13 +14,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import java.util.stream.Stream;
 
 /** {@code tollgate demo}: the seed tutorial, end to end, on loopback, with real curl. */
 @Command(name = "demo", mixinStandardHelpOptions = true,
@@ -162,7 +160,7 @@ public final class DemoCommand implements Callable<Integer> {
                 }
             }
             if (dir != null && created && !keep) {
-                deleteTree(dir);
+                WorkFolders.deleteTree(dir);
             }
             err.flush();
         }
@@ -215,20 +213,6 @@ public final class DemoCommand implements Callable<Integer> {
                     "--steps: no step " + id + "; the steps are " + String.join(",", all.stream().map(Step::id).toList()))));
         }
         return List.copyOf(out);
-    }
-
-    private static void deleteTree(Path dir) {
-        try (Stream<Path> paths = Files.walk(dir)) {
-            paths.sorted(Comparator.reverseOrder()).forEach(p -> {
-                try {
-                    Files.deleteIfExists(p);
-                } catch (IOException ignored) {
-                    // best effort: a temp folder
-                }
-            });
-        } catch (IOException ignored) {
-            // best effort
-        }
     }
 
 }

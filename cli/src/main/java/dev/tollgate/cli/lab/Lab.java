@@ -17,10 +17,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
-import java.util.stream.Stream;
 
 import static dev.tollgate.cli.lab.LabNetwork.Role.DNS;
 import static dev.tollgate.cli.lab.LabNetwork.Role.EXTERNAL;
@@ -103,7 +101,7 @@ public final class Lab {
             return 2;
         } finally {
             if (dir != null && !keep) {
-                deleteTree(dir);
+                dev.tollgate.cli.demo.WorkFolders.deleteTree(dir);
             } else if (dir != null) {
                 out.println("work folder kept: " + dir);
             }
@@ -360,20 +358,6 @@ public final class Lab {
             Files.setPosixFilePermissions(p, PosixFilePermissions.fromString(permissions));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
-        }
-    }
-
-    private static void deleteTree(Path dir) {
-        try (Stream<Path> paths = Files.walk(dir)) {
-            paths.sorted(Comparator.reverseOrder()).forEach(p -> {
-                try {
-                    Files.deleteIfExists(p);
-                } catch (IOException ignored) {
-                    // best effort: a temp folder
-                }
-            });
-        } catch (IOException ignored) {
-            // best effort
         }
     }
 }
