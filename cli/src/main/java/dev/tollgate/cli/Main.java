@@ -39,22 +39,18 @@ public final class Main implements Runnable {
         return commandLine(args).execute(args);
     }
 
-    /** What one command printed, run in this process. */
-    public record Captured(int exit, String out, String err) {
-    }
-
     /**
      * Runs one command in this process with its output captured, for callers that run many (the lab asks
      * {@code check} and {@code netpol} dozens of times; a JVM each would cost seconds apiece).
      */
-    public static Captured capture(String... args) {
+    public static dev.tollgate.cli.lab.InProcessCli.Result capture(String... args) {
         java.io.StringWriter out = new java.io.StringWriter();
         java.io.StringWriter err = new java.io.StringWriter();
         CommandLine cl = commandLine(args);
         cl.setOut(new java.io.PrintWriter(out, true));
         cl.setErr(new java.io.PrintWriter(err, true));
         int exit = cl.execute(args);
-        return new Captured(exit, out.toString(), err.toString());
+        return new dev.tollgate.cli.lab.InProcessCli.Result(exit, out.toString(), err.toString());
     }
 
     /** Every subcommand: for help, and for callers that run several commands. */
@@ -82,7 +78,14 @@ public final class Main implements Runnable {
 
     private static CommandLine commandLine(List<Class<?>> commands) {
         CommandLine cl = new CommandLine(new Main());
-        commands.forEach(cl::addSubcommand);
+        for (Class<?> command : commands) {
+            // the demo's lab runs check and netpol in this process, through this command line
+            if (command == dev.tollgate.cli.demo.DemoCommand.class) {
+                cl.addSubcommand(new dev.tollgate.cli.demo.DemoCommand(Main::capture));
+            } else {
+                cl.addSubcommand(command);
+            }
+        }
         cl.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
             String name = commandLine.getCommandSpec().qualifiedName();
             if (e instanceof ConfigLoading.ConfigurationError || e instanceof IllegalArgumentException

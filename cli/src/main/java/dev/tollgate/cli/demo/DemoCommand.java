@@ -81,13 +81,22 @@ public final class DemoCommand implements Callable<Integer> {
     boolean keep;
 
     private final MeshStarter starter;
+    private final dev.tollgate.cli.lab.InProcessCli cli;
 
-    public DemoCommand() {
-        this(ProxyDemoMesh::start);
+    /** @param cli runs check and netpol in this process, for the lab */
+    public DemoCommand(dev.tollgate.cli.lab.InProcessCli cli) {
+        this(ProxyDemoMesh::start, cli);
     }
 
     DemoCommand(MeshStarter starter) {
+        this(starter, args -> {
+            throw new IllegalStateException("no in-process command line for the lab");
+        });
+    }
+
+    private DemoCommand(MeshStarter starter, dev.tollgate.cli.lab.InProcessCli cli) {
         this.starter = starter;
+        this.cli = cli;
     }
 
     @Override
@@ -95,7 +104,7 @@ public final class DemoCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         if (lab) {
-            return dev.tollgate.cli.lab.Lab.run(out, err, keep);
+            return dev.tollgate.cli.lab.Lab.run(out, err, keep, cli);
         }
         String format = output.toLowerCase(Locale.ROOT);
         if (!format.equals("json") && !format.equals("text")) {

@@ -2,7 +2,6 @@ package dev.tollgate.cli.lab;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.tollgate.cli.Main;
 import dev.tollgate.cli.demo.DemoConfig;
 import dev.tollgate.cli.demo.DemoWorkload;
 import dev.tollgate.cli.demo.Outcome;
@@ -49,8 +48,10 @@ public final class Lab {
     private final LabProbes probes;
     private final LabMesh mesh;
     private final Path dir;
+    private final InProcessCli cli;
 
-    private Lab(LabReport report, LabNetwork net, LabProcesses procs, Path dir) {
+    private Lab(LabReport report, LabNetwork net, LabProcesses procs, Path dir, InProcessCli cli) {
+        this.cli = cli;
         this.report = report;
         this.net = net;
         this.procs = procs;
@@ -75,7 +76,7 @@ public final class Lab {
      * Runs the whole lab, printing as it goes. @return 0 when every check passed, 1 when one failed, 2 when the lab
      * could not run or broke
      */
-    public static int run(PrintWriter out, PrintWriter err, boolean keep) {
+    public static int run(PrintWriter out, PrintWriter err, boolean keep, InProcessCli cli) {
         Optional<String> why = unavailable();
         if (why.isPresent()) {
             err.println("tollgate demo --lab: cannot run here: " + why.get());
@@ -90,7 +91,17 @@ public final class Lab {
             readableByAll(dir, "rwxr-xr-x");
             Path logs = Files.createDirectories(dir.resolve("logs"));
             try (LabNetwork net = LabNetwork.create(); LabProcesses procs = new LabProcesses(logs)) {
-                new Lab(report, net, procs, dir).steps();
+                // Ctrl-C or SIGTERM mid-run must not leave namespaces, nftables and servers behind
+                Thread cleanUp = new Thread(() -> {
+                    procs.close();
+                    net.close();
+                }, "lab-clean-up");
+                Runtime.getRuntime().addShutdownHook(cleanUp);
+                try {
+                    new Lab(report, net, procs, dir, cli).steps();
+                } finally {
+                    Runtime.getRuntime().removeShutdownHook(cleanUp);
+                }
             }
             report.finish();
             return report.passed() ? 0 : 1;
@@ -197,7 +208,7 @@ public final class Lab {
         List<String> args = new ArrayList<>(List.of("netpol", "-o", "nftables", "--role", "app", "--dns-address",
                 DNS.address(), "--gateway-address", GATEWAY.address()));
         args.addAll(config.sourceArguments());
-        Main.Captured rules = Main.capture(args.toArray(String[]::new));
+        InProcessCli.Result rules = cli.run(args.toArray(String[]::new));
         if (rules.exit() != 0) {
             throw new LabException("tollgate netpol failed: " + rules.err());
         }
@@ -286,7 +297,7 @@ public final class Lab {
                 "-o", "json"));
         args.addAll(config.sourceArguments());
         args.add(url);
-        Main.Captured r = Main.capture(args.toArray(String[]::new));
+        InProcessCli.Result r = cli.run(args.toArray(String[]::new));
         try {
             JsonNode node = JSON.readTree(r.out());
             return switch (node.path("outcome").asText()) {

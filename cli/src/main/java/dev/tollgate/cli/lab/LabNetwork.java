@@ -120,7 +120,7 @@ final class LabNetwork implements AutoCloseable {
     }
 
     @Override
-    public void close() {
+    public synchronized void close() {
         for (String ns : created.reversed()) {
             Shell.run(List.of("ip", "netns", "delete", ns));
             Path dir = Path.of("/etc/netns", ns);

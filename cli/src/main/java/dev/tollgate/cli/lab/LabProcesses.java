@@ -37,7 +37,7 @@ final class LabProcesses implements AutoCloseable {
                 "-cp", System.getProperty("java.class.path"), "dev.tollgate.cli.Main");
     }
 
-    Process start(String name, String namespace, List<String> command) {
+    synchronized Process start(String name, String namespace, List<String> command) {
         stop(name);
         Process p = Shell.start(Shell.inNamespace(namespace, command), log(name));
         running.put(name, p);
@@ -89,7 +89,7 @@ final class LabProcesses implements AutoCloseable {
         await(name, namespace, List.of("curl", "-q", "-sf", "-o", "/dev/null", "--max-time", "2", url), timeoutSeconds);
     }
 
-    void stop(String name) {
+    synchronized void stop(String name) {
         Process p = running.remove(name);
         if (p != null) {
             p.destroy();
@@ -105,7 +105,7 @@ final class LabProcesses implements AutoCloseable {
     }
 
     @Override
-    public void close() {
+    public synchronized void close() {
         for (String name : new ArrayList<>(running.keySet()).reversed()) {
             stop(name);
         }

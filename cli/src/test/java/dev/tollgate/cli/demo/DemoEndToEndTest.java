@@ -22,7 +22,7 @@ class DemoEndToEndTest {
     void everyStepOfTheTutorialComesOutAsItSays(@TempDir Path dir) throws Exception {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
-        CommandLine cl = new CommandLine(new DemoCommand());
+        CommandLine cl = new CommandLine(new DemoCommand((dev.tollgate.cli.lab.InProcessCli) dev.tollgate.cli.Main::capture));
         cl.setOut(new PrintWriter(out, true));
         cl.setErr(new PrintWriter(err, true));
         int exit = cl.execute("-o", "json", "--work-dir", dir.toString());

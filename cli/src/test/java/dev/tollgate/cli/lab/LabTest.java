@@ -36,7 +36,7 @@ class LabTest {
         }
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
-        int exit = Lab.run(new PrintWriter(out, true), new PrintWriter(err, true), false);
+        int exit = Lab.run(new PrintWriter(out, true), new PrintWriter(err, true), false, dev.tollgate.cli.Main::capture);
         String report = out.toString();
         System.out.println(report);
         assertThat(exit).as("exit status; stderr: %s", err).isZero();
