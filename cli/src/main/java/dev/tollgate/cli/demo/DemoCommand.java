@@ -22,10 +22,10 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.stream.Stream;
 
-/** {@code tollgate demo}: the seed tutorial, end to end, on loopback, with real curl. */
+/** {@code tollgate demo}: the Istio egress tutorial, end to end, on loopback, with real curl. */
 @Command(name = "demo", mixinStandardHelpOptions = true,
         description = {
-                "Run the seed tutorial (TUTORIAL.md parts A and B) for real, in one process, on 127.0.0.1:",
+                "Run the Istio egress tutorial (parts A and B of docs/tutorial.md) for real, in one process, on 127.0.0.1:",
                 "an egress gateway, sidecars for default/sleep, otherns/sleep, otherns/sleep-google and",
                 "otherns/sleep-yahoo, and local stand-ins for developers.google.com and developer.yahoo.com",
                 "(their certificates come from a demo \"public\" CA that the gateway and curl trust).",
