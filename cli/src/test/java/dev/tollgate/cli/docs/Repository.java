@@ -56,10 +56,19 @@ public final class Repository {
         return files;
     }
 
+    /** The files git tracks (and new ones it does not ignore) that match a pathspec; null without git. */
+    public static List<Path> gitFiles(String pathspec) {
+        return git(root(), pathspec);
+    }
+
     private static List<Path> gitMarkdown(Path root) {
+        return git(root, "*.md");
+    }
+
+    private static List<Path> git(Path root, String pathspec) {
         try {
             Process p = new ProcessBuilder("git", "ls-files", "-z", "--cached", "--others", "--exclude-standard",
-                    "--", "*.md").directory(root.toFile()).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+                    "--", pathspec).directory(root.toFile()).redirectError(ProcessBuilder.Redirect.DISCARD).start();
             String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             if (!p.waitFor(30, TimeUnit.SECONDS) || p.exitValue() != 0) {
                 return null;
