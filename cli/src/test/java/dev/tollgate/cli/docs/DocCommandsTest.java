@@ -114,8 +114,11 @@ class DocCommandsTest {
                         lines.subList(c.outputStart(), c.outputEnd()).clear();
                         lines.addAll(c.outputStart(), merged);
                         changed++;
+                        long kept = c.expected().stream().filter(e -> !DocCommands.isElision(e)).filter(merged::contains).count();
+                        long dropped = c.expected().stream().filter(e -> !DocCommands.isElision(e)).count() - kept;
                         System.out.println("doc-commands: updated " + ROOT.relativize(doc) + ":" + (c.line() + 1)
-                                + " $ " + c.text());
+                                + " $ " + c.text() + (dropped == 0 ? ""
+                                : " (" + dropped + " line(s) no longer printed: check what the elisions now hide)"));
                     }
                 }
             }
