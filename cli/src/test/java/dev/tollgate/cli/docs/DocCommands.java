@@ -110,10 +110,12 @@ final class DocCommands {
             List<String> words = ShellWords.split(c.text());
             int pipe = words.indexOf("|");
             List<String> command = pipe < 0 ? words : words.subList(0, pipe);
-            if (command.isEmpty() || !command.getFirst().equals("./tollgate") || (pipe >= 0 && pipe == words.size() - 1)) {
+            boolean emptyPipe = pipe >= 0 && pipe == words.size() - 1;
+            if (command.isEmpty() || !command.getFirst().equals("./tollgate") || emptyPipe) {
                 throw new UnsupportedOperationException("cannot run '" + c.text() + "'");
             }
-            String[] args = command.subList(1, command.size()).stream().map(a -> inRepository(root, a)).toArray(String[]::new);
+            String[] args = command.subList(1, command.size()).stream().map(a -> inRepository(root, a))
+                    .toArray(String[]::new);
             Main.Captured r = Main.capture(args);
             lastExit = r.exit();
             String shown = pipe < 0 ? r.err() + r.out() : r.err();
@@ -198,7 +200,8 @@ final class DocCommands {
                 } else {
                     out.add(expected.get(i++));
                 }
-            } else if (i < m && j < n && lineMatches(expected.get(i), actual.get(j)) && cost[i + 1][j + 1] == cost[i][j]) {
+            } else if (i < m && j < n && lineMatches(expected.get(i), actual.get(j))
+                    && cost[i + 1][j + 1] == cost[i][j]) {
                 out.add(expected.get(i++));
                 j++;
             } else if (j < n && cost[i][j + 1] + 1 == cost[i][j]) {

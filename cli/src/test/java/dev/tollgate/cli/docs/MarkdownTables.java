@@ -32,7 +32,8 @@ public final class MarkdownTables {
                 inFence = !inFence;
             } else if (!inFence && line.startsWith("#")) {
                 heading = line.replaceFirst("^#+\\s*", "").strip();
-            } else if (!inFence && line.startsWith("|") && i + 1 < lines.size() && SEPARATOR.matcher(lines.get(i + 1)).matches()) {
+            } else if (!inFence && line.startsWith("|") && i + 1 < lines.size()
+                    && SEPARATOR.matcher(lines.get(i + 1)).matches()) {
                 List<List<String>> rows = new ArrayList<>();
                 int j = i + 2;
                 for (; j < lines.size() && lines.get(j).startsWith("|"); j++) {
@@ -48,7 +49,7 @@ public final class MarkdownTables {
     /** The first table under a heading that starts with {@code headingPrefix}. */
     public static Table under(String markdown, String headingPrefix) {
         return tables(markdown).stream().filter(t -> t.heading().startsWith(headingPrefix)).findFirst()
-                .orElseThrow(() -> new AssertionError("no table under a heading starting with '" + headingPrefix + "'"));
+                .orElseThrow(() -> new AssertionError("no table under a heading that starts with " + headingPrefix));
     }
 
     /** The cells of a row, trimmed; a pipe inside a cell is written {@code \|}. */
