@@ -58,7 +58,7 @@ public final class AotTraining {
             return 1;
         }
         String google = "istio-system=" + t.resolve("external-google.yaml");
-        String registryOnly = t.resolve("mesh-registry-only.yaml").toString();
+        String registryOnly = t.resolveSibling("mesh").resolve("registry-only.yaml").toString();
         List<String[]> runs = List.of(
                 new String[]{"check", "-f", "default=" + t.resolve("serviceentry-google.yaml"),
                         "--set", "meshConfig.outboundTrafficPolicy.mode=REGISTRY_ONLY",

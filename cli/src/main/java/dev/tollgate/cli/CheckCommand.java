@@ -29,7 +29,7 @@ import java.util.concurrent.Callable;
                 "      http://developer.yahoo.com/",
                 "",
                 "  # step A3, for a machine: the ServiceEntry is applied in default only",
-                "  tollgate check -f default=serviceentry-google.yaml -f mesh-registry-only.yaml \\",
+                "  tollgate check -f default=serviceentry-google.yaml -f ../mesh/registry-only.yaml \\",
                 "      --from otherns/sleep -o json https://developers.google.com/"})
 final class CheckCommand implements Callable<Integer> {
     @Mixin

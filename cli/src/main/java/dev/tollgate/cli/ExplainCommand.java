@@ -22,7 +22,7 @@ import java.util.concurrent.Callable;
         footer = {
                 "  # the tutorial's B2 step: why does allow-google not let default/sleep through?",
                 "  cd examples/tutorial",
-                "  tollgate explain -f istio-system=external-google.yaml -f mesh-registry-only.yaml \\",
+                "  tollgate explain -f istio-system=external-google.yaml -f ../mesh/registry-only.yaml \\",
                 "      -f authz-allow-nothing.yaml -f authz-allow-google.yaml \\",
                 "      --from default/sleep -I http://developers.google.com/"})
 final class ExplainCommand implements Callable<Integer> {

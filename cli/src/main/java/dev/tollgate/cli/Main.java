@@ -18,7 +18,7 @@ import java.util.List;
         commandListHeading = "%nCommands:%n",
         footerHeading = "%nStart here:%n",
         footer = {
-                "  tollgate demo                 run the seed tutorial end to end, with real curl",
+                "  tollgate demo                 run the Istio egress tutorial end to end, with real curl",
                 "  tollgate check --help         ask whether a workload may reach a URL",
                 "  tollgate explain --help       ask why"})
 public final class Main implements Runnable {

@@ -63,21 +63,22 @@ class ProxyCommandsTest {
         google.close();
     }
 
+    /** A file of examples/tutorial, or of another examples folder when {@code name} has one ("mesh/allow-any.yaml"). */
     static Path example(String name) {
-        return Path.of("..", "examples", "tutorial", name);
+        return Path.of("..", "examples").resolve(name.contains("/") ? name : "tutorial/" + name);
     }
 
     static Path folder(String name, String... examples) throws IOException {
         Path dir = Files.createDirectories(tmp.resolve(name));
         for (String e : examples) {
-            Files.copy(example(e), dir.resolve(e));
+            Files.copy(example(e), dir.resolve(Path.of(e).getFileName()));
         }
         return dir;
     }
 
     @Test
     void sidecarAllowAnyPassesDirectHttps() throws Exception {
-        Path cfg = folder("allow-any", "mesh-allow-any.yaml");
+        Path cfg = folder("allow-any", "mesh/allow-any.yaml");
         try (Running sidecar = sidecar(cfg)) {
             Curl r = curl(sidecar.port, "https://" + GOOGLE + "/direct");
             assertThat(r.code()).as(r.toString()).isEqualTo(200);
@@ -88,7 +89,7 @@ class ProxyCommandsTest {
 
     @Test
     void sidecarRegistryOnlyRefusesWith502AndTheReason() throws Exception {
-        Path cfg = folder("registry-only", "mesh-registry-only.yaml");
+        Path cfg = folder("registry-only", "mesh/registry-only.yaml");
         long before = google.requests();
         try (Running sidecar = sidecar(cfg)) {
             Curl r = curl(sidecar.port, "http://" + GOOGLE + "/refused");
@@ -103,7 +104,7 @@ class ProxyCommandsTest {
 
     @Test
     void gatewayServesTutorialB1ThenFollowsReloadsAndKeepsTheLastGoodConfiguration() throws Exception {
-        Path cfg = folder("b1", "external-google.yaml", "mesh-registry-only.yaml");
+        Path cfg = folder("b1", "external-google.yaml", "mesh/registry-only.yaml");
         int serverPort80 = freePort();
         try (Running gateway = start("gateway", "-f", "istio-system=" + cfg,
                 "--bind", "127.0.0.1", "--port-offset", Integer.toString(serverPort80 - 80),
@@ -161,7 +162,7 @@ class ProxyCommandsTest {
         Path cfg = Files.createDirectories(tmp.resolve("wildcard"));
         Files.copy(Path.of("src", "test", "resources", "conformance", "istio-egress-wildcard-passthrough.yaml"),
                 cfg.resolve("wildcard.yaml"));
-        Files.copy(example("mesh-registry-only.yaml"), cfg.resolve("mesh-registry-only.yaml"));
+        Files.copy(example("mesh/registry-only.yaml"), cfg.resolve("registry-only.yaml"));
 
         CliRun check = CliRun.of("check", "-f", "istio-system=" + cfg, "--from", "default/sleep", "-o", "json",
                 "https://" + wiki + "/");
@@ -214,7 +215,7 @@ class ProxyCommandsTest {
 
     @Test
     void interruptingTheCommandDrainsAndExitsZero() throws Exception {
-        Path cfg = folder("stop", "mesh-allow-any.yaml");
+        Path cfg = folder("stop", "mesh/allow-any.yaml");
         Running sidecar = sidecar(cfg);
         sidecar.close();
         assertThat(sidecar.exit.get()).isZero();
@@ -232,7 +233,7 @@ class ProxyCommandsTest {
      */
     @Test
     void sidecarWithCaptureListensOnLoopbackAndClosesWhatNobodyRedirected() throws Exception {
-        Path cfg = folder("capture", "mesh-allow-any.yaml");
+        Path cfg = folder("capture", "mesh/allow-any.yaml");
         long before = google.requests();
         try (Running sidecar = start("sidecar", "--namespace", "default", "--service-account", "sleep", "-f",
                 cfg.toString(), "--listen", "127.0.0.1:0", "--capture", "0",
@@ -257,7 +258,7 @@ class ProxyCommandsTest {
 
     @Test
     void captureOutOfRangeIsAUsageError() throws Exception {
-        Path cfg = folder("capture-range", "mesh-allow-any.yaml");
+        Path cfg = folder("capture-range", "mesh/allow-any.yaml");
         CliRun r = CliRun.of("sidecar", "--namespace", "default", "--service-account", "sleep", "-f", cfg.toString(),
                 "--capture", "70000", "--ca-dir", meshCa.toString());
         assertThat(r.exitCode()).as(r.err()).isEqualTo(2);

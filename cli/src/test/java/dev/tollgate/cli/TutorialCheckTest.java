@@ -16,8 +16,8 @@ import java.util.stream.Stream;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * TUTORIAL.md parts A and B, step by step, through the real {@code tollgate check} command line on this
- * project's own fixtures (examples/tutorial). "ok" = allowed (exit 0); "blocked" = refused by the
+ * The Istio egress tutorial (docs/tutorial.md), parts A and B, step by step, through the real {@code tollgate check}
+ * command line on this project's own fixtures (examples/tutorial). "ok" = allowed (exit 0); "blocked" = refused by the
  * sidecar (exit 1); "403" = denied by the egress gateway's authorization (exit 1).
  */
 class TutorialCheckTest {

@@ -10,7 +10,7 @@ import java.util.List;
 import static dev.tollgate.cli.TutorialCheckTest.f;
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** The deciding policy and the explanations of TUTORIAL.md part B, as users read them. */
+/** The deciding policy and the explanations of the Istio egress tutorial's part B (docs/tutorial.md), as users read them. */
 class TutorialExplainTest {
     private static final ObjectMapper JSON = new ObjectMapper();
 

@@ -12,7 +12,7 @@ import static dev.tollgate.config.Fixtures.dump;
 import static dev.tollgate.config.Fixtures.resource;
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** The tutorial's own YAML (reference/egress-security/final) loads cleanly, in the namespaces kubectl would use. */
+/** The tutorial's own YAML (examples/tutorial) loads cleanly, in the namespaces kubectl would use. */
 class TutorialLoadTest {
 
     private static ConfigSet ok(LoadResult r) {
@@ -47,7 +47,8 @@ class TutorialLoadTest {
 
     @Test
     void sameFileInTwoNamespacesWithNamespaceEqualsPath() {
-        // TUTORIAL.md A3/A4: the google ServiceEntry applied in default, then the same file in otherns.
+        // The Istio egress tutorial's A3/A4 (docs/tutorial.md): the google ServiceEntry applied in default, then the
+        // same file in otherns.
         LoadResult r = Fixtures.load(LoadOptions.DEFAULTS,
                 ConfigSource.parse(resource("tutorial/serviceentry-google.yaml").toString()),
                 new ConfigSource(resource("tutorial/serviceentry-google.yaml"), Optional.of("otherns")));

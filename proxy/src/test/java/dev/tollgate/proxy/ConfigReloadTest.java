@@ -23,7 +23,7 @@ import java.util.concurrent.Future;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The sidecar on the real configuration store and compiler: the seed's switch from ALLOW_ANY to REGISTRY_ONLY made
+ * The sidecar on the real configuration store and compiler: the Istio egress tutorial's switch from ALLOW_ANY to REGISTRY_ONLY made
  * by editing a watched IstioOperator file, a broken file keeping the last good snapshot, and rewrites under load.
  */
 class ConfigReloadTest {

@@ -172,7 +172,7 @@ final class HostileRig implements AutoCloseable {
         Path config = Files.createDirectories(rig.dir.resolve("config"));
         Path examples = Path.of("..", "examples", "tutorial");
         Files.copy(examples.resolve("external-google.yaml"), config.resolve("external-google.yaml"));
-        Files.copy(examples.resolve("mesh-registry-only.yaml"), config.resolve("mesh.yaml"));
+        Files.copy(examples.resolveSibling("mesh").resolve("registry-only.yaml"), config.resolve("mesh.yaml"));
         Files.writeString(config.resolve("policies.yaml"), POLICIES);
         store = new ConfigStore(List.of(new ConfigSource(config, Optional.of("istio-system"))), LoadOptions.DEFAULTS,
                 SnapshotCompiler::compile);

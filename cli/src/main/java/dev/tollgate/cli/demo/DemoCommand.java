@@ -20,10 +20,10 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
-/** {@code tollgate demo}: the seed tutorial, end to end, on loopback, with real curl. */
+/** {@code tollgate demo}: the Istio egress tutorial, end to end, on loopback, with real curl. */
 @Command(name = "demo", mixinStandardHelpOptions = true,
         description = {
-                "Run the seed tutorial (TUTORIAL.md parts A and B) for real, in one process, on 127.0.0.1:",
+                "Run the Istio egress tutorial (parts A and B of docs/tutorial.md) for real, in one process, on 127.0.0.1:",
                 "an egress gateway, sidecars for default/sleep, otherns/sleep, otherns/sleep-google and",
                 "otherns/sleep-yahoo, and local stand-ins for developers.google.com and developer.yahoo.com",
                 "(their certificates come from a demo \"public\" CA that the gateway and curl trust).",
@@ -37,13 +37,14 @@ import java.util.concurrent.Callable;
                 "The proxies get their certificates from a throw-away mesh CA (--ca-dir): fine for a demo,",
                 "never for production, since whoever holds that CA can mint any identity.",
                 "",
-                "--lab runs the tutorial's closing warning and its cure instead, in Linux network namespaces",
-                "(root, iproute2, nftables, dnsmasq, curl, python3): pods that ignore their sidecar go straight",
-                "out; 'tollgate netpol -o nftables' stops that; 'tollgate capture-rules' and sidecars in capture",
-                "mode police curl with no proxy settings exactly as part B and 'tollgate check' say; and ways",
-                "around the sidecar (other ports, UDP, IPv6 sockets, a process outside capture, the gateway",
-                "without mTLS) are captured or dropped. Every address is in 198.18.0.0/24; the namespaces are",
-                "removed at the end. Exit status 0 only if every check passed, 2 if the lab cannot run here."
+                "--lab runs the tutorial's closing warning and its cure instead (part C of docs/tutorial.md), in",
+                "Linux network namespaces (root, iproute2, nftables, dnsmasq, curl, python3): pods that ignore",
+                "their sidecar go straight out; 'tollgate netpol -o nftables' stops that; 'tollgate capture-rules'",
+                "and sidecars in capture mode police curl with no proxy settings exactly as part B and 'tollgate",
+                "check' say; and ways around the sidecar (other ports, UDP, IPv6 sockets, a process outside",
+                "capture, the gateway without mTLS) are captured or dropped. Every address is in 198.18.0.0/24; the",
+                "namespaces are removed at the end. Exit status 0 only if every check passed, 2 if the lab cannot",
+                "run here."
         })
 public final class DemoCommand implements Callable<Integer> {
 
@@ -132,6 +133,8 @@ public final class DemoCommand implements Callable<Integer> {
             }
             // the first step's files must exist before the proxies start watching them
             setup.config().apply(steps.getFirst());
+            progress.println("The Istio egress tutorial (docs/tutorial.md), steps "
+                    + String.join(", ", steps.stream().map(Step::id).toList()));
             progress.println("work folder: " + dir + " (configuration, CAs, access logs)"
                     + (created && !keep ? "; removed at the end, --keep keeps it" : ""));
             DemoMesh mesh;

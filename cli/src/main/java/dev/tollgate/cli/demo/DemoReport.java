@@ -65,16 +65,16 @@ public final class DemoReport {
         return b.toString();
     }
 
-    /** Whether every request came out as the tutorial says, and which did not. */
+    /** Whether every request came out as the Istio egress tutorial says, and which did not. */
     public synchronized String summary() {
         StringBuilder b = new StringBuilder("\n");
         long failed = results.stream().filter(r -> !r.passed()).count();
         if (results.isEmpty()) {
             b.append("FAIL: no request was made\n");
         } else if (failed == 0) {
-            b.append("PASS: all ").append(results.size()).append(" requests came out as TUTORIAL.md says\n");
+            b.append("PASS: all ").append(results.size()).append(" requests came out as the Istio egress tutorial says\n");
         } else {
-            b.append("FAIL: ").append(failed).append(" of ").append(results.size()).append(" requests did not come out as TUTORIAL.md says:\n");
+            b.append("FAIL: ").append(failed).append(" of ").append(results.size()).append(" requests did not come out as the Istio egress tutorial says:\n");
             results.stream().filter(r -> !r.passed()).forEach(r -> b.append("  ").append(r.step()).append(' ')
                     .append(r.check().from().name()).append(" -> ").append(r.check().url()).append(": expected ")
                     .append(r.check().expected().label()).append(", got ").append(r.actual().label()).append('\n'));

@@ -14,8 +14,9 @@ import static dev.tollgate.cli.demo.Outcome.FORBIDDEN;
 import static dev.tollgate.cli.demo.Outcome.OK;
 
 /**
- * The seed tutorial as data: TUTORIAL.md parts A and B, step by step. The fixtures named here are in
- * {@code src/main/resources/demo/}; a test checks this table against the tutorial's own tables.
+ * The Istio egress tutorial as data: parts A and B of docs/tutorial.md, step by step. The fixtures named here are
+ * the files of examples/tutorial (and examples/mesh), embedded as {@code /demo/}; a test checks this table against
+ * docs/tutorial.md's tables.
  */
 public final class Scenario {
 
@@ -26,8 +27,8 @@ public final class Scenario {
     public static final List<String> NAMESPACES = List.of("default", "otherns", "istio-system");
     public static final List<DemoWorkload> WORKLOADS = List.of(DEFAULT_SLEEP, OTHERNS_SLEEP, SLEEP_GOOGLE, SLEEP_YAHOO);
 
-    static final String ALLOW_ANY = "mesh-allow-any.yaml";
-    static final String REGISTRY_ONLY = "mesh-registry-only.yaml";
+    static final String ALLOW_ANY = "mesh/allow-any.yaml";
+    static final String REGISTRY_ONLY = "mesh/registry-only.yaml";
 
     private Scenario() {
     }

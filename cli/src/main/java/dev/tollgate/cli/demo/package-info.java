@@ -1,5 +1,5 @@
 /**
- * {@code tollgate demo}: the seed tutorial (TUTORIAL.md parts A and B), run for real on loopback.
+ * {@code tollgate demo}: the Istio egress tutorial (docs/tutorial.md, parts A and B), run for real on loopback.
  *
  * <p>{@link dev.tollgate.cli.demo.Scenario} holds every step as data: the configuration in force and, for each
  * workload and URL, the outcome the tutorial says. {@link dev.tollgate.cli.demo.StandInHost} plays the external

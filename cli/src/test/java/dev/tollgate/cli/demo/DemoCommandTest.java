@@ -50,7 +50,8 @@ class DemoCommandTest {
     void builtInClientGivesTheSameResult(@TempDir Path dir) throws Exception {
         Run r = run(AllowAnyMesh::new, "--steps", "A1", "--client", "builtin", "--work-dir", dir.toString());
         assertThat(r.exit()).as(r.out() + r.err()).isZero();
-        assertThat(r.out()).contains("[PASS] default/sleep -> https://developers.google.com/").contains("PASS: all 4 requests");
+        assertThat(r.out()).startsWith("The Istio egress tutorial (docs/tutorial.md), steps A1\nwork folder: ")
+                .contains("[PASS] default/sleep -> https://developers.google.com/").contains("PASS: all 4 requests");
     }
 
     @Test

@@ -35,7 +35,7 @@ class DemoEndToEndTest {
                 failed.append(s).append('\n');
             }
         });
-        assertThat(failed.toString()).as("requests that did not come out as TUTORIAL.md says").isEmpty();
+        assertThat(failed.toString()).as("requests that did not come out as the Istio egress tutorial says").isEmpty();
         assertThat(exit).isZero();
         long expected = Scenario.tutorial().stream().mapToLong(s -> s.checks().size()).sum();
         assertThat(steps).hasSize((int) expected);

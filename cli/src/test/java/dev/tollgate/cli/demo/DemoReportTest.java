@@ -72,7 +72,7 @@ class DemoReportTest {
                 .contains("[PASS] default/sleep -> http://developers.google.com/: expected 403, got 403 (HTTP 403)")
                 .contains("$ curl -I http://developers.google.com/")
                 .contains("gateway: rbac_access_denied_matched_policy[none]")
-                .contains("PASS: all 1 requests");
+                .contains("PASS: all 1 requests came out as the Istio egress tutorial says");
     }
 
     @Test

@@ -3,6 +3,8 @@ package dev.tollgate.cli.demo;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import dev.tollgate.cli.docs.MarkdownTables;
+import dev.tollgate.cli.docs.Repository;
 import dev.tollgate.config.ConfigLoader;
 import dev.tollgate.config.LoadOptions;
 import dev.tollgate.config.LoadResult;
@@ -13,8 +15,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -32,29 +33,25 @@ import static dev.tollgate.cli.demo.Scenario.YAHOO;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The scenario table says what TUTORIAL.md says. The tutorial's tables are read from a copy of TUTORIAL.md in
- * the test resources, so a change to either side shows up here.
+ * The scenario table says what docs/tutorial.md says: the tutorial's tables are read from the page users read, so a
+ * change to either side shows up here.
  */
 class ScenarioTest {
 
     private static final List<Step> STEPS = Scenario.tutorial();
 
     static String tutorial() throws IOException {
-        try (InputStream in = ScenarioTest.class.getResourceAsStream("/demo/TUTORIAL.md")) {
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        }
+        return Files.readString(Repository.root().resolve("docs/tutorial.md"));
     }
 
-    /** Table rows of the tutorial: first cell → the other cells. */
+    /** The rows of the step tables (first header cell "step"): step id → the other cells. */
     static Map<String, List<String>> rows(String markdown) {
         Map<String, List<String>> rows = new LinkedHashMap<>();
-        for (String line : markdown.lines().toList()) {
-            if (line.startsWith("| ") && !line.startsWith("| ---") && !line.startsWith("| step") && !line.startsWith("| from")) {
-                List<String> cells = new ArrayList<>();
-                for (String c : line.substring(1, line.length() - 1).split("\\|")) {
-                    cells.add(c.strip());
+        for (MarkdownTables.Table t : MarkdownTables.tables(markdown)) {
+            if (t.header().getFirst().equals("step")) {
+                for (List<String> r : t.rows()) {
+                    assertThat(rows.put(r.getFirst(), r.subList(1, r.size()))).as("one row for " + r.getFirst()).isNull();
                 }
-                rows.put(cells.getFirst(), cells.subList(1, cells.size()));
             }
         }
         return rows;
@@ -78,18 +75,18 @@ class ScenarioTest {
     }
 
     static List<String> tableSteps() {
-        return List.of("A1", "A2", "A3", "A4", "A5", "A6", "B1", "B2", "B3");
+        return List.of("A1", "A2", "A3", "A4", "A5", "A6", "B0", "B1", "B2", "B3");
     }
 
     /**
-     * TUTORIAL.md's tables for A1-A6 ("All with https://") and B1-B3 (the HTTP variant): columns default → google,
-     * default → yahoo, otherns → google, otherns → yahoo.
+     * The tutorial's step tables, A1-A6 (https://) and B0-B3 (http://): columns default → google, default → yahoo,
+     * otherns → google, otherns → yahoo.
      */
     @ParameterizedTest
     @MethodSource("tableSteps")
     void matchesTheTutorialsTable(String id) throws IOException {
         List<String> row = rows(tutorial()).get(id);
-        assertThat(row).as("TUTORIAL.md has a row for " + id).isNotNull();
+        assertThat(row).as("docs/tutorial.md has a row for " + id).isNotNull();
         List<String> cells = row.subList(row.size() - 4, row.size());
         Step step = step(id);
         boolean partA = id.startsWith("A");
@@ -98,42 +95,50 @@ class ScenarioTest {
         assertThat(List.of(expected(step, DEFAULT_SLEEP, g), expected(step, DEFAULT_SLEEP, y),
                 expected(step, OTHERNS_SLEEP, g), expected(step, OTHERNS_SLEEP, y)))
                 .extracting(Outcome::label).containsExactlyElementsOf(cells);
-        assertThat(step.checks()).hasSize(4);
+        assertThat(step.checks()).hasSize(id.equals("B0") ? 8 : 4);
     }
 
     @Test
-    void b0BlocksAllFour() throws IOException {
-        assertThat(tutorial()).contains("B0: remove the namespace ServiceEntries; `REGISTRY_ONLY` stays: all four blocked.");
+    void theStepTablesHaveEveryTableStepAndNoOther() throws IOException {
+        assertThat(rows(tutorial()).keySet()).containsExactlyElementsOf(tableSteps());
+    }
+
+    @Test
+    void b0BlocksEverythingOverBothSchemes() throws IOException {
+        assertThat(tutorial()).contains("every request from both clients is\nblocked again, over either scheme.");
         Step b0 = step("B0");
         assertThat(b0.config().values()).allMatch(List::isEmpty);
         assertThat(b0.mesh()).isEqualTo(Scenario.REGISTRY_ONLY);
         assertThat(b0.checks()).isNotEmpty().allMatch(c -> c.expected() == Outcome.BLOCKED);
         assertThat(b0.checks()).extracting(Check::from).containsOnly(DEFAULT_SLEEP, OTHERNS_SLEEP);
+        assertThat(b0.checks()).extracting(Check::url).containsOnly(
+                Scenario.http(GOOGLE), Scenario.http(YAHOO), Scenario.https(GOOGLE), Scenario.https(YAHOO));
     }
 
     @Test
     void b4MatchesThePerWorkloadTable() throws IOException {
-        Map<String, List<String>> rows = rows(tutorial());
+        MarkdownTables.Table table = MarkdownTables.under(tutorial(), "B4");
         Step b4 = step("B4");
+        assertThat(table.rows()).extracting(List::getFirst)
+                .containsExactly(SLEEP_GOOGLE.name(), SLEEP_YAHOO.name(), OTHERNS_SLEEP.name());
         for (DemoWorkload w : List.of(SLEEP_GOOGLE, SLEEP_YAHOO, OTHERNS_SLEEP)) {
             assertThat(List.of(expected(b4, w, Scenario.http(GOOGLE)).label(), expected(b4, w, Scenario.http(YAHOO)).label()))
-                    .as(w.name()).isEqualTo(rows.get(w.name()));
+                    .as(w.name()).isEqualTo(table.row(w.name()).subList(1, 3));
         }
         assertThat(b4.checks()).hasSize(6);
     }
 
     @Test
-    void b5MatchesTheTutorialsSentence() throws IOException {
-        assertThat(tutorial()).contains("default/sleep and otherns/sleep\nreach both hosts; sleep-google reaches only google and sleep-yahoo only yahoo.");
+    void b5MatchesThePerWorkloadTable() throws IOException {
+        MarkdownTables.Table table = MarkdownTables.under(tutorial(), "B5");
         Step b5 = step("B5");
-        for (DemoWorkload w : List.of(DEFAULT_SLEEP, OTHERNS_SLEEP)) {
-            assertThat(expected(b5, w, Scenario.https(GOOGLE))).isEqualTo(Outcome.OK);
-            assertThat(expected(b5, w, Scenario.https(YAHOO))).isEqualTo(Outcome.OK);
+        assertThat(table.rows()).extracting(List::getFirst)
+                .containsExactlyInAnyOrderElementsOf(Scenario.WORKLOADS.stream().map(DemoWorkload::name).toList());
+        for (DemoWorkload w : Scenario.WORKLOADS) {
+            assertThat(List.of(expected(b5, w, Scenario.https(GOOGLE)).label(), expected(b5, w, Scenario.https(YAHOO)).label()))
+                    .as(w.name()).isEqualTo(table.row(w.name()).subList(1, 3));
         }
-        assertThat(expected(b5, SLEEP_GOOGLE, Scenario.https(GOOGLE))).isEqualTo(Outcome.OK);
-        assertThat(expected(b5, SLEEP_GOOGLE, Scenario.https(YAHOO))).isEqualTo(Outcome.FORBIDDEN);
-        assertThat(expected(b5, SLEEP_YAHOO, Scenario.https(GOOGLE))).isEqualTo(Outcome.FORBIDDEN);
-        assertThat(expected(b5, SLEEP_YAHOO, Scenario.https(YAHOO))).isEqualTo(Outcome.OK);
+        assertThat(b5.checks()).hasSize(8);
         assertThat(b5.config().get("istio-system")).contains("external-google-https.yaml", "external-yahoo-https.yaml");
     }
 
@@ -156,7 +161,7 @@ class ScenarioTest {
 
     @Test
     void b2KeepsTheTutorialsMisplacedAllowPolicyInDefault() {
-        // TUTORIAL.md: "The policy lands in `default`, so it never applies to the gateway."
+        // docs/tutorial.md B2: the file "has no namespace and is applied without one, so it lands in `default`".
         assertThat(step("B2").config().get("default")).containsExactly("authz-allow-google.yaml");
         assertThat(step("B2").config().get("istio-system")).contains("authz-allow-nothing.yaml");
         assertThat(step("B3").config().get("istio-system")).doesNotContain("authz-allow-nothing.yaml");

@@ -538,7 +538,7 @@ class AuthorizationConformanceTest {
                 ap("foo", "a", "{rules: [{from: [{source: {ipBlocks: [10.0.0.0/8]}}]}]}"),
                 Req.http().sourceIp("\u0661\u0660.0.0.1"), false, "");
 
-        // ---- the tutorial's gateway (reference/TUTORIAL.md, B2-B5)
+        // ---- the tutorial's gateway (the Istio egress tutorial, docs/tutorial.md, B2-B5)
         String denyGoogle = ap("istio-system", "external-deny-developers-google-com",
                 "{action: DENY, rules: [{from: [{source: {namespaces: [otherns]}}], when: [{key: connection.sni, values: [developers.google.com]}]}]}");
         String denyYahoo = ap("istio-system", "external-deny-developer-yahoo-com",

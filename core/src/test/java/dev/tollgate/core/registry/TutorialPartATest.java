@@ -20,9 +20,10 @@ import java.util.stream.Stream;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * TUTORIAL.md part A at the registry level: for each step, which of the four (workload, host) pairs the sidecar's
- * registry knows on port 443, and whether the request goes out ("ok") under the step's outbound policy. The seed:
- * "exportTo: ['.'] ... the ServiceEntry is only visible in the namespace it is applied in".
+ * The Istio egress tutorial's part A (docs/tutorial.md) at the registry level: for each step, which of the four
+ * (workload, host) pairs the sidecar's registry knows on port 443, and whether the request goes out ("ok") under the
+ * step's outbound policy. The tutorial: "exportTo: ['.'] ... the ServiceEntry is only visible in the namespace it is
+ * applied in".
  */
 class TutorialPartATest {
     private static final String GOOGLE = "developers.google.com";
@@ -30,11 +31,11 @@ class TutorialPartATest {
     private static final WorkloadRef DEFAULT_SLEEP = new WorkloadRef("default", "sleep", Map.of("app", "sleep"));
     private static final WorkloadRef OTHERNS_SLEEP = new WorkloadRef("otherns", "sleep", Map.of("app", "sleep"));
 
-    /** What a step applies: the mesh mode and where each seed ServiceEntry is applied. */
+    /** What a step applies: the mesh mode and where each of the tutorial's ServiceEntries is applied. */
     record Step(OutboundMode mode, List<String> googleIn, List<String> yahooIn) {
     }
 
-    /** Expected "ok" for default→google, default→yahoo, otherns→google, otherns→yahoo (TUTORIAL.md part A). */
+    /** Expected "ok" for default→google, default→yahoo, otherns→google, otherns→yahoo (docs/tutorial.md, part A). */
     static Stream<Arguments> steps() {
         return Stream.of(
                 step("A1 mesh ALLOW_ANY, no ServiceEntry",

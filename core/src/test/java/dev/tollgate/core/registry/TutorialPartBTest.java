@@ -13,9 +13,10 @@ import java.util.Map;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * TUTORIAL.md part B at the registry level: with the ServiceEntry applied in istio-system without exportTo
- * ("exported to all namespaces by default"), every sleep workload's sidecar knows developers.google.com:80 under
- * REGISTRY_ONLY, and the egress gateway's Service, which its VirtualService routes to, on port 80.
+ * The Istio egress tutorial's part B (docs/tutorial.md) at the registry level: with the ServiceEntry applied in
+ * istio-system without exportTo ("exported to all namespaces by default"), every sleep workload's sidecar knows
+ * developers.google.com:80 under REGISTRY_ONLY, and the egress gateway's Service, which its VirtualService routes to,
+ * on port 80.
  */
 class TutorialPartBTest {
 

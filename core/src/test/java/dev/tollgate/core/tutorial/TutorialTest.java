@@ -29,8 +29,8 @@ import static dev.tollgate.core.tutorial.TutorialFixtures.*;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * TUTORIAL.md parts A and B, step by step, as {@code MeshSnapshot.check}. "ok" means allowed; "blocked" means the
- * sidecar refused; "403" means the egress gateway's authorization denied.
+ * The Istio egress tutorial (docs/tutorial.md), parts A and B, step by step, as {@code MeshSnapshot.check}. "ok" means
+ * allowed; "blocked" means the sidecar refused; "403" means the egress gateway's authorization denied.
  */
 class TutorialTest {
 
