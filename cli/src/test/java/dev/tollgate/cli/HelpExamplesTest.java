@@ -67,7 +67,7 @@ class HelpExamplesTest {
         return examples().stream().filter(e -> ONE_SHOT.contains(e.words().getFirst()) || e.words().contains("--help"))
                 .map(e -> DynamicTest.dynamicTest(e.command(), () -> {
                     String[] args = e.words().stream().map(w -> inDir(e.dir(), w)).toArray(String[]::new);
-                    Main.Captured r = Main.capture(args);
+                    dev.tollgate.cli.lab.InProcessCli.Result r = Main.capture(args);
                     assertThat(r.exit()).as("%s%n%s%s", e.command(), r.err(), r.out()).isNotEqualTo(2);
                     assertThat(r.out() + r.err()).as(e.command()).isNotBlank();
                 }));

@@ -116,7 +116,7 @@ final class DocCommands {
             }
             String[] args = command.subList(1, command.size()).stream().map(a -> inRepository(root, a))
                     .toArray(String[]::new);
-            Main.Captured r = Main.capture(args);
+            dev.tollgate.cli.lab.InProcessCli.Result r = Main.capture(args);
             lastExit = r.exit();
             String shown = pipe < 0 ? r.err() + r.out() : r.err();
             outputs.add(new Output(r.exit(), normalise(root, shown)));
