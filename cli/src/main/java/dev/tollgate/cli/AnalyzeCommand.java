@@ -42,15 +42,18 @@ import java.util.concurrent.Callable;
                 "79:a message at or above --failure-threshold (as istioctl analyze)"},
         footerHeading = "%nExamples:%n",
         footer = {
-                "  # the Istio egress tutorial: files as 'istioctl analyze a.yaml b.yaml' takes them (also with -f)",
-                "  tollgate analyze default=examples/tutorial/sleep.yaml istio-system=examples/tutorial/external-google-https.yaml",
+                "  # the Istio egress tutorial, files given as 'istioctl analyze a.yaml b.yaml'",
+                "  tollgate analyze default=examples/tutorial/sleep.yaml \\",
+                "      istio-system=examples/tutorial/external-google-https.yaml",
                 "",
                 "  # in CI: fail on warnings too, and print only warnings and errors",
                 "  tollgate analyze --failure-threshold Warning --output-threshold Warning \\",
-                "      default=examples/tutorial/sleep.yaml istio-system=examples/tutorial/external-google-https.yaml",
+                "      -f default=examples/tutorial/sleep.yaml \\",
+                "      -f istio-system=examples/tutorial/external-google-https.yaml",
                 "",
-                "  # for a parser: the messages as YAML (or -o json), even when the files do not load",
-                "  tollgate analyze -o yaml examples/tutorial/sleep.yaml"})
+                "  # for a parser: the messages as YAML (or -o json), even when files do not load",
+                "  tollgate analyze -o yaml default=examples/tutorial/sleep.yaml \\",
+                "      istio-system=examples/tutorial/external-google-https.yaml"})
 final class AnalyzeCommand implements Callable<Integer> {
     @Mixin
     ConfigOptions config;
