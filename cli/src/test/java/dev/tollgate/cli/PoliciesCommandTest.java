@@ -215,6 +215,44 @@ class PoliciesCommandTest {
                 .contains("exported to namespace payments and imported by Sidecar payments/batch-jobs");
     }
 
+    /**
+     * One implementation: every resource a decision names at a proxy (check's hops) is among what policies lists for
+     * that proxy, for the tutorial's HTTP (TLS origination) and HTTPS (passthrough) variants.
+     */
+    @Test
+    void everyResourceADecisionUsesIsListedForItsProxy() throws IOException {
+        for (String variant : new String[] {"external-google.yaml", "external-google-https.yaml"}) {
+            String[] files = {"-f", "default=" + tutorial("sleep.yaml"), "-f", "otherns=" + tutorial("sleep.yaml"),
+                    "-f", "istio-system=" + tutorial(variant), "-f", tutorial("mesh-registry-only.yaml"),
+                    "-f", tutorial("authz-allow-nothing.yaml"), "-f", tutorial("authz-allow-google.yaml")};
+            List<String> gateway = names(rows(CliRun.of(with(new String[] {"policies", "--gateway", "-o", "json"}, files))));
+            int checked = 0;
+            for (String from : new String[] {"default/sleep", "otherns/sleep"}) {
+                List<String> sidecar = names(rows(CliRun.of(with(new String[] {"policies", "--from", from, "-o", "json"},
+                        files))));
+                for (String url : new String[] {"http://developers.google.com/", "https://developers.google.com/",
+                        "http://edition.cnn.com/"}) {
+                    CliRun check = CliRun.of(with(new String[] {"check", "--from", from, "-o", "json", url}, files));
+                    for (JsonNode hop : JSON.readTree(check.out()).get("hops")) {
+                        if (hop.get("resource").isNull()) {
+                            continue;
+                        }
+                        String resource = hop.get("resource").asText();
+                        List<String> listed = hop.get("proxy").asText().startsWith("sidecar ") ? sidecar : gateway;
+                        assertThat(listed).as(variant + " " + from + " " + url + " " + hop).contains(resource);
+                        checked++;
+                    }
+                }
+            }
+            assertThat(checked).as(variant).isGreaterThanOrEqualTo(6);
+        }
+    }
+
+    /** "Kind ns/name" of each row. */
+    private static List<String> names(List<String> rows) {
+        return rows.stream().map(r -> r.substring(0, r.indexOf(' ', r.indexOf(' ') + 1))).toList();
+    }
+
     @Test
     void withoutAWorkloadItIsAUsageError() {
         CliRun r = CliRun.of(with(new String[] {"policies"}, PART_B));
