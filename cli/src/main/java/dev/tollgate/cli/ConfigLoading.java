@@ -20,7 +20,7 @@ final class ConfigLoading {
     }
 
     static ConfigSet load(ConfigOptions options, PrintWriter err) {
-        LoadResult result = ConfigLoader.load(options.sources(), options.loadOptions());
+        LoadResult result = loadQuietly(options);
         for (Diagnostic d : result.diagnostics()) {
             if (d.severity() != Diagnostic.Severity.INFO || !result.ok()) {
                 err.println(d.format());
@@ -32,7 +32,10 @@ final class ConfigLoading {
         return result.config().orElseThrow();
     }
 
-    /** Loads without printing, for a command that reports the diagnostics itself ({@code analyze}). */
+    /**
+     * Loads without printing, for a command that reports the diagnostics itself ({@code analyze}); {@link #load}
+     * goes through here too, so a rule about the input holds for every command.
+     */
     static LoadResult loadQuietly(ConfigOptions options) {
         return ConfigLoader.load(options.sources(), options.loadOptions());
     }
