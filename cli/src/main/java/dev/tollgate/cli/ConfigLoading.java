@@ -20,17 +20,30 @@ final class ConfigLoading {
     }
 
     static ConfigSet load(ConfigOptions options, PrintWriter err) {
-        LoadResult result = ConfigLoader.load(options.sources(), options.loadOptions());
+        LoadResult result = loadQuietly(options);
         for (Diagnostic d : result.diagnostics()) {
             if (d.severity() != Diagnostic.Severity.INFO || !result.ok()) {
                 err.println(d.format());
             }
         }
         if (!result.ok()) {
-            int n = result.errors().size();
-            throw new ConfigurationError(n + " configuration error" + (n == 1 ? "" : "s")
-                    + "; nothing was evaluated (an invalid resource never widens access)");
+            throw failed(result);
         }
         return result.config().orElseThrow();
+    }
+
+    /**
+     * Loads without printing, for a command that reports the diagnostics itself ({@code analyze}); {@link #load}
+     * goes through here too, so a rule about the input holds for every command.
+     */
+    static LoadResult loadQuietly(ConfigOptions options) {
+        return ConfigLoader.load(options.sources(), options.loadOptions());
+    }
+
+    /** The error that ends a command whose configuration did not load, its diagnostics already printed. */
+    static ConfigurationError failed(LoadResult result) {
+        int n = result.errors().size();
+        return new ConfigurationError(n + " configuration error" + (n == 1 ? "" : "s")
+                + "; nothing was evaluated (an invalid resource never widens access)");
     }
 }

@@ -8,7 +8,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 /** Every command teaches through --help: exit 0, a usage line, and an example or a description. */
 class HelpTest {
     @ParameterizedTest
-    @ValueSource(strings = {"check", "explain", "analyze", "netpol", "capture-rules", "ca", "sidecar", "gateway", "demo", "stand-in"})
+    @ValueSource(strings = {"check", "explain", "analyze", "policies", "netpol", "capture-rules", "ca", "sidecar", "gateway", "demo", "stand-in"})
     void everyCommandHasHelp(String command) {
         CliRun r = CliRun.of(command, "--help");
         assertThat(r.exitCode()).as(r.err()).isZero();
@@ -28,7 +28,7 @@ class HelpTest {
     void topLevelHelpListsTheCommands(String arg) {
         CliRun r = CliRun.of(arg);
         assertThat(r.exitCode()).isZero();
-        assertThat(r.out()).contains("check").contains("explain").contains("analyze").contains("demo")
+        assertThat(r.out()).contains("check").contains("explain").contains("analyze").contains("policies").contains("demo")
                 .contains("sidecar").contains("gateway");
     }
 

@@ -65,7 +65,7 @@ public final class ConfigStore implements AutoCloseable {
      *
      * @param loadedAt     when the snapshot in force was loaded; empty before the first success
      * @param failingSince when the first reload failed since then; empty when the last reload succeeded
-     * @param firstError   that reload's first error, formatted as {@code file:line:col: error [code] ...}
+     * @param firstError   that reload's first error, formatted as {@code Error [code] (Kind ns/name file:line:col) ...}
      */
     public record Status(Optional<Instant> loadedAt, Optional<Instant> failingSince, Optional<String> firstError) {
         public boolean lastReloadOk() {

@@ -233,7 +233,8 @@ class ConfigStoreTest {
             assertThat(stale.loadedAt()).as("the snapshot in force is still the first").hasValue(loaded);
             assertThat(stale.failingSince()).hasValue(loaded.plusSeconds(60));
             assertThat(stale.firstError()).hasValueSatisfying(e ->
-                    assertThat(e).startsWith(file + ":6:3: error [unknown-field]").contains("\"host\""));
+                    assertThat(e).startsWith("Error [unknown-field] (ServiceEntry ")
+                            .contains(file + ":6:3) ").contains("\"host\""));
 
             clock.now = loaded.plusSeconds(120);
             Files.writeString(file, GOOD.replace("hosts:", "hostz:"));
@@ -265,7 +266,7 @@ class ConfigStoreTest {
             assertThat(s.limitRejections("file-too-large")).isEqualTo(1);
             assertThat(s.limitRejections("scalar-too-large")).isZero();
             assertThat(s.status().firstError()).hasValueSatisfying(e -> assertThat(e)
-                    .startsWith(big + ": error [file-too-large] " + big + " is 5003 bytes, larger than the limit "
+                    .startsWith("Error [file-too-large] (" + big + ") " + big + " is 5003 bytes, larger than the limit "
                             + "of 4 KiB per file"));
             String before = s.fingerprint();
             Files.writeString(big, "# " + "y".repeat(5000) + "\n");

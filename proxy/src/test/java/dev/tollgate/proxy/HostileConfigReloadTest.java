@@ -121,7 +121,7 @@ class HostileConfigReloadTest {
         HttpResponse<String> ready = adminGet("/ready");
         assertThat(ready.statusCode()).as("stale is still ready: every replica sees the same file").isEqualTo(200);
         assertThat(ready.body()).matches("ready; config stale since \\S+Z \\(\\d+ failed reloads; in force: "
-                + "loaded at \\S+Z\\): " + java.util.regex.Pattern.quote(huge + ": error [file-too-large] " + huge
+                + "loaded at \\S+Z\\): " + java.util.regex.Pattern.quote("Error [file-too-large] (" + huge + ") " + huge
                 + " is 16777216 bytes, larger than the limit of 4 MiB per file (--max-config-file-size); "
                 + "Kubernetes stores an object in at most 1.5 MiB") + "\n");
 
@@ -160,8 +160,8 @@ class HostileConfigReloadTest {
         await(() -> store.reloadFailures() > failures);
         HttpResponse<String> ready = adminGet("/ready");
         assertThat(ready.statusCode()).isEqualTo(200);
-        assertThat(ready.body()).startsWith("ready; config stale since ").endsWith("): " + png
-                + ":1:1: error [not-utf8] " + png + " is not UTF-8 text (byte 0x89 at offset 0, line 1); YAML files "
+        assertThat(ready.body()).startsWith("ready; config stale since ").endsWith("): Error [not-utf8] (" + png
+                + ":1:1) " + png + " is not UTF-8 text (byte 0x89 at offset 0, line 1); YAML files "
                 + "must be UTF-8\n");
         assertThat(get("http://plain.example/binary").statusCode()).isEqualTo(200);
     }
@@ -174,7 +174,7 @@ class HostileConfigReloadTest {
                 + "v".repeat((1 << 20) + 10) + "\n");
         await(() -> store.reloadFailures() > failures);
         String body = adminGet("/ready").body();
-        assertThat(body).endsWith("): " + file + ":5:6: error [scalar-too-large] YAML value of 1048586 characters "
+        assertThat(body).endsWith("): Error [scalar-too-large] (" + file + ":5:6) YAML value of 1048586 characters "
                 + "is longer than the limit of 1048576 (--max-yaml-scalar-size)\n");
         assertThat(value(adminGet("/metrics").body(), "tollgate_limit_rejections_total",
                 "limit=\"yaml_scalar_size\"")).isGreaterThanOrEqualTo(1);

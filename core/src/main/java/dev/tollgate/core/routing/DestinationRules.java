@@ -96,6 +96,15 @@ final class DestinationRules {
     }
 
     /**
+     * The DestinationRules that apply to traffic from a client of {@code clientNamespace} with {@code clientLabels}
+     * to {@code host}, merged in order (the lookup {@link #upstreamPolicy} makes); empty when none does.
+     */
+    List<CompiledDestinationRule> applying(String clientNamespace, Map<String, String> clientLabels, String host,
+                                           Optional<String> serviceNamespace) {
+        return mergedRules(clientNamespace, clientLabels, host, serviceNamespace).chosen();
+    }
+
+    /**
      * The merged DestinationRules for one (client, host, service namespace), computed once: the tutorial's one rule
      * per external host, all for the egress gateway's host, would otherwise be re-merged (with an explanation per
      * rule) on every request. The client's labels are part of the key only when some rule has a workloadSelector.

@@ -159,7 +159,7 @@ final class GatewayRouter {
     }
 
     /** The server's VirtualServices, in Istio's order (VirtualServicesForGateway). */
-    private List<CompiledVirtualService> boundTo(WorkloadRef gateway, GatewayServer server) {
+    List<CompiledVirtualService> boundTo(WorkloadRef gateway, GatewayServer server) {
         List<CompiledVirtualService> bound = new ArrayList<>();
         for (CompiledVirtualService vs : virtualServices.boundTo(server.gatewayName())) {
             if (notTheServers(gateway, server, vs).isEmpty()) {

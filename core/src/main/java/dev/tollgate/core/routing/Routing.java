@@ -79,7 +79,30 @@ public final class Routing {
         return virtualServices.all().stream().map(VirtualServiceView::of).toList();
     }
 
+    /**
+     * The mesh VirtualServices {@code from}'s sidecar has: bound to mesh, exported to its namespace and imported by
+     * an egress listener of its Sidecar, in the order it sees them (the rule {@link #meshRoute} follows).
+     */
+    public List<VirtualServiceView> sidecarVirtualServices(WorkloadRef from, SidecarScope scope) {
+        return sidecars.imported(from, scope).stream().map(VirtualServiceView::of).toList();
+    }
+
+    /** The VirtualServices bound to {@code server} of {@code gateway}, in Istio's order (the rule {@link #gatewayRoute} follows). */
+    public List<VirtualServiceView> gatewayVirtualServices(WorkloadRef gateway, GatewayServer server) {
+        return gatewayRoutes.boundTo(gateway, server).stream().map(VirtualServiceView::of).toList();
+    }
+
     // ---------------------------------------------------------------- destination rules
+
+    /**
+     * The DestinationRules that apply to traffic from a client to {@code host}, as {@link #upstreamPolicy} looks
+     * them up and merges them, in merge order.
+     */
+    public List<DestinationRuleView> destinationRulesFor(String clientNamespace, Map<String, String> clientLabels,
+                                                         String host, Optional<String> serviceNamespace) {
+        return destinationRules.applying(clientNamespace, clientLabels, host, serviceNamespace).stream()
+                .map(DestinationRuleView::of).toList();
+    }
 
     /** Every compiled DestinationRule in the configuration's order, as analyze reads them. */
     public List<DestinationRuleView> destinationRules() {

@@ -121,6 +121,29 @@ final class SidecarRouter {
         return trace.considerations();
     }
 
+    /**
+     * Every VirtualService {@code from}'s sidecar has on some egress listener, by the rule its routes use
+     * ({@link #notTheSidecars}), in the order it sees them. A port no listener names stands for the catch-all.
+     */
+    List<CompiledVirtualService> imported(WorkloadRef from, SidecarScope scope) {
+        java.util.TreeSet<Integer> ports = new java.util.TreeSet<>(List.of(-1));
+        scope.sidecar().map(r -> r.spec().getEgress()).orElse(List.of()).stream()
+                .filter(l -> l != null && l.getPort() != null && l.getPort().getNumber() != null)
+                .forEach(l -> ports.add(l.getPort().getNumber().intValue()));
+        List<CompiledVirtualService> out = new ArrayList<>();
+        for (CompiledVirtualService vs : virtualServices.all()) {
+            for (int port : ports) {
+                if (notTheSidecars(vs, from.namespace(), SidecarImports.of(scope.sidecar(), from.namespace(), port),
+                        scope.sidecar()).isEmpty()) {
+                    out.add(vs);
+                    break;
+                }
+            }
+        }
+        out.sort(VirtualServices.precedence(from.namespace()));
+        return out;
+    }
+
     private static RouteTrace trace() {
         return RouteTrace.recording(vs -> "bound to mesh");
     }

@@ -56,7 +56,7 @@ public record VirtualServiceView(Resource<VirtualService> resource, List<String>
             return bound;
         }
         for (Match m : route.matches()) {
-            boolean gw = m.gateways().isEmpty() ? bound : m.gateways().contains(gatewayName);
+            boolean gw = boundVia(m, gatewayName, bound);
             boolean sni = m.sniHosts().isEmpty() || host.isEmpty()
                     || m.sniHosts().stream().anyMatch(h -> HostPattern.overlaps(h, host.get().trim()));
             if (gw && sni && (m.port() == 0 || m.port() == port)) {
@@ -64,6 +64,17 @@ public record VirtualServiceView(Resource<VirtualService> resource, List<String>
             }
         }
         return false;
+    }
+
+    /** Whether {@code route} applies to traffic for {@code gatewayName} on some port, for some host. */
+    public boolean appliesTo(Route route, String gatewayName) {
+        boolean bound = gateways.contains(gatewayName);
+        return route.matches().isEmpty() ? bound : route.matches().stream().anyMatch(m -> boundVia(m, gatewayName, bound));
+    }
+
+    /** Istio takes a match's gateways over the VirtualService's. */
+    private static boolean boundVia(Match m, String gatewayName, boolean vsBound) {
+        return m.gateways().isEmpty() ? vsBound : m.gateways().contains(gatewayName);
     }
 
     static VirtualServiceView of(CompiledVirtualService vs) {

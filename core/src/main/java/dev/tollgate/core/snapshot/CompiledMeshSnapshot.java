@@ -152,6 +152,16 @@ final class CompiledMeshSnapshot implements MeshSnapshot {
     }
 
     @Override
+    public AppliedConfig appliedTo(WorkloadRef from) {
+        return new AppliedConfigs(registry, routing, authorizer).sidecar(from);
+    }
+
+    @Override
+    public AppliedConfig appliedToGateway(WorkloadRef gateway) {
+        return new AppliedConfigs(registry, routing, authorizer).gateway(gateway);
+    }
+
+    @Override
     public List<Diagnostic> analyze() {
         return EgressAnalyzer.analyze(config, registry, routing, authorizer);
     }

@@ -51,6 +51,24 @@ public interface MeshSnapshot {
     /** {@link #check} plus every resource considered and why it did or didn't apply. */
     Explanation explain(WorkloadRef from, OutboundRequest request);
 
+    /**
+     * {@code tollgate policies --from}: every Sidecar, ServiceEntry, VirtualService route, DestinationRule and
+     * AuthorizationPolicy that applies to {@code from}'s sidecar, as it sees them (exportTo, Sidecar imports,
+     * workload selectors), each with its origin.
+     */
+    default AppliedConfig appliedTo(WorkloadRef from) {
+        return SnapshotCompiler.compile(config()).appliedTo(from);
+    }
+
+    /**
+     * {@code tollgate policies --gateway}: the same for a gateway workload: the Gateway servers that select it, the
+     * VirtualServices bound to them, the ServiceEntries and DestinationRules it sees and the AuthorizationPolicies
+     * that select it.
+     */
+    default AppliedConfig appliedToGateway(WorkloadRef gateway) {
+        return SnapshotCompiler.compile(config()).appliedToGateway(gateway);
+    }
+
     /** {@code tollgate analyze}: egress-specific findings about this configuration. */
     List<Diagnostic> analyze();
 

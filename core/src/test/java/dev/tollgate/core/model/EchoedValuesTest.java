@@ -48,6 +48,6 @@ class EchoedValuesTest {
         Diagnostic d = new Diagnostic(Diagnostic.Severity.ERROR, "invalid-field",
                 "host \"" + "h".repeat(1_000_000) + "\" invalid", new Origin("f.yaml", 3, 4), Optional.empty(), "");
         assertThat(d.message()).isEqualTo("host \"" + "h".repeat(120) + "… (999880 more characters)\" invalid");
-        assertThat(d.format()).isEqualTo("f.yaml:3:4: error [invalid-field] " + d.message());
+        assertThat(d.format()).isEqualTo("Error [invalid-field] (f.yaml:3:4) " + d.message());
     }
 }
