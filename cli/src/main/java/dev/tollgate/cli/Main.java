@@ -25,7 +25,7 @@ public final class Main implements Runnable {
 
     /** The subcommands, in the order the help lists them. */
     private static final List<Class<?>> COMMANDS = List.of(CheckCommand.class, ExplainCommand.class,
-            AnalyzeCommand.class, NetpolCommand.class, CaptureRulesCommand.class, CaCommand.class, SidecarCommand.class, GatewayCommand.class,
+            AnalyzeCommand.class, TestCommand.class, NetpolCommand.class, CaptureRulesCommand.class, CaCommand.class, SidecarCommand.class, GatewayCommand.class,
             dev.tollgate.cli.demo.DemoCommand.class, StandInCommand.class, CommandLine.HelpCommand.class);
 
     @CommandLine.Spec
