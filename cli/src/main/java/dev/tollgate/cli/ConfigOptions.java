@@ -41,6 +41,18 @@ public final class ConfigOptions {
                     "as a ConfigMap's data is at most 1 MiB. A longer one is an error at its file and line."})
     String maxScalarSize = "1Mi";
 
+    /** The same options with more mesh settings after this command's --set (an EgressTest's spec.mesh). */
+    ConfigOptions withMoreSettings(List<String> more) {
+        ConfigOptions c = new ConfigOptions();
+        c.files = files;
+        c.namespace = namespace;
+        c.set = new ArrayList<>(set);
+        c.set.addAll(more);
+        c.maxFileSize = maxFileSize;
+        c.maxScalarSize = maxScalarSize;
+        return c;
+    }
+
     public List<ConfigSource> sources() {
         return files.stream().map(ConfigSource::parse).toList();
     }
