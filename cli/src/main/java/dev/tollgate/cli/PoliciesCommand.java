@@ -41,7 +41,7 @@ import java.util.concurrent.Callable;
                 "  tollgate policies --from default/sleep \\",
                 "      -f default=examples/tutorial/sleep.yaml \\",
                 "      -f istio-system=examples/tutorial/external-google.yaml \\",
-                "      -f examples/tutorial/mesh-registry-only.yaml",
+                "      -f examples/mesh/registry-only.yaml",
                 "",
                 "  # ... and to the egress gateway: its Gateway servers, routes and policies",
                 "  tollgate policies --gateway \\",

@@ -31,7 +31,7 @@ class AnalyzePoliciesHelpExamplesTest {
                     List<String> args = new ArrayList<>(List.of(current.toString().strip().split(" +")));
                     args.remove(0); // tollgate
                     // tests run in cli/: the examples' paths are the repository root's
-                    args.replaceAll(a -> a.replace("examples/tutorial/", "../examples/tutorial/"));
+                    args.replaceAll(a -> a.replace("examples/", "../examples/"));
                     out.add(args);
                     current = null;
                 }

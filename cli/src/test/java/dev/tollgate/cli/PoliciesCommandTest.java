@@ -25,7 +25,7 @@ class PoliciesCommandTest {
 
     /** Part B: the route through the gateway, REGISTRY_ONLY, allow-nothing and the policy the tutorial puts in default. */
     private static final String[] PART_B = {"-f", "default=" + tutorial("sleep.yaml"), "-f", "otherns=" + tutorial("sleep.yaml"),
-            "-f", "istio-system=" + tutorial("external-google.yaml"), "-f", tutorial("mesh-registry-only.yaml"),
+            "-f", "istio-system=" + tutorial("external-google.yaml"), "-f", Path.of("..", "examples", "mesh", "registry-only.yaml").toString(),
             "-f", tutorial("authz-allow-nothing.yaml"), "-f", tutorial("authz-allow-google.yaml")};
 
     @TempDir
@@ -223,7 +223,7 @@ class PoliciesCommandTest {
     void everyResourceADecisionUsesIsListedForItsProxy() throws IOException {
         for (String variant : new String[] {"external-google.yaml", "external-google-https.yaml"}) {
             String[] files = {"-f", "default=" + tutorial("sleep.yaml"), "-f", "otherns=" + tutorial("sleep.yaml"),
-                    "-f", "istio-system=" + tutorial(variant), "-f", tutorial("mesh-registry-only.yaml"),
+                    "-f", "istio-system=" + tutorial(variant), "-f", Path.of("..", "examples", "mesh", "registry-only.yaml").toString(),
                     "-f", tutorial("authz-allow-nothing.yaml"), "-f", tutorial("authz-allow-google.yaml")};
             List<String> gateway = names(rows(CliRun.of(with(new String[] {"policies", "--gateway", "-o", "json"}, files))));
             int checked = 0;
