@@ -40,7 +40,7 @@ final class RouteChecks {
         bypass(registry, virtualServices, gateways, out);
         references(routing, virtualServices, out);
         unroutedServers(routing, virtualServices, out);
-        sni(routing, virtualServices, out);
+        sni(routing, virtualServices, registry.gatewayServiceHosts(), out);
     }
 
     // ---- TG0102: a ServiceEntry host exported to client namespaces but not routed to the egress gateway
@@ -65,7 +65,7 @@ final class RouteChecks {
                 }
                 int port = p.getNumber().intValue();
                 String protocol = p.getProtocol() == null ? "TCP" : p.getProtocol().toUpperCase(Locale.ROOT);
-                if (!routedToGateway(virtualServices, host, port, protocol)) {
+                if (!routedToGateway(virtualServices, host, port, protocol, registry.gatewayServiceHosts())) {
                     direct.add(port + "/" + protocol);
                 }
             }
@@ -93,7 +93,7 @@ final class RouteChecks {
     }
 
     private static boolean routedToGateway(List<VirtualServiceView> virtualServices, String host, int port,
-                                           String protocol) {
+                                           String protocol, Set<String> gatewayServices) {
         Set<RouteKind> kinds = switch (RouteKind.forServicePort(PortProtocol.parse(protocol))) {
             case HTTP -> Set.of(RouteKind.HTTP);
             // tcp routes forward a TLS port's bytes as well
@@ -106,8 +106,7 @@ final class RouteChecks {
             }
             for (VirtualServiceView.Route r : vs.routes()) {
                 if (kinds.contains(r.kind()) && vs.applies(r, VirtualServiceView.MESH, port, Optional.of(host))
-                        && r.destinations().stream().anyMatch(d -> d.target().host()
-                        .equals(EgressGatewayIdentity.SERVICE_HOST))) {
+                        && r.destinations().stream().anyMatch(d -> gatewayServices.contains(d.target().host()))) {
                     return true;
                 }
             }
@@ -212,20 +211,21 @@ final class RouteChecks {
 
     // ---- TG0107: a DestinationRule sni that differs from the routed host
 
-    private static void sni(Routing routing, List<VirtualServiceView> virtualServices, Findings out) {
+    private static void sni(Routing routing, List<VirtualServiceView> virtualServices, Set<String> gatewayServices,
+                            Findings out) {
         for (DestinationRuleView dr : routing.destinationRules()) {
             for (DestinationRuleView.Sni setting : dr.sniSettings()) {
-                sniSetting(virtualServices, dr, setting, out);
+                sniSetting(virtualServices, dr, setting, gatewayServices, out);
             }
         }
     }
 
     private static void sniSetting(List<VirtualServiceView> virtualServices, DestinationRuleView dr,
-                                   DestinationRuleView.Sni setting, Findings out) {
+                                   DestinationRuleView.Sni setting, Set<String> gatewayServices, Findings out) {
         String drHost = dr.host();
         String sni = setting.sni();
         String path = setting.path();
-        if (!drHost.equals(EgressGatewayIdentity.SERVICE_HOST)) {
+        if (!gatewayServices.contains(drHost)) {
             if (!HostPattern.matches(drHost, sni)) {
                 out.warn(SNI_DIFFERS, dr.resource(), path, "sni " + sni + " differs from the host " + drHost
                         + " that this DestinationRule originates TLS to: the upstream will be asked for another name");
