@@ -1,6 +1,5 @@
 package dev.tollgate.core.analysis;
 
-import dev.tollgate.core.model.EgressGatewayIdentity;
 import dev.tollgate.core.model.GatewayServerKind;
 import dev.tollgate.core.model.PortProtocol;
 import dev.tollgate.core.model.Visibility;
@@ -73,7 +72,7 @@ final class RouteChecks {
                 out.warn(BYPASSES_GATEWAY, service.entry(), "spec.hosts[" + service.hostIndex() + "]", "host " + host
                         + " (ports " + String.join(", ", direct) + ") is exported to " + clients + " (exportTo "
                         + service.exportTo().effective() + "), but no mesh VirtualService routes it to the egress "
-                        + "gateway " + EgressGatewayIdentity.SERVICE_HOST + ": sidecars there send it straight out, "
+                        + "gateway " + String.join(" or ", new TreeSet<>(registry.gatewayServiceHosts())) + ": sidecars there send it straight out, "
                         + "bypassing the gateway's AuthorizationPolicies");
             }
         }
