@@ -166,6 +166,14 @@ class GatewayApiTutorialTest {
         return codes;
     }
 
+    @Test
+    void gatewayNameSetsTheDeploymentsIdentityAndRefusesToBeMixedWithIt() {
+        CliRun mixed = CliRun.of("gateway", "--gateway-name", "google-egress-gateway", "--labels", "app=x",
+                "-f", "istio-system=" + g("external-google.yaml"));
+        assertThat(mixed.exitCode()).isEqualTo(2);
+        assertThat(mixed.err()).contains("--gateway-name sets the service account and labels");
+    }
+
     /** The line of the n-th occurrence of {@code text} in a file. */
     private static int line(String file, String text, int occurrence) {
         try {
