@@ -166,6 +166,55 @@ class GatewayApiTutorialTest {
         return codes;
     }
 
+    /**
+     * TLS passthrough as Istio's egress task writes it (Passthrough listener, TLSRoutes, no DestinationRule): the
+     * sidecar sends the client's TLS as it is, so the gateway's policies on the source never match, while one that
+     * needs no source still does.
+     */
+    @Test
+    void passthroughGatewayRoutesOnTheClientsSniAndKnowsNoSource(@org.junit.jupiter.api.io.TempDir Path dir)
+            throws Exception {
+        Path denyDefault = dir.resolve("deny-default-google.yaml");
+        Files.writeString(denyDefault, """
+                apiVersion: security.istio.io/v1
+                kind: AuthorizationPolicy
+                metadata: {name: deny-default-google}
+                spec:
+                  action: DENY
+                  rules:
+                  - from: [{source: {namespaces: ["default"]}}]
+                    when: [{key: connection.sni, values: ["developers.google.com"]}]
+                """);
+        List<String> base = List.of("check", "--set", REGISTRY_ONLY, "-f", "istio-system=" + g("passthrough-google.yaml"),
+                "-f", "default=" + f("sleep.yaml"), "--from", "default/sleep", "-o", "json");
+        JsonNode open = JSON.readTree(run(base).out());
+        assertThat(open.get("outcome").asText()).isEqualTo("allowed");
+        assertThat(open.toString()).contains("PASSTHROUGH").contains("TLSRoute istio-system/forward-google-from-egress-gateway");
+        // DENY from namespace default on the SNI: no peer identity at a passthrough server, so it cannot match
+        JsonNode deny = JSON.readTree(run(plus(base, "-f", "istio-system=" + denyDefault)).out());
+        assertThat(deny.get("outcome").asText()).isEqualTo("allowed");
+        // the same policy where the gateway ends Istio mutual TLS (the tutorial's HTTPS fixture) does match
+        List<String> mutual = new ArrayList<>(base);
+        mutual.set(mutual.indexOf("istio-system=" + g("passthrough-google.yaml")),
+                "istio-system=" + g("external-google-https.yaml"));
+        JsonNode denied = JSON.readTree(run(plus(mutual, "-f", "istio-system=" + denyDefault)).out());
+        assertThat(denied.get("outcome").asText()).isEqualTo("denied");
+        JsonNode nothing = JSON.readTree(run(plus(base, "-f", "istio-system=" + f("authz-allow-nothing.yaml"))).out());
+        assertThat(nothing.get("outcome").asText()).isEqualTo("denied");
+    }
+
+    private static CliRun run(List<String> args) {
+        List<String> all = new ArrayList<>(args);
+        all.add("https://" + GOOGLE + "/");
+        return CliRun.of(all.toArray(String[]::new));
+    }
+
+    private static List<String> plus(List<String> base, String... more) {
+        List<String> out = new ArrayList<>(base);
+        out.addAll(List.of(more));
+        return out;
+    }
+
     @Test
     void gatewayNameSetsTheDeploymentsIdentityAndRefusesToBeMixedWithIt() {
         CliRun mixed = CliRun.of("gateway", "--gateway-name", "google-egress-gateway", "--labels", "app=x",

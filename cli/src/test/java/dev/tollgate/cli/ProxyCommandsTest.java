@@ -149,6 +149,37 @@ class ProxyCommandsTest {
     }
 
     /**
+     * TLS passthrough with the Gateway API (Passthrough listener, TLSRoutes on both sides, as Istio's egress task
+     * writes it): curl's own TLS goes through the sidecar and the gateway untouched to the host, verified against the
+     * host's CA, which neither proxy holds.
+     */
+    @Test
+    void gatewayApiTlsRoutesPassCurlsTlsThroughTheGateway() throws Exception {
+        Path cfg = Files.createDirectories(tmp.resolve("passthrough-gateway-api"));
+        Files.copy(Path.of("..", "examples", "tutorial-gateway-api", "passthrough-google.yaml"),
+                cfg.resolve("passthrough-google.yaml"));
+        Files.copy(example("mesh-registry-only.yaml"), cfg.resolve("mesh-registry-only.yaml"));
+        int serverPort443 = freePort();
+        try (Running gateway = start("gateway", "-f", "istio-system=" + cfg, "--namespace", "istio-system",
+                "--gateway-name", "google-egress-gateway",
+                "--bind", "127.0.0.1", "--port-offset", Integer.toString(serverPort443 - 443),
+                "--connect-to", GOOGLE + ":443:127.0.0.1:" + google.httpsAddress().getPort(),
+                "--ca-dir", meshCa.toString(), "--drain-timeout", "1s");
+             Running sidecar = start("sidecar", "--namespace", "default", "--service-account", "sleep",
+                     "--labels", "app=sleep", "-f", "istio-system=" + cfg, "--listen", "127.0.0.1:0",
+                     "--connect-to", "google-egress-gateway-istio.istio-system.svc.cluster.local:443:127.0.0.1:"
+                             + serverPort443,
+                     "--ca-dir", meshCa.toString(), "--drain-timeout", "1s")) {
+            Curl ok = curl(sidecar.port, "https://" + GOOGLE + "/passthrough");
+            assertThat(ok.code()).as(ok.toString()).isEqualTo(200);
+            assertThat(ok.body()).isEqualTo(google.body());
+            // hostile: a host the ServiceEntry does not declare is refused by the sidecar (REGISTRY_ONLY)
+            Curl other = curl(sidecar.port, "https://elsewhere.example/");
+            assertThat(other.exit()).as(other.toString()).isNotZero();
+        }
+    }
+
+    /**
      * Part B1 written with the Gateway API (examples/tutorial-gateway-api): the sidecar follows the HTTPRoute whose
      * parentRef is the ServiceEntry to the Service Istio makes for the Gateway (NAME-istio), with Istio mutual TLS;
      * the gateway, run as that deployment ({@code --gateway-name}), listens on the listener's port and follows the
