@@ -26,6 +26,11 @@ public final class GatewayApiConversion {
     /** The GatewayClass that Istio installs, and the controller name of Istio's classes. */
     static final String ISTIO_CLASS = "istio";
     static final String ISTIO_CONTROLLER = "istio.io/gateway-controller";
+    /** Istio's other built-in classes, which make no egress gateway of the kind Tollgate runs. */
+    private static final Map<String, String> OTHER_ISTIO_CLASSES = Map.of(
+            "istio-waypoint", "Istio's ambient waypoint class (istio.io/mesh-controller); Tollgate models sidecar mode",
+            "istio-east-west", "Istio's east-west gateway class for multi-network meshes",
+            "istio-remote", "Istio's class for a gateway of another cluster");
 
     /** What the conversion made, and what it found wrong. */
     public record Result(List<Resource<Gateway>> gateways, List<Resource<VirtualService>> virtualServices,
@@ -47,6 +52,12 @@ public final class GatewayApiConversion {
         for (GatewayApiObject o : sorted(objects, "Gateway")) {
             String className = ((GatewaySpec) o.spec()).getGatewayClassName();
             String controller = classes.getOrDefault(className, className.equals(ISTIO_CLASS) ? ISTIO_CONTROLLER : "");
+            if (!classes.containsKey(className) && OTHER_ISTIO_CLASSES.containsKey(className)) {
+                findings.add(Severity.WARNING, "gateway-api-other-class", o.originOf("spec.gatewayClassName"),
+                        "spec.gatewayClassName", o.label() + ": gatewayClassName " + className + " is "
+                                + OTHER_ISTIO_CLASSES.get(className) + "; Tollgate ignores this Gateway");
+                continue;
+            }
             if (!controller.equals(ISTIO_CONTROLLER)) {
                 findings.add(Severity.WARNING, "gateway-api-other-class", o.originOf("spec.gatewayClassName"),
                         "spec.gatewayClassName", o.label() + ": gatewayClassName " + className + " is not served by "

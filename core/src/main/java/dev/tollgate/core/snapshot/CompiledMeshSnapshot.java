@@ -41,6 +41,8 @@ final class CompiledMeshSnapshot implements MeshSnapshot {
     private final GatewayPath gateways;
     /** Namespace of a gateway service -> the gateway workload behind it. */
     private final Map<String, WorkloadRef> gatewayWorkloads = new HashMap<>();
+    /** Gateway API Gateways' Service host -> the deployment Istio makes for it. */
+    private final Map<String, WorkloadRef> deployments = new HashMap<>();
 
     CompiledMeshSnapshot(ConfigSet config, Registry registry, Routing routing, Authorizer authorizer) {
         this.config = config;
@@ -51,6 +53,8 @@ final class CompiledMeshSnapshot implements MeshSnapshot {
                 EgressGatewayIdentity.serviceHosts(config.gateways()));
         this.sidecars = new SidecarPath(registry, routing, upstreams, config.mesh());
         this.gateways = new GatewayPath(config, registry, routing, authorizer, upstreams);
+        EgressGatewayIdentity.deployments(config.gateways())
+                .forEach(d -> deployments.putIfAbsent(d.serviceHost(), d.workload()));
         for (Workload w : config.workloads()) {
             if (routing.selectedByAnyGateway(w.labels()) && !w.labels().isEmpty()) {
                 gatewayWorkloads.putIfAbsent(w.namespace(), w.ref());
@@ -92,9 +96,7 @@ final class CompiledMeshSnapshot implements MeshSnapshot {
         if (declared != null) {
             return declared;
         }
-        return EgressGatewayIdentity.deployments(config.gateways()).stream()
-                .filter(d -> d.serviceHost().equals(serviceHost)).map(EgressGatewayIdentity.Deployment::workload)
-                .findFirst().orElse(EgressGatewayIdentity.WORKLOAD);
+        return deployments.getOrDefault(serviceHost, EgressGatewayIdentity.WORKLOAD);
     }
 
     /** The whole path's answer, with each proxy's evaluation for explain. */
