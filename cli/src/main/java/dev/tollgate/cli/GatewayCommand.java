@@ -43,6 +43,10 @@ final class GatewayCommand implements Callable<Integer> {
             description = "The gateway workload's labels, which Gateway selectors match (default: ${DEFAULT-VALUE}).")
     String labels;
 
+    @Option(names = "--gateway-name", paramLabel = "NAME",
+            description = "Serve the Gateway API Gateway NAME (gatewayClassName istio) of --namespace, as the deployment Istio makes for it: service account NAME-istio and label gateway.networking.k8s.io/gateway-name=NAME, instead of --service-account and --labels.")
+    String gatewayName;
+
     @Option(names = "--bind", paramLabel = "ADDR", defaultValue = "0.0.0.0",
             description = "The address the listeners bind (default: ${DEFAULT-VALUE}).")
     String bind;
@@ -69,6 +73,17 @@ final class GatewayCommand implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         if (portOffset < 0) {
             throw new IllegalArgumentException("--port-offset must not be negative");
+        }
+        if (gatewayName != null) {
+            if (spec.commandLine().getParseResult().hasMatchedOption("--service-account")
+                    || spec.commandLine().getParseResult().hasMatchedOption("--labels")) {
+                throw new CommandLine.ParameterException(spec.commandLine(),
+                        "--gateway-name sets the service account and labels; give it without --service-account and --labels");
+            }
+            // Istio's deployment controller: NAME-CLASS for the Service and service account (GetDefaultName), the
+            // gateway-name label on the pods, which the converted Gateways select
+            serviceAccount = gatewayName + "-istio";
+            labels = "gateway.networking.k8s.io/gateway-name=" + gatewayName;
         }
         WorkloadRef workload = new WorkloadRef(namespace, serviceAccount, SidecarCommand.ProxyOptions.labels(labels));
         try (SidecarCommand.ProxyOptions.Running run = proxy.open(err, namespace, serviceAccount)) {

@@ -2,6 +2,7 @@ package dev.tollgate.config;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import dev.tollgate.config.gatewayapi.GatewayApiConversion;
 import dev.tollgate.core.model.ConfigSet;
 import dev.tollgate.core.model.Kind;
 import dev.tollgate.core.model.KubernetesNames;
@@ -49,6 +50,7 @@ public final class ConfigLoader {
     private final Map<ResourceKey, Origin> seen = new HashMap<>();
     private final List<Workload> workloads = new ArrayList<>();
     private final MeshInputs mesh;
+    private final GatewayApiReader gatewayApi = new GatewayApiReader(problems);
 
     private ConfigLoader(LoadOptions options) {
         this.options = options;
@@ -135,9 +137,12 @@ public final class ConfigLoader {
             return;
         }
         String group = apiVersion.contains("/") ? apiVersion.substring(0, apiVersion.indexOf('/')) : "";
+        if (group.equals(GatewayApiReader.GROUP)) {
+            gatewayApi.read(doc, apiVersion, kind, namespace);
+            return;
+        }
         Optional<Kind> istio = IstioKinds.byName(kind);
-        boolean gatewayApi = istio.isPresent() && group.equals("gateway.networking.k8s.io");
-        if (istio.isPresent() && !gatewayApi && IstioKinds.isThisKind(istio.get(), group)) {
+        if (istio.isPresent() && IstioKinds.isThisKind(istio.get(), group)) {
             Set<String> versions = IstioKinds.apiVersions(istio.get());
             if (!versions.contains(apiVersion)) {
                 // never skip a kind Tollgate enforces: a policy under a mistyped apiVersion must not vanish
@@ -265,6 +270,10 @@ public final class ConfigLoader {
         Problems.Scoped global = problems.about(Optional.empty());
         MeshSettings settings = mesh.settings(global);
         SidecarRules.namespaceWide(resources.get(Kind.SIDECAR), problems);
+        // after every file: routes name ServiceEntries and Gateways wherever they were defined
+        GatewayApiConversion.Result converted = gatewayApi.convert(typed(Kind.SERVICE_ENTRY));
+        resources.get(Kind.GATEWAY).addAll(converted.gateways());
+        resources.get(Kind.VIRTUAL_SERVICE).addAll(converted.virtualServices());
         if (problems.hasErrors()) {
             return new LoadResult(Optional.empty(), problems.all());
         }

@@ -202,7 +202,7 @@ class YamlSourcesTest {
     }
 
     @Test
-    void kubernetesGatewayApiGatewayIsSkippedWithANotice() {
+    void kubernetesGatewayApiWaypointIsNamedInAWarning() {
         Path file = Fixtures.write(dir, "k8s-gateway.yaml", """
                 apiVersion: gateway.networking.k8s.io/v1
                 kind: Gateway
@@ -213,8 +213,12 @@ class YamlSourcesTest {
                 """);
         LoadResult r = Fixtures.load(file);
         assertThat(r.ok()).isTrue();
-        assertThat(r.diagnostics()).singleElement().satisfies(d -> assertThat(d.message())
-                .contains("skipped kind Gateway gateway.networking.k8s.io/v1 default/waypoint"));
+        // issue 10: no kind that changes Istio's behaviour is ignored silently; a waypoint is ambient mode's
+        assertThat(r.diagnostics()).singleElement().satisfies(d -> {
+            assertThat(d.severity()).isEqualTo(dev.tollgate.core.model.Diagnostic.Severity.WARNING);
+            assertThat(d.message()).contains("Gateway default/waypoint: gatewayClassName istio-waypoint is Istio's "
+                    + "ambient waypoint class").contains("Tollgate ignores this Gateway");
+        });
     }
 
     @Test

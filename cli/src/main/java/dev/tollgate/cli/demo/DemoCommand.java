@@ -75,6 +75,9 @@ public final class DemoCommand implements Callable<Integer> {
             description = "Where to put the configuration files, CAs and certificates (default: a new temporary folder, removed at the end).")
     Path workDir;
 
+    @Option(names = "--gateway-api", description = "Run part B with the routing written with the Gateway API (a Gateway per host, HTTPRoutes and TLSRoutes, as Istio's egress tasks write them) instead: steps GB1-GB3 and GB5 expect what B1-B3 and B5 do.")
+    boolean gatewayApi;
+
     @Option(names = "--lab", description = "Run the network-namespace lab (the tutorial's warning and its cure) instead.")
     boolean lab;
 
@@ -115,7 +118,7 @@ public final class DemoCommand implements Callable<Integer> {
         boolean json = format.equals("json");
         List<Step> steps;
         try {
-            steps = select(Scenario.tutorial(), only);
+            steps = select(gatewayApi ? Scenario.gatewayApi() : Scenario.tutorial(), only);
         } catch (IllegalArgumentException e) {
             err.println("tollgate demo: " + e.getMessage());
             return 2;

@@ -61,16 +61,17 @@ final class ProxyDemoMesh implements DemoMesh {
     private static final int LOG_LINES = 1000;
 
     private final ConfigStore store;
-    private final EgressGateway gateway;
+    /** Istio's default egress gateway, then the deployments of the Gateway API variant's Gateways. */
+    private final List<EgressGateway> gateways;
     private final Map<DemoWorkload, Sidecar> sidecars;
     private final List<AutoCloseable> resources;
     private final LogBook gatewayLog;
     private final Map<DemoWorkload, LogBook> sidecarLogs;
 
-    private ProxyDemoMesh(ConfigStore store, EgressGateway gateway, Map<DemoWorkload, Sidecar> sidecars,
+    private ProxyDemoMesh(ConfigStore store, List<EgressGateway> gateways, Map<DemoWorkload, Sidecar> sidecars,
                           List<AutoCloseable> resources, LogBook gatewayLog, Map<DemoWorkload, LogBook> sidecarLogs) {
         this.store = store;
-        this.gateway = gateway;
+        this.gateways = List.copyOf(gateways);
         this.sidecars = Map.copyOf(sidecars);
         this.resources = resources;
         this.gatewayLog = gatewayLog;
@@ -95,19 +96,31 @@ final class ProxyDemoMesh implements DemoMesh {
             Path logs = Files.createDirectories(logDir(setup));
             LogBook gatewayLog = new LogBook(logs.resolve("gateway.log"));
             resources.add(gatewayLog);
-            int offset = freePortOffset();
-            WorkloadRef gatewayWorkload = EgressGatewayIdentity.WORKLOAD;
-            EgressGateway gateway = EgressGateway.start(GatewaySettings.defaults(identity(ca, gatewayWorkload, resources))
-                    .withBind("127.0.0.1", offset)
-                    .withHosts(HostMap.parse(List.of(), setup.standInConnectTo()))
-                    .withCaBundle(Optional.of(setup.publicCaFile()))
-                    .withAccessLog(gatewayLog)
-                    .withReloads(reloads), store::current);
-            resources.addFirst(gateway);
-
+            // every gateway workload gets its own pair of loopback ports; sidecars reach each by its Service's name
+            Map<String, WorkloadRef> gatewayWorkloads = new LinkedHashMap<>();
+            gatewayWorkloads.put(GATEWAY_SERVICE, EgressGatewayIdentity.WORKLOAD);
+            gatewayWorkloads.putAll(new java.util.TreeMap<>(Scenario.GATEWAY_API_GATEWAYS));
+            List<EgressGateway> gateways = new ArrayList<>();
             List<String> sidecarConnectTo = new ArrayList<>(setup.standInConnectTo());
-            for (int port : List.of(80, 443)) {
-                sidecarConnectTo.add(GATEWAY_SERVICE + ":" + port + ":127.0.0.1:" + (offset + port));
+            java.util.Set<Integer> taken = new java.util.HashSet<>();
+            for (Map.Entry<String, WorkloadRef> g : gatewayWorkloads.entrySet()) {
+                int offset = freePortOffset();
+                while (taken.contains(offset + 80) || taken.contains(offset + 443)) {
+                    offset = freePortOffset();
+                }
+                taken.addAll(List.of(offset + 80, offset + 443));
+                EgressGateway gateway = EgressGateway.start(GatewaySettings.defaults(identity(ca, g.getValue(), resources))
+                        .withWorkload(g.getValue())
+                        .withBind("127.0.0.1", offset)
+                        .withHosts(HostMap.parse(List.of(), setup.standInConnectTo()))
+                        .withCaBundle(Optional.of(setup.publicCaFile()))
+                        .withAccessLog(gatewayLog)
+                        .withReloads(reloads), store::current);
+                resources.addFirst(gateway);
+                gateways.add(gateway);
+                for (int port : List.of(80, 443)) {
+                    sidecarConnectTo.add(g.getKey() + ":" + port + ":127.0.0.1:" + (offset + port));
+                }
             }
             HostMap sidecarHosts = HostMap.parse(List.of(), sidecarConnectTo);
             Map<DemoWorkload, Sidecar> sidecars = new LinkedHashMap<>();
@@ -127,9 +140,9 @@ final class ProxyDemoMesh implements DemoMesh {
                 sidecars.put(w, sidecar);
             }
             // the proxies watch their files as standalone ones do; awaitConfiguration also reloads at once
-            store.addListener(s -> gateway.refresh());
+            store.addListener(s -> gateways.forEach(EgressGateway::refresh));
             store.watch(Duration.ofMillis(250));
-            ProxyDemoMesh mesh = new ProxyDemoMesh(store, gateway, sidecars, resources, gatewayLog, sidecarLogs);
+            ProxyDemoMesh mesh = new ProxyDemoMesh(store, gateways, sidecars, resources, gatewayLog, sidecarLogs);
             mesh.awaitConfiguration(DemoRunner.RELOAD_TIMEOUT);
             return mesh;
         } catch (Exception | Error e) {
@@ -159,14 +172,16 @@ final class ProxyDemoMesh implements DemoMesh {
     public void awaitConfiguration(Duration timeout) {
         requireOk(store.reload());
         try {
-            if (!gateway.refresh().await(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
-                throw new IllegalStateException("the gateway did not bind its listeners within " + timeout);
+            for (EgressGateway gateway : gateways) {
+                if (!gateway.refresh().await(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+                    throw new IllegalStateException("the gateway did not bind its listeners within " + timeout);
+                }
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while the gateway bound its listeners", e);
         }
-        if (!gateway.ready() || sidecars.values().stream().anyMatch(s -> !s.ready())) {
+        if (gateways.stream().anyMatch(g -> !g.ready()) || sidecars.values().stream().anyMatch(s -> !s.ready())) {
             throw new IllegalStateException("a proxy is not ready after the reload (see its log)");
         }
     }

@@ -106,9 +106,53 @@ public final class Scenario {
         return List.copyOf(steps);
     }
 
+    /** The folder of the Gateway API variant's fixtures (examples/tutorial-gateway-api). */
+    static final String GATEWAY_API = "gateway-api/";
+
+    /**
+     * The deployments Istio makes for the Gateway API variant's Gateways (one per external host, as Istio's egress
+     * tasks write them): Service host to workload, whose service account and labels follow Istio's deployment
+     * controller (NAME-istio, {@code gateway.networking.k8s.io/gateway-name: NAME}).
+     */
+    public static final Map<String, dev.tollgate.core.model.WorkloadRef> GATEWAY_API_GATEWAYS = Map.of(
+            "google-egress-gateway-istio.istio-system.svc.cluster.local", gatewayApiWorkload("google-egress-gateway"),
+            "yahoo-egress-gateway-istio.istio-system.svc.cluster.local", gatewayApiWorkload("yahoo-egress-gateway"));
+
+    private static dev.tollgate.core.model.WorkloadRef gatewayApiWorkload(String gateway) {
+        return new dev.tollgate.core.model.WorkloadRef("istio-system", gateway + "-istio",
+                Map.of("gateway.networking.k8s.io/gateway-name", gateway));
+    }
+
+    /**
+     * Part B again, with the routing written with the Gateway API (a Gateway per host, HTTPRoutes or TLSRoutes whose
+     * parentRefs name the ServiceEntry and the Gateway): the same policies, the same outcomes as B1-B5.
+     */
+    public static List<Step> gatewayApi() {
+        List<Step> steps = new ArrayList<>();
+        Map<String, List<String>> http = config("istio-system", GATEWAY_API + "external-google.yaml",
+                "istio-system", GATEWAY_API + "external-yahoo.yaml");
+        steps.add(partB("GB1", "Gateway API, HTTP variant: HTTPRoutes from the ServiceEntries to each host's Gateway "
+                + "and on to the host, no policy", http, OK, OK, OK, OK));
+        steps.add(partB("GB2", "+ allow-nothing in istio-system: it applies to the Gateways' deployments too",
+                with(http, "istio-system", "authz-allow-nothing.yaml"), FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN));
+        steps.add(partB("GB3", "deny-google (from otherns) and deny-yahoo (from default) in istio-system",
+                with(http, "istio-system", "authz-deny-google.yaml", "istio-system", "authz-deny-yahoo.yaml"),
+                OK, FORBIDDEN, FORBIDDEN, OK));
+        Map<String, List<String>> b5 = config(
+                "istio-system", GATEWAY_API + "external-google-https.yaml",
+                "istio-system", GATEWAY_API + "external-yahoo-https.yaml",
+                "istio-system", "authz-deny-google-custom.yaml", "istio-system", "authz-deny-yahoo-custom.yaml");
+        steps.add(new Step("GB5", "Gateway API, HTTPS variant: TLSRoutes to each host's Gateway, TCPRoutes on to the host, "
+                + "the per-principal policies", REGISTRY_ONLY, b5, List.of(
+                new Check(DEFAULT_SLEEP, https(GOOGLE), OK), new Check(DEFAULT_SLEEP, https(YAHOO), OK),
+                new Check(SLEEP_GOOGLE, https(GOOGLE), OK), new Check(SLEEP_GOOGLE, https(YAHOO), FORBIDDEN),
+                new Check(SLEEP_YAHOO, https(GOOGLE), FORBIDDEN), new Check(SLEEP_YAHOO, https(YAHOO), OK))));
+        return List.copyOf(steps);
+    }
+
     /** Every fixture any step uses. */
     public static List<String> fixtures() {
-        return tutorial().stream()
+        return java.util.stream.Stream.concat(tutorial().stream(), gatewayApi().stream())
                 .flatMap(s -> java.util.stream.Stream.concat(java.util.stream.Stream.of(s.mesh()),
                         s.config().values().stream().flatMap(List::stream)))
                 .distinct().sorted().toList();

@@ -40,4 +40,29 @@ class DemoEndToEndTest {
         long expected = Scenario.tutorial().stream().mapToLong(s -> s.checks().size()).sum();
         assertThat(steps).hasSize((int) expected);
     }
+
+    /** Part B with the Gateway API: three gateways (Istio's default, and one per host's Gateway), four sidecars. */
+    @Test
+    void theGatewayApiVariantOfPartBComesOutAsPartBDoes(@TempDir Path dir) throws Exception {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        CommandLine cl = new CommandLine(new DemoCommand());
+        cl.setOut(new PrintWriter(out, true));
+        cl.setErr(new PrintWriter(err, true));
+        int exit = cl.execute("--gateway-api", "-o", "json", "--work-dir", dir.toString());
+
+        JsonNode steps = new ObjectMapper().readTree(out.toString()).get("steps");
+        assertThat(steps).as(err.toString()).isNotNull();
+        StringBuilder failed = new StringBuilder();
+        steps.forEach(s -> {
+            if (!s.get("passed").asBoolean()) {
+                failed.append(s).append('\n');
+            }
+        });
+        assertThat(failed.toString()).as("requests that did not come out as part B says").isEmpty();
+        assertThat(exit).isZero();
+        long expected = Scenario.gatewayApi().stream().mapToLong(s -> s.checks().size()).sum();
+        assertThat(steps).hasSize((int) expected);
+        assertThat(steps.toString()).contains("GB1").contains("GB5");
+    }
 }

@@ -58,7 +58,8 @@ class ScenarioTest {
     }
 
     static Step step(String id) {
-        return STEPS.stream().filter(s -> s.id().equals(id)).findFirst().orElseThrow();
+        return java.util.stream.Stream.concat(STEPS.stream(), Scenario.gatewayApi().stream())
+                .filter(s -> s.id().equals(id)).findFirst().orElseThrow();
     }
 
     static Outcome expected(Step step, DemoWorkload from, String url) {
@@ -185,13 +186,14 @@ class ScenarioTest {
                 .readAll().stream().filter(n -> n != null && !n.isNull() && !n.isMissingNode()).toList();
         assertThat(docs).isNotEmpty();
         for (JsonNode doc : docs) {
-            assertThat(doc.path("apiVersion").asText()).matches("(networking|security)\\.istio\\.io/v1(alpha3|beta1)?|install\\.istio\\.io/v1alpha1");
+            assertThat(doc.path("apiVersion").asText()).matches("(networking|security)\\.istio\\.io/v1(alpha3|beta1)?|install\\.istio\\.io/v1alpha1"
+                    + "|gateway\\.networking\\.k8s\\.io/v1(alpha2)?");
             assertThat(doc.path("metadata").path("name").asText()).isNotEmpty();
         }
     }
 
     static List<String> stepIds() {
-        return STEPS.stream().map(Step::id).toList();
+        return java.util.stream.Stream.concat(STEPS.stream(), Scenario.gatewayApi().stream()).map(Step::id).toList();
     }
 
     /** What the proxies will load: each step's files, as DemoConfig writes them, load without an error or warning. */

@@ -3,6 +3,7 @@ package dev.tollgate.core.analysis;
 import dev.tollgate.core.model.ConfigSet;
 import dev.tollgate.core.model.EgressGatewayIdentity;
 import dev.tollgate.core.model.EgressTopology;
+import dev.tollgate.core.model.LabelSelector;
 import dev.tollgate.core.model.EgressTopology.ApplicationNamespace;
 import dev.tollgate.core.model.EgressTopology.GatewayWorkload;
 import dev.tollgate.core.model.GatewayListener;
@@ -53,17 +54,28 @@ final class EgressTopologies {
         Set<String> gatewayNamespaces = new HashSet<>();
         List<GatewayWorkload> gateways = new ArrayList<>();
         gatewayWorkloads.forEach(w -> gatewayNamespaces.add(w.namespace()));
+        // the deployments Istio makes for Gateway API Gateways, unless the files declare their pods
+        List<EgressGatewayIdentity.Deployment> deployments = EgressGatewayIdentity.deployments(config.gateways())
+                .stream().filter(d -> gatewayWorkloads.stream().noneMatch(w -> w.namespace()
+                        .equals(d.workload().namespace()) && LabelSelector.of(d.workload().labels()).matches(w.labels())))
+                .toList();
+        deployments.forEach(d -> gatewayNamespaces.add(d.workload().namespace()));
         // check sends a route to any gateway service it cannot place to Istio's default gateway: never upstream
         Set<String> gatewayServices = new HashSet<>(gatewayNamespaces);
         gatewayServices.add(EgressGatewayIdentity.NAMESPACE);
-        if (gatewayWorkloads.isEmpty()) {
+        boolean defaultGateway = gatewayWorkloads.isEmpty()
+                && (deployments.isEmpty() || !routing.listeners(EgressGatewayIdentity.WORKLOAD).isEmpty());
+        if (defaultGateway) {
             gateways.add(gateway(config, routing, EgressGatewayIdentity.NAME, EgressGatewayIdentity.WORKLOAD,
                     gatewayServices));
             gatewayNamespaces.add(EgressGatewayIdentity.NAMESPACE);
-        } else {
-            for (Workload w : gatewayWorkloads) {
-                gateways.add(gateway(config, routing, w.name(), w.ref(), gatewayServices));
-            }
+        }
+        for (Workload w : gatewayWorkloads) {
+            gateways.add(gateway(config, routing, w.name(), w.ref(), gatewayServices));
+        }
+        for (EgressGatewayIdentity.Deployment d : deployments) {
+            String name = d.serviceHost().substring(0, d.serviceHost().indexOf('.'));
+            gateways.add(gateway(config, routing, name, d.workload(), gatewayServices));
         }
         Set<String> excluded = new HashSet<>(gatewayNamespaces);
         excluded.add(config.mesh().rootNamespace());

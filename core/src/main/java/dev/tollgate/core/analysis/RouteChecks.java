@@ -1,6 +1,5 @@
 package dev.tollgate.core.analysis;
 
-import dev.tollgate.core.model.EgressGatewayIdentity;
 import dev.tollgate.core.model.GatewayServerKind;
 import dev.tollgate.core.model.PortProtocol;
 import dev.tollgate.core.model.Visibility;
@@ -40,7 +39,7 @@ final class RouteChecks {
         bypass(registry, virtualServices, gateways, out);
         references(routing, virtualServices, out);
         unroutedServers(routing, virtualServices, out);
-        sni(routing, virtualServices, out);
+        sni(routing, virtualServices, registry.gatewayServiceHosts(), out);
     }
 
     // ---- TG0102: a ServiceEntry host exported to client namespaces but not routed to the egress gateway
@@ -65,7 +64,7 @@ final class RouteChecks {
                 }
                 int port = p.getNumber().intValue();
                 String protocol = p.getProtocol() == null ? "TCP" : p.getProtocol().toUpperCase(Locale.ROOT);
-                if (!routedToGateway(virtualServices, host, port, protocol)) {
+                if (!routedToGateway(virtualServices, host, port, protocol, registry.gatewayServiceHosts())) {
                     direct.add(port + "/" + protocol);
                 }
             }
@@ -73,7 +72,7 @@ final class RouteChecks {
                 out.warn(BYPASSES_GATEWAY, service.entry(), "spec.hosts[" + service.hostIndex() + "]", "host " + host
                         + " (ports " + String.join(", ", direct) + ") is exported to " + clients + " (exportTo "
                         + service.exportTo().effective() + "), but no mesh VirtualService routes it to the egress "
-                        + "gateway " + EgressGatewayIdentity.SERVICE_HOST + ": sidecars there send it straight out, "
+                        + "gateway " + String.join(" or ", new TreeSet<>(registry.gatewayServiceHosts())) + ": sidecars there send it straight out, "
                         + "bypassing the gateway's AuthorizationPolicies");
             }
         }
@@ -93,7 +92,7 @@ final class RouteChecks {
     }
 
     private static boolean routedToGateway(List<VirtualServiceView> virtualServices, String host, int port,
-                                           String protocol) {
+                                           String protocol, Set<String> gatewayServices) {
         Set<RouteKind> kinds = switch (RouteKind.forServicePort(PortProtocol.parse(protocol))) {
             case HTTP -> Set.of(RouteKind.HTTP);
             // tcp routes forward a TLS port's bytes as well
@@ -106,8 +105,7 @@ final class RouteChecks {
             }
             for (VirtualServiceView.Route r : vs.routes()) {
                 if (kinds.contains(r.kind()) && vs.applies(r, VirtualServiceView.MESH, port, Optional.of(host))
-                        && r.destinations().stream().anyMatch(d -> d.target().host()
-                        .equals(EgressGatewayIdentity.SERVICE_HOST))) {
+                        && r.destinations().stream().anyMatch(d -> gatewayServices.contains(d.target().host()))) {
                     return true;
                 }
             }
@@ -212,20 +210,21 @@ final class RouteChecks {
 
     // ---- TG0107: a DestinationRule sni that differs from the routed host
 
-    private static void sni(Routing routing, List<VirtualServiceView> virtualServices, Findings out) {
+    private static void sni(Routing routing, List<VirtualServiceView> virtualServices, Set<String> gatewayServices,
+                            Findings out) {
         for (DestinationRuleView dr : routing.destinationRules()) {
             for (DestinationRuleView.Sni setting : dr.sniSettings()) {
-                sniSetting(virtualServices, dr, setting, out);
+                sniSetting(virtualServices, dr, setting, gatewayServices, out);
             }
         }
     }
 
     private static void sniSetting(List<VirtualServiceView> virtualServices, DestinationRuleView dr,
-                                   DestinationRuleView.Sni setting, Findings out) {
+                                   DestinationRuleView.Sni setting, Set<String> gatewayServices, Findings out) {
         String drHost = dr.host();
         String sni = setting.sni();
         String path = setting.path();
-        if (!drHost.equals(EgressGatewayIdentity.SERVICE_HOST)) {
+        if (!gatewayServices.contains(drHost)) {
             if (!HostPattern.matches(drHost, sni)) {
                 out.warn(SNI_DIFFERS, dr.resource(), path, "sni " + sni + " differs from the host " + drHost
                         + " that this DestinationRule originates TLS to: the upstream will be asked for another name");

@@ -53,6 +53,7 @@ public final class Registry {
     private final Map<String, List<Resource<Sidecar>>> sidecarsByNamespace;
     private final Optional<Resource<Sidecar>> rootSidecar;
     private final Resource<ServiceEntry> egressGatewayService;
+    private final Set<String> gatewayServiceHosts;
     /** The ServiceEntries' hosts in the configuration's order (entry, then host), without the built-in Service. */
     private final List<ServiceHost> written;
     private final ConcurrentHashMap<ScopeKey, SidecarScope> scopes = new ConcurrentHashMap<>();
@@ -61,12 +62,14 @@ public final class Registry {
     }
 
     private Registry(MeshSettings mesh, VisibilityIndex index, Map<String, List<Resource<Sidecar>>> sidecars,
-                     Resource<ServiceEntry> egressGatewayService, List<ServiceHost> written) {
+                     Resource<ServiceEntry> egressGatewayService, List<ServiceHost> written,
+                     Set<String> gatewayServiceHosts) {
         this.mesh = mesh;
         this.written = List.copyOf(written);
         this.index = index;
         this.sidecarsByNamespace = sidecars;
         this.egressGatewayService = egressGatewayService;
+        this.gatewayServiceHosts = Set.copyOf(gatewayServiceHosts);
         List<Resource<Sidecar>> root = sidecars.getOrDefault(mesh.rootNamespace(), List.of());
         this.rootSidecar = root.stream().filter(r -> r.spec().getWorkloadSelector() == null).findFirst();
     }
@@ -79,6 +82,11 @@ public final class Registry {
             addHosts(hosts, r, false, mesh);
         }
         addHosts(hosts, gateway, true, mesh);
+        for (EgressGatewayIdentity.Deployment d : EgressGatewayIdentity.deployments(config.gateways())) {
+            if (!d.serviceHost().equals(EgressGatewayIdentity.SERVICE_HOST)) {
+                addHosts(hosts, deploymentService(d, config.gateways()), true, mesh);
+            }
+        }
         // Istio's SortServicesByCreationTime: with equal creation times (files have none), by "hostname.namespace"
         List<ServiceHost> sorted = new ArrayList<>(hosts);
         sorted.sort(Comparator.comparing((ServiceHost s) -> s.host()).thenComparing(ServiceHost::namespace));
@@ -104,7 +112,8 @@ public final class Registry {
                 .comparing((Resource<Sidecar> r) -> r.spec().getWorkloadSelector() == null)
                 .thenComparing(Resource::name);
         sidecars.replaceAll((ns, list) -> list.stream().sorted(order).toList());
-        return new Registry(mesh, new VisibilityIndex(ordered), Map.copyOf(sidecars), gateway, written);
+        return new Registry(mesh, new VisibilityIndex(ordered), Map.copyOf(sidecars), gateway, written,
+                EgressGatewayIdentity.serviceHosts(config.gateways()));
     }
 
     private static void addHosts(List<ServiceHost> out, Resource<ServiceEntry> r, boolean kubernetes,
@@ -157,6 +166,40 @@ public final class Registry {
                 Map.of());
     }
 
+    /**
+     * The Kubernetes Service Istio's deployment controller makes for a Gateway API {@code Gateway}
+     * ({@code NAME-istio}, one port per listener; {@code pilot/pkg/config/kube/gateway/deploymentcontroller.go}),
+     * visible everywhere, as Services are by default.
+     */
+    private static Resource<ServiceEntry> deploymentService(EgressGatewayIdentity.Deployment d,
+                                                            List<Resource<Gateway>> gateways) {
+        Map<Long, ServicePort> ports = new LinkedHashMap<>();
+        Origin origin = Origin.UNKNOWN;
+        for (Resource<Gateway> g : gateways) {
+            if (!d.serviceHost().equals(g.annotations().get(EgressGatewayIdentity.GATEWAY_SERVICE_ANNOTATION))) {
+                continue;
+            }
+            origin = origin == Origin.UNKNOWN ? g.origin() : origin;
+            for (Server s : g.spec().getServers() == null ? List.<Server>of() : g.spec().getServers()) {
+                if (s.getPort() != null && s.getPort().getNumber() != null) {
+                    long n = s.getPort().getNumber();
+                    ports.putIfAbsent(n, port((int) n, s.getPort().getName(), s.getPort().getProtocol(), (int) n));
+                }
+            }
+        }
+        ServiceEntry spec = new ServiceEntry();
+        spec.setHosts(List.of(d.serviceHost()));
+        spec.setPorts(List.copyOf(ports.values()));
+        spec.setLocation(ServiceEntryLocation.MESH_INTERNAL);
+        spec.setResolution(ServiceEntryResolution.STATIC);
+        spec.setExportTo(List.of("*"));
+        String name = d.serviceHost().substring(0, d.serviceHost().indexOf('.'));
+        return new Resource<>(new ResourceKey(Kind.SERVICE_ENTRY, d.workload().namespace(), name), spec,
+                d.workload().labels(), Map.of(SYNTHETIC_ANNOTATION, "kubernetes-service"),
+                new Origin("Kubernetes Service " + d.workload().namespace() + "/" + name + " (made by Istio for the "
+                        + "Gateway at " + origin + ")", 0, 0), Map.of());
+    }
+
     private static ServicePort port(int number, String name, String protocol, int targetPort) {
         ServicePort p = new ServicePort();
         p.setNumber((long) number);
@@ -174,6 +217,11 @@ public final class Registry {
     /** The built-in entry for the egress gateway's Kubernetes Service. */
     public Resource<ServiceEntry> egressGatewayService() {
         return egressGatewayService;
+    }
+
+    /** The hosts of every egress gateway Service: Istio's default one and those Gateway API Gateways declare. */
+    public Set<String> gatewayServiceHosts() {
+        return gatewayServiceHosts;
     }
 
     /**

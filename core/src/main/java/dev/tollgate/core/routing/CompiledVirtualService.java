@@ -34,6 +34,14 @@ record CompiledVirtualService(Resource<VirtualService> resource, int order, List
     record L4Rule(int index, List<L4Match> matches, List<RouteTarget> destinations) {
     }
 
+    /**
+     * Whether Istio made this VirtualService of a Gateway API route ({@code internal.istio.io/route-semantics:
+     * gateway}, {@code model.UseGatewaySemantics}): its path prefixes then match whole segments.
+     */
+    static boolean gatewaySemantics(Resource<VirtualService> r) {
+        return "gateway".equals(r.annotations().get("internal.istio.io/route-semantics"));
+    }
+
     static CompiledVirtualService compile(Resource<VirtualService> r, int order, MeshSettings mesh) {
         VirtualService vs = r.spec();
         String ns = r.namespace();
@@ -47,7 +55,7 @@ record CompiledVirtualService(Resource<VirtualService> resource, int order, List
         for (int i = 0; i < httpRoutes.size(); i++) {
             HTTPRoute h = httpRoutes.get(i);
             List<HttpMatch> matches = h.getMatch() == null ? List.of()
-                    : h.getMatch().stream().map(m -> HttpMatch.compile(m, ns)).toList();
+                    : h.getMatch().stream().map(m -> HttpMatch.compile(m, ns, gatewaySemantics(r))).toList();
             List<RouteTarget> dests = new ArrayList<>();
             for (HTTPRouteDestination d : h.getRoute() == null ? List.<HTTPRouteDestination>of() : h.getRoute()) {
                 dests.add(RouteTarget.of(d.getDestination(), d.getWeight(), ns));

@@ -24,12 +24,26 @@ record HttpMatch(String name, long port, Set<String> gateways, Map<String, Strin
                  Map<String, StringMatcher> withoutHeaders, Map<String, StringMatcher> queryParams) {
 
     static HttpMatch compile(HTTPMatchRequest m, String vsNamespace) {
+        return compile(m, vsNamespace, false);
+    }
+
+    /**
+     * With {@code gatewaySemantics}, a uri prefix other than "/" is Envoy's {@code path_separated_prefix} of the
+     * prefix without its trailing "/" (route.go {@code translateRouteMatch}, {@code UseGatewaySemantics}).
+     */
+    static HttpMatch compile(HTTPMatchRequest m, String vsNamespace, boolean gatewaySemantics) {
         boolean ignoreUriCase = Boolean.TRUE.equals(m.getIgnoreUriCase());
+        Optional<StringMatcher> uri = Optional.ofNullable(m.getUri()).map(s -> StringMatcher.of(s, ignoreUriCase));
+        if (gatewaySemantics && uri.isPresent() && uri.get() instanceof StringMatcher.Prefix p
+                && !p.prefix().equals("/")) {
+            String trimmed = p.prefix().endsWith("/") ? p.prefix().substring(0, p.prefix().length() - 1) : p.prefix();
+            uri = Optional.of(new StringMatcher.SegmentPrefix(trimmed, p.ignoreCase()));
+        }
         return new HttpMatch(m.getName() == null ? "" : m.getName(), m.getPort() == null ? 0 : m.getPort(),
                 GatewayNames.resolveAll(m.getGateways(), vsNamespace),
                 m.getSourceLabels() == null ? Map.of() : Map.copyOf(m.getSourceLabels()),
                 m.getSourceNamespace() == null ? "" : m.getSourceNamespace(),
-                Optional.ofNullable(m.getUri()).map(s -> StringMatcher.of(s, ignoreUriCase)),
+                uri,
                 Optional.ofNullable(m.getScheme()).map(s -> StringMatcher.of(s, false)),
                 Optional.ofNullable(m.getMethod()).map(s -> StringMatcher.of(s, false)),
                 Optional.ofNullable(m.getAuthority()).map(s -> StringMatcher.of(s, false)),

@@ -47,6 +47,29 @@ sealed interface StringMatcher {
         }
     }
 
+    /**
+     * Envoy's {@code path_separated_prefix}: the path is the prefix, or the prefix followed by "/" (a query string
+     * or fragment after it counts as the end).
+     */
+    record SegmentPrefix(String prefix, boolean ignoreCase) implements StringMatcher {
+        public boolean matches(String value) {
+            int end = value.length();
+            for (int i = 0; i < value.length(); i++) {
+                if (value.charAt(i) == '?' || value.charAt(i) == '#') {
+                    end = i;
+                    break;
+                }
+            }
+            String path = value.substring(0, end);
+            boolean starts = ignoreCase ? AsciiCase.startsWithIgnoreCase(path, prefix) : path.startsWith(prefix);
+            return starts && (path.length() == prefix.length() || path.charAt(prefix.length()) == '/');
+        }
+
+        public String describe() {
+            return "path segment prefix \"" + prefix + "\"" + (ignoreCase ? " (ignoring case)" : "");
+        }
+    }
+
     /** RE2, as Envoy: linear-time matching and RE2's syntax (no backreferences or lookaround). */
     record Regex(Pattern pattern) implements StringMatcher {
         public boolean matches(String value) {

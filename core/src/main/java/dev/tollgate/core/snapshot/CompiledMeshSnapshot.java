@@ -41,15 +41,20 @@ final class CompiledMeshSnapshot implements MeshSnapshot {
     private final GatewayPath gateways;
     /** Namespace of a gateway service -> the gateway workload behind it. */
     private final Map<String, WorkloadRef> gatewayWorkloads = new HashMap<>();
+    /** Gateway API Gateways' Service host -> the deployment Istio makes for it. */
+    private final Map<String, WorkloadRef> deployments = new HashMap<>();
 
     CompiledMeshSnapshot(ConfigSet config, Registry registry, Routing routing, Authorizer authorizer) {
         this.config = config;
         this.registry = registry;
         this.routing = routing;
         this.authorizer = authorizer;
-        UpstreamResolver upstreams = new UpstreamResolver(routing);
+        UpstreamResolver upstreams = new UpstreamResolver(routing,
+                EgressGatewayIdentity.serviceHosts(config.gateways()));
         this.sidecars = new SidecarPath(registry, routing, upstreams, config.mesh());
         this.gateways = new GatewayPath(config, registry, routing, authorizer, upstreams);
+        EgressGatewayIdentity.deployments(config.gateways())
+                .forEach(d -> deployments.putIfAbsent(d.serviceHost(), d.workload()));
         for (Workload w : config.workloads()) {
             if (routing.selectedByAnyGateway(w.labels()) && !w.labels().isEmpty()) {
                 gatewayWorkloads.putIfAbsent(w.namespace(), w.ref());
@@ -82,6 +87,18 @@ final class CompiledMeshSnapshot implements MeshSnapshot {
         return gateways.decide(gateway, request, Optional.empty()).decision();
     }
 
+    /**
+     * The gateway workload behind a gateway Service: one the configuration declares in the Service's namespace, else
+     * the deployment a Gateway API Gateway declares for it, else Istio's default egress gateway.
+     */
+    private WorkloadRef gatewayWorkload(String serviceHost) {
+        WorkloadRef declared = gatewayWorkloads.get(UpstreamResolver.serviceNamespaceOf(serviceHost));
+        if (declared != null) {
+            return declared;
+        }
+        return deployments.getOrDefault(serviceHost, EgressGatewayIdentity.WORKLOAD);
+    }
+
     /** The whole path's answer, with each proxy's evaluation for explain. */
     record Path(CheckResult result, SidecarPath.Eval sidecar, Optional<WorkloadRef> gateway,
                 Optional<GatewayPath.Eval> gatewayEval) {
@@ -105,8 +122,7 @@ final class CompiledMeshSnapshot implements MeshSnapshot {
                         Optional.of(f.upstream())), sc, Optional.empty(), Optional.empty());
             }
             case OutboundDecision.Forward f -> {
-                WorkloadRef gw = gatewayWorkloads.getOrDefault(
-                        UpstreamResolver.serviceNamespaceOf(f.upstream().host()), EgressGatewayIdentity.WORKLOAD);
+                WorkloadRef gw = gatewayWorkload(f.upstream().host());
                 UpstreamTls tls = f.upstream().tls();
                 boolean mutual = tls.mode() == TlsMode.ISTIO_MUTUAL;
                 GatewayRequest greq = new GatewayRequest(f.upstream().port(), gatewaySni(request, tls),

@@ -1,7 +1,6 @@
 package dev.tollgate.core.snapshot;
 
 import dev.tollgate.core.model.Consideration;
-import dev.tollgate.core.model.EgressGatewayIdentity;
 import dev.tollgate.core.model.HttpRequestInfo;
 import dev.tollgate.core.model.MeshSettings;
 import dev.tollgate.core.model.Origin;
@@ -270,7 +269,7 @@ final class SidecarPath {
         int proxyPort = d.getPort() != null && d.getPort().getNumber() != null ? d.getPort().getNumber().intValue()
                 : port;
         RouteTarget target = new RouteTarget(proxyHost, d.getSubset() == null ? "" : d.getSubset(), proxyPort, 100);
-        boolean viaGateway = proxyHost.equals(EgressGatewayIdentity.SERVICE_HOST);
+        boolean viaGateway = upstreams.isGatewayService(proxyHost);
         Optional<String> serviceNamespace = viaGateway ? Optional.of(UpstreamResolver.serviceNamespaceOf(proxyHost))
                 : scope.lookup(proxyHost, proxyPort).map(m -> m.entry().namespace());
         hops.add(new Hop(proxy, stage, Hop.Outcome.PASS, host + ":" + port + ": " + why + "; "

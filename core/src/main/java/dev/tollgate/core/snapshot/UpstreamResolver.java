@@ -1,6 +1,5 @@
 package dev.tollgate.core.snapshot;
 
-import dev.tollgate.core.model.EgressGatewayIdentity;
 import dev.tollgate.core.model.Origin;
 import dev.tollgate.core.model.ProxyRef;
 import dev.tollgate.core.model.Stage;
@@ -21,6 +20,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.BiFunction;
 
 /**
@@ -53,7 +53,10 @@ final class UpstreamResolver {
 
     private final Routing routing;
 
-    UpstreamResolver(Routing routing) {
+    private final Set<String> gatewayServices;
+
+    UpstreamResolver(Routing routing, Set<String> gatewayServices) {
+        this.gatewayServices = Set.copyOf(gatewayServices);
         this.routing = routing;
     }
 
@@ -93,7 +96,7 @@ final class UpstreamResolver {
         ServiceMatch service = dm.get();
         // A sidecar reaches the egress gateway by its Gateway server port (its listeners, and destination.port in its
         // policies); the gateway's Kubernetes Service's targetPort is a container detail Tollgate does not reproduce.
-        boolean viaGateway = proxy.kind() == ProxyRef.Kind.SIDECAR && host.equals(EgressGatewayIdentity.SERVICE_HOST);
+        boolean viaGateway = proxy.kind() == ProxyRef.Kind.SIDECAR && isGatewayService(host);
         int connectPort = viaGateway ? destPort : connectPort(service, destPort);
         List<String> addresses = endpointAddresses(service.entry().spec());
         if (addresses.isEmpty() && requested.filter(host::equals).filter(IpAddress::isLiteral)
@@ -186,6 +189,11 @@ final class UpstreamResolver {
     }
 
     /** The namespace of a Kubernetes service host ({@code name.namespace.svc...}). */
+    /** Whether {@code host} is the Kubernetes Service of an egress gateway, Istio's default one or a Gateway API one. */
+    boolean isGatewayService(String host) {
+        return gatewayServices.contains(host);
+    }
+
     static String serviceNamespaceOf(String svcHost) {
         String[] parts = svcHost.split("\\.");
         return parts.length > 1 ? parts[1] : "";

@@ -24,6 +24,30 @@ class MatchersTest {
         return m;
     }
 
+    /**
+     * route.go translateRouteMatch: with gateway route semantics (a VirtualService Istio made of an HTTPRoute) a uri
+     * prefix other than "/" is Envoy's path_separated_prefix of the prefix without its trailing "/"; without them it
+     * stays a plain string prefix.
+     */
+    @ParameterizedTest
+    @CsvSource({
+            "/api,  /api,        true,  true",
+            "/api,  /api/v1,     true,  true",
+            "/api/, /api/v1,     true,  true",
+            "/api,  /apix,       false, true",
+            "/api,  /api?x=1,    true,  true",
+            "/api,  /ap,         false, false",
+            "/api,  /API,        false, false",
+            "/,     /anything,   true,  true"})
+    void gatewaySemanticsPrefixesMatchWholeSegments(String prefix, String path, boolean gateway, boolean plain) {
+        StringMatch uri = new StringMatch();
+        uri.setMatchType(new io.fabric8.istio.api.api.networking.v1alpha3.StringMatchPrefix(prefix));
+        HTTPMatchRequest m = new HTTPMatchRequest();
+        m.setUri(uri);
+        assertThat(HttpMatch.compile(m, "default", true).uri().orElseThrow().matches(path)).isEqualTo(gateway);
+        assertThat(HttpMatch.compile(m, "default", false).uri().orElseThrow().matches(path)).isEqualTo(plain);
+    }
+
     @Test
     void anInvalidRegexNeverMatches() {
         StringMatcher m = StringMatcher.of(regex("([a-z"), false);
