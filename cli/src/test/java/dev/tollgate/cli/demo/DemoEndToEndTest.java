@@ -46,7 +46,7 @@ class DemoEndToEndTest {
     void theGatewayApiVariantOfPartBComesOutAsPartBDoes(@TempDir Path dir) throws Exception {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
-        CommandLine cl = new CommandLine(new DemoCommand());
+        CommandLine cl = new CommandLine(new DemoCommand((dev.tollgate.cli.lab.InProcessCli) dev.tollgate.cli.Main::capture));
         cl.setOut(new PrintWriter(out, true));
         cl.setErr(new PrintWriter(err, true));
         int exit = cl.execute("--gateway-api", "-o", "json", "--work-dir", dir.toString());
