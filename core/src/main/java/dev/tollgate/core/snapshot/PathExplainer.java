@@ -31,6 +31,11 @@ final class PathExplainer {
     Explanation explain(WorkloadRef from, OutboundRequest request, CompiledMeshSnapshot.Path p) {
         String host = HostName.fold(request.host());
         List<Consideration> out = new ArrayList<>(registry.explain(from, host, request.port()));
+        if (!decidedAtRegistry(p.result())) {
+            // the registry's facts about an unknown host decide only when the sidecar's registry had the last word
+            out.replaceAll(c -> c.deciding() ? new Consideration(c.stage(), c.resource(), c.applied(), c.why(),
+                    c.origin()) : c);
+        }
         // the route walk explains itself; a sidecar that decided before routing lists what it did not consult
         out.addAll(p.sidecar().route().map(RouteOutcome::considerations).orElseGet(() ->
                 routing.notConsultedAtSidecar(from, registry.scopeFor(from), host, request.port())));
@@ -46,5 +51,14 @@ final class PathExplainer {
             p.gatewayEval().flatMap(GatewayPath.Eval::upstream).ifPresent(u -> out.addAll(u.considerations()));
         }
         return new Explanation(p.result(), out);
+    }
+
+    private static boolean decidedAtRegistry(CheckResult r) {
+        if (r.hops().isEmpty()) {
+            return false;
+        }
+        Hop last = r.hops().get(r.hops().size() - 1);
+        return last.stage() == dev.tollgate.core.model.Stage.REGISTRY
+                && last.proxy().kind() == dev.tollgate.core.model.ProxyRef.Kind.SIDECAR;
     }
 }

@@ -1,0 +1,100 @@
+package dev.tollgate.cli;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Issue 10, "Precise answers": the user's exact inputs, through the real command line. */
+class PreciseAnswersTest {
+    @TempDir
+    Path dir;
+
+    /** Namespace payments: Sidecar default (namespace-wide, REGISTRY_ONLY) and batch-jobs, which selects app=batch. */
+    static final String TWO_SIDECARS = """
+            apiVersion: networking.istio.io/v1
+            kind: ServiceEntry
+            metadata:
+              name: api
+              namespace: payments
+            spec:
+              hosts: [api.stripe.com]
+              ports:
+              - number: 443
+                name: tls
+                protocol: TLS
+              resolution: DNS
+              location: MESH_EXTERNAL
+            ---
+            apiVersion: networking.istio.io/v1
+            kind: Sidecar
+            metadata:
+              name: default
+              namespace: payments
+            spec:
+              outboundTrafficPolicy:
+                mode: REGISTRY_ONLY
+              egress:
+              - hosts:
+                - "./internal.payments.svc.cluster.local"
+                - "istio-system/*"
+            ---
+            apiVersion: networking.istio.io/v1
+            kind: Sidecar
+            metadata:
+              name: batch-jobs
+              namespace: payments
+            spec:
+              workloadSelector:
+                labels:
+                  app: batch
+              outboundTrafficPolicy:
+                mode: ALLOW_ANY
+              egress:
+              - hosts:
+                - "*/*"
+            """;
+
+    private Path write(String name, String yaml) throws IOException {
+        Path f = dir.resolve(name);
+        Files.writeString(f, yaml);
+        return f;
+    }
+
+    @Test
+    void withTwoSidecarsTheReasonIsTheSidecarThatApplies() throws IOException {
+        Path f = write("payments.yaml", TWO_SIDECARS);
+        CliRun check = CliRun.of("check", "-f", f.toString(), "--from", "payments/checkout", "https://api.stripe.com/");
+        assertThat(check.exitCode()).as(check.err()).isEqualTo(1);
+        String reason = check.out().lines().filter(l -> l.startsWith("  reason: ")).findFirst().orElseThrow();
+        assertThat(reason).startsWith("  reason: REGISTRY_ONLY (Sidecar payments/default): api.stripe.com:443: "
+                        + "Sidecar payments/default does not import payments/api.stripe.com")
+                .doesNotContain("batch-jobs");
+
+        CliRun explain = CliRun.of("explain", "-f", f.toString(), "--from", "payments/checkout",
+                "https://api.stripe.com/");
+        // the fact the reason words is the one explain marks deciding; the bystander is listed, not marked
+        String why = reason.substring(reason.indexOf("api.stripe.com:443: ") + "api.stripe.com:443: ".length());
+        assertThat(explain.out()).contains("    * not used  ServiceEntry payments/api  (")
+                .contains("                " + why + "\n")
+                .contains("      not used  Sidecar payments/batch-jobs  (")
+                .contains("(* the verdict rests on it");
+    }
+
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.CsvSource(delimiter = '|', value = {
+            "foo.example.com/       | tollgate check: missing scheme (http:// or https://) in foo.example.com/",
+            "https://*.example.com/ | tollgate check: wildcard host *.example.com in https://*.example.com/: no client"
+                    + " can request a pattern"})
+    void aUrlWithoutSchemeOrWithAWildcardIsOneLineAndExit2(String url, String line) throws IOException {
+        Path f = write("payments.yaml", TWO_SIDECARS);
+        CliRun r = CliRun.of("check", "-f", f.toString(), "--from", "payments/checkout", url);
+        assertThat(r.exitCode()).isEqualTo(2);
+        assertThat(r.out()).isEmpty();
+        assertThat(r.err().lines().toList()).singleElement().asString().startsWith(line);
+    }
+}
