@@ -74,7 +74,7 @@ final class DecisionReport {
                 stage = c.stage();
                 out.println("    [" + stage + "]");
             }
-            out.println((c.deciding() ? "    * " : "      ") + (c.applied() ? "applied   " : "not used  ")
+            out.println((c.deciding() ? "    * " : "      ") + (c.applied() ? "applied   " : c.reached() ? "not used  " : "not reached ")
                     + c.resource() + "  (" + c.origin() + ")");
             out.println("                " + c.why());
         }
@@ -134,6 +134,7 @@ final class DecisionReport {
             cm.put("resource", c.resource().toString());
             cm.put("applied", c.applied());
             cm.put("deciding", c.deciding());
+            cm.put("reached", c.reached());
             cm.put("why", c.why());
             cm.put("origin", c.origin().line() > 0 ? c.origin().toString() : null);
             cs.add(cm);

@@ -97,4 +97,41 @@ class PreciseAnswersTest {
         assertThat(r.out()).isEmpty();
         assertThat(r.err().lines().toList()).singleElement().asString().startsWith(line);
     }
+
+    /** Issue 10, "After a DENY": routes the request never got to are "not reached", not "not used". */
+    @Test
+    void routesAfterARegistryRefusalAreNotReached() throws IOException {
+        Path f = write("refused.yaml", """
+                apiVersion: networking.istio.io/v1
+                kind: Sidecar
+                metadata:
+                  name: default
+                  namespace: payments
+                spec:
+                  outboundTrafficPolicy:
+                    mode: REGISTRY_ONLY
+                  egress:
+                  - hosts: ["./*"]
+                ---
+                apiVersion: networking.istio.io/v1
+                kind: VirtualService
+                metadata:
+                  name: stripe
+                  namespace: payments
+                spec:
+                  hosts: [api.stripe.com]
+                  tls:
+                  - match:
+                    - port: 443
+                      sniHosts: [api.stripe.com]
+                    route:
+                    - destination:
+                        host: api.stripe.com
+                """);
+        CliRun r = CliRun.of("explain", "-f", f.toString(), "--from", "payments/checkout", "https://api.stripe.com/");
+        assertThat(r.exitCode()).as(r.err()).isEqualTo(1);
+        assertThat(r.out()).contains("reason: REGISTRY_ONLY (Sidecar payments/default)")
+                .contains("      not reached VirtualService payments/stripe  (")
+                .doesNotContain("not used  VirtualService").doesNotContain("routes matched");
+    }
 }

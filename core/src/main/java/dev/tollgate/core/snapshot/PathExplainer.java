@@ -33,8 +33,7 @@ final class PathExplainer {
         List<Consideration> out = new ArrayList<>(registry.explain(from, host, request.port()));
         if (!decidedAtRegistry(p.result())) {
             // the registry's facts about an unknown host decide only when the sidecar's registry had the last word
-            out.replaceAll(c -> c.deciding() ? new Consideration(c.stage(), c.resource(), c.applied(), c.why(),
-                    c.origin()) : c);
+            out.replaceAll(Consideration::asNotDeciding);
         }
         // the route walk explains itself; a sidecar that decided before routing lists what it did not consult
         out.addAll(p.sidecar().route().map(RouteOutcome::considerations).orElseGet(() ->
