@@ -134,4 +134,26 @@ class PreciseAnswersTest {
                 .contains("      not reached VirtualService payments/stripe  (")
                 .doesNotContain("not used  VirtualService").doesNotContain("routes matched");
     }
+
+    /** Issue 10, "when keys": an unknown key gets a "did you mean", as unknown fields do. */
+    @Test
+    void aMisspelledWhenKeyGetsASuggestion() throws IOException {
+        Path f = write("policy.yaml", """
+                apiVersion: security.istio.io/v1
+                kind: AuthorizationPolicy
+                metadata:
+                  name: deny-sni
+                  namespace: istio-system
+                spec:
+                  action: DENY
+                  rules:
+                  - when:
+                    - key: connection.sin
+                      values: [developer.yahoo.com]
+                """);
+        CliRun r = CliRun.of("check", "-f", f.toString(), "--from", "default/sleep", "https://developer.yahoo.com/");
+        assertThat(r.exitCode()).isEqualTo(2);
+        assertThat(r.err()).contains("policy.yaml:10:").contains("unknown attribute: connection.sin (did you mean "
+                + "\"connection.sni\"?)");
+    }
 }
