@@ -81,6 +81,10 @@ final class DecisionReport {
         if (e.considerations().stream().anyMatch(Consideration::deciding)) {
             out.println("    (* the verdict rests on it: the reason above is worded from it)");
         }
+        if (!e.meshSettings().isEmpty()) {
+            out.println("  mesh settings:");
+            e.meshSettings().forEach(l -> out.println("    " + l));
+        }
     }
 
     private static String upstream(Upstream u) {
@@ -140,6 +144,7 @@ final class DecisionReport {
             cs.add(cm);
         }
         m.put("considered", cs);
+        m.put("meshSettings", e.meshSettings());
         return m;
     }
 

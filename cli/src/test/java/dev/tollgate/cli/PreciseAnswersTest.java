@@ -156,4 +156,45 @@ class PreciseAnswersTest {
         assertThat(r.err()).contains("policy.yaml:10:").contains("unknown attribute: connection.sin (did you mean "
                 + "\"connection.sni\"?)");
     }
+
+    /** Issue 10, "Where the mesh mode came from": the source with file:line, and a warning when two disagree. */
+    @Test
+    void explainSaysWhereTheMeshModeCameFromAndWarnsOfDisagreement() throws IOException {
+        Path cm = write("cm.yaml", """
+                apiVersion: v1
+                kind: ConfigMap
+                metadata:
+                  name: istio
+                  namespace: istio-system
+                data:
+                  mesh: |-
+                    outboundTrafficPolicy:
+                      mode: ALLOW_ANY
+                """);
+        Path iop = write("iop.yaml", """
+                apiVersion: install.istio.io/v1alpha1
+                kind: IstioOperator
+                metadata:
+                  name: installed-state
+                  namespace: istio-system
+                spec:
+                  meshConfig:
+                    outboundTrafficPolicy:
+                      mode: REGISTRY_ONLY
+                """);
+        CliRun r = CliRun.of("explain", "-f", cm.toString(), "-f", iop.toString(), "--from", "default/sleep",
+                "https://api.stripe.com/");
+        assertThat(r.exitCode()).as(r.err()).isEqualTo(1);
+        assertThat(r.out()).contains("  mesh settings:\n    outboundTrafficPolicy.mode REGISTRY_ONLY, from IstioOperator"
+                        + " istio-system/installed-state (" + iop + ":9:7)")
+                .contains("    warning: ConfigMap istio (" + cm + ":9:7) sets outboundTrafficPolicy.mode ALLOW_ANY, but"
+                        + " IstioOperator istio-system/installed-state (" + iop + ":9:7) sets REGISTRY_ONLY, which wins:");
+
+        CliRun set = CliRun.of("explain", "-f", cm.toString(), "-f", iop.toString(), "--set",
+                "meshConfig.outboundTrafficPolicy.mode=ALLOW_ANY", "--from", "default/sleep", "https://api.stripe.com/");
+        assertThat(set.exitCode()).as(set.err()).isZero();
+        assertThat(set.out()).contains("    outboundTrafficPolicy.mode ALLOW_ANY, from --set\n")
+                .contains("sets REGISTRY_ONLY, but --set sets ALLOW_ANY, which wins: --set overrides")
+                .doesNotContain("warning: ConfigMap");
+    }
 }

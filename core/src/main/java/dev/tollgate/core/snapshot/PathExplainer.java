@@ -49,7 +49,7 @@ final class PathExplainer {
                                     .or(() -> ge.authzRequest().flatMap(AuthzRequest::sni)).orElse(host))))));
             p.gatewayEval().flatMap(GatewayPath.Eval::upstream).ifPresent(u -> out.addAll(u.considerations()));
         }
-        return new Explanation(p.result(), out);
+        return new Explanation(p.result(), out, MeshExplainer.explain(registry.mesh(), registry.scopeFor(from)));
     }
 
     private static boolean decidedAtRegistry(CheckResult r) {
