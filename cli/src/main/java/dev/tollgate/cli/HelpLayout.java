@@ -246,7 +246,7 @@ final class HelpLayout {
     static List<String> wrap(String text, int width) {
         List<String> out = new ArrayList<>();
         StringBuilder line = new StringBuilder();
-        for (String word : text.strip().split(" +")) {
+        for (String word : words(text)) {
             if (!line.isEmpty() && line.length() + 1 + word.length() > width) {
                 out.add(line.toString());
                 line.setLength(0);
@@ -255,6 +255,32 @@ final class HelpLayout {
         }
         if (!line.isEmpty()) {
             out.add(line.toString());
+        }
+        return out;
+    }
+
+    /**
+     * The text's words; a short quoted command ('ulimit -n', 'istioctl install --set') counts as one, so it is
+     * never split across lines.
+     */
+    private static List<String> words(String text) {
+        List<String> out = new ArrayList<>();
+        StringBuilder quoted = null;
+        for (String w : text.strip().split(" +")) {
+            if (quoted != null) {
+                quoted.append(' ').append(w);
+                if (w.indexOf('\'') >= 0 || quoted.length() > 40) {
+                    out.add(quoted.toString());
+                    quoted = null;
+                }
+            } else if (w.replaceFirst("^\\(", "").startsWith("'") && w.chars().filter(c -> c == '\'').count() == 1) {
+                quoted = new StringBuilder(w);
+            } else {
+                out.add(w);
+            }
+        }
+        if (quoted != null) {
+            out.add(quoted.toString());
         }
         return out;
     }

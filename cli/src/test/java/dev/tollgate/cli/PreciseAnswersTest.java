@@ -194,7 +194,8 @@ class PreciseAnswersTest {
                 "meshConfig.outboundTrafficPolicy.mode=ALLOW_ANY", "--from", "default/sleep", "https://api.stripe.com/");
         assertThat(set.exitCode()).as(set.err()).isZero();
         assertThat(set.out()).contains("    outboundTrafficPolicy.mode ALLOW_ANY, from --set\n")
-                .contains("sets REGISTRY_ONLY, but --set sets ALLOW_ANY, which wins: --set overrides")
+                .contains("sets outboundTrafficPolicy.mode REGISTRY_ONLY, but --set sets ALLOW_ANY, which wins: --set"
+                        + " overrides")
                 .doesNotContain("warning: ConfigMap");
     }
 }
