@@ -40,8 +40,8 @@ import java.util.regex.Pattern;
                 "",
                 "Proxies started with --ca-dir DIR issue and renew their own certificate from this CA. Whoever can",
                 "read DIR/ca-key.pem can mint ANY identity of the mesh, so --ca-dir is for development, tests and",
-                "the demo only. On Kubernetes, proxies get their certificate from 'tollgate control', which checks",
-                "the service account token."
+                "the demo only. On Kubernetes, proxies must get their certificate from a control plane that checks",
+                "the workload's service account token, as istiod does; Tollgate has none yet."
         },
         subcommands = {CaCommand.Init.class, CaCommand.Issue.class, CaCommand.Inspect.class})
 public final class CaCommand implements Runnable {

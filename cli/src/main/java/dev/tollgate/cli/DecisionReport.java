@@ -74,8 +74,16 @@ final class DecisionReport {
                 stage = c.stage();
                 out.println("    [" + stage + "]");
             }
-            out.println("      " + (c.applied() ? "applied   " : "not used  ") + c.resource() + "  (" + c.origin() + ")");
+            out.println((c.deciding() ? "    * " : "      ") + (c.applied() ? "applied   " : c.reached() ? "not used  " : "not reached ")
+                    + c.resource() + "  (" + c.origin() + ")");
             out.println("                " + c.why());
+        }
+        if (e.considerations().stream().anyMatch(Consideration::deciding)) {
+            out.println("    (* the verdict rests on it: the reason above is worded from it)");
+        }
+        if (!e.meshSettings().isEmpty()) {
+            out.println("  mesh settings:");
+            e.meshSettings().forEach(l -> out.println("    " + l));
         }
     }
 
@@ -129,11 +137,14 @@ final class DecisionReport {
             cm.put("stage", c.stage().text());
             cm.put("resource", c.resource().toString());
             cm.put("applied", c.applied());
+            cm.put("deciding", c.deciding());
+            cm.put("reached", c.reached());
             cm.put("why", c.why());
             cm.put("origin", c.origin().line() > 0 ? c.origin().toString() : null);
             cs.add(cm);
         }
         m.put("considered", cs);
+        m.put("meshSettings", e.meshSettings());
         return m;
     }
 

@@ -28,7 +28,8 @@ import java.util.concurrent.Callable;
                 ""},
         footerHeading = "%nExample:%n",
         footer = {
-                "  tollgate gateway -f istio-system=external-google.yaml --ca-dir ./ca --port-offset 10000 --admin 127.0.0.1:15010"})
+                "  tollgate gateway -f istio-system=external-google.yaml --ca-dir ./ca --port-offset 10000 \\",
+                "      --admin 127.0.0.1:15010"})
 final class GatewayCommand implements Callable<Integer> {
 
     @Option(names = "--namespace", paramLabel = "NS", defaultValue = EgressGatewayIdentity.NAMESPACE,

@@ -27,7 +27,8 @@ public final class Main implements Runnable {
     private static final List<Class<?>> COMMANDS = List.of(CheckCommand.class, ExplainCommand.class,
             AnalyzeCommand.class, PoliciesCommand.class, TestCommand.class, NetpolCommand.class, CaptureRulesCommand.class,
             CaCommand.class, SidecarCommand.class, GatewayCommand.class,
-            dev.tollgate.cli.demo.DemoCommand.class, StandInCommand.class, CommandLine.HelpCommand.class);
+            dev.tollgate.cli.demo.DemoCommand.class, StandInCommand.class, CompletionCommand.class,
+            CommandLine.HelpCommand.class);
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -100,20 +101,39 @@ public final class Main implements Runnable {
             return 2;
         });
         cl.setExitCodeExceptionMapper(e -> 2);
-        reflow(cl);
+        cl.setParameterExceptionHandler(Main::usageError);
+        HelpLayout.apply(cl);
         return cl;
+    }
+
+    /**
+     * A usage mistake gets one line naming it and where help is, as kubectl and git answer; picocli's default printed
+     * the whole help after it, which buried the line that mattered.
+     */
+    private static int usageError(CommandLine.ParameterException e, String[] args) {
+        CommandLine cl = e.getCommandLine();
+        String name = cl.getCommandSpec().qualifiedName();
+        String what = e instanceof CommandLine.MissingParameterException missing ? missing(missing) : e.getMessage();
+        cl.getErr().println(name + ": " + what + "; see '" + name + " --help'");
+        CommandLine.UnmatchedArgumentException.printSuggestions(e, cl.getErr());
+        cl.getErr().flush();
+        return 2;
+    }
+
+    /** "missing URL", "missing --from=NAMESPACE/SERVICEACCOUNT": the argument as the help names it. */
+    private static String missing(CommandLine.MissingParameterException e) {
+        List<String> names = new java.util.ArrayList<>();
+        for (CommandLine.Model.ArgSpec a : e.getMissing()) {
+            names.add(a instanceof CommandLine.Model.OptionSpec o ? o.longestName() + "=" + o.paramLabel()
+                    : a.paramLabel());
+        }
+        return "missing " + String.join(", ", names);
     }
 
     /**
      * Descriptions are written as short source lines; picocli would wrap each line on its own and leave ragged
      * text, so consecutive lines are joined into paragraphs first. Indented lines (lists, examples) stay as written.
      */
-    private static void reflow(CommandLine cl) {
-        CommandLine.Model.UsageMessageSpec usage = cl.getCommandSpec().usageMessage();
-        usage.description(paragraphs(usage.description()));
-        cl.getSubcommands().values().forEach(Main::reflow);
-    }
-
     static String[] paragraphs(String[] lines) {
         java.util.List<String> out = new java.util.ArrayList<>();
         StringBuilder paragraph = new StringBuilder();

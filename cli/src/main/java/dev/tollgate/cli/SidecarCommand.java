@@ -73,8 +73,10 @@ import java.util.function.Consumer;
         footer = {
                 "  tollgate ca init --dir ./ca",
                 "  tollgate sidecar --namespace default --service-account sleep -f config/ --ca-dir ./ca \\",
-                "      --listen 127.0.0.1:15001 --connect-to istio-egressgateway.istio-system.svc.cluster.local:80:127.0.0.1:10080",
-                "  http_proxy=http://127.0.0.1:15001 https_proxy=http://127.0.0.1:15001 curl -I https://developers.google.com/"})
+                "      --listen 127.0.0.1:15001 \\",
+                "      --connect-to istio-egressgateway.istio-system.svc.cluster.local:80:127.0.0.1:10080",
+                "  http_proxy=http://127.0.0.1:15001 https_proxy=http://127.0.0.1:15001 \\",
+                "      curl -I https://developers.google.com/"})
 final class SidecarCommand implements Callable<Integer> {
 
     @Option(names = "--namespace", required = true, paramLabel = "NS",

@@ -18,6 +18,11 @@ import java.util.Optional;
 record TargetUrl(String scheme, String host, int port, String pathAndQuery, String text) {
 
     static TargetUrl parse(String text) {
+        if (!text.contains("://")) {
+            // "host/" or "host:80" would otherwise read as a scheme named after the host
+            throw new IllegalArgumentException("missing scheme (http:// or https://) in " + text + ": e.g. https://"
+                    + text);
+        }
         URI uri;
         try {
             uri = new URI(text);
@@ -41,6 +46,14 @@ record TargetUrl(String scheme, String host, int port, String pathAndQuery, Stri
         }
         if (authority == null || authority.isEmpty()) {
             throw new IllegalArgumentException("no host in " + text);
+        }
+        String hostPart = authority.startsWith("[") ? authority : authority.replaceFirst(":[^:]*$", "");
+        if (hostPart.contains("*")) {
+            // a ServiceEntry or Gateway host may be a pattern; a request always names one host
+            boolean suffix = hostPart.startsWith("*.") && hostPart.indexOf('*', 1) < 0;
+            throw new IllegalArgumentException("wildcard host " + hostPart + " in " + text + ": no client can "
+                    + "request a pattern; ask for one host it covers" + (suffix ? ", e.g. " + scheme + "://www"
+                    + hostPart.substring(1) + authority.substring(hostPart.length()) + "/" : ""));
         }
         Authority parsed;
         try {

@@ -44,4 +44,19 @@ class TargetUrlTest {
     void authorityOmitsTheDefaultPort(String text, String authority) {
         assertThat(TargetUrl.parse(text).authority()).isEqualTo(authority);
     }
+
+    /** Issue 10: a URL without a scheme, and a wildcard host, each say what is wrong. */
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+            "foo.example.com/        | missing scheme (http:// or https://) in foo.example.com/",
+            "foo.example.com:8080/x  | missing scheme (http:// or https://) in foo.example.com:8080/x",
+            "https://*.example.com/  | wildcard host *.example.com in https://*.example.com/: no client can request a"
+                    + " pattern; ask for one host it covers, e.g. https://www.example.com/",
+            "tcp://*.example.com:443 | wildcard host *.example.com in tcp://*.example.com:443",
+            "http://*/               | wildcard host * in http://*/",
+            "http://a*.example.com/  | wildcard host a*.example.com"})
+    void namesTheMistake(String text, String message) {
+        assertThatThrownBy(() -> TargetUrl.parse(text)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining(message);
+    }
 }

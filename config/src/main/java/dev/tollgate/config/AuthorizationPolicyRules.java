@@ -217,18 +217,35 @@ final class AuthorizationPolicyRules {
             }
             return Optional.of("bad key (" + key + "): should have format a[b]");
         }
+        if (WHEN_KEYS.contains(key)) {
+            return Optional.empty();
+        }
         return switch (key) {
-            case "source.ip", "remote.ip", "source.namespace", "source.serviceAccount", "source.principal",
-                 "request.auth.principal",
-                 "request.auth.audiences", "request.auth.presenter", "destination.ip", "destination.port",
-                 "connection.sni" -> Optional.empty();
             case "destination.namespace" -> Optional.of("attribute " + key + " is replaced by the metadata.namespace");
             case "destination.name", "destination.user" ->
                     Optional.of("deprecated attribute " + key + ": only supported in v1alpha1");
             default -> key.startsWith("destination.labels")
                     ? Optional.of("attribute " + key + " is replaced by the workload selector")
-                    : Optional.of("unknown attribute: " + key);
+                    : Optional.of("unknown attribute: " + key + whenKeySuggestion(key));
         };
+    }
+
+    /** The `when` keys that take no name in brackets. */
+    private static final Set<String> WHEN_KEYS = Set.of("source.ip", "remote.ip", "source.namespace",
+            "source.serviceAccount", "source.principal", "request.auth.principal", "request.auth.audiences",
+            "request.auth.presenter", "destination.ip", "destination.port", "connection.sni");
+    /** The `when` keys written key[name]. */
+    private static final Set<String> NAMED_WHEN_KEYS = Set.of("request.headers", "request.auth.claims");
+
+    /** As for an unknown field: the closest documented key, or the list of them (one home: SchemaChecker). */
+    private static String whenKeySuggestion(String key) {
+        int open = key.indexOf('[');
+        if (open > 0) {
+            return SchemaChecker.suggestion(key.substring(0, open), NAMED_WHEN_KEYS);
+        }
+        java.util.Set<String> all = new java.util.TreeSet<>(WHEN_KEYS);
+        NAMED_WHEN_KEYS.forEach(k -> all.add(k + "[NAME]"));
+        return SchemaChecker.suggestion(key, all);
     }
 
     private static void values(FieldNode node, String field, Problems.Scoped p) {

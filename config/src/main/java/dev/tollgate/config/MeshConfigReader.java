@@ -73,6 +73,10 @@ final class MeshConfigReader {
     private List<String> trustDomainAliases = MeshSettings.DEFAULTS.trustDomainAliases();
     private PathNormalization pathNormalization = MeshSettings.DEFAULTS.pathNormalization();
     private final Map<String, Origin> origins = new HashMap<>();
+    /** Who gave which setting what, in order (for explain's "where the mesh mode came from"). */
+    private final List<dev.tollgate.core.model.MeshSettingSource> sources = new ArrayList<>();
+    /** The source being applied: "ConfigMap istio", "IstioOperator ns/name" or "--set". */
+    private String from = "--set";
     /** {@code --set K[i]=V}, by K then i, applied after the whole-list --set values. */
     private final Map<String, TreeMap<Integer, String>> indexed = new TreeMap<>();
     private final Problems.Scoped problems;
@@ -83,6 +87,7 @@ final class MeshConfigReader {
 
     /** Applies one meshConfig tree (from the ConfigMap or an IstioOperator) over what was read before. */
     void apply(FieldNode meshConfig, String from) {
+        this.from = from;
         if (!(meshConfig.node() instanceof YamlNode.MapNode)) {
             problems.error("wrong-type", meshConfig, "meshConfig must be an object, got "
                     + YamlNode.describe(meshConfig.node()));
@@ -164,6 +169,7 @@ final class MeshConfigReader {
     void applyOverride(String rawKey, String value) {
         String key = rawKey.startsWith("meshConfig.") ? rawKey.substring("meshConfig.".length()) : rawKey;
         Origin origin = new Origin("--set", 0, 0);
+        from = "--set";
         String path = "meshConfig." + key;
         String top = key.contains(".") ? key.substring(0, key.indexOf('.')) : key;
         String rest = key.contains(".") ? key.substring(key.indexOf('.') + 1) : "";
@@ -285,6 +291,8 @@ final class MeshConfigReader {
         try {
             mode = OutboundMode.valueOf(value);
             origins.put("outboundTrafficPolicy.mode", origin);
+            sources.add(new dev.tollgate.core.model.MeshSettingSource("outboundTrafficPolicy.mode", mode.name(),
+                    from, origin));
         } catch (IllegalArgumentException e) {
             problems.error("invalid-field", origin, path, "unsupported outboundTrafficPolicy.mode \"" + value
                     + "\", must be ALLOW_ANY or REGISTRY_ONLY");
@@ -365,6 +373,6 @@ final class MeshConfigReader {
         applyIndexed();
         return new MeshSettings(mode, trustDomain, rootNamespace, exportTo.get("defaultServiceExportTo"),
                 exportTo.get("defaultVirtualServiceExportTo"), exportTo.get("defaultDestinationRuleExportTo"), origins,
-                trustDomainAliases, pathNormalization);
+                trustDomainAliases, pathNormalization, sources);
     }
 }

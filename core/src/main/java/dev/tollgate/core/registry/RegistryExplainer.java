@@ -42,9 +42,28 @@ final class RegistryExplainer {
         this.scope = registry.scopeFor(workload, sidecars);
     }
 
+    /**
+     * The Sidecars, then the entries. When the sidecar does not know host:port, the outbound traffic policy decides,
+     * and the facts it rests on are marked deciding: the Sidecar's outboundTrafficPolicy when it sets one, and the
+     * first entry fact of the walk that kept the host out (or the entry that has the host but not the port). The
+     * sidecar's refusal is worded from that entry fact, so check's reason and explain name the same cause.
+     */
     List<Consideration> explain() {
         new SidecarExplainer(registry, workload, port, scope, out).explain(sidecars);
-        explainEntries();
+        int modeFact = scope.outboundModeFromSidecar() ? out.size() - 1 : -1;
+        int firstEntry = out.size();
+        Optional<ServiceMatch> result = explainEntries();
+        if (result.isEmpty() || result.get().port().isEmpty()) {
+            if (modeFact >= 0) {
+                out.set(modeFact, out.get(modeFact).asDeciding());
+            }
+            for (int i = firstEntry; i < out.size(); i++) {
+                if (out.get(i).applied() == result.isPresent()) {
+                    out.set(i, out.get(i).asDeciding());
+                    break;
+                }
+            }
+        }
         return List.copyOf(out);
     }
 
@@ -54,9 +73,9 @@ final class RegistryExplainer {
      * One sentence per entry host the lookup considered, from the lookup's own record of its walk: what it decided
      * for each candidate is taken as recorded, and only put into words here.
      */
-    private void explainEntries() {
+    private Optional<ServiceMatch> explainEntries() {
         if (!Hosts.plausible(host)) {
-            return;
+            return Optional.empty();
         }
         LookupTrace trace = LookupTrace.recording();
         scope.lookup(host, port, trace);
@@ -79,6 +98,7 @@ final class RegistryExplainer {
                 explainAddress(n, result, listener);
             }
         }
+        return result;
     }
 
     private void explainEntry(LookupTrace.Note n, Optional<ServiceMatch> result, boolean byAddress,

@@ -64,6 +64,14 @@ final class RouteTrace {
         verdict(vs, false, why, false);
     }
 
+    /** The proxy has it, but the request never reached its routes, because {@code why}. */
+    void notReached(CompiledVirtualService vs, String why) {
+        if (on && !hasVerdict(vs)) {
+            verdict(vs, false, why, false);
+            entry(vs).reached = false;
+        }
+    }
+
     /** A note appended to its sentence if it decides (which virtual host it owns, and why). */
     void note(CompiledVirtualService vs, String note) {
         if (on) {
@@ -95,7 +103,9 @@ final class RouteTrace {
             }
             String why = e.whole ? e.why : e.prefix + (e.applied ? "; " : ", but ") + e.why
                     + (e.applied && e.note != null ? " (" + e.note + ")" : "");
-            out.add(new Consideration(Stage.ROUTE, vs.resource().key(), e.applied, why, vs.resource().origin()));
+            out.add(e.reached ? new Consideration(Stage.ROUTE, vs.resource().key(), e.applied, why,
+                    vs.resource().origin()) : Consideration.notReached(Stage.ROUTE, vs.resource().key(), why,
+                    vs.resource().origin()));
         });
         return List.copyOf(out);
     }
@@ -122,6 +132,7 @@ final class RouteTrace {
         String note;
         boolean applied;
         boolean whole;
+        boolean reached = true;
 
         Entry(String prefix) {
             this.prefix = prefix;

@@ -100,6 +100,6 @@ final class VirtualServices {
 
     /** For {@link Consideration}s of a walk that never reached the routes. */
     static void notConsulted(RouteTrace trace, String why) {
-        trace.withoutVerdict().forEach(vs -> trace.passed(vs, why));
+        trace.withoutVerdict().forEach(vs -> trace.notReached(vs, why));
     }
 }

@@ -31,6 +31,10 @@ final class PathExplainer {
     Explanation explain(WorkloadRef from, OutboundRequest request, CompiledMeshSnapshot.Path p) {
         String host = HostName.fold(request.host());
         List<Consideration> out = new ArrayList<>(registry.explain(from, host, request.port()));
+        if (!decidedAtRegistry(p.result())) {
+            // the registry's facts about an unknown host decide only when the sidecar's registry had the last word
+            out.replaceAll(Consideration::asNotDeciding);
+        }
         // the route walk explains itself; a sidecar that decided before routing lists what it did not consult
         out.addAll(p.sidecar().route().map(RouteOutcome::considerations).orElseGet(() ->
                 routing.notConsultedAtSidecar(from, registry.scopeFor(from), host, request.port())));
@@ -45,6 +49,15 @@ final class PathExplainer {
                                     .or(() -> ge.authzRequest().flatMap(AuthzRequest::sni)).orElse(host))))));
             p.gatewayEval().flatMap(GatewayPath.Eval::upstream).ifPresent(u -> out.addAll(u.considerations()));
         }
-        return new Explanation(p.result(), out);
+        return new Explanation(p.result(), out, MeshExplainer.explain(registry.mesh(), registry.scopeFor(from)));
+    }
+
+    private static boolean decidedAtRegistry(CheckResult r) {
+        if (r.hops().isEmpty()) {
+            return false;
+        }
+        Hop last = r.hops().get(r.hops().size() - 1);
+        return last.stage() == dev.tollgate.core.model.Stage.REGISTRY
+                && last.proxy().kind() == dev.tollgate.core.model.ProxyRef.Kind.SIDECAR;
     }
 }

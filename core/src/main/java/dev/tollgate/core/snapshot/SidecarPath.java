@@ -106,8 +106,7 @@ final class SidecarPath {
 
         RouteOutcome outcome;
         if (match.isEmpty() || match.get().port().isEmpty()) {
-            String why = match.map(m -> m.entry().key() + " declares " + host + " but not port " + port)
-                    .orElseGet(() -> unknownHostWhy(from, host, port));
+            String why = unknownHostWhy(from, host, port);
             Optional<RouteOutcome> vsOnly = virtualHostOutsideRegistry(from, scope, host, port, request);
             if (vsOnly.isEmpty() || vsOnly.get() instanceof RouteOutcome.NoVirtualService) {
                 Eval out = outsideRegistry(proxy, scope, sidecarKey, sidecarOrigin, host, port, why, hops,
@@ -301,9 +300,16 @@ final class SidecarPath {
     private record RefusalKey(WorkloadRef from, String host, int port) {
     }
 
+    /**
+     * The entry fact explain marks deciding: the Sidecars' facts come first and the entries' last, so the last
+     * deciding fact is the entry's (a Sidecar's outboundTrafficPolicy is named in the reason's prefix already). The
+     * first fact that merely did not apply could be a Sidecar selecting another workload, which decided nothing.
+     */
     private String explainUnknownHost(WorkloadRef from, String host, int port) {
-        for (Consideration c : registry.explain(from, host, port)) {
-            if (!c.applied()) {
+        List<Consideration> facts = registry.explain(from, host, port);
+        for (int i = facts.size() - 1; i >= 0; i--) {
+            Consideration c = facts.get(i);
+            if (c.deciding() && c.resource().kind() != dev.tollgate.core.model.Kind.SIDECAR) {
                 return c.why();
             }
         }

@@ -105,6 +105,8 @@ class RouteExplainTest {
                 c -> assertThat(c.applied()).isTrue(),
                 c -> {
                     assertThat(c.applied()).isFalse();
+                    // issue 10: "not reached", not "not used": the gateway never weighed its routes
+                    assertThat(c.reached()).isFalse();
                     assertThat(c.why()).endsWith("but the gateway decided before it consulted any route (see the "
                             + "hops)");
                 });
