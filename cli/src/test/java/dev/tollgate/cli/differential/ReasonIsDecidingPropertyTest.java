@@ -108,8 +108,8 @@ class ReasonIsDecidingPropertyTest {
     private static void verify(Path file, Req r, Sample sample) throws IOException {
         List<String> args = new ArrayList<>(List.of("-f", file.toString(), "-o", "json"));
         args.addAll(r.checkArgs());
-        Main.Captured check = Main.capture(prepend("check", args));
-        Main.Captured explain = Main.capture(prepend("explain", args));
+        dev.tollgate.cli.lab.InProcessCli.Result check = Main.capture(prepend("check", args));
+        dev.tollgate.cli.lab.InProcessCli.Result explain = Main.capture(prepend("explain", args));
         if (check.exit() == 2) {
             assertThat(explain.exit()).as("explain of %s: %s", r, explain.err()).isEqualTo(2);
             return;
