@@ -1,6 +1,6 @@
 package dev.tollgate.cli;
 
-import dev.tollgate.core.model.ConfigSet;
+import dev.tollgate.config.LoadResult;
 import dev.tollgate.core.model.Diagnostic;
 import dev.tollgate.core.snapshot.SnapshotCompiler;
 import picocli.CommandLine.Command;
@@ -55,8 +55,11 @@ final class AnalyzeCommand implements Callable<Integer> {
             case "text" -> false;
             default -> throw new IllegalArgumentException("-o " + output + ": use text or json");
         };
-        ConfigSet set = ConfigLoading.load(config, err);
-        List<Diagnostic> findings = SnapshotCompiler.compile(set).analyze();
+        LoadResult loaded = ConfigLoading.loadKeepingWarnings(config, err);
+        // the loader's warnings (a kind Tollgate does not model, a resource defined twice) are findings too
+        List<Diagnostic> findings = new ArrayList<>(loaded.diagnostics().stream()
+                .filter(d -> d.severity() == Diagnostic.Severity.WARNING).toList());
+        findings.addAll(SnapshotCompiler.compile(loaded.config().orElseThrow()).analyze());
         if (json) {
             List<Map<String, Object>> rows = new ArrayList<>();
             for (Diagnostic d : findings) {

@@ -20,9 +20,21 @@ final class ConfigLoading {
     }
 
     static ConfigSet load(ConfigOptions options, PrintWriter err) {
+        return load(options, err, true).config().orElseThrow();
+    }
+
+    /**
+     * Loads for a command that reports the loader's warnings itself ({@code analyze}, among its findings), so they
+     * are not printed here too; errors are, as for every command.
+     */
+    static LoadResult loadKeepingWarnings(ConfigOptions options, PrintWriter err) {
+        return load(options, err, false);
+    }
+
+    private static LoadResult load(ConfigOptions options, PrintWriter err, boolean printWarnings) {
         LoadResult result = ConfigLoader.load(options.sources(), options.loadOptions());
         for (Diagnostic d : result.diagnostics()) {
-            if (d.severity() != Diagnostic.Severity.INFO || !result.ok()) {
+            if (!result.ok() || printWarnings && d.severity() != Diagnostic.Severity.INFO) {
                 err.println(d.format());
             }
         }
@@ -31,6 +43,6 @@ final class ConfigLoading {
             throw new ConfigurationError(n + " configuration error" + (n == 1 ? "" : "s")
                     + "; nothing was evaluated (an invalid resource never widens access)");
         }
-        return result.config().orElseThrow();
+        return result;
     }
 }
