@@ -166,6 +166,12 @@ final class Conformance {
             return this;
         }
 
+        /** Standard error must also hold these fragments, e.g. a warning beside the decision. */
+        Case warns(String... errFragments) {
+            errContains.addAll(List.of(errFragments));
+            return this;
+        }
+
         private Case expect(String target, int code, String outcome) {
             this.url = target;
             this.exit = code;
@@ -220,10 +226,10 @@ final class Conformance {
                     + "\n  exit: " + r.exitCode() + "\n  out: " + r.out() + "\n  err: " + r.err();
             assertThat(r.exitCode()).as(context).isEqualTo(exit);
             assertThat(r.err()).as(context).doesNotContain("internal error");
+            for (String s : errContains) {
+                assertThat(r.err()).as(context).contains(s);
+            }
             if (exit == 2) {
-                for (String s : errContains) {
-                    assertThat(r.err()).as(context).contains(s);
-                }
                 return;
             }
             if (json) {
