@@ -20,7 +20,7 @@ public final class ConfigOptions {
                     "get -o yaml' exports and List kinds included), or - for standard input (once). Repeatable.",
                     "A folder's subfolders are read only with -R. NAMESPACE=PATH places that file's resources that",
                     "have no metadata.namespace in NAMESPACE, so one command can apply the same file in two namespaces.",
-                    "As with kubectl, no -f, an empty folder, or files with only comments are an error."})
+                    "As with kubectl, an empty folder or files with only comments are an error, and so is no -f (and no --set)."})
     List<String> files = new ArrayList<>();
 
     @Option(names = {"-R", "--recursive"},

@@ -61,8 +61,9 @@ public final class ConfigLoader {
 
     public static LoadResult load(List<ConfigSource> sources, LoadOptions options) {
         ConfigLoader loader = new ConfigLoader(options);
-        if (sources.isEmpty()) {
-            // with nothing to read every request would be decided by Istio's defaults alone: ALLOWED, silently
+        if (sources.isEmpty() && options.meshOverrides().isEmpty()) {
+            // with nothing to read every request would be decided by Istio's defaults alone: ALLOWED, silently.
+            // --set alone is a configuration: the mesh's defaults with no resources, e.g. REGISTRY_ONLY blocking all
             loader.problems.about(Optional.empty()).error("no-config", new Origin("-f", 0, 0), "", "no configuration given: "
                     + "use -f FILE, -f FOLDER (-R for its subfolders) or -f - for standard input");
         }

@@ -84,6 +84,14 @@ class InputSourcesTest {
     }
 
     @Test
+    void setAloneIsAConfigurationOfTheMeshWithNoResources() {
+        LoadResult r = ConfigLoader.load(List.of(), new LoadOptions("default",
+                Map.of("outboundTrafficPolicy.mode", "REGISTRY_ONLY")));
+        assertThat(r.errors()).isEmpty();
+        assertThat(r.config().orElseThrow().mesh().outboundMode().name()).isEqualTo("REGISTRY_ONLY");
+    }
+
+    @Test
     void aFileOfOnlyCommentsIsAnErrorAsKubectlsNoObjectsPassedToApply() {
         Path file = Fixtures.write(dir, "comments.yaml", "# everything commented out\n#apiVersion: v1\n---\n---\n");
         LoadResult r = load(LoadOptions.DEFAULTS, file);
