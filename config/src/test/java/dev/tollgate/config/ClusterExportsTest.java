@@ -102,6 +102,51 @@ class ClusterExportsTest {
                         + "\"resolutoin\" in ServiceEntry (did you mean \"resolution\"?)"));
     }
 
+    @Test
+    void theIstioConfigMapAndADeploymentAsExportedLoad() {
+        LoadResult r = Fixtures.load(dir, "export.yaml", """
+                apiVersion: v1
+                kind: List
+                items:
+                - apiVersion: v1
+                  kind: ConfigMap
+                  metadata:
+                    name: istio
+                    namespace: istio-system
+                    resourceVersion: "1021"
+                    uid: 0f6b2f1e-2a1c-4a8e-9d5e-7c3b1a2d4e5f
+                    labels: {install.operator.istio.io/owning-resource: unknown, istio.io/rev: default}
+                    managedFields:
+                    - {apiVersion: v1, fieldsType: FieldsV1, fieldsV1: {f:data: {f:mesh: {}}}, manager: istioctl}
+                  data:
+                    mesh: |-
+                      outboundTrafficPolicy:
+                        mode: REGISTRY_ONLY
+                - apiVersion: apps/v1
+                  kind: Deployment
+                  metadata:
+                    name: sleep
+                    namespace: default
+                    generation: 4
+                    annotations: {deployment.kubernetes.io/revision: "2"}
+                    managedFields:
+                    - {apiVersion: apps/v1, fieldsType: FieldsV1, fieldsV1: {f:spec: {f:replicas: {}}}}
+                  spec:
+                    replicas: 1
+                    selector: {matchLabels: {app: sleep}}
+                    template:
+                      metadata: {labels: {app: sleep}, creationTimestamp: null}
+                      spec: {serviceAccountName: sleep, containers: [{name: sleep, image: curlimages/curl}]}
+                  status:
+                    availableReplicas: 1
+                    conditions: [{type: Available, status: "True"}]
+                """);
+        assertThat(r.errors()).as(Fixtures.dump(r.diagnostics())).isEmpty();
+        assertThat(r.config().orElseThrow().mesh().outboundMode().name()).isEqualTo("REGISTRY_ONLY");
+        assertThat(r.config().orElseThrow().workloads()).singleElement()
+                .satisfies(w -> assertThat(w.serviceAccount()).isEqualTo("sleep"));
+    }
+
     private static String serviceEntry(String metadata, String tail) {
         return """
                 apiVersion: networking.istio.io/v1

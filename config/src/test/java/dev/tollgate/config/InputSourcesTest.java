@@ -139,6 +139,19 @@ class InputSourcesTest {
     }
 
     @Test
+    void aStoreOverStandardInputLoadsItOnceAndNeverSeesItChange() {
+        ConfigSource stdin = ConfigSource.stdin(SE.formatted("a", "a").getBytes(StandardCharsets.UTF_8), Optional.empty());
+        try (ConfigStore store = new ConfigStore(List.of(stdin), LoadOptions.DEFAULTS,
+                ConfigStoreTest.TestSnapshot::new)) {
+            LoadResult first = store.reload();
+            assertThat(first.errors()).isEmpty();
+            assertThat(names(first)).containsExactly("a");
+            assertThat(store.fingerprint()).isEqualTo(store.fingerprint());
+            assertThat(names(store.reload())).as("the bytes were kept, not read again").containsExactly("a");
+        }
+    }
+
+    @Test
     void aStoreOverAFolderFollowsTheRecursiveOption() throws Exception {
         Fixtures.write(dir, "sub/c.yaml", SE.formatted("c", "c"));
         Fixtures.write(dir, "a.yaml", SE.formatted("a", "a"));
