@@ -166,6 +166,14 @@ final class Conformance {
             return this;
         }
 
+        /**
+         * A configuration with no Istio resource and no mesh setting, so Istio's defaults decide: a Namespace. No
+         * configuration at all is an error since issue 10, never a silent ALLOW_ANY.
+         */
+        Case meshDefaults() {
+            return file("apiVersion: v1\nkind: Namespace\nmetadata:\n  name: default\n");
+        }
+
         /** Standard error must also hold these fragments, e.g. a warning beside the decision. */
         Case warns(String... errFragments) {
             errContains.addAll(List.of(errFragments));
