@@ -5,6 +5,8 @@ import dev.tollgate.config.LoadOptions;
 import dev.tollgate.config.YamlLimits;
 import picocli.CommandLine.Option;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -14,10 +16,16 @@ import java.util.Map;
 public final class ConfigOptions {
 
     @Option(names = {"-f", "--filename"}, paramLabel = "[NAMESPACE=]PATH",
-            description = {"A YAML file or a folder of them (multi-document, Istio and Kubernetes resources). Repeatable.",
-                    "NAMESPACE=PATH places that file's resources that have no metadata.namespace in NAMESPACE,",
-                    "so one command can apply the same file in two namespaces."})
+            description = {"A YAML file or a folder of them (multi-document, Istio and Kubernetes resources, 'kubectl",
+                    "get -o yaml' exports and List kinds included), or - for standard input (once). Repeatable.",
+                    "A folder's subfolders are read only with -R. NAMESPACE=PATH places that file's resources that",
+                    "have no metadata.namespace in NAMESPACE, so one command can apply the same file in two namespaces.",
+                    "As with kubectl, an empty folder or files with only comments are an error, and so is no -f (and no --set)."})
     List<String> files = new ArrayList<>();
+
+    @Option(names = {"-R", "--recursive"},
+            description = "Read the subfolders of -f folders too, as 'kubectl apply -R' does.")
+    boolean recursive;
 
     @Option(names = {"-n", "--namespace"}, paramLabel = "NAMESPACE", defaultValue = "default",
             description = "The namespace for resources without one, for every -f of the command (default: ${DEFAULT-VALUE}).")
@@ -45,16 +53,50 @@ public final class ConfigOptions {
     ConfigOptions withMoreSettings(List<String> more) {
         ConfigOptions c = new ConfigOptions();
         c.files = files;
+        c.recursive = recursive;
         c.namespace = namespace;
         c.set = new ArrayList<>(set);
         c.set.addAll(more);
         c.maxFileSize = maxFileSize;
         c.maxScalarSize = maxScalarSize;
+        // standard input can be read once: the copies share its bytes
+        if (files.stream().anyMatch(ConfigSource::isStdin)) {
+            c.stdin = stdin();
+        }
         return c;
     }
 
+    /** Standard input's bytes, once read: a command may ask for its sources more than once. */
+    private byte[] stdin;
+
+    /**
+     * The {@code -f} sources; {@code -f -} reads standard input, at most the file size limit plus one byte, so
+     * that the loader refuses a larger input as it refuses a larger file.
+     *
+     * @throws IllegalArgumentException for {@code -f -} given twice
+     */
     public List<ConfigSource> sources() {
-        return files.stream().map(ConfigSource::parse).toList();
+        if (files.stream().filter(ConfigSource::isStdin).count() > 1) {
+            throw new IllegalArgumentException("-f - is given more than once; standard input can be read only once");
+        }
+        List<ConfigSource> out = new ArrayList<>();
+        for (String f : files) {
+            ConfigSource source = ConfigSource.parse(f);
+            out.add(ConfigSource.isStdin(f) ? ConfigSource.stdin(stdin(), source.namespace()) : source);
+        }
+        return out;
+    }
+
+    private byte[] stdin() {
+        if (stdin == null) {
+            try {
+                stdin = System.in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8,
+                        loadOptions().limits().maxFileBytes() + 1));
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot read standard input: " + e.getMessage(), e);
+            }
+        }
+        return stdin;
     }
 
     /** @throws IllegalArgumentException for a --set that is not {@code meshConfig.KEY=VALUE} */
@@ -78,7 +120,7 @@ public final class ConfigOptions {
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("--max-config-file-size/--max-yaml-scalar-size: " + e.getMessage());
         }
-        return new LoadOptions(namespace, overrides, limits);
+        return new LoadOptions(namespace, overrides, limits, recursive);
     }
 
     /** {@code 4194304}, {@code 4096Ki} or {@code 4Mi}, as Kubernetes writes quantities of bytes. */

@@ -67,6 +67,7 @@ final class RequestOptions {
         TargetUrl target = target();
         OutboundRequest outbound = request(target);
         ignoredOptions(target).forEach(err::println);
+        fromSlash(); // a usage error, before the configuration is read
         ConfigSet set = ConfigLoading.load(config, err);
         return new Question(workload(set), target, outbound, SnapshotCompiler.compile(set));
     }
@@ -118,11 +119,17 @@ final class RequestOptions {
         return notes;
     }
 
-    WorkloadRef workload(ConfigSet config) {
+    /** @throws IllegalArgumentException for a --from that is not NAMESPACE/SERVICEACCOUNT */
+    int fromSlash() {
         int slash = from.indexOf('/');
         if (slash <= 0 || slash == from.length() - 1 || from.indexOf('/', slash + 1) >= 0) {
             throw new IllegalArgumentException("--from " + from + ": expected NAMESPACE/SERVICEACCOUNT, e.g. default/sleep");
         }
+        return slash;
+    }
+
+    WorkloadRef workload(ConfigSet config) {
+        int slash = fromSlash();
         String ns = from.substring(0, slash);
         String sa = from.substring(slash + 1);
         if (labels != null) {

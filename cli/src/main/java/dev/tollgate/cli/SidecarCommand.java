@@ -152,8 +152,12 @@ final class SidecarCommand implements Callable<Integer> {
     /** What both proxies take: configuration, identity, name maps, admin, access log, timeouts. */
     static final class ProxyOptions {
         @Option(names = {"-f", "--filename"}, required = true, paramLabel = "[NAMESPACE=]PATH",
-                description = "A YAML file or folder (Istio resources, IstioOperator, the istio ConfigMap). Repeatable. Watched: changes apply to new connections; a broken file keeps the last good configuration.")
+                description = "A YAML file or folder (Istio resources, IstioOperator, the istio ConfigMap), or - for standard input (read once, not watched). Repeatable. Watched: changes apply to new connections; a broken file keeps the last good configuration.")
         List<String> files = new ArrayList<>();
+
+        @Option(names = {"-R", "--recursive"},
+                description = "Read the subfolders of -f folders too, as 'kubectl apply -R' does.")
+        boolean recursive;
 
         @Option(names = "--config-namespace", paramLabel = "NAMESPACE", defaultValue = "default",
                 description = "The namespace for resources without metadata.namespace (what -n is for the other commands; here --namespace is the workload's identity). Default: ${DEFAULT-VALUE}.")
@@ -313,6 +317,7 @@ final class SidecarCommand implements Callable<Integer> {
             shared.set = set;
             shared.maxFileSize = maxConfigFileSize;
             shared.maxScalarSize = maxYamlScalarSize;
+            shared.recursive = recursive;
             ConfigStore store = new ConfigStore(shared.sources(), shared.loadOptions(), SnapshotCompiler::compile);
             LoadResult first = store.reload();
             for (Diagnostic d : first.diagnostics()) {

@@ -82,11 +82,12 @@ class CliErrorPathTest {
 
     @Test
     void aFileOverMaxConfigFileSizeIsAnErrorNamingItAndTheFlag() throws IOException {
-        Path f = write("big.yaml", "# " + "x".repeat(2000) + "\n");
+        // a real object after the comment: a file of only comments is an error of its own (no-objects)
+        Path f = write("big.yaml", "# " + "x".repeat(2000) + "\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: a\n");
         CliRun r = CliRun.of("check", "-f", f.toString(), "--max-config-file-size", "1Ki", "--from", "default/sleep",
                 "https://a.example.com/");
         assertThat(r.exitCode()).isEqualTo(2);
-        assertThat(r.err()).contains(f + " is 2003 bytes, larger than the limit of 1 KiB per file "
+        assertThat(r.err()).contains(f + " is 2054 bytes, larger than the limit of 1 KiB per file "
                 + "(--max-config-file-size)");
         assertThat(CliRun.of("check", "-f", f.toString(), "--from", "default/sleep", "https://a.example.com/")
                 .exitCode()).as("under the default 4Mi it loads").isZero();

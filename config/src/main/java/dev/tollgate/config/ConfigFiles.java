@@ -23,12 +23,13 @@ final class ConfigFiles {
     }
 
     /**
-     * The *.yaml, *.yml and *.json files under {@code dir}, recursively, in name order. Hidden entries (a name
-     * starting with '.') are skipped: a mounted Kubernetes ConfigMap holds each file twice, once behind the
-     * {@code ..data} link and once in a hidden timestamped folder.
+     * The *.yaml, *.yml and *.json files in {@code dir} (and its subfolders if {@code recursive}, as kubectl's
+     * {@code -R}), in path order, so a load is the same on every machine. Hidden entries (a name starting with '.')
+     * are skipped: a mounted Kubernetes ConfigMap holds each file twice, once behind the {@code ..data} link and once
+     * in a hidden timestamped folder.
      */
-    static List<Path> filesOf(Path dir) throws IOException {
-        try (Stream<Path> walk = Files.walk(dir)) {
+    static List<Path> filesOf(Path dir, boolean recursive) throws IOException {
+        try (Stream<Path> walk = Files.walk(dir, recursive ? Integer.MAX_VALUE : 1)) {
             return walk.filter(f -> !hidden(dir.relativize(f))).filter(Files::isRegularFile)
                     .filter(ConfigFiles::isConfigFile).sorted().toList();
         }
@@ -43,6 +44,12 @@ final class ConfigFiles {
         return false;
     }
 
+    private static void tooLarge(String name, String size, long max, Problems.Scoped p) {
+        p.error("file-too-large", new Origin(name, 0, 0), "", name + " is " + size + ", larger than the limit of "
+                + YamlLimits.describe(max) + " per file (--max-config-file-size); Kubernetes stores an object in at "
+                + "most 1.5 MiB");
+    }
+
     static boolean isConfigFile(Path p) {
         String name = p.getFileName().toString().toLowerCase(Locale.ROOT);
         return name.endsWith(".yaml") || name.endsWith(".yml") || name.endsWith(".json");
@@ -54,20 +61,28 @@ final class ConfigFiles {
      * "Input length = 1").
      */
     static Optional<String> text(Path path, YamlLimits limits, Problems.Scoped p) {
-        Origin at = new Origin(path.toString(), 0, 0);
         long max = limits.maxFileBytes();
         byte[] bytes;
         try (InputStream in = Files.newInputStream(path)) {
             long size = Files.size(path);
-            bytes = size > max ? null : in.readNBytes((int) max + 1);
-            if (bytes == null || bytes.length > max) {
-                p.error("file-too-large", at, "", path + " is " + (bytes == null ? size + " bytes" : "more than "
-                        + max + " bytes") + ", larger than the limit of " + YamlLimits.describe(max)
-                        + " per file (--max-config-file-size); Kubernetes stores an object in at most 1.5 MiB");
+            if (size > max) {
+                tooLarge(path.toString(), size + " bytes", max, p);
                 return Optional.empty();
             }
+            bytes = in.readNBytes((int) max + 1);
         } catch (IOException e) {
-            p.error("unreadable-file", at, "", "cannot read " + path + ": " + e.getMessage());
+            p.error("unreadable-file", new Origin(path.toString(), 0, 0), "", "cannot read " + path + ": "
+                    + e.getMessage());
+            return Optional.empty();
+        }
+        return text(path.toString(), bytes, limits, p);
+    }
+
+    /** Bytes read elsewhere (standard input) as text, under the same limit and UTF-8 check as a file. */
+    static Optional<String> text(String name, byte[] bytes, YamlLimits limits, Problems.Scoped p) {
+        long max = limits.maxFileBytes();
+        if (bytes.length > max) {
+            tooLarge(name, "more than " + max + " bytes", max, p);
             return Optional.empty();
         }
         CharsetDecoder utf8 = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
@@ -88,8 +103,8 @@ final class ConfigFiles {
                     lineStart = i + 1;
                 }
             }
-            p.error("not-utf8", new Origin(path.toString(), line, offset - lineStart + 1), "", String.format(
-                    "%s is not UTF-8 text (byte 0x%02X at offset %d, line %d); YAML files must be UTF-8", path,
+            p.error("not-utf8", new Origin(name, line, offset - lineStart + 1), "", String.format(
+                    "%s is not UTF-8 text (byte 0x%02X at offset %d, line %d); YAML files must be UTF-8", name,
                     bytes[offset] & 0xff, offset, line));
             return Optional.empty();
         }

@@ -11,7 +11,6 @@ import dev.tollgate.core.model.Origin;
 import dev.tollgate.core.model.Resource;
 import dev.tollgate.core.model.ResourceKey;
 import dev.tollgate.core.model.Workload;
-import io.fabric8.kubernetes.api.model.ObjectMeta;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -51,6 +50,8 @@ public final class ConfigLoader {
     private final List<Workload> workloads = new ArrayList<>();
     private final MeshInputs mesh;
     private final GatewayApiReader gatewayApi = new GatewayApiReader(problems);
+    /** Kubernetes objects read (the items of a List count, the List does not). */
+    private int objects;
 
     private ConfigLoader(LoadOptions options) {
         this.options = options;
@@ -62,10 +63,29 @@ public final class ConfigLoader {
 
     public static LoadResult load(List<ConfigSource> sources, LoadOptions options) {
         ConfigLoader loader = new ConfigLoader(options);
+        if (sources.isEmpty() && options.meshOverrides().isEmpty()) {
+            // with nothing to read every request would be decided by Istio's defaults alone: ALLOWED, silently.
+            // --set alone is a configuration: the mesh's defaults with no resources, e.g. REGISTRY_ONLY blocking all
+            loader.problems.about(Optional.empty()).error("no-config", new Origin("-f", 0, 0), "", "no configuration given: "
+                    + "use -f FILE, -f FOLDER (-R for its subfolders) or -f - for standard input");
+        }
         for (ConfigSource source : sources) {
             loader.source(source);
         }
+        loader.noObjects(sources);
         return loader.result();
+    }
+
+    /**
+     * As {@code kubectl apply} ("no objects passed to apply"): sources that were all read but hold only comments
+     * or empty documents are an error. One such file among others is fine, as it is to kubectl.
+     */
+    private void noObjects(List<ConfigSource> sources) {
+        if (objects == 0 && !sources.isEmpty() && !problems.hasErrors()) {
+            problems.about(Optional.empty()).error("no-objects", new Origin(sources.get(0).path().toString(), 0, 0), "", "no objects to load: "
+                    + String.join(", ", sources.stream().map(s -> "-f " + s.path()).toList())
+                    + (sources.size() == 1 ? " holds" : " hold") + " only comments or empty documents");
+        }
     }
 
     private void source(ConfigSource source) {
@@ -78,16 +98,23 @@ public final class ConfigLoader {
                     + " is not a valid namespace name (DNS-1123 label)");
             return;
         }
+        if (source.content().isPresent()) {
+            ConfigFiles.text(ConfigSource.STDIN, source.content().get(), options.limits(), p)
+                    .ifPresent(text -> text(ConfigSource.STDIN, text, namespace));
+            return;
+        }
         if (!Files.exists(path)) {
             p.error("missing-file", new Origin(path.toString(), 0, 0), "", "file or folder " + path + " does not exist");
             return;
         }
         if (Files.isDirectory(path)) {
             try {
-                List<Path> files = ConfigFiles.filesOf(path);
+                List<Path> files = ConfigFiles.filesOf(path, options.recursive());
                 if (files.isEmpty()) {
-                    p.info("empty-folder", new Origin(path.toString(), 0, 0), "", "folder " + path
-                            + " holds no *.yaml, *.yml or *.json file");
+                    boolean deeper = !options.recursive() && !ConfigFiles.filesOf(path, true).isEmpty();
+                    p.error("empty-folder", new Origin(path.toString(), 0, 0), "", "folder " + path
+                            + " holds no *.yaml, *.yml or *.json file" + (deeper
+                            ? "; its subfolders do: give -R (--recursive) to read them, as with kubectl" : ""));
                 }
                 files.forEach(f -> file(f, namespace));
             } catch (IOException | UncheckedIOException e) {
@@ -99,12 +126,11 @@ public final class ConfigLoader {
     }
 
     private void file(Path path, String namespace) {
-        String source = path.toString();
-        Optional<String> read = ConfigFiles.text(path, options.limits(), problems.about(Optional.empty()));
-        if (read.isEmpty()) {
-            return;
-        }
-        String text = read.get();
+        ConfigFiles.text(path, options.limits(), problems.about(Optional.empty()))
+                .ifPresent(text -> text(path.toString(), text, namespace));
+    }
+
+    private void text(String source, String text, String namespace) {
         List<YamlReader.Document> docs;
         try {
             docs = YamlReader.read(source, text, options.limits());
@@ -136,6 +162,7 @@ public final class ConfigLoader {
             }
             return;
         }
+        objects++;
         String group = apiVersion.contains("/") ? apiVersion.substring(0, apiVersion.indexOf('/')) : "";
         if (group.equals(GatewayApiReader.GROUP)) {
             gatewayApi.read(doc, apiVersion, kind, namespace);
@@ -162,6 +189,11 @@ public final class ConfigLoader {
         Origin origin = resourceOrigin(doc);
         String name = doc.get("metadata").flatMap(m -> m.string("name")).orElse("");
         String ns = doc.get("metadata").flatMap(m -> m.string("namespace")).orElse(namespace);
+        Optional<String> effect = UnmodelledKinds.effect(apiVersion, kind, doc);
+        if (effect.isPresent()) {
+            p.warning("unmodelled-kind", origin, "", UnmodelledKinds.message(kind, ns, name, effect.get()));
+            return;
+        }
         switch (kind) {
             case "Namespace", "ServiceAccount" -> {
                 if (name.isEmpty()) {
@@ -215,7 +247,7 @@ public final class ConfigLoader {
             p.error("missing-field", doc, "metadata.name is required");
             return;
         }
-        if (!SchemaChecker.check(metadata.get(), SpecSchema.of(ObjectMeta.class), p, origins)) {
+        if (!SchemaChecker.check(metadata.get(), MetadataRules.metadataShape(), p, origins)) {
             return;
         }
         FieldNode nameAt = metadata.get().get("name").orElse(metadata.get());

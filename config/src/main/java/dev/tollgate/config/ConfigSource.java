@@ -6,12 +6,34 @@ import java.util.Optional;
 
 /**
  * One {@code -f} argument: a file or a folder of YAML files, and optionally the namespace its resources
- * without {@code metadata.namespace} land in ({@code -f NAMESPACE=PATH}).
+ * without {@code metadata.namespace} land in ({@code -f NAMESPACE=PATH}). Standard input ({@code -f -}) is read
+ * once, by the caller, and its bytes travel here: a proxy that reloads cannot read it again.
+ *
+ * @param content the bytes of standard input (at most the file size limit plus one, so that the loader can refuse
+ *                more), or empty for a path on disk
  */
-public record ConfigSource(Path path, Optional<String> namespace) {
+public record ConfigSource(Path path, Optional<String> namespace, Optional<byte[]> content) {
+    /** How standard input is named in diagnostics, where a file's path would be. */
+    public static final String STDIN = "<stdin>";
+
     public ConfigSource {
         Objects.requireNonNull(path, "path");
         namespace = namespace == null ? Optional.empty() : namespace;
+        content = content == null ? Optional.empty() : content;
+    }
+
+    public ConfigSource(Path path, Optional<String> namespace) {
+        this(path, namespace, Optional.empty());
+    }
+
+    /** Standard input's bytes, as {@code -f -} or {@code -f NAMESPACE=-}. */
+    public static ConfigSource stdin(byte[] content, Optional<String> namespace) {
+        return new ConfigSource(Path.of(STDIN), namespace, Optional.of(content.clone()));
+    }
+
+    /** Whether {@code argument} ({@code PATH} or {@code NAMESPACE=PATH}) names standard input. */
+    public static boolean isStdin(String argument) {
+        return parse(argument).path().toString().equals("-");
     }
 
     /** Parses {@code PATH} or {@code NAMESPACE=PATH}. A path that itself contains '=' can be given as {@code ./a=b}. */

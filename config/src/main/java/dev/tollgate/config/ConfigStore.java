@@ -244,9 +244,12 @@ public final class ConfigStore implements AutoCloseable {
         long maxBytes = options.limits().maxFileBytes();
         for (ConfigSource source : sources) {
             Path path = source.path();
-            if (Files.isDirectory(path)) {
+            if (source.content().isPresent()) {
+                // standard input, read once: it cannot change
+                files.put(ConfigSource.STDIN, "stdin");
+            } else if (Files.isDirectory(path)) {
                 try {
-                    ConfigFiles.filesOf(path).forEach(f -> files.put(f.toString(), hash(f, maxBytes)));
+                    ConfigFiles.filesOf(path, options.recursive()).forEach(f -> files.put(f.toString(), hash(f, maxBytes)));
                 } catch (IOException | UncheckedIOException e) {
                     files.put(path.toString(), "unreadable");
                 }

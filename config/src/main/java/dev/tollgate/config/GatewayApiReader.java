@@ -9,7 +9,6 @@ import dev.tollgate.core.model.KubernetesNames;
 import dev.tollgate.core.model.Origin;
 import dev.tollgate.core.model.Resource;
 import io.fabric8.istio.api.api.networking.v1alpha3.ServiceEntry;
-import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.GatewayClassSpec;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.GatewaySpec;
 import io.fabric8.kubernetes.api.model.gatewayapi.v1.HTTPRouteSpec;
@@ -103,7 +102,7 @@ final class GatewayApiReader {
             return;
         }
         Map<String, Origin> origins = new LinkedHashMap<>();
-        if (!SchemaChecker.check(metadata.get(), SpecSchema.of(ObjectMeta.class), p, origins)) {
+        if (!SchemaChecker.check(metadata.get(), MetadataRules.metadataShape(), p, origins)) {
             return;
         }
         if (!KubernetesNames.isSubdomain(name)) {

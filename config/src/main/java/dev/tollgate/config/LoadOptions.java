@@ -8,8 +8,11 @@ import java.util.Objects;
  * @param meshOverrides    {@code --set meshConfig.K=V} arguments as {@code K -> V} (without the {@code meshConfig.}
  *                         prefix), applied over the istio ConfigMap and an IstioOperator
  * @param limits           how large a file and a YAML value may be
+ * @param recursive        whether a folder's subfolders are read too ({@code -R}); as with kubectl, they are not
+ *                         by default
  */
-public record LoadOptions(String defaultNamespace, Map<String, String> meshOverrides, YamlLimits limits) {
+public record LoadOptions(String defaultNamespace, Map<String, String> meshOverrides, YamlLimits limits,
+                          boolean recursive) {
     public static final LoadOptions DEFAULTS = new LoadOptions("default", Map.of());
 
     public LoadOptions {
@@ -18,7 +21,15 @@ public record LoadOptions(String defaultNamespace, Map<String, String> meshOverr
         Objects.requireNonNull(limits, "limits");
     }
 
+    public LoadOptions(String defaultNamespace, Map<String, String> meshOverrides, YamlLimits limits) {
+        this(defaultNamespace, meshOverrides, limits, false);
+    }
+
     public LoadOptions(String defaultNamespace, Map<String, String> meshOverrides) {
         this(defaultNamespace, meshOverrides, YamlLimits.DEFAULTS);
+    }
+
+    public LoadOptions withRecursive(boolean recursive) {
+        return new LoadOptions(defaultNamespace, meshOverrides, limits, recursive);
     }
 }

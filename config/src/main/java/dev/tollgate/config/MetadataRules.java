@@ -2,6 +2,7 @@ package dev.tollgate.config;
 
 import dev.tollgate.core.model.KubernetesNames;
 import dev.tollgate.core.model.Kind;
+import io.fabric8.kubernetes.api.model.ObjectMeta;
 
 import java.util.Map;
 import java.util.Set;
@@ -10,7 +11,33 @@ import java.util.Set;
 final class MetadataRules {
     private static final String DRY_RUN = "istio.io/dry-run";
 
+    /**
+     * The metadata the API server writes, which {@code kubectl get -o yaml} exports keep. No decision reads them,
+     * and their content is the server's (managedFields' FieldsV1 keys such as {@code f:spec} are not a schema), so
+     * they load whatever they hold.
+     */
+    static final Set<String> SERVER_WRITTEN = Set.of("managedFields", "resourceVersion", "uid", "generation",
+            "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds", "selfLink", "finalizers",
+            "ownerReferences");
+
+    private static SpecSchema.ObjectShape metadataShape;
+
     private MetadataRules() {
+    }
+
+    /**
+     * ObjectMeta's shape with the {@link #SERVER_WRITTEN} fields taking any value. The fields Istio reads (name,
+     * namespace, labels, annotations) and generateName stay strict, so {@code lables:} is still an unknown field.
+     */
+    static synchronized SpecSchema.ObjectShape metadataShape() {
+        if (metadataShape == null) {
+            SpecSchema.ObjectShape strict = (SpecSchema.ObjectShape) SpecSchema.of(ObjectMeta.class);
+            SpecSchema.ObjectShape shape = new SpecSchema.ObjectShape(strict.typeName);
+            strict.properties.forEach((name, fieldShape) -> shape.properties.put(name, SERVER_WRITTEN.contains(name)
+                    ? new SpecSchema.AnyValue() : fieldShape));
+            metadataShape = shape;
+        }
+        return metadataShape;
     }
 
     /** Istio's ValidateGatewayName (a DNS-1123 label) and the API server's subdomain rule for the other kinds. */

@@ -54,6 +54,10 @@ final class SpecSchema {
     record MapShape(Shape value) implements Shape {
     }
 
+    /** Any YAML value, scalar, list or map, with no check of its content: for what the API server writes. */
+    record AnyValue() implements Shape {
+    }
+
     record ScalarShape(ScalarKind kind, Set<String> enumValues) implements Shape {
         ScalarShape {
             enumValues = Set.copyOf(enumValues);

@@ -5,6 +5,8 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
 import dev.tollgate.core.model.Origin;
+import org.yaml.snakeyaml.error.Mark;
+import org.yaml.snakeyaml.error.MarkedYAMLException;
 import org.yaml.snakeyaml.reader.StreamReader;
 
 import java.io.IOException;
@@ -105,11 +107,16 @@ final class YamlReader {
                 index++;
             }
         } catch (JsonProcessingException e) {
+            if (e.getCause() instanceof MarkedYAMLException marked) {
+                throw snakeYamlError(marked);
+            }
             JsonLocation loc = e.getLocation();
             String message = firstLine(e.getOriginalMessage());
             throw new SyntaxError(loc == null ? new Origin(source, 0, 0) : origin(loc), "invalid YAML: " + message);
-        } catch (IOException | org.yaml.snakeyaml.error.YAMLException e) {
+        } catch (MarkedYAMLException e) {
             // Jackson passes some of SnakeYAML's unchecked exceptions through unwrapped
+            throw snakeYamlError(e);
+        } catch (IOException | org.yaml.snakeyaml.error.YAMLException e) {
             throw new SyntaxError(new Origin(source, 0, 0), "invalid YAML: " + firstLine(e.getMessage()));
         }
         return out;
@@ -249,6 +256,34 @@ final class YamlReader {
         };
         heights.put(node, h);
         return h;
+    }
+
+    /**
+     * SnakeYAML's own words: its problem ("expected <block end>, but found '-'") at the problem's line and column,
+     * and its context ("while parsing a block mapping") with where that started. Jackson's message keeps only the
+     * context's first line, which says nothing of what is wrong.
+     */
+    private SyntaxError snakeYamlError(MarkedYAMLException e) {
+        Mark problemAt = e.getProblemMark();
+        Mark contextAt = e.getContextMark();
+        String problem = e.getProblem() == null ? firstLine(e.getMessage()) : e.getProblem().strip();
+        StringBuilder message = new StringBuilder("invalid YAML: ").append(problem);
+        if (e.getContext() != null) {
+            message.append(" (").append(e.getContext().strip());
+            if (contextAt != null && (problemAt == null || contextAt.getLine() != problemAt.getLine()
+                    || contextAt.getColumn() != problemAt.getColumn())) {
+                Origin c = markOrigin(contextAt);
+                message.append(" at line ").append(c.line()).append(", column ").append(c.column());
+            }
+            message.append(')');
+        }
+        Mark at = problemAt != null ? problemAt : contextAt;
+        return new SyntaxError(at == null ? new Origin(source, 0, 0) : markOrigin(at), message.toString());
+    }
+
+    /** SnakeYAML counts lines and columns from 0, Jackson and editors from 1. */
+    private Origin markOrigin(Mark mark) {
+        return relocate.apply(new Origin(source, mark.getLine() + 1, mark.getColumn() + 1));
     }
 
     private Origin origin(JsonLocation loc) {

@@ -167,7 +167,7 @@ class ConfigStoreTest {
         Fixtures.write(folder, "a.yaml", GOOD);
         try (ConfigStore s = store(folder, TestSnapshot::new)) {
             s.reload();
-            Path added = Fixtures.write(folder, "sub/b.yaml", GOOD.replace("google", "yahoo"));
+            Path added = Fixtures.write(folder, "b.yaml", GOOD.replace("google", "yahoo"));
             s.poll();
             assertThat(s.current().config().serviceEntries()).hasSize(2);
             Files.delete(added);

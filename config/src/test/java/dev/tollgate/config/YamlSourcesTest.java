@@ -86,7 +86,7 @@ class YamlSourcesTest {
     }
 
     @Test
-    void folderIsReadRecursivelyInNameOrderSkippingOtherFiles() {
+    void folderIsReadRecursivelyWithRInNameOrderSkippingOtherFiles() {
         Fixtures.write(dir, "b/nested/two.yml", SE.formatted("two", "two"));
         Fixtures.write(dir, "a.yaml", SE.formatted("one", "one"));
         Fixtures.write(dir, "c/three.json", """
@@ -99,7 +99,7 @@ class YamlSourcesTest {
         // a mounted ConfigMap keeps a second copy of each file in a hidden folder
         Fixtures.write(dir, "..2026_11_27/a.yaml", SE.formatted("one", "one"));
         Fixtures.write(dir, ".hidden.yaml", "broken: [");
-        LoadResult r = Fixtures.load(dir);
+        LoadResult r = Fixtures.load(LoadOptions.DEFAULTS.withRecursive(true), new ConfigSource(dir, Optional.empty()));
         assertThat(r.ok()).as(Fixtures.dump(r.diagnostics())).isTrue();
         assertThat(r.config().orElseThrow().serviceEntries()).extracting(Resource::name)
                 .containsExactly("one", "two", "three");
@@ -184,7 +184,7 @@ class YamlSourcesTest {
     }
 
     @Test
-    void otherIstioKindsAreSkippedWithANotice() {
+    void otherIstioKindsAreSkippedWithAWarning() {
         Path file = Fixtures.write(dir, "pa.yaml", """
                 apiVersion: security.istio.io/v1
                 kind: PeerAuthentication
@@ -197,8 +197,12 @@ class YamlSourcesTest {
                 """);
         LoadResult r = Fixtures.load(file);
         assertThat(r.ok()).isTrue();
-        assertThat(r.diagnostics()).singleElement().satisfies(d -> assertThat(d.message())
-                .contains("skipped kind PeerAuthentication"));
+        // issue 10: a PeerAuthentication changes what the egress gateway accepts, so it is not skipped silently
+        assertThat(r.diagnostics()).singleElement().satisfies(d -> {
+            assertThat(d.severity()).isEqualTo(Diagnostic.Severity.WARNING);
+            assertThat(d.message()).startsWith("PeerAuthentication istio-system/default may change mTLS between "
+                    + "workloads and the egress gateway");
+        });
     }
 
     @Test

@@ -166,6 +166,20 @@ final class Conformance {
             return this;
         }
 
+        /**
+         * A configuration with no Istio resource and no mesh setting, so Istio's defaults decide: a Namespace. No
+         * configuration at all is an error since issue 10, never a silent ALLOW_ANY.
+         */
+        Case meshDefaults() {
+            return file("apiVersion: v1\nkind: Namespace\nmetadata:\n  name: default\n");
+        }
+
+        /** Standard error must also hold these fragments, e.g. a warning beside the decision. */
+        Case warns(String... errFragments) {
+            errContains.addAll(List.of(errFragments));
+            return this;
+        }
+
         private Case expect(String target, int code, String outcome) {
             this.url = target;
             this.exit = code;
@@ -220,10 +234,10 @@ final class Conformance {
                     + "\n  exit: " + r.exitCode() + "\n  out: " + r.out() + "\n  err: " + r.err();
             assertThat(r.exitCode()).as(context).isEqualTo(exit);
             assertThat(r.err()).as(context).doesNotContain("internal error");
+            for (String s : errContains) {
+                assertThat(r.err()).as(context).contains(s);
+            }
             if (exit == 2) {
-                for (String s : errContains) {
-                    assertThat(r.err()).as(context).contains(s);
-                }
                 return;
             }
             if (json) {

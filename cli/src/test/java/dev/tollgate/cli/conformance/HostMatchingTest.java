@@ -86,7 +86,7 @@ class HostMatchingTest {
                         .file(tlsSe("api.example.com")).registryOnly().blocked("https://203.0.113.7/"),
                 check("IP literal URL allowed under ALLOW_ANY", "meshConfig.outboundTrafficPolicy ALLOW_ANY: \"outbound"
                         + " traffic to unknown destinations will be allowed\" (istio.io/latest/docs/reference/config/istio.mesh.v1alpha1/)")
-                        .allowed("https://203.0.113.7/"),
+                        .meshDefaults().allowed("https://203.0.113.7/"),
                 check("tcp:// to a host:port in the registry", SE_HOSTS)
                         .file(se("db", "db.example.com", 5432, "TCP")).registryOnly()
                         .allowed("tcp://db.example.com:5432"),
@@ -138,7 +138,7 @@ class HostMatchingTest {
                 check("ALLOW_ANY: a known host on an undeclared port passes through", "meshConfig ALLOW_ANY: \"outbound"
                         + " traffic to unknown destinations will be allowed\"").file(tlsSe("api.example.com"))
                         .allowed("http://api.example.com/"),
-                check("ALLOW_ANY: unknown port, unknown host", "meshConfig ALLOW_ANY").allowed("http://unknown.example.org:8080/"),
+                check("ALLOW_ANY: unknown port, unknown host", "meshConfig ALLOW_ANY").meshDefaults().allowed("http://unknown.example.org:8080/"),
                 check("Host header with a trailing dot is the same host", HTTP_HOST + "; " + CONTRACT)
                         .file(httpSe("api.example.com")).registryOnly().args("-H", "Host: api.example.com.")
                         .allowed("http://api.example.com/"),
@@ -163,7 +163,7 @@ class HostMatchingTest {
                         .blocked("http://api.example.com/").outContains("Host header evil.example.com does not match"),
                 check("Host header of another host is refused under ALLOW_ANY too", "DESIGN.md: \"the sidecar: Host"
                         + " or SNI differs from the requested host -> 502\"").args("-H", "Host: evil.example.com")
-                        .blocked("http://unknown.example.org/"),
+                        .meshDefaults().blocked("http://unknown.example.org/"),
                 check("Host header with another port is refused", "DESIGN.md: Host differing from the requested"
                         + " host:port is refused; " + CONTRACT).file(httpSe("api.example.com")).registryOnly()
                         .args("-H", "Host: api.example.com:8080").blocked("http://api.example.com/"),

@@ -17,6 +17,8 @@ import static dev.tollgate.cli.conformance.Yaml.tlsSe;
 class LoadingTest {
     private static final String KINDS = "issue 2 section 2: networking.istio.io v1alpha3, v1beta1 and v1;"
             + " security.istio.io v1beta1 and v1; \"Other kinds are skipped with a one-line notice\"";
+    private static final String UNMODELLED = "issue 10 section 2: a kind that changes Istio's behaviour and that"
+            + " Tollgate does not model is \"named in a warning, with file:line\", saying what it may change";
     private static final String KUBECTL = "kubectl apply -f: multi-document YAML, a v1 List's items are applied;"
             + " --validate=strict rejects unknown and duplicate fields";
     private static final String AP_EMPTY = "AuthorizationPolicy: an ALLOW policy without rules (spec: {} or no spec)"
@@ -84,16 +86,35 @@ class LoadingTest {
                         .file(se.replace("spec:", "spc:\n  x: 1\nspec:")).error(URL),
                 check("ServiceEntry with an empty spec is an error", "ServiceEntry.hosts is REQUIRED")
                         .file("apiVersion: networking.istio.io/v1\nkind: ServiceEntry\nmetadata:\n  name: a\nspec:\n").error(URL),
-                check("YAML with a tab indent is an error", KUBECTL)
-                        .file("apiVersion: networking.istio.io/v1\nkind: ServiceEntry\nmetadata:\n\tname: a\n").error(URL),
+                check("YAML with a tab indent is an error, in SnakeYAML's words at its line", KUBECTL)
+                        .file("apiVersion: networking.istio.io/v1\nkind: ServiceEntry\nmetadata:\n\tname: a\n").error(URL,
+                                ":4:1: error [yaml-syntax] invalid YAML: found character '\\t(TAB)' that cannot start any token"),
+                check("a list item at a mapping's indent is an error, in SnakeYAML's words at its line", KUBECTL)
+                        .file(se.replace("spec:\n", "spec:\n  location: MESH_EXTERNAL\n  - x\n")).error(URL,
+                                "error [yaml-syntax] invalid YAML: expected <block end>, but found '-' (while parsing a "
+                                        + "block mapping at line"),
+                check("the API server's metadata in a kubectl export loads", KUBECTL)
+                        .file(se.replace("metadata:\n", "metadata:\n  " + String.join("\n  ",
+                                "resourceVersion: \"1843021\"", "uid: 6f0d7c52-3b8e-4b1a-9d2f-0c8e5a7b1e44",
+                                "generation: 2", "creationTimestamp: \"2025-03-14T09:26:53Z\"", "managedFields:",
+                                "- apiVersion: networking.istio.io/v1", "  fieldsType: FieldsV1", "  fieldsV1:",
+                                "    f:metadata: {f:annotations: {.: {}}}", "    f:spec: {f:hosts: {}}",
+                                "  manager: kubectl-client-side-apply", "  operation: Update",
+                                "ownerReferences: [{apiVersion: v1, kind: ConfigMap, name: owner, uid: u1}]") + "\n")
+                                + "status:\n  observedGeneration: \"2\"\n  validationMessages: []\n")
+                        .registryOnly().allowed(URL),
+                check("a metadata typo is still an error in an export", KUBECTL)
+                        .file(se.replace("metadata:\n", "metadata:\n  resourceVersion: \"1\"\n  nmespace: x\n")).error(URL,
+                                "metadata.nmespace: unknown field \"nmespace\" in ObjectMeta (did you mean \"namespace\"?)"),
                 check("a Namespace manifest beside Istio resources", KINDS)
                         .file("apiVersion: v1\nkind: Namespace\nmetadata:\n  name: foo\n---\n" + se).registryOnly().allowed(URL),
-                check("a Service manifest is skipped", KINDS)
+                check("a Service manifest loads, with a warning (not modelled yet)", UNMODELLED)
                         .file("apiVersion: v1\nkind: Service\nmetadata:\n  name: foo\nspec:\n  ports: [{port: 80}]\n---\n" + se)
-                        .registryOnly().allowed(URL),
-                check("a PeerAuthentication is skipped", KINDS)
+                        .registryOnly().allowed(URL).warns("warning [unmodelled-kind] Service default/foo may change "),
+                check("a PeerAuthentication loads, with a warning (not modelled)", UNMODELLED)
                         .file("apiVersion: security.istio.io/v1\nkind: PeerAuthentication\nmetadata:\n  name: foo\nspec:\n"
-                                + "  mtls: {mode: STRICT}\n---\n" + se).registryOnly().allowed(URL),
+                                + "  mtls: {mode: STRICT}\n---\n" + se).registryOnly().allowed(URL)
+                        .warns("warning [unmodelled-kind] PeerAuthentication default/foo may change mTLS"),
                 check("the dry-run annotation must be a boolean", "istio.io/dry-run: \"true\" or \"false\"")
                         .file("istio-system", egressHttp("api.example.com")).registryOnly()
                         .file(policy("d", "istio-system", "annotations:\n  \"istio.io/dry-run\": \"maybe\"",

@@ -49,9 +49,12 @@ class MeshConfigTest {
         String cm = istioConfigMap("istio-system", meshPolicy("REGISTRY_ONLY"));
         String cmAny = istioConfigMap("istio-system", meshPolicy("ALLOW_ANY"));
         return Stream.of(
-                check("default mesh is ALLOW_ANY: unknown host allowed", DEFAULT).allowed(UNKNOWN),
-                check("default mesh is ALLOW_ANY: unknown http host allowed", DEFAULT)
+                check("default mesh is ALLOW_ANY: unknown host allowed", DEFAULT).meshDefaults().allowed(UNKNOWN),
+                check("default mesh is ALLOW_ANY: unknown http host allowed", DEFAULT).meshDefaults()
                         .allowed("http://unknown.example.org/x"),
+                check("no configuration at all is an error, not the default mesh", "issue 10 section 1: \"a run with no"
+                        + " configuration at all is an error (exit 2). It must not silently answer ALLOWED\"")
+                        .error(UNKNOWN, "error [no-config] no configuration given"),
                 check("--set REGISTRY_ONLY blocks an unknown host", HOW).registryOnly().blocked(UNKNOWN),
                 check("--set ALLOW_ANY explicit allows an unknown host", MODE)
                         .args(Conformance.ALLOW_ANY).allowed(UNKNOWN),

@@ -43,10 +43,10 @@ class UsageErrorTest {
                         .error("https://api.example.com/", "x.yaml"),
                 check("-f NS= of a missing file", USAGE).args("-f", "default=/nonexistent/tollgate/y.yaml")
                         .error("https://api.example.com/", "y.yaml"),
-                check("IPv6 literal URL is accepted", SCHEMES + "; ALLOW_ANY by default").allowed("https://[2001:db8::1]/"),
-                check("http:// IP literal is accepted", SCHEMES + "; ALLOW_ANY by default").allowed("http://192.0.2.1:8080/"),
+                check("IPv6 literal URL is accepted", SCHEMES + "; ALLOW_ANY by default").meshDefaults().allowed("https://[2001:db8::1]/"),
+                check("http:// IP literal is accepted", SCHEMES + "; ALLOW_ANY by default").meshDefaults().allowed("http://192.0.2.1:8080/"),
                 check("-o json prints one object with allowed and hops", "DESIGN.md: \"-o json prints one JSON object"
-                        + " with at least allowed (boolean) and a hops list\"").allowed("https://api.example.com/")
+                        + " with at least allowed (boolean) and a hops list\"").meshDefaults().allowed("https://api.example.com/")
                         .outContains("\"allowed\"", "\"hops\"", "\"outcome\"", "\"reason\"", "\"policy\""));
     }
 

@@ -224,7 +224,10 @@ final class LoopbackMesh implements AutoCloseable {
     private static Optional<AccessLogEntry> await(List<AccessLogEntry> log, int from, Predicate<AccessLogEntry> p) {
         long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(3);
         while (true) {
-            Optional<AccessLogEntry> found = log.subList(from, log.size()).stream().filter(p).findFirst();
+            // a snapshot: a view of the live list throws when a proxy logs between taking the view and reading it
+            List<AccessLogEntry> now = List.copyOf(log);
+            Optional<AccessLogEntry> found = now.subList(Math.min(from, now.size()), now.size()).stream().filter(p)
+                    .findFirst();
             if (found.isPresent() || System.nanoTime() > until) {
                 return found;
             }

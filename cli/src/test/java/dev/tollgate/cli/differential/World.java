@@ -100,6 +100,10 @@ record World(Optional<String> meshMode, List<Se> entries, Optional<SidecarRes> s
         for (int i = 0; i < policies.size(); i++) {
             docs.add(policy("policy-" + i, policies.get(i)));
         }
+        if (docs.isEmpty()) {
+            // a world with nothing configured is Istio's defaults; a file of no objects is an error (issue 10)
+            docs.add("apiVersion: v1\nkind: Namespace\nmetadata:\n  name: istio-system");
+        }
         return docs.stream().map(String::strip).collect(Collectors.joining("\n---\n", "", "\n"));
     }
 
