@@ -68,7 +68,7 @@ class ClusterExportsTest {
         assertThat(r.ok()).isFalse();
         assertThat(r.errors()).singleElement().satisfies(d -> {
             assertThat(d.code()).isEqualTo("unknown-field");
-            assertThat(d.format()).startsWith(file + ":5:3: error [unknown-field] ServiceEntry default/x metadata."
+            assertThat(d.format()).startsWith("Error [unknown-field] (ServiceEntry default/x " + file + ":5:3) metadata."
                     + typo + ": unknown field \"" + typo + "\" in ObjectMeta (did you mean ");
         });
     }
@@ -98,7 +98,8 @@ class ClusterExportsTest {
                     ports: [{number: 80, name: http, protocol: HTTP}]
                 """);
         assertThat(r.errors()).singleElement().satisfies(d -> assertThat(d.format())
-                .endsWith("se.yaml:12:5: error [unknown-field] ServiceEntry default/x spec.resolutoin: unknown field "
+                .contains("se.yaml:12:5) spec.resolutoin: unknown field ").startsWith("Error [unknown-field] (ServiceEntry default/x ")
+                .endsWith("spec.resolutoin: unknown field "
                         + "\"resolutoin\" in ServiceEntry (did you mean \"resolution\"?)"));
     }
 

@@ -61,8 +61,8 @@ class InputSourcesTest {
         Fixtures.write(dir, "empty/README.txt", "no yaml here");
         LoadResult r = load(LoadOptions.DEFAULTS, empty);
         assertThat(r.ok()).isFalse();
-        assertThat(r.errors()).singleElement().satisfies(d -> assertThat(d.format()).isEqualTo(empty
-                + ": error [empty-folder] folder " + empty + " holds no *.yaml, *.yml or *.json file"));
+        assertThat(r.errors()).singleElement().satisfies(d -> assertThat(d.format()).isEqualTo("Error [empty-folder] (" + empty
+                + ") folder " + empty + " holds no *.yaml, *.yml or *.json file"));
     }
 
     @Test
@@ -79,7 +79,7 @@ class InputSourcesTest {
     void noConfigurationAtAllIsAnError() {
         LoadResult r = ConfigLoader.load(List.of(), LoadOptions.DEFAULTS);
         assertThat(r.ok()).isFalse();
-        assertThat(r.errors()).singleElement().satisfies(d -> assertThat(d.format()).isEqualTo("-f: error [no-config] "
+        assertThat(r.errors()).singleElement().satisfies(d -> assertThat(d.format()).isEqualTo("Error [no-config] (-f) "
                 + "no configuration given: use -f FILE, -f FOLDER (-R for its subfolders) or -f - for standard input"));
     }
 
@@ -96,8 +96,8 @@ class InputSourcesTest {
         Path file = Fixtures.write(dir, "comments.yaml", "# everything commented out\n#apiVersion: v1\n---\n---\n");
         LoadResult r = load(LoadOptions.DEFAULTS, file);
         assertThat(r.ok()).isFalse();
-        assertThat(r.errors()).singleElement().satisfies(d -> assertThat(d.format()).isEqualTo(file
-                + ": error [no-objects] no objects to load: -f " + file + " holds only comments or empty documents"));
+        assertThat(r.errors()).singleElement().satisfies(d -> assertThat(d.format()).isEqualTo("Error [no-objects] (" + file
+                + ") no objects to load: -f " + file + " holds only comments or empty documents"));
     }
 
     @Test
@@ -131,11 +131,11 @@ class InputSourcesTest {
         LoadOptions small = new LoadOptions("default", Map.of(), new YamlLimits(100, 50));
         LoadResult big = ConfigLoader.load(List.of(ConfigSource.stdin(new byte[101], Optional.empty())), small);
         assertThat(big.errors()).singleElement().satisfies(d -> assertThat(d.format())
-                .startsWith("<stdin>: error [file-too-large] <stdin> is more than 100 bytes"));
+                .startsWith("Error [file-too-large] (<stdin>) <stdin> is more than 100 bytes"));
         LoadResult latin1 = ConfigLoader.load(List.of(ConfigSource.stdin(new byte[]{'a', ':', ' ', (byte) 0xE9},
                 Optional.empty())), LoadOptions.DEFAULTS);
         assertThat(latin1.errors()).singleElement().satisfies(d -> assertThat(d.format())
-                .startsWith("<stdin>:1:4: error [not-utf8] <stdin> is not UTF-8 text (byte 0xE9"));
+                .startsWith("Error [not-utf8] (<stdin>:1:4) <stdin> is not UTF-8 text (byte 0xE9"));
     }
 
     @Test

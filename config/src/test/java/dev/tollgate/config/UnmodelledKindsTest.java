@@ -58,7 +58,7 @@ class UnmodelledKindsTest {
         assertThat(r.config().orElseThrow().serviceEntries()).hasSize(1);
         assertThat(r.diagnostics()).singleElement().satisfies(d -> {
             assertThat(d.severity()).isEqualTo(Diagnostic.Severity.WARNING);
-            assertThat(d.format()).startsWith(file + ":2:1: warning [unmodelled-kind] " + kind
+            assertThat(d.format()).startsWith("Warning [unmodelled-kind] (" + file + ":2:1) " + kind
                     + " istio-system/x may change " + effect);
             assertThat(d.message()).endsWith("; Tollgate does not model " + (kind.equals("Service")
                     ? "Services yet" : kind));

@@ -42,7 +42,7 @@ class YamlSourcesTest {
             assertThat(d.origin().source()).isEqualTo(file.toString());
             assertThat(d.origin().line()).isBetween(4, 6);
             assertThat(d.origin().column()).isPositive();
-            assertThat(d.format()).startsWith(file + ":" + d.origin().line() + ":" + d.origin().column() + ": error");
+            assertThat(d.format()).startsWith("Error [yaml-syntax] (" + file + ":" + d.origin().line() + ":" + d.origin().column() + ") ");
         });
     }
 

@@ -27,7 +27,7 @@ class YamlSyntaxMessagesTest {
                   - hosts: [a.example.com]
                 """);
         assertThat(Fixtures.load(file).errors()).singleElement().satisfies(d -> assertThat(d.format()).isEqualTo(
-                file + ":7:3: error [yaml-syntax] invalid YAML: expected <block end>, but found '-' (while parsing a "
+                "Error [yaml-syntax] (" + file + ":7:3) invalid YAML: expected <block end>, but found '-' (while parsing a "
                         + "block mapping at line 6, column 3)"));
     }
 
@@ -35,7 +35,7 @@ class YamlSyntaxMessagesTest {
     void aTabInTheIndentSaysItCannotStartAToken() {
         Path file = Fixtures.write(dir, "tab.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n\tname: a\n");
         assertThat(Fixtures.load(file).errors()).singleElement().satisfies(d -> assertThat(d.format()).isEqualTo(
-                file + ":4:1: error [yaml-syntax] invalid YAML: found character '\\t(TAB)' that cannot start any "
+                "Error [yaml-syntax] (" + file + ":4:1) invalid YAML: found character '\\t(TAB)' that cannot start any "
                         + "token. (Do not use \\t(TAB) for indentation) (while scanning for the next token)"));
     }
 

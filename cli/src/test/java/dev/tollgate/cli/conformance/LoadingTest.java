@@ -88,10 +88,10 @@ class LoadingTest {
                         .file("apiVersion: networking.istio.io/v1\nkind: ServiceEntry\nmetadata:\n  name: a\nspec:\n").error(URL),
                 check("YAML with a tab indent is an error, in SnakeYAML's words at its line", KUBECTL)
                         .file("apiVersion: networking.istio.io/v1\nkind: ServiceEntry\nmetadata:\n\tname: a\n").error(URL,
-                                ":4:1: error [yaml-syntax] invalid YAML: found character '\\t(TAB)' that cannot start any token"),
+                                ":4:1) invalid YAML: found character '\\t(TAB)' that cannot start any token"),
                 check("a list item at a mapping's indent is an error, in SnakeYAML's words at its line", KUBECTL)
                         .file(se.replace("spec:\n", "spec:\n  location: MESH_EXTERNAL\n  - x\n")).error(URL,
-                                "error [yaml-syntax] invalid YAML: expected <block end>, but found '-' (while parsing a "
+                                ") invalid YAML: expected <block end>, but found '-' (while parsing a "
                                         + "block mapping at line"),
                 check("the API server's metadata in a kubectl export loads", KUBECTL)
                         .file(se.replace("metadata:\n", "metadata:\n  " + String.join("\n  ",
@@ -110,11 +110,11 @@ class LoadingTest {
                         .file("apiVersion: v1\nkind: Namespace\nmetadata:\n  name: foo\n---\n" + se).registryOnly().allowed(URL),
                 check("a Service manifest loads, with a warning (not modelled yet)", UNMODELLED)
                         .file("apiVersion: v1\nkind: Service\nmetadata:\n  name: foo\nspec:\n  ports: [{port: 80}]\n---\n" + se)
-                        .registryOnly().allowed(URL).warns("warning [unmodelled-kind] Service default/foo may change "),
+                        .registryOnly().allowed(URL).warns("Warning [unmodelled-kind] (").warns(") Service default/foo may change "),
                 check("a PeerAuthentication loads, with a warning (not modelled)", UNMODELLED)
                         .file("apiVersion: security.istio.io/v1\nkind: PeerAuthentication\nmetadata:\n  name: foo\nspec:\n"
                                 + "  mtls: {mode: STRICT}\n---\n" + se).registryOnly().allowed(URL)
-                        .warns("warning [unmodelled-kind] PeerAuthentication default/foo may change mTLS"),
+                        .warns("Warning [unmodelled-kind] (").warns(") PeerAuthentication default/foo may change mTLS"),
                 check("the dry-run annotation must be a boolean", "istio.io/dry-run: \"true\" or \"false\"")
                         .file("istio-system", egressHttp("api.example.com")).registryOnly()
                         .file(policy("d", "istio-system", "annotations:\n  \"istio.io/dry-run\": \"maybe\"",

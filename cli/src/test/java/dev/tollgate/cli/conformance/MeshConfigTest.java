@@ -54,7 +54,7 @@ class MeshConfigTest {
                         .allowed("http://unknown.example.org/x"),
                 check("no configuration at all is an error, not the default mesh", "issue 10 section 1: \"a run with no"
                         + " configuration at all is an error (exit 2). It must not silently answer ALLOWED\"")
-                        .error(UNKNOWN, "error [no-config] no configuration given"),
+                        .error(UNKNOWN, "Error [no-config] (-f) no configuration given"),
                 check("--set REGISTRY_ONLY blocks an unknown host", HOW).registryOnly().blocked(UNKNOWN),
                 check("--set ALLOW_ANY explicit allows an unknown host", MODE)
                         .args(Conformance.ALLOW_ANY).allowed(UNKNOWN),
