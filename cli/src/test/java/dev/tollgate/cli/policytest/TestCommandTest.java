@@ -7,13 +7,18 @@ import org.junit.jupiter.api.io.TempDir;
 import org.w3c.dom.Document;
 import org.w3c.dom.Element;
 
+import javax.xml.XMLConstants;
 import javax.xml.parsers.DocumentBuilderFactory;
+import javax.xml.transform.stream.StreamSource;
+import javax.xml.validation.SchemaFactory;
+import javax.xml.validation.Validator;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** {@code tollgate test} through the command line, on the tutorial's files. */
 class TestCommandTest {
@@ -130,5 +135,21 @@ class TestCommandTest {
         Element failure = (Element) doc.getElementsByTagName("failure").item(0);
         assertThat(failure.getAttribute("message")).isEqualTo("expected allowed, got denied");
         assertThat(failure.getTextContent()).contains("http://developer.yahoo.com/");
+    }
+
+    @Test
+    void junitXmlIsValidAgainstTheCiServersSchema() throws Exception {
+        Path f = file(header() + "  - {from: default/sleep, request: http://developers.google.com/, expect: allowed}\n"
+                + "  - {from: default/sleep, request: http://developer.yahoo.com/, expect: allowed}\n");
+        Path xml = dir.resolve("junit.xml");
+        run(f.toString(), "--junit", xml.toString());
+        Validator validator = SchemaFactory.newInstance(XMLConstants.W3C_XML_SCHEMA_NS_URI)
+                .newSchema(TestCommandTest.class.getResource("/junit/junit.xsd")).newValidator();
+        validator.validate(new StreamSource(xml.toFile()));
+        // the schema can refuse: a testsuite without its name is no JUnit report
+        Path broken = dir.resolve("broken.xml");
+        Files.writeString(broken, Files.readString(xml).replace("<testsuite name=\"t\"", "<testsuite"));
+        assertThatThrownBy(() -> validator.validate(new StreamSource(broken.toFile())))
+                .hasMessageContaining("name");
     }
 }
