@@ -52,23 +52,23 @@ final class CapturedHttpRouter implements HttpRouter {
         if (request.method().equals(HttpMethod.CONNECT) || !(path.startsWith("/")
                 || path.equals("*") && request.method().equals(HttpMethod.OPTIONS))) {
             ex.request = request.method().name() + " - " + (path.length() > 100 ? path.substring(0, 100) : path);
-            return bad(ex, "a captured request must be in origin form (/path): this connection was not made to a "
+            return HttpRouter.badRequest(ex, "a captured request must be in origin form (/path): this connection was not made to a "
                     + "proxy");
         }
         List<String> hosts = request.headers().getAll(HttpHeaderNames.HOST);
         if (hosts.isEmpty()) {
             ex.request = HttpMessages.describe(request, "-", path);
-            return bad(ex, "missing Host header");
+            return HttpRouter.badRequest(ex, "missing Host header");
         }
         if (hosts.size() > 1) {
             ex.request = HttpMessages.describe(request, hosts.get(0), path);
-            return bad(ex, "more than one Host header");
+            return HttpRouter.badRequest(ex, "more than one Host header");
         }
         String hostHeader = hosts.get(0);
         ex.request = HttpMessages.describe(request, hostHeader, path);
         Optional<Authority> host = WireHost.authority(hostHeader, HTTP_DEFAULT_PORT);
         if (host.isEmpty()) {
-            return bad(ex, WireHost.refusal(hostHeader, "malformed Host header"));
+            return HttpRouter.badRequest(ex, WireHost.refusal(hostHeader, "malformed Host header"));
         }
         ex.destinationHost = host.get().host();
         HttpRequestInfo info = new HttpRequestInfo(request.method().name(), hostHeader, path,
@@ -76,21 +76,6 @@ final class CapturedHttpRouter implements HttpRouter {
         // a Host port other than the one connected to is refused by RequestedHost, the one rule
         OutboundDecision d = snapshot.get().outbound(workload, OutboundRequest.http(host.get().host(),
                 original.getPort(), info).capturedTo(CaptureSniffer.ip(original)));
-        return switch (d) {
-            case OutboundDecision.Refused r -> {
-                ex.decide(ProxyDecision.REFUSED, r.reason());
-                yield new Reply(HttpResponseStatus.BAD_GATEWAY, r.reason());
-            }
-            case OutboundDecision.Forward f -> {
-                ex.route = f.route();
-                ex.decide(ProxyDecision.ALLOWED, f.viaGateway() ? "forwarded via the egress gateway" : "forwarded");
-                yield new Forward(f.upstream(), snapshot.get().mesh().trustDomain());
-            }
-        };
-    }
-
-    private static Route bad(Exchange ex, String reason) {
-        ex.decide(ProxyDecision.ERROR, reason);
-        return new Reply(HttpResponseStatus.BAD_REQUEST, reason);
+        return HttpRouter.decided(d, ex, snapshot.get().mesh().trustDomain());
     }
 }

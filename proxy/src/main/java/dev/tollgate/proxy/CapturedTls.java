@@ -32,16 +32,6 @@ final class CapturedTls extends ClientHelloPeek {
     }
 
     @Override
-    protected long timeoutMillis() {
-        return ClientHello.TIMEOUT.toMillis();
-    }
-
-    @Override
-    protected void timedOut(ChannelHandlerContext ctx) {
-        refused(ctx, "no whole ClientHello within " + ClientHello.TIMEOUT.toSeconds() + " s");
-    }
-
-    @Override
     protected void notTls(ChannelHandlerContext ctx, ByteBuf bytes) {
         // a handshake content type, but no TLS record: plain TCP, by the original destination
         String ip = CaptureSniffer.ip(original);

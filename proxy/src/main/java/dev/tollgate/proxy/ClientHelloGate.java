@@ -42,16 +42,6 @@ final class ClientHelloGate extends ClientHelloPeek {
     }
 
     @Override
-    protected long timeoutMillis() {
-        return ClientHello.TIMEOUT.toMillis();
-    }
-
-    @Override
-    protected void timedOut(ChannelHandlerContext ctx) {
-        refused(ctx, "no whole ClientHello within " + ClientHello.TIMEOUT.toSeconds() + " s");
-    }
-
-    @Override
     protected void notTls(ChannelHandlerContext ctx, ByteBuf bytes) {
         bytes.release();
         refused(ctx, "tunnel did not start with a TLS ClientHello");

@@ -21,11 +21,15 @@ abstract class ClientHelloPeek extends ChannelInboundHandlerAdapter {
     private boolean decided;
     private io.netty.util.concurrent.Future<?> timeout;
 
-    /** How long, from when this handler is added, a whole ClientHello may take. */
-    protected abstract long timeoutMillis();
+    /** How long, from when this handler is added, a whole ClientHello may take: {@link ClientHello#TIMEOUT} by default. */
+    protected long timeoutMillis() {
+        return ClientHello.TIMEOUT.toMillis();
+    }
 
-    /** No whole ClientHello arrived in time; the connection is still open. */
-    protected abstract void timedOut(ChannelHandlerContext ctx);
+    /** No whole ClientHello arrived in time; the connection is still open. By default a refusal saying so. */
+    protected void timedOut(ChannelHandlerContext ctx) {
+        refused(ctx, "no whole ClientHello within " + ClientHello.TIMEOUT.toSeconds() + " s");
+    }
 
     /**
      * What the client sent is not TLS at all (its first bytes are no handshake record). {@code bytes} are all the

@@ -48,10 +48,10 @@ final class SidecarRouter implements HttpRouter {
         String uri = request.uri();
         String lower = AsciiCase.lower(uri);
         if (lower.startsWith("https://")) {
-            return bad(ex, "https:// requests must use CONNECT");
+            return HttpRouter.badRequest(ex, "https:// requests must use CONNECT");
         }
         if (!lower.startsWith("http://")) {
-            return bad(ex, "not a proxy request: the request URI must be absolute (http://host/path)");
+            return HttpRouter.badRequest(ex, "not a proxy request: the request URI must be absolute (http://host/path)");
         }
         String rest = uri.substring("http://".length());
         int end = rest.length();
@@ -64,7 +64,7 @@ final class SidecarRouter implements HttpRouter {
         String uriAuthority = rest.substring(0, end);
         Optional<Authority> target = WireHost.authority(uriAuthority, 80);
         if (target.isEmpty()) {
-            return bad(ex, WireHost.refusal(uriAuthority, "malformed request URI authority"));
+            return HttpRouter.badRequest(ex, WireHost.refusal(uriAuthority, "malformed request URI authority"));
         }
         String path = rest.substring(end);
         // the fragment first: http://host#x has an empty path, which is "/" like any other
@@ -78,38 +78,26 @@ final class SidecarRouter implements HttpRouter {
         ex.destinationPort = target.get().port();
         List<String> hosts = request.headers().getAll(HttpHeaderNames.HOST);
         if (hosts.isEmpty()) {
-            return bad(ex, "missing Host header");
+            return HttpRouter.badRequest(ex, "missing Host header");
         }
         if (hosts.size() > 1) {
-            return bad(ex, "more than one Host header");
+            return HttpRouter.badRequest(ex, "more than one Host header");
         }
         String hostHeader = hosts.get(0);
         ex.request = HttpMessages.describe(request, hostHeader, path);
         Optional<Authority> host = WireHost.authority(hostHeader, 80);
         if (host.isEmpty()) {
-            return bad(ex, WireHost.refusal(hostHeader, "malformed Host header"));
+            return HttpRouter.badRequest(ex, WireHost.refusal(hostHeader, "malformed Host header"));
         }
         // a Host naming another host than the URI is refused by snapshot.outbound (RequestedHost), the one rule
         HttpRequestInfo info = new HttpRequestInfo(request.method().name(), hostHeader, path,
                 HttpMessages.headerMap(request.headers()));
         OutboundDecision d = snapshot.outbound(workload,
                 OutboundRequest.http(target.get().host(), target.get().port(), info));
-        return switch (d) {
-            case OutboundDecision.Refused r -> {
-                ex.decide(ProxyDecision.REFUSED, r.reason());
-                yield new Reply(HttpResponseStatus.BAD_GATEWAY, r.reason());
-            }
-            case OutboundDecision.Forward f -> {
-                ex.route = f.route();
-                ex.decide(ProxyDecision.ALLOWED, f.viaGateway() ? "forwarded via the egress gateway" : "forwarded");
-                request.setUri(path);
-                yield new Forward(f.upstream(), snapshot.mesh().trustDomain());
-            }
-        };
-    }
-
-    private static Route bad(Exchange ex, String reason) {
-        ex.decide(ProxyDecision.ERROR, reason);
-        return new Reply(HttpResponseStatus.BAD_REQUEST, reason);
+        Route route = HttpRouter.decided(d, ex, snapshot.mesh().trustDomain());
+        if (route instanceof Forward) {
+            request.setUri(path);
+        }
+        return route;
     }
 }

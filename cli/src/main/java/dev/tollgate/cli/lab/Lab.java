@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tollgate.cli.demo.DemoConfig;
 import dev.tollgate.cli.demo.DemoWorkload;
+import dev.tollgate.cli.demo.Observation;
 import dev.tollgate.cli.demo.Outcome;
 import dev.tollgate.cli.demo.Scenario;
 import dev.tollgate.identity.MeshCa;
@@ -276,14 +277,9 @@ public final class Lab {
      */
     private Outcome observed(LabProbes.Curl c, boolean tls, LabNetwork.Role pod, String host, long sidecarMark,
                              long gatewayMark) {
-        if (c.status() == 200) {
-            return Outcome.OK;
-        }
-        if (!tls) {
-            return c.status() == 403 ? Outcome.FORBIDDEN : c.status() == 502 ? Outcome.BLOCKED : Outcome.ERROR;
-        }
-        if (c.status() != 0) {
-            return Outcome.ERROR;
+        if (!tls || c.status() != 0) {
+            // a response came back: read as the demo reads one (no CONNECT here, the connection was captured)
+            return new Observation(c.result().exit(), c.status(), 0, c.result().err()).outcome();
         }
         if (mesh.logged(LabMesh.sidecarName(pod), sidecarMark, "refused", host)) {
             return Outcome.BLOCKED;

@@ -4,6 +4,7 @@ import dev.tollgate.core.model.ConfigSet;
 import dev.tollgate.core.model.Resource;
 import dev.tollgate.core.model.net.HostName;
 import dev.tollgate.core.model.net.HostPattern;
+import dev.tollgate.identity.SpiffeId;
 
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -44,12 +45,10 @@ public final class ConfigMentions {
                     }
                     namespaces.addAll(nonNull(from.getSource().getNamespaces()));
                     for (String p : nonNull(from.getSource().getPrincipals())) {
-                        // cluster.local/ns/NS/sa/SA
-                        String[] parts = p.split("/");
-                        if (parts.length == 5 && parts[1].equals("ns") && parts[3].equals("sa")) {
-                            namespaces.add(parts[2]);
-                            workloads.add(parts[2] + "/" + parts[4]);
-                        }
+                        SpiffeId.parsePrincipal(p).ifPresent(id -> {
+                            namespaces.add(id.namespace());
+                            workloads.add(id.namespace() + "/" + id.serviceAccount());
+                        });
                     }
                 }
             }
