@@ -168,6 +168,102 @@ class ReasonIsDecidingPropertyTest {
         }
     }
 
+    private static final AtomicInteger authzDecided = new AtomicInteger();
+    private static final AtomicInteger noAllowMatched = new AtomicInteger();
+    private static final AtomicInteger routeOrServerDecided = new AtomicInteger();
+    private static final java.util.Map<String, Integer> LAST_STEPS = new java.util.concurrent.ConcurrentSkipListMap<>();
+
+    @AfterContainer
+    static void enoughStepsOtherThanTheRegistry() {
+        System.out.printf("deciding facts: %d decided by a policy rule, %d by no ALLOW matching, %d by a route, server"
+                + " or upstream; last steps %s%n", authzDecided.get(), noAllowMatched.get(), routeOrServerDecided.get(),
+                LAST_STEPS);
+        assertThat(authzDecided.get()).as("decisions by one policy rule").isGreaterThanOrEqualTo(20);
+        assertThat(noAllowMatched.get()).as("denials because no ALLOW policy matched").isPositive();
+        assertThat(routeOrServerDecided.get()).as("decisions by a route, a Gateway server or an upstream")
+                .isGreaterThanOrEqualTo(10);
+    }
+
+    /**
+     * Every step, not only the registry: the facts explain marks deciding all belong to the stage of the last hop
+     * (the step that ended the path); the policy check names is among them; "no ALLOW policy matched" rests on every
+     * enforced ALLOW policy that applied, and on nothing else; a last hop that names a resource has that resource
+     * among the deciding facts.
+     */
+    @Property(tries = 100, seed = "1011", shrinking = ShrinkingMode.BOUNDED)
+    void decidingFactsAreTheLastStepsOwn(@ForAll("worldsWithRequests") Tuple.Tuple2<World, List<Req>> sample)
+            throws IOException {
+        Path dir = Files.createTempDirectory("deciding-facts");
+        Path file = dir.resolve("world.yaml");
+        try {
+            Files.writeString(file, sample.get1().yaml());
+            for (Req r : sample.get2()) {
+                List<String> args = new ArrayList<>(List.of("-f", file.toString(), "-o", "json"));
+                args.addAll(r.checkArgs());
+                dev.tollgate.cli.lab.InProcessCli.Result check = Main.capture(prepend("check", args));
+                if (check.exit() == 2) {
+                    continue;
+                }
+                JsonNode c = JSON.readTree(check.out());
+                JsonNode e = JSON.readTree(Main.capture(prepend("explain", args)).out());
+                JsonNode hops = c.path("hops");
+                JsonNode last = hops.get(hops.size() - 1);
+                String stage = last.path("stage").asText();
+                List<JsonNode> deciding = new ArrayList<>();
+                e.path("considered").forEach(k -> {
+                    if (k.path("deciding").asBoolean()) {
+                        deciding.add(k);
+                    }
+                });
+                assertThat(deciding).as("%s: deciding facts outside the last hop's stage %s\n%s", r, stage, sample)
+                        .allMatch(k -> k.path("stage").asText().equals(stage) && k.path("reached").asBoolean());
+                String resource = last.path("resource").asText("");
+                LAST_STEPS.merge(last.path("proxy").asText().split(" ")[0] + " " + stage + " "
+                        + last.path("outcome").asText() + (resource.isEmpty() ? "" : " +resource"), 1, Integer::sum);
+                if (!last.path("resource").isNull() && !resource.isEmpty()) {
+                    assertThat(deciding).as("%s: the last hop's resource %s\n%s", r, resource, sample)
+                            .anyMatch(k -> k.path("resource").asText().equals(resource));
+                    if (!stage.equals("registry") && !stage.equals("authz")) {
+                        routeOrServerDecided.incrementAndGet();
+                    }
+                }
+                if (!stage.equals("authz")) {
+                    continue;
+                }
+                if (!c.path("policy").isNull()) {
+                    // Envoy's RBAC name, ns[NS]-policy[NAME]-rule[N]
+                    java.util.regex.Matcher m = java.util.regex.Pattern.compile("ns\\[(.+?)]-policy\\[(.+?)]")
+                            .matcher(c.path("policy").asText());
+                    assertThat(m.find()).as("policy %s", c.path("policy")).isTrue();
+                    String policy = m.group(1) + "/" + m.group(2);
+                    assertThat(deciding).as("%s: check's policy %s\n%s", r, policy, sample)
+                            .anyMatch(k -> k.path("resource").asText().equals("AuthorizationPolicy " + policy));
+                    authzDecided.incrementAndGet();
+                } else if (c.path("reason").asText().contains("no ALLOW policy matched")) {
+                    noAllowMatched.incrementAndGet();
+                    List<String> allowPolicies = new ArrayList<>();
+                    e.path("considered").forEach(k -> {
+                        if (k.path("stage").asText().equals("authz") && k.path("applied").asBoolean()
+                                && k.path("why").asText().startsWith("ALLOW policy applies")) {
+                            allowPolicies.add(k.path("resource").asText());
+                        }
+                    });
+                    assertThat(deciding.stream().map(k -> k.path("resource").asText()).toList())
+                            .as("%s: no ALLOW matched rests on the applying ALLOW policies\n%s", r, sample)
+                            .isNotEmpty().containsExactlyInAnyOrderElementsOf(allowPolicies);
+                }
+            }
+        } finally {
+            Files.deleteIfExists(file);
+            Files.deleteIfExists(dir);
+        }
+    }
+
+    @Provide
+    Arbitrary<Tuple.Tuple2<World, List<Req>>> worldsWithRequests() {
+        return Worlds.worlds().flatMap(w -> Worlds.requestsFor(w, 8).map(rs -> Tuple.of(w, rs)));
+    }
+
     private static String[] prepend(String command, List<String> args) {
         List<String> all = new ArrayList<>();
         all.add(command);

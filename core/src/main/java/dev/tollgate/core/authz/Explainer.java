@@ -29,9 +29,10 @@ final class Explainer {
         for (Action a : List.of(Action.CUSTOM, Action.DENY, Action.ALLOW, Action.AUDIT)) {
             for (CompiledPolicy p : applicable.policies) {
                 if (p.action() == a) {
-                    applied.add(new Consideration(STAGE, p.resource().key(), !p.dryRun() && a != Action.AUDIT,
+                    Consideration c = new Consideration(STAGE, p.resource().key(), !p.dryRun() && a != Action.AUDIT,
                             applies(p, target, authz.rootNamespace()) + "; " + outcome(p, request, tcp, decision),
-                            p.resource().origin()));
+                            p.resource().origin());
+                    applied.add(decides(p, decision) ? c.asDeciding() : c);
                 }
             }
         }
@@ -47,6 +48,22 @@ final class Explainer {
         List<Consideration> out = new ArrayList<>(applied);
         out.addAll(others);
         return List.copyOf(out);
+    }
+
+    /**
+     * Whether the decision rests on this policy: it holds the deciding rule, or, for "no ALLOW policy matched", it is
+     * one of the enforced ALLOW policies that all failed to match (together they leave the request denied).
+     */
+    private static boolean decides(CompiledPolicy p, AuthzDecision decision) {
+        if (p.dryRun()) {
+            return false;
+        }
+        if (decision.policyId().isPresent()) {
+            PolicyRef decider = decision.policyId().get();
+            return p.rules().stream().anyMatch(r -> r.id().equals(decider))
+                    || decider.policy().equals(p.policyRef());
+        }
+        return !decision.allowed() && p.action() == Action.ALLOW;
     }
 
     private static String applies(CompiledPolicy p, WorkloadRef w, String root) {

@@ -31,10 +31,6 @@ final class PathExplainer {
     Explanation explain(WorkloadRef from, OutboundRequest request, CompiledMeshSnapshot.Path p) {
         String host = HostName.fold(request.host());
         List<Consideration> out = new ArrayList<>(registry.explain(from, host, request.port()));
-        if (!decidedAtRegistry(p.result())) {
-            // the registry's facts about an unknown host decide only when the sidecar's registry had the last word
-            out.replaceAll(Consideration::asNotDeciding);
-        }
         // the route walk explains itself; a sidecar that decided before routing lists what it did not consult
         out.addAll(p.sidecar().route().map(RouteOutcome::considerations).orElseGet(() ->
                 routing.notConsultedAtSidecar(from, registry.scopeFor(from), host, request.port())));
@@ -49,7 +45,36 @@ final class PathExplainer {
                                     .or(() -> ge.authzRequest().flatMap(AuthzRequest::sni)).orElse(host))))));
             p.gatewayEval().flatMap(GatewayPath.Eval::upstream).ifPresent(u -> out.addAll(u.considerations()));
         }
-        return new Explanation(p.result(), out, MeshExplainer.explain(registry.mesh(), registry.scopeFor(from)));
+        return new Explanation(p.result(), decidingFacts(out, p.result()),
+                MeshExplainer.explain(registry.mesh(), registry.scopeFor(from)));
+    }
+
+    /**
+     * Only the step that had the last word decides: each stage's explainer marks the facts its own verdict rests on
+     * (the registry's entries, the authorization policies), and those marks stand only when that stage ended the
+     * path. A step that marks nothing itself (a route, a Gateway server) gets its mark from the last hop's resource,
+     * on the last fact the path reached about it (the gateway's walk comes after the sidecar's).
+     */
+    private static List<Consideration> decidingFacts(List<Consideration> out, CheckResult r) {
+        if (r.hops().isEmpty()) {
+            out.replaceAll(Consideration::asNotDeciding);
+            return out;
+        }
+        Hop last = r.hops().get(r.hops().size() - 1);
+        boolean registry = decidedAtRegistry(r);
+        out.replaceAll(c -> c.deciding() && (c.stage() != last.stage()
+                || (c.stage() == dev.tollgate.core.model.Stage.REGISTRY && !registry)) ? c.asNotDeciding() : c);
+        if (last.resource().isEmpty() || out.stream().anyMatch(Consideration::deciding)) {
+            return out;
+        }
+        for (int i = out.size() - 1; i >= 0; i--) {
+            Consideration c = out.get(i);
+            if (c.reached() && c.stage() == last.stage() && c.resource().equals(last.resource().get())) {
+                out.set(i, c.asDeciding());
+                break;
+            }
+        }
+        return out;
     }
 
     private static boolean decidedAtRegistry(CheckResult r) {
