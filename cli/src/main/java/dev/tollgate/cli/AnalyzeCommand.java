@@ -67,7 +67,7 @@ final class AnalyzeCommand implements Callable<Integer> {
     /** For each positional file, how many -f values came before it: a later file wins, so order matters. */
     private final List<Integer> positionalAfter = new ArrayList<>();
 
-    @Option(names = {"-o", "--output"}, paramLabel = "text|json|yaml", defaultValue = "text",
+    @Option(names = {"-o", "--output"}, completionCandidates = OutputChoices.TextJsonYaml.class, paramLabel = "text|json|yaml", defaultValue = "text",
             description = "Output format: text (one line per message; istioctl's 'log' is accepted too), json or "
                     + "yaml: a list of messages, each with code, level, message, resource, field and origin "
                     + "(file:line:column).")

@@ -72,7 +72,7 @@ final class PoliciesCommand implements Callable<Integer> {
     @Option(names = "--gateway", description = "List what applies to the egress gateway workload rather than to a sidecar.")
     boolean gateway;
 
-    @Option(names = {"-o", "--output"}, paramLabel = "text|json|yaml", defaultValue = "text",
+    @Option(names = {"-o", "--output"}, completionCandidates = OutputChoices.TextJsonYaml.class, paramLabel = "text|json|yaml", defaultValue = "text",
             description = "Output format: text (a table), json or yaml.")
     String output = "text";
 

@@ -41,7 +41,7 @@ final class RequestOptions {
             description = "An HTTP request header for http:// URLs. Repeatable.")
     List<String> headers = new ArrayList<>();
 
-    @Option(names = {"-o", "--output"}, paramLabel = "text|json", defaultValue = "text",
+    @Option(names = {"-o", "--output"}, completionCandidates = OutputChoices.TextJson.class, paramLabel = "text|json", defaultValue = "text",
             description = "Output format: text (default) or json.")
     String output = "text";
 

@@ -59,7 +59,7 @@ public final class DemoCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    @Option(names = {"-o", "--output"}, paramLabel = "FORMAT", defaultValue = "text",
+    @Option(names = {"-o", "--output"}, completionCandidates = dev.tollgate.cli.OutputChoices.TextJson.class, paramLabel = "FORMAT", defaultValue = "text",
             description = "text (default) or json: {\"steps\":[{\"step\",\"from\",\"url\",\"expected\",\"actual\",\"passed\"}]}")
     String output = "text";
 
