@@ -67,10 +67,24 @@ public final class MatrixHtml {
             throw new IllegalArgumentException("not a matrix: the HTML page needs the JSON object with \"schema\": \""
                     + SCHEMA + "\"");
         }
+        write(w -> MAPPER.writeValue(w, matrix), out);
+    }
+
+    /**
+     * Writes the page with the matrix JSON that {@code json} streams (one {@code tollgate.dev/matrix/v1} object),
+     * so that a large matrix need never be a tree or a string. What it writes is escaped on the way, like the tree's.
+     */
+    public static void write(JsonSource json, Writer out) throws IOException {
         out.write(PREFIX);
-        MAPPER.writeValue(new ScriptSafe(out), matrix);
+        json.writeTo(new ScriptSafe(out));
         out.write(SUFFIX);
         out.flush();
+    }
+
+    /** A writer of the matrix JSON, e.g. {@code w -> MatrixJson.write(w, matrix)}. */
+    @FunctionalInterface
+    public interface JsonSource {
+        void writeTo(Writer out) throws IOException;
     }
 
     /**

@@ -73,6 +73,19 @@ class MatrixHtmlTest {
     }
 
     @Test
+    void theStreamingVariantEscapesWhatItsSourceWrites() throws Exception {
+        JsonNode matrix = MatrixFixture.load();
+        String text = new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(matrix);
+        assertThat(text).contains("</script>", "\u2028");
+        StringWriter out = new StringWriter();
+        MatrixHtml.write(w -> w.write(text), out);
+        Matcher data = DATA.matcher(out.toString());
+        assertThat(data.find()).isTrue();
+        assertThat(data.group(1)).doesNotContain("<", "\u2028");
+        assertThat(new ObjectMapper().readTree(data.group(1))).isEqualTo(matrix);
+    }
+
+    @Test
     void anythingButAMatrixIsRefused() {
         ObjectNode other = new ObjectMapper().createObjectNode().put("schema", "tollgate.dev/check/v1");
         assertThatThrownBy(() -> MatrixHtml.render(other)).isInstanceOf(IllegalArgumentException.class)
