@@ -21,6 +21,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.assertj.core.api.Assertions.fail;
@@ -37,6 +38,7 @@ final class DevTools implements AutoCloseable {
     private final long timeoutSeconds;
     private final Map<Integer, CompletableFuture<JsonNode>> pending = new ConcurrentHashMap<>();
     private final AtomicInteger ids = new AtomicInteger();
+    private final List<JsonNode> events = new CopyOnWriteArrayList<>();
     private WebSocket socket;
 
     private DevTools(HeadlessChromium.Browser browser, long timeoutSeconds) {
@@ -62,7 +64,7 @@ final class DevTools implements AutoCloseable {
                 String body = http.send(HttpRequest.newBuilder(list).timeout(Duration.ofSeconds(10)).build(),
                         HttpResponse.BodyHandlers.ofString()).body();
                 for (JsonNode target : JSON.readTree(body)) {
-                    if ("page".equals(target.path("type").asText()) && target.path("url").asText().startsWith("file:")) {
+                    if ("page".equals(target.path("type").asText())) {
                         page = target.path("webSocketDebuggerUrl").asText();
                     }
                 }
@@ -80,6 +82,25 @@ final class DevTools implements AutoCloseable {
         return devTools;
     }
 
+    /**
+     * Loads {@code url} in the page with page events on, so that {@link #dialogs()} sees every alert, confirm and
+     * prompt from the first script on, and waits until {@code condition} (unless null) holds in the new document.
+     */
+    void navigate(String url, String condition) throws Exception {
+        send("Page.enable", JSON.createObjectNode());
+        send("Page.navigate", JSON.createObjectNode().put("url", url));
+        if (condition != null) {
+            waitFor(condition);
+        }
+    }
+
+    /** The JavaScript dialogs (alert, confirm, prompt) the page opened since {@link #navigate}. */
+    List<String> dialogs() {
+        return events.stream().filter(e -> "Page.javascriptDialogOpening".equals(e.path("method").asText()))
+                .map(e -> e.path("params").path("type").asText() + ": " + e.path("params").path("message").asText())
+                .toList();
+    }
+
     /** The value of a JavaScript expression in the page (objects by value). */
     JsonNode evaluate(String expression) throws Exception {
         ObjectNode params = JSON.createObjectNode().put("expression", expression).put("returnByValue", true);
@@ -93,7 +114,9 @@ final class DevTools implements AutoCloseable {
     /** Waits until the expression is true in the page. */
     void waitFor(String condition) throws Exception {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(timeoutSeconds);
-        while (!evaluate("Boolean(" + condition + ")").asBoolean()) {
+        // a document still loading may lack what the condition reads: that is "not yet", not an error
+        while (!evaluate("(() => { try { return Boolean(" + condition + "); } catch (e) { return false; } })()")
+                .asBoolean()) {
             if (System.nanoTime() > deadline) {
                 fail("never true in the page: %s", condition);
             }
@@ -132,7 +155,21 @@ final class DevTools implements AutoCloseable {
         String message = JSON.writeValueAsString(JSON.createObjectNode().put("id", id).put("method", method)
                 .set("params", params));
         socket.sendText(message, true).get(timeoutSeconds, TimeUnit.SECONDS);
-        JsonNode response = answer.get(timeoutSeconds, TimeUnit.SECONDS);
+        // an open dialog holds the page's answers back: report the dialog instead of waiting out the time limit
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(timeoutSeconds);
+        JsonNode response = null;
+        while (response == null) {
+            try {
+                response = answer.get(100, TimeUnit.MILLISECONDS);
+            } catch (TimeoutException e) {
+                if (!dialogs().isEmpty()) {
+                    fail("%s: the page opened a dialog %s", method, dialogs());
+                }
+                if (System.nanoTime() > deadline) {
+                    fail("%s: no answer within %d s", method, timeoutSeconds);
+                }
+            }
+        }
         if (response.has("error")) {
             fail("%s failed: %s", method, response.get("error"));
         }
@@ -159,6 +196,8 @@ final class DevTools implements AutoCloseable {
                     CompletableFuture<JsonNode> answer = node.has("id") ? pending.remove(node.get("id").asInt()) : null;
                     if (answer != null) {
                         answer.complete(node);
+                    } else if (node.has("method")) {
+                        events.add(node);
                     }
                 } catch (IOException e) {
                     pending.values().forEach(f -> f.completeExceptionally(e));

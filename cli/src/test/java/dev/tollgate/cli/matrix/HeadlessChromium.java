@@ -91,10 +91,13 @@ final class HeadlessChromium {
         }
     }
 
-    /** A browser that keeps running, driven over the DevTools protocol on loopback: real clicks and key presses. */
-    DevTools open(Path page, int width, int height) throws IOException, InterruptedException {
+    /**
+     * A browser that keeps running, driven over the DevTools protocol on loopback (real clicks and key presses),
+     * showing about:blank until {@link DevTools#navigate} loads a page.
+     */
+    DevTools open(int width, int height) throws IOException, InterruptedException {
         Browser browser = start(List.of("--remote-debugging-address=127.0.0.1", "--remote-debugging-port=0",
-                "--window-size=" + width + "," + height, "--force-device-scale-factor=1", page.toUri().toString()),
+                "--window-size=" + width + "," + height, "--force-device-scale-factor=1", "about:blank"),
                 work.resolve("devtools-stdout.txt"));
         try {
             return DevTools.connect(browser, TIMEOUT_SECONDS);

@@ -161,8 +161,8 @@ class MatrixHtmlBrowserTest {
 
     @Test
     void aRealClickOpensTheExplanationEscapeClosesItAndTheFiltersHideRowsAndColumns() throws Exception {
-        try (DevTools browser = chromium.open(page, 1200, 900)) {
-            browser.waitFor("document.documentElement.dataset.rendered === 'true'");
+        try (DevTools browser = chromium.open(1200, 900)) {
+            browser.navigate(page.toUri().toString(), "document.documentElement.dataset.rendered === 'true'");
             JsonNode centre = browser.evaluate("(() => { const r = document.querySelector("
                     + "'td.cell[data-row=\"2\"][data-column=\"3\"]').getBoundingClientRect();"
                     + " return {x: r.x + r.width / 2, y: r.y + r.height / 2}; })()");
@@ -192,10 +192,11 @@ class MatrixHtmlBrowserTest {
                     .toString()).isEqualTo("[\"1,1\"]");
             assertThat(browser.evaluate("document.getElementById('shown').textContent").asText())
                     .isEqualTo("showing 1 of 3 workloads, 1 of 4 destinations");
+            assertThat(browser.dialogs()).as("alerts from the fixture's strings").isEmpty();
         }
     }
 
-    /** The check above can fail: a page whose script does mark itself is seen as marked. */
+    /** The checks above can fail: a script that marks its page, and one that alerts, are seen. */
     @Test
     void theInjectionCheckSeesAScriptThatRan() throws Exception {
         Path bad = work.resolve("bad.html");
@@ -203,6 +204,17 @@ class MatrixHtmlBrowserTest {
                 + "'data-pwned','demo')</script>");
         Document dom = Jsoup.parse(chromium.dumpDom(bad, ""));
         assertThat(dom.selectFirst("html").attr("data-pwned")).isEqualTo("demo");
+
+        Path alerting = work.resolve("alert.html");
+        Files.writeString(alerting, "<!DOCTYPE html><script>alert('demo')</script>");
+        try (DevTools browser = chromium.open(800, 600)) {
+            browser.navigate(alerting.toUri().toString(), null);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (browser.dialogs().isEmpty() && System.nanoTime() < deadline) {
+                Thread.sleep(50);
+            }
+            assertThat(browser.dialogs()).containsExactly("alert: demo");
+        }
     }
 
     @Test
