@@ -173,6 +173,10 @@ public final class SidecarScope {
         ServiceMatch found = null;
         ServiceMatch withoutPort = null;
         HostChoice c = HostChoice.choose(index, namespace, h, listener, sidecarProxy, trace.byName()).orElse(null);
+        String name = c != null || !sidecarProxy || listener == null ? h : otherName(h, listener, trace);
+        if (!name.equals(h)) {
+            c = HostChoice.choose(index, namespace, name, listener, true, trace.byName()).orElse(null);
+        }
         if (c != null) {
             found = c.withPort(port).orElse(null);
             withoutPort = c.withoutPort();
@@ -203,6 +207,47 @@ public final class SidecarScope {
             return trace.answer(byAddress, LookupTrace.Via.ADDRESS);
         }
         return trace.answer(Optional.ofNullable(withoutPort), LookupTrace.Via.NAME);
+    }
+
+    /**
+     * The service host a name the sidecar has no service of stands for: Istio's other names of a service
+     * ({@link ShortNames}: {@code db} for {@code db.NAMESPACE.svc.cluster.local}), then ExternalName aliases: an
+     * ExternalName Service's name (or one of its other names) matches wherever the service it names matches
+     * (Istio's {@code Attributes.Aliases}, added to that service's virtual host domains and SNI hosts), provided the
+     * Sidecar import that brings in that service also covers the alias ({@code sidecar.go matchingAliasService}).
+     * Aliases of aliases are followed; a loop stands for nothing, as Kubernetes' DNS answers NXDOMAIN. {@code h}
+     * itself when it stands for no service.
+     */
+    private String otherName(String h, EgressListener listener, LookupTrace trace) {
+        String name = h;
+        Optional<String> expanded = IpAddress.isLiteral(h) ? Optional.empty() : ShortNames.expand(h, namespace);
+        if (expanded.isPresent() && HostChoice.choose(index, namespace, expanded.get(), listener, true,
+                HostChoice.NO_TRACE).isPresent()) {
+            trace.otherName(h, expanded.get(), Optional.empty());
+            return expanded.get();
+        }
+        Set<String> seen = new HashSet<>();
+        String aliasHost = expanded.filter(e -> index.alias(e).isPresent()).orElse(h);
+        while (seen.add(aliasHost)) {
+            Optional<dev.tollgate.core.model.KubernetesService> alias = index.alias(aliasHost);
+            if (alias.isEmpty()) {
+                break;
+            }
+            String target = dev.tollgate.core.model.net.HostName.fold(alias.get().externalName().orElseThrow());
+            if (index.alias(target).isPresent()) {
+                aliasHost = target;
+                continue;
+            }
+            Optional<HostChoice> concrete = HostChoice.choose(index, namespace, target, listener, true,
+                    HostChoice.NO_TRACE);
+            String aliasName = alias.get().host();
+            if (concrete.isPresent() && listener.importsAlias(concrete.get().base(), aliasName)) {
+                trace.otherName(h, target, alias);
+                name = target;
+            }
+            break;
+        }
+        return name;
     }
 
     /**
