@@ -44,7 +44,7 @@ final class KubernetesServices {
                 ? List.<io.fabric8.kubernetes.api.model.ServicePort>of() : spec.getPorts()) {
             ServicePort sp = new ServicePort();
             sp.setNumber(p.getPort().longValue());
-            sp.setName(p.getName() == null ? "" : p.getName());
+            sp.setName(p.getName() == null || p.getName().isEmpty() ? null : p.getName());
             // no targetPort: the proxy dials the Service's own port, which kube-proxy maps to the pod's
             sp.setProtocol(PortProtocol.ofKubernetesPort(p.getPort(), p.getName(), p.getProtocol(),
                     p.getAppProtocol()).istioName());
