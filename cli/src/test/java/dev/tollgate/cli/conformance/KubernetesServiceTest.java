@@ -200,6 +200,20 @@ class KubernetesServiceTest {
                                 + "  ports:\n  - name: https\n    port: 8443\n"))
                         .file("default", tlsSe("api.example.com")).registryOnly()
                         .blocked("https://ext.default.svc.cluster.local:8443/"),
+                check("ExternalName to an ExternalName: followed to the concrete service", ALIAS
+                        + "; push_context.go resolveServiceAliases: \"Alias1 -> Alias2 -> Concrete will flatten to"
+                        + " Alias1 -> Concrete\"")
+                        .file("default", svcWith("ext", "", "  type: ExternalName\n  externalName: api.example.com\n"))
+                        .file("default", svcWith("ext2", "", "  type: ExternalName\n"
+                                + "  externalName: ext.default.svc.cluster.local\n"))
+                        .file("default", tlsSe("api.example.com")).registryOnly()
+                        .allowed("https://ext2.default.svc.cluster.local/"),
+                check("ExternalNames in a loop stand for nothing", ALIAS + "; resolveServiceAliases: \"a user could"
+                        + " make a loop ... Kubernetes will make these NXDomain, so we can just treat it like it doesn't"
+                        + " exist at all\"")
+                        .file("default", svcWith("a", "", "  type: ExternalName\n  externalName: b.default.svc.cluster.local\n"))
+                        .file("default", svcWith("b", "", "  type: ExternalName\n  externalName: a.default.svc.cluster.local\n"))
+                        .registryOnly().blocked("https://a.default.svc.cluster.local/"),
                 check("ExternalName: a Sidecar import of the service alone does not bring the alias", ALIAS)
                         .file("default", svcWith("ext", "", "  type: ExternalName\n  externalName: api.example.com\n"))
                         .file("default", tlsSe("api.example.com"))

@@ -2,6 +2,7 @@ package dev.tollgate.core.registry;
 
 import dev.tollgate.core.model.net.IpAddress;
 import dev.tollgate.core.model.net.HostName;
+import dev.tollgate.core.model.KubernetesService;
 import dev.tollgate.core.model.PortProtocol;
 import dev.tollgate.core.model.RouteKind;
 import dev.tollgate.core.model.OutboundMode;
@@ -219,35 +220,34 @@ public final class SidecarScope {
      * itself when it stands for no service.
      */
     private String otherName(String h, EgressListener listener, LookupTrace trace) {
-        String name = h;
         Optional<String> expanded = IpAddress.isLiteral(h) ? Optional.empty() : ShortNames.expand(h, namespace);
         if (expanded.isPresent() && HostChoice.choose(index, namespace, expanded.get(), listener, true,
                 HostChoice.NO_TRACE).isPresent()) {
             trace.otherName(h, expanded.get(), Optional.empty());
             return expanded.get();
         }
-        Set<String> seen = new HashSet<>();
-        String aliasHost = expanded.filter(e -> index.alias(e).isPresent()).orElse(h);
-        while (seen.add(aliasHost)) {
-            Optional<dev.tollgate.core.model.KubernetesService> alias = index.alias(aliasHost);
-            if (alias.isEmpty()) {
-                break;
-            }
-            String target = dev.tollgate.core.model.net.HostName.fold(alias.get().externalName().orElseThrow());
-            if (index.alias(target).isPresent()) {
-                aliasHost = target;
-                continue;
-            }
-            Optional<HostChoice> concrete = HostChoice.choose(index, namespace, target, listener, true,
-                    HostChoice.NO_TRACE);
-            String aliasName = alias.get().host();
-            if (concrete.isPresent() && listener.importsAlias(concrete.get().base(), aliasName)) {
-                trace.otherName(h, target, alias);
-                name = target;
-            }
-            break;
+        // Istio resolves a chain of aliases to the concrete service, and each alias is imported by its own host
+        Optional<KubernetesService> requested = index.alias(expanded.filter(e -> index.alias(e).isPresent())
+                .orElse(h));
+        if (requested.isEmpty()) {
+            return h;
         }
-        return name;
+        Set<String> seen = new HashSet<>();
+        String target = requested.get().host();
+        for (Optional<KubernetesService> alias = requested; alias.isPresent() && seen.add(target);
+             alias = index.alias(target)) {
+            target = HostName.fold(alias.get().externalName().orElseThrow());
+        }
+        if (index.alias(target).isPresent()) {
+            return h;
+        }
+        Optional<HostChoice> concrete = HostChoice.choose(index, namespace, target, listener, true,
+                HostChoice.NO_TRACE);
+        if (concrete.isPresent() && listener.importsAlias(concrete.get().base(), requested.get().host())) {
+            trace.otherName(h, target, requested);
+            return target;
+        }
+        return h;
     }
 
     /**
