@@ -262,6 +262,9 @@ public final class ConfigLoader {
         }
         if (p.errors() == 0) {
             MetadataRules.dryRunAnnotation(kind, spec, annotations, metadata.get(), p);
+            if (kind == Kind.SERVICE) {
+                ServiceRules.exportToAnnotation(metadata.get(), namespace, p);
+            }
             IstioKinds.validate(kind, spec, namespace, p);
         }
         Origin origin = resourceOrigin(doc);
@@ -278,7 +281,8 @@ public final class ConfigLoader {
         }
         Object converted;
         try {
-            converted = MAPPER.treeToValue(kind == Kind.NETWORK_POLICY ? SpecJson.toJsonWithInts(spec.node())
+            converted = MAPPER.treeToValue(kind == Kind.NETWORK_POLICY || kind == Kind.SERVICE
+                    ? SpecJson.toJsonWithInts(spec.node())
                     : SpecJson.toJson(spec.node()), IstioKinds.specClass(kind));
         } catch (IOException | IllegalArgumentException e) {
             p.error("invalid-field", spec, "cannot convert spec: " + e.getMessage());
@@ -311,7 +315,7 @@ public final class ConfigLoader {
         }
         ConfigSet set = new ConfigSet(typed(Kind.SERVICE_ENTRY), typed(Kind.SIDECAR), typed(Kind.GATEWAY),
                 typed(Kind.VIRTUAL_SERVICE), typed(Kind.DESTINATION_RULE), typed(Kind.AUTHORIZATION_POLICY),
-                workloads, typed(Kind.NETWORK_POLICY), settings);
+                workloads, typed(Kind.NETWORK_POLICY), settings, KubernetesServices.convert(typed(Kind.SERVICE)));
         return new LoadResult(Optional.of(set), problems.all());
     }
 

@@ -7,6 +7,7 @@ import io.fabric8.istio.api.api.networking.v1alpha3.ServiceEntry;
 import io.fabric8.istio.api.api.networking.v1alpha3.Sidecar;
 import io.fabric8.istio.api.api.networking.v1alpha3.VirtualService;
 import io.fabric8.istio.api.api.security.v1beta1.AuthorizationPolicy;
+import io.fabric8.kubernetes.api.model.ServiceSpec;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicySpec;
 
 import java.util.Optional;
@@ -38,6 +39,7 @@ final class IstioKinds {
         return switch (kind) {
             case AUTHORIZATION_POLICY -> SECURITY_VERSIONS;
             case NETWORK_POLICY -> Set.of(NETWORK_POLICY_VERSION);
+            case SERVICE -> Set.of("v1");
             default -> NETWORKING_VERSIONS;
         };
     }
@@ -48,7 +50,12 @@ final class IstioKinds {
      * ({@code networking.k8s.io}, and the {@code extensions} of old) are, so a wrong version there is an error.
      */
     static boolean isThisKind(Kind kind, String group) {
-        return kind != Kind.NETWORK_POLICY || group.equals("networking.k8s.io") || group.equals("extensions");
+        // Knative's serving.knative.dev Service is no Kubernetes Service; the core group has no name
+        return switch (kind) {
+            case NETWORK_POLICY -> group.equals("networking.k8s.io") || group.equals("extensions");
+            case SERVICE -> group.isEmpty();
+            default -> true;
+        };
     }
 
     static Class<?> specClass(Kind kind) {
@@ -60,6 +67,7 @@ final class IstioKinds {
             case DESTINATION_RULE -> DestinationRule.class;
             case AUTHORIZATION_POLICY -> AuthorizationPolicy.class;
             case NETWORK_POLICY -> NetworkPolicySpec.class;
+            case SERVICE -> ServiceSpec.class;
         };
     }
 
@@ -73,6 +81,7 @@ final class IstioKinds {
             case DESTINATION_RULE -> DestinationRuleRules.validate(spec, namespace, p);
             case SIDECAR -> SidecarRules.validate(spec, p);
             case NETWORK_POLICY -> NetworkPolicyRules.validate(spec, p);
+            case SERVICE -> ServiceRules.validate(spec, p);
         }
     }
 }

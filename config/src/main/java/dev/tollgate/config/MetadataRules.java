@@ -45,14 +45,22 @@ final class MetadataRules {
                                  Problems.Scoped p) {
         if (name.isEmpty()) {
             p.error("missing-field", nameAt, "metadata.name is required");
-        } else if (kind == Kind.GATEWAY ? !KubernetesNames.isLabel(name) : !KubernetesNames.isSubdomain(name)) {
+        } else if (kind == Kind.SERVICE ? !isDns1035Label(name)
+                : kind == Kind.GATEWAY ? !KubernetesNames.isLabel(name) : !KubernetesNames.isSubdomain(name)) {
             p.error("invalid-name", nameAt, "invalid " + kind.kubernetesName() + " name \"" + name + "\": must be a "
-                    + (kind == Kind.GATEWAY ? "DNS-1123 label (lower case, no dots)" : "DNS-1123 subdomain (lower case)"));
+                    + (kind == Kind.SERVICE ? "DNS-1035 label (lower case, starting with a letter, no dots), the"
+                    + " first label of its host"
+                    : kind == Kind.GATEWAY ? "DNS-1123 label (lower case, no dots)" : "DNS-1123 subdomain (lower case)"));
         }
         if (!KubernetesNames.isLabel(namespace)) {
             p.error("invalid-namespace", metadata.get("namespace").orElse(metadata),
                     "invalid namespace \"" + namespace + "\": must be a DNS-1123 label");
         }
+    }
+
+    /** Kubernetes' {@code ValidateServiceName}: a DNS-1035 label, a DNS-1123 label that starts with a letter. */
+    static boolean isDns1035Label(String s) {
+        return KubernetesNames.isLabel(s) && s.charAt(0) >= 'a' && s.charAt(0) <= 'z';
     }
 
     /** Istio's ValidateDryRunAnnotation: only ALLOW and DENY AuthorizationPolicies may be dry-run. */

@@ -41,18 +41,9 @@ final class UnmodelledKinds {
 
     /**
      * What a document of {@code kind} under {@code apiVersion} may change, if it is a kind Tollgate should name in a
-     * warning. {@code doc} tells an ExternalName Service from others.
+     * warning. Kubernetes' v1 Service is modelled: the registry holds it.
      */
     static Optional<String> effect(String apiVersion, String kind, FieldNode doc) {
-        if (apiVersion.equals("v1") && kind.equals("Service")) {
-            boolean externalName = doc.get("spec").flatMap(s -> s.string("type")).orElse("").equals("ExternalName");
-            return Optional.of(externalName
-                    ? "egress routing: an ExternalName Service makes an external host reachable under a cluster name, "
-                    + "and Istio adds it to the service registry (REGISTRY_ONLY lets it out)"
-                    : "egress routing: Istio adds every Service to the service registry, so its hosts and ports are "
-                    + "known (REGISTRY_ONLY lets them out) and a ServiceEntry or VirtualService for the same host "
-                    + "may merge with it");
-        }
         String group = apiVersion.contains("/") ? apiVersion.substring(0, apiVersion.indexOf('/')) : "";
         return Optional.ofNullable(EFFECTS.getOrDefault(group, Map.of()).get(kind));
     }
@@ -60,6 +51,6 @@ final class UnmodelledKinds {
     /** The warning's text, e.g. "EnvoyFilter istio-system/x may change egress behaviour: ...; Tollgate does not model EnvoyFilter". */
     static String message(String kind, String namespace, String name, String effect) {
         return kind + " " + namespace + "/" + (name.isEmpty() ? "<unnamed>" : name) + " may change " + effect
-                + "; Tollgate does not model " + (kind.equals("Service") ? "Services yet" : kind);
+                + "; Tollgate does not model " + kind;
     }
 }

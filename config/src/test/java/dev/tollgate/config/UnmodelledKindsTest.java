@@ -41,7 +41,6 @@ class UnmodelledKindsTest {
             "telemetry.istio.io/v1        | Telemetry          | the access logs, metrics and traces of egress traffic",
             "telemetry.istio.io/v1alpha1  | Telemetry          | the access logs, metrics and traces of egress traffic",
             "extensions.istio.io/v1alpha1 | WasmPlugin         | egress behaviour: its Wasm filter",
-            "v1                           | Service            | egress routing: Istio adds every Service",
     })
     void aKindTollgateDoesNotModelIsAWarningSayingWhatItMayChange(String apiVersion, String kind, String effect) {
         Path file = Fixtures.write(dir, "k.yaml", """
@@ -60,8 +59,7 @@ class UnmodelledKindsTest {
             assertThat(d.severity()).isEqualTo(Diagnostic.Severity.WARNING);
             assertThat(d.format()).startsWith("Warning [unmodelled-kind] (" + file + ":2:1) " + kind
                     + " istio-system/x may change " + effect);
-            assertThat(d.message()).endsWith("; Tollgate does not model " + (kind.equals("Service")
-                    ? "Services yet" : kind));
+            assertThat(d.message()).endsWith("; Tollgate does not model " + kind);
         });
     }
 
@@ -82,7 +80,22 @@ class UnmodelledKindsTest {
     }
 
     @Test
-    void anExternalNameServiceSaysItMakesAnExternalHostReachable() {
+    void aServiceIsReadIntoTheRegistryWithoutAWord() {
+        LoadResult r = Fixtures.load(dir, "svc.yaml", """
+                apiVersion: v1
+                kind: Service
+                metadata:
+                  name: db
+                spec:
+                  ports: [{name: tcp, port: 5432}]
+                """);
+        assertThat(r.diagnostics()).isEmpty();
+        assertThat(r.config().orElseThrow().services()).singleElement()
+                .satisfies(s -> assertThat(s.host()).isEqualTo("db.default.svc.cluster.local"));
+    }
+
+    @Test
+    void anExternalNameServiceIsReadAsAnAlias() {
         LoadResult r = Fixtures.load(dir, "svc.yaml", """
                 apiVersion: v1
                 kind: Service
@@ -92,9 +105,9 @@ class UnmodelledKindsTest {
                   type: ExternalName
                   externalName: httpbin.org
                 """);
-        assertThat(r.diagnostics()).singleElement().satisfies(d -> assertThat(d.message())
-                .startsWith("Service default/httpbin may change egress routing: an ExternalName Service makes an "
-                        + "external host reachable"));
+        assertThat(r.diagnostics()).isEmpty();
+        assertThat(r.config().orElseThrow().services()).singleElement()
+                .satisfies(s -> assertThat(s.externalName()).contains("httpbin.org"));
     }
 
     @ParameterizedTest(name = "{0} {1}")

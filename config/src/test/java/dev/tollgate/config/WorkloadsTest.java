@@ -1,6 +1,5 @@
 package dev.tollgate.config;
 
-import dev.tollgate.core.model.Diagnostic;
 import dev.tollgate.core.model.Workload;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -31,12 +30,10 @@ class WorkloadsTest {
         assertThat(workloads.get(1).ref().principal("cluster.local"))
                 .isEqualTo("cluster.local/ns/otherns/sa/sleep-yahoo");
         assertThat(workloads.get(0).origin().line()).isEqualTo(37); // the Deployment's apiVersion line
-        // the two Services are not modelled yet, one warning each (issue 10: Istio adds them to the registry);
-        // ServiceAccounts are understood silently
-        assertThat(r.diagnostics()).hasSize(2).allSatisfy(d -> {
-            assertThat(d.severity()).isEqualTo(Diagnostic.Severity.WARNING);
-            assertThat(d.message()).startsWith("Service otherns/sleep-").contains("may change egress routing");
-        });
+        // the two Services join the registry and ServiceAccounts are understood, all silently
+        assertThat(r.diagnostics()).isEmpty();
+        assertThat(r.config().orElseThrow().services()).extracting(s -> s.host())
+                .containsExactly("sleep-google.otherns.svc.cluster.local", "sleep-yahoo.otherns.svc.cluster.local");
     }
 
     @Test

@@ -108,9 +108,9 @@ class LoadingTest {
                                 "metadata.nmespace: unknown field \"nmespace\" in ObjectMeta (did you mean \"namespace\"?)"),
                 check("a Namespace manifest beside Istio resources", KINDS)
                         .file("apiVersion: v1\nkind: Namespace\nmetadata:\n  name: foo\n---\n" + se).registryOnly().allowed(URL),
-                check("a Service manifest loads, with a warning (not modelled yet)", UNMODELLED)
+                check("a Service manifest is read into the registry, never skipped (issue 10)", KINDS)
                         .file("apiVersion: v1\nkind: Service\nmetadata:\n  name: foo\nspec:\n  ports: [{port: 80}]\n---\n" + se)
-                        .registryOnly().allowed(URL).warns("Warning [unmodelled-kind] (").warns(") Service default/foo may change "),
+                        .registryOnly().allowed("http://foo.default.svc.cluster.local/"),
                 check("a PeerAuthentication loads, with a warning (not modelled)", UNMODELLED)
                         .file("apiVersion: security.istio.io/v1\nkind: PeerAuthentication\nmetadata:\n  name: foo\nspec:\n"
                                 + "  mtls: {mode: STRICT}\n---\n" + se).registryOnly().allowed(URL)

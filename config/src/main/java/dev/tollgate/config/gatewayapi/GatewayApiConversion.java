@@ -22,7 +22,7 @@ import java.util.Map;
  */
 public final class GatewayApiConversion {
     /** The cluster domain suffix that Service hosts are qualified with. */
-    public static final String DOMAIN_SUFFIX = "cluster.local";
+    public static final String DOMAIN_SUFFIX = dev.tollgate.core.model.KubernetesService.CLUSTER_DOMAIN;
     /** The GatewayClass that Istio installs, and the controller name of Istio's classes. */
     static final String ISTIO_CLASS = "istio";
     static final String ISTIO_CONTROLLER = "istio.io/gateway-controller";

@@ -16,6 +16,7 @@ import java.util.List;
  *
  * @param networkPolicies Kubernetes NetworkPolicies among the files: no decision reads them, {@code analyze} judges
  *                        whether they leave the gateway the only way out
+ * @param services        Kubernetes Services, which the registry holds beside the ServiceEntries
  */
 public record ConfigSet(List<Resource<ServiceEntry>> serviceEntries,
                         List<Resource<Sidecar>> sidecars,
@@ -25,7 +26,8 @@ public record ConfigSet(List<Resource<ServiceEntry>> serviceEntries,
                         List<Resource<AuthorizationPolicy>> authorizationPolicies,
                         List<Workload> workloads,
                         List<Resource<NetworkPolicySpec>> networkPolicies,
-                        MeshSettings mesh) {
+                        MeshSettings mesh,
+                        List<KubernetesService> services) {
 
     public static final ConfigSet EMPTY = new ConfigSet(List.of(), List.of(), List.of(), List.of(), List.of(),
             List.of(), List.of(), MeshSettings.DEFAULTS);
@@ -40,6 +42,17 @@ public record ConfigSet(List<Resource<ServiceEntry>> serviceEntries,
         workloads = List.copyOf(workloads);
         networkPolicies = List.copyOf(networkPolicies);
         java.util.Objects.requireNonNull(mesh, "mesh");
+        services = List.copyOf(services);
+    }
+
+    /** A set without Kubernetes Services. */
+    public ConfigSet(List<Resource<ServiceEntry>> serviceEntries, List<Resource<Sidecar>> sidecars,
+                     List<Resource<Gateway>> gateways, List<Resource<VirtualService>> virtualServices,
+                     List<Resource<DestinationRule>> destinationRules,
+                     List<Resource<AuthorizationPolicy>> authorizationPolicies, List<Workload> workloads,
+                     List<Resource<NetworkPolicySpec>> networkPolicies, MeshSettings mesh) {
+        this(serviceEntries, sidecars, gateways, virtualServices, destinationRules, authorizationPolicies, workloads,
+                networkPolicies, mesh, List.of());
     }
 
     /** A set without NetworkPolicies, as every decision sees it. */
@@ -54,6 +67,6 @@ public record ConfigSet(List<Resource<ServiceEntry>> serviceEntries,
 
     public ConfigSet withMesh(MeshSettings newMesh) {
         return new ConfigSet(serviceEntries, sidecars, gateways, virtualServices, destinationRules,
-                authorizationPolicies, workloads, networkPolicies, newMesh);
+                authorizationPolicies, workloads, networkPolicies, newMesh, services);
     }
 }

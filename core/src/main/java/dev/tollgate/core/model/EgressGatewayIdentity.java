@@ -20,7 +20,7 @@ public final class EgressGatewayIdentity {
     /** The deployment and Service name. */
     public static final String NAME = "istio-egressgateway";
     /** The Kubernetes Service in front of it, as sidecars' routes name it. */
-    public static final String SERVICE_HOST = NAME + "." + NAMESPACE + ".svc.cluster.local";
+    public static final String SERVICE_HOST = KubernetesService.host(NAME, NAMESPACE);
     public static final String SERVICE_ACCOUNT = "istio-egressgateway-service-account";
     /** The pod labels as a command-line default writes them. */
     public static final String LABELS_TEXT = "istio=egressgateway,app=istio-egressgateway";

@@ -51,6 +51,48 @@ public enum PortProtocol {
         };
     }
 
+    /** Ports Istio reads as TCP when nothing names their protocol ({@code pkg/config/kube wellKnownPorts}). */
+    private static final java.util.Set<Integer> WELL_KNOWN_TCP_PORTS = java.util.Set.of(25, 53, 3306, 27017);
+
+    /**
+     * A Kubernetes Service port's protocol, as Istio infers it ({@code pkg/config/kube/conversion.go ConvertProtocol}):
+     * <ol>
+     *   <li>{@code protocol: UDP} is UDP, whatever the names say (SCTP has no such rule: it goes on like TCP);</li>
+     *   <li>else {@code appProtocol} when it is set, even to "", in place of the port's name; Kubernetes' own
+     *       {@code kubernetes.io/h2c}, {@code kubernetes.io/ws} and {@code kubernetes.io/wss} are HTTP2, HTTP and
+     *       HTTPS (only as appProtocol);</li>
+     *   <li>a name starting with {@code grpc-web} (any case) is GRPC-Web;</li>
+     *   <li>else the name up to its first {@code -} is parsed as {@link #parse} does: {@code http}, {@code http-x},
+     *       {@code HTTP2-x} and {@code mysql} name protocols, {@code httpx} or {@code x-http} do not;</li>
+     *   <li>an unknown name on one of the well-known ports 25, 53, 3306 and 27017 is TCP; elsewhere it stays
+     *       {@link #UNSUPPORTED}, which Istio sniffs (auto-detection).</li>
+     * </ol>
+     *
+     * @param kubernetesProtocol {@code ports[].protocol} (TCP when absent)
+     * @param appProtocol        {@code ports[].appProtocol}, null when absent
+     */
+    public static PortProtocol ofKubernetesPort(int port, String name, String kubernetesProtocol, String appProtocol) {
+        if ("UDP".equals(kubernetesProtocol)) {
+            return UDP;
+        }
+        String n = name == null ? "" : name;
+        if (appProtocol != null) {
+            n = appProtocol;
+            switch (n) {
+                case "kubernetes.io/h2c": return HTTP2;
+                case "kubernetes.io/ws": return HTTP;
+                case "kubernetes.io/wss": return HTTPS;
+                default: break;
+            }
+        }
+        if (n.regionMatches(true, 0, "grpc-web", 0, "grpc-web".length())) {
+            return GRPC_WEB;
+        }
+        int dash = n.indexOf('-');
+        PortProtocol p = parse(dash >= 0 ? n.substring(0, dash) : n);
+        return p == UNSUPPORTED && WELL_KNOWN_TCP_PORTS.contains(port) ? TCP : p;
+    }
+
     /** Istio's {@code IsHTTP}: HTTP is the transport (HTTP, HTTP2, HTTP_PROXY, GRPC, GRPC-Web). */
     public boolean isHttp() {
         return switch (this) {

@@ -153,11 +153,6 @@ public record Visibility(List<String> declared, List<String> meshDefault, List<S
         return out;
     }
 
-    /** Visible in every namespace: Kubernetes Services, which Tollgate does not read exportTo from. */
-    public static Visibility everywhere() {
-        return new Visibility(List.of(PUBLIC), List.of(), List.of(PUBLIC));
-    }
-
     public Scope scope() {
         return effective.contains(PUBLIC) ? Scope.PUBLIC : effective.contains(NONE) ? Scope.NONE : Scope.NAMESPACES;
     }

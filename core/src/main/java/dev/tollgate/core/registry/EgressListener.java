@@ -75,6 +75,20 @@ record EgressListener(int index, Optional<Integer> port, boolean matchPort, Map<
         return imported && (!matchPort || s.hasPort(port.get()));
     }
 
+    /**
+     * {@code sidecar.go matchingAliasService}: an alias of {@code concrete} comes along when the import that brought
+     * in {@code concrete} (its namespace's {@code ns/host}s if they do, else the {@code *}/ ones) also covers the
+     * alias's own host.
+     */
+    boolean importsAlias(ServiceHost concrete, String aliasHost) {
+        ImportedHosts own = byNamespace.get(concrete.namespace());
+        if (own != null && own.imports(concrete.host()) && (!matchPort || concrete.hasPort(port.get()))) {
+            return own.imports(aliasHost);
+        }
+        ImportedHosts any = byNamespace.get(ANY_NAMESPACE);
+        return any != null && any.imports(aliasHost);
+    }
+
     /** Without the port condition: does a {@code ns/host} of this listener cover the entry's host. */
     boolean importsHost(ServiceHost s) {
         ImportedHosts own = byNamespace.get(s.namespace());

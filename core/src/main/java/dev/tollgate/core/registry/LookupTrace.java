@@ -56,6 +56,26 @@ final class LookupTrace {
         }
     }
 
+    /**
+     * The requested name stood for {@code service}: as one of its other names ({@link ShortNames}), or through the
+     * ExternalName Service {@code alias}.
+     */
+    record OtherName(String requested, String service, Optional<dev.tollgate.core.model.KubernetesService> alias) {
+    }
+
+    private OtherName otherName;
+
+    void otherName(String requested, String service, Optional<dev.tollgate.core.model.KubernetesService> alias) {
+        if (on) {
+            otherName = new OtherName(requested, service, alias);
+        }
+    }
+
+    /** How the requested name became a service host, when it was not one itself. */
+    Optional<OtherName> otherName() {
+        return Optional.ofNullable(otherName);
+    }
+
     void listener(EgressListener l) {
         if (on) {
             listener = l;

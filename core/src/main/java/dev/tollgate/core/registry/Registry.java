@@ -6,6 +6,7 @@ import dev.tollgate.core.model.LabelSelector;
 import dev.tollgate.core.model.EgressGatewayIdentity;
 import dev.tollgate.core.model.ConfigSet;
 import dev.tollgate.core.model.Kind;
+import dev.tollgate.core.model.KubernetesService;
 import dev.tollgate.core.model.MeshSettings;
 import dev.tollgate.core.model.Origin;
 import dev.tollgate.core.model.Resource;
@@ -32,7 +33,8 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * The service registry as Istio's sidecars see it: ServiceEntry hosts with their {@code exportTo}, the Sidecar
+ * The service registry as Istio's sidecars see it: ServiceEntry hosts and Kubernetes Services
+ * ({@link KubernetesService}) with their {@code exportTo}, the Sidecar
  * resources that narrow what each workload imports, and the outbound traffic policy. Built once by
  * {@link #compile(ConfigSet)}, immutable afterwards; {@link #scopeFor(WorkloadRef)} is a map lookup plus a
  * workloadSelector match, and {@link SidecarScope#lookup} is a few hash lookups.
@@ -40,8 +42,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * <p>The Kubernetes Service of the egress gateway ({@link EgressGatewayIdentity#SERVICE_HOST}) is always in the
  * registry, visible to every namespace (as if annotated {@code networking.istio.io/exportTo: "*"}), with the ports of
  * Istio's default install ({@code http2} 80 and {@code https} 443) plus the port of every Gateway server that selects
- * the egress gateway's labels, as an operator exposes them on the Service. Tollgate reads no Service manifests, so
- * this stands in for them. Istio prefers a Kubernetes Service to a ServiceEntry of the same name.
+ * the egress gateway's labels, as an operator exposes them on the Service. It stands in for the Service until the
+ * files hold the real one, which then replaces it. Istio prefers a Kubernetes Service to a ServiceEntry of the same
+ * name. An ExternalName Service is no service of its own but an alias ({@link SidecarScope#lookup}).
  */
 public final class Registry {
 
@@ -77,13 +80,26 @@ public final class Registry {
     public static Registry compile(ConfigSet config) {
         MeshSettings mesh = config.mesh();
         Resource<ServiceEntry> gateway = egressGatewayService(config.gateways());
-        List<ServiceHost> hosts = new ArrayList<>(config.serviceEntries().size() + 1);
+        List<ServiceHost> hosts = new ArrayList<>(config.serviceEntries().size() + config.services().size() + 1);
         for (Resource<ServiceEntry> r : config.serviceEntries()) {
             addHosts(hosts, r, false, mesh);
         }
-        addHosts(hosts, gateway, true, mesh);
+        Map<String, KubernetesService> aliases = new HashMap<>();
+        Set<String> written = new HashSet<>();
+        for (KubernetesService s : config.services()) {
+            written.add(s.host());
+            if (s.alias()) {
+                aliases.put(s.host(), s);
+            } else {
+                addHosts(hosts, s.entry(), true, mesh);
+            }
+        }
+        // a Service in the files is the cluster's own: it stands for itself rather than the built-in stand-in
+        if (!written.contains(EgressGatewayIdentity.SERVICE_HOST)) {
+            addHosts(hosts, gateway, true, mesh);
+        }
         for (EgressGatewayIdentity.Deployment d : EgressGatewayIdentity.deployments(config.gateways())) {
-            if (!d.serviceHost().equals(EgressGatewayIdentity.SERVICE_HOST)) {
+            if (!d.serviceHost().equals(EgressGatewayIdentity.SERVICE_HOST) && !written.contains(d.serviceHost())) {
                 addHosts(hosts, deploymentService(d, config.gateways()), true, mesh);
             }
         }
@@ -100,7 +116,7 @@ public final class Registry {
         for (Resource<ServiceEntry> r : config.serviceEntries()) {
             position.putIfAbsent(r, position.size());
         }
-        List<ServiceHost> written = ordered.stream().filter(s -> !s.kubernetesService())
+        List<ServiceHost> entries = ordered.stream().filter(s -> !s.kubernetesService())
                 .sorted(Comparator.comparing((ServiceHost s) -> position.get(s.entry()))
                         .thenComparingInt(ServiceHost::hostIndex)).toList();
         Map<String, List<Resource<Sidecar>>> sidecars = new HashMap<>();
@@ -112,7 +128,7 @@ public final class Registry {
                 .comparing((Resource<Sidecar> r) -> r.spec().getWorkloadSelector() == null)
                 .thenComparing(Resource::name);
         sidecars.replaceAll((ns, list) -> list.stream().sorted(order).toList());
-        return new Registry(mesh, new VisibilityIndex(ordered), Map.copyOf(sidecars), gateway, written,
+        return new Registry(mesh, new VisibilityIndex(ordered, aliases), Map.copyOf(sidecars), gateway, entries,
                 EgressGatewayIdentity.serviceHosts(config.gateways()));
     }
 
@@ -121,8 +137,10 @@ public final class Registry {
         ServiceEntry spec = r.spec();
         List<String> declared = spec.getHosts() == null ? List.of() : spec.getHosts();
         List<ServicePort> ports = spec.getPorts() == null ? List.of() : spec.getPorts();
-        Visibility exportTo = kubernetes ? Visibility.everywhere()
-                : Visibility.ofService(spec.getExportTo(), mesh.defaultServiceExportTo());
+        // Services and ServiceEntries alike: exportTo as written (a Service's from its annotation), else the mesh's
+        // defaultServiceExportTo, "the default value for ServiceEntry.exportTo field and services imported through
+        // container registry integrations"; the built-in gateway Services say "*"
+        Visibility exportTo = Visibility.ofService(spec.getExportTo(), mesh.defaultServiceExportTo());
         Set<String> seen = new HashSet<>();
         for (int i = 0; i < declared.size(); i++) {
             String h = HostName.fold(declared.get(i));

@@ -32,6 +32,7 @@ final class RegistryExplainer {
     private final SidecarTrace sidecars;
     private final SidecarScope scope;
     private final List<Consideration> out = new ArrayList<>();
+    private Optional<LookupTrace.OtherName> otherName = Optional.empty();
 
     RegistryExplainer(Registry registry, WorkloadRef workload, String host, int port) {
         this.registry = registry;
@@ -79,6 +80,7 @@ final class RegistryExplainer {
         }
         LookupTrace trace = LookupTrace.recording();
         scope.lookup(host, port, trace);
+        otherName = trace.otherName();
         Optional<ServiceMatch> result = trace.result();
         EgressListener listener = trace.listener();
         // an entry met by name is not explained again for its addresses
@@ -105,8 +107,7 @@ final class RegistryExplainer {
                               EgressListener listener) {
         ServiceHost s = n.candidate();
         String ns = workload.namespace();
-        String subject = entryName(s) + (s.host().equals(host) ? " defines " + host
-                : "'s host " + s.host() + " covers " + host);
+        String subject = subject(s, "'s host ");
         if (!n.outcome().inView()) {
             explainOutOfView(n, subject, listener);
             return;
@@ -195,16 +196,15 @@ final class RegistryExplainer {
                     + portList(s) + "): the outbound traffic policy (" + scope.outboundMode() + ") decides", at);
         } else {
             add(s, false, subject + ", but " + result.map(r -> (Registry.isEgressGatewayService(r.entry())
-                    ? "the egress gateway's Kubernetes Service" : "ServiceEntry " + r.entry().namespace()
-                    + "/" + r.entry().name()) + " (host " + r.matchedHost() + ")").orElse("no entry")
+                    ? "the egress gateway's Kubernetes Service" : r.entry().key().toString())
+                    + " (host " + r.matchedHost() + ")").orElse("no entry")
                     + " is used: a host name match, a longer prefix or the workload's own namespace comes"
                     + " first", at);
         }
     }
 
     private void explainChosen(ServiceHost s, Optional<ServiceMatch> result, boolean byAddress) {
-        String subject = entryName(s) + (s.host().equals(host) ? " defines " + host
-                : "'s wildcard host " + s.host() + " covers " + host);
+        String subject = subject(s, "'s wildcard host ");
         Optional<ServicePort> own = s.port(port);
         if (result.isPresent() && result.get().entry() == s.entry() && result.get().matchedHost().equals(s.host())) {
             if (result.get().port().isPresent()) {
@@ -225,7 +225,7 @@ final class RegistryExplainer {
         }
         ServiceMatch r = result.get();
         String otherEntry = Registry.isEgressGatewayService(r.entry()) ? "the egress gateway's Kubernetes Service"
-                : "ServiceEntry " + r.entry().namespace() + "/" + r.entry().name();
+                : r.entry().key().toString();
         String other = otherEntry + "'s host " + r.matchedHost();
         if (byAddress) {
             // the name walk found this host only without the port, so the addresses were asked and answered
@@ -254,8 +254,24 @@ final class RegistryExplainer {
         return scope.sidecar().map(RegistryExplainer::name).orElse("no Sidecar");
     }
 
+    /** What {@code s} has to do with the requested name: its own, a name it stands for, or a wildcard covering it. */
+    private String subject(ServiceHost s, String wildcard) {
+        if (s.host().equals(host)) {
+            return entryName(s) + " defines " + host;
+        }
+        if (otherName.isPresent() && otherName.get().service().equals(s.host())) {
+            LookupTrace.OtherName o = otherName.get();
+            return entryName(s) + " defines " + s.host() + ", which " + host + " stands for" + o.alias()
+                    .map(a -> " through the ExternalName " + a.entry().key() + " (" + a.entry().origin()
+                            + "), an alias of it")
+                    .orElse(" from namespace " + workload.namespace() + " (Istio's short names of a service:"
+                            + " name.namespace and name.namespace.svc, and the bare name within its own namespace)");
+        }
+        return entryName(s) + wildcard + s.host() + " covers " + host;
+    }
+
     static String entryName(ServiceHost s) {
-        return s.kubernetesService()
+        return s.kubernetesService() && Registry.isEgressGatewayService(s.entry())
                 ? "the egress gateway's Kubernetes Service " + s.namespace() + "/" + s.entry().name()
                 : s.entry().key().toString();
     }

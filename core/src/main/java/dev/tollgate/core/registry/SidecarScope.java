@@ -2,6 +2,7 @@ package dev.tollgate.core.registry;
 
 import dev.tollgate.core.model.net.IpAddress;
 import dev.tollgate.core.model.net.HostName;
+import dev.tollgate.core.model.KubernetesService;
 import dev.tollgate.core.model.PortProtocol;
 import dev.tollgate.core.model.RouteKind;
 import dev.tollgate.core.model.OutboundMode;
@@ -173,6 +174,10 @@ public final class SidecarScope {
         ServiceMatch found = null;
         ServiceMatch withoutPort = null;
         HostChoice c = HostChoice.choose(index, namespace, h, listener, sidecarProxy, trace.byName()).orElse(null);
+        String name = c != null || !sidecarProxy || listener == null ? h : otherName(h, listener, trace);
+        if (!name.equals(h)) {
+            c = HostChoice.choose(index, namespace, name, listener, true, trace.byName()).orElse(null);
+        }
         if (c != null) {
             found = c.withPort(port).orElse(null);
             withoutPort = c.withoutPort();
@@ -203,6 +208,46 @@ public final class SidecarScope {
             return trace.answer(byAddress, LookupTrace.Via.ADDRESS);
         }
         return trace.answer(Optional.ofNullable(withoutPort), LookupTrace.Via.NAME);
+    }
+
+    /**
+     * The service host a name the sidecar has no service of stands for: Istio's other names of a service
+     * ({@link ShortNames}: {@code db} for {@code db.NAMESPACE.svc.cluster.local}), then ExternalName aliases: an
+     * ExternalName Service's name (or one of its other names) matches wherever the service it names matches
+     * (Istio's {@code Attributes.Aliases}, added to that service's virtual host domains and SNI hosts), provided the
+     * Sidecar import that brings in that service also covers the alias ({@code sidecar.go matchingAliasService}).
+     * Aliases of aliases are followed; a loop stands for nothing, as Kubernetes' DNS answers NXDOMAIN. {@code h}
+     * itself when it stands for no service.
+     */
+    private String otherName(String h, EgressListener listener, LookupTrace trace) {
+        Optional<String> expanded = IpAddress.isLiteral(h) ? Optional.empty() : ShortNames.expand(h, namespace);
+        if (expanded.isPresent() && HostChoice.choose(index, namespace, expanded.get(), listener, true,
+                HostChoice.NO_TRACE).isPresent()) {
+            trace.otherName(h, expanded.get(), Optional.empty());
+            return expanded.get();
+        }
+        // Istio resolves a chain of aliases to the concrete service, and each alias is imported by its own host
+        Optional<KubernetesService> requested = index.alias(expanded.filter(e -> index.alias(e).isPresent())
+                .orElse(h));
+        if (requested.isEmpty()) {
+            return h;
+        }
+        Set<String> seen = new HashSet<>();
+        String target = requested.get().host();
+        for (Optional<KubernetesService> alias = requested; alias.isPresent() && seen.add(target);
+             alias = index.alias(target)) {
+            target = HostName.fold(alias.get().externalName().orElseThrow());
+        }
+        if (index.alias(target).isPresent()) {
+            return h;
+        }
+        Optional<HostChoice> concrete = HostChoice.choose(index, namespace, target, listener, true,
+                HostChoice.NO_TRACE);
+        if (concrete.isPresent() && listener.importsAlias(concrete.get().base(), requested.get().host())) {
+            trace.otherName(h, target, requested);
+            return target;
+        }
+        return h;
     }
 
     /**

@@ -3,6 +3,7 @@ package dev.tollgate.core.registry;
 import dev.tollgate.core.model.net.IpAddress;
 import dev.tollgate.core.model.net.IpPrefix;
 
+import dev.tollgate.core.model.KubernetesService;
 import dev.tollgate.core.model.Visibility;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -32,8 +33,16 @@ final class VisibilityIndex {
     private final int[] v4Bits;
     private final int[] v6Bits;
 
-    /** {@code hosts} must already be in Istio's order. */
+    /** ExternalName Services by their own host: aliases, which are never candidates themselves. */
+    private final Map<String, KubernetesService> aliases;
+
     VisibilityIndex(List<ServiceHost> hosts) {
+        this(hosts, Map.of());
+    }
+
+    /** {@code hosts} must already be in Istio's order. */
+    VisibilityIndex(List<ServiceHost> hosts, Map<String, KubernetesService> aliases) {
+        this.aliases = Map.copyOf(aliases);
         for (ServiceHost s : hosts) {
             allByHost.computeIfAbsent(s.host(), k -> new ArrayList<>(1)).add(s);
             Visibility e = s.exportTo();
@@ -109,6 +118,11 @@ final class VisibilityIndex {
     /** Every entry host name (exact or wildcard) in the registry, whatever its visibility. */
     Set<String> hostNames() {
         return Collections.unmodifiableSet(allByHost.keySet());
+    }
+
+    /** The ExternalName Service whose host is exactly {@code host}, whatever its visibility. */
+    java.util.Optional<KubernetesService> alias(String host) {
+        return java.util.Optional.ofNullable(aliases.get(host));
     }
 
     /** Every entry host whose name is exactly {@code host}, whatever its visibility. */

@@ -41,9 +41,14 @@
  *       default Sidecar".</li>
  *   <li><b>addresses</b>: an IP literal request matches entries whose {@code addresses} contain it, longest prefix
  *       first, with the same visibility and imports.</li>
+ *   <li><b>Kubernetes Services</b> ({@link dev.tollgate.core.model.KubernetesService}, {@code kube/conversion.go
+ *       ConvertService}) are services like ServiceEntry hosts, with the same exportTo (their annotation) and
+ *       imports, preferred to an entry of the same host. A sidecar also answers to their short names
+ *       ({@link dev.tollgate.core.registry.ShortNames}) when the name itself is no service's host; an ExternalName
+ *       Service is no service but an alias of the one it names.</li>
  *   <li><b>The egress gateway's Kubernetes Service</b> is always present, public, with ports 80 and 443 and the
- *       ports of Gateway servers that select the egress gateway (see {@link dev.tollgate.core.registry.Registry}).
- *       </li>
+ *       ports of Gateway servers that select the egress gateway, until the files hold the real Service (see
+ *       {@link dev.tollgate.core.registry.Registry}).</li>
  * </ul>
  */
 package dev.tollgate.core.registry;

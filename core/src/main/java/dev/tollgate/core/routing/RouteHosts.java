@@ -8,7 +8,7 @@ import java.util.List;
 /** Host names as routing resources write them. */
 final class RouteHosts {
     /** Istio's default DNS domain suffix for Kubernetes services. */
-    static final String DOMAIN_SUFFIX = "svc.cluster.local";
+    static final String DOMAIN_SUFFIX = "svc." + dev.tollgate.core.model.KubernetesService.CLUSTER_DOMAIN;
 
     private RouteHosts() {
     }

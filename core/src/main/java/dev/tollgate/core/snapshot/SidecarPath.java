@@ -77,7 +77,7 @@ final class SidecarPath {
 
     Eval decide(WorkloadRef from, OutboundRequest request) {
         ProxyRef proxy = ProxyRef.sidecar(from);
-        String host = HostName.fold(request.host());
+        String requestedHost = HostName.fold(request.host());
         int port = request.port();
         List<Hop> hops = new ArrayList<>();
         Optional<String> otherHost = RequestedHost.mismatch(request);
@@ -96,7 +96,12 @@ final class SidecarPath {
             return new Eval(new OutboundDecision.Refused(pinnedElsewhere.get(), hops), false, Optional.empty(),
                     Optional.empty());
         }
-        Optional<ServiceMatch> match = scope.lookup(host, port);
+        Optional<ServiceMatch> match = scope.lookup(requestedHost, port);
+        // a short name (db) or an ExternalName alias: Istio puts it among the service's own virtual host domains
+        // (and SNI hosts), so the request is routed as one for the service's host
+        String host = match.filter(m -> !m.wildcard() && !IpAddress.isLiteral(requestedHost)
+                && !HostPattern.matches(m.matchedHost(), requestedHost)).map(ServiceMatch::matchedHost)
+                .orElse(requestedHost);
         // The resource that sets the outbound traffic policy: the Sidecar when it sets one, else the mesh.
         Optional<ResourceKey> sidecarKey = scope.outboundModeFromSidecar() ? scope.sidecar().map(Resource::key)
                 : Optional.empty();
@@ -177,8 +182,11 @@ final class SidecarPath {
     private Optional<RouteOutcome> registryRoute(ProxyRef proxy, WorkloadRef from, SidecarScope scope, ServiceMatch m,
                                                  String host, int port, OutboundRequest request, List<Hop> hops) {
         ServicePort sePort = m.port().get();
+        String requested = HostName.fold(request.host());
         hops.add(new Hop(proxy, Stage.REGISTRY, Hop.Outcome.PASS, m.entry().key() + " declares " + m.matchedHost()
-                + " port " + port + "/" + sePort.getProtocol(), Optional.of(m.entry().key()), m.entry().origin()));
+                + " port " + port + "/" + sePort.getProtocol() + (requested.equals(host) ? ""
+                : " (the request's " + requested + " stands for it)"), Optional.of(m.entry().key()),
+                m.entry().origin()));
 
         RouteKind kind = RouteKind.forServicePort(PortProtocol.parse(sePort.getProtocol()));
         Optional<String> mismatch = protocolMismatch(kind, request, m, port);

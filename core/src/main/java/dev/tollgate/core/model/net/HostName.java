@@ -136,7 +136,7 @@ public record HostName(String value) {
         if (h.equals("*") || h.contains(".") || h.contains(":")) {
             return h;
         }
-        return h + "." + namespace + ".svc.cluster.local";
+        return dev.tollgate.core.model.KubernetesService.host(h, namespace);
     }
 
     /** A host pattern as Istio's resources write them: a name, {@code *}, or {@code *.} and a name. */
