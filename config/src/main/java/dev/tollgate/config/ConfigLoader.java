@@ -263,6 +263,10 @@ public final class ConfigLoader {
         if (p.errors() == 0) {
             MetadataRules.dryRunAnnotation(kind, spec, annotations, metadata.get(), p);
             IstioKinds.validate(kind, spec, namespace, p);
+            if (kind == Kind.WORKLOAD_ENTRY) {
+                // its metadata labels choose the ServiceEntries it serves, as its spec labels do
+                WorkloadEntryRules.labels(metadata.get().get("labels"), p);
+            }
         }
         Origin origin = resourceOrigin(doc);
         if (p.errors() > 0) {
@@ -311,7 +315,7 @@ public final class ConfigLoader {
         }
         ConfigSet set = new ConfigSet(typed(Kind.SERVICE_ENTRY), typed(Kind.SIDECAR), typed(Kind.GATEWAY),
                 typed(Kind.VIRTUAL_SERVICE), typed(Kind.DESTINATION_RULE), typed(Kind.AUTHORIZATION_POLICY),
-                workloads, typed(Kind.NETWORK_POLICY), settings);
+                workloads, typed(Kind.NETWORK_POLICY), settings, typed(Kind.WORKLOAD_ENTRY));
         return new LoadResult(Optional.of(set), problems.all());
     }
 

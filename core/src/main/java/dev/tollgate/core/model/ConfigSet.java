@@ -5,6 +5,7 @@ import io.fabric8.istio.api.api.networking.v1alpha3.Gateway;
 import io.fabric8.istio.api.api.networking.v1alpha3.ServiceEntry;
 import io.fabric8.istio.api.api.networking.v1alpha3.Sidecar;
 import io.fabric8.istio.api.api.networking.v1alpha3.VirtualService;
+import io.fabric8.istio.api.api.networking.v1alpha3.WorkloadEntry;
 import io.fabric8.istio.api.api.security.v1beta1.AuthorizationPolicy;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicySpec;
 
@@ -16,6 +17,7 @@ import java.util.List;
  *
  * @param networkPolicies Kubernetes NetworkPolicies among the files: no decision reads them, {@code analyze} judges
  *                        whether they leave the gateway the only way out
+ * @param workloadEntries WorkloadEntries: the endpoints of ServiceEntries with a {@code workloadSelector}
  */
 public record ConfigSet(List<Resource<ServiceEntry>> serviceEntries,
                         List<Resource<Sidecar>> sidecars,
@@ -25,7 +27,8 @@ public record ConfigSet(List<Resource<ServiceEntry>> serviceEntries,
                         List<Resource<AuthorizationPolicy>> authorizationPolicies,
                         List<Workload> workloads,
                         List<Resource<NetworkPolicySpec>> networkPolicies,
-                        MeshSettings mesh) {
+                        MeshSettings mesh,
+                        List<Resource<WorkloadEntry>> workloadEntries) {
 
     public static final ConfigSet EMPTY = new ConfigSet(List.of(), List.of(), List.of(), List.of(), List.of(),
             List.of(), List.of(), MeshSettings.DEFAULTS);
@@ -40,6 +43,17 @@ public record ConfigSet(List<Resource<ServiceEntry>> serviceEntries,
         workloads = List.copyOf(workloads);
         networkPolicies = List.copyOf(networkPolicies);
         java.util.Objects.requireNonNull(mesh, "mesh");
+        workloadEntries = List.copyOf(workloadEntries);
+    }
+
+    /** A set without WorkloadEntries. */
+    public ConfigSet(List<Resource<ServiceEntry>> serviceEntries, List<Resource<Sidecar>> sidecars,
+                     List<Resource<Gateway>> gateways, List<Resource<VirtualService>> virtualServices,
+                     List<Resource<DestinationRule>> destinationRules,
+                     List<Resource<AuthorizationPolicy>> authorizationPolicies, List<Workload> workloads,
+                     List<Resource<NetworkPolicySpec>> networkPolicies, MeshSettings mesh) {
+        this(serviceEntries, sidecars, gateways, virtualServices, destinationRules, authorizationPolicies, workloads,
+                networkPolicies, mesh, List.of());
     }
 
     /** A set without NetworkPolicies, as every decision sees it. */
@@ -54,6 +68,11 @@ public record ConfigSet(List<Resource<ServiceEntry>> serviceEntries,
 
     public ConfigSet withMesh(MeshSettings newMesh) {
         return new ConfigSet(serviceEntries, sidecars, gateways, virtualServices, destinationRules,
-                authorizationPolicies, workloads, networkPolicies, newMesh);
+                authorizationPolicies, workloads, networkPolicies, newMesh, workloadEntries);
+    }
+
+    public ConfigSet withWorkloadEntries(List<Resource<WorkloadEntry>> entries) {
+        return new ConfigSet(serviceEntries, sidecars, gateways, virtualServices, destinationRules,
+                authorizationPolicies, workloads, networkPolicies, mesh, entries);
     }
 }
