@@ -3,6 +3,7 @@ package dev.tollgate.core.registry;
 import dev.tollgate.core.model.LabelSelector;
 import dev.tollgate.core.model.Resource;
 import dev.tollgate.core.model.ServiceEndpoint;
+import dev.tollgate.core.model.Workload;
 import io.fabric8.istio.api.api.networking.v1alpha3.ServiceEntry;
 import io.fabric8.istio.api.api.networking.v1alpha3.ServiceEntryResolution;
 import io.fabric8.istio.api.api.networking.v1alpha3.WorkloadEntry;
@@ -24,7 +25,8 @@ import java.util.Optional;
  *   <li>with one: the WorkloadEntries of the entry's own namespace whose labels (spec labels merged with metadata
  *       labels, the metadata's winning) include the selector's, sorted by name. A WorkloadEntry whose address is a
  *       host name or a unix socket is selected only by a DNS or DNS_ROUND_ROBIN entry ({@code DNSServiceEntryOnly}).
- *       Istio selects Pods too; Tollgate's registry has no Pod endpoints.</li>
+ *       The selector selects the namespace's Pods too; the workloads among the files (Pods, Deployments, ...)
+ *       stand for them, without addresses.</li>
  * </ul>
  * {@code endpoints} and {@code workloadSelector} together are refused by validation ("only one of WorkloadSelector or
  * Endpoints is allowed in Service Entry").
@@ -38,22 +40,26 @@ public final class ServiceEndpoints {
      * @param endpoints the endpoints, in the order Istio lists them
      * @param notSelectable WorkloadEntries the selector matches that this entry cannot use: a host name or unix
      *                  address under a resolution other than DNS
+     * @param pods      workloads among the files that the selector matches: Istio makes their Pods endpoints too
      */
     public record Selection(Optional<LabelSelector> selector, List<ServiceEndpoint> endpoints,
-                            List<ServiceEndpoint> notSelectable) {
+                            List<ServiceEndpoint> notSelectable, List<Workload> pods) {
         public Selection {
             endpoints = List.copyOf(endpoints);
             notSelectable = List.copyOf(notSelectable);
+            pods = List.copyOf(pods);
         }
     }
 
     private final Map<String, List<ServiceEndpoint>> byNamespace;
+    private final List<Workload> workloads;
 
-    private ServiceEndpoints(Map<String, List<ServiceEndpoint>> byNamespace) {
+    private ServiceEndpoints(Map<String, List<ServiceEndpoint>> byNamespace, List<Workload> workloads) {
         this.byNamespace = byNamespace;
+        this.workloads = List.copyOf(workloads);
     }
 
-    public static ServiceEndpoints of(List<Resource<WorkloadEntry>> workloadEntries) {
+    public static ServiceEndpoints of(List<Resource<WorkloadEntry>> workloadEntries, List<Workload> workloads) {
         Map<String, List<ServiceEndpoint>> out = new HashMap<>();
         List<Resource<WorkloadEntry>> sorted = new ArrayList<>(workloadEntries);
         sorted.sort(Comparator.comparing(Resource::name));
@@ -64,7 +70,7 @@ public final class ServiceEndpoints {
                     .add(endpoint(r.spec(), labels, Optional.of(r), r.origin()));
         }
         out.replaceAll((k, v) -> List.copyOf(v));
-        return new ServiceEndpoints(Map.copyOf(out));
+        return new ServiceEndpoints(Map.copyOf(out), workloads);
     }
 
     /** The endpoints of {@code entry}. */
@@ -78,7 +84,7 @@ public final class ServiceEndpoints {
                 own.add(endpoint(e, nonNull(e.getLabels()), Optional.empty(),
                         entry.originOf("spec.endpoints[" + i + "]")));
             }
-            return new Selection(Optional.empty(), own, List.of());
+            return new Selection(Optional.empty(), own, List.of(), List.of());
         }
         LabelSelector selector = LabelSelector.of(se.getWorkloadSelector().getLabels());
         boolean dns = se.getResolution() == ServiceEntryResolution.DNS
@@ -90,7 +96,9 @@ public final class ServiceEndpoints {
                 (e.dnsEntryOnly() && !dns ? refused : chosen).add(e);
             }
         }
-        return new Selection(Optional.of(selector), chosen, refused);
+        List<Workload> pods = workloads.stream()
+                .filter(w -> w.namespace().equals(entry.namespace()) && selector.matches(w.labels())).toList();
+        return new Selection(Optional.of(selector), chosen, refused, pods);
     }
 
     /** Labels as written; one written without a value ({@code app: ~}) has the empty value, as in LabelSelector. */

@@ -52,7 +52,7 @@ final class CompiledMeshSnapshot implements MeshSnapshot {
         this.authorizer = authorizer;
         UpstreamResolver upstreams = new UpstreamResolver(routing,
                 EgressGatewayIdentity.serviceHosts(config.gateways()),
-                ServiceEndpoints.of(config.workloadEntries()), config.mesh());
+                ServiceEndpoints.of(config.workloadEntries(), config.workloads()), config.mesh());
         this.sidecars = new SidecarPath(registry, routing, upstreams, config.mesh());
         this.gateways = new GatewayPath(config, registry, routing, authorizer, upstreams);
         EgressGatewayIdentity.deployments(config.gateways())

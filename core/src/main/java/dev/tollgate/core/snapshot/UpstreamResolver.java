@@ -9,6 +9,7 @@ import dev.tollgate.core.model.UpstreamTls;
 import dev.tollgate.core.model.ProxyRef;
 import dev.tollgate.core.model.Stage;
 import dev.tollgate.core.model.TlsMode;
+import dev.tollgate.core.model.Workload;
 import dev.tollgate.core.model.WorkloadRef;
 import dev.tollgate.core.model.net.IpAddress;
 import dev.tollgate.core.registry.Hosts;
@@ -132,7 +133,8 @@ final class UpstreamResolver {
             return new Resolution.Unresolved(why, Optional.of(policy), false);
         }
         ServiceEntryResolution res = service.entry().spec().getResolution();
-        if (!viaGateway && selection.selector().isPresent() && usable.isEmpty() && endpointsMatter(res)) {
+        if (!viaGateway && selection.selector().isPresent() && usable.isEmpty() && selection.pods().isEmpty()
+                && endpointsMatter(res)) {
             String why = service.entry().key() + " takes its endpoints from workloadSelector "
                     + selection.selector().get() + ", which selects no usable WorkloadEntry of namespace "
                     + service.entry().namespace() + notSelectable(selection)
@@ -144,9 +146,8 @@ final class UpstreamResolver {
         String lead = proxy.kind() == ProxyRef.Kind.GATEWAY ? "" : viaGateway ? "to the egress gateway " : "direct to ";
         hops.add(new Hop(proxy, Stage.UPSTREAM, Hop.Outcome.PASS, lead + host + ":" + destPort
                 + (connectPort != destPort ? " (endpoint port " + connectPort + ")" : "")
-                + (!viaGateway && selection.selector().isPresent() && endpointsMatter(res)
-                ? "; endpoint " + usable.get(0).address() + " of " + usable.get(0).describe()
-                + (usable.size() > 1 ? " (first of " + usable.size() + " selected)" : "") : "")
+                + (!viaGateway && selection.selector().isPresent() && endpointsMatter(res) ? selected(usable, selection)
+                : "")
                 + "; " + policy.detail(), policy.rule(), policy.origin()));
         if (!viaGateway && originalDestination.isPresent()
                 && (res == null || res == ServiceEntryResolution.NONE)) {
@@ -218,6 +219,18 @@ final class UpstreamResolver {
         return List.copyOf(out);
     }
 
+    /** The UPSTREAM hop's words for the endpoints a workloadSelector chose. */
+    private static String selected(List<ServiceEndpoint> usable, ServiceEndpoints.Selection selection) {
+        if (usable.isEmpty()) {
+            // Istio's endpoints are the Pods' IPs, which no file holds: the proxy can only resolve the host
+            return "; endpoints: Pods of " + String.join(", ", selection.pods().stream()
+                    .map(w -> w.namespace() + "/" + w.name() + " (" + w.origin() + ")").toList())
+                    + ", whose addresses Tollgate does not know: the host is resolved";
+        }
+        return "; endpoint " + usable.get(0).address() + " of " + usable.get(0).describe()
+                + (usable.size() > 1 ? " (first of " + usable.size() + " selected)" : "");
+    }
+
     private static String notSelectable(ServiceEndpoints.Selection selection) {
         if (selection.notSelectable().isEmpty()) {
             return "";
@@ -245,6 +258,9 @@ final class UpstreamResolver {
         for (ServiceEndpoint e : selection.endpoints()) {
             String ns = e.workloadEntry().map(ResourceKey::namespace).orElse(entry.namespace());
             e.spiffeId(mesh.trustDomain(), ns).ifPresent(accounts::add);
+        }
+        for (Workload pod : selection.pods()) {
+            accounts.add("spiffe://" + pod.ref().principal(mesh.trustDomain()));
         }
         Set<String> expanded = new TreeSet<>(accounts);
         String prefix = "spiffe://" + mesh.trustDomain() + "/";
