@@ -41,6 +41,9 @@
  *       default Sidecar".</li>
  *   <li><b>addresses</b>: an IP literal request matches entries whose {@code addresses} contain it, longest prefix
  *       first, with the same visibility and imports.</li>
+ *   <li><b>Endpoints</b> ({@link dev.tollgate.core.registry.ServiceEndpoints}, {@code conversion.go services}): an
+ *       entry's own {@code endpoints}, or the WorkloadEntries of its namespace that its {@code workloadSelector}
+ *       selects; a WorkloadEntry addressed by a DNS name only for a DNS entry.</li>
  *   <li><b>The egress gateway's Kubernetes Service</b> is always present, public, with ports 80 and 443 and the
  *       ports of Gateway servers that select the egress gateway (see {@link dev.tollgate.core.registry.Registry}).
  *       </li>
