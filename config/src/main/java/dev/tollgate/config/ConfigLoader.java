@@ -288,6 +288,14 @@ public final class ConfigLoader {
             p.error("invalid-field", spec, "cannot convert spec: " + e.getMessage());
             return;
         }
+        if (kind == Kind.WORKLOAD_ENTRY) {
+            Optional<String> unhealthy = WorkloadEntryRules.unhealthy(doc, annotations);
+            if (unhealthy.isPresent()) {
+                p.info("unhealthy-workload-entry", origin, "", key + " is no endpoint: health checks are enabled ("
+                        + WorkloadEntryRules.HEALTH_CHECKS + ") and " + unhealthy.get() + ", so Istio sends it no traffic");
+                return;
+            }
+        }
         resources.get(kind).add(new Resource<>(key, converted, labels, annotations, origin, origins));
     }
 

@@ -1,6 +1,8 @@
 package dev.tollgate.config;
 
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -15,6 +17,31 @@ final class WorkloadEntryRules {
     /** A WorkloadEntry resource's spec. */
     static void validate(FieldNode spec, Problems.Scoped p) {
         entry(spec, null, true, p);
+    }
+
+    static final String HEALTH_CHECKS = "proxy.istio.io/health-checks-enabled";
+
+    /**
+     * Why Istio sends a WorkloadEntry no traffic, if it does not: with health checks enabled by the annotation, only a
+     * {@code Healthy} condition of {@code True} in its status makes it an endpoint (controller.go: "if
+     * features.WorkloadEntryHealthChecks &amp;&amp; !isHealthy(cfg) { return nil }"; status/workloadentry.go: "a
+     * WorkloadEntry with the condition Healthy=False or Healthy not set should be treated as unhealthy"). The
+     * annotation is read as Go's {@code strconv.ParseBool}; anything else leaves health checks off.
+     */
+    static Optional<String> unhealthy(FieldNode doc, Map<String, String> annotations) {
+        String enabled = annotations.getOrDefault(HEALTH_CHECKS, "");
+        if (!Set.of("1", "t", "T", "TRUE", "true", "True").contains(enabled)) {
+            return Optional.empty();
+        }
+        String healthy = "";
+        for (FieldNode c : doc.get("status").map(st -> st.list("conditions")).orElse(List.of())) {
+            if (c.string("type").orElse("").equals("Healthy")) {
+                healthy = c.string("status").orElse("");
+                break;
+            }
+        }
+        return healthy.equals("True") ? Optional.empty() : Optional.of(healthy.isEmpty()
+                ? "its status has no Healthy condition" : "its status condition Healthy is " + healthy);
     }
 
     /** Labels by Kubernetes' syntax (Istio's {@code labels.Instance.Validate}). */

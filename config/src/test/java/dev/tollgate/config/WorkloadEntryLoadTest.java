@@ -150,4 +150,35 @@ class WorkloadEntryLoadTest {
         assertThat(Fixtures.dump(r.diagnostics()))
                 .contains("only one of workloadSelector or endpoints is allowed in a ServiceEntry");
     }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+            "'true'  | ''                                     | false | its status has no Healthy condition",
+            "'true'  | 'status: {conditions: [{type: Healthy, status: \"False\"}]}' | false | its status condition Healthy is False",
+            "'True'  | 'status: {conditions: [{type: Healthy, status: \"True\"}]}'  | true  | ''",
+            "'1'     | 'status: {conditions: [{type: Ready, status: \"True\"}]}'    | false | its status has no Healthy condition",
+            "'false' | ''                                     | true  | ''",
+            "'yes'   | ''                                     | true  | ''",
+    })
+    void withHealthChecksEnabledOnlyAHealthyWorkloadEntryIsAnEndpoint(String enabled, String status, boolean endpoint,
+                                                                     String why) {
+        // controller.go: "if features.WorkloadEntryHealthChecks && !isHealthy(cfg) { return nil }"; isHealthy reads
+        // the annotation with strconv.ParseBool and then the Healthy condition, false when unset
+        LoadResult r = Fixtures.load(dir, "we.yaml", """
+                apiVersion: networking.istio.io/v1
+                kind: WorkloadEntry
+                metadata:
+                  name: vm-1
+                  annotations: {proxy.istio.io/health-checks-enabled: "%s"}
+                spec:
+                  address: 10.0.0.1
+                %s
+                """.formatted(enabled, status));
+        assertThat(r.ok()).as(Fixtures.dump(r.diagnostics())).isTrue();
+        assertThat(r.config().orElseThrow().workloadEntries()).hasSize(endpoint ? 1 : 0);
+        if (!endpoint) {
+            assertThat(Fixtures.dump(r.diagnostics())).contains("Info [unhealthy-workload-entry]",
+                    "WorkloadEntry default/vm-1 is no endpoint: health checks are enabled", why);
+        }
+    }
 }
