@@ -2,6 +2,7 @@ package dev.tollgate.core.registry;
 
 import dev.tollgate.core.model.LabelSelector;
 import dev.tollgate.core.model.Resource;
+import dev.tollgate.core.model.ResourceKey;
 import dev.tollgate.core.model.ServiceEndpoint;
 import dev.tollgate.core.model.Workload;
 import io.fabric8.istio.api.api.networking.v1alpha3.ServiceEntry;
@@ -15,6 +16,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The endpoints of each ServiceEntry, as Istio's ServiceEntry controller makes them
@@ -52,11 +54,17 @@ public final class ServiceEndpoints {
     }
 
     private final Map<String, List<ServiceEndpoint>> byNamespace;
-    private final List<Workload> workloads;
+    private final Map<String, List<Workload>> workloadsByNamespace;
+    /** Selections by entry: the proxies ask on every request. Kept with the entry they were made for. */
+    private final ConcurrentHashMap<ResourceKey, Map.Entry<Resource<ServiceEntry>, Selection>> selections =
+            new ConcurrentHashMap<>();
 
     private ServiceEndpoints(Map<String, List<ServiceEndpoint>> byNamespace, List<Workload> workloads) {
         this.byNamespace = byNamespace;
-        this.workloads = List.copyOf(workloads);
+        Map<String, List<Workload>> ws = new HashMap<>();
+        workloads.forEach(w -> ws.computeIfAbsent(w.namespace(), k -> new ArrayList<>()).add(w));
+        ws.replaceAll((k, v) -> List.copyOf(v));
+        this.workloadsByNamespace = Map.copyOf(ws);
     }
 
     public static ServiceEndpoints of(List<Resource<WorkloadEntry>> workloadEntries, List<Workload> workloads) {
@@ -75,6 +83,16 @@ public final class ServiceEndpoints {
 
     /** The endpoints of {@code entry}. */
     public Selection of(Resource<ServiceEntry> entry) {
+        Map.Entry<Resource<ServiceEntry>, Selection> cached = selections.get(entry.key());
+        if (cached != null && cached.getKey() == entry) {
+            return cached.getValue();
+        }
+        Selection made = select(entry);
+        selections.putIfAbsent(entry.key(), Map.entry(entry, made));
+        return made;
+    }
+
+    private Selection select(Resource<ServiceEntry> entry) {
         ServiceEntry se = entry.spec();
         if (se.getWorkloadSelector() == null) {
             List<ServiceEndpoint> own = new ArrayList<>();
@@ -96,8 +114,8 @@ public final class ServiceEndpoints {
                 (e.dnsEntryOnly() && !dns ? refused : chosen).add(e);
             }
         }
-        List<Workload> pods = workloads.stream()
-                .filter(w -> w.namespace().equals(entry.namespace()) && selector.matches(w.labels())).toList();
+        List<Workload> pods = workloadsByNamespace.getOrDefault(entry.namespace(), List.of()).stream()
+                .filter(w -> selector.matches(w.labels())).toList();
         return new Selection(Optional.of(selector), chosen, refused, pods);
     }
 
