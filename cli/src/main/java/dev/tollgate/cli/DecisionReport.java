@@ -94,7 +94,8 @@ final class DecisionReport {
             case MUTUAL -> " (mutual TLS" + u.tls().sni().map(s -> ", SNI " + s).orElse("") + ")";
             case ISTIO_MUTUAL -> " (Istio mTLS" + u.tls().sni().map(s -> ", SNI " + s).orElse("") + ")";
         };
-        return u.host() + ":" + u.port() + tls;
+        // the endpoint the proxy connects to, when the configuration gives one (else it resolves the host)
+        return u.host() + ":" + u.port() + (u.addresses().isEmpty() ? "" : " at " + u.addresses().get(0)) + tls;
     }
 
     static Map<String, Object> toJson(WorkloadRef from, TargetUrl url, CheckResult r) {
@@ -124,6 +125,9 @@ final class DecisionReport {
             um.put("port", u.port());
             um.put("tls", u.tls().mode().name());
             um.put("sni", u.tls().sni().orElse(null));
+            // the endpoints the configuration gave (ServiceEntry endpoints, selected WorkloadEntries); empty: resolve host
+            um.put("addresses", u.addresses());
+            um.put("subjectAltNames", u.tls().subjectAltNames());
             return um;
         }).orElse(null));
         return m;

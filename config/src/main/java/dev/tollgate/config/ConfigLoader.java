@@ -266,6 +266,10 @@ public final class ConfigLoader {
                 ServiceRules.exportToAnnotation(metadata.get(), namespace, p);
             }
             IstioKinds.validate(kind, spec, namespace, p);
+            if (kind == Kind.WORKLOAD_ENTRY) {
+                // its metadata labels choose the ServiceEntries it serves, as its spec labels do
+                WorkloadEntryRules.labels(metadata.get().get("labels"), p);
+            }
         }
         Origin origin = resourceOrigin(doc);
         if (p.errors() > 0) {
@@ -287,6 +291,14 @@ public final class ConfigLoader {
         } catch (IOException | IllegalArgumentException e) {
             p.error("invalid-field", spec, "cannot convert spec: " + e.getMessage());
             return;
+        }
+        if (kind == Kind.WORKLOAD_ENTRY) {
+            Optional<String> unhealthy = WorkloadEntryRules.unhealthy(doc, annotations);
+            if (unhealthy.isPresent()) {
+                p.info("unhealthy-workload-entry", origin, "", key + " is no endpoint: health checks are enabled ("
+                        + WorkloadEntryRules.HEALTH_CHECKS + ") and " + unhealthy.get() + ", so Istio sends it no traffic");
+                return;
+            }
         }
         resources.get(kind).add(new Resource<>(key, converted, labels, annotations, origin, origins));
     }
@@ -315,7 +327,8 @@ public final class ConfigLoader {
         }
         ConfigSet set = new ConfigSet(typed(Kind.SERVICE_ENTRY), typed(Kind.SIDECAR), typed(Kind.GATEWAY),
                 typed(Kind.VIRTUAL_SERVICE), typed(Kind.DESTINATION_RULE), typed(Kind.AUTHORIZATION_POLICY),
-                workloads, typed(Kind.NETWORK_POLICY), settings, KubernetesServices.convert(typed(Kind.SERVICE)));
+                workloads, typed(Kind.NETWORK_POLICY), settings, KubernetesServices.convert(typed(Kind.SERVICE)),
+                typed(Kind.WORKLOAD_ENTRY));
         return new LoadResult(Optional.of(set), problems.all());
     }
 

@@ -6,6 +6,7 @@ import io.fabric8.istio.api.api.networking.v1alpha3.Gateway;
 import io.fabric8.istio.api.api.networking.v1alpha3.ServiceEntry;
 import io.fabric8.istio.api.api.networking.v1alpha3.Sidecar;
 import io.fabric8.istio.api.api.networking.v1alpha3.VirtualService;
+import io.fabric8.istio.api.api.networking.v1alpha3.WorkloadEntry;
 import io.fabric8.istio.api.api.security.v1beta1.AuthorizationPolicy;
 import io.fabric8.kubernetes.api.model.ServiceSpec;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicySpec;
@@ -66,6 +67,7 @@ final class IstioKinds {
             case VIRTUAL_SERVICE -> VirtualService.class;
             case DESTINATION_RULE -> DestinationRule.class;
             case AUTHORIZATION_POLICY -> AuthorizationPolicy.class;
+            case WORKLOAD_ENTRY -> WorkloadEntry.class;
             case NETWORK_POLICY -> NetworkPolicySpec.class;
             case SERVICE -> ServiceSpec.class;
         };
@@ -82,6 +84,7 @@ final class IstioKinds {
             case SIDECAR -> SidecarRules.validate(spec, p);
             case NETWORK_POLICY -> NetworkPolicyRules.validate(spec, p);
             case SERVICE -> ServiceRules.validate(spec, p);
+            case WORKLOAD_ENTRY -> WorkloadEntryRules.validate(spec, p);
         }
     }
 }

@@ -85,7 +85,7 @@ final class ServiceEntryRules {
                             "resolution STATIC without endpoints or workloadSelector: there is nowhere to send traffic");
                 }
                 for (FieldNode endpoint : endpoints) {
-                    endpoint(endpoint, portNames, false, p);
+                    WorkloadEntryRules.entry(endpoint, portNames, false, p);
                 }
             }
             case "DNS", "DNS_ROUND_ROBIN" -> {
@@ -102,7 +102,7 @@ final class ServiceEntryRules {
                             "there must only be 0 or 1 endpoint for resolution mode DNS_ROUND_ROBIN");
                 }
                 for (FieldNode endpoint : endpoints) {
-                    endpoint(endpoint, portNames, true, p);
+                    WorkloadEntryRules.entry(endpoint, portNames, true, p);
                 }
             }
             default -> p.error("invalid-field", spec.get("resolution").orElse(spec),
@@ -118,33 +118,5 @@ final class ServiceEntryRules {
             }
         }
         CommonRules.exportTo(spec, namespace, Visibility.Owner.SERVICE_ENTRY, p);
-    }
-
-    private static void endpoint(FieldNode endpoint, Set<String> servicePorts, boolean allowFqdn, Problems.Scoped p) {
-        String address = endpoint.string("address").orElse("");
-        FieldNode at = endpoint.get("address").orElse(endpoint);
-        if (address.isEmpty()) {
-            if (endpoint.string("network").orElse("").isEmpty()) {
-                p.error("missing-field", at, "endpoint address is required");
-            }
-        } else if (address.startsWith("unix://")) {
-            String path = address.substring("unix://".length());
-            if (!path.startsWith("@") && (!path.startsWith("/") || path.endsWith("/"))) {
-                p.error("invalid-field", at, path + " is not an absolute path to a file");
-            }
-        } else if (!IstioNames.isIpAddress(address)) {
-            if (!allowFqdn) {
-                p.error("invalid-field", at, "endpoint address \"" + address + "\" is not a valid IP address");
-            } else if (IstioNames.fqdn(address).isPresent()) {
-                p.error("invalid-field", at, "endpoint address \"" + address + "\" is not a valid FQDN or an IP address");
-            }
-        }
-        for (FieldNode port : endpoint.get("ports").map(FieldNode::entries).orElse(List.of())) {
-            if (!servicePorts.contains(port.key())) {
-                p.error("invalid-field", port, "endpoint port " + port.key() + " is not defined by the service entry");
-            }
-            CommonRules.port(port, p);
-        }
-        CommonRules.labelMap(endpoint.get("labels").map(FieldNode::entries).orElse(List.of()), p);
     }
 }

@@ -15,9 +15,6 @@ final class UnmodelledKinds {
             "networking.istio.io", Map.of(
                     "EnvoyFilter", "egress behaviour: it patches the Envoy configuration (listeners, routes, "
                             + "clusters, filters) of the proxies it selects, in ways no other resource shows",
-                    "WorkloadEntry", "egress routing: it adds an endpoint (a VM or other non-Kubernetes workload) to "
-                            + "every ServiceEntry whose workloadSelector matches its labels, and such a workload "
-                            + "sends egress traffic under its own identity",
                     "WorkloadGroup", "egress routing: it makes WorkloadEntries for the VMs that join it, which "
                             + "become endpoints of ServiceEntries with a matching workloadSelector",
                     "ProxyConfig", "egress behaviour: it sets proxy settings such as environment variables (for "

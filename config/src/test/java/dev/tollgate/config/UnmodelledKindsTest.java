@@ -32,7 +32,6 @@ class UnmodelledKindsTest {
     @ParameterizedTest(name = "{0} {1}")
     @CsvSource(delimiter = '|', value = {
             "networking.istio.io/v1alpha3 | EnvoyFilter        | egress behaviour: it patches the Envoy configuration",
-            "networking.istio.io/v1       | WorkloadEntry      | egress routing: it adds an endpoint",
             "networking.istio.io/v1beta1  | WorkloadGroup      | egress routing: it makes WorkloadEntries",
             "networking.istio.io/v1beta1  | ProxyConfig        | egress behaviour: it sets proxy settings",
             "security.istio.io/v1         | PeerAuthentication | mTLS between workloads and the egress gateway",

@@ -25,7 +25,9 @@ import java.util.List;
  *   <li>TG0110 a namespace that sends traffic through the egress gateway has no egress NetworkPolicy among the
  *   files, so its pods can still go around the gateway;</li>
  *   <li>TG0111 a NetworkPolicy among the files lets application pods reach the outside directly (an egress rule
- *   without {@code to}, or an {@code ipBlock} that, less its {@code except}, covers public addresses).</li>
+ *   without {@code to}, or an {@code ipBlock} that, less its {@code except}, covers public addresses);</li>
+ *   <li>TG0112 a ServiceEntry's {@code workloadSelector} selects no WorkloadEntry (nor workload) of its namespace,
+ *   so the entry has no endpoints.</li>
  * </ul>
  * The gateway is the ConfigSet's workloads labelled {@code istio: egressgateway} or selected by a Gateway, else
  * Istio's default egress gateway in {@code istio-system}.
@@ -50,6 +52,7 @@ public final class EgressAnalyzer {
         PolicyChecks.check(authorizer, routing, gateways, out);
         RouteChecks.check(registry, routing, gateways, out);
         NetworkPolicyChecks.check(config, topology(config, routing), routing, out);
+        EndpointChecks.check(config, out);
         return out.list();
     }
 

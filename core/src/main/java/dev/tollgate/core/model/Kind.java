@@ -11,6 +11,8 @@ public enum Kind {
     VIRTUAL_SERVICE("VirtualService"),
     DESTINATION_RULE("DestinationRule"),
     AUTHORIZATION_POLICY("AuthorizationPolicy"),
+    /** The endpoints of ServiceEntries whose {@code workloadSelector} selects it (same namespace only). */
+    WORKLOAD_ENTRY("WorkloadEntry"),
     /** {@code networking.k8s.io/v1}; never part of a decision, since the network, not a proxy, enforces it. */
     NETWORK_POLICY("NetworkPolicy"),
     /**

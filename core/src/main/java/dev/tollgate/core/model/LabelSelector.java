@@ -29,8 +29,11 @@ import java.util.stream.Collectors;
  *       <td>matches every workload of its own namespace, as a workload-specific rule</td>
  *       <td>{@code pilot/pkg/model/sidecar.go} {@code DestinationRule}: {@code GetWorkloadSelector() == nil} is the
  *       catch-all; otherwise only in the rule's namespace, outbound</td></tr>
- *   <tr><td>ServiceEntry {@code workloadSelector.labels}</td><td colspan="2">selects endpoints, not proxies; Tollgate
- *       only compares it when merging entries</td><td>{@code ServiceEntry} API reference</td></tr>
+ *   <tr><td>ServiceEntry {@code workloadSelector.labels}</td><td>the entry's own {@code endpoints}</td>
+ *       <td>every WorkloadEntry of the entry's namespace (Istio's validation warns)</td>
+ *       <td>{@code pilot/pkg/serviceregistry/serviceentry/conversion.go} {@code services}: WorkloadEntries of
+ *       {@code cfg.Namespace} filtered by {@code krt.FilterLabel(se.WorkloadSelector.Labels)}; see
+ *       {@code registry.ServiceEndpoints}</td></tr>
  * </table>
  */
 public record LabelSelector(Map<String, String> matchLabels) {

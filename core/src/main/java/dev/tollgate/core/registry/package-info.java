@@ -46,6 +46,9 @@
  *       imports, preferred to an entry of the same host. A sidecar also answers to their short names
  *       ({@link dev.tollgate.core.registry.ShortNames}) when the name itself is no service's host; an ExternalName
  *       Service is no service but an alias of the one it names.</li>
+ *   <li><b>Endpoints</b> ({@link dev.tollgate.core.registry.ServiceEndpoints}, {@code conversion.go services}): an
+ *       entry's own {@code endpoints}, or the WorkloadEntries of its namespace that its {@code workloadSelector}
+ *       selects; a WorkloadEntry addressed by a DNS name only for a DNS entry.</li>
  *   <li><b>The egress gateway's Kubernetes Service</b> is always present, public, with ports 80 and 443 and the
  *       ports of Gateway servers that select the egress gateway, until the files hold the real Service (see
  *       {@link dev.tollgate.core.registry.Registry}).</li>

@@ -17,6 +17,7 @@ import dev.tollgate.core.model.Workload;
 import dev.tollgate.core.model.WorkloadRef;
 import dev.tollgate.core.model.net.HostName;
 import dev.tollgate.core.registry.Registry;
+import dev.tollgate.core.registry.ServiceEndpoints;
 import dev.tollgate.core.routing.Routing;
 
 import java.util.ArrayList;
@@ -50,7 +51,8 @@ final class CompiledMeshSnapshot implements MeshSnapshot {
         this.routing = routing;
         this.authorizer = authorizer;
         UpstreamResolver upstreams = new UpstreamResolver(routing,
-                EgressGatewayIdentity.serviceHosts(config.gateways()));
+                EgressGatewayIdentity.serviceHosts(config.gateways()),
+                ServiceEndpoints.of(config.workloadEntries(), config.workloads()), config.mesh());
         this.sidecars = new SidecarPath(registry, routing, upstreams, config.mesh());
         this.gateways = new GatewayPath(config, registry, routing, authorizer, upstreams);
         EgressGatewayIdentity.deployments(config.gateways())

@@ -1,12 +1,19 @@
 package dev.tollgate.core.snapshot;
 
+import dev.tollgate.core.model.MeshSettings;
 import dev.tollgate.core.model.Origin;
+import dev.tollgate.core.model.Resource;
+import dev.tollgate.core.model.ResourceKey;
+import dev.tollgate.core.model.ServiceEndpoint;
+import dev.tollgate.core.model.UpstreamTls;
 import dev.tollgate.core.model.ProxyRef;
 import dev.tollgate.core.model.Stage;
 import dev.tollgate.core.model.TlsMode;
+import dev.tollgate.core.model.Workload;
 import dev.tollgate.core.model.WorkloadRef;
 import dev.tollgate.core.model.net.IpAddress;
 import dev.tollgate.core.registry.Hosts;
+import dev.tollgate.core.registry.ServiceEndpoints;
 import dev.tollgate.core.registry.ServiceMatch;
 import dev.tollgate.core.routing.RouteTarget;
 import dev.tollgate.core.routing.Routing;
@@ -14,13 +21,12 @@ import dev.tollgate.core.routing.UpstreamPolicy;
 import io.fabric8.istio.api.api.networking.v1alpha3.ServiceEntry;
 import io.fabric8.istio.api.api.networking.v1alpha3.ServiceEntryResolution;
 import io.fabric8.istio.api.api.networking.v1alpha3.ServicePort;
-import io.fabric8.istio.api.api.networking.v1alpha3.WorkloadEntry;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.function.BiFunction;
 
 /**
@@ -54,10 +60,14 @@ final class UpstreamResolver {
     private final Routing routing;
 
     private final Set<String> gatewayServices;
+    private final ServiceEndpoints endpoints;
+    private final MeshSettings mesh;
 
-    UpstreamResolver(Routing routing, Set<String> gatewayServices) {
+    UpstreamResolver(Routing routing, Set<String> gatewayServices, ServiceEndpoints endpoints, MeshSettings mesh) {
         this.gatewayServices = Set.copyOf(gatewayServices);
         this.routing = routing;
+        this.endpoints = endpoints;
+        this.mesh = mesh;
     }
 
     /**
@@ -97,8 +107,10 @@ final class UpstreamResolver {
         // A sidecar reaches the egress gateway by its Gateway server port (its listeners, and destination.port in its
         // policies); the gateway's Kubernetes Service's targetPort is a container detail Tollgate does not reproduce.
         boolean viaGateway = proxy.kind() == ProxyRef.Kind.SIDECAR && isGatewayService(host);
-        int connectPort = viaGateway ? destPort : connectPort(service, destPort);
-        List<String> addresses = endpointAddresses(service.entry().spec());
+        ServiceEndpoints.Selection selection = endpoints.of(service.entry());
+        List<ServiceEndpoint> usable = usable(service.entry().spec(), selection);
+        int connectPort = viaGateway ? destPort : connectPort(service, destPort, usable);
+        List<String> addresses = usable.stream().map(ServiceEndpoint::address).toList();
         if (addresses.isEmpty() && requested.filter(host::equals).filter(IpAddress::isLiteral)
                 .filter(h -> Hosts.declaredAddress(h, service.entry().spec().getAddresses())).isPresent()) {
             // the client's address is one the ServiceEntry declares (addresses): the operator vouches for it
@@ -120,11 +132,23 @@ final class UpstreamResolver {
             hops.add(new Hop(proxy, Stage.UPSTREAM, Hop.Outcome.DENY, why, policy.rule(), policy.origin()));
             return new Resolution.Unresolved(why, Optional.of(policy), false);
         }
+        ServiceEntryResolution res = service.entry().spec().getResolution();
+        if (!viaGateway && selection.selector().isPresent() && usable.isEmpty() && selection.pods().isEmpty()
+                && endpointsMatter(res)) {
+            String why = service.entry().key() + " takes its endpoints from workloadSelector "
+                    + selection.selector().get() + ", which selects no usable WorkloadEntry of namespace "
+                    + service.entry().namespace() + notSelectable(selection)
+                    + ": its cluster has no endpoints (Envoy: 503 no healthy upstream)";
+            hops.add(new Hop(proxy, Stage.UPSTREAM, Hop.Outcome.DENY, why, Optional.of(service.entry().key()),
+                    service.entry().originOf("spec.workloadSelector")));
+            return new Resolution.Unresolved(why, Optional.of(policy), true);
+        }
         String lead = proxy.kind() == ProxyRef.Kind.GATEWAY ? "" : viaGateway ? "to the egress gateway " : "direct to ";
         hops.add(new Hop(proxy, Stage.UPSTREAM, Hop.Outcome.PASS, lead + host + ":" + destPort
-                + (connectPort != destPort ? " (endpoint port " + connectPort + ")" : "") + "; " + policy.detail(),
-                policy.rule(), policy.origin()));
-        ServiceEntryResolution res = service.entry().spec().getResolution();
+                + (connectPort != destPort ? " (endpoint port " + connectPort + ")" : "")
+                + (!viaGateway && selection.selector().isPresent() && endpointsMatter(res) ? selected(usable, selection)
+                : "")
+                + "; " + policy.detail(), policy.rule(), policy.origin()));
         if (!viaGateway && originalDestination.isPresent()
                 && (res == null || res == ServiceEntryResolution.NONE)) {
             // Envoy's cluster for a NONE entry is ORIGINAL_DST: the connection's own destination, never the
@@ -132,7 +156,9 @@ final class UpstreamResolver {
             return new Resolution.Resolved(Upstream.originalDestination(host, originalDestination.get(), defaultPort,
                     policy.tls()), policy, false);
         }
-        return new Resolution.Resolved(new Upstream(host, connectPort, addresses, policy.tls()), policy, viaGateway);
+        return new Resolution.Resolved(new Upstream(host, connectPort, addresses,
+                viaGateway ? policy.tls() : withServiceAccounts(policy.tls(), service.entry(), selection)), policy,
+                viaGateway);
     }
 
     /**
@@ -148,23 +174,21 @@ final class UpstreamResolver {
     }
 
     /**
-     * The port the proxy connects to: an endpoint's own port for the service port's name ("ports: Set of ports
-     * associated with the endpoint"), else the ServicePort's targetPort ("The port number on the endpoint where the
-     * traffic will be received"), else the service port. With several endpoints, the first one's port.
+     * The port the proxy connects to, by the first usable endpoint: Istio's priority in
+     * {@code convertWorkloadInstanceToServiceInstance}, "we.ports > se.port.targetPort > se.port.number"
+     * ({@link ServiceEndpoint#port}); with no endpoint (a DNS entry that resolves its host), the ServicePort's
+     * targetPort, else its number ({@code convertServiceEntryToInstances}).
      */
-    private static int connectPort(ServiceMatch m, int servicePort) {
+    private static int connectPort(ServiceMatch m, int servicePort, List<ServiceEndpoint> usable) {
         if (m.port().isEmpty()) {
             return servicePort;
         }
         ServicePort p = m.port().get();
-        ServiceEntry se = m.entry().spec();
-        if (se.getEndpoints() != null && !se.getEndpoints().isEmpty() && p.getName() != null) {
-            Map<String, Long> ports = se.getEndpoints().get(0).getPorts();
-            if (ports != null && ports.get(p.getName()) != null) {
-                return ports.get(p.getName()).intValue();
-            }
+        int target = p.getTargetPort() == null ? 0 : p.getTargetPort().intValue();
+        if (!usable.isEmpty()) {
+            return usable.get(0).port(p.getName(), target, servicePort);
         }
-        return p.getTargetPort() != null && p.getTargetPort() > 0 ? p.getTargetPort().intValue() : servicePort;
+        return target > 0 ? target : servicePort;
     }
 
     private static Optional<Integer> singlePort(ServiceEntry se) {
@@ -172,20 +196,83 @@ final class UpstreamResolver {
                 ? Optional.of(se.getPorts().get(0).getNumber().intValue()) : Optional.empty();
     }
 
-    /** Addresses the operator gave: a STATIC or DNS ServiceEntry's endpoints (unix sockets are not addresses). */
-    private static List<String> endpointAddresses(ServiceEntry se) {
-        ServiceEntryResolution res = se.getResolution();
-        if (res == null || se.getEndpoints() == null
-                || !(res == ServiceEntryResolution.STATIC || res == ServiceEntryResolution.DNS)) {
+    /** Whether the entry's cluster uses its endpoints: STATIC and DNS; NONE is Envoy's ORIGINAL_DST cluster. */
+    private static boolean endpointsMatter(ServiceEntryResolution res) {
+        return res == ServiceEntryResolution.STATIC || res == ServiceEntryResolution.DNS
+                || res == ServiceEntryResolution.DNS_ROUND_ROBIN;
+    }
+
+    /**
+     * The endpoints the proxy may connect to: those of a STATIC or DNS entry with an address (unix sockets are not
+     * addresses a proxy reaches, and an address-less one stands for another network's gateway).
+     */
+    private static List<ServiceEndpoint> usable(ServiceEntry se, ServiceEndpoints.Selection selection) {
+        if (!endpointsMatter(se.getResolution())) {
             return List.of();
         }
-        List<String> out = new ArrayList<>();
-        for (WorkloadEntry e : se.getEndpoints()) {
-            if (e.getAddress() != null && !e.getAddress().isEmpty() && !e.getAddress().startsWith("unix://")) {
-                out.add(e.getAddress());
+        List<ServiceEndpoint> out = new ArrayList<>();
+        for (ServiceEndpoint e : selection.endpoints()) {
+            if (!e.address().isEmpty() && !e.isUnix()) {
+                out.add(e);
             }
         }
         return List.copyOf(out);
+    }
+
+    /** The UPSTREAM hop's words for the endpoints a workloadSelector chose. */
+    private static String selected(List<ServiceEndpoint> usable, ServiceEndpoints.Selection selection) {
+        if (usable.isEmpty()) {
+            // Istio's endpoints are the Pods' IPs, which no file holds: the proxy can only resolve the host
+            return "; endpoints: Pods of " + String.join(", ", selection.pods().stream()
+                    .map(w -> w.namespace() + "/" + w.name() + " (" + w.origin() + ")").toList())
+                    + ", whose addresses Tollgate does not know: the host is resolved";
+        }
+        return "; endpoint " + usable.get(0).address() + " of " + usable.get(0).describe()
+                + (usable.size() > 1 ? " (first of " + usable.size() + " selected)" : "");
+    }
+
+    private static String notSelectable(ServiceEndpoints.Selection selection) {
+        if (selection.notSelectable().isEmpty()) {
+            return "";
+        }
+        return " (" + String.join(", ", selection.notSelectable().stream().map(e -> e.describe() + " has address "
+                + e.address()).toList()) + ": only a DNS entry selects a WorkloadEntry whose address is not an IP)";
+    }
+
+    /**
+     * Istio's ISTIO_MUTUAL without {@code subjectAltNames} checks the server's identity against the service's
+     * accounts ({@code cluster_tls.go buildUpstreamTLSSettings}: "Use Service Accounts if Subject Alt names are not
+     * specified"): the entry's {@code subjectAltNames} and each endpoint's {@code serviceAccount} as a SPIFFE ID of
+     * its namespace ({@code push_context.go addServiceAccounts}), with the trust domain aliases
+     * ({@code spiffe.ExpandWithTrustDomains}).
+     */
+    private UpstreamTls withServiceAccounts(UpstreamTls tls, Resource<ServiceEntry> entry,
+                                            ServiceEndpoints.Selection selection) {
+        if (tls.mode() != TlsMode.ISTIO_MUTUAL || !tls.subjectAltNames().isEmpty()) {
+            return tls;
+        }
+        Set<String> accounts = new TreeSet<>();
+        if (entry.spec().getSubjectAltNames() != null) {
+            accounts.addAll(entry.spec().getSubjectAltNames());
+        }
+        for (ServiceEndpoint e : selection.endpoints()) {
+            String ns = e.workloadEntry().map(ResourceKey::namespace).orElse(entry.namespace());
+            e.spiffeId(mesh.trustDomain(), ns).ifPresent(accounts::add);
+        }
+        for (Workload pod : selection.pods()) {
+            accounts.add("spiffe://" + pod.ref().principal(mesh.trustDomain()));
+        }
+        Set<String> expanded = new TreeSet<>(accounts);
+        String prefix = "spiffe://" + mesh.trustDomain() + "/";
+        for (String a : accounts) {
+            if (a.startsWith(prefix)) {
+                for (String alias : mesh.trustDomainAliases()) {
+                    expanded.add("spiffe://" + alias + "/" + a.substring(prefix.length()));
+                }
+            }
+        }
+        return expanded.isEmpty() ? tls
+                : new UpstreamTls(tls.mode(), tls.sni(), List.copyOf(expanded), tls.caCertificates());
     }
 
     /** The namespace of a Kubernetes service host ({@code name.namespace.svc...}). */

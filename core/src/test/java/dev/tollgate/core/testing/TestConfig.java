@@ -17,6 +17,7 @@ import io.fabric8.istio.api.api.networking.v1alpha3.Gateway;
 import io.fabric8.istio.api.api.networking.v1alpha3.ServiceEntry;
 import io.fabric8.istio.api.api.networking.v1alpha3.Sidecar;
 import io.fabric8.istio.api.api.networking.v1alpha3.VirtualService;
+import io.fabric8.istio.api.api.networking.v1alpha3.WorkloadEntry;
 import io.fabric8.istio.api.api.security.v1beta1.AuthorizationPolicy;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicySpec;
 
@@ -43,6 +44,7 @@ public final class TestConfig {
     private final List<Resource<AuthorizationPolicy>> policies = new ArrayList<>();
     private final List<Workload> workloads = new ArrayList<>();
     private final List<Resource<NetworkPolicySpec>> networkPolicies = new ArrayList<>();
+    private final List<Resource<WorkloadEntry>> workloadEntries = new ArrayList<>();
     private MeshSettings mesh = MeshSettings.DEFAULTS;
 
     public static TestConfig create() {
@@ -99,6 +101,8 @@ public final class TestConfig {
                     annotations, YAML.treeToValue(spec, AuthorizationPolicy.class)));
             case "NetworkPolicy" -> networkPolicies.add(resource(Kind.NETWORK_POLICY, ns, name, labels, annotations,
                     YAML.treeToValue(spec, NetworkPolicySpec.class)));
+            case "WorkloadEntry" -> workloadEntries.add(resource(Kind.WORKLOAD_ENTRY, ns, name, labels, annotations,
+                    YAML.treeToValue(spec, WorkloadEntry.class)));
             case "Workload" -> workloads.add(new Workload(ns, name, doc.path("serviceAccount").asText(null),
                     strings(doc.path("labels")), Origin.UNKNOWN));
             default -> throw new IllegalArgumentException("TestConfig does not know kind " + kind);
@@ -118,6 +122,6 @@ public final class TestConfig {
 
     public ConfigSet build() {
         return new ConfigSet(serviceEntries, sidecars, gateways, virtualServices, destinationRules, policies,
-                workloads, networkPolicies, mesh);
+                workloads, networkPolicies, mesh, List.of(), workloadEntries);
     }
 }
