@@ -45,9 +45,11 @@ public final class LearnedConfig {
     private static final class Seen {
         final Map<Integer, Kind> ports = new TreeMap<>();
         final Set<String> namespaces = new TreeSet<>();
-        /** HTTP: principal -> methods. */
+        /** HTTP: principal -> methods, and principal -> ports. */
         final Map<String, Set<String>> http = new TreeMap<>();
-        final Set<String> tls = new TreeSet<>();
+        final Map<String, Set<Integer>> httpPorts = new TreeMap<>();
+        /** TLS: principal -> ports. */
+        final Map<String, Set<Integer>> tls = new TreeMap<>();
     }
 
     private LearnedConfig() {
@@ -82,8 +84,11 @@ public final class LearnedConfig {
             }
             seen.namespaces.add(s.namespace());
             switch (kind) {
-                case HTTP -> seen.http.computeIfAbsent(s.principal(), p -> new TreeSet<>()).add(r.method());
-                case TLS -> seen.tls.add(s.principal());
+                case HTTP -> {
+                    seen.http.computeIfAbsent(s.principal(), p -> new TreeSet<>()).add(r.method());
+                    seen.httpPorts.computeIfAbsent(s.principal(), p -> new TreeSet<>()).add(r.port());
+                }
+                case TLS -> seen.tls.computeIfAbsent(s.principal(), p -> new TreeSet<>()).add(r.port());
                 case TCP -> {
                     if (gateway && noted.add("tcp " + r.host() + ":" + r.port())) {
                         notes.add(r.where() + ": " + r.url() + " is plain TCP: it goes straight out (the egress "
@@ -169,32 +174,30 @@ public final class LearnedConfig {
         }
         docs.add(resource("networking.istio.io/v1beta1", "VirtualService", "direct-" + name
                 + "-through-egress-gateway", vs));
+        // one rule per principal, with its own ports: at the gateway an HTTP request inside mTLS has an SNI too, so
+        // a TLS rule without ports would let the same principal send any HTTP method
         List<Object> rules = new ArrayList<>();
         seen.http.forEach((principal, methods) -> rules.add(map(
                 "from", List.of(map("source", map("principals", List.of(principal)))),
-                "to", List.of(map("operation", map("hosts", hostHeaders(host, seen), "methods",
-                        List.copyOf(methods)))))));
-        if (!seen.tls.isEmpty()) {
-            rules.add(map("from", List.of(map("source", map("principals", List.copyOf(seen.tls)))),
-                    "when", List.of(map("key", "connection.sni", "values", List.of(host)))));
-        }
+                "to", List.of(map("operation", map("hosts", hostHeaders(host, seen.httpPorts.get(principal)),
+                        "ports", ports(seen.httpPorts.get(principal)), "methods", List.copyOf(methods)))))));
+        seen.tls.forEach((principal, ports) -> rules.add(map(
+                "from", List.of(map("source", map("principals", List.of(principal)))),
+                "to", List.of(map("operation", map("ports", ports(ports)))),
+                "when", List.of(map("key", "connection.sni", "values", List.of(host))))));
         docs.add(resource("security.istio.io/v1beta1", "AuthorizationPolicy", "allow-" + name, map(
                 "selector", map("matchLabels", map("istio", "egressgateway")), "action", "ALLOW", "rules", rules)));
         return docs;
     }
 
     /** The Host header values a client sends: the port is written when it is not HTTP's 80. */
-    private static List<String> hostHeaders(String host, Seen seen) {
-        List<String> out = new ArrayList<>();
-        seen.ports.forEach((port, kind) -> {
-            if (kind == Kind.HTTP) {
-                String h = port == 80 ? host : host + ":" + port;
-                if (!out.contains(h)) {
-                    out.add(h);
-                }
-            }
-        });
-        return out;
+    private static List<String> hostHeaders(String host, Set<Integer> ports) {
+        return ports.stream().map(p -> p == 80 ? host : host + ":" + p).distinct().toList();
+    }
+
+    /** AuthorizationPolicy writes ports as strings. */
+    private static List<String> ports(Set<Integer> ports) {
+        return ports.stream().map(String::valueOf).toList();
     }
 
     private static Map<String, Object> resource(String apiVersion, String kind, String name, Map<String, Object> spec) {
