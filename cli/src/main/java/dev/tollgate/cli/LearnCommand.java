@@ -2,7 +2,6 @@ package dev.tollgate.cli;
 
 import dev.tollgate.cli.accesslog.AccessLogFiles;
 import dev.tollgate.cli.accesslog.LearnedConfig;
-import dev.tollgate.cli.accesslog.ObservedRequest;
 import dev.tollgate.cli.accesslog.Source;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -45,14 +44,13 @@ import java.util.concurrent.Callable;
         exitCodeList = {"0:written", "2:usage error, a log that cannot be read, or no request in the logs"},
         footerHeading = "%nExamples:%n",
         footer = {
-                "  # learn from the demo's logs, then prove the round trip",
-                "  tollgate demo --keep --work-dir /tmp/demo",
-                "  tollgate learn --access-log /tmp/demo/logs/sidecar-default-sleep.log > learned.yaml",
-                "  tollgate replay --access-log /tmp/demo/logs/sidecar-default-sleep.log -f learned.yaml \\",
-                "      -f examples/mesh/registry-only.yaml",
+                "  # learn from the demo's sidecar logs, and prove the round trip: no refusal",
+                "  tollgate learn --access-log examples/accesslog/demo-a1-sidecars.log | tollgate replay \\",
+                "      --access-log examples/accesslog/demo-a1-sidecars.log -f - -f examples/mesh/registry-only.yaml",
                 "",
-                "  # routed through the egress gateway, one file per host",
-                "  tollgate learn --access-log sleep.log --from default/sleep --gateway -o learned/"})
+                "  # a sidecar's Istio log, routed through the egress gateway, one file per host",
+                "  tollgate learn --access-log examples/accesslog/sleep-istio-text.log --from default/sleep \\",
+                "      --gateway -o learned/"})
 final class LearnCommand implements Callable<Integer> {
     @Option(names = "--access-log", required = true, paramLabel = "FILE",
             description = "An access log file, or - for standard input (once). Repeatable.")
@@ -137,10 +135,5 @@ final class LearnCommand implements Callable<Integer> {
         // a note quotes log text: keep it on its comment line
         lines.forEach(l -> b.append("# ").append(l.replaceAll("[\\p{Cntrl}]", "?")).append('\n'));
         return b.toString();
-    }
-
-    /** For tests: the requests a log gives, read as learn reads them. */
-    static List<ObservedRequest> observed(List<String> logs) {
-        return AccessLogFiles.read(logs, Optional.empty()).requests();
     }
 }

@@ -47,19 +47,18 @@ import java.util.concurrent.Callable;
                 ""},
         exitCodeListHeading = "%nExit status:%n",
         exitCodeList = {"0:nothing in the logs would be refused",
-                "1:some request would be refused",
+                "1:some request would be refused, or some lines name no workload (unknown is no pass)",
                 "2:usage or configuration error, or a log that cannot be read"},
         footerHeading = "%nExamples:%n",
         footer = {
-                "  # would REGISTRY_ONLY and the tutorial's ServiceEntries break what default/sleep did?",
-                "  kubectl logs deploy/sleep -c istio-proxy > sleep.log",
-                "  tollgate replay --access-log sleep.log --from default/sleep \\",
-                "      -f istio-system=examples/tutorial/external-google.yaml examples/mesh/registry-only.yaml",
+                "  # the demo's step A1 ran with ALLOW_ANY: what would REGISTRY_ONLY and part A's google ServiceEntry",
+                "  # in default break? (the log: 'tollgate demo --steps A1 --keep', its sidecars' logs)",
+                "  tollgate replay --access-log examples/accesslog/demo-a1-sidecars.log \\",
+                "      -f default=examples/tutorial/serviceentry-google.yaml -f examples/mesh/registry-only.yaml",
                 "",
-                "  # the logs of 'tollgate demo --keep' against an allow-nothing at the gateway, for a machine",
-                "  tollgate replay --access-log WORK/logs/gateway.log -o json \\",
-                "      -f istio-system=examples/tutorial/external-google.yaml \\",
-                "      -f examples/tutorial/authz-allow-nothing.yaml"})
+                "  # a sidecar's Istio text log names no workload: say whose it is, and ask for JSON",
+                "  tollgate replay --access-log examples/accesslog/sleep-istio-text.log --from default/sleep \\",
+                "      -f examples/mesh/registry-only.yaml -o json"})
 final class ReplayCommand implements Callable<Integer> {
     @Mixin
     ConfigOptions config;
@@ -163,7 +162,8 @@ final class ReplayCommand implements Callable<Integer> {
                     + read.unattributed().size() + " unattributed, " + read.skipped().size() + " skipped lines");
         }
         out.flush();
-        return refused.isEmpty() ? 0 : 1;
+        // a line that names no workload could be refused or not: unknown is no pass
+        return refused.isEmpty() && read.unattributed().isEmpty() ? 0 : 1;
     }
 
     /** The question check would ask for this request: built by check's own options, decided by check's code. */

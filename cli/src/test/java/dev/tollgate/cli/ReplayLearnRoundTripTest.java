@@ -119,7 +119,7 @@ class ReplayLearnRoundTripTest {
     @Test
     void linesWithoutAWorkloadAreListedNotGuessed() {
         CliRun r = CliRun.of("replay", "--access-log", fixture("istio-text-sleep.log"), "-f", REGISTRY_ONLY);
-        assertThat(r.exitCode()).as(r.err()).isZero();
+        assertThat(r.exitCode()).as(r.err()).isEqualTo(1);
         assertThat(r.out()).contains("UNATTRIBUTED 4 lines")
                 .contains("the istio-text format names no source workload: " + fixture("istio-text-sleep.log") + ":1, ")
                 .contains("0 requests (0 distinct) replayed");
@@ -147,6 +147,44 @@ class ReplayLearnRoundTripTest {
         CliRun replay = CliRun.of("replay", "-f", dir.resolve("out").toString(), "-f", REGISTRY_ONLY, "-f",
                 ALLOW_NOTHING, "--access-log", fixture("istio-json-gateway.log"));
         assertThat(replay.exitCode()).as(replay.out() + replay.err()).isZero();
+    }
+
+    @Test
+    void hostileLogsOnStandardInputAreReportedLineByLine(@TempDir Path dir) throws IOException {
+        String log = String.join("\r\n",
+                "\u0000\u001b[31mgarbage",
+                "{\"method\":\"GET\",\"path\":\"/a\",\"authority\":\"api.example.com:8443\",\"response_code\":200}",
+                "{\"method\":\"GET\",\"path\":\"/\",\"authority\":\"[2001:db8::1]:8080\",\"response_code\":200}",
+                "{\"method\":\"GET\",\"path\":\"/\",\"authority\":\"x.example.com\",\"response_code\":200,"
+                        + "\"downstream_peer_uri_san\":\"spiffe://cluster.local/ns/Evil/sa/x\"}",
+                "x".repeat(200_000),
+                "");
+        Path file = dir.resolve("hostile.log");
+        Files.writeString(file, log);
+        var stdin = System.in;
+        CliRun r;
+        try {
+            System.setIn(new java.io.ByteArrayInputStream(log.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+            r = CliRun.of("replay", "--access-log", "-", "--from", "default/sleep", "-f", REGISTRY_ONLY);
+        } finally {
+            System.setIn(stdin);
+        }
+        assertThat(r.exitCode()).as(r.err()).isEqualTo(1);
+        assertThat(r.out()).contains("BLOCKED x1: default/sleep GET http://api.example.com:8443/a")
+                .contains("BLOCKED x1: default/sleep GET http://[2001:db8::1]:8080/")
+                // a principal that is no valid SPIFFE ID (upper case namespace) gives way to --from, never read as one
+                .contains("BLOCKED x1: default/sleep GET http://x.example.com:80/")
+                .contains("SKIPPED 2 lines").contains("stdin:1").contains("longer than 65536 characters: stdin:5")
+                .doesNotContain("\u001b");
+        // learn from the same: the port stays with the host, the address is left out and said so
+        CliRun learned = CliRun.of("learn", "--access-log", file.toString(), "--from", "default/sleep", "--gateway");
+        assertThat(learned.exitCode()).as(learned.err()).isZero();
+        assertThat(learned.out()).contains("- api.example.com:8443").contains("number: 8443")
+                .contains("# Left out: " + file + ":3: http://[2001:db8::1]:8080/ names an address, not a host")
+                .contains("# Left out, no request: " + file + ":1, " + file + ":5");
+        CliRun twice = CliRun.of("replay", "--access-log", "-", "--access-log", "-", "-f", REGISTRY_ONLY);
+        assertThat(twice.exitCode()).isEqualTo(2);
+        assertThat(twice.err()).contains("standard input can be read only once");
     }
 
     static void assertRefused(Path learned, boolean gateway, String from, String method, String url, String outcome) {
