@@ -23,8 +23,8 @@ import java.util.concurrent.Callable;
 @Command(name = "learn", sortOptions = false, mixinStandardHelpOptions = true,
         headerHeading = "%n", header = "Write the smallest Istio configuration that allows what the access logs show.",
         description = {
-                "Reads access logs as 'tollgate replay' does (Tollgate's JSON, Istio's JSON and text, Envoy's text)",
-                "and writes, for every host the workloads reached:",
+                "Reads access logs as 'tollgate replay' does (Tollgate's JSON and text, Istio's JSON and text, Envoy's",
+                "text) and writes, for every host the workloads reached:",
                 "",
                 "  a ServiceEntry     the ports and protocols seen (HTTP, TLS, TCP), resolution DNS, exportTo only",
                 "                     the namespaces whose workloads used the host",

@@ -34,6 +34,7 @@ import java.util.concurrent.Callable;
                 "",
                 "Formats, detected line by line (a file may mix them):",
                 "  tollgate-json   Tollgate's proxies (sidecar, gateway, 'tollgate demo' writes them to its work folder)",
+                "  tollgate-text   Tollgate's proxies with --access-log text",
                 "  istio-json      Envoy as Istio configures it with meshConfig.accessLogEncoding: JSON",
                 "  istio-text      Istio's default TEXT format (1.9 and later; also 1.3 to 1.8's)",
                 "  envoy-text      Envoy's own default format",

@@ -78,7 +78,7 @@ public final class AccessLogReader {
     static LineResult parse(String where, String line) {
         return switch (line.charAt(0)) {
             case '{' -> JsonLine.parse(where, line);
-            case '[' -> EnvoyTextLine.parse(where, line);
+            case '[' -> TollgateTextLine.parse(where, line).orElseGet(() -> EnvoyTextLine.parse(where, line));
             default -> new LineResult.Skipped(where, "neither JSON nor an Envoy text line (it starts with "
                     + EnvoyFields.shown(line.substring(0, Math.min(20, line.length()))) + ")");
         };

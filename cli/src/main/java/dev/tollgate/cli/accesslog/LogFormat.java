@@ -4,6 +4,8 @@ package dev.tollgate.cli.accesslog;
 public enum LogFormat {
     /** Tollgate's proxies with the JSON access log (the default, and what {@code tollgate demo} writes). */
     TOLLGATE_JSON("tollgate-json"),
+    /** Tollgate's proxies with {@code --access-log text}. */
+    TOLLGATE_TEXT("tollgate-text"),
     /** Envoy with Istio's {@code meshConfig.accessLogEncoding: JSON} and its default fields. */
     ISTIO_JSON("istio-json"),
     /** Istio 1.9 and later, {@code accessLogEncoding: TEXT} with its default format. */

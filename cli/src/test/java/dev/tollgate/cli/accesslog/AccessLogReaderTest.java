@@ -88,6 +88,26 @@ class AccessLogReaderTest {
     }
 
     @Test
+    void tollgatesTextLog() throws IOException {
+        String log = """
+                [2026-12-03T18:24:50Z] "HEAD developers.google.com /" 200 allowed 0 0 464 "developers.google.com:80" sni=- src=cluster.local/ns/default/sa/sleep@127.0.0.1:57790 route="VirtualService istio-system/direct-google-through-egress-gateway http[0]" policy=[none] upstream=127.0.0.1:25824 reason="forwarded via the egress gateway" proxy="sidecar default/sleep"
+                [2026-12-03T18:24:51Z] "CONNECT developer.yahoo.com:443" 502 refused 0 0 1 "developer.yahoo.com:443" sni=- src=cluster.local/ns/otherns/sa/sleep@127.0.0.1:1 route="-" policy=[none] upstream=- reason="REGISTRY_ONLY: no \"ServiceEntry\"" proxy="sidecar otherns/sleep"
+                [2026-12-03T18:24:52Z] "TCP developers.google.com:443" 0 denied 0 0 2 "developers.google.com:443" sni=developers.google.com src=cluster.local/ns/otherns/sa/sleep-yahoo@127.0.0.1:2 route="-" policy=ns[istio-system]-policy[deny]-rule[0] upstream=- reason="rbac_access_denied_matched_policy[ns[istio-system]-policy[deny]-rule[0]]" proxy="gateway istio-system/istio-egressgateway"
+                [2026-12-03T18:24:53Z] "GET http://example.com/a?b" 502 refused 0 0 1 "example.com:80" sni=- src=cluster.local/ns/default/sa/sleep@127.0.0.1:3 route="-" policy=[none] upstream=- reason="x" proxy="sidecar default/sleep"
+                [2026-12-03T18:24:54Z] "GET - /x" 200 allowed 0 0 1 "2001:db8::7:8080" sni=- src=-@127.0.0.1:4 route="-" policy=[none] upstream=- reason="x" proxy="sidecar default/sleep" captured=[2001:db8::7]:8080
+                """;
+        AccessLogReader.Read read = AccessLogReader.read("t.log", new StringReader(log));
+        assertThat(read.skipped()).isEmpty();
+        assertThat(urls(read)).containsExactly(
+                "tollgate-text default/sleep HEAD http://developers.google.com:80/",
+                "tollgate-text otherns/sleep https://developer.yahoo.com:443/",
+                "tollgate-text otherns/sleep-yahoo https://developers.google.com:443/",
+                "tollgate-text default/sleep GET http://example.com:80/a?b",
+                "tollgate-text ? GET http://[2001:db8::7]:8080/x");
+        assertThat(read.requests().get(4).originalDestination()).hasValue("2001:db8::7");
+    }
+
+    @Test
     void hostileLinesAreSkippedWithTheirLineNumberNeverGuessed() throws IOException {
         String huge = "{\"authority\":\"" + "a".repeat(AccessLogReader.MAX_LINE * 2) + "\"}";
         String log = String.join("\r\n",
