@@ -100,17 +100,25 @@ final class ReplayCommand implements Callable<Integer> {
                 : Optional.of(Source.ofFrom(from, "cluster.local"));
         ConfigSet set = ConfigLoading.load(config, err);
         MeshSnapshot snapshot = SnapshotCompiler.compile(set);
-        AccessLogFiles read = AccessLogFiles.read(logs, fromSource);
+        AccessLogFiles logsRead = AccessLogFiles.read(logs, fromSource);
 
         Map<Key, List<ObservedRequest>> distinct = new LinkedHashMap<>();
-        for (ObservedRequest r : read.requests()) {
+        for (ObservedRequest r : logsRead.requests()) {
             distinct.computeIfAbsent(new Key(r.source().orElseThrow().toString(), r.method(), r.url()),
                     k -> new ArrayList<>()).add(r);
         }
         List<Map<String, Object>> refused = new ArrayList<>();
+        List<LineResult.Skipped> unasked = new ArrayList<>();
         long refusedLines = 0;
         for (Map.Entry<Key, List<ObservedRequest>> e : distinct.entrySet()) {
-            CheckResult result = decide(e.getValue().getFirst(), set, snapshot);
+            CheckResult result;
+            try {
+                result = decide(e.getValue().getFirst(), set, snapshot);
+            } catch (IllegalArgumentException bad) {
+                // a URL check itself would not take (a path java.net.URI refuses): one line, not the whole run
+                e.getValue().forEach(r -> unasked.add(new LineResult.Skipped(r.where(), bad.getMessage())));
+                continue;
+            }
             if (result.allowed()) {
                 continue;
             }
@@ -128,6 +136,9 @@ final class ReplayCommand implements Callable<Integer> {
             m.put("text", e.getKey().text());
             refused.add(m);
         }
+        List<LineResult.Skipped> skipped = new ArrayList<>(logsRead.skipped());
+        skipped.addAll(unasked);
+        AccessLogFiles read = new AccessLogFiles(logsRead.requests(), logsRead.unattributed(), skipped);
         if (json) {
             Map<String, Object> m = new LinkedHashMap<>();
             refused.forEach(r -> r.remove("text"));

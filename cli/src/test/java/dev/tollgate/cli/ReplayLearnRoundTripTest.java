@@ -158,6 +158,7 @@ class ReplayLearnRoundTripTest {
                 "{\"method\":\"GET\",\"path\":\"/\",\"authority\":\"x.example.com\",\"response_code\":200,"
                         + "\"downstream_peer_uri_san\":\"spiffe://cluster.local/ns/Evil/sa/x\"}",
                 "x".repeat(200_000),
+                "{\"method\":\"GET\",\"path\":\"/a|b\",\"authority\":\"y.example.com\",\"response_code\":200}",
                 "");
         Path file = dir.resolve("hostile.log");
         Files.writeString(file, log);
@@ -174,7 +175,8 @@ class ReplayLearnRoundTripTest {
                 .contains("BLOCKED x1: default/sleep GET http://[2001:db8::1]:8080/")
                 // a principal that is no valid SPIFFE ID (upper case namespace) gives way to --from, never read as one
                 .contains("BLOCKED x1: default/sleep GET http://x.example.com:80/")
-                .contains("SKIPPED 2 lines").contains("stdin:1").contains("longer than 65536 characters: stdin:5")
+                .contains("SKIPPED 3 lines").contains("stdin:1").contains("longer than 65536 characters: stdin:5")
+                .contains("not a URL: http://y.example.com:80/a|b (Illegal character in path): stdin:6")
                 .doesNotContain("\u001b");
         // learn from the same: the port stays with the host, the address is left out and said so
         CliRun learned = CliRun.of("learn", "--access-log", file.toString(), "--from", "default/sleep", "--gateway");

@@ -37,8 +37,9 @@ record EnvoyFields(String method, String path, String code, String authority, St
                 // HTTP writes the port in Host only when it is not the scheme's default (RFC 9110 7.2)
                 Authority a = Authority.parse(authority, 80);
                 String p = none(path) ? "/" : path;
-                if (!p.startsWith("/")) {
-                    return new LineResult.Skipped(where, "path " + shown(p) + " does not start with /");
+                if (!visiblePath(p)) {
+                    return new LineResult.Skipped(where, "path " + shown(p)
+                            + " does not start with / or holds a character that is not visible ASCII");
                 }
                 return observed(where, format, source, unattributed, "http", method, a, p, status);
             }
@@ -105,6 +106,11 @@ record EnvoyFields(String method, String path, String code, String authority, St
 
     private static String hostText(String host) {
         return host.indexOf(':') >= 0 && !host.startsWith("[") ? "[" + host + "]" : host;
+    }
+
+    /** An HTTP request target in origin form: visible ASCII only (RFC 9112 3.2), so nothing reaches a terminal. */
+    static boolean visiblePath(String p) {
+        return p.startsWith("/") && p.chars().allMatch(c -> c > 0x20 && c < 0x7f);
     }
 
     static boolean none(String s) {

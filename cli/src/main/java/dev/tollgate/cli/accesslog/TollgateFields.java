@@ -36,7 +36,7 @@ record TollgateFields(String protocol, String request, String principal, String 
                         int slash = parts[1].indexOf('/', "http://".length());
                         parts = new String[]{parts[0], "-", slash < 0 ? "/" : parts[1].substring(slash)};
                     }
-                    if (parts.length != 3 || parts[0].isEmpty() || !parts[2].startsWith("/")) {
+                    if (parts.length != 3 || parts[0].isEmpty() || !EnvoyFields.visiblePath(parts[2])) {
                         return new LineResult.Skipped(where, "an http line whose request is not \"METHOD AUTHORITY "
                                 + "PATH\"" + (request == null ? "" : ": " + EnvoyFields.shown(request)));
                     }

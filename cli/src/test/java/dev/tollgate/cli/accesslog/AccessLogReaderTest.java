@@ -125,7 +125,8 @@ class AccessLogReaderTest {
                 "{\"proxy\":\"sidecar a/b\",\"destination_host\":\"x.example.com\",\"decision\":\"allowed\","
                         + "\"protocol\":\"http\",\"request\":\"GET x.example.com\",\"destination_port\":80}",
                 "",
-                "{\"method\":\"GET\",\"path\":\"/\",\"authority\":\"ok.example.com:8080\",\"response_code\":\"oops\"}");
+                "{\"method\":\"GET\",\"path\":\"/\",\"authority\":\"ok.example.com:8080\",\"response_code\":\"oops\"}",
+                "{\"method\":\"GET\",\"path\":\"/\\u001b[2J\",\"authority\":\"ok.example.com\",\"response_code\":200}");
         AccessLogReader.Read read = AccessLogReader.read("h.log", new StringReader(log));
         assertThat(urls(read)).containsExactly(
                 "istio-json ? GET http://evil.example.com:80/",
@@ -134,14 +135,15 @@ class AccessLogReaderTest {
         assertThat(read.requests().get(0).unattributed()).hasValueSatisfying(w -> assertThat(w).contains("not a SPIFFE ID"));
         assertThat(read.skipped()).extracting(LineResult.Skipped::where).containsExactly(
                 "h.log:1", "h.log:2", "h.log:3", "h.log:4", "h.log:6", "h.log:8", "h.log:9", "h.log:10", "h.log:11",
-                "h.log:13");
+                "h.log:13", "h.log:14");
         assertThat(read.skipped().get(3).why()).isEqualTo("longer than 65536 characters");
         assertThat(read.skipped().get(4).why()).contains("malformed authority");
         assertThat(read.skipped().get(5).why()).contains("ASCII");
         assertThat(read.skipped().get(6).why()).startsWith("no destination");
         assertThat(read.skipped().get(9).why()).contains("not a number");
+        assertThat(read.skipped().get(10).why()).contains("not visible ASCII");
         // no reason carries the control characters or the megabytes of the line it is about
-        read.skipped().forEach(s -> assertThat(s.why()).hasSizeLessThan(300).doesNotContain("\r"));
+        read.skipped().forEach(s -> assertThat(s.why()).hasSizeLessThan(300).doesNotContain("\r").doesNotContain("\u001b"));
     }
 
     @Test
