@@ -23,7 +23,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class HelpExamplesTest {
 
-    private static final Set<String> ONE_SHOT = Set.of("check", "explain", "analyze", "netpol", "capture-rules");
+    private static final Set<String> ONE_SHOT = Set.of("check", "explain", "analyze", "netpol", "capture-rules", "replay");
     private static final Path ROOT = Repository.root();
 
     record Example(String command, Path dir, List<String> words) {
