@@ -110,6 +110,10 @@ class CertificateServiceTest {
     void anUnauthenticatedTokenIsRefused() {
         api.stub("forged", new TokenReviewStatusBuilder().withAuthenticated(false).build());
         assertRefused("forged", Status.Code.UNAUTHENTICATED, "NOT_AUTHENTICATED", "did not authenticate the token");
+        // istiod refuses any review with an error, whatever "authenticated" says; so does Tollgate
+        api.stub("contradictory", new TokenReviewStatusBuilder(FakeTokenReviewApi.serviceAccount("default", "sleep"))
+                .withError("webhook authenticator unavailable").build());
+        assertRefused("contradictory", Status.Code.UNAUTHENTICATED, "NOT_AUTHENTICATED", "webhook authenticator unavailable");
     }
 
     @Test
@@ -190,7 +194,7 @@ class CertificateServiceTest {
     @Test
     void aCsrForAnotherIdentityIsRefusedNotRewritten() throws Exception {
         for (String san : List.of("spiffe://cluster.local/ns/istio-system/sa/istiod", "spiffe://evil.example/ns/default/sa/sleep",
-                "dns:api.example.com")) {
+                "spiffe://cluster.local/ns/default/sa/SLEEP", "spiffe://cluster.local/ns/default/sa/sleep/", "dns:api.example.com")) {
             String csr = csrFor(key(), List.of("spiffe://cluster.local/ns/default/sa/sleep", san));
             assertThatThrownBy(() -> call("sleep-token", csr, 3600))
                     .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
@@ -245,6 +249,19 @@ class CertificateServiceTest {
                     .isInstanceOfSatisfying(StatusRuntimeException.class,
                             e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAUTHENTICATED));
         }
+        // two tokens: which one would the caller mean?
+        var twice = CertificateServiceGrpc.newBlockingStub(channel).withCallCredentials(new CallCredentials() {
+            @Override
+            public void applyRequestMetadata(RequestInfo info, Executor executor, MetadataApplier applier) {
+                Metadata m = new Metadata();
+                m.put(BearerTokens.AUTHORIZATION, "Bearer sleep-token");
+                m.put(BearerTokens.AUTHORIZATION, "Bearer other-token");
+                applier.apply(m);
+            }
+        });
+        assertThatThrownBy(() -> twice.createCertificate(request(csrFor(key(), List.of()), 3600)))
+                .isInstanceOfSatisfying(StatusRuntimeException.class,
+                        e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAUTHENTICATED));
         assertThat(api.asked).isEmpty();
     }
 
