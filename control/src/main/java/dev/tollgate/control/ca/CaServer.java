@@ -47,7 +47,13 @@ public final class CaServer implements AutoCloseable {
      * @param serviceNames the DNS names proxies dial, e.g. {@code tollgate-control.tollgate-system.svc}
      */
     public static CaServer start(InetSocketAddress address, MeshCa ca, CertificateService service, List<String> serviceNames) {
-        RotatingCertificate serving = new RotatingCertificate(() -> ca.issueServer(serviceNames, SERVING_TTL), Clock.systemUTC());
+        return start(address, ca, service, serviceNames, SERVING_TTL);
+    }
+
+    /** With a serving certificate lifetime of {@code servingTtl}: tests watch it renew in seconds. */
+    static CaServer start(InetSocketAddress address, MeshCa ca, CertificateService service, List<String> serviceNames,
+                          Duration servingTtl) {
+        RotatingCertificate serving = new RotatingCertificate(() -> ca.issueServer(serviceNames, servingTtl), Clock.systemUTC());
         AdvancedTlsX509KeyManager keys = new AdvancedTlsX509KeyManager();
         load(keys, serving.current());
         serving.addListener(c -> load(keys, c));
