@@ -30,6 +30,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.security.AlgorithmParameters;
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
@@ -40,6 +41,8 @@ import java.security.Signature;
 import java.security.cert.CertificateException;
 import java.security.cert.CertificateParsingException;
 import java.security.cert.X509Certificate;
+import java.security.interfaces.ECPublicKey;
+import java.security.spec.ECParameterSpec;
 import java.security.spec.ECGenParameterSpec;
 import java.time.Clock;
 import java.time.Duration;
@@ -81,6 +84,7 @@ public final class MeshCa {
     private static final String SIGNATURE_ALGORITHM = "SHA256withECDSA";
     private static final SecureRandom RANDOM = new SecureRandom();
     private static final Logger log = LoggerFactory.getLogger(MeshCa.class);
+    private static final ECParameterSpec P256 = p256();
 
     private final String trustDomain;
     private final PrivateKey rootKey;
@@ -168,21 +172,43 @@ public final class MeshCa {
         X509Certificate root = PemFiles.readCertificates(dir.resolve(CERT_FILE)).getFirst();
         PrivateKey key = PemFiles.readPrivateKey(keyFile);
         warnIfExposed(keyFile);
+        return verified(root, key, dir.resolve(CERT_FILE).toString(), keyFile.toString(), clock);
+    }
+
+    /**
+     * Loads a CA from PEM text, with the same checks as {@link #load(Path)}: how the control plane reads its
+     * root from a Kubernetes Secret, where there is no file whose mode could be checked.
+     *
+     * @param source names where the PEM came from (e.g. {@code Secret tollgate-system/tollgate-ca}), for errors
+     * @throws IllegalArgumentException when the text is not a PEM certificate and key
+     * @throws IllegalStateException    when they are not a valid, unexpired root and its key
+     */
+    public static MeshCa fromPem(String certificatePem, String keyPem, String source) {
+        return fromPem(certificatePem, keyPem, source, Clock.systemUTC());
+    }
+
+    static MeshCa fromPem(String certificatePem, String keyPem, String source, Clock clock) {
+        X509Certificate root = PemFiles.parseCertificates(certificatePem, source + " (certificate)").getFirst();
+        PrivateKey key = PemFiles.parsePrivateKey(keyPem, source + " (key)");
+        return verified(root, key, source + " (certificate)", source + " (key)", clock);
+    }
+
+    private static MeshCa verified(X509Certificate root, PrivateKey key, String certSource, String keySource, Clock clock) {
         if (root.getBasicConstraints() < 0) {
-            throw new IllegalStateException(dir.resolve(CERT_FILE) + " is not a CA certificate");
+            throw new IllegalStateException(certSource + " is not a CA certificate");
         }
         try {
             root.verify(root.getPublicKey());
         } catch (GeneralSecurityException e) {
-            throw new IllegalStateException(dir.resolve(CERT_FILE) + " is not a self-signed root: " + e.getMessage(), e);
+            throw new IllegalStateException(certSource + " is not a self-signed root: " + e.getMessage(), e);
         }
         if (!keyMatches(key, root.getPublicKey())) {
-            throw new IllegalStateException(keyFile + " is not the key of " + dir.resolve(CERT_FILE));
+            throw new IllegalStateException(keySource + " is not the key of " + certSource);
         }
         if (clock.instant().isAfter(root.getNotAfter().toInstant())) {
-            throw new IllegalStateException("the root certificate in " + dir + " expired on " + root.getNotAfter().toInstant());
+            throw new IllegalStateException("the root certificate " + certSource + " expired on " + root.getNotAfter().toInstant());
         }
-        String td = trustDomainOf(root).orElseThrow(() -> new IllegalStateException(dir.resolve(CERT_FILE)
+        String td = trustDomainOf(root).orElseThrow(() -> new IllegalStateException(certSource
                 + " carries no trust domain (one URI SAN spiffe://<trust-domain>); was it made by 'tollgate ca init'?"));
         return new MeshCa(td, key, root, clock);
     }
@@ -203,20 +229,60 @@ public final class MeshCa {
      */
     public IssuedCertificate issueWorkload(String namespace, String serviceAccount, Duration ttl) {
         SpiffeId id = new SpiffeId(trustDomain, namespace, serviceAccount);
-        requireTtl(ttl);
         KeyPair pair = newKeyPair();
+        List<X509Certificate> chain = signWorkload(id, pair.getPublic(), ttl);
+        return new IssuedCertificate(pair.getPrivate(), chain.getFirst(), chain);
+    }
+
+    /**
+     * A workload certificate for {@code id} on a key the workload made itself (the public key of its CSR), so
+     * that the private key never leaves the workload. The certificate is the same as {@link #issueWorkload}'s.
+     *
+     * @return the chain to present: the certificate, then the root
+     * @throws IllegalArgumentException when {@code id} is of another trust domain, the key is not acceptable
+     *                                  ({@link #workloadKeyProblem}), or the ttl is not in (0, 365 days]
+     */
+    public List<X509Certificate> signWorkload(SpiffeId id, PublicKey key, Duration ttl) {
+        Objects.requireNonNull(id, "id");
+        if (!id.trustDomain().equals(trustDomain)) {
+            throw new IllegalArgumentException(id + " is not of this CA's trust domain " + trustDomain);
+        }
+        workloadKeyProblem(key).ifPresent(p -> {
+            throw new IllegalArgumentException(p);
+        });
+        requireTtl(ttl);
         try {
-            X509v3CertificateBuilder builder = leaf(EMPTY_SUBJECT,
-                    pair.getPublic(), ttl)
+            X509v3CertificateBuilder builder = leaf(EMPTY_SUBJECT, key, ttl)
                     // the subject is empty, so RFC 5280 section 4.2.1.6 requires the SAN to be critical
                     .addExtension(Extension.subjectAlternativeName, true,
                             new GeneralNames(new GeneralName(GeneralName.uniformResourceIdentifier, id.uri())))
                     .addExtension(Extension.extendedKeyUsage, false,
                             new ExtendedKeyUsage(new KeyPurposeId[]{KeyPurposeId.id_kp_serverAuth, KeyPurposeId.id_kp_clientAuth}));
-            return issued(builder, pair);
+            return List.of(sign(builder, rootKey), root);
         } catch (CertIOException | GeneralSecurityException e) {
             throw new IllegalStateException("cannot issue a certificate for " + id, e);
         }
+    }
+
+    /**
+     * Why a workload's key is not acceptable, if it is not. Only EC P-256 is: the one kind of key this CA makes
+     * for workloads ({@link #newWorkloadKeyPair}), so that every workload certificate of the mesh is alike and
+     * a peer's TLS stack never meets a key it was not tested with.
+     */
+    public static Optional<String> workloadKeyProblem(PublicKey key) {
+        if (!(key instanceof ECPublicKey ec)) {
+            return Optional.of("the key is " + (key == null ? "missing" : key.getAlgorithm())
+                    + "; a workload key must be EC P-256");
+        }
+        ECParameterSpec p = ec.getParams();
+        boolean p256 = p != null && p.getCurve().equals(P256.getCurve()) && p.getGenerator().equals(P256.getGenerator())
+                && p.getOrder().equals(P256.getOrder()) && p.getCofactor() == P256.getCofactor();
+        return p256 ? Optional.empty() : Optional.of("the EC key is not on the P-256 curve; a workload key must be EC P-256");
+    }
+
+    /** A new key pair of the one kind {@link #workloadKeyProblem} accepts: for a workload that sends a CSR. */
+    public static KeyPair newWorkloadKeyPair() {
+        return newKeyPair();
     }
 
     /**
@@ -290,6 +356,16 @@ public final class MeshCa {
             return generator.generateKeyPair();
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("no EC P-256 key generator in this JDK", e);
+        }
+    }
+
+    private static ECParameterSpec p256() {
+        try {
+            AlgorithmParameters parameters = AlgorithmParameters.getInstance("EC");
+            parameters.init(new ECGenParameterSpec("secp256r1"));
+            return parameters.getParameterSpec(ECParameterSpec.class);
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("no EC P-256 parameters in this JDK", e);
         }
     }
 

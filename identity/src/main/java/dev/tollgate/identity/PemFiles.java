@@ -109,7 +109,8 @@ public final class PemFiles {
         }
     }
 
-    static List<X509Certificate> parseCertificates(String pem, String source) {
+    /** Parses every certificate in PEM text (e.g. a CA's answer), in order; at least one. {@code source} names it in errors. */
+    public static List<X509Certificate> parseCertificates(String pem, String source) {
         try {
             CertificateFactory factory = CertificateFactory.getInstance("X.509");
             Collection<? extends java.security.cert.Certificate> all =

@@ -161,7 +161,7 @@ public record SpiffeId(String trustDomain, String namespace, String serviceAccou
     }
 
     /** For error messages: hostile input must not put control characters into a terminal or a log. */
-    static String printable(String s) {
+    public static String printable(String s) {
         if (s == null) {
             return "";
         }

@@ -226,6 +226,66 @@ class MeshCaTest {
     }
 
     @Test
+    void fromPemReadsTheSameCaWithTheSameChecksAsLoad(@TempDir Path dir) throws Exception {
+        MeshCa created = MeshCa.init(dir, "example.org");
+        String cert = Files.readString(dir.resolve(MeshCa.CERT_FILE));
+        String key = Files.readString(dir.resolve(MeshCa.KEY_FILE));
+        MeshCa loaded = MeshCa.fromPem(cert, key, "Secret ns/tollgate-ca");
+        assertThat(loaded.trustDomain()).isEqualTo("example.org");
+        assertThat(loaded.rootCertificate()).isEqualTo(created.rootCertificate());
+
+        String otherKey = PemFiles.toPem(MeshCa.newWorkloadKeyPair().getPrivate());
+        assertThatThrownBy(() -> MeshCa.fromPem(cert, otherKey, "Secret ns/tollgate-ca"))
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("Secret ns/tollgate-ca (key) is not the key");
+        assertThatThrownBy(() -> MeshCa.fromPem("garbage", key, "Secret ns/tollgate-ca"))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("Secret ns/tollgate-ca (certificate)");
+    }
+
+    @Test
+    void fromPemRefusesAnExpiredRoot(@TempDir Path dir) throws Exception {
+        MeshCa.init(dir, "example.org");
+        String cert = Files.readString(dir.resolve(MeshCa.CERT_FILE));
+        String key = Files.readString(dir.resolve(MeshCa.KEY_FILE));
+        assertThatThrownBy(() -> MeshCa.fromPem(cert, key, "s", new MutableClock(Instant.now().plus(Duration.ofDays(3651)))))
+                .isInstanceOf(IllegalStateException.class).hasMessageContaining("expired");
+    }
+
+    @Test
+    void signWorkloadCertifiesTheCallersKeyAsIssueWorkloadWould() throws Exception {
+        MeshCa ca = MeshCa.generate("cluster.local", clock);
+        var pair = MeshCa.newWorkloadKeyPair();
+        List<X509Certificate> chain = ca.signWorkload(new SpiffeId("cluster.local", "default", "sleep"), pair.getPublic(), Duration.ofHours(1));
+        IssuedCertificate reference = ca.issueWorkload("default", "sleep", Duration.ofHours(1));
+
+        assertThat(chain).hasSize(2).last().isEqualTo(ca.rootCertificate());
+        X509Certificate leaf = chain.getFirst();
+        assertThat(leaf.getPublicKey()).isEqualTo(pair.getPublic());
+        assertThat(leaf.getSubjectAlternativeNames()).containsExactlyElementsOf(reference.certificate().getSubjectAlternativeNames());
+        assertThat(leaf.getCriticalExtensionOIDs()).isEqualTo(reference.certificate().getCriticalExtensionOIDs());
+        assertThat(leaf.getExtendedKeyUsage()).isEqualTo(reference.certificate().getExtendedKeyUsage());
+        assertThat(leaf.getNotAfter()).isEqualTo(reference.certificate().getNotAfter());
+        validate(leaf, ca.rootCertificate());
+    }
+
+    @Test
+    void signWorkloadRefusesAnotherTrustDomainAndKeysOtherThanP256() throws Exception {
+        MeshCa ca = MeshCa.generate("cluster.local", clock);
+        var key = MeshCa.newWorkloadKeyPair().getPublic();
+        assertThatThrownBy(() -> ca.signWorkload(new SpiffeId("evil.example", "default", "sleep"), key, Duration.ofHours(1)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("trust domain");
+        var rsa = java.security.KeyPairGenerator.getInstance("RSA");
+        rsa.initialize(2048);
+        var p384 = java.security.KeyPairGenerator.getInstance("EC");
+        p384.initialize(new java.security.spec.ECGenParameterSpec("secp384r1"));
+        for (var other : List.of(rsa.generateKeyPair().getPublic(), p384.generateKeyPair().getPublic())) {
+            assertThat(MeshCa.workloadKeyProblem(other)).isPresent();
+            assertThatThrownBy(() -> ca.signWorkload(new SpiffeId("cluster.local", "default", "sleep"), other, Duration.ofHours(1)))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("P-256");
+        }
+        assertThat(MeshCa.workloadKeyProblem(key)).isEmpty();
+    }
+
+    @Test
     void toStringNeverShowsTheKey() {
         IssuedCertificate issued = MeshCa.generate("cluster.local", clock).issueWorkload("default", "sleep", Duration.ofHours(1));
         assertThat(issued.toString()).contains("spiffe://cluster.local/ns/default/sa/sleep").doesNotContain("PRIVATE");

@@ -1,0 +1,8 @@
+/**
+ * The mesh CA served to proxies: certificates by Kubernetes service-account token, over gRPC.
+ *
+ * <p>Server side: {@link dev.tollgate.control.ca.CaSecret} reads the root, {@link dev.tollgate.control.ca.TokenReviewer}
+ * proves the caller's identity, {@link dev.tollgate.control.ca.CertificateService} signs its CSR and
+ * {@link dev.tollgate.control.ca.CaServer} serves it on TLS. Proxy side: {@link dev.tollgate.control.ca.CaClient}.
+ */
+package dev.tollgate.control.ca;
