@@ -99,7 +99,7 @@ final class DiffCommand implements Callable<Integer> {
                 if (paths.isEmpty()) {
                     throw new IllegalArgumentException("--git " + git + ": give the PATHs to compare");
                 }
-                revision = new GitRevision(git, Path.of(""));
+                revision = new GitRevision(git, repositoryOf(paths.get(0)));
                 for (String p : paths) {
                     revision.copy(p, err::println).ifPresent(before::add);
                     after.add(p);
@@ -134,6 +134,17 @@ final class DiffCommand implements Callable<Integer> {
                 revision.close();
             }
         }
+    }
+
+    /** Where to ask git: the first PATH's folder (the repository is the paths', not the shell's). */
+    private static Path repositoryOf(String argument) {
+        int eq = argument.indexOf('=');
+        Path p = Path.of(eq > 0 && !argument.substring(0, eq).contains("/") ? argument.substring(eq + 1) : argument)
+                .toAbsolutePath();
+        while (p != null && !java.nio.file.Files.isDirectory(p)) {
+            p = p.getParent();
+        }
+        return p == null ? Path.of("").toAbsolutePath() : p;
     }
 
     private List<MatrixRow> rows(ConfigSet set) {
