@@ -47,7 +47,7 @@ public final class MatrixRows {
 
     /** Rows for {@code set}, then {@code extra} ({@code --from}) when not there already; sorted by id. */
     public static List<MatrixRow> of(ConfigSet set, ConfigMentions mentions, List<WorkloadRef> extra) {
-        List<Draft> drafts = new ArrayList<>();
+        Drafts drafts = new Drafts();
         List<Mention> all = mentions.mentions();
         for (Via via : Via.values()) {
             for (Mention m : all) {
@@ -57,14 +57,35 @@ public final class MatrixRows {
             }
         }
         for (WorkloadRef w : extra) {
-            if (drafts.stream().noneMatch(d -> d.ref.equals(w))) {
-                drafts.add(new Draft(w));
-            }
+            drafts.find(w).orElseGet(() -> drafts.add(w));
         }
-        return rows(drafts);
+        return rows(drafts.all);
     }
 
-    private static void place(ConfigSet set, List<Draft> drafts, Mention m) {
+    /** The rows so far, found by identity and by namespace (a mesh has thousands of mentions). */
+    private static final class Drafts {
+        final List<Draft> all = new ArrayList<>();
+        final Map<WorkloadRef, Draft> byRef = new HashMap<>();
+        final Map<String, List<Draft>> byNamespace = new HashMap<>();
+
+        java.util.Optional<Draft> find(WorkloadRef ref) {
+            return java.util.Optional.ofNullable(byRef.get(ref));
+        }
+
+        List<Draft> in(String namespace) {
+            return byNamespace.getOrDefault(namespace, List.of());
+        }
+
+        Draft add(WorkloadRef ref) {
+            Draft d = new Draft(ref);
+            all.add(d);
+            byRef.put(ref, d);
+            byNamespace.computeIfAbsent(ref.namespace(), k -> new ArrayList<>()).add(d);
+            return d;
+        }
+    }
+
+    private static void place(ConfigSet set, Drafts drafts, Mention m) {
         String ns = m.namespace();
         switch (m.via()) {
             case WORKLOAD -> {
@@ -72,14 +93,13 @@ public final class MatrixRows {
                     return;
                 }
                 WorkloadRef ref = new WorkloadRef(ns, m.serviceAccount().orElseThrow(), m.labels());
-                find(drafts, ref).orElseGet(() -> add(drafts, ref)).why.add(m.why());
+                drafts.find(ref).orElseGet(() -> drafts.add(ref)).why.add(m.why());
             }
             case PRINCIPAL -> {
                 String sa = m.serviceAccount().orElseThrow();
-                List<Draft> same = drafts.stream().filter(d -> d.ref.namespace().equals(ns)
-                        && d.ref.serviceAccount().equals(sa)).toList();
+                List<Draft> same = drafts.in(ns).stream().filter(d -> d.ref.serviceAccount().equals(sa)).toList();
                 if (same.isEmpty()) {
-                    add(drafts, new WorkloadRef(ns, sa, Map.of())).why.add(m.why());
+                    drafts.add(new WorkloadRef(ns, sa, Map.of())).why.add(m.why());
                 } else {
                     same.forEach(d -> d.why.add(m.why()));
                 }
@@ -90,33 +110,23 @@ public final class MatrixRows {
                 }
                 LabelSelector selector = LabelSelector.of(m.labels());
                 boolean root = ns.equals(set.mesh().rootNamespace());
-                List<Draft> matched = drafts.stream().filter(d -> (root || d.ref.namespace().equals(ns))
-                        && selector.matches(d.ref.labels())).toList();
+                List<Draft> matched = (root ? drafts.all : drafts.in(ns)).stream()
+                        .filter(d -> selector.matches(d.ref.labels())).toList();
                 if (matched.isEmpty()) {
-                    add(drafts, new WorkloadRef(ns, "default", m.labels())).why.add(m.why());
+                    drafts.add(new WorkloadRef(ns, "default", m.labels())).why.add(m.why());
                 } else {
                     matched.forEach(d -> d.why.add(m.why()));
                 }
             }
             case NAMESPACE, HOME -> {
-                List<Draft> there = drafts.stream().filter(d -> d.ref.namespace().equals(ns)).toList();
+                List<Draft> there = drafts.in(ns);
                 if (!there.isEmpty()) {
                     there.forEach(d -> d.why.add(m.why()));
                 } else if (m.via() == Via.NAMESPACE || !ns.equals(set.mesh().rootNamespace())) {
-                    add(drafts, new WorkloadRef(ns, "default", Map.of())).why.add(m.why());
+                    drafts.add(new WorkloadRef(ns, "default", Map.of())).why.add(m.why());
                 }
             }
         }
-    }
-
-    private static java.util.Optional<Draft> find(List<Draft> drafts, WorkloadRef ref) {
-        return drafts.stream().filter(d -> d.ref.equals(ref)).findFirst();
-    }
-
-    private static Draft add(List<Draft> drafts, WorkloadRef ref) {
-        Draft d = new Draft(ref);
-        drafts.add(d);
-        return d;
     }
 
     private static List<MatrixRow> rows(List<Draft> drafts) {
