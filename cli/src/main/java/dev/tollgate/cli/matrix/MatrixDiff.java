@@ -128,13 +128,19 @@ public final class MatrixDiff {
 
         List<String> of(MatrixRow row, MatrixColumn column, CheckResult a, CheckResult b) {
             Set<ResourceKey> deciding = new LinkedHashSet<>();
+            Set<ResourceKey> considered = new LinkedHashSet<>();
             for (CheckResult r : List.of(a, b)) {
                 r.hops().forEach(h -> h.resource().ifPresent(deciding::add));
                 r.policy().ifPresent(p -> deciding.add(p.resource()));
-                r.policiesConsidered().forEach(p -> deciding.add(p.resource()));
+                r.policiesConsidered().forEach(p -> considered.add(p.resource()));
             }
             List<String> out = new ArrayList<>();
             deciding.stream().filter(changed::containsKey).forEach(k -> out.add(changed.get(k)));
+            // the policies the gateway evaluated without one deciding (no ALLOW matched): only when nothing that
+            // decided changed, or a hundred gateway policies would each be named
+            if (out.isEmpty()) {
+                considered.stream().filter(changed::containsKey).forEach(k -> out.add(changed.get(k)));
+            }
             if (out.isEmpty() && mesh != null) {
                 out.add(mesh);
             }
