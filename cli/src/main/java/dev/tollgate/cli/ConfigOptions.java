@@ -66,6 +66,14 @@ public final class ConfigOptions {
         return c;
     }
 
+    /** The same options with more -f files (one side of {@code diff}). */
+    ConfigOptions withMoreFiles(List<String> more) {
+        ConfigOptions c = withMoreSettings(List.of());
+        c.files = new ArrayList<>(files);
+        c.files.addAll(more);
+        return c;
+    }
+
     /** Standard input's bytes, once read: a command may ask for its sources more than once. */
     private byte[] stdin;
 

@@ -1,7 +1,7 @@
 package dev.tollgate.cli;
 
+import dev.tollgate.cli.mentions.ConfigMentions;
 import dev.tollgate.cli.policytest.CaseResult;
-import dev.tollgate.cli.policytest.ConfigMentions;
 import dev.tollgate.cli.policytest.EgressTestCase;
 import dev.tollgate.cli.policytest.EgressTestFiles;
 import dev.tollgate.cli.policytest.JunitReport;
@@ -113,7 +113,7 @@ final class TestCommand implements Callable<Integer> {
             TargetUrl target = r.target();
             var request = r.request(target);
             var workload = r.workload(cfg.set());
-            cfg.mentions().unknown(c, target.host())
+            cfg.mentions().unknown(c.from(), target.host())
                     .ifPresent(why -> err.println(c.where() + ": warning: " + c.title() + ": " + why));
             long start = System.nanoTime();
             CheckResult result = cfg.snapshot().check(workload, request);

@@ -8,7 +8,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 /** Every command teaches through --help: exit 0, a usage line, and an example or a description. */
 class HelpTest {
     @ParameterizedTest
-    @ValueSource(strings = {"check", "explain", "analyze", "policies", "test", "replay", "learn", "netpol", "capture-rules", "ca", "sidecar",
+    @ValueSource(strings = {"check", "explain", "analyze", "policies", "test", "matrix", "diff", "replay", "learn",
+            "netpol", "capture-rules", "ca", "sidecar",
             "gateway", "demo", "stand-in", "completion"})
     void everyCommandHasHelp(String command) {
         CliRun r = CliRun.of(command, "--help");

@@ -8,15 +8,18 @@ import dev.tollgate.core.model.Consideration;
 import dev.tollgate.core.model.Stage;
 import dev.tollgate.core.model.TlsMode;
 import dev.tollgate.core.model.UpstreamTls;
+import dev.tollgate.core.model.Visibility;
 import io.fabric8.istio.api.api.networking.v1alpha3.ClientTLSSettings;
 import io.fabric8.istio.api.api.networking.v1alpha3.DestinationRule;
 import io.fabric8.istio.api.api.networking.v1alpha3.Subset;
 
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
 
@@ -33,6 +36,15 @@ final class DestinationRules {
     private final Map<MergeKey, MergedRules> mergedCache = new ConcurrentHashMap<>();
     private final Map<List<Integer>, MergedRules> mergedByRules = new ConcurrentHashMap<>();
     private final boolean anyDrSelector;
+    /**
+     * Client namespaces that may see a merge of their own: they hold DestinationRules, or one is exported to them by
+     * name. Every other client namespace sees the same merge for a host (its own namespace adds nothing to the
+     * lookup, and no exportTo tells it apart), so the cache keys them all as {@link #ANY_OTHER_CLIENT}: a thousand
+     * namespaces asking for a thousand hosts (tollgate matrix) would otherwise overflow the cache and re-merge.
+     */
+    private final Set<String> distinctClients = new HashSet<>();
+    /** Not a Kubernetes namespace name, so never a real client's. */
+    private static final String ANY_OTHER_CLIENT = "*";
     /** In the configuration's order, for analyze. */
     private final List<CompiledDestinationRule> written = new ArrayList<>();
 
@@ -44,6 +56,10 @@ final class DestinationRules {
             CompiledDestinationRule dr = CompiledDestinationRule.compile(r, order++, mesh);
             drByNamespace.computeIfAbsent(r.namespace(), k -> new HostIndex<>()).add(dr.host(), dr);
             drSelector |= dr.hasSelector();
+            distinctClients.add(r.namespace());
+            if (dr.exportTo().scope() == Visibility.Scope.NAMESPACES) {
+                distinctClients.addAll(dr.exportTo().namespaces(r.namespace()));
+            }
             written.add(dr);
         }
         anyDrSelector = drSelector;
@@ -112,7 +128,8 @@ final class DestinationRules {
      */
     private MergedRules mergedRules(String clientNamespace, Map<String, String> clientLabels, String host,
                                     Optional<String> serviceNamespace) {
-        MergeKey key = new MergeKey(clientNamespace, anyDrSelector ? clientLabels : Map.of(), host, serviceNamespace);
+        String client = distinctClients.contains(clientNamespace) ? clientNamespace : ANY_OTHER_CLIENT;
+        MergeKey key = new MergeKey(client, anyDrSelector ? clientLabels : Map.of(), host, serviceNamespace);
         MergedRules cached = mergedCache.get(key);
         if (cached != null) {
             return cached;
@@ -122,7 +139,7 @@ final class DestinationRules {
         MergedRules computed = mergedByRules.computeIfAbsent(fresh.chosen().stream()
                 .map(CompiledDestinationRule::order).toList(), k -> fresh.withoutConsiderations());
         if (mergedCache.size() < MERGED_CACHE_LIMIT) {
-            mergedCache.putIfAbsent(new MergeKey(clientNamespace, Map.copyOf(key.clientLabels()), host,
+            mergedCache.putIfAbsent(new MergeKey(client, Map.copyOf(key.clientLabels()), host,
                     serviceNamespace), computed);
         }
         return computed;

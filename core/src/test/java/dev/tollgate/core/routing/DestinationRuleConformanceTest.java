@@ -201,4 +201,38 @@ class DestinationRuleConformanceTest {
     void destinationRule(RoutingCase c) {
         assertThat(c.summary()).contains(c.expect());
     }
+
+    /**
+     * The merge cache keys every client namespace that holds no rule and is named by no exportTo as one: whatever
+     * order clients ask in, each gets what a fresh snapshot answers it first.
+     */
+    @org.junit.jupiter.api.Test
+    void theMergeCacheAnswersEveryNamespaceAsAFreshSnapshotDoes() {
+        String yaml = dr("hidden", "default", "host: b.example.com\nexportTo: [otherns]\ntrafficPolicy: {tls: {mode: MUTUAL}}")
+                + dr("own", "team", "host: b.example.com\nexportTo: [\".\"]\ntrafficPolicy: {tls: {mode: SIMPLE}}")
+                + dr("root", "istio-system", "host: b.example.com\ntrafficPolicy: {tls: {mode: SIMPLE, sni: root}}");
+        RoutingCase c = new RoutingCase("cache", yaml, SLEEP, GET_B, "");
+        List<dev.tollgate.core.model.WorkloadRef> clients = new java.util.ArrayList<>();
+        for (String ns : List.of("default", "otherns", "apps", "team", "more")) {
+            clients.add(new dev.tollgate.core.model.WorkloadRef(ns, "sleep", Map.of()));
+        }
+        Map<dev.tollgate.core.model.WorkloadRef, String> fresh = new java.util.HashMap<>();
+        clients.forEach(w -> fresh.put(w, tls(c.snapshot(), w)));
+        for (List<dev.tollgate.core.model.WorkloadRef> order : List.of(clients, clients.reversed())) {
+            var shared = c.snapshot();
+            for (int round = 0; round < 2; round++) {
+                for (var w : order) {
+                    assertThat(tls(shared, w)).as("%s", w).isEqualTo(fresh.get(w));
+                }
+            }
+        }
+        assertThat(new java.util.HashSet<>(fresh.values())).as("the rules tell some clients apart").hasSizeGreaterThan(1);
+    }
+
+    private static String tls(dev.tollgate.core.snapshot.MeshSnapshot s, dev.tollgate.core.model.WorkloadRef from) {
+        var d = s.outbound(from, GET_B);
+        assertThat(d).isInstanceOf(dev.tollgate.core.snapshot.OutboundDecision.Forward.class);
+        var tls = ((dev.tollgate.core.snapshot.OutboundDecision.Forward) d).upstream().tls();
+        return tls.mode() + " " + tls.sni().orElse("-");
+    }
 }
