@@ -4,6 +4,7 @@ import dev.tollgate.cli.matrix.Matrix;
 import dev.tollgate.cli.matrix.MatrixColumn;
 import dev.tollgate.cli.matrix.MatrixColumns;
 import dev.tollgate.cli.matrix.MatrixCsv;
+import dev.tollgate.cli.matrix.MatrixHtml;
 import dev.tollgate.cli.matrix.MatrixJson;
 import dev.tollgate.cli.matrix.MatrixRow;
 import dev.tollgate.cli.matrix.MatrixRows;
@@ -49,10 +50,11 @@ import java.util.concurrent.Callable;
                 "",
                 "  # the same as CSV for a spreadsheet, or JSON with each cell's reason and hops",
                 "  tollgate matrix -f mesh/ -R -o csv > egress.csv",
+                "  tollgate matrix -f mesh/ -R -o html > egress.html    # open it in a browser",
                 "  tollgate matrix -f mesh/ -R --from payments/api --to https://api.stripe.com/ -o json"})
 final class MatrixCommand implements Callable<Integer> {
-    /** The -o values; html is rendered from json by the HTML page. */
-    enum Format { text, csv, json }
+    /** The -o values; html is the json, streamed into a page whose own script draws the grid. */
+    enum Format { text, csv, json, html }
 
     @Mixin
     ConfigOptions config;
@@ -61,7 +63,9 @@ final class MatrixCommand implements Callable<Integer> {
     MatrixInputs inputs;
 
     @Option(names = {"-o", "--output"}, paramLabel = "FORMAT", defaultValue = "text",
-            description = "text (an aligned table, default), csv (one line per cell) or json.")
+            description = {"text (an aligned table, default), csv (one line per cell), json, or html: one",
+                    "self-contained page (no network, works from file://) with a coloured grid, a glyph per",
+                    "outcome for colour-blind readers, filters, and each cell's explanation on hover and click."})
     Format output = Format.text;
 
     @Spec
@@ -82,6 +86,7 @@ final class MatrixCommand implements Callable<Integer> {
             case text -> MatrixText.write(out, m);
             case csv -> MatrixCsv.write(out, m);
             case json -> MatrixJson.write(out, m);
+            case html -> MatrixHtml.write(w -> MatrixJson.write(w, m), out);
         }
         out.flush();
         err.flush();
