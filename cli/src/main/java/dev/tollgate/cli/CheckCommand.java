@@ -63,9 +63,8 @@ import java.util.concurrent.Callable;
                 "",
                 "  # many questions, one process: default/sleep unless a line says otherwise",
                 "  printf '%s\\n' '{\"url\": \"https://developers.google.com/\"}' \\",
-                "      '{\"from\": \"otherns/sleep\", \"url\": \"https://developers.google.com/\"}' |",
-                "    tollgate check --batch -f default=serviceentry-google.yaml -f ../mesh/registry-only.yaml \\",
-                "      --from default/sleep"})
+                "      '{\"from\": \"otherns/sleep\", \"url\": \"https://developers.google.com/\"}' | tollgate check \\",
+                "      --batch -f default=serviceentry-google.yaml -f ../mesh/registry-only.yaml --from default/sleep"})
 final class CheckCommand implements Callable<Integer> {
     @Mixin
     ConfigOptions config;
