@@ -4,6 +4,8 @@ import dev.tollgate.core.snapshot.Explanation;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
@@ -28,14 +30,22 @@ import java.util.concurrent.Callable;
 final class ExplainCommand implements Callable<Integer> {
     @Mixin
     ConfigOptions config;
+    @Option(names = "--from", required = true, paramLabel = RequestOptions.FROM_LABEL,
+            description = {RequestOptions.FROM_TEXT_1, RequestOptions.FROM_TEXT_2})
+    String from;
     @Mixin
     RequestOptions request;
+    @Parameters(index = "0", paramLabel = "URL",
+            description = {RequestOptions.URL_TEXT_1, RequestOptions.URL_TEXT_2, RequestOptions.URL_TEXT_3})
+    String url;
     @Spec
     CommandSpec spec;
 
     @Override
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
+        request.from = from;
+        request.url = url;
         RequestOptions.Question q = request.prepare(config, spec.commandLine().getErr());
         Explanation explanation = q.snapshot().explain(q.from(), q.request());
         if (request.json()) {

@@ -9,7 +9,6 @@ import dev.tollgate.core.snapshot.MeshSnapshot;
 import dev.tollgate.core.snapshot.OutboundRequest;
 import dev.tollgate.core.snapshot.SnapshotCompiler;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 
 import java.io.PrintWriter;
 import java.util.ArrayList;
@@ -18,12 +17,19 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
-/** Who asks for what: the options {@code check} and {@code explain} share. */
+/**
+ * Who asks for what: the options {@code check} and {@code explain} share. {@code --from} and the URL are declared by
+ * each command ({@link #FROM}, {@link #URL}): explain requires them, check only without {@code --batch}, which reads
+ * them from each line. The command sets {@link #from} and {@link #url} before {@link #prepare}.
+ */
 final class RequestOptions {
+    static final String FROM_LABEL = "NAMESPACE/SERVICEACCOUNT";
+    static final String FROM_TEXT_1 = "The workload making the request, e.g. default/sleep. Its labels come from --labels,";
+    static final String FROM_TEXT_2 = "or from a Deployment/Pod with that service account in the -f files.";
+    static final String URL_TEXT_1 = "http://HOST[:PORT]/PATH  a plain HTTP request";
+    static final String URL_TEXT_2 = "https://HOST[:PORT]/     TLS with SNI = HOST (opaque to the sidecar)";
+    static final String URL_TEXT_3 = "tcp://HOST:PORT          a raw TCP connection";
 
-    @Option(names = "--from", required = true, paramLabel = "NAMESPACE/SERVICEACCOUNT",
-            description = {"The workload making the request, e.g. default/sleep. Its labels come from --labels,",
-                    "or from a Deployment/Pod with that service account in the -f files."})
     String from;
 
     @Option(names = "--labels", paramLabel = "k=v[,k=v...]", split = ",",
@@ -51,11 +57,18 @@ final class RequestOptions {
                     "host than the one a ServiceEntry's addresses pin IP to is refused; for tcp:// give the same IP."})
     String originalDestination;
 
-    @Parameters(index = "0", paramLabel = "URL",
-            description = {"http://HOST[:PORT]/PATH  a plain HTTP request",
-                    "https://HOST[:PORT]/     TLS with SNI = HOST (opaque to the sidecar)",
-                    "tcp://HOST:PORT          a raw TCP connection"})
     String url;
+
+    /** The same request options for a question that did not come from the command line (a test case, a batch line). */
+    static RequestOptions of(String from, Map<String, String> labels, String method, String url, List<String> headers) {
+        RequestOptions r = new RequestOptions();
+        r.from = from;
+        r.labels = labels == null || labels.isEmpty() ? null : new LinkedHashMap<>(labels);
+        r.method = method;
+        r.headers = new ArrayList<>(headers);
+        r.url = url;
+        return r;
+    }
 
     /** One question, ready to ask: who, what, and the compiled snapshot to ask it of. */
     record Question(WorkloadRef from, TargetUrl url, OutboundRequest request, MeshSnapshot snapshot) {
@@ -129,16 +142,26 @@ final class RequestOptions {
     }
 
     WorkloadRef workload(ConfigSet config) {
+        return workload(workloadsByServiceAccount(config));
+    }
+
+    /** The workload to ask as: --labels, or those of the first Deployment/Pod with this service account. */
+    WorkloadRef workload(Map<String, WorkloadRef> byServiceAccount) {
         int slash = fromSlash();
         String ns = from.substring(0, slash);
         String sa = from.substring(slash + 1);
         if (labels != null) {
             return new WorkloadRef(ns, sa, labels);
         }
-        return config.workloads().stream()
-                .filter(w -> w.namespace().equals(ns) && w.serviceAccount().equals(sa))
-                .map(Workload::ref)
-                .findFirst()
-                .orElse(new WorkloadRef(ns, sa, Map.of()));
+        return byServiceAccount.getOrDefault(from, new WorkloadRef(ns, sa, Map.of()));
+    }
+
+    /** The configuration's workloads by NAMESPACE/SERVICEACCOUNT, the first of each (once per configuration). */
+    static Map<String, WorkloadRef> workloadsByServiceAccount(ConfigSet config) {
+        Map<String, WorkloadRef> out = new java.util.HashMap<>();
+        for (Workload w : config.workloads()) {
+            out.putIfAbsent(w.namespace() + "/" + w.serviceAccount(), w.ref());
+        }
+        return out;
     }
 }

@@ -6,6 +6,7 @@ import dev.tollgate.cli.policytest.EgressTestCase;
 import dev.tollgate.cli.policytest.EgressTestFiles;
 import dev.tollgate.cli.policytest.JunitReport;
 import dev.tollgate.core.model.ConfigSet;
+import dev.tollgate.core.model.WorkloadRef;
 import dev.tollgate.core.snapshot.CheckResult;
 import dev.tollgate.core.snapshot.MeshSnapshot;
 import dev.tollgate.core.snapshot.SnapshotCompiler;
@@ -21,7 +22,6 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -83,7 +83,8 @@ final class TestCommand implements Callable<Integer> {
         for (EgressTestCase c : cases) {
             Compiled cfg = compiled.computeIfAbsent(c.mesh(), mesh -> {
                 ConfigSet set = ConfigLoading.load(config.withMoreSettings(mesh), err);
-                return new Compiled(set, SnapshotCompiler.compile(set), new ConfigMentions(set));
+                return new Compiled(set, SnapshotCompiler.compile(set), new ConfigMentions(set),
+                        RequestOptions.workloadsByServiceAccount(set));
             });
             results.add(run(c, cfg, err));
         }
@@ -98,21 +99,17 @@ final class TestCommand implements Callable<Integer> {
         return failed == 0 ? 0 : 1;
     }
 
-    private record Compiled(ConfigSet set, MeshSnapshot snapshot, ConfigMentions mentions) {
+    private record Compiled(ConfigSet set, MeshSnapshot snapshot, ConfigMentions mentions,
+                            Map<String, WorkloadRef> workloads) {
     }
 
     private static CaseResult run(EgressTestCase c, Compiled cfg, PrintWriter err) {
         // the very request check builds from its options
-        RequestOptions r = new RequestOptions();
-        r.from = c.from();
-        r.labels = c.labels().isEmpty() ? null : new LinkedHashMap<>(c.labels());
-        r.method = c.method();
-        r.headers = new ArrayList<>(c.headers());
-        r.url = c.url();
+        RequestOptions r = RequestOptions.of(c.from(), c.labels(), c.method(), c.url(), c.headers());
         try {
             TargetUrl target = r.target();
             var request = r.request(target);
-            var workload = r.workload(cfg.set());
+            var workload = r.workload(cfg.workloads());
             cfg.mentions().unknown(c.from(), target.host())
                     .ifPresent(why -> err.println(c.where() + ": warning: " + c.title() + ": " + why));
             long start = System.nanoTime();

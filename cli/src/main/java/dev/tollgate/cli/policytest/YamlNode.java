@@ -30,15 +30,20 @@ record YamlNode(Object value, int line) {
         return out;
     }
 
-    private static YamlNode read(JsonParser p) throws IOException {
+    /** The value at the parser's current token (YAML or JSON), with what it holds. */
+    static YamlNode read(JsonParser p) throws IOException {
         int line = p.currentTokenLocation().getLineNr();
         JsonToken t = p.currentToken();
         if (t == JsonToken.START_OBJECT) {
             Map<String, YamlNode> map = new LinkedHashMap<>();
             while (p.nextToken() == JsonToken.FIELD_NAME) {
                 String key = p.currentName();
+                int keyLine = p.currentTokenLocation().getLineNr();
                 p.nextToken();
-                map.put(key, read(p));
+                if (map.put(key, read(p)) != null) {
+                    // the parsers keep the last silently; in a test or a request, one of the two is a mistake
+                    throw new TestFileException(keyLine, "duplicate key " + key);
+                }
             }
             return new YamlNode(map, line);
         }
