@@ -95,9 +95,10 @@ final class DocCommands {
     }
 
     /**
-     * Runs a block's commands in order. Supported: {@code ./tollgate ARGS}, optionally piped into another program
-     * (whose part is not run: the pipe takes standard output, so only standard error is shown), and
-     * {@code echo $?}. Anything else is an {@link UnsupportedOperationException} naming the command.
+     * Runs a block's commands in order. Supported: {@code ./tollgate ARGS}, optionally with standard input from a
+     * file of the repository ({@code < FILE}), optionally piped into another program (whose part is not run: the pipe
+     * takes standard output, so only standard error is shown), and {@code echo $?}. Anything else is an
+     * {@link UnsupportedOperationException} naming the command.
      */
     static List<Output> run(Path root, Block block) {
         List<Output> outputs = new ArrayList<>();
@@ -109,19 +110,43 @@ final class DocCommands {
             }
             List<String> words = ShellWords.split(c.text());
             int pipe = words.indexOf("|");
-            List<String> command = pipe < 0 ? words : words.subList(0, pipe);
+            List<String> command = new ArrayList<>(pipe < 0 ? words : words.subList(0, pipe));
             boolean emptyPipe = pipe >= 0 && pipe == words.size() - 1;
-            if (command.isEmpty() || !command.getFirst().equals("./tollgate") || emptyPipe) {
+            int redirect = command.indexOf("<");
+            Path input = null;
+            if (redirect >= 0 && redirect == command.size() - 2) {
+                input = root.resolve(command.get(redirect + 1));
+                command = command.subList(0, redirect);
+            }
+            if (command.isEmpty() || !command.getFirst().equals("./tollgate") || emptyPipe || command.contains("<")
+                    || (input != null && !Files.isRegularFile(input))) {
                 throw new UnsupportedOperationException("cannot run '" + c.text() + "'");
             }
             String[] args = command.subList(1, command.size()).stream().map(a -> inRepository(root, a))
                     .toArray(String[]::new);
-            dev.tollgate.cli.lab.InProcessCli.Result r = Main.capture(args);
+            dev.tollgate.cli.lab.InProcessCli.Result r = withStdin(input, () -> Main.capture(args));
             lastExit = r.exit();
             String shown = pipe < 0 ? r.err() + r.out() : r.err();
             outputs.add(new Output(r.exit(), normalise(root, shown)));
         }
         return outputs;
+    }
+
+    /** Runs {@code call} with standard input read from {@code file} (when given), as the shell's {@code <} would. */
+    private static dev.tollgate.cli.lab.InProcessCli.Result withStdin(Path file,
+            java.util.function.Supplier<dev.tollgate.cli.lab.InProcessCli.Result> call) {
+        if (file == null) {
+            return call.get();
+        }
+        java.io.InputStream saved = System.in;
+        try (java.io.InputStream in = Files.newInputStream(file)) {
+            System.setIn(in);
+            return call.get();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        } finally {
+            System.setIn(saved);
+        }
     }
 
     /**

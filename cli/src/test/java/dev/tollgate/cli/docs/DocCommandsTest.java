@@ -156,7 +156,10 @@ class DocCommandsTest {
     void onlyWhatNeedsNoShellIsRun() {
         assertThat(ShellWords.split("./tollgate check -f 'a b' \"c\" x\\ y | kubectl apply -f -"))
                 .containsExactly("./tollgate", "check", "-f", "a b", "c", "x y", "|", "kubectl", "apply", "-f", "-");
+        assertThat(ShellWords.split("./tollgate check --batch <examples/q.jsonl"))
+                .containsExactly("./tollgate", "check", "--batch", "<", "examples/q.jsonl");
         for (String line : List.of("FOO=1 ./tollgate check", "./tollgate check $HOME", "./tollgate check > out",
+                "./tollgate check --batch <<EOF", "./tollgate check --batch <(cat x)",
                 "./tollgate check; echo", "./tollgate check -f examples/*.yaml", "./tollgate check \"$X\"",
                 "./tollgate check 'unclosed")) {
             assertThatThrownBy(() -> ShellWords.split(line)).as(line).isInstanceOf(UnsupportedOperationException.class);

@@ -43,12 +43,13 @@ final class ShellWords {
                     words.add(word.toString());
                     word = null;
                 }
-            } else if (c == '|') {
+            } else if (c == '|' || (c == '<' && (i + 1 == line.length() || line.charAt(i + 1) != '<'))) {
+                // a pipe, or standard input from a file (never a here-document)
                 if (word != null) {
                     words.add(word.toString());
                     word = null;
                 }
-                words.add("|");
+                words.add(String.valueOf(c));
             } else if ("$`;&<>(){}*?[]".indexOf(c) >= 0 || (word == null && (c == '#' || c == '~'))) {
                 // globs, expansions, redirections, lists; # and ~ only mean something at the start of a word
                 throw new UnsupportedOperationException("'" + c + "' needs a shell in: " + line);
