@@ -146,7 +146,7 @@ public final class ClusterWatch implements AutoCloseable {
         }
         Assembly.Outcome outcome = Assembly.build(objects.copy(), accepted,
                 new LoadOptions(options.rootNamespace(), Map.of()));
-        reporter.report(outcome.rejected());
+        reporter.report(outcome.rejected(), outcome.accepted());
         if (outcome.config().isEmpty()) {
             LOG.warn("the cluster's configuration has errors that no single changed object explains; keeping "
                     + "snapshot {}: {}", version, outcome.failure().stream().map(Diagnostic::format).toList());

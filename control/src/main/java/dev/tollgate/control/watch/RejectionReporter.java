@@ -43,9 +43,21 @@ final class RejectionReporter {
         this.meters = Objects.requireNonNull(meters);
     }
 
-    /** Reports every rejection not reported before; called from the one build thread. */
-    void report(Map<ObjectKey, Assembly.Rejection> rejections) {
-        reported.keySet().retainAll(rejections.keySet());
+    /**
+     * Reports every rejection not reported before, and takes our status entries off Istio objects refused before
+     * and accepted now (a stale "refused" would send their owners hunting for a fixed error); called from the one
+     * build thread.
+     */
+    void report(Map<ObjectKey, Assembly.Rejection> rejections, Map<ObjectKey, ClusterObjects.Entry> accepted) {
+        for (ObjectKey fixed : new ArrayList<>(reported.keySet())) {
+            if (!rejections.containsKey(fixed)) {
+                reported.remove(fixed);
+                ClusterObjects.Entry now = accepted.get(fixed);
+                if (now != null && now.kind().istio()) {
+                    writeStatus(now, List.of(), List.of());
+                }
+            }
+        }
         for (Map.Entry<ObjectKey, Assembly.Rejection> e : rejections.entrySet()) {
             Assembly.Rejection r = e.getValue();
             List<String> lines = r.errors().stream().map(Diagnostic::format).toList();
@@ -97,7 +109,6 @@ final class RejectionReporter {
     }
 
     private void status(ClusterObjects.Entry entry, List<Diagnostic> errors) {
-        GenericKubernetesResource o = entry.object();
         List<Map<String, Object>> messages = new ArrayList<>();
         for (Diagnostic d : errors) {
             Map<String, Object> m = new LinkedHashMap<>();
@@ -112,6 +123,13 @@ final class RejectionReporter {
         condition.put("reason", REASON);
         condition.put("message", errors.get(0).format());
         condition.put("lastTransitionTime", Instant.now().toString());
+        writeStatus(entry, messages, List.of(condition));
+    }
+
+    /** Replaces our validation messages and condition in the object's status, keeping everyone else's. */
+    private void writeStatus(ClusterObjects.Entry entry, List<Map<String, Object>> messages,
+                             List<Map<String, Object>> conditions) {
+        GenericKubernetesResource o = entry.object();
         try {
             client.genericKubernetesResources(entry.kind().context()).inNamespace(o.getMetadata().getNamespace())
                     .withName(o.getMetadata().getName()).editStatus(current -> {
@@ -119,13 +137,22 @@ final class RejectionReporter {
                         if (current.getAdditionalProperties().get("status") instanceof Map<?, ?> old) {
                             old.forEach((k, v) -> status.put(String.valueOf(k), v));
                         }
-                        status.put("validationMessages", merged(status.get("validationMessages"), messages));
-                        status.put("conditions", merged(status.get("conditions"), List.of(condition)));
+                        put(status, "validationMessages", merged(status.get("validationMessages"), messages));
+                        put(status, "conditions", merged(status.get("conditions"), conditions));
                         current.setAdditionalProperty("status", status);
                         return current;
                     });
         } catch (KubernetesClientException e) {
             LOG.warn("cannot write the status of {}: {}", o.getMetadata().getName(), e.getMessage());
+        }
+    }
+
+    /** An empty list is no list: a status with nothing in it stays as bare as one never written. */
+    private static void put(Map<String, Object> status, String key, List<Object> items) {
+        if (items.isEmpty()) {
+            status.remove(key);
+        } else {
+            status.put(key, items);
         }
     }
 

@@ -206,6 +206,10 @@ class ClusterWatchTest {
         h.step(() -> cluster.apply(cluster.object(BROKEN_DENY_GOOGLE
                 .replace("namespace: [\"otherns\"]", "namespaces: [\"default\"]"))));
         h.expect("fixed", WatchHarness::http, D, D, O, O);
+        Map<String, Object> cleared = map(cluster.get("security.istio.io/v1", "AuthorizationPolicy", "istio-system",
+                "external-deny-developers-google-com").getAdditionalProperties().get("status"));
+        // written (a replace through the mock drops the status), and without our entries: no stale refusal
+        assertThat(cleared).isNotNull().doesNotContainKeys("validationMessages", "conditions");
     }
 
     @Test
