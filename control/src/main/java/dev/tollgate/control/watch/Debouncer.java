@@ -24,6 +24,8 @@ final class Debouncer implements AutoCloseable {
     private final ScheduledExecutorService executor;
     private ScheduledFuture<?> pending;
     private long firstChange;
+    /** Which scheduled run is the live one: a run that started just as a change rescheduled it is stale. */
+    private long ticket;
 
     Debouncer(Duration quiet, Duration max, Runnable task) {
         if (quiet.isNegative() || quiet.isZero() || max.compareTo(quiet) < 0) {
@@ -48,11 +50,16 @@ final class Debouncer implements AutoCloseable {
             pending.cancel(false);
         }
         long delay = Math.min(quietNanos, Math.max(0, firstChange + maxNanos - now));
-        pending = executor.schedule(this::run, delay, TimeUnit.NANOSECONDS);
+        long mine = ++ticket;
+        pending = executor.schedule(() -> run(mine), delay, TimeUnit.NANOSECONDS);
     }
 
-    private void run() {
+    private void run(long mine) {
         synchronized (this) {
+            if (mine != ticket) {
+                // a change came as this run started and could not cancel it; the run it scheduled will come
+                return;
+            }
             // changes from here on schedule the next run; this one reads the objects after this point
             pending = null;
         }
