@@ -77,6 +77,29 @@ public final class ConfigLoader {
     }
 
     /**
+     * Loads objects that are already parsed (the control plane's informers hand them over as maps) through exactly
+     * the path files take: each is written out as JSON, which is YAML, and read back by the same reader, schema,
+     * validation and conversion, so there is no second validator to drift from the first. Each object's diagnostics
+     * carry its {@link ParsedObject#source} as their origin's source. Unlike files, no objects at all is no error: an
+     * empty cluster is a configuration (Istio's defaults), not a forgotten {@code -f}.
+     */
+    public static LoadResult loadObjects(List<ParsedObject> objects, LoadOptions options) {
+        ConfigLoader loader = new ConfigLoader(options);
+        for (ParsedObject object : objects) {
+            String json;
+            try {
+                json = MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(object.fields());
+            } catch (IOException e) {
+                loader.problems.about(Optional.empty()).error("invalid-object", new Origin(object.source(), 0, 0), "",
+                        "cannot read the object: " + e.getMessage());
+                continue;
+            }
+            loader.text(object.source(), json, options.defaultNamespace());
+        }
+        return loader.result();
+    }
+
+    /**
      * As {@code kubectl apply} ("no objects passed to apply"): sources that were all read but hold only comments
      * or empty documents are an error. One such file among others is fine, as it is to kubectl.
      */

@@ -1,0 +1,172 @@
+package dev.tollgate.control.watch;
+
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
+import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinitionBuilder;
+import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinitionVersion;
+import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinitionVersionBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.dsl.NonDeletingOperation;
+import io.fabric8.kubernetes.client.dsl.base.CustomResourceDefinitionContext;
+import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.fabric8.mockwebserver.Context;
+import io.fabric8.mockwebserver.MockWebServer;
+import io.fabric8.mockwebserver.http.MockResponse;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Predicate;
+
+/**
+ * fabric8's mock API server in CRUD mode with Istio's CRDs installed (their served versions as Istio's chart declares
+ * them, v1 stored), and {@code kubectl apply} / {@code kubectl delete} of the project's fixture files.
+ */
+final class MockCluster implements AutoCloseable {
+    static final Path TUTORIAL = Path.of("..", "examples", "tutorial");
+
+    final KubernetesMockServer server;
+    final KubernetesClient client;
+    /** Paths whose GET the API server answers with 503 while this holds: an API server slow to list. */
+    volatile Predicate<String> failing = p -> false;
+
+    MockCluster() {
+        KubernetesCrudDispatcher dispatcher = new KubernetesCrudDispatcher(crdContexts()) {
+            @Override
+            public MockResponse handleGet(String path) {
+                if (failing.test(path)) {
+                    return new MockResponse().setResponseCode(503).setBody("{}".getBytes());
+                }
+                return super.handleGet(path);
+            }
+        };
+        server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(), dispatcher, false);
+        server.init();
+        client = server.createClient(b -> b.editOrNewConfig().withRequestRetryBackoffLimit(0).endConfig());
+        for (CustomResourceDefinition crd : crds()) {
+            client.apiextensions().v1().customResourceDefinitions().resource(crd).create();
+        }
+    }
+
+    private static final String[][] ISTIO = {
+            {"networking.istio.io", "ServiceEntry", "serviceentries"},
+            {"networking.istio.io", "Sidecar", "sidecars"},
+            {"networking.istio.io", "Gateway", "gateways"},
+            {"networking.istio.io", "VirtualService", "virtualservices"},
+            {"networking.istio.io", "DestinationRule", "destinationrules"},
+            {"security.istio.io", "AuthorizationPolicy", "authorizationpolicies"}};
+
+    private static List<CustomResourceDefinitionContext> crdContexts() {
+        List<CustomResourceDefinitionContext> out = new ArrayList<>();
+        for (String[] k : ISTIO) {
+            for (String v : versions(k[0])) {
+                out.add(new CustomResourceDefinitionContext.Builder().withGroup(k[0]).withVersion(v).withKind(k[1])
+                        .withPlural(k[2]).withScope("Namespaced").build());
+            }
+        }
+        return out;
+    }
+
+    private static List<String> versions(String group) {
+        return group.startsWith("security") ? List.of("v1", "v1beta1") : List.of("v1", "v1alpha3", "v1beta1");
+    }
+
+    private static List<CustomResourceDefinition> crds() {
+        List<CustomResourceDefinition> out = new ArrayList<>();
+        for (String[] k : ISTIO) {
+            List<CustomResourceDefinitionVersion> versions = versions(k[0]).stream()
+                    .map(v -> new CustomResourceDefinitionVersionBuilder().withName(v).withServed(true)
+                            .withStorage(v.equals("v1")).withNewSubresources().withNewStatus().endStatus()
+                            .endSubresources().build())
+                    .toList();
+            out.add(new CustomResourceDefinitionBuilder().withNewMetadata().withName(k[2] + "." + k[0]).endMetadata()
+                    .withNewSpec().withGroup(k[0]).withScope("Namespaced")
+                    .withNewNames().withKind(k[1]).withPlural(k[2]).endNames()
+                    .withVersions(versions).endSpec().build());
+        }
+        return out;
+    }
+
+    /** The objects of a fixture file, as {@code kubectl apply -n NS -f FILE} sends them. */
+    List<GenericKubernetesResource> read(String fixture, String namespace) {
+        List<GenericKubernetesResource> out = new ArrayList<>();
+        try (InputStream in = Files.newInputStream(TUTORIAL.resolve(fixture))) {
+            Object parsed = client.getKubernetesSerialization().unmarshal(in);
+            List<?> items = parsed instanceof List<?> l ? l : List.of(parsed);
+            for (Object item : items) {
+                HasMetadata m = (HasMetadata) item;
+                GenericKubernetesResource r = client.getKubernetesSerialization()
+                        .convertValue(m, GenericKubernetesResource.class);
+                r.getMetadata().setNamespace(namespace);
+                out.add(storedVersion(r));
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+        return out;
+    }
+
+    /**
+     * The API server stores an Istio object at its CRD's storage version (v1) and serves it at every version; the
+     * mock converts nothing, so the fixtures' v1beta1 and v1alpha3 are written as v1 (the same schema in Istio).
+     */
+    private static GenericKubernetesResource storedVersion(GenericKubernetesResource r) {
+        String v = r.getApiVersion();
+        if (v.startsWith("networking.istio.io/") || v.startsWith("security.istio.io/")) {
+            r.setApiVersion(v.substring(0, v.indexOf('/')) + "/v1");
+        }
+        return r;
+    }
+
+    /** {@code kubectl apply}: creates each object, or replaces it when it exists. */
+    void apply(String fixture, String namespace) {
+        read(fixture, namespace).forEach(this::apply);
+    }
+
+    void apply(GenericKubernetesResource r) {
+        client.genericKubernetesResources(r.getApiVersion(), r.getKind()).inNamespace(r.getMetadata().getNamespace())
+                .resource(r).createOr(NonDeletingOperation::update);
+    }
+
+    /** {@code kubectl delete -f}: deletes each object in the file's order. */
+    void delete(String fixture, String namespace) {
+        for (GenericKubernetesResource r : read(fixture, namespace)) {
+            client.genericKubernetesResources(r.getApiVersion(), r.getKind()).inNamespace(namespace)
+                    .withName(r.getMetadata().getName()).delete();
+        }
+    }
+
+    /** An object from its fields, e.g. one parsed from inline YAML. */
+    GenericKubernetesResource object(String yaml) {
+        return storedVersion(client.getKubernetesSerialization().unmarshal(yaml, GenericKubernetesResource.class));
+    }
+
+    GenericKubernetesResource get(String apiVersion, String kind, String namespace, String name) {
+        return client.genericKubernetesResources(apiVersion, kind).inNamespace(namespace).withName(name).get();
+    }
+
+    List<GenericKubernetesResource> events(String namespace) {
+        return client.v1().events().inNamespace(namespace).list().getItems().stream()
+                .map(e -> client.getKubernetesSerialization().convertValue(e, GenericKubernetesResource.class))
+                .toList();
+    }
+
+    static Map<String, Object> map(Object o) {
+        @SuppressWarnings("unchecked")
+        Map<String, Object> m = (Map<String, Object>) o;
+        return m;
+    }
+
+    @Override
+    public void close() {
+        client.close();
+        server.destroy();
+    }
+}
