@@ -20,6 +20,7 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -27,6 +28,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.function.UnaryOperator;
 
 @Command(name = "diff", sortOptions = false, mixinStandardHelpOptions = true,
@@ -112,8 +115,16 @@ final class DiffCommand implements Callable<Integer> {
                         + paths.size() + " path" + (paths.size() == 1 ? "" : "s"));
             }
             GitRevision rev = revision;
-            MatrixDiff.Side a = side(before, err, rev == null ? UnaryOperator.identity() : rev::display);
-            MatrixDiff.Side b = side(after, err, UnaryOperator.identity());
+            // the two sides load and compile on two cores; the new side's messages wait for the old side's, so
+            // they print in the order they always did (and not at all when the old side fails). The options are
+            // copied here, on one thread: the first copy reads a -f - once for both.
+            ConfigOptions beforeOptions = config.withMoreFiles(before);
+            ConfigOptions afterOptions = config.withMoreFiles(after);
+            StringWriter afterErr = new StringWriter();
+            CompletableFuture<MatrixDiff.Side> later = CompletableFuture.supplyAsync(
+                    () -> side(afterOptions, new PrintWriter(afterErr, true), UnaryOperator.identity()));
+            MatrixDiff.Side a = side(beforeOptions, err, rev == null ? UnaryOperator.identity() : rev::display);
+            MatrixDiff.Side b = joined(later, afterErr, err);
             List<MatrixRow> rows = union(rows(a.snapshot().config()), rows(b.snapshot().config()), MatrixRow::id);
             rows.sort(Comparator.comparing(MatrixRow::id));
             List<MatrixColumn> columns = union(MatrixColumns.of(a.snapshot().config(), inputs.columns()),
@@ -151,9 +162,27 @@ final class DiffCommand implements Callable<Integer> {
         return MatrixRows.of(set, new ConfigMentions(set), inputs.workloads(set));
     }
 
+    /** The new side, once loaded, with its messages printed; its error thrown as if loaded here. */
+    private static MatrixDiff.Side joined(CompletableFuture<MatrixDiff.Side> side, StringWriter messages,
+                                          PrintWriter err) {
+        try {
+            return side.join();
+        } catch (CompletionException e) {
+            if (e.getCause() instanceof RuntimeException r) {
+                throw r;
+            }
+            if (e.getCause() instanceof Error x) {
+                throw x;
+            }
+            throw e;
+        } finally {
+            err.print(messages);
+            err.flush();
+        }
+    }
+
     /** One side: the shared -f files and this side's, loaded and compiled as every command does. */
-    private MatrixDiff.Side side(List<String> files, PrintWriter err, UnaryOperator<String> display) {
-        ConfigOptions options = config.withMoreFiles(files);
+    private static MatrixDiff.Side side(ConfigOptions options, PrintWriter err, UnaryOperator<String> display) {
         ConfigSet set = options.files.isEmpty() && options.set.isEmpty() ? ConfigSet.EMPTY
                 : ConfigLoading.load(options, err);
         return new MatrixDiff.Side(SnapshotCompiler.compile(set), display);

@@ -116,7 +116,7 @@ final class CompiledMeshSnapshot implements MeshSnapshot {
         switch (sc.decision()) {
             case OutboundDecision.Refused r -> {
                 return new Path(new CheckResult(sc.noRoute() ? Verdict.NO_ROUTE : Verdict.BLOCKED, Optional.empty(),
-                        r.reason(), r.trace(), List.of(), Optional.empty()), sc, Optional.empty(), Optional.empty());
+                        r::reason, r.trace(), List.of(), Optional.empty()), sc, Optional.empty(), Optional.empty());
             }
             case OutboundDecision.Forward f when !f.viaGateway() -> {
                 return new Path(new CheckResult(Verdict.ALLOWED, Optional.empty(), "forwarded via " + f.route()

@@ -31,6 +31,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
 
 /**
  * The sidecar's decision for one outbound connection or request: the Host/SNI check, the registry (Sidecar scope,
@@ -111,16 +112,17 @@ final class SidecarPath {
 
         RouteOutcome outcome;
         if (match.isEmpty() || match.get().port().isEmpty()) {
-            String why = unknownHostWhy(from, host, port);
+            // worded only when read: most refusals (a matrix's, a proxy's forwarded requests') are never printed
+            Supplier<String> why = Hop.lazily(() -> unknownHostWhy(from, host, port));
             Optional<RouteOutcome> vsOnly = virtualHostOutsideRegistry(from, scope, host, port, request);
             if (vsOnly.isEmpty() || vsOnly.get() instanceof RouteOutcome.NoVirtualService) {
                 Eval out = outsideRegistry(proxy, scope, sidecarKey, sidecarOrigin, host, port, why, hops,
                         Stage.REGISTRY, request.originalDestination());
                 return vsOnly.map(out::after).orElse(out);
             }
-            hops.add(new Hop(proxy, Stage.REGISTRY, Hop.Outcome.PASS, why + "; a VirtualService bound to mesh names "
-                    + host + ", so Istio builds a virtual host for it on port " + port + " whatever the outbound "
-                    + "traffic policy", Optional.empty(), Origin.UNKNOWN));
+            hops.add(new Hop(proxy, Stage.REGISTRY, Hop.Outcome.PASS, Hop.lazily(() -> why.get()
+                    + "; a VirtualService bound to mesh names " + host + ", so Istio builds a virtual host for it on "
+                    + "port " + port + " whatever the outbound traffic policy"), Optional.empty(), Origin.UNKNOWN));
             outcome = vsOnly.get();
         } else {
             outcome = registryRoute(proxy, from, scope, match.get(), host, port, request, hops).orElse(null);
@@ -147,7 +149,7 @@ final class SidecarPath {
             }
             case RouteOutcome.Unmatched u -> {
                 if (u.fallsThrough()) {
-                    return outsideRegistry(proxy, scope, sidecarKey, sidecarOrigin, host, port, u.detail(), hops,
+                    return outsideRegistry(proxy, scope, sidecarKey, sidecarOrigin, host, port, u::detail, hops,
                             Stage.ROUTE, request.originalDestination()).after(u);
                 }
                 hops.add(new Hop(proxy, Stage.ROUTE, Hop.Outcome.DENY, u.detail(), u.virtualService(), u.origin()));
@@ -241,16 +243,16 @@ final class SidecarPath {
 
     /** Outside the registry (or SNI matching no filter chain): the outbound traffic policy decides. */
     private Eval outsideRegistry(ProxyRef proxy, SidecarScope scope, Optional<ResourceKey> sidecarKey,
-                                    Origin sidecarOrigin, String host, int port, String why, List<Hop> hops,
-                                    Stage stage, Optional<String> originalDestination) {
+                                    Origin sidecarOrigin, String host, int port, Supplier<String> why,
+                                    List<Hop> hops, Stage stage, Optional<String> originalDestination) {
         OutboundMode mode = scope.outboundMode();
         String source = sidecarKey.map(k -> k.toString()).orElse("mesh outboundTrafficPolicy");
         if (mode == OutboundMode.ALLOW_ANY && scope.egressProxy().isPresent()) {
             return toEgressProxy(proxy, scope, sidecarKey, sidecarOrigin, host, port, why, hops, stage);
         }
         if (mode == OutboundMode.ALLOW_ANY) {
-            hops.add(new Hop(proxy, stage, Hop.Outcome.PASS, host + ":" + port + ": " + why + "; " + source
-                    + " is ALLOW_ANY: PassthroughCluster", sidecarKey, sidecarOrigin));
+            hops.add(new Hop(proxy, stage, Hop.Outcome.PASS, Hop.lazily(() -> host + ":" + port + ": " + why.get()
+                    + "; " + source + " is ALLOW_ANY: PassthroughCluster"), sidecarKey, sidecarOrigin));
             // an address the client wrote is not one the operator gave: the proxy's address guard judges it. A
             // captured connection goes where it was headed: PassthroughCluster is ORIGINAL_DST in Envoy.
             Upstream passthrough = originalDestination.map(ip -> Upstream.originalDestination(host, ip, port,
@@ -258,8 +260,10 @@ final class SidecarPath {
             return new Eval(new OutboundDecision.Forward(passthrough, false, "PassthroughCluster", hops), false,
                     Optional.empty(), Optional.empty());
         }
-        String reason = "REGISTRY_ONLY (" + source + "): " + host + ":" + port + ": " + why;
-        hops.add(new Hop(proxy, stage, Hop.Outcome.DENY, reason + " (BlackHoleCluster)", sidecarKey, sidecarOrigin));
+        Supplier<String> reason = Hop.lazily(() -> "REGISTRY_ONLY (" + source + "): " + host + ":" + port + ": "
+                + why.get());
+        hops.add(new Hop(proxy, stage, Hop.Outcome.DENY, Hop.lazily(() -> reason.get() + " (BlackHoleCluster)"),
+                sidecarKey, sidecarOrigin));
         return new Eval(new OutboundDecision.Refused(reason, hops), false, Optional.empty(), Optional.empty());
     }
 
@@ -269,8 +273,8 @@ final class SidecarPath {
      * ALLOW_ANY."
      */
     private Eval toEgressProxy(ProxyRef proxy, SidecarScope scope, Optional<ResourceKey> sidecarKey,
-                                  Origin sidecarOrigin, String host, int port, String why, List<Hop> hops,
-                                  Stage stage) {
+                                  Origin sidecarOrigin, String host, int port, Supplier<String> why,
+                                  List<Hop> hops, Stage stage) {
         var d = scope.egressProxy().get();
         String proxyHost = HostName.fold(d.getHost() == null ? "" : d.getHost());
         int proxyPort = d.getPort() != null && d.getPort().getNumber() != null ? d.getPort().getNumber().intValue()
@@ -279,9 +283,10 @@ final class SidecarPath {
         boolean viaGateway = upstreams.isGatewayService(proxyHost);
         Optional<String> serviceNamespace = viaGateway ? Optional.of(UpstreamResolver.serviceNamespaceOf(proxyHost))
                 : scope.lookup(proxyHost, proxyPort).map(m -> m.entry().namespace());
-        hops.add(new Hop(proxy, stage, Hop.Outcome.PASS, host + ":" + port + ": " + why + "; "
-                + scope.sidecar().map(r -> r.key().toString()).orElse("Sidecar") + " is ALLOW_ANY with egressProxy "
-                + target.host() + ":" + proxyPort, sidecarKey, sidecarOrigin));
+        String sidecarName = scope.sidecar().map(r -> r.key().toString()).orElse("Sidecar");
+        hops.add(new Hop(proxy, stage, Hop.Outcome.PASS, Hop.lazily(() -> host + ":" + port + ": " + why.get() + "; "
+                + sidecarName + " is ALLOW_ANY with egressProxy " + target.host() + ":" + proxyPort), sidecarKey,
+                sidecarOrigin));
         UpstreamPolicy policy = routing.upstreamPolicy(scope.namespace(), Map.of(), target, proxyPort,
                 serviceNamespace, host);
         hops.add(new Hop(proxy, Stage.UPSTREAM, Hop.Outcome.PASS, "egress proxy " + proxyHost + ":" + proxyPort + "; "

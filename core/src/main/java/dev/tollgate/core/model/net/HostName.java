@@ -79,15 +79,29 @@ public record HostName(String value) {
      * such a name is an address in disguise unless it is a strict {@link IpAddress}.
      */
     public static boolean endsInNumber(String name) {
-        String n = name.endsWith(".") ? name.substring(0, name.length() - 1) : name;
-        String last = AsciiCase.lower(n.substring(n.lastIndexOf('.') + 1));
-        if (last.isEmpty()) {
+        // asked of every request's host: a scan in place, no copies (case matters only to the 0x prefix, since
+        // Character.digit reads A-F and a-f alike)
+        int end = name.endsWith(".") ? name.length() - 1 : name.length();
+        int start = name.lastIndexOf('.', end - 1) + 1;
+        if (start >= end) {
             return false;
         }
-        if (last.chars().allMatch(Character::isDigit)) {
+        boolean digits = true;
+        for (int i = start; i < end && digits; i++) {
+            digits = Character.isDigit(name.charAt(i));
+        }
+        if (digits) {
             return true;
         }
-        return last.startsWith("0x") && last.substring(2).chars().allMatch(c -> Character.digit(c, 16) >= 0);
+        if (end - start < 2 || name.charAt(start) != '0' || (name.charAt(start + 1) | 0x20) != 'x') {
+            return false;
+        }
+        for (int i = start + 2; i < end; i++) {
+            if (Character.digit(name.charAt(i), 16) < 0) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /**

@@ -99,4 +99,15 @@ class HostNameTest {
         assertThat(HostName.ambiguousNumber(host)).isEmpty();
         assertThat(Authority.parse(host + ":80", 80).host()).isEqualTo(HostName.fold(host));
     }
+
+    /** The WHATWG "ends in a number" edges: one trailing dot ignored, 0x in either case, full-width digits count. */
+    @ParameterizedTest
+    @CsvSource({
+            "example.com, false", "'', false", "., false", "a.., false", "123, true", "a.123., true",
+            "a.0x, true", "a.0X1F, true", "a.0xg, false", "a.x1, false", "a.01a, false", "0x.a, false",
+            "a.\uff11\uff12, true", "a.0x\uff21, true", "a.1.b, false"
+    })
+    void endsInNumberReadsOnlyTheLastLabel(String name, boolean number) {
+        assertThat(HostName.endsInNumber(name)).as(name).isEqualTo(number);
+    }
 }
