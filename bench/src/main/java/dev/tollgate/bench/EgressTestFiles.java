@@ -75,16 +75,8 @@ public final class EgressTestFiles {
     private static List<Case> cases(SyntheticMesh mesh, int n) {
         SplittableRandom random = new SplittableRandom(42);
         List<SyntheticMesh.PlainHost> plain = mesh.plainHosts;
-        java.util.Map<String, Long> declared = plain.stream().collect(java.util.stream.Collectors.groupingBy(
-                SyntheticMesh.PlainHost::host, java.util.stream.Collectors.counting()));
-        List<SyntheticMesh.PlainHost> privateOnes = plain.stream()
-                .filter(h -> h.exportTo().equals(".") && declared.get(h.host()) == 1).toList();
-        List<Integer> covered = new ArrayList<>();
-        for (int g = 0; g < mesh.gatewayHosts; g++) {
-            if (!mesh.allowedNamespaces.get(g).isEmpty()) {
-                covered.add(g);
-            }
-        }
+        List<SyntheticMesh.PlainHost> privateOnes = mesh.privateHosts();
+        List<Integer> covered = mesh.coveredGatewayHosts();
         List<Case> out = new ArrayList<>();
         for (int i = 0; i < n; i++) {
             out.add(switch (i % 6) {

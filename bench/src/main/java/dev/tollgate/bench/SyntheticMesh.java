@@ -320,6 +320,24 @@ public final class SyntheticMesh implements AutoCloseable {
         }
     }
 
+    /** Plain hosts exported only to their own namespace and declared by no other (a host declared twice may be public elsewhere). */
+    public List<PlainHost> privateHosts() {
+        java.util.Map<String, Long> declared = plainHosts.stream().collect(java.util.stream.Collectors.groupingBy(
+                PlainHost::host, java.util.stream.Collectors.counting()));
+        return plainHosts.stream().filter(h -> h.exportTo().equals(".") && declared.get(h.host()) == 1).toList();
+    }
+
+    /** The gateway hosts some ALLOW policy names a namespace for. */
+    public List<Integer> coveredGatewayHosts() {
+        List<Integer> covered = new ArrayList<>();
+        for (int g = 0; g < gatewayHosts; g++) {
+            if (!allowedNamespaces.get(g).isEmpty()) {
+                covered.add(g);
+            }
+        }
+        return covered;
+    }
+
     @Override
     public String toString() {
         return serviceEntries + " ServiceEntries, " + policies + " AuthorizationPolicies, " + namespaceCount

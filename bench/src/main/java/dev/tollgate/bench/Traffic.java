@@ -66,17 +66,8 @@ public final class Traffic {
         // authorizer evaluates rules in order, and a different pick would move where the matching rule sits
         SplittableRandom gatewayRandom = new SplittableRandom(43);
         List<SyntheticMesh.PlainHost> plain = mesh.plainHosts;
-        java.util.Map<String, Long> declared = plain.stream().collect(java.util.stream.Collectors.groupingBy(
-                SyntheticMesh.PlainHost::host, java.util.stream.Collectors.counting()));
-        // private, and declared by no other namespace (a host declared twice may be public elsewhere)
-        List<SyntheticMesh.PlainHost> privateOnes = plain.stream()
-                .filter(h -> h.exportTo().equals(".") && declared.get(h.host()) == 1).toList();
-        List<Integer> covered = new ArrayList<>();
-        for (int g = 0; g < mesh.gatewayHosts; g++) {
-            if (!mesh.allowedNamespaces.get(g).isEmpty()) {
-                covered.add(g);
-            }
-        }
+        List<SyntheticMesh.PlainHost> privateOnes = mesh.privateHosts();
+        List<Integer> covered = mesh.coveredGatewayHosts();
         if (covered.isEmpty() || privateOnes.isEmpty()) {
             throw new IllegalArgumentException("mesh too small for the traffic mix: " + mesh);
         }

@@ -52,6 +52,8 @@ public final class ConfigMentions {
 
     private final Set<String> namespaces = new HashSet<>();
     private final Set<String> workloads = new HashSet<>();
+    /** The namespaces some workload is named in, so a case's question costs a lookup, not a scan of every workload. */
+    private final Set<String> workloadNamespaces = new HashSet<>();
     /** Folded, once: a test of 10,000 cases asks about 10,000 hosts against as many entries. */
     private final Set<String> exactHosts = new HashSet<>();
     /** What each folded wildcard host ({@code *.example.com}, {@code *}) requires a name to end with. */
@@ -125,7 +127,10 @@ public final class ConfigMentions {
     private void add(Mention m) {
         mentions.add(m);
         namespaces.add(m.namespace());
-        m.serviceAccount().ifPresent(sa -> workloads.add(m.namespace() + "/" + sa));
+        m.serviceAccount().ifPresent(sa -> {
+            workloads.add(m.namespace() + "/" + sa);
+            workloadNamespaces.add(m.namespace());
+        });
     }
 
     private void exportTo(Resource<?> r, List<String> exportTo) {
@@ -204,7 +209,7 @@ public final class ConfigMentions {
 
     /** A namespace whose workloads the configuration never names: any service account there is as good as another. */
     private boolean namespaceOnly(String ns) {
-        return workloads.stream().noneMatch(w -> w.startsWith(ns + "/"));
+        return !workloadNamespaces.contains(ns);
     }
 
     private static <T> List<T> nonNull(List<T> list) {
