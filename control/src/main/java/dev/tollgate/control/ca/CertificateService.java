@@ -1,8 +1,8 @@
 package dev.tollgate.control.ca;
 
-import dev.tollgate.control.ca.v1.CertificateServiceGrpc;
-import dev.tollgate.control.ca.v1.CreateCertificateRequest;
-import dev.tollgate.control.ca.v1.CreateCertificateResponse;
+import dev.tollgate.api.ca.v1.CertificateServiceGrpc;
+import dev.tollgate.api.ca.v1.CreateCertificateRequest;
+import dev.tollgate.api.ca.v1.CreateCertificateResponse;
 import dev.tollgate.identity.MeshCa;
 import dev.tollgate.identity.PemFiles;
 import dev.tollgate.identity.SpiffeId;

@@ -1,5 +1,6 @@
 package dev.tollgate.control.ca;
 
+import dev.tollgate.agent.CaClient;
 import dev.tollgate.identity.IssuedCertificate;
 import dev.tollgate.identity.MeshCa;
 import io.fabric8.kubernetes.client.KubernetesClient;

@@ -1,4 +1,4 @@
-package dev.tollgate.control.ca;
+package dev.tollgate.agent;
 
 import io.grpc.CallCredentials;
 import io.grpc.Metadata;
@@ -23,6 +23,9 @@ import java.util.concurrent.Executor;
 final class TokenFileCredentials extends CallCredentials {
 
     /** Where {@code tollgate inject} mounts the projected token (audience {@code tollgate}). */
+    /** The header the CA reads the token from, as gRPC's own auth and Istio's CA client send it. */
+    private static final Metadata.Key<String> AUTHORIZATION = Metadata.Key.of("authorization",
+            Metadata.ASCII_STRING_MARSHALLER);
     static final Path DEFAULT_TOKEN_FILE = Path.of("/var/run/secrets/tokens/tollgate-token");
     /** A service-account JWT is about 1 KiB; a much larger file is not one. */
     static final long MAX_TOKEN_BYTES = 16 * 1024;
@@ -42,7 +45,7 @@ final class TokenFileCredentials extends CallCredentials {
         executor.execute(() -> {
             try {
                 Metadata metadata = new Metadata();
-                metadata.put(BearerTokens.AUTHORIZATION, "Bearer " + read(file));
+                metadata.put(AUTHORIZATION, "Bearer " + read(file));
                 applier.apply(metadata);
             } catch (IOException | RuntimeException e) {
                 applier.fail(Status.UNAUTHENTICATED.withDescription("cannot read the service-account token " + file + ": " + e.getMessage()).withCause(e));
