@@ -341,36 +341,69 @@ public final class SidecarScope {
     }
 
 
-    /**
-     * Port -> the services of the egress listener for that port that declare it -> whether the port is HTTP; computed
-     * on first use (idempotent, so unguarded).
-     */
-    private volatile Map<Integer, Map<String, Boolean>> servicesByPort;
+    /** The ports some service this sidecar knows has as HTTP ports; computed on first use (idempotent, unguarded). */
+    private volatile Set<Integer> httpPorts;
 
     /**
-     * The services Istio builds an outbound route configuration of port {@code port} from
-     * (httproute.go BuildSidecarOutboundVirtualHosts: the egress listener's services that have the port), by name,
-     * each with whether that port is HTTP. Computed once for every port on first use.
+     * Whether the egress listener for {@code port} has a service named exactly {@code name} (as a registry host is
+     * written: folded, or a wildcard) that declares the port, and if so whether that port is HTTP: one entry of the
+     * services Istio builds the outbound route configuration of the port from (httproute.go
+     * BuildSidecarOutboundVirtualHosts). Empty when it has none. This is the one rule; {@link #servicesOnPort} and
+     * {@link #servicesOverlapping} ask it name by name, so that routing one request asks it only for the names that
+     * request can meet, not for the whole registry.
      */
-    public Map<String, Boolean> servicesOnPort(int port) {
-        Map<Integer, Map<String, Boolean>> m = servicesByPort;
-        if (m == null) {
-            Map<Integer, Map<String, Boolean>> out = new HashMap<>();
-            // the same services as visibleServices(), unsorted: a map needs no order, and sorting every host of the
-            // registry was most of the first HTTP question of each namespace (tollgate test asks for a thousand)
-            eachVisible(index.hostNames(), sm -> sm.port().filter(p -> p.getNumber() != null).ifPresent(p -> out
-                    .computeIfAbsent(p.getNumber().intValue(), k -> new HashMap<>())
-                    .merge(sm.matchedHost(), isHttp(p.getProtocol()), Boolean::logicalOr)));
-            out.replaceAll((k, v) -> Map.copyOf(v));
-            m = Map.copyOf(out);
-            servicesByPort = m;
+    public Optional<Boolean> serviceOnPort(String name, int port) {
+        EgressListener listener = listenerFor(port);
+        if (listener == null) {
+            return Optional.empty();
         }
-        return m.getOrDefault(port, Map.of());
+        return HostChoice.choose(index, namespace, name, listener, sidecarProxy, HostChoice.NO_TRACE)
+                .flatMap(c -> c.withPort(port))
+                .map(m -> isHttp(m.port().orElseThrow().getProtocol()));
     }
 
-    /** True when some service this sidecar knows has an HTTP port {@code port}: Istio then has an HTTP listener there. */
+    /**
+     * The services of {@code port} ({@link #serviceOnPort}) whose names overlap {@code pattern} (either covers the
+     * other, {@link dev.tollgate.core.model.net.HostPattern#overlaps}), sorted by name, each with whether the port is
+     * HTTP. Found through the registry's name index, not by a walk over every host.
+     */
+    public Map<String, Boolean> servicesOverlapping(String pattern, int port) {
+        java.util.TreeMap<String, Boolean> out = new java.util.TreeMap<>();
+        for (String name : index.hostNamesNear(pattern)) {
+            if (dev.tollgate.core.model.net.HostPattern.overlaps(name, pattern)) {
+                serviceOnPort(name, port).ifPresent(http -> out.put(name, http));
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Every service of {@code port} ({@link #serviceOnPort}), by name. This walks the whole registry: for whole-mesh
+     * questions and tests, not for routing one request.
+     */
+    public Map<String, Boolean> servicesOnPort(int port) {
+        Map<String, Boolean> out = new HashMap<>();
+        for (String h : index.hostNames()) {
+            serviceOnPort(h, port).ifPresent(http -> out.put(h, http));
+        }
+        return Map.copyOf(out);
+    }
+
+    /**
+     * True when some service this sidecar knows has an HTTP port {@code port}: Istio then has an HTTP listener there.
+     * One walk over the registry for all ports, on first use: a proxy asks this of every plain-HTTP request to a host
+     * outside its registry, on any port.
+     */
     public boolean hasHttpListener(int port) {
-        return servicesOnPort(port).containsValue(true);
+        Set<Integer> ports = httpPorts;
+        if (ports == null) {
+            Set<Integer> out = new HashSet<>();
+            eachVisible(index.hostNames(), m -> m.port().filter(p -> p.getNumber() != null && isHttp(p.getProtocol()))
+                    .ifPresent(p -> out.add(p.getNumber().intValue())));
+            ports = Set.copyOf(out);
+            httpPorts = ports;
+        }
+        return ports.contains(port);
     }
 
     /** The ports whose route list is HTTP: {@link RouteKind#forServicePort}, so the two cannot disagree. */

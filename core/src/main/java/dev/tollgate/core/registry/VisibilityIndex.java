@@ -33,6 +33,14 @@ final class VisibilityIndex {
     private final int[] v4Bits;
     private final int[] v6Bits;
 
+    /**
+     * Every entry host name, reversed character by character: the names that end with a suffix are one range, so
+     * a VirtualService's wildcard host finds the services it covers without a walk over the whole registry.
+     */
+    private final java.util.NavigableSet<String> reversedNames = new TreeSet<>();
+    /** The lengths of the suffixes (after the "*") of the wildcard host names, to probe for those covering a name. */
+    private final java.util.BitSet wildcardSuffixLengths = new java.util.BitSet();
+
     /** ExternalName Services by their own host: aliases, which are never candidates themselves. */
     private final Map<String, KubernetesService> aliases;
 
@@ -74,6 +82,12 @@ final class VisibilityIndex {
         }
         v4Bits = b4.stream().mapToInt(Integer::intValue).toArray();
         v6Bits = b6.stream().mapToInt(Integer::intValue).toArray();
+        for (String h : allByHost.keySet()) {
+            reversedNames.add(new StringBuilder(h).reverse().toString());
+            if (dev.tollgate.core.model.net.HostName.isWildcard(h)) {
+                wildcardSuffixLengths.set(h.length() - 1);
+            }
+        }
         freeze(byAddress);
         freeze(publicByHost);
         freeze(allByHost);
@@ -118,6 +132,34 @@ final class VisibilityIndex {
     /** Every entry host name (exact or wildcard) in the registry, whatever its visibility. */
     Set<String> hostNames() {
         return Collections.unmodifiableSet(allByHost.keySet());
+    }
+
+    /**
+     * The entry host names that may overlap {@code pattern} ({@code HostPattern.overlaps}): the names ending in a
+     * wildcard pattern's suffix, and the wildcard names whose suffix ends {@code pattern}. A superset: the caller
+     * applies the relation itself.
+     */
+    java.util.Collection<String> hostNamesNear(String pattern) {
+        java.util.Set<String> out = new java.util.LinkedHashSet<>();
+        if (dev.tollgate.core.model.net.HostName.isWildcard(pattern)) {
+            String from = new StringBuilder(pattern.substring(1)).reverse().toString();
+            for (String r : reversedNames.tailSet(from, true)) {
+                if (!r.startsWith(from)) {
+                    break;
+                }
+                out.add(new StringBuilder(r).reverse().toString());
+            }
+        } else if (allByHost.containsKey(pattern)) {
+            out.add(pattern);
+        }
+        for (int n = wildcardSuffixLengths.nextSetBit(0); n >= 0 && n <= pattern.length();
+             n = wildcardSuffixLengths.nextSetBit(n + 1)) {
+            String w = "*" + pattern.substring(pattern.length() - n);
+            if (allByHost.containsKey(w)) {
+                out.add(w);
+            }
+        }
+        return out;
     }
 
     /** The ExternalName Service whose host is exactly {@code host}, whatever its visibility. */

@@ -42,6 +42,30 @@ final class HostIndex<T> {
         return out;
     }
 
+    /** The values added under exactly {@code pattern}, in insertion order. */
+    List<T> exact(String pattern) {
+        return byPattern.getOrDefault(pattern, List.of());
+    }
+
+    /**
+     * The wildcard patterns held whose suffix (after the "*") ends {@code text}, longest first; "*" last. Any suffix,
+     * not only at a dot: Istio's MostSpecificHostMatch compares strings.
+     */
+    List<String> wildcardsEnding(String text) {
+        List<String> out = new ArrayList<>();
+        for (int n = wildcardSuffixLengths.previousSetBit(text.length()); n > 0;
+             n = wildcardSuffixLengths.previousSetBit(n - 1)) {
+            String w = "*" + text.substring(text.length() - n);
+            if (byPattern.containsKey(w)) {
+                out.add(w);
+            }
+        }
+        if (byPattern.containsKey("*")) {
+            out.add("*");
+        }
+        return out;
+    }
+
     private void addAll(List<Hit<T>> out, String pattern) {
         List<T> values = byPattern.get(pattern);
         if (values != null) {

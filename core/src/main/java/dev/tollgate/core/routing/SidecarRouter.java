@@ -153,7 +153,7 @@ final class SidecarRouter {
     }
 
     /** Why a sidecar of {@code namespace} does not have {@code vs} at all; empty when it does. */
-    private static Optional<String> notTheSidecars(CompiledVirtualService vs, String namespace,
+    static Optional<String> notTheSidecars(CompiledVirtualService vs, String namespace,
                                                    SidecarImports imports, Optional<Resource<Sidecar>> sidecar) {
         if (!vs.gateways().contains(GatewayNames.MESH)) {
             return Optional.of("bound to gateways " + vs.gateways() + ", not mesh: it never applies to sidecars");
@@ -197,7 +197,10 @@ final class SidecarRouter {
         return out;
     }
 
-    /** The sidecar's virtual hosts of one port, computed once per scope and port (bounded: ports are the client's). */
+    /**
+     * The sidecar's virtual hosts of one port, kept per scope and port (bounded: ports are the client's) so that
+     * what each VirtualService builds there is decided once.
+     */
     private SidecarVirtualHosts virtualHosts(SidecarScope scope, int port) {
         ScopePort key = new ScopePort(scope, port);
         SidecarVirtualHosts cached = virtualHosts.get(key);
@@ -205,18 +208,13 @@ final class SidecarRouter {
             return cached;
         }
         SidecarImports imports = SidecarImports.of(scope.sidecar(), scope.namespace(), port);
-        List<CompiledVirtualService> listenerVs = new ArrayList<>();
-        for (CompiledVirtualService vs : virtualServices.boundTo(GatewayNames.MESH)) {
-            if (notTheSidecars(vs, scope.namespace(), imports, scope.sidecar()).isEmpty()) {
-                listenerVs.add(vs);
-            }
-        }
-        listenerVs.sort(VirtualServices.precedence(scope.namespace()));
-        SidecarVirtualHosts built = SidecarVirtualHosts.build(listenerVs, scope.servicesOnPort(port), port);
+        SidecarVirtualHosts made = new SidecarVirtualHosts(scope, port, virtualServices,
+                vs -> notTheSidecars(vs, scope.namespace(), imports, scope.sidecar()).isEmpty());
         if (virtualHosts.size() < VIRTUAL_HOSTS_CACHE_LIMIT) {
-            virtualHosts.putIfAbsent(key, built);
+            SidecarVirtualHosts raced = virtualHosts.putIfAbsent(key, made);
+            return raced != null ? raced : made;
         }
-        return built;
+        return made;
     }
 
     /**
@@ -227,18 +225,22 @@ final class SidecarRouter {
     private RouteOutcome sidecarHttpRoute(SidecarScope scope, ProxyContext ctx, String host,
                                           Optional<String> serviceHost, HttpRequestInfo http, RouteTrace trace) {
         SidecarVirtualHosts table = virtualHosts(scope, ctx.port());
-        List<String> domains = table.domainsFor(host);
-        if (serviceHost.filter(table::hasDomain).filter(sh -> !HostPattern.matches(sh, host)).isPresent()) {
-            // matched by address: the service's virtual host has its addresses as exact domains
-            domains = new ArrayList<>(domains);
-            domains.add(0, serviceHost.get());
+        List<SidecarVirtualHosts.Domain> domains = table.domainsFor(host);
+        if (serviceHost.isPresent() && !HostPattern.matches(serviceHost.get(), host)) {
+            List<SidecarVirtualHosts.Owner> owners = table.owners(serviceHost.get());
+            if (!owners.isEmpty()) {
+                // matched by address: the service's virtual host has its addresses as exact domains
+                domains = new ArrayList<>(domains);
+                domains.add(0, new SidecarVirtualHosts.Domain(serviceHost.get(), owners));
+            }
         }
         List<String> skipped = new ArrayList<>();
         RouteOutcome out = null;
         SidecarVirtualHosts.Choice taken = null;
         walk:
-        for (String domain : domains) {
-            for (SidecarVirtualHosts.Owner owner : table.owners(domain)) {
+        for (SidecarVirtualHosts.Domain d : domains) {
+            String domain = d.name();
+            for (SidecarVirtualHosts.Owner owner : d.owners()) {
                 switch (owner) {
                     case SidecarVirtualHosts.ByService s -> {
                         taken = new SidecarVirtualHosts.Choice(domain, owner);

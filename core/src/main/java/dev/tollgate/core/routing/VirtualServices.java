@@ -62,6 +62,16 @@ final class VirtualServices {
         return byHost.lookup(host);
     }
 
+    /** Every VirtualService with exactly the host {@code pattern}, in order. */
+    List<CompiledVirtualService> withHost(String pattern) {
+        return byHost.exact(pattern);
+    }
+
+    /** See {@link HostIndex#wildcardsEnding}. */
+    List<String> wildcardHostsEnding(String text) {
+        return byHost.wildcardsEnding(text);
+    }
+
     List<CompiledVirtualService> boundTo(String gatewayName) {
         return byGateway.getOrDefault(gatewayName, List.of());
     }
