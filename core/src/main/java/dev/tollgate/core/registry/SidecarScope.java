@@ -341,8 +341,8 @@ public final class SidecarScope {
     }
 
 
-    /** The ports some service this sidecar knows has as HTTP ports; computed on first use (idempotent, unguarded). */
-    private volatile Set<Integer> httpPorts;
+    /** Port -> whether some service this sidecar knows has that HTTP port; for the ports the registry declares. */
+    private final Map<Integer, Boolean> httpListeners = new java.util.concurrent.ConcurrentHashMap<>();
 
     /**
      * Whether the egress listener for {@code port} has a service named exactly {@code name} (as a registry host is
@@ -390,20 +390,27 @@ public final class SidecarScope {
     }
 
     /**
-     * True when some service this sidecar knows has an HTTP port {@code port}: Istio then has an HTTP listener there.
-     * One walk over the registry for all ports, on first use: a proxy asks this of every plain-HTTP request to a host
-     * outside its registry, on any port.
+     * True when some service this sidecar knows has an HTTP port {@code port} ({@link #serviceOnPort}): Istio then
+     * has an HTTP listener there. Only the hosts that declare the port are asked, until one answers; remembered per
+     * port, and a port no entry declares is answered without a walk (a client chooses its ports freely).
      */
     public boolean hasHttpListener(int port) {
-        Set<Integer> ports = httpPorts;
-        if (ports == null) {
-            Set<Integer> out = new HashSet<>();
-            eachVisible(index.hostNames(), m -> m.port().filter(p -> p.getNumber() != null && isHttp(p.getProtocol()))
-                    .ifPresent(p -> out.add(p.getNumber().intValue())));
-            ports = Set.copyOf(out);
-            httpPorts = ports;
+        List<String> declaring = index.hostNamesWithPort(port);
+        if (declaring.isEmpty()) {
+            return false;
         }
-        return ports.contains(port);
+        Boolean known = httpListeners.get(port);
+        if (known == null) {
+            known = false;
+            for (String h : declaring) {
+                if (serviceOnPort(h, port).orElse(false)) {
+                    known = true;
+                    break;
+                }
+            }
+            httpListeners.putIfAbsent(port, known);
+        }
+        return known;
     }
 
     /** The ports whose route list is HTTP: {@link RouteKind#forServicePort}, so the two cannot disagree. */

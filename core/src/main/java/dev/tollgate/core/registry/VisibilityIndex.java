@@ -41,6 +41,9 @@ final class VisibilityIndex {
     /** The lengths of the suffixes (after the "*") of the wildcard host names, to probe for those covering a name. */
     private final java.util.BitSet wildcardSuffixLengths = new java.util.BitSet();
 
+    /** Port number -> the entry host names some entry of which declares that port, in the registry's order. */
+    private final Map<Long, List<String>> namesByPort = new HashMap<>();
+
     /** ExternalName Services by their own host: aliases, which are never candidates themselves. */
     private final Map<String, KubernetesService> aliases;
 
@@ -82,6 +85,17 @@ final class VisibilityIndex {
         }
         v4Bits = b4.stream().mapToInt(Integer::intValue).toArray();
         v6Bits = b6.stream().mapToInt(Integer::intValue).toArray();
+        for (ServiceHost s : hosts) {
+            for (var p : s.ports()) {
+                if (p.getNumber() != null) {
+                    List<String> names = namesByPort.computeIfAbsent(p.getNumber(), k -> new ArrayList<>());
+                    if (names.isEmpty() || !names.get(names.size() - 1).equals(s.host())) {
+                        names.add(s.host());
+                    }
+                }
+            }
+        }
+        namesByPort.replaceAll((k, v) -> List.copyOf(new java.util.LinkedHashSet<>(v)));
         for (String h : allByHost.keySet()) {
             reversedNames.add(new StringBuilder(h).reverse().toString());
             if (dev.tollgate.core.model.net.HostName.isWildcard(h)) {
@@ -132,6 +146,11 @@ final class VisibilityIndex {
     /** Every entry host name (exact or wildcard) in the registry, whatever its visibility. */
     Set<String> hostNames() {
         return Collections.unmodifiableSet(allByHost.keySet());
+    }
+
+    /** The entry host names of which some entry declares port {@code number}, whatever its visibility. */
+    List<String> hostNamesWithPort(int number) {
+        return namesByPort.getOrDefault((long) number, List.of());
     }
 
     /**

@@ -165,6 +165,7 @@ class VirtualHostsDifferentialTest {
 
         Map<String, Boolean> services = servicesByWalk(scope, port);
         assertThat(scope.servicesOnPort(port)).isEqualTo(services);
+        assertThat(scope.hasHttpListener(port)).as("HTTP listener on " + port).isEqualTo(services.containsValue(true));
         for (String h : HOSTS) {
             Map<String, Boolean> overlapping = new TreeMap<>();
             services.forEach((name, http) -> {
