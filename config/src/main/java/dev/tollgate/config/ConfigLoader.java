@@ -161,10 +161,27 @@ public final class ConfigLoader {
             problems.about(Optional.empty()).error(e.code(), e.origin(), "", e.getMessage());
             return;
         }
+        DeserializerWarmUp.start(MAPPER, specClasses(docs));
         String[] lines = text.split("\n", -1);
         for (YamlReader.Document doc : docs) {
             document(FieldNode.root("", doc.root()), namespace, lines);
         }
+    }
+
+    /** The spec classes of the Istio (and Kubernetes) kinds that documents name at their top, in order. */
+    private static List<Class<?>> specClasses(List<YamlReader.Document> docs) {
+        List<Class<?>> classes = new ArrayList<>();
+        for (YamlReader.Document doc : docs) {
+            if (doc.root() instanceof YamlNode.MapNode) {
+                FieldNode root = FieldNode.root("", doc.root());
+                String apiVersion = root.string("apiVersion").orElse("");
+                String group = apiVersion.contains("/") ? apiVersion.substring(0, apiVersion.indexOf('/')) : "";
+                IstioKinds.byName(root.string("kind").orElse(""))
+                        .filter(k -> IstioKinds.isThisKind(k, group))
+                        .ifPresent(k -> classes.add(IstioKinds.specClass(k)));
+            }
+        }
+        return classes;
     }
 
     private void document(FieldNode doc, String namespace, String[] lines) {

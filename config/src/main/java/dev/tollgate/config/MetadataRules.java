@@ -33,7 +33,7 @@ final class MetadataRules {
         if (metadataShape == null) {
             SpecSchema.ObjectShape strict = (SpecSchema.ObjectShape) SpecSchema.of(ObjectMeta.class);
             SpecSchema.ObjectShape shape = new SpecSchema.ObjectShape(strict.typeName);
-            strict.properties.forEach((name, fieldShape) -> shape.properties.put(name, SERVER_WRITTEN.contains(name)
+            strict.properties().forEach((name, fieldShape) -> shape.properties().put(name, SERVER_WRITTEN.contains(name)
                     ? new SpecSchema.AnyValue() : fieldShape));
             metadataShape = shape;
         }

@@ -77,10 +77,10 @@ final class SchemaChecker {
         }
         for (FieldNode field : at.entries()) {
             String name = field.key();
-            Shape shape = object.properties.get(name);
+            Shape shape = object.properties().get(name);
             if (shape == null) {
                 problems.error("unknown-field", field, "unknown field \"" + name + "\" in " + object.typeName
-                        + suggestion(name, object.properties.keySet()));
+                        + suggestion(name, object.properties().keySet()));
                 continue;
             }
             if (field.node() instanceof YamlNode.Scalar s && s.isNull()) {
@@ -89,7 +89,7 @@ final class SchemaChecker {
             }
             visit(field, shape);
         }
-        for (List<Set<String>> group : object.oneOfGroups) {
+        for (List<Set<String>> group : object.oneOfGroups()) {
             List<String> set = new ArrayList<>();
             for (Set<String> alternative : group) {
                 alternative.stream().filter(at::has).forEach(set::add);

@@ -21,6 +21,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Consumer;
 
 /**
  * The allowed shape of a spec, derived from the fabric8 class's Jackson properties rather than written by hand, so
@@ -32,19 +33,65 @@ final class SpecSchema {
     sealed interface Shape {
     }
 
-    /** An object: its properties and its oneOf groups (each alternative is a set of property names). */
+    /**
+     * An object: its properties and its oneOf groups (each alternative is a set of property names). A derived shape
+     * reads its class's Jackson properties only when first asked: a document uses few of the classes its kind's
+     * spec reaches (an HTTPRoute reaches fault injection, CORS, mirrors, ...), and introspecting every one of them
+     * was the largest part of loading the tutorial's files (a third of {@code check}'s start-up).
+     */
     static final class ObjectShape implements Shape {
         final String typeName;
-        final Map<String, Shape> properties = new LinkedHashMap<>();
-        final List<List<Set<String>>> oneOfGroups = new ArrayList<>();
+        private final Map<String, Shape> properties = new LinkedHashMap<>();
+        private final List<List<Set<String>>> oneOfGroups = new ArrayList<>();
+        /** Derives the content; null for a shape built by hand. Read and run under SpecSchema's lock. */
+        private final Consumer<ObjectShape> derivation;
+        private boolean deriving;
+        /** Written last under the lock: a thread that sees it true sees the whole content. */
+        private volatile boolean derived;
 
+        /** A shape whose properties the caller puts in {@link #properties()}. */
         ObjectShape(String typeName) {
+            this(typeName, null);
+        }
+
+        private ObjectShape(String typeName, Consumer<ObjectShape> derivation) {
             this.typeName = typeName;
+            this.derivation = derivation;
+            this.derived = derivation == null;
+        }
+
+        Map<String, Shape> properties() {
+            derive();
+            return properties;
+        }
+
+        List<List<Set<String>>> oneOfGroups() {
+            derive();
+            return oneOfGroups;
+        }
+
+        /**
+         * One lock for all shapes, as when they were all built at once: a derivation reaches other shapes (oneOf
+         * alternatives), and a caller never sees a half-derived one, except the deriving thread itself when a type
+         * is its own alternative (recursive types), which sees what is there so far, as before.
+         */
+        private void derive() {
+            if (derived) {
+                return;
+            }
+            synchronized (SpecSchema.class) {
+                if (derived || deriving) {
+                    return;
+                }
+                deriving = true;
+                derivation.accept(this);
+                derived = true;
+            }
         }
 
         @Override
         public String toString() {
-            return typeName + properties.keySet();
+            return typeName + properties().keySet();
         }
     }
 
@@ -73,8 +120,8 @@ final class SpecSchema {
     }
 
     /**
-     * The shape of {@code type}. Shapes are put in the cache before their properties are filled (types can be
-     * recursive), so building and reading go through one lock: a caller never sees a half-built shape.
+     * The shape of {@code type}. Object shapes are cached per class (types can be recursive) and derive their
+     * properties when first read ({@link ObjectShape#properties()}), under the same lock.
      */
     static synchronized Shape of(Class<?> type) {
         return shape(MAPPER.constructType(type));
@@ -115,14 +162,15 @@ final class SpecSchema {
         if (cached != null) {
             return cached;
         }
-        ObjectShape object = new ObjectShape(raw.getSimpleName());
+        ObjectShape object = new ObjectShape(raw.getSimpleName(), o -> {
+            if (raw.isInterface() || Modifier.isAbstract(raw.getModifiers())) {
+                addAlternatives(o, raw);
+            } else {
+                addProperties(o, type);
+            }
+            o.properties.putAll(NEWER_THAN_FABRIC8.getOrDefault(raw.getName(), Map.of()));
+        });
         CACHE.put(raw, object);
-        if (raw.isInterface() || Modifier.isAbstract(raw.getModifiers())) {
-            addAlternatives(object, raw);
-        } else {
-            addProperties(object, type);
-        }
-        object.properties.putAll(NEWER_THAN_FABRIC8.getOrDefault(raw.getName(), Map.of()));
         return object;
     }
 
@@ -159,9 +207,9 @@ final class SpecSchema {
         for (JsonSubTypes.Type alternative : subTypes.value()) {
             Shape shape = shape(MAPPER.constructType(alternative.value()));
             if (shape instanceof ObjectShape alt) {
-                object.properties.putAll(alt.properties);
-                object.oneOfGroups.addAll(alt.oneOfGroups);
-                group.add(new LinkedHashSet<>(alt.properties.keySet()));
+                object.properties.putAll(alt.properties());
+                object.oneOfGroups.addAll(alt.oneOfGroups());
+                group.add(new LinkedHashSet<>(alt.properties().keySet()));
             }
         }
         object.oneOfGroups.add(group);
