@@ -71,7 +71,7 @@ final class ClusterReading {
         return switch (e.getCode()) {
             case 401 -> "cannot read " + where + ": unauthorized (the kubeconfig's credentials were refused)";
             case 403 -> "cannot read " + where + ": forbidden (" + status(e) + "); reading needs list on the kinds "
-                    + "'tollgate control' watches";
+                    + "the control plane watches";
             default -> "cannot read " + where + ": " + (e.getCode() > 0 ? "HTTP " + e.getCode() + " (" + status(e)
                     + ")" : rootMessage(e));
         };

@@ -41,7 +41,7 @@ public final class ConfigOptions {
     @Option(names = "--kubernetes",
             description = {"Read the live cluster's resources, as istioctl does: Istio's kinds at the preferred version",
                     "the API server serves, Namespaces, Pods, ServiceAccounts, Services, EndpointSlices and the istio",
-                    "ConfigMap of istio-system (what 'tollgate control' watches). With -f, the files are laid over the",
+                    "ConfigMap of istio-system (what the control plane watches). With -f, the files are laid over the",
                     "cluster as 'istioctl analyze' does: a file's resource replaces the cluster's of the same kind,",
                     "namespace and name. Messages about a cluster resource name it cluster:KIND/NAMESPACE/NAME."})
     boolean kubernetes;
