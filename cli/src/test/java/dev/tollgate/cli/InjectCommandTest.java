@@ -289,6 +289,31 @@ class InjectCommandTest {
     }
 
     @Test
+    void anApplicationsOwnProxyVariablesAreReplacedWithAWarning() {
+        CliRun r = withStdin("""
+                apiVersion: v1
+                kind: Pod
+                metadata: {name: p, namespace: ns}
+                spec:
+                  containers:
+                  - name: app
+                    image: i
+                    env:
+                    - {name: HTTPS_PROXY, value: "http://corporate-proxy.example:3128"}
+                    - {name: no_proxy, value: "*"}
+                """, "inject", "-f", "-");
+        assertThat(r.exitCode()).as(r.err()).isZero();
+        Pod pod = (Pod) objects(r.out()).get(0);
+        List<EnvVar> env = pod.getSpec().getContainers().get(0).getEnv();
+        // exactly one of each: a second, older HTTPS_PROXY would win in some runtimes and bypass the sidecar
+        assertThat(env).extracting(EnvVar::getName).containsExactlyInAnyOrder("http_proxy", "https_proxy",
+                "HTTP_PROXY", "HTTPS_PROXY", "no_proxy", "NO_PROXY");
+        assertThat(env).extracting(EnvVar::getValue).doesNotContain("http://corporate-proxy.example:3128", "*");
+        assertThat(r.err()).isEqualTo("tollgate inject: <stdin>: Pod ns/p: container app: its own HTTPS_PROXY, "
+                + "no_proxy replaced by the sidecar's\n");
+    }
+
+    @Test
     void writesToAFileWithDashO() throws IOException {
         Path out = dir.resolve("out.yaml");
         CliRun r = CliRun.of("inject", "-f", SLEEP.toString(), "-o", out.toString());
