@@ -1,13 +1,19 @@
 package dev.tollgate.cli;
 
 import dev.tollgate.config.ConfigLoader;
+import dev.tollgate.config.LoadOptions;
 import dev.tollgate.config.LoadResult;
+import dev.tollgate.config.ParsedObject;
 import dev.tollgate.core.model.ConfigSet;
 import dev.tollgate.core.model.Diagnostic;
 
 import java.io.PrintWriter;
+import java.util.List;
 
-/** Loads the -f files for a one-shot command; any error ends the command with exit status 2. */
+/**
+ * Loads the -f files, and with --kubernetes the live cluster's objects under them, for a one-shot command; any error
+ * ends the command with exit status 2.
+ */
 final class ConfigLoading {
     private ConfigLoading() {
     }
@@ -37,7 +43,15 @@ final class ConfigLoading {
      * goes through here too, so a rule about the input holds for every command.
      */
     static LoadResult loadQuietly(ConfigOptions options) {
-        return ConfigLoader.load(options.sources(), options.loadOptions());
+        if (!options.kubernetes) {
+            options.cluster();
+            return ConfigLoader.load(options.sources(), options.loadOptions());
+        }
+        LoadOptions load = options.loadOptions();
+        List<ParsedObject> cluster = options.cluster();
+        // an empty cluster is a configuration (Istio's defaults), not a forgotten -f
+        return options.files.isEmpty() ? ConfigLoader.loadObjects(cluster, load)
+                : ConfigLoader.load(options.sources(), cluster, load);
     }
 
     /** The error that ends a command whose configuration did not load, its diagnostics already printed. */

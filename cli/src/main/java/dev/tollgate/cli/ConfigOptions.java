@@ -2,6 +2,7 @@ package dev.tollgate.cli;
 
 import dev.tollgate.config.ConfigSource;
 import dev.tollgate.config.LoadOptions;
+import dev.tollgate.config.ParsedObject;
 import dev.tollgate.config.YamlLimits;
 import picocli.CommandLine.Option;
 
@@ -37,6 +38,22 @@ public final class ConfigOptions {
                     "an IstioOperator's spec.meshConfig. Repeatable."})
     List<String> set = new ArrayList<>();
 
+    @Option(names = "--kubernetes",
+            description = {"Read the live cluster's resources, as istioctl does: Istio's kinds at the preferred version",
+                    "the API server serves, Namespaces, Pods, ServiceAccounts, Services, EndpointSlices and the istio",
+                    "ConfigMap of istio-system (what the control plane watches). With -f, the files are laid over the",
+                    "cluster as 'istioctl analyze' does: a file's resource replaces the cluster's of the same kind,",
+                    "namespace and name. Messages about a cluster resource name it cluster:KIND/NAMESPACE/NAME."})
+    boolean kubernetes;
+
+    @Option(names = "--kubeconfig", paramLabel = "FILE",
+            description = "With --kubernetes: the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config, then the pod's service account).")
+    String kubeconfig;
+
+    @Option(names = "--context", paramLabel = "NAME",
+            description = "With --kubernetes: the kubeconfig context to use (default: its current-context).")
+    String context;
+
     @Option(names = "--max-config-file-size", paramLabel = "SIZE", defaultValue = "4Mi",
             description = {"The largest config file read (bytes, or with Ki/Mi), default ${DEFAULT-VALUE}. A larger",
                     "file is an error naming it, checked before it is read: Kubernetes stores an object in at most",
@@ -59,6 +76,13 @@ public final class ConfigOptions {
         c.set.addAll(more);
         c.maxFileSize = maxFileSize;
         c.maxScalarSize = maxScalarSize;
+        c.kubernetes = kubernetes;
+        c.kubeconfig = kubeconfig;
+        c.context = context;
+        // the cluster is read once too: both sides of a diff see the same objects
+        if (kubernetes) {
+            c.cluster = cluster();
+        }
         // standard input can be read once: the copies share its bytes
         if (files.stream().anyMatch(ConfigSource::isStdin)) {
             c.stdin = stdin();
@@ -72,6 +96,29 @@ public final class ConfigOptions {
         c.files = new ArrayList<>(files);
         c.files.addAll(more);
         return c;
+    }
+
+    /** The cluster's objects, once read. */
+    private List<ParsedObject> cluster;
+
+    /**
+     * The live cluster's objects with {@code --kubernetes}, read once; none without it.
+     *
+     * @throws ConfigLoading.ConfigurationError when the cluster cannot be read
+     * @throws IllegalArgumentException         for --kubeconfig or --context without --kubernetes
+     */
+    public List<ParsedObject> cluster() {
+        if (!kubernetes) {
+            if (kubeconfig != null || context != null) {
+                throw new IllegalArgumentException((kubeconfig != null ? "--kubeconfig" : "--context")
+                        + " is for reading a cluster: add --kubernetes");
+            }
+            return List.of();
+        }
+        if (cluster == null) {
+            cluster = ClusterReading.read(kubeconfig, context);
+        }
+        return cluster;
     }
 
     /** Standard input's bytes, once read: a command may ask for its sources more than once. */

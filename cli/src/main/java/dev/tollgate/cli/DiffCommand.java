@@ -183,7 +183,7 @@ final class DiffCommand implements Callable<Integer> {
 
     /** One side: the shared -f files and this side's, loaded and compiled as every command does. */
     private static MatrixDiff.Side side(ConfigOptions options, PrintWriter err, UnaryOperator<String> display) {
-        ConfigSet set = options.files.isEmpty() && options.set.isEmpty() ? ConfigSet.EMPTY
+        ConfigSet set = options.files.isEmpty() && options.set.isEmpty() && !options.kubernetes ? ConfigSet.EMPTY
                 : ConfigLoading.load(options, err);
         return new MatrixDiff.Side(SnapshotCompiler.compile(set), display);
     }

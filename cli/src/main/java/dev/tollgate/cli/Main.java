@@ -26,7 +26,7 @@ public final class Main implements Runnable {
     /** The subcommands, in the order the help lists them. */
     private static final List<Class<?>> COMMANDS = List.of(CheckCommand.class, ExplainCommand.class,
             AnalyzeCommand.class, PoliciesCommand.class, TestCommand.class, MatrixCommand.class, DiffCommand.class,
-            ReplayCommand.class, LearnCommand.class, NetpolCommand.class, CaptureRulesCommand.class,
+            ReplayCommand.class, LearnCommand.class, NetpolCommand.class, InjectCommand.class, CaptureRulesCommand.class,
             CaCommand.class, SidecarCommand.class, GatewayCommand.class,
             dev.tollgate.cli.demo.DemoCommand.class, StandInCommand.class, CompletionCommand.class,
             CommandLine.HelpCommand.class);

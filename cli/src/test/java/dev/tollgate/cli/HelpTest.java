@@ -9,7 +9,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 class HelpTest {
     @ParameterizedTest
     @ValueSource(strings = {"check", "explain", "analyze", "policies", "test", "matrix", "diff", "replay", "learn",
-            "netpol", "capture-rules", "ca", "sidecar",
+            "netpol", "inject", "capture-rules", "ca", "sidecar",
             "gateway", "demo", "stand-in", "completion"})
     void everyCommandHasHelp(String command) {
         CliRun r = CliRun.of(command, "--help");

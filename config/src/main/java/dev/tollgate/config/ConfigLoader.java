@@ -85,18 +85,38 @@ public final class ConfigLoader {
      */
     public static LoadResult loadObjects(List<ParsedObject> objects, LoadOptions options) {
         ConfigLoader loader = new ConfigLoader(options);
-        for (ParsedObject object : objects) {
-            String json;
-            try {
-                json = MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(object.fields());
-            } catch (IOException e) {
-                loader.problems.about(Optional.empty()).error("invalid-object", new Origin(object.source(), 0, 0), "",
-                        "cannot read the object: " + e.getMessage());
-                continue;
-            }
-            loader.text(object.source(), json, options.defaultNamespace());
-        }
+        objects.forEach(loader::object);
         return loader.result();
+    }
+
+    /**
+     * Files laid over objects already parsed (a live cluster's), as {@code istioctl analyze} combines them: a file's
+     * object replaces the cluster's of the same group, kind, namespace and name (whatever the versions), every
+     * other object of both counts, and everything goes through one load, so a name defined twice among the files
+     * is still an error. With no objects this is {@link #load(List, LoadOptions)}.
+     */
+    public static LoadResult load(List<ConfigSource> sources, List<ParsedObject> base, LoadOptions options) {
+        if (base.isEmpty()) {
+            return load(sources, options);
+        }
+        Set<String> replaced = FileObjectNames.of(sources, options);
+        ConfigLoader loader = new ConfigLoader(options);
+        base.stream().filter(o -> !replaced.contains(FileObjectNames.of(o.fields()))).forEach(loader::object);
+        sources.forEach(loader::source);
+        loader.noObjects(sources);
+        return loader.result();
+    }
+
+    private void object(ParsedObject object) {
+        String json;
+        try {
+            json = MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(object.fields());
+        } catch (IOException e) {
+            problems.about(Optional.empty()).error("invalid-object", new Origin(object.source(), 0, 0), "",
+                    "cannot read the object: " + e.getMessage());
+            return;
+        }
+        text(object.source(), json, options.defaultNamespace());
     }
 
     /**
