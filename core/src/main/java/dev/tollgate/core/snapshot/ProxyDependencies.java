@@ -12,7 +12,6 @@ import dev.tollgate.core.model.ResourceKey;
 import dev.tollgate.core.model.Workload;
 import dev.tollgate.core.model.WorkloadRef;
 import dev.tollgate.core.registry.Registry;
-import dev.tollgate.core.registry.ServiceMatch;
 import dev.tollgate.core.registry.SidecarScope;
 import dev.tollgate.core.routing.GatewayServer;
 import dev.tollgate.core.routing.Routing;
@@ -69,7 +68,7 @@ final class ProxyDependencies {
     private void gateway(WorkloadRef gw) {
         // the gateway looks hosts up both in its own scope and, resolving upstreams, in its workload's Sidecar scope
         common(gw, registry.scopeFor(gw));
-        registry.gatewayScope(gw).visibleServices().forEach(this::service);
+        registry.gatewayScope(gw).candidateEntries().forEach(this::service);
         Map<ResourceKey, Origin> gateways = new HashMap<>();
         config.gateways().forEach(g -> gateways.put(g.key(), g.origin()));
         for (GatewayServer s : routing.servers(gw)) {
@@ -89,12 +88,11 @@ final class ProxyDependencies {
     private void common(WorkloadRef proxy, SidecarScope scope) {
         config.mesh().origins().values().forEach(this::add);
         scope.sidecar().ifPresent(s -> add(s.origin()));
-        scope.visibleServices().forEach(this::service);
+        scope.candidateEntries().forEach(this::service);
         routing.destinationRulesVisibleFrom(proxy.namespace()).forEach(dr -> add(dr.resource().origin()));
     }
 
-    private void service(ServiceMatch m) {
-        Resource<ServiceEntry> entry = m.entry();
+    private void service(Resource<ServiceEntry> entry) {
         if (Registry.isEgressGatewayService(entry)) {
             return; // the built-in stand-in for the gateway's Service comes from no resource
         }
