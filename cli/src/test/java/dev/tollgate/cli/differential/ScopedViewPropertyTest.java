@@ -114,6 +114,71 @@ class ScopedViewPropertyTest {
         assertThat(gateway).noneMatch(s -> s.contains("/private-") && !s.contains("/istio-system/"));
     }
 
+    @Example
+    void aViewFollowsSidecarScopingGatewaySelectorsAndTheRootNamespace() {
+        Map<String, String> objects = new TreeMap<>(ClusterObjects.of("""
+                apiVersion: networking.istio.io/v1
+                kind: ServiceEntry
+                metadata: {name: public-google, namespace: istio-system}
+                spec: {hosts: [developers.google.com], ports: [{number: 443, name: tls, protocol: TLS}], resolution: DNS}
+                ---
+                apiVersion: networking.istio.io/v1
+                kind: Sidecar
+                metadata: {name: own-only, namespace: default}
+                spec: {egress: [{hosts: ["./*"]}]}
+                ---
+                apiVersion: networking.istio.io/v1
+                kind: Gateway
+                metadata: {name: egress, namespace: istio-system}
+                spec:
+                  selector: {istio: egressgateway}
+                  servers: [{port: {number: 443, name: tls, protocol: TLS}, hosts: [developers.google.com], tls: {mode: PASSTHROUGH}}]
+                ---
+                apiVersion: networking.istio.io/v1
+                kind: Gateway
+                metadata: {name: ingress, namespace: istio-system}
+                spec:
+                  selector: {istio: ingressgateway}
+                  servers: [{port: {number: 80, name: http, protocol: HTTP}, hosts: ["*"]}]
+                ---
+                apiVersion: security.istio.io/v1
+                kind: AuthorizationPolicy
+                metadata: {name: mesh-wide, namespace: istio-system}
+                spec: {action: DENY, rules: [{to: [{operation: {hosts: [evil.example.org]}}]}]}
+                ---
+                apiVersion: security.istio.io/v1
+                kind: AuthorizationPolicy
+                metadata: {name: ingress-only, namespace: istio-system}
+                spec: {selector: {matchLabels: {istio: ingressgateway}}, action: DENY, rules: [{}]}
+                ---
+                apiVersion: security.istio.io/v1
+                kind: AuthorizationPolicy
+                metadata: {name: in-default, namespace: default}
+                spec: {action: DENY, rules: [{}]}
+                """, "default"));
+        WatchedSnapshot full = watched(objects);
+        List<String> scoped = sources(full, ProxyRef.Kind.SIDECAR, SIDECARS.get(0));
+        assertThat(scoped).as("default's Sidecar imports only default's own hosts")
+                .contains("cluster:Sidecar/default/own-only")
+                .doesNotContain("cluster:ServiceEntry/istio-system/public-google");
+        assertThat(sources(full, ProxyRef.Kind.SIDECAR, SIDECARS.get(1))).as("otherns has no Sidecar")
+                .contains("cluster:ServiceEntry/istio-system/public-google")
+                .doesNotContain("cluster:Sidecar/default/own-only");
+        assertThat(sources(full, ProxyRef.Kind.GATEWAY, EgressGatewayIdentity.WORKLOAD))
+                .contains("cluster:Gateway/istio-system/egress", "cluster:AuthorizationPolicy/istio-system/mesh-wide")
+                .doesNotContain("cluster:Gateway/istio-system/ingress",
+                        "cluster:AuthorizationPolicy/istio-system/ingress-only",
+                        "cluster:AuthorizationPolicy/default/in-default", "cluster:Sidecar/default/own-only");
+        assertViewsDecideAsTheWhole(objects, List.of(
+                new Req(new Pool.Source("default", "sleep"), true, "developers.google.com", 443, "GET", "/"),
+                new Req(new Pool.Source("otherns", "sleep"), true, "developers.google.com", 443, "GET", "/"),
+                new Req(new Pool.Source("otherns", "sleep"), false, "evil.example.org", 80, "GET", "/")));
+    }
+
+    static List<String> sources(WatchedSnapshot full, ProxyRef.Kind kind, WorkloadRef proxy) {
+        return view(full, kind, proxy).resources().stream().map(dev.tollgate.api.config.v1.Resource::getSource).toList();
+    }
+
     /** Each namespace's own ServiceEntry, VirtualService, DestinationRule, exported to itself only; and its pods. */
     static Map<String, String> privateNoise() {
         StringBuilder yaml = new StringBuilder();
