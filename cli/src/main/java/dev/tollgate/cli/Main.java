@@ -27,7 +27,7 @@ public final class Main implements Runnable {
     private static final List<Class<?>> COMMANDS = List.of(CheckCommand.class, ExplainCommand.class,
             AnalyzeCommand.class, PoliciesCommand.class, TestCommand.class, MatrixCommand.class, DiffCommand.class,
             ReplayCommand.class, LearnCommand.class, NetpolCommand.class, InjectCommand.class, CaptureRulesCommand.class,
-            CaCommand.class, SidecarCommand.class, GatewayCommand.class,
+            CaCommand.class, SidecarCommand.class, GatewayCommand.class, ControlCommand.class,
             dev.tollgate.cli.demo.DemoCommand.class, StandInCommand.class, CompletionCommand.class,
             CommandLine.HelpCommand.class);
 

@@ -10,7 +10,7 @@ class HelpTest {
     @ParameterizedTest
     @ValueSource(strings = {"check", "explain", "analyze", "policies", "test", "matrix", "diff", "replay", "learn",
             "netpol", "inject", "capture-rules", "ca", "sidecar",
-            "gateway", "demo", "stand-in", "completion"})
+            "gateway", "control", "demo", "stand-in", "completion"})
     void everyCommandHasHelp(String command) {
         CliRun r = CliRun.of(command, "--help");
         assertThat(r.exitCode()).as(r.err()).isZero();
@@ -31,7 +31,7 @@ class HelpTest {
         CliRun r = CliRun.of(arg);
         assertThat(r.exitCode()).isZero();
         assertThat(r.out()).contains("check").contains("explain").contains("analyze").contains("policies").contains("demo")
-                .contains("sidecar").contains("gateway");
+                .contains("sidecar").contains("gateway").contains("control");
     }
 
     @ParameterizedTest

@@ -51,6 +51,11 @@ public final class CertificateService extends CertificateServiceGrpc.Certificate
         this.maxTtl = maxTtl;
     }
 
+    /** The service with the interceptor that reads its callers' bearer tokens, as a server should register it. */
+    public io.grpc.ServerServiceDefinition authenticated() {
+        return io.grpc.ServerInterceptors.intercept(this, new BearerTokens());
+    }
+
     @Override
     public void createCertificate(CreateCertificateRequest request, StreamObserver<CreateCertificateResponse> response) {
         String token = BearerTokens.TOKEN.get();

@@ -3,6 +3,6 @@
  *
  * <p>Server side: {@link dev.tollgate.control.ca.CaSecret} reads the root, {@link dev.tollgate.control.ca.TokenReviewer}
  * proves the caller's identity, {@link dev.tollgate.control.ca.CertificateService} signs its CSR and
- * {@link dev.tollgate.control.ca.CaServer} serves it on TLS. Proxy side: {@code dev.tollgate.agent.CaClient}.
+ * {@link dev.tollgate.control.ControlServer} serves it on TLS, beside the config push. Proxy side: {@code dev.tollgate.agent.CaClient}.
  */
 package dev.tollgate.control.ca;

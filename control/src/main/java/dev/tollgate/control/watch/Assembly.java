@@ -29,6 +29,8 @@ import java.util.TreeMap;
  */
 final class Assembly {
     private static final KubernetesSerialization SERIALIZATION = new KubernetesSerialization();
+    private static final com.fasterxml.jackson.databind.ObjectMapper SORTED = new com.fasterxml.jackson.databind.ObjectMapper()
+            .configure(com.fasterxml.jackson.databind.SerializationFeature.ORDER_MAP_ENTRIES_BY_KEYS, true);
 
     /** An object version refused, and why. */
     record Rejection(ClusterObjects.Entry entry, List<Diagnostic> errors) {
@@ -93,6 +95,25 @@ final class Assembly {
     private static List<ParsedObject> parsed(Map<ObjectKey, ClusterObjects.Entry> objects) {
         List<ParsedObject> out = new ArrayList<>(objects.size());
         objects.forEach((key, entry) -> out.add(new ParsedObject(key.source(), fields(entry.object()))));
+        return out;
+    }
+
+    /**
+     * Each object as JSON in the loader's form ({@link #fields}), without {@code status}: status is the API server's
+     * and ours (validation messages), no input of any decision, and a status update must not look like a new view.
+     * Keys sorted, so that replicas reading the same objects write the same bytes.
+     */
+    static Map<String, String> json(Map<ObjectKey, ClusterObjects.Entry> objects) {
+        Map<String, String> out = new TreeMap<>();
+        objects.forEach((key, entry) -> {
+            Map<String, Object> fields = fields(entry.object());
+            fields.remove("status");
+            try {
+                out.put(key.source(), SORTED.writeValueAsString(fields));
+            } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+                throw new IllegalStateException("cannot write " + key.source() + " as JSON", e);
+            }
+        });
         return out;
     }
 

@@ -171,7 +171,8 @@ public final class ClusterWatch implements AutoCloseable {
             LOG.error("compiling the cluster's configuration failed; keeping snapshot {}", version, e);
             return;
         }
-        WatchedSnapshot published = new WatchedSnapshot(++version, resourceVersions(outcome.accepted()), snapshot);
+        WatchedSnapshot published = new WatchedSnapshot(++version, resourceVersions(outcome.accepted()),
+                Assembly.json(outcome.accepted()), snapshot);
         current = published;
         LOG.info("snapshot {} from {} objects", published.version(), published.resourceVersions().size());
         for (Consumer<WatchedSnapshot> listener : listeners) {

@@ -1,5 +1,6 @@
 package dev.tollgate.control.ca;
 
+import dev.tollgate.control.ControlServer;
 import dev.tollgate.agent.CaClient;
 import dev.tollgate.api.ca.v1.CertificateServiceGrpc;
 import dev.tollgate.api.ca.v1.CreateCertificateRequest;
@@ -51,15 +52,15 @@ class CertificateServiceTest {
     final MeshCa ca = MeshCa.generate("cluster.local");
     FakeTokenReviewApi api;
     KubernetesClient kube;
-    CaServer server;
+    ControlServer server;
     ManagedChannel channel;
 
     @BeforeEach
     void start() throws Exception {
         api = new FakeTokenReviewApi();
         kube = api.client();
-        server = CaServer.start(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), ca,
-                new CertificateService(ca, new TokenReviewer(kube, "cluster.local")), List.of(SERVICE_NAME));
+        server = ControlServer.start(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), ca, List.of(SERVICE_NAME),
+                List.of(new CertificateService(ca, new TokenReviewer(kube, "cluster.local")).authenticated()));
         channel = channelTo(server, ca.rootCertificate());
         api.stub("sleep-token", FakeTokenReviewApi.serviceAccount("default", "sleep"));
     }
@@ -177,8 +178,8 @@ class CertificateServiceTest {
         }
         try (KubernetesClient down = api.server.createClient(b -> b.editOrNewConfig()
                 .withMasterUrl("https://127.0.0.1:" + closed).withRequestRetryBackoffLimit(0).endConfig());
-             CaServer other = CaServer.start(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), ca,
-                     new CertificateService(ca, new TokenReviewer(down, "cluster.local")), List.of(SERVICE_NAME))) {
+             ControlServer other = ControlServer.start(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), ca, List.of(SERVICE_NAME),
+                     List.of(new CertificateService(ca, new TokenReviewer(down, "cluster.local")).authenticated()))) {
             ManagedChannel ch = channelTo(other, ca.rootCertificate());
             try {
                 assertThatThrownBy(() -> stub(ch, "sleep-token").createCertificate(request(csrFor(key(), List.of()), 3600)))
@@ -357,7 +358,7 @@ class CertificateServiceTest {
         };
     }
 
-    private static ManagedChannel channelTo(CaServer server, X509Certificate root) throws Exception {
+    private static ManagedChannel channelTo(ControlServer server, X509Certificate root) throws Exception {
         var tls = TlsChannelCredentials.newBuilder()
                 .trustManager(new ByteArrayInputStream(PemFiles.toPem(List.of(root)).getBytes(StandardCharsets.US_ASCII)))
                 .build();

@@ -29,15 +29,15 @@ import java.util.function.Predicate;
  * fabric8's mock API server in CRUD mode with Istio's CRDs installed (their served versions as Istio's chart declares
  * them, v1 stored), and {@code kubectl apply} / {@code kubectl delete} of the project's fixture files.
  */
-final class MockCluster implements AutoCloseable {
+public final class MockCluster implements AutoCloseable {
     static final Path TUTORIAL = Path.of("..", "examples", "tutorial");
 
-    final KubernetesMockServer server;
-    final KubernetesClient client;
+    public final KubernetesMockServer server;
+    public final KubernetesClient client;
     /** Paths whose GET the API server answers with 503 while this holds: an API server slow to list. */
     volatile Predicate<String> failing = p -> false;
 
-    MockCluster() {
+    public MockCluster() {
         KubernetesCrudDispatcher dispatcher = new KubernetesCrudDispatcher(crdContexts()) {
             @Override
             public MockResponse handleGet(String path) {
@@ -126,17 +126,17 @@ final class MockCluster implements AutoCloseable {
     }
 
     /** {@code kubectl apply}: creates each object, or replaces it when it exists. */
-    void apply(String fixture, String namespace) {
+    public void apply(String fixture, String namespace) {
         read(fixture, namespace).forEach(this::apply);
     }
 
-    void apply(GenericKubernetesResource r) {
+    public void apply(GenericKubernetesResource r) {
         client.genericKubernetesResources(r.getApiVersion(), r.getKind()).inNamespace(r.getMetadata().getNamespace())
                 .resource(r).createOr(NonDeletingOperation::update);
     }
 
     /** {@code kubectl delete -f}: deletes each object in the file's order. */
-    void delete(String fixture, String namespace) {
+    public void delete(String fixture, String namespace) {
         for (GenericKubernetesResource r : read(fixture, namespace)) {
             client.genericKubernetesResources(r.getApiVersion(), r.getKind()).inNamespace(namespace)
                     .withName(r.getMetadata().getName()).delete();
@@ -144,7 +144,7 @@ final class MockCluster implements AutoCloseable {
     }
 
     /** An object from its fields, e.g. one parsed from inline YAML. */
-    GenericKubernetesResource object(String yaml) {
+    public GenericKubernetesResource object(String yaml) {
         return storedVersion(client.getKubernetesSerialization().unmarshal(yaml, GenericKubernetesResource.class));
     }
 

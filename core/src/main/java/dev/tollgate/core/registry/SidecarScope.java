@@ -10,6 +10,7 @@ import dev.tollgate.core.model.Resource;
 import io.fabric8.istio.api.api.networking.v1alpha3.Destination;
 import io.fabric8.istio.api.api.networking.v1alpha3.OutboundTrafficPolicy;
 import io.fabric8.istio.api.api.networking.v1alpha3.OutboundTrafficPolicyMode;
+import io.fabric8.istio.api.api.networking.v1alpha3.ServiceEntry;
 import io.fabric8.istio.api.api.networking.v1alpha3.ServicePort;
 import io.fabric8.istio.api.api.networking.v1alpha3.Sidecar;
 
@@ -431,6 +432,23 @@ public final class SidecarScope {
         eachVisible(hosts, out::add);
         out.sort(Comparator.comparing(ServiceMatch::matchedHost)
                 .thenComparing(m -> m.port().map(p -> p.getNumber()).orElse(0L)));
+        return List.copyOf(out);
+    }
+
+    /**
+     * Every entry this scope can take for some name or address: visible to its namespace and imported by one of its
+     * egress listeners, whether or not it wins its host (a lookup by address reaches entries that lose their name to
+     * another), and the ExternalName aliases, whose visibility follows the services they name. What the control
+     * plane sends a proxy of this scope: a superset of {@link #visibleServices}' entries.
+     */
+    public List<Resource<ServiceEntry>> candidateEntries() {
+        java.util.Set<Resource<ServiceEntry>> out = new java.util.LinkedHashSet<>();
+        for (ServiceHost s : index.visibleTo(namespace)) {
+            if (listeners.stream().anyMatch(l -> l.imports(s) || l.importsHost(s))) {
+                out.add(s.entry());
+            }
+        }
+        index.aliases().forEach(a -> out.add(a.entry()));
         return List.copyOf(out);
     }
 

@@ -113,6 +113,29 @@ final class VisibilityIndex {
         m.replaceAll((k, v) -> List.copyOf(v));
     }
 
+    /**
+     * Every entry host a client in {@code namespace} can see, in any layer, by name or by address; with the
+     * ExternalName aliases, whose names stand for the services they point at. For the per-proxy view: a superset
+     * of what any lookup from the namespace can choose.
+     */
+    List<ServiceHost> visibleTo(String namespace) {
+        List<ServiceHost> out = new ArrayList<>();
+        allByHost.values().forEach(l -> l.stream().filter(s -> visible(s, namespace)).forEach(out::add));
+        return out;
+    }
+
+    java.util.Collection<KubernetesService> aliases() {
+        return aliases.values();
+    }
+
+    private static boolean visible(ServiceHost s, String namespace) {
+        return switch (s.exportTo().scope()) {
+            case PUBLIC -> true;
+            case NONE -> false;
+            case NAMESPACES -> s.exportTo().namespaces(s.namespace()).contains(namespace);
+        };
+    }
+
     List<ServiceHost> privateTo(String namespace, String host) {
         Map<String, List<ServiceHost>> m = privateByNamespace.get(namespace);
         return m == null ? NONE : m.getOrDefault(host, NONE);

@@ -104,6 +104,15 @@ public final class Routing {
                 .map(DestinationRuleView::of).toList();
     }
 
+    /**
+     * Every DestinationRule whose exportTo lets a client in {@code clientNamespace} use it: whatever host it asks for,
+     * {@link #destinationRulesFor} merges only rules of this list, so a proxy that has these has every rule it can use.
+     */
+    public List<DestinationRuleView> destinationRulesVisibleFrom(String clientNamespace) {
+        return destinationRules.all().stream().filter(dr -> dr.visibleFrom(clientNamespace))
+                .map(DestinationRuleView::of).toList();
+    }
+
     /** Every compiled DestinationRule in the configuration's order, as analyze reads them. */
     public List<DestinationRuleView> destinationRules() {
         return destinationRules.all().stream().map(DestinationRuleView::of).toList();

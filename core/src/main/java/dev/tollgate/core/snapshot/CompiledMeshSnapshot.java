@@ -180,6 +180,11 @@ final class CompiledMeshSnapshot implements MeshSnapshot {
     }
 
     @Override
+    public java.util.Set<String> dependencies(dev.tollgate.core.model.ProxyRef.Kind kind, WorkloadRef proxy) {
+        return ProxyDependencies.of(config, registry, routing, authorizer, kind, proxy);
+    }
+
+    @Override
     public List<Diagnostic> analyze() {
         return EgressAnalyzer.analyze(config, registry, routing, authorizer);
     }

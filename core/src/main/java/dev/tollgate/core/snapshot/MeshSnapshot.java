@@ -69,6 +69,20 @@ public interface MeshSnapshot {
         return SnapshotCompiler.compile(config()).appliedToGateway(gateway);
     }
 
+    /**
+     * The control plane's per-proxy view: the origins ({@link dev.tollgate.core.model.Origin#source()}) of every
+     * resource that a decision of this proxy can depend on. A sidecar's: the mesh settings, the Sidecar that applies
+     * to it, the services and mesh VirtualServices its scope imports (exportTo and Sidecar imports), the
+     * DestinationRules exported to its namespace, and the endpoints of those services. A gateway's: the same for its
+     * namespace, plus the Gateways whose selector matches it, the VirtualServices bound to their servers and the
+     * AuthorizationPolicies that select it (its namespace, and the root namespace's). Compiling only these resources
+     * gives that proxy the decisions the whole configuration gives it; Namespaces, ServiceAccounts and other
+     * namespaces' private resources are never among them.
+     */
+    default java.util.Set<String> dependencies(dev.tollgate.core.model.ProxyRef.Kind kind, WorkloadRef proxy) {
+        return SnapshotCompiler.compile(config()).dependencies(kind, proxy);
+    }
+
     /** {@code tollgate analyze}: egress-specific findings about this configuration. */
     List<Diagnostic> analyze();
 

@@ -1,5 +1,6 @@
 package dev.tollgate.control.ca;
 
+import dev.tollgate.control.ControlServer;
 import dev.tollgate.agent.CaClient;
 import dev.tollgate.identity.IssuedCertificate;
 import dev.tollgate.identity.MeshCa;
@@ -25,16 +26,16 @@ import java.util.concurrent.TimeUnit;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** The serving certificate renews in place: new handshakes get the new one, and a client's channel keeps working. */
-class CaServerTest {
+class ControlServerRenewalTest {
 
     @Test
     void theServingCertificateRenewsWithoutARestart(@TempDir Path dir) throws Exception {
         MeshCa ca = MeshCa.generate("cluster.local");
         try (FakeTokenReviewApi api = new FakeTokenReviewApi(); KubernetesClient kube = api.client();
              // 32 s, backdated a minute: renewed about 1.3 s after issue, and again every 1.3 s or so
-             CaServer server = CaServer.start(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), ca,
-                     new CertificateService(ca, new TokenReviewer(kube, "cluster.local")),
-                     List.of(CertificateServiceTest.SERVICE_NAME), Duration.ofSeconds(32))) {
+             ControlServer server = ControlServer.start(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), ca,
+                     List.of(CertificateServiceTest.SERVICE_NAME), Duration.ofSeconds(32),
+                     List.of(new CertificateService(ca, new TokenReviewer(kube, "cluster.local")).authenticated()))) {
             api.stub("sleep-token", FakeTokenReviewApi.serviceAccount("default", "sleep"));
             Path token = Files.writeString(dir.resolve("token"), "sleep-token");
             try (CaClient client = new CaClient("127.0.0.1:" + server.port(), CertificateServiceTest.SERVICE_NAME,
