@@ -233,10 +233,19 @@ public final class ConfigClient implements SnapshotSource {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        return Grpc.newChannelBuilder(connection.controlPlane(), tls.build())
+        return Grpc.newChannelBuilder(target(connection.controlPlane()), tls.build())
                 .overrideAuthority(connection.authority())
                 .maxInboundMessageSize(connection.maxMessageBytes())
                 .build();
+    }
+
+    /**
+     * The gRPC target for {@code HOST:PORT}: through DNS, explicitly, since a host name such as
+     * {@code tollgate-control.tollgate-system.svc} would otherwise parse as a URI scheme. A target with a scheme is
+     * taken as it is.
+     */
+    public static String target(String controlPlane) {
+        return controlPlane.contains("://") || controlPlane.startsWith("dns:") ? controlPlane : "dns:///" + controlPlane;
     }
 
     private static ByteArrayInputStream pem(String text) {
