@@ -160,7 +160,7 @@ final class SidecarCommand implements Callable<Integer> {
         List<String> files = new ArrayList<>();
 
         @Option(names = "--control-plane", paramLabel = "HOST:PORT",
-                description = "Take the workload certificate (by --token-file) and the configuration (pushed, versioned) from 'tollgate control', e.g. tollgate-control.tollgate-system.svc:15012, instead of -f, --ca-dir and --cert-dir. Until the first configuration arrives every request is refused and /ready is 503; when the control plane is unreachable the last good configuration stays in force (tollgate_config_age_seconds).")
+                description = "Take the workload certificate (by --token-file) and the configuration (pushed, versioned) from the Tollgate control plane at HOST:PORT, e.g. tollgate-control.tollgate-system.svc:15012, instead of -f, --ca-dir and --cert-dir. Until the first configuration arrives every request is refused and /ready is 503; when the control plane is unreachable the last good configuration stays in force (tollgate_config_age_seconds).")
         String controlPlane;
 
         @Option(names = "--control-plane-name", paramLabel = "NAME",
