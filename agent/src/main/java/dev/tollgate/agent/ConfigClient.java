@@ -75,6 +75,7 @@ public final class ConfigClient implements SnapshotSource {
      * 1.5 MiB). A larger one fails the stream (RESOURCE_EXHAUSTED) instead of being buffered.
      */
     public static final int DEFAULT_MAX_MESSAGE_BYTES = 32 << 20;
+    static final int MAX_ERROR_DETAIL = 4096;
 
     /**
      * Where and how to connect.
@@ -325,7 +326,9 @@ public final class ConfigClient implements SnapshotSource {
             synchronized (lock) {
                 answer.setVersionInfo(version.orElse(""));
             }
-            refusal.ifPresent(answer::setErrorDetail);
+            // bounded: a loader message quotes the offending value, and the control plane logs what it gets
+            refusal.map(r -> r.length() > MAX_ERROR_DETAIL ? r.substring(0, MAX_ERROR_DETAIL) + "..." : r)
+                    .ifPresent(answer::setErrorDetail);
             try {
                 send(answer.build());
             } catch (RuntimeException e) {

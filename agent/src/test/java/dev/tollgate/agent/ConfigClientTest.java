@@ -261,6 +261,26 @@ class ConfigClientTest {
         assertThat(server.next().stream()).isEqualTo(2);
     }
 
+    @Test
+    void aRenewedCertificateIsPresentedByTheNextConnection() throws Exception {
+        FakeConfigServer server = keep(pki.server(0));
+        java.util.concurrent.atomic.AtomicReference<dev.tollgate.identity.IssuedCertificate> held =
+                new java.util.concurrent.atomic.AtomicReference<>(pki.workload);
+        ConfigClient client = keep(new ConfigClient(new ConfigClient.Connection("127.0.0.1:" + server.port(),
+                PushFixture.SERVER_NAME, () -> List.of(pki.ca.rootCertificate()), held::get, PushFixture.SLEEP, FAST,
+                1 << 20), dev.tollgate.config.LoadOptions.DEFAULTS,
+                dev.tollgate.core.snapshot.SnapshotCompiler::compile, java.time.Clock.systemUTC())).start();
+        server.next();
+        dev.tollgate.identity.IssuedCertificate renewed = pki.ca.issueWorkload("default", "sleep", Duration.ofHours(2));
+        held.set(renewed);
+        server.push(server.response("v1", List.of()));
+        assertThat(server.next().request().getVersionInfo()).as("the open stream goes on").isEqualTo("v1");
+        server.endStreams(Status.UNAVAILABLE);
+        assertThat(server.next().stream()).isEqualTo(2);
+        assertThat(server.peerSerials).as("the first stream presented the first certificate, the next the renewed one")
+                .containsExactly(pki.workload.certificate().getSerialNumber(), renewed.certificate().getSerialNumber());
+    }
+
     static List<String> names(MeshSnapshot s) {
         return s.config().serviceEntries().stream().map(Resource::name).toList();
     }

@@ -65,6 +65,7 @@ final class FakeConfigServer implements AutoCloseable {
     /** System.nanoTime() at each stream's start. */
     final List<Long> streamStarts = new CopyOnWriteArrayList<>();
     final List<String> clientIds = new CopyOnWriteArrayList<>();
+    final List<java.math.BigInteger> peerSerials = new CopyOnWriteArrayList<>();
     private final List<ServerCall<byte[], byte[]>> open = new CopyOnWriteArrayList<>();
     private final AtomicLong nonces = new AtomicLong();
     private final Server server;
@@ -85,6 +86,7 @@ final class FakeConfigServer implements AutoCloseable {
             try {
                 X509Certificate peer = (X509Certificate) tls.getPeerCertificates()[0];
                 clientIds.add(SpiffeId.fromCertificate(peer).map(SpiffeId::uri).orElse("(none)"));
+                peerSerials.add(peer.getSerialNumber());
             } catch (Exception e) {
                 clientIds.add("(no peer certificate)");
             }
