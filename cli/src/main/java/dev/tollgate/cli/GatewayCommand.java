@@ -1,5 +1,6 @@
 package dev.tollgate.cli;
 
+import dev.tollgate.api.config.v1.Node;
 import dev.tollgate.core.model.EgressGatewayIdentity;
 import dev.tollgate.core.model.WorkloadRef;
 import dev.tollgate.proxy.EgressGateway;
@@ -86,8 +87,9 @@ final class GatewayCommand implements Callable<Integer> {
             serviceAccount = gatewayName + "-istio";
             labels = "gateway.networking.k8s.io/gateway-name=" + gatewayName;
         }
-        WorkloadRef workload = new WorkloadRef(namespace, serviceAccount, SidecarCommand.ProxyOptions.labels(labels));
-        try (SidecarCommand.ProxyOptions.Running run = proxy.open(err, namespace, serviceAccount)) {
+        WorkloadRef workload = new WorkloadRef(namespace, serviceAccount, proxy.labels(labels,
+                spec.commandLine().getParseResult().hasMatchedOption("--labels") || gatewayName != null));
+        try (SidecarCommand.ProxyOptions.Running run = proxy.open(err, workload, Node.Kind.GATEWAY)) {
             GatewaySettings settings = GatewaySettings.defaults(run.identity())
                     .withWorkload(workload)
                     .withBind(bind, portOffset)
@@ -100,8 +102,9 @@ final class GatewayCommand implements Callable<Integer> {
                     .withConnect(proxy.connectSettings())
                     .withLimits(limits.limits().withMaxConnectionsPerPrincipal(maxConnectionsPerPrincipal))
                     .withUpstreamPool(proxy.upstreamPool());
-            EgressGateway gateway = EgressGateway.start(settings, run.store()::current);
-            run.store().addListener(s -> gateway.refresh());
+            EgressGateway gateway = EgressGateway.start(settings, run.config()::current);
+            run.config().addListener(s -> gateway.refresh());
+            proxy.serveHealth(gateway, err);
             err.println("tollgate gateway " + workload.displayName() + ": listening on " + gateway.listeners()
                     + gateway.adminAddress().map(a -> ", admin on " + a).orElse(""));
             err.flush();

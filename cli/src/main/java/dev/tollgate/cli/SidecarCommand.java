@@ -2,7 +2,9 @@ package dev.tollgate.cli;
 
 import com.google.common.net.HostAndPort;
 
+import dev.tollgate.api.config.v1.Node;
 import dev.tollgate.config.ConfigStore;
+import dev.tollgate.config.SnapshotSource;
 import dev.tollgate.config.LoadResult;
 import dev.tollgate.core.model.Diagnostic;
 import dev.tollgate.core.model.WorkloadRef;
@@ -113,9 +115,10 @@ final class SidecarCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter err = spec.commandLine().getErr();
-        WorkloadRef workload = new WorkloadRef(namespace, serviceAccount, ProxyOptions.labels(labels));
+        WorkloadRef workload = new WorkloadRef(namespace, serviceAccount, proxy.labels(labels,
+                spec.commandLine().getParseResult().hasMatchedOption("--labels")));
         Optional<Integer> capturePort = capturePort();
-        try (ProxyOptions.Running run = proxy.open(err, namespace, serviceAccount)) {
+        try (ProxyOptions.Running run = proxy.open(err, workload, Node.Kind.SIDECAR)) {
             SidecarSettings settings = SidecarSettings.defaults(workload, run.identity())
                     .withListen(ProxyOptions.address(listen, "--listen"))
                     .withHosts(proxy.hostMap())
@@ -129,7 +132,8 @@ final class SidecarCommand implements Callable<Integer> {
                     .withLimits(limits.limits())
                     .withUpstreamPool(proxy.upstreamPool())
                     .withCapture(capturePort);
-            Sidecar sidecar = Sidecar.start(settings, run.store()::current);
+            Sidecar sidecar = Sidecar.start(settings, run.config()::current);
+            proxy.serveHealth(sidecar, err);
             err.println("tollgate sidecar " + workload.displayName() + ": listening on " + sidecar.address()
                     + (sidecar.captureAddresses().isEmpty() ? "" : ", capturing on " + String.join(", ",
                     sidecar.captureAddresses().stream().map(Object::toString).toList()))
@@ -151,9 +155,37 @@ final class SidecarCommand implements Callable<Integer> {
 
     /** What both proxies take: configuration, identity, name maps, admin, access log, timeouts. */
     static final class ProxyOptions {
-        @Option(names = {"-f", "--filename"}, required = true, paramLabel = "[NAMESPACE=]PATH",
-                description = "A YAML file or folder (Istio resources, IstioOperator, the istio ConfigMap), or - for standard input (read once, not watched). Repeatable. Watched: changes apply to new connections; a broken file keeps the last good configuration.")
+        @Option(names = {"-f", "--filename"}, paramLabel = "[NAMESPACE=]PATH",
+                description = "A YAML file or folder (Istio resources, IstioOperator, the istio ConfigMap), or - for standard input (read once, not watched). Repeatable. Watched: changes apply to new connections; a broken file keeps the last good configuration. Either -f or --control-plane.")
         List<String> files = new ArrayList<>();
+
+        @Option(names = "--control-plane", paramLabel = "HOST:PORT",
+                description = "Take the workload certificate (by --token-file) and the configuration (pushed, versioned) from the Tollgate control plane at HOST:PORT, e.g. tollgate-control.tollgate-system.svc:15012, instead of -f, --ca-dir and --cert-dir. Until the first configuration arrives every request is refused and /ready is 503; when the control plane is unreachable the last good configuration stays in force (tollgate_config_age_seconds).")
+        String controlPlane;
+
+        @Option(names = "--control-plane-name", paramLabel = "NAME",
+                description = "The DNS name the control plane's certificate must carry (default: the HOST of --control-plane).")
+        String controlPlaneName;
+
+        @Option(names = "--token-file", paramLabel = "PATH", defaultValue = "/var/run/secrets/tokens/tollgate-token",
+                description = "The projected service-account token (audience tollgate) that proves this workload's identity to the control plane's CA; re-read for every certificate (default: ${DEFAULT-VALUE}).")
+        Path tokenFile;
+
+        @Option(names = "--root-cert", paramLabel = "FILE", defaultValue = "/var/run/secrets/tollgate/root-cert.pem",
+                description = "The mesh roots (PEM, all trusted) that the control plane's certificate and the mesh peers' must chain to (default: ${DEFAULT-VALUE}).")
+        Path rootCert;
+
+        @Option(names = "--labels-file", paramLabel = "FILE",
+                description = "The pod's labels as the downward API writes them (key=\"value\" per line), instead of --labels.")
+        Path labelsFile;
+
+        @Option(names = "--pod-name", paramLabel = "NAME", defaultValue = "${env:POD_NAME}",
+                description = "The pod's name, for the control plane's logs and metrics (default: env POD_NAME).")
+        String podName;
+
+        @Option(names = "--health", paramLabel = "HOST:PORT",
+                description = "Also serve /healthz, /ready and /metrics (never /config_dump) here, e.g. 0.0.0.0:15021 for the kubelet's probes and Prometheus; --admin stays on 127.0.0.1.")
+        String health;
 
         @Option(names = {"-R", "--recursive"},
                 description = "Read the subfolders of -f folders too, as 'kubectl apply -R' does.")
@@ -304,8 +336,50 @@ final class SidecarCommand implements Callable<Integer> {
             return m;
         }
 
-        /** Loads the configuration (failing on errors: there is no last good one yet), the identity, and the watch. */
-        Running open(PrintWriter err, String namespace, String serviceAccount) {
+        /** The pod's labels: from --labels-file when given, else the command's --labels. */
+        Map<String, String> labels(String labelsFlag, boolean labelsGiven) {
+            if (labelsFile == null) {
+                return labels(labelsFlag);
+            }
+            if (labelsGiven) {
+                throw new IllegalArgumentException("give --labels or --labels-file, not both");
+            }
+            return PodLabels.read(labelsFile);
+        }
+
+        /**
+         * The configuration (from files, or pushed by --control-plane) and the identity, for a proxy of {@code kind}.
+         * Files must load now (there is no last good configuration yet); a pushed one arrives later, and until then
+         * the proxy refuses everything.
+         */
+        Running open(PrintWriter err, WorkloadRef workload, Node.Kind kind) {
+            if (controlPlane != null) {
+                List<String> conflicting = new ArrayList<>();
+                if (!files.isEmpty()) {
+                    conflicting.add("-f");
+                }
+                if (caDir != null) {
+                    conflicting.add("--ca-dir");
+                }
+                if (certDir != null) {
+                    conflicting.add("--cert-dir");
+                }
+                if (!conflicting.isEmpty()) {
+                    throw new IllegalArgumentException("--control-plane gives the configuration and the certificate; "
+                            + "it cannot be combined with " + String.join(", ", conflicting));
+                }
+                NativeWarmUp.start();
+                ControlPlaneSource pushed = ControlPlaneSource.connect(controlPlane, controlPlaneName, tokenFile,
+                        rootCert, ControlPlaneSource.node(kind, workload, podName));
+                err.println("tollgate: configuration and certificate from the control plane " + controlPlane
+                        + " (as " + pushed.rotating().current().spiffeId().map(Object::toString).orElse("?") + ")");
+                return new Running(pushed.client(), List.of(pushed), pushed.identity(),
+                        CaCommand.parseDuration(drainTimeout), err);
+            }
+            if (files.isEmpty()) {
+                throw new IllegalArgumentException("give -f FILE (a file, a folder, or - for standard input) or "
+                        + "--control-plane HOST:PORT");
+            }
             if ((caDir == null) == (certDir == null)) {
                 throw new IllegalArgumentException("give exactly one of --ca-dir DIR (issue and renew from a CA) "
                         + "and --cert-dir DIR (key.pem, cert-chain.pem, root-cert.pem)");
@@ -333,8 +407,8 @@ final class SidecarCommand implements Callable<Integer> {
             MeshIdentity identity;
             if (caDir != null) {
                 MeshCa ca = MeshCa.load(caDir);
-                rotating = new RotatingCertificate(() -> ca.issueWorkload(namespace, serviceAccount,
-                        MeshCa.DEFAULT_WORKLOAD_TTL), Clock.systemUTC());
+                rotating = new RotatingCertificate(() -> ca.issueWorkload(workload.namespace(),
+                        workload.serviceAccount(), MeshCa.DEFAULT_WORKLOAD_TTL), Clock.systemUTC());
                 identity = MeshIdentity.rotating(rotating, ca.rootCertificate());
             } else {
                 List<X509Certificate> chain = PemFiles.readCertificates(certDir.resolve("cert-chain.pem"));
@@ -348,14 +422,26 @@ final class SidecarCommand implements Callable<Integer> {
                 identity = new MeshIdentity(() -> key, PemFiles.readCertificates(certDir.resolve("root-cert.pem")));
             }
             store.watch(CaCommand.parseDuration(watchInterval));
-            return new Running(store, rotating, identity, CaCommand.parseDuration(drainTimeout), err);
+            return new Running(store, rotating == null ? List.of() : List.of(rotating), identity,
+                    CaCommand.parseDuration(drainTimeout), err);
         }
 
-        /** A loaded, watched configuration and an identity, closed when the proxy stops. */
-        record Running(ConfigStore store, RotatingCertificate rotating, MeshIdentity identity, Duration drain,
+        /** Serves the health port on {@code proxy} when --health was given. */
+        void serveHealth(ProxyHandle proxy, PrintWriter err) throws InterruptedException {
+            if (health != null) {
+                err.println("tollgate: health (/healthz /ready /metrics) on " + proxy.serveHealth(address(health,
+                        "--health")));
+            }
+        }
+
+        /**
+         * A configuration source (watched files or the control plane's push) and an identity, with what keeps them
+         * fresh ({@code closeables}: a renewing certificate, a CA client), closed when the proxy stops.
+         */
+        record Running(SnapshotSource config, List<AutoCloseable> closeables, MeshIdentity identity, Duration drain,
                        PrintWriter err) implements AutoCloseable {
             ReloadStats reloadStats() {
-                return ReloadStats.of(store);
+                return ReloadStats.of(config);
             }
 
             /**
@@ -394,9 +480,13 @@ final class SidecarCommand implements Callable<Integer> {
 
             @Override
             public void close() {
-                store.close();
-                if (rotating != null) {
-                    rotating.close();
+                config.close();
+                for (AutoCloseable c : closeables) {
+                    try {
+                        c.close();
+                    } catch (Exception e) {
+                        err.println("tollgate: closing " + c + ": " + e);
+                    }
                 }
             }
         }

@@ -39,7 +39,7 @@ import java.util.stream.Stream;
  * proxies' {@code /ready} body and metrics, and the log says it once per distinct failure, not on every poll.
  * {@link #watch} polls the sources' content (and the files of folders) on a daemon thread.
  */
-public final class ConfigStore implements AutoCloseable {
+public final class ConfigStore implements SnapshotSource {
     private static final Logger LOG = LoggerFactory.getLogger(ConfigStore.class);
 
     private final List<ConfigSource> sources;
@@ -54,24 +54,11 @@ public final class ConfigStore implements AutoCloseable {
             "scalar-too-large", new AtomicLong());
     private final Object reloadLock = new Object();
     private final Clock clock;
-    private volatile Status status = new Status(Optional.empty(), Optional.empty(), Optional.empty());
+    private volatile ConfigStatus status = ConfigStatus.NOTHING_YET;
     /** The errors last logged, so that a failure that repeats unchanged is not logged again. */
     private List<String> loggedErrors = List.of();
     private volatile ScheduledExecutorService watcher;
     private volatile String lastFingerprint = "";
-
-    /**
-     * Whether the configuration in force is the one on disk.
-     *
-     * @param loadedAt     when the snapshot in force was loaded; empty before the first success
-     * @param failingSince when the first reload failed since then; empty when the last reload succeeded
-     * @param firstError   that reload's first error, formatted as {@code Error [code] (Kind ns/name file:line:col) ...}
-     */
-    public record Status(Optional<Instant> loadedAt, Optional<Instant> failingSince, Optional<String> firstError) {
-        public boolean lastReloadOk() {
-            return failingSince.isEmpty();
-        }
-    }
 
     public ConfigStore(List<ConfigSource> sources, LoadOptions options, Function<ConfigSet, MeshSnapshot> compiler) {
         this(sources, options, compiler, Clock.systemUTC());
@@ -116,9 +103,9 @@ public final class ConfigStore implements AutoCloseable {
                 return result;
             }
             current.set(snapshot);
-            Status before = status;
+            ConfigStatus before = status;
             // the status first, then the count: whoever sees the count (a metric, a test) sees the status with it
-            status = new Status(Optional.of(clock.instant()), Optional.empty(), Optional.empty());
+            status = new ConfigStatus(Optional.of(clock.instant()), Optional.empty(), Optional.empty());
             reloads.incrementAndGet();
             if (!before.lastReloadOk()) {
                 LOG.info("configuration reloaded; it had been stale since {}", before.failingSince().orElseThrow());
@@ -138,9 +125,9 @@ public final class ConfigStore implements AutoCloseable {
     /** Keeps the snapshot in force, marks it stale, and logs the errors unless they are the ones last logged. */
     private void failed(LoadResult result) {
         List<String> errors = result.errors().stream().map(Diagnostic::format).toList();
-        Status before = status;
+        ConfigStatus before = status;
         // the status first, then the counts: whoever sees a count (a metric, a test) sees the status with it
-        status = new Status(before.loadedAt(), Optional.of(before.failingSince().orElseGet(clock::instant)),
+        status = new ConfigStatus(before.loadedAt(), Optional.of(before.failingSince().orElseGet(clock::instant)),
                 errors.stream().findFirst());
         failures.incrementAndGet();
         result.errors().stream().map(Diagnostic::code).distinct().map(limitRejections::get)
@@ -156,8 +143,9 @@ public final class ConfigStore implements AutoCloseable {
                 shown < errors.size() ? ", the first " + shown : "", String.join("\n  ", errors.subList(0, shown)));
     }
 
-    /** Whether the configuration in force is stale, since when and why. */
-    public Status status() {
+    /** Whether the configuration in force is the one on disk: since when not, and the first error. */
+    @Override
+    public ConfigStatus status() {
         return status;
     }
 
@@ -165,12 +153,14 @@ public final class ConfigStore implements AutoCloseable {
      * Reloads refused by a size limit ({@code file-too-large} or {@code scalar-too-large}, the diagnostic codes of
      * {@link YamlLimits}); 0 for any other code.
      */
+    @Override
     public long limitRejections(String code) {
         AtomicLong n = limitRejections.get(code);
         return n == null ? 0 : n.get();
     }
 
     /** The snapshot in force. */
+    @Override
     public MeshSnapshot current() {
         MeshSnapshot s = current.get();
         if (s == null) {
@@ -217,15 +207,18 @@ public final class ConfigStore implements AutoCloseable {
         }
     }
 
+    @Override
     public void addListener(Consumer<MeshSnapshot> listener) {
         listeners.add(Objects.requireNonNull(listener));
     }
 
     /** Successful reloads. */
+    @Override
     public long reloads() {
         return reloads.get();
     }
 
+    @Override
     public long reloadFailures() {
         return failures.get();
     }

@@ -222,13 +222,13 @@ class ConfigStoreTest {
                 TestSnapshot::new, clock)) {
             java.time.Instant loaded = clock.now;
             s.reload();
-            assertThat(s.status()).isEqualTo(new ConfigStore.Status(Optional.of(loaded), Optional.empty(),
+            assertThat(s.status()).isEqualTo(new ConfigStatus(Optional.of(loaded), Optional.empty(),
                     Optional.empty()));
 
             clock.now = loaded.plusSeconds(60);
             Files.writeString(file, GOOD.replace("hosts:", "host:"));
             s.reload();
-            ConfigStore.Status stale = s.status();
+            ConfigStatus stale = s.status();
             assertThat(stale.lastReloadOk()).isFalse();
             assertThat(stale.loadedAt()).as("the snapshot in force is still the first").hasValue(loaded);
             assertThat(stale.failingSince()).hasValue(loaded.plusSeconds(60));
@@ -246,7 +246,7 @@ class ConfigStoreTest {
             clock.now = loaded.plusSeconds(180);
             Files.writeString(file, GOOD);
             s.reload();
-            assertThat(s.status()).isEqualTo(new ConfigStore.Status(Optional.of(loaded.plusSeconds(180)),
+            assertThat(s.status()).isEqualTo(new ConfigStatus(Optional.of(loaded.plusSeconds(180)),
                     Optional.empty(), Optional.empty()));
         }
     }

@@ -78,6 +78,16 @@ final class AdminServer {
      */
     static Channel start(EventLoopGroup group, InetSocketAddress address, ProxyContext px, Readiness readiness)
             throws InterruptedException {
+        return start(group, address, px, readiness, true);
+    }
+
+    /**
+     * @param configDump false for the health port ({@code --health}): it listens on the pod's address for the
+     *                   kubelet and Prometheus, so it serves {@code /healthz}, {@code /ready} and {@code /metrics} and
+     *                   never the configuration
+     */
+    static Channel start(EventLoopGroup group, InetSocketAddress address, ProxyContext px, Readiness readiness,
+                         boolean configDump) throws InterruptedException {
         AtomicInteger open = new AtomicInteger();
         return new ServerBootstrap().group(group).channel(Transport.serverChannel())
                 .childHandler(new ChannelInitializer<SocketChannel>() {
@@ -91,7 +101,7 @@ final class AdminServer {
                         ch.closeFuture().addListener(f -> open.decrementAndGet());
                         ch.pipeline().addLast(new IdleStateHandler(0, 0, IDLE_MILLIS, TimeUnit.MILLISECONDS),
                                 IdleCloser.INSTANCE, new HttpServerCodec(), new HttpObjectAggregator(4096),
-                                new Handler(px, readiness));
+                                new Handler(px, readiness, configDump));
                     }
                 })
                 .bind(address).sync().channel();
@@ -100,10 +110,12 @@ final class AdminServer {
     private static final class Handler extends SimpleChannelInboundHandler<FullHttpRequest> {
         private final ProxyContext px;
         private final Readiness readiness;
+        private final boolean configDump;
 
-        Handler(ProxyContext px, Readiness readiness) {
+        Handler(ProxyContext px, Readiness readiness, boolean configDump) {
             this.px = px;
             this.readiness = readiness;
+            this.configDump = configDump;
         }
 
         @Override
@@ -125,6 +137,11 @@ final class AdminServer {
                             (ok ? "ready" : "not ready") + px.metrics.configStaleNote() + "\n", keepAlive);
                 }
                 case "/config_dump" -> {
+                    if (!configDump) {
+                        send(ctx, HttpResponseStatus.NOT_FOUND, "text/plain", "not found; try /metrics /ready /healthz\n",
+                                keepAlive);
+                        return;
+                    }
                     Optional<MeshSnapshot> s = px.snapshot();
                     if (s.isEmpty()) {
                         send(ctx, HttpResponseStatus.SERVICE_UNAVAILABLE, "text/plain", "no configuration loaded\n",
@@ -138,7 +155,8 @@ final class AdminServer {
                     });
                 }
                 default -> send(ctx, HttpResponseStatus.NOT_FOUND, "text/plain",
-                        "not found; try /metrics /ready /healthz /config_dump\n", keepAlive);
+                        configDump ? "not found; try /metrics /ready /healthz /config_dump\n"
+                                : "not found; try /metrics /ready /healthz\n", keepAlive);
             }
         }
 

@@ -206,6 +206,11 @@ public final class EgressGateway implements ProxyHandle {
     }
 
     @Override
+    public InetSocketAddress serveHealth(InetSocketAddress address) throws InterruptedException {
+        return runtime.startHealth(address, this::ready);
+    }
+
+    @Override
     public Optional<InetSocketAddress> adminAddress() {
         return runtime.adminAddress();
     }

@@ -10,6 +10,15 @@ public interface ProxyHandle extends AutoCloseable {
     /** The admin server's bound address, when one was asked for. */
     Optional<InetSocketAddress> adminAddress();
 
+    /**
+     * Also serves {@code /healthz}, {@code /ready} and {@code /metrics} (never {@code /config_dump}) at
+     * {@code address}, e.g. the pod's address for the kubelet's probes and Prometheus, while the full admin server
+     * stays on loopback. Closed with the proxy.
+     *
+     * @return the bound address
+     */
+    InetSocketAddress serveHealth(InetSocketAddress address) throws InterruptedException;
+
     /** True once a configuration snapshot is loaded and every listener is bound ({@code /ready}). */
     boolean ready();
 

@@ -51,7 +51,8 @@ final class ProxyMetrics {
                 .description("1 when the last configuration reload succeeded, 0 while the configuration in force "
                         + "is stale (the last good snapshot is kept)").register(registry);
         Gauge.builder("tollgate.config.age.seconds", this, m -> m.reloads.ageSeconds(Instant.now()))
-                .description("seconds since the configuration in force was loaded").register(registry);
+                .description("seconds since the configuration in force was last known current: 0 while it is, counting "
+                        + "from the first failed reload, the broken control-plane stream or the rejected version").register(registry);
         for (String limit : new String[] {"file-too-large", "scalar-too-large"}) {
             FunctionCounter.builder("tollgate.limit.rejections", this,
                             m -> m.reloads.limitRejections().applyAsLong(limit))

@@ -26,6 +26,7 @@ final class ProxyRuntime {
     final EventLoopGroup workers;
     private final List<Channel> servers = new CopyOnWriteArrayList<>();
     private volatile Channel admin;
+    private volatile Channel health;
     private volatile EventLoopGroup adminGroup;
     private volatile boolean closed;
 
@@ -72,6 +73,19 @@ final class ProxyRuntime {
         }
     }
 
+    /** The health port: {@code /healthz}, {@code /ready} and {@code /metrics} only, on the admin server's thread. */
+    synchronized InetSocketAddress startHealth(InetSocketAddress address, AdminServer.Readiness readiness)
+            throws InterruptedException {
+        if (closed || health != null) {
+            throw new IllegalStateException(closed ? "the proxy is closed" : "the health port is already served");
+        }
+        if (adminGroup == null) {
+            adminGroup = Transport.group("tollgate-admin", 1);
+        }
+        health = AdminServer.start(adminGroup, address, px, readiness, false);
+        return (InetSocketAddress) health.localAddress();
+    }
+
     Optional<InetSocketAddress> adminAddress() {
         Channel a = admin;
         return a == null ? Optional.empty() : Optional.of((InetSocketAddress) a.localAddress());
@@ -85,9 +99,10 @@ final class ProxyRuntime {
                 out.add(a);
             }
         }
-        Channel a = admin;
-        if (a != null && a.localAddress() instanceof InetSocketAddress ia) {
-            out.add(ia);
+        for (Channel a : new Channel[] {admin, health}) {
+            if (a != null && a.localAddress() instanceof InetSocketAddress ia) {
+                out.add(ia);
+            }
         }
         return out;
     }
@@ -124,9 +139,10 @@ final class ProxyRuntime {
             }
         }
         px.clients.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
-        Channel a = admin;
-        if (a != null) {
-            a.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
+        for (Channel a : new Channel[] {admin, health}) {
+            if (a != null) {
+                a.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
+            }
         }
         closed = true;
         EventLoopGroup ag = adminGroup;

@@ -154,6 +154,8 @@ final class LoopbackMesh implements AutoCloseable {
     /** Sends {@code r} through its workload's sidecar and reads what the client saw, with the proxies' log lines. */
     Verdict send(Req r) {
         int gatewayMark = gatewayLog.size();
+        // the client's source port is reused across requests: only entries logged since this one was sent are its
+        int sidecarMark = sidecarLog.size();
         long sinkBefore = shared.standIns.sinkConnections.get();
         Client.Exchange x = shared.client.send(sidecars.get(r.from()).address(), r);
         String port = ":" + x.localPort();
@@ -171,10 +173,10 @@ final class LoopbackMesh implements AutoCloseable {
                 seen.append("; MISDIRECTED: the stand-in was asked for ").append(asked);
             }
         } else if ((x.connectStatus() == 502 || (x.connectStatus() == 0 && x.status() == 502))
-                && await(sidecarLog, 0, mine).map(e -> e.decision().equals("refused")).orElse(false)) {
+                && await(sidecarLog, sidecarMark, mine).map(e -> e.decision().equals("refused")).orElse(false)) {
             kind = Verdict.Kind.SIDECAR_REFUSED;
         } else if ((x.connectStatus() == 400 || (x.connectStatus() == 0 && x.status() == 400))
-                && await(sidecarLog, 0, mine).map(e -> e.decision().equals("error")).orElse(false)) {
+                && await(sidecarLog, sidecarMark, mine).map(e -> e.decision().equals("error")).orElse(false)) {
             kind = Verdict.Kind.INVALID_REQUEST;
         } else if (x.connectStatus() == 0 && x.status() == 503
                 && await(gatewayLog, gatewayMark, e -> e.decision().equals("no-route")).isPresent()) {
@@ -189,7 +191,7 @@ final class LoopbackMesh implements AutoCloseable {
             kind = Verdict.Kind.GATEWAY_NO_ROUTE;
         } else if (x.connectStatus() == 200 && x.status() == 0) {
             // a tunnel the gateway closed: its log says whether authorization or routing did it
-            await(sidecarLog, 0, mine);
+            await(sidecarLog, sidecarMark, mine);
             Optional<AccessLogEntry> g = await(gatewayLog, gatewayMark,
                     e -> e.decision().equals("denied") || e.decision().equals("no-route"));
             kind = g.map(e -> e.decision().equals("denied") ? Verdict.Kind.GATEWAY_DENIED
@@ -202,7 +204,8 @@ final class LoopbackMesh implements AutoCloseable {
             seen.append("; the sink got ").append(sink).append(" connection(s): a proxy went to a host:port no"
                     + " stand-in serves");
         }
-        sidecarLog.stream().filter(mine).forEach(e -> seen.append("\n        sidecar log: ").append(e.text()));
+        sidecarLog.stream().skip(sidecarMark).filter(mine)
+                .forEach(e -> seen.append("\n        sidecar log: ").append(e.text()));
         for (int i = gatewayMark; i < gatewayLog.size(); i++) {
             seen.append("\n        gateway log: ").append(gatewayLog.get(i).text());
         }
