@@ -196,16 +196,25 @@ public final class TrustBundle implements AutoCloseable {
     }
 
     private static List<X509Certificate> parse(byte[] content, Path source) {
-        String text = new String(content, java.nio.charset.StandardCharsets.US_ASCII);
-        List<X509Certificate> parsed = PemFiles.parseCertificates(text, source.toString());
-        // the JDK's parser stops quietly at a truncated last block; a bundle must be whole or not at all
-        int begins = text.split("-----BEGIN ", -1).length - 1;
-        int ends = text.split("-----END ", -1).length - 1;
+        return parseRoots(new String(content, java.nio.charset.StandardCharsets.US_ASCII), source.toString());
+    }
+
+    /**
+     * Reads a PEM bundle of roots as strictly as a trust decision needs: whole (every PEM block read; the JDK's
+     * parser quietly stops at a truncated last block), at least one certificate, and only CA certificates.
+     * The control plane reads the roots of its CA Secret with it too.
+     *
+     * @throws IllegalArgumentException naming {@code source} and what is wrong
+     */
+    public static List<X509Certificate> parseRoots(String pem, String source) {
+        List<X509Certificate> parsed = PemFiles.parseCertificates(pem, source);
+        int begins = pem.split("-----BEGIN ", -1).length - 1;
+        int ends = pem.split("-----END ", -1).length - 1;
         if (begins != parsed.size() || ends != parsed.size()) {
             throw new IllegalArgumentException(source + ": " + begins + " PEM blocks begin and " + ends + " end, but "
                     + parsed.size() + " certificates could be read; is it truncated?");
         }
-        return checked(parsed, source.toString());
+        return checked(parsed, source);
     }
 
     /** Every entry must be a CA certificate: a leaf in a bundle by mistake would be trusted as an anchor. */

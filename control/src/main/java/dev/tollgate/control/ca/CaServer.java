@@ -17,6 +17,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 
 /**
  * The CA's gRPC server, on TLS that authenticates only the server: a proxy asking for its first certificate
@@ -47,13 +48,28 @@ public final class CaServer implements AutoCloseable {
      * @param serviceNames the DNS names proxies dial, e.g. {@code tollgate-control.tollgate-system.svc}
      */
     public static CaServer start(InetSocketAddress address, MeshCa ca, CertificateService service, List<String> serviceNames) {
+        return start(address, () -> ca, service, serviceNames, SERVING_TTL);
+    }
+
+    /**
+     * Starts serving with a CA that may change (a {@link CaSecretWatch}): the serving certificate comes from the CA in
+     * force when it is issued; call {@link #reissueServingCertificate()} when the signing root changes.
+     */
+    public static CaServer start(InetSocketAddress address, Supplier<MeshCa> ca, CertificateService service,
+                                 List<String> serviceNames) {
         return start(address, ca, service, serviceNames, SERVING_TTL);
     }
 
     /** With a serving certificate lifetime of {@code servingTtl}: tests watch it renew in seconds. */
     static CaServer start(InetSocketAddress address, MeshCa ca, CertificateService service, List<String> serviceNames,
                           Duration servingTtl) {
-        RotatingCertificate serving = new RotatingCertificate(() -> ca.issueServer(serviceNames, servingTtl), Clock.systemUTC());
+        return start(address, () -> ca, service, serviceNames, servingTtl);
+    }
+
+    static CaServer start(InetSocketAddress address, Supplier<MeshCa> ca, CertificateService service,
+                          List<String> serviceNames, Duration servingTtl) {
+        RotatingCertificate serving = new RotatingCertificate(() -> ca.get().issueServer(serviceNames, servingTtl),
+                Clock.systemUTC());
         AdvancedTlsX509KeyManager keys = new AdvancedTlsX509KeyManager();
         load(keys, serving.current());
         serving.addListener(c -> load(keys, c));
@@ -77,6 +93,15 @@ public final class CaServer implements AutoCloseable {
 
     public int port() {
         return server.getPort();
+    }
+
+    /**
+     * Issues the serving certificate again now, from the CA in force: after the signing root changed, so that the
+     * control plane's own certificate moves to the new root with the proxies'. Proxies trust both roots by then
+     * (the rotation trusts the new root before it signs), so either certificate is accepted meanwhile.
+     */
+    public void reissueServingCertificate() {
+        servingCertificate.renewNow();
     }
 
     /** The certificate the server presents now. */
