@@ -54,7 +54,8 @@ public final class CaSecretWatch implements Supplier<MeshCa>, AutoCloseable {
      */
     public static CaSecretWatch start(KubernetesClient client, String namespace, String name) {
         CaSecretWatch watch = new CaSecretWatch("Secret " + namespace + "/" + name, CaSecret.read(client, namespace, name));
-        watch.informer = client.secrets().inNamespace(namespace).withName(name).inform(new ResourceEventHandler<>() {
+        watch.informer = client.secrets().inNamespace(namespace).withName(name).runnableInformer(0);
+        watch.informer.addEventHandler(new ResourceEventHandler<>() {
             @Override
             public void onAdd(Secret s) {
                 watch.changed(s);
@@ -71,7 +72,13 @@ public final class CaSecretWatch implements Supplier<MeshCa>, AutoCloseable {
                 log.error("the CA's {} was deleted; signing with the last root read ({}) until it is back",
                         watch.where, Roots.describe(watch.current.signing().rootCertificate()));
             }
-        }, 0);
+        });
+        // an API server restarting, RBAC being fixed: keep the CA in force and keep trying
+        watch.informer.exceptionHandler((wasStarted, t) -> {
+            log.warn("the watch of the CA's {} failed ({}); retrying", watch.where, t.toString());
+            return true;
+        });
+        watch.informer.start();
         return watch;
     }
 
