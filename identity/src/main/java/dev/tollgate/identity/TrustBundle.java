@@ -95,6 +95,14 @@ public final class TrustBundle implements AutoCloseable {
         return roots;
     }
 
+    /**
+     * A trust manager that checks each handshake against the roots in force at that moment: for a TLS stack that
+     * takes its trust manager once (a gRPC channel to the control plane, the control plane's server).
+     */
+    public javax.net.ssl.X509ExtendedTrustManager trustManager() {
+        return new LiveTrustManager(this);
+    }
+
     /** The file the roots come from; empty for fixed roots. */
     public Optional<Path> file() {
         return file;
