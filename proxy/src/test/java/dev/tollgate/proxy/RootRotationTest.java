@@ -124,6 +124,7 @@ class RootRotationTest {
                 .withListen(new InetSocketAddress("127.0.0.1", 0))
                 .withHosts(HostMap.parse(List.of(), connectTo))
                 .withCaBundle(Optional.of(rig.publicRoot))
+                .withAdmin(Optional.of(new InetSocketAddress("127.0.0.1", 0)))
                 .withAccessLog(rig.log::add)
                 .withIoThreads(2), rig.snapshot::get);
     }
@@ -156,6 +157,7 @@ class RootRotationTest {
         step("the gateway trusts both roots, the sidecar only the old one");
         sidecarProxy.mount(oldRoot, newRoot);
         step("every proxy trusts both roots");
+        assertThat(sidecarTrustRootsMetric()).as("what the operator watches for step 1").isEqualTo(2);
 
         // 2. the Secret's signing root becomes the new one: renewals from now on come from it
         signer.set(newRoot);
@@ -176,6 +178,7 @@ class RootRotationTest {
         gatewayProxy.mount(newRoot);
         step("every proxy trusts only the new root");
         assertGatewayAccepts(oldRootLeaf, false);
+        assertThat(sidecarTrustRootsMetric()).isEqualTo(1);
 
         for (Traffic t : traffic) {
             t.stop();
@@ -195,6 +198,12 @@ class RootRotationTest {
                 + " old root, which the gateway trusts").isTrue();
         sidecarProxy.certificate.renewNow();
         assertThat(attempt(fresh)).as("a sidecar certificate from a root the gateway does not trust yet").isFalse();
+    }
+
+    private double sidecarTrustRootsMetric() throws Exception {
+        String metrics = Rig.get(java.net.http.HttpClient.newHttpClient(),
+                "http://127.0.0.1:" + sidecar.adminAddress().orElseThrow().getPort() + "/metrics").body();
+        return CertificateMetricsTest.value(metrics, "tollgate_trust_roots");
     }
 
     private static boolean attempt(NewConnections fresh) {
