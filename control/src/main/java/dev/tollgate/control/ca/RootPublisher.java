@@ -57,8 +57,8 @@ public final class RootPublisher implements AutoCloseable {
     private final Counter updates;
     private final Counter failures;
     private volatile String pem;
-    private SharedIndexInformer<Namespace> namespaces;
-    private SharedIndexInformer<ConfigMap> configMaps;
+    private volatile SharedIndexInformer<Namespace> namespaces;
+    private volatile SharedIndexInformer<ConfigMap> configMaps;
 
     public RootPublisher(KubernetesClient client, MeterRegistry meters) {
         this.client = Objects.requireNonNull(client, "client");
@@ -113,9 +113,8 @@ public final class RootPublisher implements AutoCloseable {
         ca.addListener(b -> publish(b.rootsPem()));
         if (namespaces == null) {
             start(ca.current().rootsPem());
-        } else {
-            publish(ca.current().rootsPem());
         }
+        publish(ca.current().rootsPem()); // a change between the listener and the start must not be lost
     }
 
     /** Whether both informers have synced (and the first pass is queued). */
@@ -161,7 +160,11 @@ public final class RootPublisher implements AutoCloseable {
     }
 
     private void enqueueAll() {
-        namespaces.getStore().list().forEach(ns -> enqueue(ns.getMetadata().getName()));
+        SharedIndexInformer<Namespace> ns = namespaces;
+        if (ns == null) {
+            return; // not started: start() publishes the roots in force then
+        }
+        ns.getStore().list().forEach(n -> enqueue(n.getMetadata().getName()));
     }
 
     private void enqueue(String namespace) {

@@ -100,6 +100,31 @@ class RootPublisherTest {
         await(() -> bothRoots.equals(content("istio-system")));
     }
 
+    @Test
+    void followsTheCaSecretThroughARotation(@org.junit.jupiter.api.io.TempDir java.nio.file.Path a,
+                                            @org.junit.jupiter.api.io.TempDir java.nio.file.Path b) throws Exception {
+        CaSecretRotationTest.Root old = CaSecretRotationTest.Root.init(a);
+        CaSecretRotationTest.Root next = CaSecretRotationTest.Root.init(b);
+        var secrets = client.secrets().inNamespace("tollgate-system");
+        secrets.resource(CaSecretRotationTest.secret(old.cert(), old.key(), null)).create();
+        try (CaSecretWatch ca = CaSecretWatch.start(client, "tollgate-system", CaSecret.DEFAULT_NAME)) {
+            publisher.follow(ca);
+            await(() -> old.cert().equals(content("default")));
+
+            secrets.resource(CaSecretRotationTest.secret(old.cert(), old.key(), next.cert())).update();
+            await(() -> (old.cert() + next.cert()).equals(content("default")));
+            secrets.resource(CaSecretRotationTest.secret(next.cert(), next.key(), old.cert())).update();
+            await(() -> (next.cert() + old.cert()).equals(content("istio-system")));
+            // a broken Secret publishes nothing new
+            secrets.resource(CaSecretRotationTest.secret(next.cert(), old.key(), null)).update();
+            await(() -> ca.reloadFailures() == 1);
+            Thread.sleep(300);
+            assertThat(content("default")).isEqualTo(next.cert() + old.cert());
+            secrets.resource(CaSecretRotationTest.secret(next.cert(), next.key(), null)).update();
+            await(() -> next.cert().equals(content("default")) && next.cert().equals(content("tollgate-system")));
+        }
+    }
+
     private void namespace(String name) {
         client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(name).endMetadata().build()).create();
     }
