@@ -7,6 +7,7 @@ import dev.tollgate.identity.IssuedCertificate;
 import dev.tollgate.identity.MeshCa;
 import dev.tollgate.identity.PemFiles;
 import dev.tollgate.identity.RotatingCertificate;
+import dev.tollgate.identity.TrustBundle;
 import dev.tollgate.identity.SpiffeId;
 import io.grpc.Grpc;
 import io.grpc.ManagedChannel;
@@ -19,11 +20,9 @@ import org.bouncycastle.operator.OperatorCreationException;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 import org.bouncycastle.pkcs.jcajce.JcaPKCS10CertificationRequestBuilder;
 
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.StringWriter;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;
@@ -52,7 +51,7 @@ public final class CaClient implements AutoCloseable {
 
     private final ManagedChannel channel;
     private final CertificateServiceGrpc.CertificateServiceBlockingStub stub;
-    private final List<X509Certificate> trustedRoots;
+    private final TrustBundle trust;
     private final Duration requestedTtl;
 
     /**
@@ -63,17 +62,20 @@ public final class CaClient implements AutoCloseable {
      * @param requestedTtl the lifetime to ask for; the CA may cut it
      */
     public CaClient(String target, String authority, List<X509Certificate> trustedRoots, Path tokenFile, Duration requestedTtl) {
-        this.trustedRoots = List.copyOf(trustedRoots);
-        if (this.trustedRoots.isEmpty()) {
+        this(target, authority, trustedRoots.isEmpty() ? null : TrustBundle.of(trustedRoots), tokenFile, requestedTtl);
+    }
+
+    /**
+     * With roots that may change ({@code TrustBundle.watch(rootCertFile)}): during a root rotation the control plane's
+     * certificate and the issued ones move to the new root, which each new connection and answer is checked against.
+     */
+    public CaClient(String target, String authority, TrustBundle trust, Path tokenFile, Duration requestedTtl) {
+        if (trust == null) {
             throw new IllegalArgumentException("no trusted root");
         }
+        this.trust = trust;
         this.requestedTtl = Objects.requireNonNull(requestedTtl, "requestedTtl");
-        TlsChannelCredentials.Builder tls = TlsChannelCredentials.newBuilder();
-        try {
-            tls.trustManager(new ByteArrayInputStream(PemFiles.toPem(this.trustedRoots).getBytes(StandardCharsets.US_ASCII)));
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        TlsChannelCredentials.Builder tls = TlsChannelCredentials.newBuilder().trustManager(trust.trustManager());
         this.channel = Grpc.newChannelBuilder(target, tls.build()).overrideAuthority(authority).build();
         this.stub = CertificateServiceGrpc.newBlockingStub(channel).withCallCredentials(new TokenFileCredentials(tokenFile));
     }
@@ -126,7 +128,7 @@ public final class CaClient implements AutoCloseable {
         if (!leaf.getPublicKey().equals(pair.getPublic())) {
             throw new IllegalStateException("the CA answered with a certificate for another key");
         }
-        if (trustedRoots.stream().noneMatch(root -> signedBy(leaf, root))) {
+        if (trust.roots().stream().noneMatch(root -> signedBy(leaf, root))) {
             throw new IllegalStateException("the CA answered with a certificate that no trusted root signed");
         }
         if (SpiffeId.fromCertificate(leaf).isEmpty()) {

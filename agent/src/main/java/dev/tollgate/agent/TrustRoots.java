@@ -1,6 +1,6 @@
 package dev.tollgate.agent;
 
-import dev.tollgate.identity.PemFiles;
+import dev.tollgate.identity.TrustBundle;
 
 import java.nio.file.Path;
 import java.security.cert.X509Certificate;
@@ -10,7 +10,7 @@ import java.util.function.Supplier;
 /**
  * The mesh roots a proxy trusts for the control plane ({@code --root-cert}, the {@code tollgate-ca-root} ConfigMap's
  * {@code root-cert.pem}, possibly several roots during a rotation). The one place they are read: the CA client and
- * the config client both take this supplier, so making the file reload on change is a change here only.
+ * the config client both take what this returns, and follow the file as it changes.
  */
 public final class TrustRoots {
     public static final Path DEFAULT_FILE = Path.of("/var/run/secrets/tollgate/root-cert.pem");
@@ -19,20 +19,17 @@ public final class TrustRoots {
     }
 
     /**
-     * Reads the file now, once; a missing, unreadable or empty file fails here, at start.
+     * Reads the file now, and again whenever it changes (a mounted ConfigMap is updated in place during a root
+     * rotation); a missing, unreadable or empty file fails here, at start, and a broken later version keeps the last
+     * good roots ({@link TrustBundle#watch}).
      *
      * @throws IllegalArgumentException naming the file and the problem
      */
-    public static Supplier<List<X509Certificate>> readOnce(Path file) {
-        List<X509Certificate> roots;
+    public static TrustBundle watch(Path file) {
         try {
-            roots = List.copyOf(PemFiles.readCertificates(file));
+            return TrustBundle.watch(file);
         } catch (RuntimeException e) {
-            throw new IllegalArgumentException("--root-cert: " + e.getMessage(), e);
+            throw new IllegalArgumentException("--root-cert " + file + ": " + e.getMessage(), e);
         }
-        if (roots.isEmpty()) {
-            throw new IllegalArgumentException("--root-cert " + file + " holds no certificate");
-        }
-        return () -> roots;
     }
 }

@@ -4,6 +4,7 @@ import dev.tollgate.identity.IssuedCertificate;
 import dev.tollgate.identity.MeshCa;
 import dev.tollgate.identity.PemFiles;
 import dev.tollgate.identity.SpiffeId;
+import dev.tollgate.identity.TrustBundle;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -94,7 +95,7 @@ public final class CaCommand implements Runnable {
                     "Writes, in --out (created if missing, mode 0700), the files Istio mounts in a proxy:",
                     "  key.pem         the private key (EC P-256, mode 0600)",
                     "  cert-chain.pem  the certificate, then the root",
-                    "  root-cert.pem   the root alone, to verify peers",
+                    "  root-cert.pem   the root (and any --also-trust roots), to verify peers",
                     "With --dns-name instead, issues a TLS server certificate for host names (e.g. a local",
                     "stand-in for an external host)."
             })
@@ -124,6 +125,11 @@ public final class CaCommand implements Runnable {
         @Option(names = "--force", description = "Replace key.pem and the certificates if --out already has them.")
         boolean force;
 
+        @Option(names = "--also-trust", paramLabel = "FILE",
+                description = {"Roots written into root-cert.pem besides the CA's own (repeatable): during a root",
+                        "rotation, the other root, so that peers with either root's certificate stay trusted."})
+        List<Path> alsoTrust = new ArrayList<>();
+
         @Override
         public Integer call() {
             return guarded(spec, () -> {
@@ -134,6 +140,14 @@ public final class CaCommand implements Runnable {
                 }
                 Duration lifetime = parseDuration(ttl);
                 MeshCa ca = MeshCa.load(dir);
+                List<X509Certificate> roots = new ArrayList<>(List.of(ca.rootCertificate()));
+                for (Path extra : alsoTrust) {
+                    for (X509Certificate root : TrustBundle.parseRoots(Files.readString(extra), extra.toString())) {
+                        if (!roots.contains(root)) {
+                            roots.add(root);
+                        }
+                    }
+                }
                 IssuedCertificate issued = workload
                         ? ca.issueWorkload(namespace, serviceAccount, lifetime)
                         : ca.issueServer(dnsNames, lifetime);
@@ -144,7 +158,7 @@ public final class CaCommand implements Runnable {
                 if (!force && Files.exists(key)) {
                     throw new IllegalArgumentException(key + " exists; use --force to replace it");
                 }
-                PemFiles.writeCertificates(out.resolve("root-cert.pem"), List.of(ca.rootCertificate()));
+                PemFiles.writeCertificates(out.resolve("root-cert.pem"), roots);
                 PemFiles.writeCertificates(out.resolve("cert-chain.pem"), issued.chain());
                 PemFiles.writePrivateKey(key, issued.key());
                 PrintWriter o = spec.commandLine().getOut();

@@ -5,6 +5,7 @@ import dev.tollgate.agent.Backoff;
 import dev.tollgate.agent.CaClient;
 import dev.tollgate.agent.ConfigClient;
 import dev.tollgate.agent.TrustRoots;
+import dev.tollgate.identity.TrustBundle;
 import dev.tollgate.api.config.v1.Node;
 import dev.tollgate.config.LoadOptions;
 import dev.tollgate.core.model.WorkloadRef;
@@ -28,7 +29,8 @@ import java.util.function.Supplier;
  * ({@link TrustRoots}). Closing it stops the renewal and the CA client; the config client is closed as the proxy's
  * configuration source.
  */
-record ControlPlaneSource(ConfigClient client, RotatingCertificate rotating, CaClient ca, MeshIdentity identity)
+record ControlPlaneSource(ConfigClient client, RotatingCertificate rotating, CaClient ca, MeshIdentity identity,
+                          TrustBundle trust)
         implements AutoCloseable {
 
     /**
@@ -46,24 +48,25 @@ record ControlPlaneSource(ConfigClient client, RotatingCertificate rotating, CaC
             throw new IllegalArgumentException("--control-plane " + controlPlane + ": expected HOST:PORT");
         }
         String authority = serverName != null ? serverName : address.getHost();
-        Supplier<List<X509Certificate>> roots = TrustRoots.readOnce(rootCert);
-        CaClient ca = new CaClient(ConfigClient.target(controlPlane), authority, roots.get(), tokenFile,
+        TrustBundle trust = TrustRoots.watch(rootCert);
+        CaClient ca = new CaClient(ConfigClient.target(controlPlane), authority, trust, tokenFile,
                 MeshCa.DEFAULT_WORKLOAD_TTL);
         RotatingCertificate rotating;
         try {
             rotating = ca.rotating();
         } catch (RuntimeException e) {
             ca.close();
+            trust.close();
             // printed as one line, as a configuration error is: the pod restarts and tries again
             throw new ConfigLoading.ConfigurationError("no workload certificate from the control plane "
                     + controlPlane + ": " + e.getMessage());
         }
-        MeshIdentity identity = new MeshIdentity(() -> CertifiedKey.of(rotating.current()), roots.get(),
+        MeshIdentity identity = new MeshIdentity(() -> CertifiedKey.of(rotating.current()), trust,
                 Optional.of(rotating));
-        ConfigClient client = new ConfigClient(new ConfigClient.Connection(controlPlane, authority, roots,
+        ConfigClient client = new ConfigClient(new ConfigClient.Connection(controlPlane, authority, trust::roots,
                 rotating::current, node, Backoff.DEFAULT, ConfigClient.DEFAULT_MAX_MESSAGE_BYTES),
                 new LoadOptions("default", Map.of()), SnapshotCompiler::compile, Clock.systemUTC()).start();
-        return new ControlPlaneSource(client, rotating, ca, identity);
+        return new ControlPlaneSource(client, rotating, ca, identity, trust);
     }
 
     static Node node(Node.Kind kind, WorkloadRef workload, String podName) {
@@ -79,5 +82,6 @@ record ControlPlaneSource(ConfigClient client, RotatingCertificate rotating, CaC
     public void close() {
         rotating.close();
         ca.close();
+        trust.close();
     }
 }

@@ -13,6 +13,7 @@ import dev.tollgate.identity.IssuedCertificate;
 import dev.tollgate.identity.MeshCa;
 import dev.tollgate.identity.PemFiles;
 import dev.tollgate.identity.RotatingCertificate;
+import dev.tollgate.identity.TrustBundle;
 import dev.tollgate.proxy.AccessLog;
 import dev.tollgate.proxy.AccessLogEntry;
 import dev.tollgate.proxy.CertifiedKey;
@@ -203,7 +204,7 @@ final class SidecarCommand implements Callable<Integer> {
         Path caDir;
 
         @Option(names = "--cert-dir", paramLabel = "DIR",
-                description = "Use key.pem, cert-chain.pem and root-cert.pem from DIR ('tollgate ca issue --out DIR').")
+                description = {"Use key.pem, cert-chain.pem and root-cert.pem from DIR ('tollgate ca issue --out DIR').", "root-cert.pem may hold several roots, all trusted, and is re-read when it changes."})
         Path certDir;
 
         @Option(names = "--ca-bundle", paramLabel = "FILE",
@@ -419,7 +420,8 @@ final class SidecarCommand implements Callable<Integer> {
                             + issued.notAfter());
                 }
                 CertifiedKey key = CertifiedKey.of(issued);
-                identity = new MeshIdentity(() -> key, PemFiles.readCertificates(certDir.resolve("root-cert.pem")));
+                // re-read when it changes: a root rotation reaches the proxy without a restart
+                identity = new MeshIdentity(() -> key, TrustBundle.watch(certDir.resolve("root-cert.pem")));
             }
             store.watch(CaCommand.parseDuration(watchInterval));
             return new Running(store, rotating == null ? List.of() : List.of(rotating), identity,
@@ -488,6 +490,7 @@ final class SidecarCommand implements Callable<Integer> {
                         err.println("tollgate: closing " + c + ": " + e);
                     }
                 }
+                identity.trust().close();
             }
         }
     }

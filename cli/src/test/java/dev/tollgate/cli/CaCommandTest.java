@@ -84,6 +84,28 @@ class CaCommandTest {
     }
 
     @Test
+    void issueWritesTheOtherRootOfARotationIntoRootCertPem(@TempDir Path tmp) throws Exception {
+        Path old = tmp.resolve("ca");
+        Path next = tmp.resolve("ca-next");
+        run("init", "--dir", old.toString());
+        run("init", "--dir", next.toString());
+        Path out = tmp.resolve("sleep");
+        Run issue = run("issue", "--dir", next.toString(), "--namespace", "default", "--service-account", "sleep",
+                "--out", out.toString(), "--also-trust", old.resolve("ca-cert.pem").toString(),
+                "--also-trust", next.resolve("ca-cert.pem").toString());
+        assertThat(issue.exit()).as(issue.err()).isZero();
+        assertThat(dev.tollgate.identity.PemFiles.readCertificates(out.resolve("root-cert.pem"))).containsExactly(
+                dev.tollgate.identity.MeshCa.load(next).rootCertificate(),
+                dev.tollgate.identity.MeshCa.load(old).rootCertificate());
+
+        // a leaf is no root: trusting it as one would be a mistake worth a clear error
+        Run leaf = run("issue", "--dir", next.toString(), "--namespace", "default", "--service-account", "sleep",
+                "--out", out.toString(), "--force", "--also-trust", out.resolve("cert-chain.pem").toString());
+        assertThat(leaf.exit()).isEqualTo(2);
+        assertThat(leaf.err()).contains("is not a CA certificate").doesNotContain("\tat ");
+    }
+
+    @Test
     void errorsAreOneClearLineAndExit2(@TempDir Path tmp) throws Exception {
         Run missingCa = run("issue", "--dir", tmp.resolve("nope").toString(), "--namespace", "default", "--service-account", "sleep", "--out", tmp.resolve("o").toString());
         assertThat(missingCa.exit()).isEqualTo(2);

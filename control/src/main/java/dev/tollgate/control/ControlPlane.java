@@ -1,7 +1,9 @@
 package dev.tollgate.control;
 
-import dev.tollgate.control.ca.CaSecret;
+import dev.tollgate.control.ca.CaSecretWatch;
 import dev.tollgate.control.ca.CertificateService;
+import dev.tollgate.control.ca.IssuedPerRoot;
+import dev.tollgate.control.ca.RootPublisher;
 import dev.tollgate.control.ca.TokenReviewer;
 import dev.tollgate.control.push.ConfigPushService;
 import dev.tollgate.control.watch.ClusterWatch;
@@ -43,11 +45,16 @@ public final class ControlPlane implements AutoCloseable {
     private final ClusterWatch watch;
     private final ConfigPushService push;
     private final ControlServer server;
+    private final CaSecretWatch ca;
+    private final RootPublisher publisher;
 
-    private ControlPlane(ClusterWatch watch, ConfigPushService push, ControlServer server) {
+    private ControlPlane(ClusterWatch watch, ConfigPushService push, ControlServer server, CaSecretWatch ca,
+                         RootPublisher publisher) {
         this.watch = watch;
         this.push = push;
         this.server = server;
+        this.ca = ca;
+        this.publisher = publisher;
     }
 
     /**
@@ -55,22 +62,30 @@ public final class ControlPlane implements AutoCloseable {
      *                               issue nor prove its own name, so it does not start
      */
     public static ControlPlane start(KubernetesClient client, MeterRegistry meters, Options options) {
-        MeshCa ca = CaSecret.load(client, options.namespace(), options.caSecret());
+        CaSecretWatch ca = CaSecretWatch.start(client, options.namespace(), options.caSecret());
+        ca.registerMetrics(meters);
         ClusterWatch watch = new ClusterWatch(client, meters, new ClusterWatch.Options(options.rootNamespace(),
                 ClusterWatch.Options.DEFAULTS.quiet(), ClusterWatch.Options.DEFAULTS.max()));
         ConfigPushService push = new ConfigPushService(watch::current, meters);
         watch.subscribe(push);
-        CertificateService certificates = new CertificateService(ca, new TokenReviewer(client, ca.trustDomain()));
+        CertificateService certificates = new CertificateService(ca,
+                new TokenReviewer(client, ca.get().trustDomain()), MeshCa.DEFAULT_WORKLOAD_TTL, MeshCa.MAX_TTL,
+                Optional.of(new IssuedPerRoot(meters)));
         ControlServer server;
+        RootPublisher publisher;
         try {
-            server = ControlServer.start(options.listen(), ca, options.serverNames(),
-                    List.of(certificates.authenticated(), push.authenticated()));
+            server = ControlServer.start(options.listen(), ca, () -> ca.current().roots(), options.serverNames(),
+                    ControlServer.SERVING_TTL, List.of(certificates.authenticated(), push.authenticated()));
+            ca.addListener(bundle -> server.reissueServingCertificate());
+            publisher = new RootPublisher(client, meters);
+            publisher.follow(ca);
         } catch (RuntimeException e) {
             watch.close();
+            ca.close();
             throw e;
         }
         watch.start();
-        return new ControlPlane(watch, push, server);
+        return new ControlPlane(watch, push, server, ca, publisher);
     }
 
     /** Whether the watch has synced and published a snapshot: until then the ConfigService answers UNAVAILABLE. */
@@ -98,7 +113,9 @@ public final class ControlPlane implements AutoCloseable {
         try {
             server.close();
         } finally {
+            publisher.close();
             watch.close();
+            ca.close();
         }
     }
 }

@@ -2,6 +2,7 @@ package dev.tollgate.control;
 
 import dev.tollgate.identity.IssuedCertificate;
 import dev.tollgate.identity.MeshCa;
+import dev.tollgate.identity.TrustBundle;
 import dev.tollgate.identity.RotatingCertificate;
 import io.grpc.Server;
 import io.grpc.ServerServiceDefinition;
@@ -9,16 +10,14 @@ import io.grpc.TlsServerCredentials;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.util.AdvancedTlsX509KeyManager;
 
-import javax.net.ssl.TrustManagerFactory;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
-import java.security.GeneralSecurityException;
-import java.security.KeyStore;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.function.Supplier;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -66,12 +65,25 @@ public final class ControlServer implements AutoCloseable {
     /** With a serving certificate lifetime of {@code servingTtl}: tests watch it renew in seconds. */
     public static ControlServer start(InetSocketAddress address, MeshCa ca, List<String> serviceNames,
                                       Duration servingTtl, List<ServerServiceDefinition> services) {
-        RotatingCertificate serving = new RotatingCertificate(() -> ca.issueServer(serviceNames, servingTtl), Clock.systemUTC());
+        return start(address, () -> ca, () -> List.of(ca.rootCertificate()), serviceNames, servingTtl, services);
+    }
+
+    /**
+     * With a CA that may change (a {@link dev.tollgate.control.ca.CaSecretWatch} through a root rotation): the
+     * serving certificate comes from the CA in force when it is issued ({@link #reissueServingCertificate()} after
+     * the signing root changed), and a client certificate may chain to any root {@code trustedRoots} gives at its
+     * handshake, so proxies keep connecting while some still hold certificates from the old root.
+     */
+    public static ControlServer start(InetSocketAddress address, Supplier<MeshCa> ca,
+                                      Supplier<List<X509Certificate>> trustedRoots, List<String> serviceNames,
+                                      Duration servingTtl, List<ServerServiceDefinition> services) {
+        RotatingCertificate serving = new RotatingCertificate(() -> ca.get().issueServer(serviceNames, servingTtl),
+                Clock.systemUTC());
         AdvancedTlsX509KeyManager keys = new AdvancedTlsX509KeyManager();
         load(keys, serving.current());
         serving.addListener(c -> load(keys, c));
         TlsServerCredentials credentials = (TlsServerCredentials) TlsServerCredentials.newBuilder().keyManager(keys)
-                .trustManager(trusting(ca.rootCertificate()).getTrustManagers())
+                .trustManager(TrustBundle.trustManager(trustedRoots))
                 .clientAuth(TlsServerCredentials.ClientAuth.OPTIONAL).build();
         NettyServerBuilder builder = NettyServerBuilder.forAddress(address, credentials)
                 .maxInboundMessageSize(MAX_REQUEST_BYTES)
@@ -95,6 +107,15 @@ public final class ControlServer implements AutoCloseable {
         return server.getPort();
     }
 
+    /**
+     * Issues the serving certificate again now, from the CA in force: after the signing root changed, so that the
+     * control plane's own certificate moves to the new root with the proxies'. Proxies trust both roots by then
+     * (a rotation trusts the new root before it signs with it), so either certificate is accepted meanwhile.
+     */
+    public void reissueServingCertificate() {
+        servingCertificate.renewNow();
+    }
+
     /** The certificate the server presents now. */
     public IssuedCertificate servingCertificate() {
         return servingCertificate.current();
@@ -112,19 +133,6 @@ public final class ControlServer implements AutoCloseable {
             Thread.currentThread().interrupt();
         } finally {
             servingCertificate.close();
-        }
-    }
-
-    private static TrustManagerFactory trusting(X509Certificate root) {
-        try {
-            KeyStore store = KeyStore.getInstance("PKCS12");
-            store.load(null, null);
-            store.setCertificateEntry("mesh-root", root);
-            TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-            tmf.init(store);
-            return tmf;
-        } catch (GeneralSecurityException | IOException e) {
-            throw new IllegalStateException("cannot trust the mesh root: " + e.getMessage(), e);
         }
     }
 

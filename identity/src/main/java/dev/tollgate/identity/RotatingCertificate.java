@@ -133,6 +133,16 @@ public final class RotatingCertificate implements AutoCloseable {
         return true;
     }
 
+    /**
+     * Replaces the certificate now, whatever its age: when its issuer changed (a CA that switched to a new root) and
+     * the held one should come from the new issuer before its time.
+     *
+     * @throws RuntimeException from the issuer; the held certificate stays
+     */
+    public synchronized IssuedCertificate renewNow() {
+        return replace();
+    }
+
     static Instant renewAt(IssuedCertificate c) {
         Duration lifetime = Duration.between(c.notBefore(), c.notAfter());
         return c.notBefore().plus(lifetime.multipliedBy(2).dividedBy(3));

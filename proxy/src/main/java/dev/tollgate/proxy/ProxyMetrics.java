@@ -72,6 +72,12 @@ final class ProxyMetrics {
         FunctionCounter.builder("tollgate.certificate.renewal.failures", this,
                         m -> m.rotating.map(RotatingCertificate::renewalFailures).orElse(0L))
                 .description("failed workload certificate renewal attempts").register(registry);
+        // during a root rotation an operator watches the count go to 2 (both trusted) and back to 1 (old one removed)
+        Gauge.builder("tollgate.trust.roots", identity.trust(), t -> t.roots().size())
+                .description("mesh roots trusted now").register(registry);
+        FunctionCounter.builder("tollgate.trust.bundle.reload.failures", identity.trust(),
+                        dev.tollgate.identity.TrustBundle::reloadFailures)
+                .description("changes of the root file refused (the last good roots stayed in force)").register(registry);
         Gauge.builder("tollgate.connections.active", activeConnections, AtomicLong::get)
                 .description("open client connections").register(registry);
         // registered up front, so that a dashboard sees 0 rather than no series before the first refusal

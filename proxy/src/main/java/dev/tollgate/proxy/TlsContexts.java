@@ -21,7 +21,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * The TLS contexts a proxy uses, built once and rebuilt only when the workload certificate changes.
+ * The TLS contexts a proxy uses, built once and rebuilt only when the workload certificate or the mesh roots change
+ * (a renewal, a root rotation): a new connection gets the new context, an established one keeps its session.
  * BoringSSL (netty-tcnative) where it loads, the JDK's TLS otherwise.
  */
 final class TlsContexts {
@@ -45,7 +46,7 @@ final class TlsContexts {
     private record OriginateKey(Optional<String> caCertificates, boolean verifyHostName) {
     }
 
-    private record Built(CertifiedKey key, SslContext context) {
+    private record Built(CertifiedKey key, List<X509Certificate> roots, SslContext context) {
     }
 
     /** @param caBundle trust for TLS origination instead of the system's ({@code --ca-bundle}) */
@@ -69,14 +70,15 @@ final class TlsContexts {
      */
     SslContext meshServer() throws SSLException {
         CertifiedKey key = identity.certificate().get();
+        List<X509Certificate> roots = identity.trustRoots();
         Built b = meshServer.get();
-        if (b == null || !same(b.key, key)) {
+        if (b == null || !same(b.key, key) || b.roots != roots) {
             SslContext ctx = SslContextBuilder.forServer(key.key(), key.chain()).keyStoreType(KEY_STORE)
                     .sslProvider(PROVIDER).protocols(PROTOCOLS)
-                    .trustManager(new MeshPeerTrust(identity.trustRoots(), () -> peerTrustDomains.get()))
+                    .trustManager(new MeshPeerTrust(roots, () -> peerTrustDomains.get()))
                     .clientAuth(ClientAuth.REQUIRE)
                     .build();
-            b = new Built(key, ctx);
+            b = new Built(key, roots, ctx);
             meshServer.set(b);
         }
         return b.context;
@@ -93,15 +95,16 @@ final class TlsContexts {
      */
     SslContext meshClient() throws SSLException {
         CertifiedKey key = identity.certificate().get();
+        List<X509Certificate> roots = identity.trustRoots();
         Built b = meshClient.get();
-        if (b == null || !same(b.key, key)) {
+        if (b == null || !same(b.key, key) || b.roots != roots) {
             SslContext ctx = SslContextBuilder.forClient()
                     .sslProvider(PROVIDER).protocols(PROTOCOLS)
                     .keyManager(key.key(), key.chain()).keyStoreType(KEY_STORE)
-                    .trustManager(identity.trustRoots())
+                    .trustManager(roots)
                     .endpointIdentificationAlgorithm(null)
                     .build();
-            b = new Built(key, ctx);
+            b = new Built(key, roots, ctx);
             meshClient.set(b);
         }
         return b.context;

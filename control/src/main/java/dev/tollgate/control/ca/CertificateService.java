@@ -16,6 +16,8 @@ import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
+import java.util.function.Supplier;
 
 /**
  * {@code tollgate.ca.v1.CertificateService}: signs a workload's CSR for exactly the identity its token proves.
@@ -32,17 +34,30 @@ public final class CertificateService extends CertificateServiceGrpc.Certificate
 
     private static final Logger log = LoggerFactory.getLogger(CertificateService.class);
 
-    private final MeshCa ca;
+    private final Supplier<MeshCa> ca;
     private final TokenReviewer reviewer;
     private final Duration defaultTtl;
     private final Duration maxTtl;
+    private final Optional<IssuedPerRoot> ledger;
 
     public CertificateService(MeshCa ca, TokenReviewer reviewer) {
         this(ca, reviewer, MeshCa.DEFAULT_WORKLOAD_TTL, MeshCa.MAX_TTL);
     }
 
     public CertificateService(MeshCa ca, TokenReviewer reviewer, Duration defaultTtl, Duration maxTtl) {
-        this.ca = Objects.requireNonNull(ca, "ca");
+        this(() -> ca, reviewer, defaultTtl, maxTtl, Optional.empty());
+    }
+
+    /**
+     * @param ca     the CA to sign with, asked on every request: a {@link CaSecretWatch}, so that a root rotation
+     *               takes effect for the next request
+     * @param ledger where each issued certificate is counted by root, for the rotation's metrics
+     */
+    public CertificateService(Supplier<MeshCa> ca, TokenReviewer reviewer, Duration defaultTtl, Duration maxTtl,
+                              Optional<IssuedPerRoot> ledger) {
+        Objects.requireNonNull(ca.get(), "ca");
+        this.ca = ca;
+        this.ledger = Objects.requireNonNull(ledger, "ledger");
         this.reviewer = Objects.requireNonNull(reviewer, "reviewer");
         if (defaultTtl.compareTo(maxTtl) > 0) {
             throw new IllegalArgumentException("the default lifetime " + defaultTtl + " exceeds the maximum " + maxTtl);
@@ -85,13 +100,15 @@ public final class CertificateService extends CertificateServiceGrpc.Certificate
         }
         List<X509Certificate> chain;
         try {
-            chain = ca.signWorkload(identity, key, ttl(request.getValidityDurationSeconds()));
+            chain = ca.get().signWorkload(identity, key, ttl(request.getValidityDurationSeconds()));
         } catch (RuntimeException e) {
             log.error("cannot sign a certificate for {}", identity, e);
             response.onError(Status.INTERNAL.withDescription("the CA cannot sign: " + e.getMessage()).asRuntimeException());
             return;
         }
-        log.info("issued a certificate for {} until {}", identity, chain.getFirst().getNotAfter().toInstant());
+        log.info("issued a certificate for {} until {} from root {}", identity, chain.getFirst().getNotAfter().toInstant(),
+                Roots.fingerprint(chain.getLast()));
+        ledger.ifPresent(l -> l.issued(chain.getLast(), chain.getFirst().getNotAfter().toInstant()));
         CreateCertificateResponse.Builder out = CreateCertificateResponse.newBuilder();
         // one certificate per entry, leaf first, as istiod answers
         chain.forEach(c -> out.addCertChain(PemFiles.toPem(List.of(c))));
