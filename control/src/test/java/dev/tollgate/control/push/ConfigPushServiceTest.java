@@ -136,6 +136,9 @@ class ConfigPushServiceTest {
             PushKit.Stream s = new PushKit.Stream(kit.channel("default", "sleep")).first(sidecar("default", "sleep"));
             ConfigResponse r = s.next();
             s.ack(r);
+            // the server ignores an answer to a nonce it has since replaced (as xDS does): pushing the next version
+            // before the ack has arrived would make this ack stale
+            eventually(() -> kit.pushes("ack") == 1, "the ack counted");
             WatchedSnapshot next = Snapshots.of(2, WORLD + privateEntry("default", "new", "new.default.example.org"));
             current.set(next);
             kit.service.accept(next);
