@@ -101,6 +101,12 @@ public final class TrustBundle implements AutoCloseable {
         return new LiveTrustManager(roots);
     }
 
+    /** A PKIX trust manager over fixed roots: the one way the mesh builds one, live or not. */
+    public static javax.net.ssl.X509ExtendedTrustManager pkixTrustManager(
+            List<java.security.cert.X509Certificate> roots) {
+        return LiveTrustManager.pkix(roots);
+    }
+
     /**
      * A trust manager that checks each handshake against the roots in force at that moment: for a TLS stack that
      * takes its trust manager once (a gRPC channel to the control plane, the control plane's server).

@@ -1,14 +1,13 @@
 package dev.tollgate.proxy;
 
 import dev.tollgate.identity.SpiffeId;
+import dev.tollgate.identity.TrustBundle;
 
 import javax.net.ssl.SSLEngine;
-import javax.net.ssl.TrustManagerFactory;
 import javax.net.ssl.X509ExtendedTrustManager;
 import javax.net.ssl.X509TrustManager;
 import java.net.Socket;
 import java.security.GeneralSecurityException;
-import java.security.KeyStore;
 import java.security.cert.CertificateException;
 import java.security.cert.CertificateExpiredException;
 import java.security.cert.CertificateNotYetValidException;
@@ -44,28 +43,8 @@ final class MeshPeerTrust extends X509ExtendedTrustManager {
      */
     MeshPeerTrust(List<X509Certificate> roots, Supplier<Optional<Set<String>>> trustDomains) {
         this.roots = List.copyOf(roots);
-        this.pkix = pkix(roots);
+        this.pkix = TrustBundle.pkixTrustManager(roots);
         this.trustDomains = trustDomains;
-    }
-
-    private static X509ExtendedTrustManager pkix(List<X509Certificate> roots) {
-        try {
-            KeyStore ks = KeyStore.getInstance(KeyStore.getDefaultType());
-            ks.load(null, null);
-            for (int i = 0; i < roots.size(); i++) {
-                ks.setCertificateEntry("mesh-root-" + i, roots.get(i));
-            }
-            TrustManagerFactory tmf = TrustManagerFactory.getInstance("PKIX");
-            tmf.init(ks);
-            for (var tm : tmf.getTrustManagers()) {
-                if (tm instanceof X509ExtendedTrustManager x) {
-                    return x;
-                }
-            }
-            throw new IllegalStateException("no X509 trust manager for the mesh roots");
-        } catch (GeneralSecurityException | java.io.IOException e) {
-            throw new IllegalStateException("cannot build the mesh trust manager: " + e.getMessage(), e);
-        }
     }
 
     private interface PathCheck {
