@@ -4,6 +4,7 @@ import dev.tollgate.cli.demo.Check;
 import dev.tollgate.cli.demo.CurlRunner;
 import dev.tollgate.cli.demo.DemoWorkload;
 import dev.tollgate.cli.demo.Observation;
+import dev.tollgate.cli.demo.Outcome;
 import dev.tollgate.cli.demo.Scenario;
 import dev.tollgate.cli.demo.Step;
 import dev.tollgate.control.watch.WatchedSnapshot;
@@ -137,6 +138,77 @@ class ClusterTutorialEndToEndTest {
             assertThat(mesh.cluster.reviews.asked).anySatisfy(r -> assertThat(r.getSpec().getToken())
                     .isEqualTo("eyJhbGciOiJSUzI1NiJ9.forged.sig"));
         }
+    }
+
+    /**
+     * A proxy offered a configuration it cannot compile keeps its last good one: through the cluster, such an object
+     * never reaches a proxy, because the control plane validates with the loader the proxies use and refuses the
+     * object first (a proxy's view is a subset of what the control plane compiled, with the same loader and
+     * compiler). So this asserts that: a broken ServiceEntry (an unknown enum value; the API server takes it, as a
+     * CRD without schema validation would) that would open yahoo if it counted is refused by the control plane,
+     * reported on itself (a Warning Event, tollgate_config_rejected_total), and the sidecar keeps its version and
+     * its outcomes; the fixed object then applies. The proxy's own refusal of a version it cannot compile is
+     * SidecarFollowsPushTest's, with a stand-in control plane that pushes one.
+     */
+    @Test
+    void aBrokenObjectIsRefusedByTheControlPlaneAndTheSidecarKeepsItsVersionAndItsOutcomes() throws Exception {
+        assumeCurl();
+        try (ClusterMesh mesh = new ClusterMesh(dir).startControlPlane("REGISTRY_ONLY")) {
+            ClusterMesh.Proxy sidecar = mesh.startSidecar(DemoWorkload.DEFAULT_SLEEP);
+            List<GenericKubernetesResource> google = mesh.cluster.apply("serviceentry-google.yaml", "default");
+            mesh.awaitProxies(s -> google.stream().allMatch(r -> ClusterMesh.holds(r, true).test(s)));
+            String before = sidecar.ready().body();
+            CurlRunner curl = new CurlRunner(mesh.setup.publicCaFile());
+            InetSocketAddress at = new InetSocketAddress("127.0.0.1", sidecar.port());
+
+            mesh.cluster.apply(mesh.cluster.object("""
+                    apiVersion: networking.istio.io/v1
+                    kind: ServiceEntry
+                    metadata: {name: external-developer-yahoo-com, namespace: default}
+                    spec:
+                      hosts: [developer.yahoo.com]
+                      location: MESH_EXTERNAL
+                      ports: [{number: 443, name: https, protocol: HTTPS}]
+                      resolution: DNS_ROUND_ROBIN_PLEASE
+                    """));
+            String admin = mesh.control.adminAddress();
+            ClusterMesh.await(() -> rejected(admin) >= 1, "the control plane refused the broken ServiceEntry");
+            ClusterMesh.await(() -> mesh.cluster.client.v1().events().inNamespace("default").list().getItems().stream()
+                    .anyMatch(e -> "Warning".equals(e.getType()) && "external-developer-yahoo-com".equals(e.getInvolvedObject().getName())),
+                    "a Warning Event on the ServiceEntry");
+            Thread.sleep(1500); // more than the control plane's debounce: had it pushed, the version would have moved
+            assertThat(sidecar.ready().body()).contains(versionOf(before));
+            assertThat(curl.head(at, Scenario.https(Scenario.YAHOO)).outcome()).as("still not declared")
+                    .isEqualTo(Outcome.BLOCKED);
+            assertThat(curl.head(at, Scenario.https(Scenario.GOOGLE)).outcome()).isEqualTo(Outcome.OK);
+
+            // kubectl apply of the fixed object: it counts now
+            List<GenericKubernetesResource> yahoo = mesh.cluster.apply("serviceentry-yahoo.yaml", "default");
+            mesh.awaitProxies(s -> yahoo.stream().allMatch(r -> ClusterMesh.holds(r, true).test(s)));
+            assertThat(sidecar.ready().body()).doesNotContain(versionOf(before));
+            assertThat(curl.head(at, Scenario.https(Scenario.YAHOO)).outcome()).isEqualTo(Outcome.OK);
+        }
+    }
+
+    static double rejected(String admin) {
+        try {
+            double sum = 0;
+            for (String line : ControlCommandTest.get(admin, "/metrics").body().split("\n")) {
+                if (line.startsWith("tollgate_config_rejected_total{")) {
+                    sum += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+                }
+            }
+            return sum;
+        } catch (Exception e) {
+            return -1;
+        }
+    }
+
+    /** "version HASH" from a /ready body. */
+    static String versionOf(String readyBody) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("version [0-9a-f]+").matcher(readyBody);
+        assertThat(m.find()).as(readyBody).isTrue();
+        return m.group();
     }
 
     static GenericKubernetesResource generic(ClusterMesh mesh, Object o) {

@@ -68,7 +68,7 @@ public final class LiveCluster implements AutoCloseable {
         for (String[] k : ISTIO) {
             for (String v : versions(k[0])) {
                 contexts.add(new CustomResourceDefinitionContext.Builder().withGroup(k[0]).withVersion(v)
-                        .withKind(k[1]).withPlural(k[2]).withScope("Namespaced").build());
+                        .withKind(k[1]).withPlural(k[2]).withScope("Namespaced").withStatusSubresource(true).build());
             }
         }
         KubernetesCrudDispatcher crud = new KubernetesCrudDispatcher(contexts) {
@@ -100,7 +100,9 @@ public final class LiveCluster implements AutoCloseable {
                     .withNewSpec().withGroup(k[0]).withScope("Namespaced")
                     .withNewNames().withKind(k[1]).withPlural(k[2]).endNames()
                     .withVersions(versions(k[0]).stream().map(v -> new CustomResourceDefinitionVersionBuilder()
-                            .withName(v).withServed(true).withStorage(v.equals("v1")).build()).toList())
+                            .withName(v).withServed(true).withStorage(v.equals("v1"))
+                            // as Istio's CRDs: the control plane writes validation messages there
+                            .withNewSubresources().withNewStatus().endStatus().endSubresources().build()).toList())
                     .endSpec().build()).create();
         }
         for (String ns : List.of("default", "otherns", "istio-system")) {
