@@ -140,7 +140,9 @@ class ControlCommandTest {
             StringWriter err = new StringWriter();
             CommandLine cl = new CommandLine(command);
             cl.setErr(new PrintWriter(err, true));
-            CompletableFuture<Integer> exit = CompletableFuture.supplyAsync(() -> cl.execute(args));
+            // a thread of its own: it runs until stopped, and on the common pool it would starve every other task there
+            CompletableFuture<Integer> exit = new CompletableFuture<>();
+            Thread.ofPlatform().name("tollgate control").daemon().start(() -> exit.complete(cl.execute(args)));
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
             while (stopper.get() == null && !exit.isDone() && System.nanoTime() < deadline) {
                 Thread.sleep(50);

@@ -86,8 +86,12 @@ public final class CurlRunner implements Probe {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot run curl: " + e.getMessage(), e);
         }
-        CompletableFuture<String> stdout = CompletableFuture.supplyAsync(() -> readAll(process.getInputStream()));
-        CompletableFuture<String> stderr = CompletableFuture.supplyAsync(() -> readAll(process.getErrorStream()));
+        // threads of their own: on the common pool the reads wait for whatever else runs there (on a machine with two
+        // cores it has one thread), and a long task there left curl's output unread for good
+        CompletableFuture<String> stdout = CompletableFuture.supplyAsync(() -> readAll(process.getInputStream()),
+                CurlRunner::reader);
+        CompletableFuture<String> stderr = CompletableFuture.supplyAsync(() -> readAll(process.getErrorStream()),
+                CurlRunner::reader);
         try {
             if (!process.waitFor(maxTimeSeconds + 20L, TimeUnit.SECONDS)) {
                 process.destroyForcibly();
@@ -122,6 +126,10 @@ public final class CurlRunner implements Probe {
     static String proxyUrl(InetSocketAddress sidecar) {
         String host = sidecar.getAddress().getHostAddress();
         return "http://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + sidecar.getPort();
+    }
+
+    private static void reader(Runnable read) {
+        Thread.ofVirtual().name("curl output").start(read);
     }
 
     private static String readAll(InputStream in) {

@@ -1,7 +1,5 @@
 package dev.tollgate.cli.demo;
 
-import dev.tollgate.identity.MeshCa;
-import dev.tollgate.identity.PemFiles;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -12,12 +10,9 @@ import java.io.UncheckedIOException;
 import java.io.Writer;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.concurrent.Callable;
 
 /** {@code tollgate demo}: the Istio egress tutorial, end to end, on loopback, with real curl. */
@@ -129,7 +124,7 @@ public final class DemoCommand implements Callable<Integer> {
         List<AutoCloseable> running = new ArrayList<>();
         try {
             dir = created ? Files.createTempDirectory("tollgate-demo") : Files.createDirectories(workDir);
-            DemoSetup setup = prepare(dir, running);
+            DemoSetup setup = DemoSetup.prepare(dir, running);
             Probe probe = probe(setup, err);
             if (probe == null) {
                 return 2;
@@ -179,23 +174,6 @@ public final class DemoCommand implements Callable<Integer> {
             }
             err.flush();
         }
-    }
-
-    /** The CAs, the stand-in hosts and the config folder; everything started is added to {@code running}. */
-    static DemoSetup prepare(Path dir, List<AutoCloseable> running) {
-        Path meshCaDir = dir.resolve("mesh-ca");
-        MeshCa meshCa = MeshCa.init(meshCaDir, MeshCa.DEFAULT_TRUST_DOMAIN);
-        MeshCa publicCa = MeshCa.generate("public.tollgate.demo");
-        Path publicCaFile = dir.resolve("public-ca.pem");
-        PemFiles.writeCertificates(publicCaFile, List.of(publicCa.rootCertificate()));
-        Map<String, StandInHost> standIns = new LinkedHashMap<>();
-        for (String host : Scenario.HOSTS) {
-            StandInHost s = StandInHost.start(host, publicCa.issueServer(List.of(host), Duration.ofDays(1)));
-            running.add(s);
-            standIns.put(host, s);
-        }
-        return new DemoSetup(new DemoConfig(dir.resolve("config")), meshCaDir, meshCa, publicCaFile,
-                publicCa.rootCertificate(), standIns);
     }
 
     private Probe probe(DemoSetup setup, PrintWriter err) {

@@ -24,9 +24,7 @@ import dev.tollgate.proxy.SidecarSettings;
 
 import java.io.IOException;
 import java.io.PrintStream;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.time.Clock;
 import java.time.Duration;
 import java.nio.charset.StandardCharsets;
@@ -39,7 +37,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentLinkedDeque;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
@@ -104,9 +101,9 @@ final class ProxyDemoMesh implements DemoMesh {
             List<String> sidecarConnectTo = new ArrayList<>(setup.standInConnectTo());
             java.util.Set<Integer> taken = new java.util.HashSet<>();
             for (Map.Entry<String, WorkloadRef> g : gatewayWorkloads.entrySet()) {
-                int offset = freePortOffset();
+                int offset = DemoSetup.gatewayPortOffset();
                 while (taken.contains(offset + 80) || taken.contains(offset + 443)) {
-                    offset = freePortOffset();
+                    offset = DemoSetup.gatewayPortOffset();
                 }
                 taken.addAll(List.of(offset + 80, offset + 443));
                 EgressGateway gateway = EgressGateway.start(GatewaySettings.defaults(identity(ca, g.getValue(), resources))
@@ -226,25 +223,6 @@ final class ProxyDemoMesh implements DemoMesh {
         if (!result.ok()) {
             throw new IllegalStateException("the demo configuration did not load: " + result.errors().stream()
                     .map(Object::toString).collect(Collectors.joining("; ")));
-        }
-    }
-
-    /** An offset with offset+80 and offset+443 free on 127.0.0.1 now (the gateway binds them as steps need). */
-    static int freePortOffset() throws IOException {
-        for (int attempt = 0; attempt < 50; attempt++) {
-            int offset = ThreadLocalRandom.current().nextInt(20_000, 60_000);
-            if (free(offset + 80) && free(offset + 443)) {
-                return offset;
-            }
-        }
-        throw new IOException("no free pair of loopback ports for the gateway's listeners");
-    }
-
-    private static boolean free(int port) {
-        try (ServerSocket s = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
-            return true;
-        } catch (IOException e) {
-            return false;
         }
     }
 

@@ -1,5 +1,6 @@
 package dev.tollgate.cli.kube;
 
+import dev.tollgate.control.ca.TokenReviews;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
@@ -16,21 +17,31 @@ import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.mockwebserver.Context;
 import io.fabric8.mockwebserver.MockWebServer;
+import io.fabric8.mockwebserver.ServerRequest;
+import io.fabric8.mockwebserver.ServerResponse;
+import io.fabric8.mockwebserver.http.Dispatcher;
 import io.fabric8.mockwebserver.http.MockResponse;
+import io.fabric8.mockwebserver.http.RecordedRequest;
+import io.fabric8.mockwebserver.internal.MockDispatcher;
 
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
+import java.net.InetAddress;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Queue;
 import java.util.function.Predicate;
 
 /**
  * fabric8's mock API server in CRUD mode with Istio's CRDs (served at v1, v1beta1 and for networking v1alpha3, stored
- * at v1), a kubeconfig that points at it, and {@code kubectl apply} of the tutorial's files. A Deployment applied
- * also gets its Pod, as its controller would make it: the cluster's workloads are its Pods.
+ * at v1), a kubeconfig that points at it, and {@code kubectl apply} and {@code kubectl delete} of the tutorial's files.
+ * A Deployment applied also gets its Pod, as its controller would make it: the cluster's workloads are its Pods.
+ * TokenReview is an expectation ({@link #reviews}: the review's status stubbed per token), everything else CRUD. The
+ * API server can be stopped and started again on its port, its objects kept, as an outage of a real one.
  */
 public final class LiveCluster implements AutoCloseable {
     public static final Path TUTORIAL = Path.of("..", "examples", "tutorial");
@@ -43,7 +54,12 @@ public final class LiveCluster implements AutoCloseable {
             {"security.istio.io", "AuthorizationPolicy", "authorizationpolicies"}};
 
     public final KubernetesClient client;
-    private final KubernetesMockServer server;
+    /** What TokenReview answers, per token. */
+    public final TokenReviews reviews = new TokenReviews();
+    private final Map<ServerRequest, Queue<ServerResponse>> expectations = new HashMap<>();
+    private final Dispatcher dispatcher;
+    private final int port;
+    private KubernetesMockServer server;
     /** GETs of paths this matches are answered 403, as an API server answers a user without RBAC for them. */
     public volatile Predicate<String> forbidden = p -> false;
 
@@ -52,10 +68,10 @@ public final class LiveCluster implements AutoCloseable {
         for (String[] k : ISTIO) {
             for (String v : versions(k[0])) {
                 contexts.add(new CustomResourceDefinitionContext.Builder().withGroup(k[0]).withVersion(v)
-                        .withKind(k[1]).withPlural(k[2]).withScope("Namespaced").build());
+                        .withKind(k[1]).withPlural(k[2]).withScope("Namespaced").withStatusSubresource(true).build());
             }
         }
-        KubernetesCrudDispatcher dispatcher = new KubernetesCrudDispatcher(contexts) {
+        KubernetesCrudDispatcher crud = new KubernetesCrudDispatcher(contexts) {
             @Override
             public MockResponse handleGet(String path) {
                 if (forbidden.test(path)) {
@@ -66,8 +82,17 @@ public final class LiveCluster implements AutoCloseable {
                 return super.handleGet(path);
             }
         };
-        server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(), dispatcher, false);
-        server.init();
+        MockDispatcher expected = new MockDispatcher(expectations);
+        this.dispatcher = new Dispatcher() {
+            @Override
+            public MockResponse dispatch(RecordedRequest request) {
+                return request.getPath().startsWith(TokenReviews.PATH) ? expected.dispatch(request)
+                        : crud.dispatch(request);
+            }
+        };
+        server = serve(0);
+        port = server.getPort();
+        server.expect().post().withPath(TokenReviews.PATH).andReply(reviews).always();
         client = server.createClient();
         for (String[] k : ISTIO) {
             client.apiextensions().v1().customResourceDefinitions().resource(new CustomResourceDefinitionBuilder()
@@ -75,13 +100,32 @@ public final class LiveCluster implements AutoCloseable {
                     .withNewSpec().withGroup(k[0]).withScope("Namespaced")
                     .withNewNames().withKind(k[1]).withPlural(k[2]).endNames()
                     .withVersions(versions(k[0]).stream().map(v -> new CustomResourceDefinitionVersionBuilder()
-                            .withName(v).withServed(true).withStorage(v.equals("v1")).build()).toList())
+                            .withName(v).withServed(true).withStorage(v.equals("v1"))
+                            // as Istio's CRDs: the control plane writes validation messages there
+                            .withNewSubresources().withNewStatus().endStatus().endSubresources().build()).toList())
                     .endSpec().build()).create();
         }
         for (String ns : List.of("default", "otherns", "istio-system")) {
             client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(ns).endMetadata().build())
                     .create();
         }
+    }
+
+    private KubernetesMockServer serve(int onPort) {
+        KubernetesMockServer s = new KubernetesMockServer(new Context(), new MockWebServer(), expectations, dispatcher,
+                false);
+        s.init(InetAddress.getLoopbackAddress(), onPort);
+        return s;
+    }
+
+    /** The API server goes away: connections to its port are refused until {@link #startApiServer()}. */
+    public synchronized void stopApiServer() {
+        server.destroy();
+    }
+
+    /** The API server is back on the same port, with the objects it held. */
+    public synchronized void startApiServer() {
+        server = serve(port);
     }
 
     private static List<String> versions(String group) {
@@ -108,8 +152,42 @@ public final class LiveCluster implements AutoCloseable {
         return file;
     }
 
-    /** {@code kubectl apply -n NAMESPACE -f examples/tutorial/FILE}. */
-    public void apply(String fixture, String namespace) {
+    /** {@code kubectl apply -n NAMESPACE -f examples/tutorial/FILE}: the objects as the API server stored them. */
+    public List<GenericKubernetesResource> apply(String fixture, String namespace) {
+        List<GenericKubernetesResource> out = new ArrayList<>();
+        for (GenericKubernetesResource r : read(fixture, namespace)) {
+            out.add(apply(r));
+        }
+        return out;
+    }
+
+    /** {@code kubectl apply} of one object: as the API server stored it (with its resourceVersion). */
+    public GenericKubernetesResource apply(GenericKubernetesResource r) {
+        GenericKubernetesResource stored = client.genericKubernetesResources(r.getApiVersion(), r.getKind())
+                .inNamespace(r.getMetadata().getNamespace()).resource(r).createOr(NonDeletingOperation::update);
+        if (r.getKind().equals("Deployment")) {
+            podOf(r);
+        }
+        return stored;
+    }
+
+    /** {@code kubectl delete -n NAMESPACE -f examples/tutorial/FILE}: each object, in the file's order. */
+    public List<GenericKubernetesResource> delete(String fixture, String namespace) {
+        List<GenericKubernetesResource> objects = read(fixture, namespace);
+        for (GenericKubernetesResource r : objects) {
+            client.genericKubernetesResources(r.getApiVersion(), r.getKind())
+                    .inNamespace(r.getMetadata().getNamespace()).withName(r.getMetadata().getName()).delete();
+        }
+        return objects;
+    }
+
+    /** An object from inline YAML, at the version the mock stores. */
+    public GenericKubernetesResource object(String yaml) {
+        return storedVersion(client.getKubernetesSerialization().unmarshal(yaml, GenericKubernetesResource.class));
+    }
+
+    private List<GenericKubernetesResource> read(String fixture, String namespace) {
+        List<GenericKubernetesResource> out = new ArrayList<>();
         try (InputStream in = Files.newInputStream(TUTORIAL.resolve(fixture))) {
             Object parsed = client.getKubernetesSerialization().unmarshal(in);
             for (Object item : parsed instanceof List<?> l ? l : List.of(parsed)) {
@@ -118,20 +196,21 @@ public final class LiveCluster implements AutoCloseable {
                 if (r.getMetadata().getNamespace() == null) {
                     r.getMetadata().setNamespace(namespace);
                 }
-                // the mock converts nothing between versions; Istio's versions share one schema
-                String v = r.getApiVersion();
-                if (v.startsWith("networking.istio.io/") || v.startsWith("security.istio.io/")) {
-                    r.setApiVersion(v.substring(0, v.indexOf('/')) + "/v1");
-                }
-                client.genericKubernetesResources(r.getApiVersion(), r.getKind())
-                        .inNamespace(r.getMetadata().getNamespace()).resource(r).createOr(NonDeletingOperation::update);
-                if (r.getKind().equals("Deployment")) {
-                    podOf(r);
-                }
+                out.add(storedVersion(r));
             }
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }
+        return out;
+    }
+
+    /** The mock converts nothing between versions; Istio's versions share one schema, stored at v1. */
+    private static GenericKubernetesResource storedVersion(GenericKubernetesResource r) {
+        String v = r.getApiVersion();
+        if (v.startsWith("networking.istio.io/") || v.startsWith("security.istio.io/")) {
+            r.setApiVersion(v.substring(0, v.indexOf('/')) + "/v1");
+        }
+        return r;
     }
 
     private void podOf(GenericKubernetesResource deployment) {
@@ -150,13 +229,19 @@ public final class LiveCluster implements AutoCloseable {
 
     /** The mesh's outbound policy, in the istio ConfigMap as istioctl install writes it. */
     public void registryOnly() {
-        client.configMaps().inNamespace("istio-system").resource(new ConfigMapBuilder().withNewMetadata()
+        outboundTrafficPolicy("REGISTRY_ONLY");
+    }
+
+    /** Sets the mesh's outbound policy ({@code ALLOW_ANY} or {@code REGISTRY_ONLY}) in the istio ConfigMap. */
+    public io.fabric8.kubernetes.api.model.ConfigMap outboundTrafficPolicy(String mode) {
+        return client.configMaps().inNamespace("istio-system").resource(new ConfigMapBuilder().withNewMetadata()
                 .withName("istio").endMetadata()
-                .addToData("mesh", "outboundTrafficPolicy:\n  mode: REGISTRY_ONLY\n").build()).create();
+                .addToData("mesh", "outboundTrafficPolicy:\n  mode: " + mode + "\n").build())
+                .createOr(NonDeletingOperation::update);
     }
 
     @Override
-    public void close() {
+    public synchronized void close() {
         client.close();
         server.destroy();
     }

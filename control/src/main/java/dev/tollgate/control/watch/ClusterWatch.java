@@ -6,7 +6,10 @@ import dev.tollgate.core.model.Diagnostic;
 import dev.tollgate.core.snapshot.MeshSnapshot;
 import dev.tollgate.core.snapshot.SnapshotCompiler;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.slf4j.Logger;
@@ -46,6 +49,8 @@ public final class ClusterWatch implements AutoCloseable {
     }
 
     private final KubernetesClient client;
+    /** The informers' own client: see {@link #genericOnly}. */
+    private KubernetesClient informing;
     private final Options options;
     private final RejectionReporter reporter;
     private final Debouncer debouncer;
@@ -76,13 +81,14 @@ public final class ClusterWatch implements AutoCloseable {
         List<WatchedKind> kinds = new ArrayList<>(WatchedKinds.istio(client));
         kinds.addAll(WatchedKinds.KUBERNETES);
         List<CompletableFuture<Void>> synced = new ArrayList<>();
+        informing = genericOnly(client);
         for (WatchedKind kind : kinds) {
-            var resources = client.genericKubernetesResources(kind.context());
+            var resources = informing.genericKubernetesResources(kind.context());
             synced.add(start(kind, kind.namespaced() ? resources.inAnyNamespace().runnableInformer(0)
                     : resources.runnableInformer(0)));
         }
         // the one ConfigMap istiod reads, by name: every other ConfigMap is no business of the mesh
-        synced.add(start(WatchedKinds.CONFIG_MAP, client.genericKubernetesResources(WatchedKinds.CONFIG_MAP.context())
+        synced.add(start(WatchedKinds.CONFIG_MAP, informing.genericKubernetesResources(WatchedKinds.CONFIG_MAP.context())
                 .inNamespace(options.rootNamespace()).withName("istio").runnableInformer(0)));
         CompletableFuture.allOf(synced.toArray(CompletableFuture[]::new)).whenComplete((ok, failed) -> {
             if (failed != null) {
@@ -92,6 +98,19 @@ public final class ClusterWatch implements AutoCloseable {
                 debouncer.changed();
             }
         });
+    }
+
+    /**
+     * A client on the same cluster whose serialization knows no typed class. fabric8 reads a watch event's object
+     * through the classes it finds on the class path whatever the informer's type, and Istio's model is on ours: an
+     * object the typed class cannot hold (an enum value Istio does not have) lost that field on every watch event, so
+     * the loader judged, and accepted, an object that is not the one stored. A ServiceEntry with a mistyped
+     * resolution counted as resolution NONE, and an AuthorizationPolicy with a mistyped action as an ALLOW. Generic
+     * objects keep every field as the API server sent it, as the list (read as generic) always did.
+     */
+    static KubernetesClient genericOnly(KubernetesClient client) {
+        return new KubernetesClientBuilder().withConfig(client.getConfiguration())
+                .withKubernetesSerialization(new KubernetesSerialization(new ObjectMapper(), false)).build();
     }
 
     private CompletableFuture<Void> start(WatchedKind kind, SharedIndexInformer<GenericKubernetesResource> informer) {
@@ -194,5 +213,8 @@ public final class ClusterWatch implements AutoCloseable {
     public void close() {
         debouncer.close();
         informers.forEach(SharedIndexInformer::close);
+        if (informing != null) {
+            informing.close();
+        }
     }
 }

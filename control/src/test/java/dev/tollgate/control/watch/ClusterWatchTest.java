@@ -212,6 +212,43 @@ class ClusterWatchTest {
         assertThat(cleared).isNotNull().doesNotContainKeys("validationMessages", "conditions");
     }
 
+    /**
+     * An enum value Istio does not have, arriving on a watch event (the object changed after the informers synced):
+     * the typed Istio model on the class path cannot hold it, and fabric8 read watch events through it, so the field
+     * vanished and the loader accepted an AuthorizationPolicy without its action, an ALLOW. It must be refused as
+     * the file loader refuses it, keeping the accepted DENY.
+     */
+    @Test
+    void aMistypedActionOnAWatchEventIsRefusedNotReadAsAnAllow() {
+        b3();
+        startAndAwaitReady();
+        h.expect("B3", WatchHarness::http, O, D, D, O);
+        long version = h.watch.current().orElseThrow().version();
+
+        String mistyped = """
+                apiVersion: security.istio.io/v1
+                kind: AuthorizationPolicy
+                metadata: {name: external-deny-developers-google-com, namespace: istio-system}
+                spec:
+                  action: DENYY
+                  rules:
+                  - from:
+                    - source:
+                        namespaces: ["otherns"]
+                    to:
+                    - operation:
+                        hosts: ["developers.google.com"]
+                """;
+        h.step(() -> cluster.apply(cluster.object(mistyped)));
+
+        h.expect("B3 after the mistyped update", WatchHarness::http, O, D, D, O);
+        assertThat(h.watch.current().orElseThrow().version()).as("nothing changed, nothing published").isEqualTo(version);
+        assertThat(h.rejected("AuthorizationPolicy")).isEqualTo(1.0);
+        assertThat(h.watch.current().orElseThrow().objects().get(
+                "cluster:security.istio.io/AuthorizationPolicy/istio-system/external-deny-developers-google-com"))
+                .contains("\"DENY\"").doesNotContain("DENYY");
+    }
+
     @Test
     void aNewBrokenDenyPolicyIsLeftOutAndChangesNoDecision() {
         b3();
