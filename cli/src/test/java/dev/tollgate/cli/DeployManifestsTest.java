@@ -312,6 +312,20 @@ class DeployManifestsTest {
         }
     }
 
+    @Test
+    void theImageCarriesTheNftThatTheInjectedInitContainerRuns() throws IOException {
+        List<String> lines = Files.readAllLines(DEPLOY.resolve("Dockerfile"));
+        String from = lines.stream().filter(l -> l.startsWith("FROM ")).toList().getLast();
+        String build = String.join("\n", lines.subList(0, lines.indexOf(from)));
+        String last = String.join("\n", lines.subList(lines.indexOf(from), lines.size()));
+        assertThat(build).as("nft and the libraries ldd names for it are copied into the final stage's tree")
+                .contains("cp \"$nft\" /rootfs/usr/sbin/nft", "for f in /rootfs/opt/tollgate/jre/bin/java /rootfs/usr/sbin/nft");
+        // the JDK looks for a program in /bin and /usr/bin only when PATH is unset
+        assertThat(last).containsPattern("(?m)^ENV PATH=(\\S*:)?/usr/sbin(:\\S*)?$");
+        assertThat(option("capture-rules", "--nft").defaultValue()).as("the init container relies on nft on the PATH")
+                .isEqualTo("nft");
+    }
+
     // --- helpers ---
 
     private static void assertProbe(String what, JsonNode probe, int port, String path) {
