@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Builds Tollgate's image from deploy/Dockerfile with buildah, on a machine that reaches Debian's package archive
 # but no image registry: the build stage's base is made here, from Debian packages (debootstrap: minbase with
-# Maven) plus the local JDK 25 (Temurin's, which is no Debian package); the final stage is FROM scratch and needs
-# no base. Maven runs offline against this machine's ~/.m2, mounted into the build.
+# Maven and nftables, whose nft the final stage copies) plus the local JDK 25 (Temurin's, which is no Debian
+# package); the final stage is FROM scratch and needs no base. Maven runs offline against this machine's ~/.m2, mounted into the build.
 #
 #   deploy/build-image.sh [TAG]          default TAG: localhost/tollgate:dev (what deploy/kustomization.yaml names)
 #
@@ -16,7 +16,8 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 tag="${1:-localhost/tollgate:dev}"
 work="${TOLLGATE_IMAGE_WORK:-/var/tmp/tollgate-image}"
-base=localhost/tollgate-build-base:bookworm-jdk25
+# named for what it holds: a base made before nftables was in it gets rebuilt, not reused
+base=localhost/tollgate-build-base:bookworm-jdk25-nft
 export BUILDAH_ISOLATION="${BUILDAH_ISOLATION:-chroot}"
 
 for tool in buildah debootstrap; do
@@ -28,12 +29,12 @@ jdk="${TOLLGATE_BUILD_JDK:-$(ls -d /usr/lib/jvm/*25* 2>/dev/null | sort -rV | wh
 
 start=$(date +%s)
 if ! buildah inspect --type image "$base" >/dev/null 2>&1; then
-  if [ ! -e "$work/rootfs/.complete" ]; then
+  if [ ! -e "$work/rootfs/.complete" ] || [ ! -x "$work/rootfs/usr/sbin/nft" ]; then
     # the machine's own Debian mirror, as apt uses it
     mirror="$(awk '/^URIs:/ {print $2; exit}' /etc/apt/sources.list.d/debian.sources 2>/dev/null || true)"
     rm -rf "$work/rootfs" && mkdir -p "$work"
-    echo "build-image: debootstrap bookworm (minbase + maven) into $work/rootfs"
-    debootstrap --variant=minbase --include=maven bookworm "$work/rootfs" ${mirror:+"$mirror"} >"$work/debootstrap.log"
+    echo "build-image: debootstrap bookworm (minbase + maven, nftables) into $work/rootfs"
+    debootstrap --variant=minbase --include=maven,nftables bookworm "$work/rootfs" ${mirror:+"$mirror"} >"$work/debootstrap.log"
     touch "$work/rootfs/.complete"
   fi
   echo "build-image: base image $base (Debian tree + $jdk)"
@@ -59,6 +60,8 @@ trap 'buildah rm "$ctr" >/dev/null 2>&1 || true' EXIT
 uid="$(buildah run "$ctr" -- /opt/tollgate/jre/bin/java -XX:-UsePerfData -XshowSettings:properties -version 2>&1 \
   | sed -n 's/^ *user.name = //p')"
 buildah run "$ctr" -- /opt/tollgate/jre/bin/java -XX:-UsePerfData -jar /opt/tollgate/tollgate.jar --version
+# the init container's nft: present on the PATH, with every library it loads
+buildah run "$ctr" -- nft --version
 buildah run "$ctr" -- /opt/tollgate/jre/bin/java -XX:-UsePerfData -jar /opt/tollgate/tollgate.jar ca init --dir /tmp/ca \
   >/dev/null
 [ "$(buildah inspect --format '{{.OCIv1.Config.User}}' "$tag")" = "1337:1337" ] \

@@ -33,12 +33,12 @@ import java.util.concurrent.Callable;
                 "      --admin 127.0.0.1:15010"})
 final class GatewayCommand implements Callable<Integer> {
 
-    @Option(names = "--namespace", paramLabel = "NS", defaultValue = EgressGatewayIdentity.NAMESPACE,
-            description = "The gateway workload's namespace (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--namespace", paramLabel = "NS", defaultValue = "${env:POD_NAMESPACE:-" + EgressGatewayIdentity.NAMESPACE + "}",
+            description = "The gateway workload's namespace. Default: env POD_NAMESPACE (in a pod, from the downward API's metadata.namespace), else " + EgressGatewayIdentity.NAMESPACE + ".")
     String namespace;
 
-    @Option(names = "--service-account", paramLabel = "SA", defaultValue = EgressGatewayIdentity.SERVICE_ACCOUNT,
-            description = "The gateway workload's service account (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--service-account", paramLabel = "SA", defaultValue = "${env:SERVICE_ACCOUNT:-" + EgressGatewayIdentity.SERVICE_ACCOUNT + "}",
+            description = "The gateway workload's service account. Default: env SERVICE_ACCOUNT (in a pod, from the downward API's spec.serviceAccountName), else " + EgressGatewayIdentity.SERVICE_ACCOUNT + ".")
     String serviceAccount;
 
     @Option(names = "--labels", paramLabel = "K=V[,K=V...]", defaultValue = EgressGatewayIdentity.LABELS_TEXT,
@@ -76,6 +76,8 @@ final class GatewayCommand implements Callable<Integer> {
         if (portOffset < 0) {
             throw new IllegalArgumentException("--port-offset must not be negative");
         }
+        SidecarCommand.requireFlagOrEnv(spec, namespace, "--namespace NS", "POD_NAMESPACE");
+        SidecarCommand.requireFlagOrEnv(spec, serviceAccount, "--service-account SA", "SERVICE_ACCOUNT");
         if (gatewayName != null) {
             if (spec.commandLine().getParseResult().hasMatchedOption("--service-account")
                     || spec.commandLine().getParseResult().hasMatchedOption("--labels")) {

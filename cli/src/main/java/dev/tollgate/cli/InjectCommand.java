@@ -38,6 +38,11 @@ import java.util.concurrent.Callable;
                 "    covering localhost, 127.0.0.1, ::1, .svc and .cluster.local;",
                 "  - the annotation sidecar.tollgate.dev/status, saying what was added.",
                 "",
+                "With --native-sidecar (Kubernetes 1.29 or later) tollgate-proxy is an init container with",
+                "restartPolicy: Always, after tollgate-init and before the pod's own init containers, with a startup",
+                "probe on /ready: it starts before the pod's own init containers and applications, which wait until",
+                "it has its configuration, and stops after them; a Job's pod completes although it keeps running.",
+                "",
                 "Other documents pass through unchanged. A pod template already injected (it has the status",
                 "annotation or a tollgate-proxy container), one with sidecar.tollgate.dev/inject: \"false\" (annotation",
                 "or label), and a hostNetwork pod are left as they are, each with a warning on standard error, so",
@@ -68,6 +73,10 @@ final class InjectCommand implements Callable<Integer> {
             description = "The control plane the sidecars connect to (default: ${DEFAULT-VALUE}).")
     String controlPlane;
 
+    @Option(names = "--native-sidecar",
+            description = "Inject the proxy as a Kubernetes native sidecar (an init container with restartPolicy: Always; Kubernetes 1.29 or later), as Istio's ENABLE_NATIVE_SIDECARS.")
+    boolean nativeSidecar;
+
     @Option(names = "--max-file-size", paramLabel = "SIZE", defaultValue = "4Mi",
             description = "The largest manifest read (bytes, or with Ki/Mi), default ${DEFAULT-VALUE}.")
     String maxFileSize;
@@ -83,7 +92,7 @@ final class InjectCommand implements Callable<Integer> {
         }
         long max = ConfigOptions.size("--max-file-size", maxFileSize);
         ManifestInjection injection = new ManifestInjection(new SidecarInjector(
-                new InjectionSettings(image, controlPlane, VERSION)));
+                new InjectionSettings(image, controlPlane, VERSION, nativeSidecar)));
         List<String> outputs = new ArrayList<>();
         for (String f : files) {
             String source = f.equals("-") ? "<stdin>" : f;

@@ -82,11 +82,12 @@ import java.util.function.Consumer;
                 "      curl -I https://developers.google.com/"})
 final class SidecarCommand implements Callable<Integer> {
 
-    @Option(names = "--namespace", required = true, paramLabel = "NS",
-            description = "The workload's namespace: its identity (never a config default; see --config-namespace).")
+    @Option(names = "--namespace", paramLabel = "NS", defaultValue = "${env:POD_NAMESPACE}",
+            description = "The workload's namespace: its identity (never a config default; see --config-namespace). Default: env POD_NAMESPACE, which 'tollgate inject' sets from the downward API (metadata.namespace); one of them is required.")
     String namespace;
 
-    @Option(names = "--service-account", required = true, paramLabel = "SA", description = "The workload's service account.")
+    @Option(names = "--service-account", paramLabel = "SA", defaultValue = "${env:SERVICE_ACCOUNT}",
+            description = "The workload's service account. Default: env SERVICE_ACCOUNT, which 'tollgate inject' sets from the downward API (spec.serviceAccountName); one of them is required.")
     String serviceAccount;
 
     @Option(names = "--labels", paramLabel = "K=V[,K=V...]", description = "The workload's pod labels (Sidecar and policy selectors).")
@@ -116,6 +117,9 @@ final class SidecarCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter err = spec.commandLine().getErr();
+        // required, but from the flag or the pod's environment: picocli's 'required' would ignore the environment
+        requireFlagOrEnv(spec, namespace, "--namespace NS", "POD_NAMESPACE");
+        requireFlagOrEnv(spec, serviceAccount, "--service-account SA", "SERVICE_ACCOUNT");
         WorkloadRef workload = new WorkloadRef(namespace, serviceAccount, proxy.labels(labels,
                 spec.commandLine().getParseResult().hasMatchedOption("--labels")));
         Optional<Integer> capturePort = capturePort();
@@ -154,6 +158,13 @@ final class SidecarCommand implements Callable<Integer> {
         return Optional.of(capture);
     }
 
+    static void requireFlagOrEnv(CommandLine.Model.CommandSpec spec, String value, String flag, String env) {
+        if (value == null || value.isBlank()) {
+            throw new CommandLine.ParameterException(spec.commandLine(),
+                    "give " + flag + " or set the environment variable " + env);
+        }
+    }
+
     /** What both proxies take: configuration, identity, name maps, admin, access log, timeouts. */
     static final class ProxyOptions {
         @Option(names = {"-f", "--filename"}, paramLabel = "[NAMESPACE=]PATH",
@@ -181,7 +192,7 @@ final class SidecarCommand implements Callable<Integer> {
         Path labelsFile;
 
         @Option(names = "--pod-name", paramLabel = "NAME", defaultValue = "${env:POD_NAME}",
-                description = "The pod's name, for the control plane's logs and metrics (default: env POD_NAME).")
+                description = "The pod's name, for the control plane's logs and metrics. Default: env POD_NAME, which 'tollgate inject' sets from the downward API (metadata.name).")
         String podName;
 
         @Option(names = "--health", paramLabel = "HOST:PORT",

@@ -3,6 +3,7 @@ package dev.tollgate.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.MappingIterator;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import dev.tollgate.testkit.Kustomize;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
@@ -10,7 +11,6 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Model.OptionSpec;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -20,7 +20,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -41,7 +40,7 @@ class DeployManifestsTest {
      */
     static final Map<String, Set<String>> PENDING_BY_CONTRACT = Map.of("gateway", Set.of(), "control", Set.of());
 
-    static final Path DEPLOY = Path.of("..", "deploy");
+    static final Path DEPLOY = Kustomize.DEPLOY;
     static final String CONTROL = "tollgate-system/tollgate-control";
     static final String GATEWAY = "istio-system/istio-egressgateway";
     /** CaClient.DEFAULT_TOKEN_FILE and the contract's root-cert path: the proxies' defaults. */
@@ -53,7 +52,7 @@ class DeployManifestsTest {
     @BeforeAll
     static void render() throws IOException {
         objects = new ArrayList<>();
-        try (MappingIterator<JsonNode> it = new YAMLMapper().readerFor(JsonNode.class).readValues(kustomize())) {
+        try (MappingIterator<JsonNode> it = new YAMLMapper().readerFor(JsonNode.class).readValues(Kustomize.render(DEPLOY))) {
             while (it.hasNext()) {
                 JsonNode o = it.next();
                 if (o != null && !o.isEmpty()) {
@@ -312,6 +311,20 @@ class DeployManifestsTest {
         }
     }
 
+    @Test
+    void theImageCarriesTheNftThatTheInjectedInitContainerRuns() throws IOException {
+        List<String> lines = Files.readAllLines(DEPLOY.resolve("Dockerfile"));
+        String from = lines.stream().filter(l -> l.startsWith("FROM ")).toList().getLast();
+        String build = String.join("\n", lines.subList(0, lines.indexOf(from)));
+        String last = String.join("\n", lines.subList(lines.indexOf(from), lines.size()));
+        assertThat(build).as("nft and the libraries ldd names for it are copied into the final stage's tree")
+                .contains("cp \"$nft\" /rootfs/usr/sbin/nft", "for f in /rootfs/opt/tollgate/jre/bin/java /rootfs/usr/sbin/nft");
+        // the JDK looks for a program in /bin and /usr/bin only when PATH is unset
+        assertThat(last).containsPattern("(?m)^ENV PATH=(\\S*:)?/usr/sbin(:\\S*)?$");
+        assertThat(option("capture-rules", "--nft").defaultValue()).as("the init container relies on nft on the PATH")
+                .isEqualTo("nft");
+    }
+
     // --- helpers ---
 
     private static void assertProbe(String what, JsonNode probe, int port, String path) {
@@ -393,34 +406,5 @@ class DeployManifestsTest {
 
     private static JsonNode pod(String deployment) {
         return get("Deployment", deployment).path("spec").path("template");
-    }
-
-    /** {@code kubectl kustomize deploy/}; without kubectl this fails, never skips (.ci/run installs it). */
-    private static String kustomize() throws IOException {
-        Path out = Files.createTempFile("tollgate-kustomize", ".yaml");
-        try {
-            Process p;
-            try {
-                p = new ProcessBuilder("kubectl", "kustomize", DEPLOY.toString()).redirectErrorStream(true)
-                        .redirectOutput(out.toFile()).start();
-            } catch (IOException e) {
-                return fail("kubectl is not on the PATH, and deploy/ is rendered with 'kubectl kustomize': install it "
-                        + "(Debian: apt-get install kubernetes-client; .ci/run does): " + e.getMessage());
-            }
-            if (!p.waitFor(60, TimeUnit.SECONDS)) {
-                p.destroyForcibly();
-                return fail("kubectl kustomize deploy/ did not finish in 60 s");
-            }
-            String text = Files.readString(out, StandardCharsets.UTF_8);
-            if (p.exitValue() != 0) {
-                return fail("kubectl kustomize deploy/ failed (exit " + p.exitValue() + "):\n" + text);
-            }
-            return text;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException(e);
-        } finally {
-            Files.deleteIfExists(out);
-        }
     }
 }

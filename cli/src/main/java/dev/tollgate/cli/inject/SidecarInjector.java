@@ -26,6 +26,13 @@ import java.util.function.Consumer;
  * {@code tollgate}, the {@code tollgate-ca-root} ConfigMap, the pod's labels through the downward API), an init
  * container that installs the transparent capture with NET_ADMIN and NET_RAW only, and http_proxy for the
  * applications that honour it. The names, paths and ports are the control-plane contract's.
+ *
+ * <p>With {@link InjectionSettings#nativeSidecar} the proxy is a Kubernetes native sidecar (1.29 or later, as Istio's
+ * ENABLE_NATIVE_SIDECARS): an init container with {@code restartPolicy: Always}, right after the capture's init
+ * container and before the pod's own, with a startup probe on {@code /ready}. The kubelet then starts the pod's own
+ * init containers and the applications only once the proxy has its configuration, stops it only after them, and a
+ * Job's pod completes although the proxy never exits. Without it, an application may start before its proxy (its
+ * first connections are refused) and the pod's own init containers, captured too, have no proxy at all.
  */
 public final class SidecarInjector {
     /** Set to "false" on a pod template (annotation or label) to leave it alone, as Istio's sidecar.istio.io/inject. */
@@ -65,7 +72,8 @@ public final class SidecarInjector {
      * @throws IllegalArgumentException when the pod already holds one of the names the sidecar needs
      */
     public Outcome inject(ObjectMeta meta, PodSpec spec, Consumer<String> warn) {
-        if (annotation(meta, STATUS).isPresent() || spec.getContainers().stream().anyMatch(c -> PROXY.equals(c.getName()))) {
+        if (annotation(meta, STATUS).isPresent() || java.util.stream.Stream.concat(spec.getContainers().stream(),
+                spec.getInitContainers().stream()).anyMatch(c -> PROXY.equals(c.getName()))) {
             return Outcome.ALREADY_INJECTED;
         }
         if ("false".equals(annotation(meta, INJECT).orElse(label(meta, INJECT).orElse("")))) {
@@ -79,8 +87,17 @@ public final class SidecarInjector {
         for (Container app : spec.getContainers()) {
             proxyEnvironment(app, warn);
         }
-        spec.getContainers().add(proxy());
-        spec.getInitContainers().add(init());
+        if (settings.nativeSidecar()) {
+            // the pod's own init containers run after the proxy has started, so they can use it too
+            for (Container app : spec.getInitContainers()) {
+                proxyEnvironment(app, warn);
+            }
+            // the capture first (it needs no proxy), then the proxy, then the pod's own, which the capture sends to it
+            spec.getInitContainers().addAll(0, List.of(init(), nativeProxy()));
+        } else {
+            spec.getContainers().add(proxy());
+            spec.getInitContainers().add(init());
+        }
         spec.getVolumes().addAll(volumes());
         Map<String, String> annotations = meta.getAnnotations() == null ? new LinkedHashMap<>()
                 : new LinkedHashMap<>(meta.getAnnotations());
@@ -116,6 +133,14 @@ public final class SidecarInjector {
         env.add(new EnvVar("no_proxy", NO_PROXY, null));
         env.add(new EnvVar("NO_PROXY", NO_PROXY, null));
         app.setEnv(env);
+    }
+
+    /** The proxy as an init container that keeps running; the kubelet waits for its startup probe. */
+    private Container nativeProxy() {
+        return new ContainerBuilder(proxy()).withRestartPolicy("Always")
+                .withNewStartupProbe().withNewHttpGet().withPath("/ready").withNewPort(HEALTH_PORT).endHttpGet()
+                .withPeriodSeconds(1).withFailureThreshold(600).endStartupProbe()
+                .build();
     }
 
     private Container proxy() {
@@ -178,8 +203,8 @@ public final class SidecarInjector {
     private String status() {
         Map<String, Object> status = new LinkedHashMap<>();
         status.put("version", settings.version());
-        status.put("initContainers", List.of(INIT));
-        status.put("containers", List.of(PROXY));
+        status.put("initContainers", settings.nativeSidecar() ? List.of(INIT, PROXY) : List.of(INIT));
+        status.put("containers", settings.nativeSidecar() ? List.of() : List.of(PROXY));
         status.put("volumes", List.of(TOKEN_VOLUME, ROOT_VOLUME, PODINFO_VOLUME, TMP_VOLUME));
         try {
             return JSON.writeValueAsString(status);

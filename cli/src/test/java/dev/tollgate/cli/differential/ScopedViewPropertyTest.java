@@ -58,6 +58,78 @@ class ScopedViewPropertyTest {
         assertViewsDecideAsTheWhole(objects, sample.get2());
     }
 
+    /**
+     * With Kubernetes Services: ExternalName aliases (chains of them, loops, aliases of another namespace's private
+     * Service, exported or not) and the ClusterIP Services they may name, asked for by every name a pod may use.
+     * The view keeps only the aliases that can stand for a service of the proxy's scope.
+     */
+    @Property(tries = 80)
+    void aliasesDecideFromTheViewAsFromTheWholeConfiguration(
+            @ForAll("worlds") Tuple.Tuple2<World, List<Req>> sample, @ForAll("externalNames") List<Alias> aliases) {
+        Map<String, String> objects = new TreeMap<>(ClusterObjects.of(sample.get1().yaml(), "default"));
+        objects.putAll(privateNoise());
+        objects.putAll(ClusterObjects.of(CLUSTER_IP_SERVICES + aliases.stream().map(Alias::yaml)
+                .collect(java.util.stream.Collectors.joining()), "default"));
+        List<Req> requests = new ArrayList<>(sample.get2());
+        for (Alias a : aliases) {
+            for (String host : List.of(a.host(), a.name(), a.name() + "." + a.namespace())) {
+                requests.add(new Req(Pool.SOURCES.get(0), false, host, 80, "GET", "/"));
+                requests.add(new Req(Pool.SOURCES.get(0), true, host, 443, "GET", "/"));
+            }
+        }
+        assertViewsDecideAsTheWhole(objects, requests);
+    }
+
+    /** Services ExternalName aliases may name: one every namespace sees, one otherns keeps to itself. */
+    static final String CLUSTER_IP_SERVICES = """
+            apiVersion: v1
+            kind: Service
+            metadata: {name: web, namespace: default}
+            spec: {clusterIP: 10.96.0.20, ports: [{port: 80, name: http}, {port: 443, name: https}]}
+            ---
+            apiVersion: v1
+            kind: Service
+            metadata: {name: db, namespace: otherns, annotations: {networking.istio.io/exportTo: "."}}
+            spec: {clusterIP: 10.96.0.30, ports: [{port: 80, name: http}, {port: 443, name: https}]}
+            ---
+            """;
+
+    static final List<String> ALIAS_NAMES = List.of("ext-a", "ext-b", "ext-c");
+    static final List<String> ALIAS_NAMESPACES = List.of("default", "otherns", "thirdns");
+
+    /** An ExternalName Service NAME in NAMESPACE pointing at TARGET, exported everywhere or only to its namespace. */
+    record Alias(String name, String namespace, String target, boolean exportedToOwnNamespaceOnly) {
+        String host() {
+            return name + "." + namespace + ".svc.cluster.local";
+        }
+
+        String yaml() {
+            return """
+                    apiVersion: v1
+                    kind: Service
+                    metadata: {name: %s, namespace: %s%s}
+                    spec: {type: ExternalName, externalName: %s}
+                    ---
+                    """.formatted(name, namespace, exportedToOwnNamespaceOnly
+                    ? ", annotations: {networking.istio.io/exportTo: \".\"}" : "", target);
+        }
+    }
+
+    @Provide
+    Arbitrary<List<Alias>> externalNames() {
+        List<String> targets = new ArrayList<>(Pool.NAMED);
+        targets.addAll(List.of("en.wikipedia.org", "web.default.svc.cluster.local", "db.otherns.svc.cluster.local",
+                "unknown.example.net"));
+        for (String n : ALIAS_NAMES) {
+            for (String ns : ALIAS_NAMESPACES) {
+                targets.add(n + "." + ns + ".svc.cluster.local"); // chains, and loops when one names itself back
+            }
+        }
+        return Combinators.combine(Arbitraries.of(ALIAS_NAMES), Arbitraries.of(ALIAS_NAMESPACES),
+                        Arbitraries.of(targets), Arbitraries.of(true, false))
+                .as(Alias::new).list().ofMinSize(1).ofMaxSize(4).uniqueElements(Alias::host);
+    }
+
     @Provide
     Arbitrary<Tuple.Tuple2<World, List<Req>>> worlds() {
         return Worlds.worlds().flatMap(w -> Worlds.requestsFor(w, 12).map(rs -> Tuple.of(w, rs)));
@@ -173,6 +245,51 @@ class ScopedViewPropertyTest {
                 new Req(new Pool.Source("default", "sleep"), true, "developers.google.com", 443, "GET", "/"),
                 new Req(new Pool.Source("otherns", "sleep"), true, "developers.google.com", 443, "GET", "/"),
                 new Req(new Pool.Source("otherns", "sleep"), false, "evil.example.org", 80, "GET", "/")));
+    }
+
+    @Example
+    void aViewHoldsOnlyTheExternalNamesThatCanStandForAServiceItSees() {
+        Map<String, String> objects = new TreeMap<>(ClusterObjects.of(CLUSTER_IP_SERVICES + """
+                apiVersion: networking.istio.io/v1
+                kind: ServiceEntry
+                metadata: {name: public-google, namespace: istio-system}
+                spec: {hosts: [developers.google.com], ports: [{number: 443, name: tls, protocol: TLS}], resolution: DNS}
+                ---
+                """ + new Alias("google", "default", "developers.google.com", false).yaml()
+                + new Alias("to-db", "otherns", "db.otherns.svc.cluster.local", false).yaml()
+                + new Alias("chain", "thirdns", "to-db.otherns.svc.cluster.local", false).yaml()
+                + new Alias("loop-a", "default", "loop-b.default.svc.cluster.local", false).yaml()
+                + new Alias("loop-b", "default", "loop-a.default.svc.cluster.local", false).yaml()
+                + new Alias("nowhere", "default", "unknown.example.net", false).yaml(), "default"));
+        WatchedSnapshot full = watched(objects);
+        List<String> otherns = sources(full, ProxyRef.Kind.SIDECAR, SIDECARS.get(1));
+        assertThat(otherns).contains("cluster:Service/default/google", "cluster:Service/otherns/to-db",
+                "cluster:Service/thirdns/chain", "cluster:Service/otherns/db");
+        List<String> def = sources(full, ProxyRef.Kind.SIDECAR, SIDECARS.get(0));
+        assertThat(def).as("default cannot see otherns' private db, so neither alias of it decides anything there")
+                .contains("cluster:Service/default/google")
+                .doesNotContain("cluster:Service/otherns/to-db", "cluster:Service/thirdns/chain",
+                        "cluster:Service/otherns/db");
+        for (WorkloadRef sidecar : SIDECARS) {
+            assertThat(sources(full, ProxyRef.Kind.SIDECAR, sidecar)).as("%s: loops and dead ends stand for nothing",
+                    sidecar).doesNotContain("cluster:Service/default/loop-a", "cluster:Service/default/loop-b",
+                    "cluster:Service/default/nowhere");
+        }
+        assertThat(sources(full, ProxyRef.Kind.GATEWAY, EgressGatewayIdentity.WORKLOAD))
+                .doesNotContain("cluster:Service/otherns/to-db", "cluster:Service/thirdns/chain");
+        List<Req> requests = new ArrayList<>();
+        for (String host : List.of("google.default.svc.cluster.local", "to-db.otherns.svc.cluster.local",
+                "chain.thirdns.svc.cluster.local", "to-db", "chain.thirdns", "loop-a.default.svc.cluster.local",
+                "nowhere.default.svc.cluster.local")) {
+            requests.add(new Req(Pool.SOURCES.get(0), false, host, 80, "GET", "/"));
+            requests.add(new Req(Pool.SOURCES.get(0), true, host, 443, "GET", "/"));
+        }
+        assertViewsDecideAsTheWhole(objects, requests);
+        // the alias is what decides: without it otherns' sidecar cannot reach db by the alias's name
+        MeshSnapshot whole = full.snapshot();
+        assertThat(outcome(whole.outbound(SIDECARS.get(1), OutboundRequest.http("to-db.otherns.svc.cluster.local", 80,
+                new HttpRequestInfo("GET", "to-db.otherns.svc.cluster.local", "/", Map.of())))))
+                .contains("db.otherns.svc.cluster.local");
     }
 
     static List<String> sources(WatchedSnapshot full, ProxyRef.Kind kind, WorkloadRef proxy) {

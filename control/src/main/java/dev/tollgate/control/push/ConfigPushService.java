@@ -36,6 +36,11 @@ import java.util.function.Supplier;
  * proxy could otherwise read another namespace's private resources); INVALID_ARGUMENT for a request that names no
  * usable node; UNAVAILABLE before the watch has its first snapshot: a replica that just started serves nothing rather
  * than an empty configuration, and the proxy keeps its last good one and retries.
+ *
+ * <p>Flow control: gRPC buffers whatever {@code onNext} is given, without limit, for a proxy that does not read (stuck,
+ * or on a slow link). Only the newest view matters to a proxy, so while its stream is not ready a stream keeps just the
+ * latest unsent view, replacing older ones, and sends it when gRPC says the stream is ready again: memory stays one
+ * view per proxy however many snapshots go by, and the last version is never lost.
  */
 public final class ConfigPushService extends ConfigServiceGrpc.ConfigServiceImplBase implements Consumer<WatchedSnapshot> {
     private static final Logger LOG = LoggerFactory.getLogger(ConfigPushService.class);
@@ -84,6 +89,7 @@ public final class ConfigPushService extends ConfigServiceGrpc.ConfigServiceImpl
         }
         ProxyStream stream = new ProxyStream(identity, (ServerCallStreamObserver<ConfigResponse>) responses);
         ((ServerCallStreamObserver<ConfigResponse>) responses).setOnCancelHandler(stream::closed);
+        ((ServerCallStreamObserver<ConfigResponse>) responses).setOnReadyHandler(stream::ready);
         return stream;
     }
 
@@ -122,6 +128,8 @@ public final class ConfigPushService extends ConfigServiceGrpc.ConfigServiceImpl
         private String sentVersion = "";
         private String sentNonce = "";
         private String ackedVersion = "";
+        /** The latest view not yet sent because the stream was not ready (the proxy is not reading), if any. */
+        private ProxyView pending;
         private boolean done;
 
         ProxyStream(SpiffeId identity, ServerCallStreamObserver<ConfigResponse> responses) {
@@ -189,7 +197,7 @@ public final class ConfigPushService extends ConfigServiceGrpc.ConfigServiceImpl
             LOG.info("{} connected{}", this, ackedVersion.isEmpty() ? "" : ", enforcing version " + ackedVersion);
             // always answered, even when it already enforces this version (it reconnected): the answer tells it that
             // its version is current, and the hash lets it skip recompiling
-            send(view(snapshot.get(), kind, workload), snapshot.get().version());
+            offer(view(snapshot.get(), kind, workload), snapshot.get().version());
         }
 
         private static Optional<String> invalid(ConfigRequest request) {
@@ -223,13 +231,39 @@ public final class ConfigPushService extends ConfigServiceGrpc.ConfigServiceImpl
             }
             ProxyView view = view(snapshot, kind, workload);
             if (view.version().equals(sentVersion)) {
+                snapshotVersion = snapshot.version();
+                pending = null; // back to what the proxy has (or has in flight): the held view is obsolete
                 return;
             }
-            send(view, snapshot.version());
+            offer(view, snapshot.version());
         }
 
-        private void send(ProxyView view, long snapshot) {
+        /** Sends now if gRPC can take it, else holds it as the one pending view (replacing an older one). */
+        private void offer(ProxyView view, long snapshot) {
             snapshotVersion = snapshot;
+            if (pending != null && !pending.version().equals(view.version())) {
+                metrics.superseded(kind);
+                LOG.debug("{} was not reading: version {} replaces the unsent {}", this, view.version(),
+                        pending.version());
+            }
+            if (responses.isReady()) {
+                pending = null;
+                send(view);
+            } else {
+                pending = view;
+            }
+        }
+
+        /** gRPC's onReady: the proxy has read enough that a held view can go. */
+        synchronized void ready() {
+            if (!done && pending != null && responses.isReady()) {
+                ProxyView view = pending;
+                pending = null;
+                send(view);
+            }
+        }
+
+        private void send(ProxyView view) {
             sentVersion = view.version();
             sentNonce = UUID.randomUUID().toString();
             try {
@@ -266,6 +300,7 @@ public final class ConfigPushService extends ConfigServiceGrpc.ConfigServiceImpl
 
         synchronized void closed() {
             done = true;
+            pending = null;
             if (streams.remove(this)) {
                 metrics.connected(kind, -1);
             }

@@ -12,12 +12,14 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * The push's meters: {@code tollgate_config_push_total{result="ack|nack"}} counts the proxies' answers (a NACK is a
  * proxy that refused a version and keeps its last good one: alert on it), {@code tollgate_config_responses_total}
- * the versions sent, and {@code tollgate_config_proxies{kind}} the proxies connected now.
+ * the versions sent, {@code tollgate_config_superseded_total} the versions never sent because a newer one replaced
+ * them while the proxy was not reading, and {@code tollgate_config_proxies{kind}} the proxies connected now.
  */
 final class PushMetrics {
     private final Counter acks;
     private final Counter nacks;
     private final Map<ProxyRef.Kind, Counter> sent = new EnumMap<>(ProxyRef.Kind.class);
+    private final Map<ProxyRef.Kind, Counter> superseded = new EnumMap<>(ProxyRef.Kind.class);
     private final Map<ProxyRef.Kind, AtomicInteger> connected = new EnumMap<>(ProxyRef.Kind.class);
 
     PushMetrics(MeterRegistry meters) {
@@ -28,6 +30,9 @@ final class PushMetrics {
         for (ProxyRef.Kind k : ProxyRef.Kind.values()) {
             sent.put(k, Counter.builder("tollgate.config.responses").tag("kind", k.text())
                     .description("Config versions sent to proxies").register(meters));
+            superseded.put(k, Counter.builder("tollgate.config.superseded").tag("kind", k.text())
+                    .description("Config versions not sent because a newer one replaced them while the proxy was "
+                            + "not reading").register(meters));
             AtomicInteger n = new AtomicInteger();
             connected.put(k, n);
             Gauge.builder("tollgate.config.proxies", n, AtomicInteger::get).tag("kind", k.text())
@@ -45,6 +50,10 @@ final class PushMetrics {
 
     void sent(ProxyRef.Kind kind) {
         sent.get(kind).increment();
+    }
+
+    void superseded(ProxyRef.Kind kind) {
+        superseded.get(kind).increment();
     }
 
     void connected(ProxyRef.Kind kind, int delta) {

@@ -113,7 +113,7 @@ class ControlRbacTest {
 
     @BeforeAll
     void runTheCallers(@TempDir Path dir) throws Exception {
-        List<HasMetadata> manifests = parse(RenderedManifests.render());
+        List<HasMetadata> manifests = parse(dev.tollgate.testkit.Kustomize.render(dev.tollgate.testkit.Kustomize.DEPLOY));
         rbac = RbacRules.forServiceAccount(manifests, "tollgate-system", "tollgate-control");
 
         cluster = new MockCluster();

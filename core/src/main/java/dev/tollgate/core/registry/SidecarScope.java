@@ -233,22 +233,41 @@ public final class SidecarScope {
         if (requested.isEmpty()) {
             return h;
         }
+        Optional<String> target = standsFor(requested.get(), listener).map(AliasChain::target);
+        if (target.isPresent()) {
+            trace.otherName(h, target.get(), requested);
+            return target.get();
+        }
+        return h;
+    }
+
+    /** The aliases followed from a requested one, and the host they end at. */
+    private record AliasChain(List<KubernetesService> aliases, String target) {
+    }
+
+    /**
+     * What the ExternalName Service {@code requested} stands for through {@code listener}: the concrete host at the
+     * end of its chain of aliases, when that host is a service the listener takes and imports the alias with;
+     * empty when the chain loops or ends nowhere the listener goes.
+     */
+    private Optional<AliasChain> standsFor(KubernetesService requested, EgressListener listener) {
+        List<KubernetesService> chain = new ArrayList<>();
         Set<String> seen = new HashSet<>();
-        String target = requested.get().host();
-        for (Optional<KubernetesService> alias = requested; alias.isPresent() && seen.add(target);
+        String target = requested.host();
+        for (Optional<KubernetesService> alias = Optional.of(requested); alias.isPresent() && seen.add(target);
              alias = index.alias(target)) {
+            chain.add(alias.get());
             target = HostName.fold(alias.get().externalName().orElseThrow());
         }
         if (index.alias(target).isPresent()) {
-            return h;
+            return Optional.empty();
         }
         Optional<HostChoice> concrete = HostChoice.choose(index, namespace, target, listener, true,
                 HostChoice.NO_TRACE);
-        if (concrete.isPresent() && listener.importsAlias(concrete.get().base(), requested.get().host())) {
-            trace.otherName(h, target, requested);
-            return target;
+        if (concrete.isPresent() && listener.importsAlias(concrete.get().base(), requested.host())) {
+            return Optional.of(new AliasChain(List.copyOf(chain), target));
         }
-        return h;
+        return Optional.empty();
     }
 
     /**
@@ -438,8 +457,10 @@ public final class SidecarScope {
     /**
      * Every entry this scope can take for some name or address: visible to its namespace and imported by one of its
      * egress listeners, whether or not it wins its host (a lookup by address reaches entries that lose their name to
-     * another), and the ExternalName aliases, whose visibility follows the services they name. What the control
-     * plane sends a proxy of this scope: a superset of {@link #visibleServices}' entries.
+     * another), and the ExternalName aliases that can stand for one of those for some listener, with the aliases
+     * their chain passes through (an alias that loops or leads nowhere this scope goes decides nothing, and may name
+     * another namespace's private service). A gateway's own scope never reads aliases. What the control plane sends
+     * a proxy of this scope: a superset of {@link #visibleServices}' entries.
      */
     public List<Resource<ServiceEntry>> candidateEntries() {
         java.util.Set<Resource<ServiceEntry>> out = new java.util.LinkedHashSet<>();
@@ -448,7 +469,12 @@ public final class SidecarScope {
                 out.add(s.entry());
             }
         }
-        index.aliases().forEach(a -> out.add(a.entry()));
+        if (sidecarProxy) {
+            for (KubernetesService a : index.aliases()) {
+                listeners.stream().map(l -> standsFor(a, l)).flatMap(Optional::stream).findFirst()
+                        .ifPresent(chain -> chain.aliases().forEach(k -> out.add(k.entry())));
+            }
+        }
         return List.copyOf(out);
     }
 
