@@ -24,6 +24,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 
 @Command(name = "test", sortOptions = false, mixinStandardHelpOptions = true,
@@ -80,13 +81,28 @@ final class TestCommand implements Callable<Integer> {
         // one load and compile per distinct spec.mesh, not per case
         Map<List<String>, Compiled> compiled = new HashMap<>();
         List<CaseResult> results = new ArrayList<>();
-        for (EgressTestCase c : cases) {
-            Compiled cfg = compiled.computeIfAbsent(c.mesh(), mesh -> {
+        for (int i = 0; i < cases.size(); ) {
+            Compiled cfg = compiled.computeIfAbsent(cases.get(i).mesh(), mesh -> {
                 ConfigSet set = ConfigLoading.load(config.withMoreSettings(mesh), err);
                 return new Compiled(set, SnapshotCompiler.compile(set), new ConfigMentions(set),
                         RequestOptions.workloadsByServiceAccount(set));
             });
-            results.add(run(c, cfg, err));
+            // the cases up to the next one that needs another load are decided on all cores (the snapshot is
+            // immutable, as for the proxies' threads), then reported in order: the same lines, and the same first
+            // error, as deciding them one by one
+            int end = i;
+            while (end < cases.size() && cases.get(end).mesh().equals(cases.get(i).mesh())) {
+                end++;
+            }
+            List<Decided> decided = cases.subList(i, end).parallelStream().map(c -> decide(c, cfg)).toList();
+            for (Decided d : decided) {
+                d.warning().ifPresent(err::println);
+                if (d.error() != null) {
+                    throw d.error();
+                }
+                results.add(d.result());
+            }
+            i = end;
         }
         long failed = results.stream().filter(r -> !r.passed()).count();
         results.stream().filter(r -> !r.passed()).forEach(r -> out.println(r.failureLine()));
@@ -103,22 +119,34 @@ final class TestCommand implements Callable<Integer> {
                             Map<String, WorkloadRef> workloads) {
     }
 
-    private static CaseResult run(EgressTestCase c, Compiled cfg, PrintWriter err) {
+    /** One case's answer, or why it could not be asked, and its typo warning: nothing is printed here. */
+    private record Decided(CaseResult result, Optional<String> warning, RuntimeException error) {
+    }
+
+    private static Decided decide(EgressTestCase c, Compiled cfg) {
         // the very request check builds from its options
-        RequestOptions r = RequestOptions.of(c.from(), c.labels(), c.method(), c.url(), c.headers());
+        RequestOptions r;
+        try {
+            r = RequestOptions.of(c.from(), c.labels(), c.method(), c.url(), c.headers());
+        } catch (RuntimeException e) {
+            return new Decided(null, Optional.empty(), e);
+        }
+        Optional<String> warning = Optional.empty();
         try {
             TargetUrl target = r.target();
             var request = r.request(target);
             var workload = r.workload(cfg.workloads());
-            cfg.mentions().unknown(c.from(), target.host())
-                    .ifPresent(why -> err.println(c.where() + ": warning: " + c.title() + ": " + why));
+            warning = cfg.mentions().unknown(c.from(), target.host())
+                    .map(why -> c.where() + ": warning: " + c.title() + ": " + why);
             long start = System.nanoTime();
             CheckResult result = cfg.snapshot().check(workload, request);
             long nanos = System.nanoTime() - start;
-            return new CaseResult(c, result.outcome().text(),
-                    result.policy().map(p -> p.namespace() + "/" + p.name()), result.reason(), nanos);
+            return new Decided(new CaseResult(c, result.outcome().text(),
+                    result.policy().map(p -> p.namespace() + "/" + p.name()), result.reason(), nanos), warning, null);
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException(c.where() + ": " + e.getMessage(), e);
+            return new Decided(null, warning, new IllegalArgumentException(c.where() + ": " + e.getMessage(), e));
+        } catch (RuntimeException e) {
+            return new Decided(null, warning, e);   // thrown when its turn comes, as if asked one by one
         }
     }
 }

@@ -2,8 +2,10 @@ package dev.tollgate.config;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.google.common.util.concurrent.Uninterruptibles;
 import dev.tollgate.config.gatewayapi.GatewayApiConversion;
 import dev.tollgate.core.model.ConfigSet;
+import dev.tollgate.core.model.Diagnostic;
 import dev.tollgate.core.model.Kind;
 import dev.tollgate.core.model.KubernetesNames;
 import dev.tollgate.core.model.MeshSettings;
@@ -19,50 +21,67 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.function.Supplier;
 
 /**
  * Loads Istio configuration the way {@code kubectl apply -f} takes it: files and folders (recursively, *.yaml,
  * *.yml, *.json), multi-document YAML and {@code List} kinds. Every resource is checked against the strict schema and
  * Istio's validation on its YAML nodes, keeping the file, line and column of each field; only then is it converted
  * to its fabric8 spec class. Any error makes the whole result empty: nothing invalid is ever partially loaded.
+ * <p>
+ * Each text (file, standard input, object) is read, checked and converted on its own ({@link TextCheck}), on all
+ * cores; what depends on the other texts is then applied text by text in the order of the sources, so the result
+ * and the diagnostics (their order too) are those of reading the files one after another.
  */
 public final class ConfigLoader {
-    private static final ObjectMapper MAPPER = JsonMapper.builder().build();
-    private static final Set<String> TOP_LEVEL = Set.of("apiVersion", "kind", "metadata", "spec", "status");
-    /** Every kind of Istio's API groups; one not listed is a typo (kubectl: "no matches for kind"). */
-    private static final Map<String, Set<String>> ISTIO_GROUPS = Map.of(
-            "networking.istio.io", Set.of("ServiceEntry", "Sidecar", "Gateway", "VirtualService", "DestinationRule",
-                    "EnvoyFilter", "WorkloadEntry", "WorkloadGroup", "ProxyConfig"),
-            "security.istio.io", Set.of("AuthorizationPolicy", "PeerAuthentication", "RequestAuthentication"),
-            "telemetry.istio.io", Set.of("Telemetry"),
-            "extensions.istio.io", Set.of("WasmPlugin"),
-            "install.istio.io", Set.of("IstioOperator"));
+    static final ObjectMapper MAPPER = JsonMapper.builder().build();
 
     private final LoadOptions options;
+    private final int threads;
     private final Problems problems = new Problems();
     private final Map<Kind, List<Resource<?>>> resources = new EnumMap<>(Kind.class);
     private final Map<ResourceKey, Origin> seen = new HashMap<>();
     private final List<Workload> workloads = new ArrayList<>();
     private final MeshInputs mesh;
     private final GatewayApiReader gatewayApi = new GatewayApiReader(problems);
+    /** The texts of this load in the order a serial read meets them; {@link #checkAll()} checks and applies them. */
+    private final List<Text> texts = new ArrayList<>();
     /** Kubernetes objects read (the items of a List count, the List does not). */
     private int objects;
 
-    private ConfigLoader(LoadOptions options) {
+    /** One text of the load: checked already (what listing the sources said), or to be checked on some core. */
+    private record Text(CheckedText checked, Supplier<CheckedText> check) {
+    }
+
+    private ConfigLoader(LoadOptions options, int threads) {
         this.options = options;
+        this.threads = threads;
         this.mesh = new MeshInputs(options);
         for (Kind k : Kind.values()) {
             resources.put(k, new ArrayList<>());
         }
     }
 
+    private ConfigLoader(LoadOptions options) {
+        this(options, Runtime.getRuntime().availableProcessors());
+    }
+
     public static LoadResult load(List<ConfigSource> sources, LoadOptions options) {
-        ConfigLoader loader = new ConfigLoader(options);
+        return load(sources, options, Runtime.getRuntime().availableProcessors());
+    }
+
+    /** As {@link #load(List, LoadOptions)}, checking the texts on at most {@code threads} threads (1: this one). */
+    static LoadResult load(List<ConfigSource> sources, LoadOptions options, int threads) {
+        ConfigLoader loader = new ConfigLoader(options, threads);
         if (sources.isEmpty() && options.meshOverrides().isEmpty()) {
             // with nothing to read every request would be decided by Istio's defaults alone: ALLOWED, silently.
             // --set alone is a configuration: the mesh's defaults with no resources, e.g. REGISTRY_ONLY blocking all
@@ -72,6 +91,7 @@ public final class ConfigLoader {
         for (ConfigSource source : sources) {
             loader.source(source);
         }
+        loader.checkAll();
         loader.noObjects(sources);
         return loader.result();
     }
@@ -86,6 +106,7 @@ public final class ConfigLoader {
     public static LoadResult loadObjects(List<ParsedObject> objects, LoadOptions options) {
         ConfigLoader loader = new ConfigLoader(options);
         objects.forEach(loader::object);
+        loader.checkAll();
         return loader.result();
     }
 
@@ -103,20 +124,83 @@ public final class ConfigLoader {
         ConfigLoader loader = new ConfigLoader(options);
         base.stream().filter(o -> !replaced.contains(FileObjectNames.of(o.fields()))).forEach(loader::object);
         sources.forEach(loader::source);
+        loader.checkAll();
         loader.noObjects(sources);
         return loader.result();
     }
 
     private void object(ParsedObject object) {
-        String json;
-        try {
-            json = MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(object.fields());
-        } catch (IOException e) {
-            problems.about(Optional.empty()).error("invalid-object", new Origin(object.source(), 0, 0), "",
-                    "cannot read the object: " + e.getMessage());
+        texts.add(new Text(null, () -> {
+            String json;
+            try {
+                json = MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(object.fields());
+            } catch (IOException e) {
+                Problems p = new Problems();
+                p.about(Optional.empty()).error("invalid-object", new Origin(object.source(), 0, 0), "",
+                        "cannot read the object: " + e.getMessage());
+                return CheckedText.of(p);
+            }
+            return TextCheck.text(object.source(), json, options.defaultNamespace(), options);
+        }));
+    }
+
+    /**
+     * Checks every text, on as many threads as there are cores when there is more than one text, and applies each
+     * in the order of {@link #texts}: the load's resources and diagnostics are those of checking one text after
+     * another on this thread, whichever text's check ends first.
+     */
+    private void checkAll() {
+        long toCheck = texts.stream().filter(t -> t.checked() == null).count();
+        if (toCheck < 2 || threads < 2) {
+            texts.forEach(t -> apply(t.checked() != null ? t.checked() : t.check().get()));
             return;
         }
-        text(object.source(), json, options.defaultNamespace());
+        ExecutorService pool = Executors.newFixedThreadPool((int) Math.min(threads, toCheck),
+                Thread.ofPlatform().daemon().name("tollgate-config-check-", 0).factory());
+        try {
+            List<Future<CheckedText>> checks = new ArrayList<>();
+            for (Text t : texts) {
+                checks.add(t.checked() != null ? CompletableFuture.completedFuture(t.checked())
+                        : pool.submit(t.check()::get));
+            }
+            for (Future<CheckedText> check : checks) {
+                apply(Uninterruptibles.getUninterruptibly(check));
+            }
+        } catch (ExecutionException e) {
+            // what a check threw, as the serial load would have thrown it (the first in order, not in time)
+            if (e.getCause() instanceof RuntimeException r) {
+                throw r;
+            }
+            if (e.getCause() instanceof Error error) {
+                throw error;
+            }
+            throw new IllegalStateException(e.getCause());
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    /** One text's diagnostics and steps, in the place they had in the text. */
+    private void apply(CheckedText text) {
+        List<Diagnostic> diagnostics = text.diagnostics();
+        int next = 0;
+        for (CheckedText.Deferred d : text.deferred()) {
+            while (next < d.after()) {
+                problems.add(diagnostics.get(next++));
+            }
+            switch (d.step()) {
+                case CheckedText.IstioObject o -> istioResource(o);
+                case CheckedText.GatewayApiObject g -> gatewayApi.read(g.doc(), g.apiVersion(), g.kind(), g.namespace());
+                case CheckedText.WorkloadFound w -> workloads.add(w.workload());
+                case CheckedText.MeshConfigMap c -> mesh.configMap(c.doc(), c.namespace(), c.origin(), c.apiVersion(),
+                        c.lines(), problems.about(Optional.empty()));
+                case CheckedText.MeshOperator m -> mesh.operator(m.meshConfig(), m.origin(), m.what());
+            }
+        }
+        while (next < diagnostics.size()) {
+            problems.add(diagnostics.get(next++));
+        }
+        objects += text.objects();
     }
 
     /**
@@ -131,23 +215,30 @@ public final class ConfigLoader {
         }
     }
 
+    /**
+     * Lists a source's texts in order. What listing it says (a bad namespace, a missing file, an empty folder) comes
+     * before any of its texts, as one more text already checked.
+     */
     private void source(ConfigSource source) {
         Path path = source.path();
         String namespace = source.namespace().orElse(options.defaultNamespace());
-        Problems.Scoped p = problems.about(Optional.empty());
+        Problems listing = new Problems();
+        Problems.Scoped p = listing.about(Optional.empty());
         if (!KubernetesNames.isLabel(namespace)) {
             p.error("invalid-namespace", new Origin(path.toString(), 0, 0), "", "namespace \"" + namespace + "\" "
                     + (source.namespace().isPresent() ? "in -f " + namespace + "=" + path : "given with -n")
                     + " is not a valid namespace name (DNS-1123 label)");
+            said(listing);
             return;
         }
         if (source.content().isPresent()) {
-            ConfigFiles.text(ConfigSource.STDIN, source.content().get(), options.limits(), p)
-                    .ifPresent(text -> text(ConfigSource.STDIN, text, namespace));
+            byte[] bytes = source.content().get();
+            texts.add(new Text(null, () -> TextCheck.bytes(ConfigSource.STDIN, bytes, namespace, options)));
             return;
         }
         if (!Files.exists(path)) {
             p.error("missing-file", new Origin(path.toString(), 0, 0), "", "file or folder " + path + " does not exist");
+            said(listing);
             return;
         }
         if (Files.isDirectory(path)) {
@@ -158,220 +249,53 @@ public final class ConfigLoader {
                     p.error("empty-folder", new Origin(path.toString(), 0, 0), "", "folder " + path
                             + " holds no *.yaml, *.yml or *.json file" + (deeper
                             ? "; its subfolders do: give -R (--recursive) to read them, as with kubectl" : ""));
+                    said(listing);
                 }
                 files.forEach(f -> file(f, namespace));
             } catch (IOException | UncheckedIOException e) {
                 p.error("unreadable-file", new Origin(path.toString(), 0, 0), "", "cannot read folder " + path + ": " + e.getMessage());
+                said(listing);
             }
         } else {
             file(path, namespace);
         }
     }
 
+    private void said(Problems listing) {
+        texts.add(new Text(CheckedText.of(listing), null));
+    }
+
     private void file(Path path, String namespace) {
-        ConfigFiles.text(path, options.limits(), problems.about(Optional.empty()))
-                .ifPresent(text -> text(path.toString(), text, namespace));
+        texts.add(new Text(null, () -> TextCheck.file(path, namespace, options)));
     }
 
-    private void text(String source, String text, String namespace) {
-        List<YamlReader.Document> docs;
-        try {
-            docs = YamlReader.read(source, text, options.limits());
-        } catch (YamlReader.SyntaxError e) {
-            problems.about(Optional.empty()).error(e.code(), e.origin(), "", e.getMessage());
-            return;
-        }
-        DeserializerWarmUp.start(MAPPER, specClasses(docs));
-        String[] lines = text.split("\n", -1);
-        for (YamlReader.Document doc : docs) {
-            document(FieldNode.root("", doc.root()), namespace, lines);
-        }
-    }
-
-    /** The spec classes of the Istio (and Kubernetes) kinds that documents name at their top, in order. */
-    private static List<Class<?>> specClasses(List<YamlReader.Document> docs) {
-        List<Class<?>> classes = new ArrayList<>();
-        for (YamlReader.Document doc : docs) {
-            if (doc.root() instanceof YamlNode.MapNode) {
-                FieldNode root = FieldNode.root("", doc.root());
-                String apiVersion = root.string("apiVersion").orElse("");
-                String group = apiVersion.contains("/") ? apiVersion.substring(0, apiVersion.indexOf('/')) : "";
-                IstioKinds.byName(root.string("kind").orElse(""))
-                        .filter(k -> IstioKinds.isThisKind(k, group))
-                        .ifPresent(k -> classes.add(IstioKinds.specClass(k)));
-            }
-        }
-        return classes;
-    }
-
-    private void document(FieldNode doc, String namespace, String[] lines) {
-        Problems.Scoped p = problems.about(Optional.empty());
-        if (!(doc.node() instanceof YamlNode.MapNode)) {
-            p.error("wrong-type", doc, "a document must be a Kubernetes object, got " + YamlNode.describe(doc.node()));
-            return;
-        }
-        String apiVersion = doc.string("apiVersion").orElse("");
-        String kind = doc.string("kind").orElse("");
-        if (apiVersion.isEmpty() || kind.isEmpty()) {
-            p.error("missing-field", doc, "a document needs apiVersion and kind");
-            return;
-        }
-        if (kind.endsWith("List") && doc.has("items")) {
-            for (FieldNode item : doc.list("items")) {
-                document(item.withPath(""), namespace, lines);
-            }
-            return;
-        }
-        objects++;
-        String group = apiVersion.contains("/") ? apiVersion.substring(0, apiVersion.indexOf('/')) : "";
-        if (group.equals(GatewayApiReader.GROUP)) {
-            gatewayApi.read(doc, apiVersion, kind, namespace);
-            return;
-        }
-        Optional<Kind> istio = IstioKinds.byName(kind);
-        if (istio.isPresent() && IstioKinds.isThisKind(istio.get(), group)) {
-            Set<String> versions = IstioKinds.apiVersions(istio.get());
-            if (!versions.contains(apiVersion)) {
-                // never skip a kind Tollgate enforces: a policy under a mistyped apiVersion must not vanish
-                p.error("unknown-api-version", doc.get("apiVersion").orElseThrow(), "unsupported apiVersion "
-                        + apiVersion + " for " + kind + "; supported: " + versions.stream().sorted().toList());
-                return;
-            }
-            istioResource(istio.get(), doc, namespace);
-            return;
-        }
-        Set<String> groupKinds = ISTIO_GROUPS.get(group);
-        if (groupKinds != null && !groupKinds.contains(kind)) {
-            p.error("unknown-kind", doc.get("kind").orElseThrow(), "unknown kind " + kind + " in " + group
-                    + SchemaChecker.suggestion(kind, groupKinds));
-            return;
-        }
-        Origin origin = resourceOrigin(doc);
-        String name = doc.get("metadata").flatMap(m -> m.string("name")).orElse("");
-        String ns = doc.get("metadata").flatMap(m -> m.string("namespace")).orElse(namespace);
-        Optional<String> effect = UnmodelledKinds.effect(apiVersion, kind, doc);
-        if (effect.isPresent()) {
-            p.warning("unmodelled-kind", origin, "", UnmodelledKinds.message(kind, ns, name, effect.get()));
-            return;
-        }
-        switch (kind) {
-            case "Namespace", "ServiceAccount" -> {
-                if (name.isEmpty()) {
-                    p.error("missing-field", doc.get("metadata").orElse(doc), kind + " needs metadata.name");
-                }
-            }
-            case "Pod", "Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "ReplicationController",
-                 "CronJob" -> WorkloadReader.read(kind, doc, ns, name, origin, p).ifPresent(workloads::add);
-            case "ConfigMap" -> {
-                if (name.equals("istio") && apiVersion.equals("v1")) {
-                    mesh.configMap(doc, ns, origin, apiVersion, lines, p);
-                } else {
-                    skipped(kind, apiVersion, ns, name, origin, p);
-                }
-            }
-            case "IstioOperator" -> {
-                if (group.equals("install.istio.io")) {
-                    doc.get("spec").flatMap(s -> s.get("meshConfig")).ifPresentOrElse(
-                            mc -> mesh.operator(mc, origin, "IstioOperator " + ns + "/" + name),
-                            () -> p.info("no-mesh-config", origin, "", "IstioOperator " + name
-                                    + " has no spec.meshConfig; nothing to read"));
-                } else {
-                    skipped(kind, apiVersion, ns, name, origin, p);
-                }
-            }
-            default -> skipped(kind, apiVersion, ns, name, origin, p);
-        }
-    }
-
-    private static void skipped(String kind, String apiVersion, String ns, String name, Origin origin,
-                                Problems.Scoped p) {
-        p.info("skipped-kind", origin, "", "skipped kind " + kind + " " + apiVersion + " " + ns + "/" + name
-                + " (not used by Tollgate)");
-    }
-
-    private void istioResource(Kind kind, FieldNode doc, String defaultNamespace) {
-        Optional<FieldNode> metadata = doc.get("metadata");
-        String name = metadata.flatMap(m -> m.string("name")).orElse("");
-        String namespace = metadata.flatMap(m -> m.string("namespace")).orElse(defaultNamespace);
-        ResourceKey key = new ResourceKey(kind, namespace, name.isEmpty() ? "<unnamed>" : name);
+    private void istioResource(CheckedText.IstioObject o) {
+        ResourceKey key = o.key();
         Problems.Scoped p = problems.about(Optional.of(key));
-        Map<String, Origin> origins = new LinkedHashMap<>();
-
-        for (FieldNode field : doc.entries()) {
-            if (!TOP_LEVEL.contains(field.key())) {
-                p.error("unknown-field", field, "unknown field \"" + field.key() + "\" in " + kind.kubernetesName()
-                        + SchemaChecker.suggestion(field.key(), TOP_LEVEL));
-            }
-        }
-        if (metadata.isEmpty()) {
-            p.error("missing-field", doc, "metadata.name is required");
-            return;
-        }
-        if (!SchemaChecker.check(metadata.get(), MetadataRules.metadataShape(), p, origins)) {
-            return;
-        }
-        FieldNode nameAt = metadata.get().get("name").orElse(metadata.get());
-        MetadataRules.nameAndNamespace(kind, name, nameAt, namespace, metadata.get(), p);
-        Map<String, String> labels = stringMap(metadata.get().get("labels"));
-        Map<String, String> annotations = stringMap(metadata.get().get("annotations"));
-
-        FieldNode spec = doc.get("spec").orElseGet(() -> new FieldNode("spec", doc.origin(),
-                new YamlNode.MapNode(doc.origin(), Map.of())));
-        if (!SchemaChecker.check(spec, SpecSchema.of(IstioKinds.specClass(kind)), p, origins)) {
-            return;
-        }
-        if (p.errors() == 0) {
-            MetadataRules.dryRunAnnotation(kind, spec, annotations, metadata.get(), p);
-            if (kind == Kind.SERVICE) {
-                ServiceRules.exportToAnnotation(metadata.get(), namespace, p);
-            }
-            IstioKinds.validate(kind, spec, namespace, p);
-            if (kind == Kind.WORKLOAD_ENTRY) {
-                // its metadata labels choose the ServiceEntries it serves, as its spec labels do
-                WorkloadEntryRules.labels(metadata.get().get("labels"), p);
-            }
-        }
-        Origin origin = resourceOrigin(doc);
-        if (p.errors() > 0) {
-            return;
-        }
         // As with 'kubectl apply -f', a later definition of the same object replaces the earlier one; unlike
         // kubectl, say so, since the replaced one may have been a policy the user meant to keep.
-        Origin previous = seen.put(key, origin);
+        Origin previous = seen.put(key, o.origin());
         if (previous != null) {
-            p.warning("duplicate-resource", nameAt, key + " is defined again; this definition replaces the one at "
-                    + previous + ", as 'kubectl apply' would");
-            resources.get(kind).removeIf(r -> r.key().equals(key));
+            p.warning("duplicate-resource", o.nameOrigin(), o.namePath(), key + " is defined again; this definition "
+                    + "replaces the one at " + previous + ", as 'kubectl apply' would");
+            resources.get(key.kind()).removeIf(r -> r.key().equals(key));
         }
-        Object converted;
-        try {
-            converted = MAPPER.treeToValue(kind == Kind.NETWORK_POLICY || kind == Kind.SERVICE
-                    ? SpecJson.toJsonWithInts(spec.node())
-                    : SpecJson.toJson(spec.node()), IstioKinds.specClass(kind));
-        } catch (IOException | IllegalArgumentException e) {
-            p.error("invalid-field", spec, "cannot convert spec: " + e.getMessage());
+        if (o.conversionError() != null) {
+            p.error("invalid-field", o.specOrigin(), o.specPath(), o.conversionError());
             return;
         }
-        if (kind == Kind.WORKLOAD_ENTRY) {
-            Optional<String> unhealthy = WorkloadEntryRules.unhealthy(doc, annotations);
-            if (unhealthy.isPresent()) {
-                p.info("unhealthy-workload-entry", origin, "", key + " is no endpoint: health checks are enabled ("
-                        + WorkloadEntryRules.HEALTH_CHECKS + ") and " + unhealthy.get() + ", so Istio sends it no traffic");
-                return;
-            }
+        if (o.unhealthy().isPresent()) {
+            p.info("unhealthy-workload-entry", o.origin(), "", key + " is no endpoint: health checks are enabled ("
+                    + WorkloadEntryRules.HEALTH_CHECKS + ") and " + o.unhealthy().get() + ", so Istio sends it no traffic");
+            return;
         }
-        resources.get(kind).add(new Resource<>(key, converted, labels, annotations, origin, origins));
+        resources.get(key.kind()).add(new Resource<>(key, o.converted().orElse(null), o.labels(), o.annotations(),
+                o.origin(), o.fields()));
     }
 
     /** Where a resource starts: its apiVersion line, as an editor would show it. */
     static Origin resourceOrigin(FieldNode doc) {
         return doc.get("apiVersion").map(FieldNode::origin).orElse(doc.origin());
-    }
-
-    private static Map<String, String> stringMap(Optional<FieldNode> node) {
-        Map<String, String> out = new LinkedHashMap<>();
-        node.ifPresent(n -> n.entries().forEach(e -> out.put(e.key(), e.text())));
-        return out;
     }
 
     private LoadResult result() {

@@ -23,6 +23,15 @@ final class Problems {
         diagnostics.add(new Diagnostic(severity, code, message, origin, resource, path));
     }
 
+    /** A diagnostic another {@code Problems} collected (a text checked on its own), in its place in this load. */
+    void add(Diagnostic diagnostic) {
+        diagnostics.add(diagnostic);
+    }
+
+    int size() {
+        return diagnostics.size();
+    }
+
     List<Diagnostic> all() {
         return List.copyOf(diagnostics);
     }
