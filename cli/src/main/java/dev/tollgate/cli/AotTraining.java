@@ -75,6 +75,7 @@ public final class AotTraining {
                 new String[]{"--help"});
         int failed = 0;
         for (String[] run : runs) {
+            Main.warmUp(run); // as Main.main does
             failed += step(String.join(" ", run), Main.run(run) != 2);
         }
         return failed;
@@ -88,6 +89,7 @@ public final class AotTraining {
                 return step("ca init", false);
             }
             StringWriter err = new StringWriter();
+            Main.warmUp("sidecar");
             CommandLine cl = Main.commandLine("sidecar");
             cl.setErr(new PrintWriter(err, true));
             int[] exit = {-1};

@@ -39,11 +39,19 @@ public final class Main implements Runnable {
             "policies", "test", "matrix", "diff", "replay", "netpol", "sidecar", "gateway");
 
     public static void main(String[] args) {
+        warmUp(args);
+        System.exit(run(args));
+    }
+
+    /**
+     * For the commands that load configuration: the loader's set-up on the other core, while picocli builds and
+     * parses the command (a fifth of check's start-up). The training runs of the start-up cache call it too, so its
+     * classes and its lambda are in the cache (loading them from the jar was 15-40 ms of check's main thread).
+     */
+    static void warmUp(String... args) {
         if (args.length > 0 && LOAD_CONFIG.contains(args[0])) {
-            // on the other core, while picocli builds and parses the command (a fifth of check's start-up)
             dev.tollgate.config.ConfigWarmUp.start();
         }
-        System.exit(run(args));
     }
 
     static int run(String... args) {
@@ -71,8 +79,8 @@ public final class Main implements Runnable {
 
     /**
      * For one run: only the subcommand that {@code args} name, when they name one. Picocli reflects over every option
-     * of every command it is given, and its classes (Java 5 bytecode) cannot be kept in the JVM's start-up cache, so
-     * building the eight other commands was a third of {@code check}'s start-up. Anything else (no arguments, help,
+     * of every command it is given (each annotation type a proxy class made at run time, which the JVM's start-up
+     * cache cannot hold), so building the eight other commands was a third of {@code check}'s start-up. Anything else (no arguments, help,
      * a mistyped command that deserves a suggestion) gets them all.
      */
     static CommandLine commandLine(String... args) {
