@@ -1,6 +1,7 @@
 package dev.tollgate.cli.kube;
 
 import dev.tollgate.control.ca.TokenReviews;
+import dev.tollgate.control.watch.IstioCrds;
 import io.fabric8.kubernetes.api.model.ConfigMapBuilder;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
@@ -8,11 +9,8 @@ import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodTemplateSpec;
-import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinitionBuilder;
-import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinitionVersionBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.NonDeletingOperation;
-import io.fabric8.kubernetes.client.dsl.base.CustomResourceDefinitionContext;
 import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.mockwebserver.Context;
@@ -37,21 +35,14 @@ import java.util.Queue;
 import java.util.function.Predicate;
 
 /**
- * fabric8's mock API server in CRUD mode with Istio's CRDs (served at v1, v1beta1 and for networking v1alpha3, stored
- * at v1), a kubeconfig that points at it, and {@code kubectl apply} and {@code kubectl delete} of the tutorial's files.
+ * fabric8's mock API server in CRUD mode with Istio's CRDs ({@link IstioCrds}), a kubeconfig that points at it, and
+ * {@code kubectl apply} and {@code kubectl delete} of the tutorial's files.
  * A Deployment applied also gets its Pod, as its controller would make it: the cluster's workloads are its Pods.
  * TokenReview is an expectation ({@link #reviews}: the review's status stubbed per token), everything else CRUD. The
  * API server can be stopped and started again on its port, its objects kept, as an outage of a real one.
  */
 public final class LiveCluster implements AutoCloseable {
     public static final Path TUTORIAL = Path.of("..", "examples", "tutorial");
-    private static final String[][] ISTIO = {
-            {"networking.istio.io", "ServiceEntry", "serviceentries"},
-            {"networking.istio.io", "Sidecar", "sidecars"},
-            {"networking.istio.io", "Gateway", "gateways"},
-            {"networking.istio.io", "VirtualService", "virtualservices"},
-            {"networking.istio.io", "DestinationRule", "destinationrules"},
-            {"security.istio.io", "AuthorizationPolicy", "authorizationpolicies"}};
 
     public final KubernetesClient client;
     /** What TokenReview answers, per token. */
@@ -64,14 +55,7 @@ public final class LiveCluster implements AutoCloseable {
     public volatile Predicate<String> forbidden = p -> false;
 
     public LiveCluster() {
-        List<CustomResourceDefinitionContext> contexts = new ArrayList<>();
-        for (String[] k : ISTIO) {
-            for (String v : versions(k[0])) {
-                contexts.add(new CustomResourceDefinitionContext.Builder().withGroup(k[0]).withVersion(v)
-                        .withKind(k[1]).withPlural(k[2]).withScope("Namespaced").withStatusSubresource(true).build());
-            }
-        }
-        KubernetesCrudDispatcher crud = new KubernetesCrudDispatcher(contexts) {
+        KubernetesCrudDispatcher crud = new KubernetesCrudDispatcher(IstioCrds.contexts()) {
             @Override
             public MockResponse handleGet(String path) {
                 if (forbidden.test(path)) {
@@ -94,17 +78,7 @@ public final class LiveCluster implements AutoCloseable {
         port = server.getPort();
         server.expect().post().withPath(TokenReviews.PATH).andReply(reviews).always();
         client = server.createClient();
-        for (String[] k : ISTIO) {
-            client.apiextensions().v1().customResourceDefinitions().resource(new CustomResourceDefinitionBuilder()
-                    .withNewMetadata().withName(k[2] + "." + k[0]).endMetadata()
-                    .withNewSpec().withGroup(k[0]).withScope("Namespaced")
-                    .withNewNames().withKind(k[1]).withPlural(k[2]).endNames()
-                    .withVersions(versions(k[0]).stream().map(v -> new CustomResourceDefinitionVersionBuilder()
-                            .withName(v).withServed(true).withStorage(v.equals("v1"))
-                            // as Istio's CRDs: the control plane writes validation messages there
-                            .withNewSubresources().withNewStatus().endStatus().endSubresources().build()).toList())
-                    .endSpec().build()).create();
-        }
+        IstioCrds.install(client);
         for (String ns : List.of("default", "otherns", "istio-system")) {
             client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(ns).endMetadata().build())
                     .create();
@@ -126,10 +100,6 @@ public final class LiveCluster implements AutoCloseable {
     /** The API server is back on the same port, with the objects it held. */
     public synchronized void startApiServer() {
         server = serve(port);
-    }
-
-    private static List<String> versions(String group) {
-        return group.startsWith("security") ? List.of("v1", "v1beta1") : List.of("v1", "v1alpha3", "v1beta1");
     }
 
     /** A kubeconfig whose one context, {@code mock}, is this server. */
@@ -183,7 +153,7 @@ public final class LiveCluster implements AutoCloseable {
 
     /** An object from inline YAML, at the version the mock stores. */
     public GenericKubernetesResource object(String yaml) {
-        return storedVersion(client.getKubernetesSerialization().unmarshal(yaml, GenericKubernetesResource.class));
+        return IstioCrds.storedVersion(client.getKubernetesSerialization().unmarshal(yaml, GenericKubernetesResource.class));
     }
 
     private List<GenericKubernetesResource> read(String fixture, String namespace) {
@@ -196,21 +166,12 @@ public final class LiveCluster implements AutoCloseable {
                 if (r.getMetadata().getNamespace() == null) {
                     r.getMetadata().setNamespace(namespace);
                 }
-                out.add(storedVersion(r));
+                out.add(IstioCrds.storedVersion(r));
             }
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }
         return out;
-    }
-
-    /** The mock converts nothing between versions; Istio's versions share one schema, stored at v1. */
-    private static GenericKubernetesResource storedVersion(GenericKubernetesResource r) {
-        String v = r.getApiVersion();
-        if (v.startsWith("networking.istio.io/") || v.startsWith("security.istio.io/")) {
-            r.setApiVersion(v.substring(0, v.indexOf('/')) + "/v1");
-        }
-        return r;
     }
 
     private void podOf(GenericKubernetesResource deployment) {

@@ -2,13 +2,8 @@ package dev.tollgate.control.watch;
 
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
-import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
-import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinitionBuilder;
-import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinitionVersion;
-import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinitionVersionBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.NonDeletingOperation;
-import io.fabric8.kubernetes.client.dsl.base.CustomResourceDefinitionContext;
 import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.mockwebserver.Context;
@@ -26,8 +21,7 @@ import java.util.Map;
 import java.util.function.Predicate;
 
 /**
- * fabric8's mock API server in CRUD mode with Istio's CRDs installed (their served versions as Istio's chart declares
- * them, v1 stored), and {@code kubectl apply} / {@code kubectl delete} of the project's fixture files.
+ * fabric8's mock API server in CRUD mode with Istio's CRDs installed ({@link IstioCrds}), and {@code kubectl apply} / {@code kubectl delete} of the project's fixture files.
  */
 public final class MockCluster implements AutoCloseable {
     static final Path TUTORIAL = Path.of("..", "examples", "tutorial");
@@ -38,7 +32,7 @@ public final class MockCluster implements AutoCloseable {
     volatile Predicate<String> failing = p -> false;
 
     public MockCluster() {
-        KubernetesCrudDispatcher dispatcher = new KubernetesCrudDispatcher(crdContexts()) {
+        KubernetesCrudDispatcher dispatcher = new KubernetesCrudDispatcher(IstioCrds.contexts()) {
             @Override
             public MockResponse handleGet(String path) {
                 if (failing.test(path)) {
@@ -50,48 +44,7 @@ public final class MockCluster implements AutoCloseable {
         server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(), dispatcher, false);
         server.init();
         client = server.createClient(b -> b.editOrNewConfig().withRequestRetryBackoffLimit(0).endConfig());
-        for (CustomResourceDefinition crd : crds()) {
-            client.apiextensions().v1().customResourceDefinitions().resource(crd).create();
-        }
-    }
-
-    private static final String[][] ISTIO = {
-            {"networking.istio.io", "ServiceEntry", "serviceentries"},
-            {"networking.istio.io", "Sidecar", "sidecars"},
-            {"networking.istio.io", "Gateway", "gateways"},
-            {"networking.istio.io", "VirtualService", "virtualservices"},
-            {"networking.istio.io", "DestinationRule", "destinationrules"},
-            {"security.istio.io", "AuthorizationPolicy", "authorizationpolicies"}};
-
-    private static List<CustomResourceDefinitionContext> crdContexts() {
-        List<CustomResourceDefinitionContext> out = new ArrayList<>();
-        for (String[] k : ISTIO) {
-            for (String v : versions(k[0])) {
-                out.add(new CustomResourceDefinitionContext.Builder().withGroup(k[0]).withVersion(v).withKind(k[1])
-                        .withPlural(k[2]).withScope("Namespaced").build());
-            }
-        }
-        return out;
-    }
-
-    private static List<String> versions(String group) {
-        return group.startsWith("security") ? List.of("v1", "v1beta1") : List.of("v1", "v1alpha3", "v1beta1");
-    }
-
-    private static List<CustomResourceDefinition> crds() {
-        List<CustomResourceDefinition> out = new ArrayList<>();
-        for (String[] k : ISTIO) {
-            List<CustomResourceDefinitionVersion> versions = versions(k[0]).stream()
-                    .map(v -> new CustomResourceDefinitionVersionBuilder().withName(v).withServed(true)
-                            .withStorage(v.equals("v1")).withNewSubresources().withNewStatus().endStatus()
-                            .endSubresources().build())
-                    .toList();
-            out.add(new CustomResourceDefinitionBuilder().withNewMetadata().withName(k[2] + "." + k[0]).endMetadata()
-                    .withNewSpec().withGroup(k[0]).withScope("Namespaced")
-                    .withNewNames().withKind(k[1]).withPlural(k[2]).endNames()
-                    .withVersions(versions).endSpec().build());
-        }
-        return out;
+        IstioCrds.install(client);
     }
 
     /** The objects of a fixture file, as {@code kubectl apply -n NS -f FILE} sends them. */
@@ -105,24 +58,12 @@ public final class MockCluster implements AutoCloseable {
                 GenericKubernetesResource r = client.getKubernetesSerialization()
                         .convertValue(m, GenericKubernetesResource.class);
                 r.getMetadata().setNamespace(namespace);
-                out.add(storedVersion(r));
+                out.add(IstioCrds.storedVersion(r));
             }
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }
         return out;
-    }
-
-    /**
-     * The API server stores an Istio object at its CRD's storage version (v1) and serves it at every version; the
-     * mock converts nothing, so the fixtures' v1beta1 and v1alpha3 are written as v1 (the same schema in Istio).
-     */
-    private static GenericKubernetesResource storedVersion(GenericKubernetesResource r) {
-        String v = r.getApiVersion();
-        if (v.startsWith("networking.istio.io/") || v.startsWith("security.istio.io/")) {
-            r.setApiVersion(v.substring(0, v.indexOf('/')) + "/v1");
-        }
-        return r;
     }
 
     /** {@code kubectl apply}: creates each object, or replaces it when it exists. */
@@ -145,7 +86,7 @@ public final class MockCluster implements AutoCloseable {
 
     /** An object from its fields, e.g. one parsed from inline YAML. */
     public GenericKubernetesResource object(String yaml) {
-        return storedVersion(client.getKubernetesSerialization().unmarshal(yaml, GenericKubernetesResource.class));
+        return IstioCrds.storedVersion(client.getKubernetesSerialization().unmarshal(yaml, GenericKubernetesResource.class));
     }
 
     GenericKubernetesResource get(String apiVersion, String kind, String namespace, String name) {
