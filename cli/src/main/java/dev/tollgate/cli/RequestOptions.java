@@ -37,7 +37,8 @@ final class RequestOptions {
     Map<String, String> labels;
 
     @Option(names = {"-X", "--request"}, paramLabel = "METHOD",
-            description = "The HTTP method for http:// URLs (default GET; HEAD with -I).")
+            description = {"The HTTP method for http:// URLs (default GET; HEAD with -I), sent as written, as curl",
+                    "-X sends it: methods are case-sensitive (get is not GET to a rule naming GET)."})
     String method;
 
     @Option(names = {"-I", "--head"}, description = "Send HEAD, as 'curl -I' does.")
@@ -107,7 +108,7 @@ final class RequestOptions {
             parsed.computeIfAbsent(AsciiCase.lower(h.substring(0, colon).trim()), k -> new ArrayList<>())
                     .add(h.substring(colon + 1).trim());
         }
-        String m = method != null ? method.toUpperCase(Locale.ROOT) : head ? "HEAD" : "GET";
+        String m = method != null ? checkedMethod(method) : head ? "HEAD" : "GET";
         parsed.computeIfAbsent("host", k -> new ArrayList<>(List.of(target.authority())));
         OutboundRequest request = target.toRequest(m, parsed);
         if (originalDestination == null) {
@@ -122,12 +123,35 @@ final class RequestOptions {
         return request.capturedTo(ip);
     }
 
-    /** Notes about options that do not apply to this URL, so nothing is silently ignored. */
+    /**
+     * The method as the proxies receive it: as written. HTTP methods are case-sensitive (RFC 9110 9.1), and Envoy's
+     * and Tollgate's matching of {@code methods} and {@code method} is exact, so {@code get} must not be asked as
+     * {@code GET}: that would answer for another request than the one curl sends. Not a token: no proxy would parse
+     * it as a method, so it is an error rather than an answer.
+     */
+    private static String checkedMethod(String m) {
+        if (!METHOD_TOKEN.matcher(m).matches()) {
+            throw new IllegalArgumentException("-X " + m + ": not an HTTP method; a method is one token of letters,"
+                    + " digits and !#$%&'*+-.^_`|~ (e.g. GET, POST, PURGE)");
+        }
+        return m;
+    }
+
+    private static final java.util.regex.Pattern METHOD_TOKEN =
+            java.util.regex.Pattern.compile("[!#$%&'*+\\-.^_`|~0-9A-Za-z]+");
+    private static final java.util.Set<String> STANDARD_METHODS =
+            java.util.Set.of("GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH");
+
+    /** Notes about options that do not apply to this URL, or apply otherwise than one may think. */
     List<String> ignoredOptions(TargetUrl target) {
         List<String> notes = new ArrayList<>();
         if (!target.scheme().equals("http") && (method != null || head || !headers.isEmpty())) {
             notes.add("note: -X/-I/-H are ignored for " + target.scheme()
                     + "://: the proxies see only the connection (SNI and port), not the request inside TLS");
+        } else if (method != null && !method.equals(method.toUpperCase(Locale.ROOT))
+                && STANDARD_METHODS.contains(method.toUpperCase(Locale.ROOT))) {
+            notes.add("note: -X " + method + " is asked as written: methods are case-sensitive, so rules naming "
+                    + method.toUpperCase(Locale.ROOT) + " do not match it (curl -X " + method + " sends it so too)");
         }
         return notes;
     }

@@ -96,7 +96,7 @@ public final class RequestLiterals {
         for (var route : vs.getHttp() == null ? List.<io.fabric8.istio.api.api.networking.v1alpha3.HTTPRoute>of()
                 : vs.getHttp()) {
             for (HTTPMatchRequest m : route.getMatch() == null ? List.<HTTPMatchRequest>of() : route.getMatch()) {
-                literal(m.getMethod()).ifPresent(v -> methods.add(v.toUpperCase(Locale.ROOT)));
+                literal(m.getMethod()).ifPresent(methods::add); // as written: a method's case matters
                 literal(m.getUri()).ifPresent(v -> paths.putIfAbsent(v, v));
                 header(m.getHeaders());
                 header(m.getWithoutHeaders());

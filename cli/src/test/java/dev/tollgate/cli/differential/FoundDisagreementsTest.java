@@ -88,6 +88,22 @@ class FoundDisagreementsTest {
                 new Req(from, true, "developers.google.com", 443, "GET", "/"));
     }
 
+    /**
+     * A DENY on the gateway for method GET, and a client that sends {@code get}. Methods are case-sensitive: the
+     * gateway's rule does not match {@code get}, and the request goes through. Check once upper-cased {@code -X} and
+     * answered DENIED, hiding the way past the rule.
+     */
+    @Test
+    void aLowerCaseMethodPastADenyOnGet() throws Exception {
+        World world = new World(Optional.of("REGISTRY_ONLY"), List.of(), Optional.empty(), List.of(
+                new World.Route(World.RouteKind.HTTP_ORIGINATE, "developers.google.com")), List.of(
+                new World.Policy("DENY", true, List.of(new World.Rule(Optional.empty(), Optional.of(
+                        new World.Op(List.of(), List.of("GET"), List.of(), List.of())), List.of())))));
+        Pool.Source from = Pool.SOURCES.get(0);
+        assertAgree(world, new Req(from, false, "developers.google.com", 80, "GET", "/"),
+                new Req(from, false, "developers.google.com", 80, "get", "/"));
+    }
+
     private static void assertAgree(World world, Req... requests) throws Exception {
         List<String> disagreements = new ArrayList<>();
         try (LoopbackMesh mesh = LoopbackMesh.start(shared, world.yaml())) {

@@ -44,7 +44,8 @@ final class Pool {
             .flatMap(List::stream).distinct().toList();
 
     static final List<String> PATHS = List.of("/", "/api", "/api/v1/items", "/admin", "/public/x");
-    static final List<String> METHODS = List.of("GET", "HEAD", "POST", "PUT", "DELETE");
+    /** {@code get} besides GET: methods are case-sensitive, to the proxies and to rules alike. */
+    static final List<String> METHODS = List.of("GET", "HEAD", "POST", "PUT", "DELETE", "get");
 
     /** A workload that sends requests: its sidecar's identity and the labels Sidecar selectors see. */
     record Source(String namespace, String serviceAccount) {
