@@ -24,10 +24,28 @@ record TargetUrl(String scheme, String host, int port, String pathAndQuery, Stri
                     + text);
         }
         URI uri;
+        String rawPath = null;
         try {
             uri = new URI(text);
         } catch (URISyntaxException e) {
-            throw new IllegalArgumentException("not a URL: " + text + " (" + e.getReason() + ")");
+            // A path with characters RFC 3986 leaves out (\ | ^ { } " < > `): curl sends them as written, and the
+            // proxies receive them so and decide on them (a backslash is a slash to the path normalization), so
+            // check asks them too. The rest of the URL is read as strictly as ever.
+            int pathAt = text.indexOf('/', text.indexOf("://") + 3);
+            String rest = pathAt < 0 ? "" : text.substring(pathAt);
+            int fragment = rest.indexOf('#');
+            rest = fragment < 0 ? rest : rest.substring(0, fragment);
+            String authorityPart = pathAt < 0 ? "" : text.substring(text.indexOf("://") + 3, pathAt);
+            if (pathAt < 0 || authorityPart.contains("?") || authorityPart.contains("#")
+                    || !rest.chars().allMatch(c -> c > 0x20 && c < 0x7f)) {
+                throw new IllegalArgumentException("not a URL: " + text + " (" + e.getReason() + ")");
+            }
+            try {
+                uri = new URI(text.substring(0, pathAt) + "/");
+            } catch (URISyntaxException again) {
+                throw new IllegalArgumentException("not a URL: " + text + " (" + e.getReason() + ")");
+            }
+            rawPath = rest;
         }
         String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
         int defaultPort = switch (scheme) {
@@ -68,8 +86,9 @@ record TargetUrl(String scheme, String host, int port, String pathAndQuery, Stri
         }
         String host = parsed.host();
         int port = parsed.port();
-        String path = uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/" : uri.getRawPath();
-        if (uri.getRawQuery() != null) {
+        String path = rawPath != null ? rawPath
+                : uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/" : uri.getRawPath();
+        if (rawPath == null && uri.getRawQuery() != null) {
             path = path + "?" + uri.getRawQuery();
         }
         return new TargetUrl(scheme, host, port, path, text);

@@ -19,7 +19,10 @@ class TargetUrlTest {
             "https://a_b.example.com:8443/x,          https, a_b.example.com,       8443, /x",
             "http://[2001:db8::1]:8080/,              http,  2001:db8::1,           8080, /",
             "https://198.18.0.1/,                     https, 198.18.0.1,            443, /",
-            "https://user:pw@api.example.com/,        https, api.example.com,       443, /"})
+            "https://user:pw@api.example.com/,        https, api.example.com,       443, /",
+            // outside RFC 3986, but curl sends them and the proxies decide on them: the path as written, no fragment
+            "http://a.example.com/public\\..\\admin,     http,  a.example.com,         80,  /public\\..\\admin",
+            "http://a.example.com:81/a|b?q={x}#frag,   http,  a.example.com,         81,  /a|b?q={x}"})
     void parses(String text, String scheme, String host, int port, String path) {
         TargetUrl url = TargetUrl.parse(text);
         assertThat(url.scheme()).isEqualTo(scheme);
@@ -33,7 +36,9 @@ class TargetUrlTest {
             "http://a.example.com:99999/", "http://a.example.com:0/", "https://a_b.example.com:x/",
             "https://\u212Aey.example.com/", "https://\u0130stio.io/", "https://\uff4Bey.example.com/",
             "https://%6Bey.example.com/", "https://user@%6Bey.example.com/", "https://a@\u212Aey.example.com/", "https://key.example.com:/",
-            "https://key.example.com:+443/", "https://[::1/", "https://[key.example.com]/", "tcp://[::1]"})
+            "https://key.example.com:+443/", "https://[::1/", "https://[key.example.com]/", "tcp://[::1]",
+            "http://a.example.com/a b", "http://a.example.com/a\tb|", "http://a|b.example.com/",
+            "http://a.example.com?x/|"})
     void rejects(String text) {
         assertThatThrownBy(() -> TargetUrl.parse(text)).isInstanceOf(IllegalArgumentException.class);
     }

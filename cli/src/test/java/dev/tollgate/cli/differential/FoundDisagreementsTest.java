@@ -104,6 +104,22 @@ class FoundDisagreementsTest {
                 new Req(from, false, "developers.google.com", 80, "get", "/"));
     }
 
+    /**
+     * A DENY on the gateway for paths {@code /admin*}, and paths a client can send that RFC 3986 leaves out. The
+     * proxies read a backslash as a slash when they normalise the path (as Envoy does), so {@code /public\..\admin}
+     * is denied; check once refused the URL itself ("not a URL") and gave no answer for a request the proxies decide.
+     */
+    @Test
+    void pathsOutsideRfc3986PastADenyOnAdmin() throws Exception {
+        World world = new World(Optional.of("REGISTRY_ONLY"), List.of(), Optional.empty(), List.of(
+                new World.Route(World.RouteKind.HTTP_ORIGINATE, "developers.google.com")), List.of(
+                new World.Policy("DENY", true, List.of(new World.Rule(Optional.empty(), Optional.of(
+                        new World.Op(List.of(), List.of(), List.of("/admin*"), List.of())), List.of())))));
+        Pool.Source from = Pool.SOURCES.get(0);
+        assertAgree(world, new Req(from, false, "developers.google.com", 80, "GET", "/public\\..\\admin"),
+                new Req(from, false, "developers.google.com", 80, "GET", "/admin|x"));
+    }
+
     private static void assertAgree(World world, Req... requests) throws Exception {
         List<String> disagreements = new ArrayList<>();
         try (LoopbackMesh mesh = LoopbackMesh.start(shared, world.yaml())) {
