@@ -131,7 +131,7 @@ final class RequestOptions {
      */
     private static String checkedMethod(String m) {
         if (!METHOD_TOKEN.matcher(m).matches()) {
-            throw new IllegalArgumentException("-X " + m + ": not an HTTP method; a method is one token of letters,"
+            throw new IllegalArgumentException("method " + m + ": not an HTTP method; a method is one token of letters,"
                     + " digits and !#$%&'*+-.^_`|~ (e.g. GET, POST, PURGE)");
         }
         return m;
@@ -150,7 +150,7 @@ final class RequestOptions {
                     + "://: the proxies see only the connection (SNI and port), not the request inside TLS");
         } else if (method != null && !method.equals(method.toUpperCase(Locale.ROOT))
                 && STANDARD_METHODS.contains(method.toUpperCase(Locale.ROOT))) {
-            notes.add("note: -X " + method + " is asked as written: methods are case-sensitive, so rules naming "
+            notes.add("note: method " + method + " is asked as written: methods are case-sensitive, so rules naming "
                     + method.toUpperCase(Locale.ROOT) + " do not match it (curl -X " + method + " sends it so too)");
         }
         return notes;

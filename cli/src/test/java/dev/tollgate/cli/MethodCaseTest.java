@@ -57,7 +57,7 @@ class MethodCaseTest {
                 "http://api.example.com/");
         assertThat(lower.exitCode()).as(lower.out()).isEqualTo(1);
         assertThat(lower.out()).contains("method get does not match");
-        assertThat(lower.err()).contains("note: -X get is asked as written: methods are case-sensitive");
+        assertThat(lower.err()).contains("note: method get is asked as written: methods are case-sensitive");
     }
 
     @Test
