@@ -91,6 +91,11 @@ record TargetUrl(String scheme, String host, int port, String pathAndQuery, Stri
         if (rawPath == null && uri.getRawQuery() != null) {
             path = path + "?" + uri.getRawQuery();
         }
+        // java.net.URI lets non-ASCII through; the proxies refuse it, with these words
+        var problem = dev.tollgate.core.model.net.RequestTarget.problem(path);
+        if (problem.isPresent()) {
+            throw new IllegalArgumentException(problem.get() + " in " + text);
+        }
         return new TargetUrl(scheme, host, port, path, text);
     }
 

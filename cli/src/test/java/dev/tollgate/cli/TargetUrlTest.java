@@ -37,7 +37,7 @@ class TargetUrlTest {
             "https://\u212Aey.example.com/", "https://\u0130stio.io/", "https://\uff4Bey.example.com/",
             "https://%6Bey.example.com/", "https://user@%6Bey.example.com/", "https://a@\u212Aey.example.com/", "https://key.example.com:/",
             "https://key.example.com:+443/", "https://[::1/", "https://[key.example.com]/", "tcp://[::1]",
-            "http://a.example.com/a b", "http://a.example.com/a\tb|", "http://a|b.example.com/",
+            "http://a.example.com/a b", "http://a.example.com/a\tb|", "http://a|b.example.com/", "http://a.example.com/\u00e9",
             "http://a.example.com?x/|"})
     void rejects(String text) {
         assertThatThrownBy(() -> TargetUrl.parse(text)).isInstanceOf(IllegalArgumentException.class);

@@ -7,7 +7,7 @@ import io.netty.handler.codec.http.HttpVersion;
 
 /**
  * The answers a client's request gets before it is routed, whichever proxy reads it: what Netty's decoder could not
- * read (400, or 413/414/431 for the limits), framing or a Connection header that two parsers could read differently
+ * read (400, or 413/414/431 for the limits), a request target that is not visible ASCII (400), framing or a Connection header that two parsers could read differently
  * (400: request smuggling), and any version but HTTP/1.1 (426); and, once it is being forwarded, a body the decoder
  * could not read. Each refusal's text is both the answer's body and the logged reason.
  */
@@ -23,6 +23,10 @@ final class RequestGate {
         String smuggle = HttpMessages.smuggling(request);
         if (smuggle != null) {
             return new HttpRouter.Reply(HttpResponseStatus.BAD_REQUEST, "ambiguous request framing: " + smuggle);
+        }
+        var target = dev.tollgate.core.model.net.RequestTarget.problem(request.uri());
+        if (target.isPresent()) {
+            return new HttpRouter.Reply(HttpResponseStatus.BAD_REQUEST, "malformed request: " + target.get());
         }
         String connection = HttpMessages.connectionProblem(request.headers());
         if (connection != null) {

@@ -171,6 +171,33 @@ class HostileSmugglingTest {
         assertThat(h.external.received).isEmpty();
     }
 
+    /**
+     * A path in raw UTF-8 (the client's bytes C3 A9 for an e with acute accent): the proxies read request lines byte by
+     * byte, so it would reach the path rules as two other characters and could miss a DENY naming it. Refused at the
+     * sidecar and at the gateway alike, before any rule is asked; nothing reaches an upstream.
+     */
+    @Test
+    void aPathThatIsNotAsciiIsRefusedByBothProxies() throws Exception {
+        String path = "/caf\u00c3\u00a9";   // written as ISO-8859-1: the bytes C3 A9 on the wire
+        String reason = "malformed request: request target \"http://" + Rig.GOOGLE
+                + "/caf\\u00C3\\u00A9\" has a character that is not visible ASCII at "
+                + (("http://" + Rig.GOOGLE).length() + 4) + "; percent-encode it (RFC 3986)";
+        try (HostileRig.Client c = sidecar()) {
+            c.write("GET http://" + Rig.GOOGLE + path + " HTTP/1.1\r\nHost: " + Rig.GOOGLE + "\r\n\r\n");
+            refused(c, "sidecar", "/caf", reason);
+        }
+        try (HostileRig.Client c = gateway()) {
+            c.write("GET " + path + " HTTP/1.1\r\nHost: " + Rig.GOOGLE + "\r\n\r\n");
+            HostileRig.Response r = c.read();
+            assertThat(r.code()).isEqualTo(400);
+            assertThat(r.body()).isEqualTo("malformed request: request target \"/caf\\u00C3\\u00A9\" has a character"
+                    + " that is not visible ASCII at 4; percent-encode it (RFC 3986)\n");
+        }
+        HostileRig.settle();
+        assertThat(h.direct.received).isEmpty();
+        assertThat(h.external.received).isEmpty();
+    }
+
     @Test
     void gatewayStillDeniesAdminWhenAskedPlainly() throws Exception {
         try (HostileRig.Client c = gateway()) {

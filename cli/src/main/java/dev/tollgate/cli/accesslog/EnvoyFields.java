@@ -110,7 +110,7 @@ record EnvoyFields(String method, String path, String code, String authority, St
 
     /** An HTTP request target in origin form: visible ASCII only (RFC 9112 3.2), so nothing reaches a terminal. */
     static boolean visiblePath(String p) {
-        return p.startsWith("/") && p.chars().allMatch(c -> c > 0x20 && c < 0x7f);
+        return p.startsWith("/") && dev.tollgate.core.model.net.RequestTarget.problem(p).isEmpty();
     }
 
     static boolean none(String s) {

@@ -120,6 +120,22 @@ class FoundDisagreementsTest {
                 new Req(from, false, "developers.google.com", 80, "GET", "/admin|x"));
     }
 
+    /**
+     * A DENY on the gateway for {@code /\u00e9*} and a client that sends the path in raw UTF-8. The proxies once read
+     * it byte by byte as two other characters and let it through to the upstream, while check (and Envoy, which
+     * compares the bytes) denied it. Both now refuse a request target that is not visible ASCII.
+     */
+    @Test
+    void aNonAsciiPathPastADenyNamingIt() throws Exception {
+        World world = new World(Optional.of("REGISTRY_ONLY"), List.of(), Optional.empty(), List.of(
+                new World.Route(World.RouteKind.HTTP_ORIGINATE, "developers.google.com")), List.of(
+                new World.Policy("DENY", true, List.of(new World.Rule(Optional.empty(), Optional.of(
+                        new World.Op(List.of(), List.of(), List.of("/\u00e9*"), List.of())), List.of())))));
+        Pool.Source from = Pool.SOURCES.get(0);
+        assertAgree(world, new Req(from, false, "developers.google.com", 80, "GET", "/\u00e9t\u00e9"),
+                new Req(from, false, "developers.google.com", 80, "GET", "/%C3%A9"));
+    }
+
     private static void assertAgree(World world, Req... requests) throws Exception {
         List<String> disagreements = new ArrayList<>();
         try (LoopbackMesh mesh = LoopbackMesh.start(shared, world.yaml())) {
