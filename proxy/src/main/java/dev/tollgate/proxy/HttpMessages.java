@@ -223,14 +223,52 @@ final class HttpMessages {
         return names;
     }
 
-    /** Header names in lower case with their values in order, as the snapshot's HttpRequestInfo wants them. */
+    /**
+     * Header names in lower case with their values in order, as the snapshot's HttpRequestInfo wants them: each value
+     * read as UTF-8 ({@link #utf8}), as the configuration's strings are, so that a rule's {@code é} is the client's
+     * {@code é}. {@link RequestGate} has refused values that are not UTF-8 before this is asked.
+     */
     static Map<String, List<String>> headerMap(HttpHeaders h) {
         Map<String, List<String>> m = new LinkedHashMap<>();
         for (Map.Entry<String, String> e : h) {
-            m.computeIfAbsent(AsciiCase.lower(e.getKey()), k -> new ArrayList<>()).add(e.getValue());
+            String value = utf8(e.getValue());
+            m.computeIfAbsent(AsciiCase.lower(e.getKey()), k -> new ArrayList<>())
+                    .add(value == null ? e.getValue() : value);
         }
         m.replaceAll((k, v) -> List.copyOf(v));
         return m;
+    }
+
+    /**
+     * A header value as Envoy compares it with the configuration: by its bytes, which for UTF-8 on both sides is
+     * comparing the decoded text. Netty's decoder reads each byte as one char (ISO-8859-1), so a value with a char
+     * over 0x7f holds bytes to decode. Null when those bytes are not UTF-8: a value no rule's string can be.
+     */
+    static String utf8(String wire) {
+        for (int i = 0; i < wire.length(); i++) {
+            if (wire.charAt(i) > 0x7f) {
+                try {
+                    return java.nio.charset.StandardCharsets.UTF_8.newDecoder()
+                            .onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
+                            .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT)
+                            .decode(java.nio.ByteBuffer.wrap(wire.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1)))
+                            .toString();
+                } catch (java.nio.charset.CharacterCodingException e) {
+                    return null;
+                }
+            }
+        }
+        return wire;
+    }
+
+    /** The first header whose value is not UTF-8 ({@link #utf8}), or null. */
+    static String notUtf8(HttpHeaders h) {
+        for (Map.Entry<String, String> e : h) {
+            if (utf8(e.getValue()) == null) {
+                return e.getKey();
+            }
+        }
+        return null;
     }
 
     /** The request line for the access log: {@code METHOD authority path}. */

@@ -179,9 +179,8 @@ class HostileSmugglingTest {
     @Test
     void aPathThatIsNotAsciiIsRefusedByBothProxies() throws Exception {
         String path = "/caf\u00c3\u00a9";   // written as ISO-8859-1: the bytes C3 A9 on the wire
-        String reason = "malformed request: request target \"http://" + Rig.GOOGLE
-                + "/caf\\u00C3\\u00A9\" has a character that is not visible ASCII at "
-                + (("http://" + Rig.GOOGLE).length() + 4) + "; percent-encode it (RFC 3986)";
+        String reason = "malformed request: request target \"/caf\\u00C3\\u00A9\" has a character that is not"
+                + " visible ASCII at 4; percent-encode it (RFC 3986)";
         try (HostileRig.Client c = sidecar()) {
             c.write("GET http://" + Rig.GOOGLE + path + " HTTP/1.1\r\nHost: " + Rig.GOOGLE + "\r\n\r\n");
             refused(c, "sidecar", "/caf", reason);
@@ -190,8 +189,7 @@ class HostileSmugglingTest {
             c.write("GET " + path + " HTTP/1.1\r\nHost: " + Rig.GOOGLE + "\r\n\r\n");
             HostileRig.Response r = c.read();
             assertThat(r.code()).isEqualTo(400);
-            assertThat(r.body()).isEqualTo("malformed request: request target \"/caf\\u00C3\\u00A9\" has a character"
-                    + " that is not visible ASCII at 4; percent-encode it (RFC 3986)\n");
+            assertThat(r.body()).isEqualTo(reason + "\n");
         }
         HostileRig.settle();
         assertThat(h.direct.received).isEmpty();
