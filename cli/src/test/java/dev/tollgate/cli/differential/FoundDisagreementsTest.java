@@ -95,13 +95,7 @@ class FoundDisagreementsTest {
      */
     @Test
     void aLowerCaseMethodPastADenyOnGet() throws Exception {
-        World world = new World(Optional.of("REGISTRY_ONLY"), List.of(), Optional.empty(), List.of(
-                new World.Route(World.RouteKind.HTTP_ORIGINATE, "developers.google.com")), List.of(
-                new World.Policy("DENY", true, List.of(new World.Rule(Optional.empty(), Optional.of(
-                        new World.Op(List.of(), List.of("GET"), List.of(), List.of())), List.of())))));
-        Pool.Source from = Pool.SOURCES.get(0);
-        assertAgree(world, new Req(from, false, "developers.google.com", 80, "GET", "/"),
-                new Req(from, false, "developers.google.com", 80, "get", "/"));
+        assertGoogleAgrees(googleThroughTheGatewayDenying(List.of("GET"), List.of()), "GET", "/", "get", "/");
     }
 
     /**
@@ -111,13 +105,8 @@ class FoundDisagreementsTest {
      */
     @Test
     void pathsOutsideRfc3986PastADenyOnAdmin() throws Exception {
-        World world = new World(Optional.of("REGISTRY_ONLY"), List.of(), Optional.empty(), List.of(
-                new World.Route(World.RouteKind.HTTP_ORIGINATE, "developers.google.com")), List.of(
-                new World.Policy("DENY", true, List.of(new World.Rule(Optional.empty(), Optional.of(
-                        new World.Op(List.of(), List.of(), List.of("/admin*"), List.of())), List.of())))));
-        Pool.Source from = Pool.SOURCES.get(0);
-        assertAgree(world, new Req(from, false, "developers.google.com", 80, "GET", "/public\\..\\admin"),
-                new Req(from, false, "developers.google.com", 80, "GET", "/admin|x"));
+        assertGoogleAgrees(googleThroughTheGatewayDenying(List.of(), List.of("/admin*")),
+                "GET", "/public\\..\\admin", "GET", "/admin|x");
     }
 
     /**
@@ -127,13 +116,24 @@ class FoundDisagreementsTest {
      */
     @Test
     void aNonAsciiPathPastADenyNamingIt() throws Exception {
-        World world = new World(Optional.of("REGISTRY_ONLY"), List.of(), Optional.empty(), List.of(
+        assertGoogleAgrees(googleThroughTheGatewayDenying(List.of(), List.of("/\u00e9*")),
+                "GET", "/\u00e9t\u00e9", "GET", "/%C3%A9");
+    }
+
+    /** Tutorial part B's HTTP recipe for developers.google.com; a DENY on the gateway for these methods or paths. */
+    private static World googleThroughTheGatewayDenying(List<String> methods, List<String> paths) {
+        return new World(Optional.of("REGISTRY_ONLY"), List.of(), Optional.empty(), List.of(
                 new World.Route(World.RouteKind.HTTP_ORIGINATE, "developers.google.com")), List.of(
                 new World.Policy("DENY", true, List.of(new World.Rule(Optional.empty(), Optional.of(
-                        new World.Op(List.of(), List.of(), List.of("/\u00e9*"), List.of())), List.of())))));
+                        new World.Op(List.of(), methods, paths, List.of())), List.of())))));
+    }
+
+    /** Two plain HTTP requests for developers.google.com (method, path each), asked of check and the proxies. */
+    private static void assertGoogleAgrees(World world, String method1, String path1, String method2, String path2)
+            throws Exception {
         Pool.Source from = Pool.SOURCES.get(0);
-        assertAgree(world, new Req(from, false, "developers.google.com", 80, "GET", "/\u00e9t\u00e9"),
-                new Req(from, false, "developers.google.com", 80, "GET", "/%C3%A9"));
+        assertAgree(world, new Req(from, false, "developers.google.com", 80, method1, path1),
+                new Req(from, false, "developers.google.com", 80, method2, path2));
     }
 
     private static void assertAgree(World world, Req... requests) throws Exception {
