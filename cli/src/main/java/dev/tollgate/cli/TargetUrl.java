@@ -37,7 +37,7 @@ record TargetUrl(String scheme, String host, int port, String pathAndQuery, Stri
             rest = fragment < 0 ? rest : rest.substring(0, fragment);
             String authorityPart = pathAt < 0 ? "" : text.substring(text.indexOf("://") + 3, pathAt);
             if (pathAt < 0 || authorityPart.contains("?") || authorityPart.contains("#")
-                    || !rest.chars().allMatch(c -> c > 0x20 && c < 0x7f)) {
+                    || dev.tollgate.core.model.net.RequestTarget.problem(rest).isPresent()) {
                 throw new IllegalArgumentException("not a URL: " + text + " (" + e.getReason() + ")");
             }
             try {

@@ -194,38 +194,19 @@ class ConfigStoreTest {
         }
     }
 
-    /** A clock the test moves by hand. */
-    static final class StepClock extends java.time.Clock {
-        java.time.Instant now = java.time.Instant.parse("2025-01-01T00:00:00Z");
-
-        @Override
-        public java.time.ZoneId getZone() {
-            return java.time.ZoneOffset.UTC;
-        }
-
-        @Override
-        public java.time.Clock withZone(java.time.ZoneId zone) {
-            return this;
-        }
-
-        @Override
-        public java.time.Instant instant() {
-            return now;
-        }
-    }
-
     @Test
     void statusSaysSinceWhenTheConfigurationInForceIsStaleAndWhy() throws IOException {
         Path file = Fixtures.write(dir, "se.yaml", GOOD);
-        StepClock clock = new StepClock();
+        dev.tollgate.testkit.MutableClock clock = new dev.tollgate.testkit.MutableClock(
+                java.time.Instant.parse("2025-01-01T00:00:00Z"));
         try (ConfigStore s = new ConfigStore(List.of(new ConfigSource(file, Optional.empty())), LoadOptions.DEFAULTS,
                 TestSnapshot::new, clock)) {
-            java.time.Instant loaded = clock.now;
+            java.time.Instant loaded = clock.instant();
             s.reload();
             assertThat(s.status()).isEqualTo(new ConfigStatus(Optional.of(loaded), Optional.empty(),
                     Optional.empty()));
 
-            clock.now = loaded.plusSeconds(60);
+            clock.set(loaded.plusSeconds(60));
             Files.writeString(file, GOOD.replace("hosts:", "host:"));
             s.reload();
             ConfigStatus stale = s.status();
@@ -236,14 +217,14 @@ class ConfigStoreTest {
                     assertThat(e).startsWith("Error [unknown-field] (ServiceEntry ")
                             .contains(file + ":6:3) ").contains("\"host\""));
 
-            clock.now = loaded.plusSeconds(120);
+            clock.set(loaded.plusSeconds(120));
             Files.writeString(file, GOOD.replace("hosts:", "hostz:"));
             s.reload();
             assertThat(s.status().failingSince()).as("stale since the first failure, not the latest")
                     .hasValue(loaded.plusSeconds(60));
             assertThat(s.status().firstError()).hasValueSatisfying(e -> assertThat(e).contains("\"hostz\""));
 
-            clock.now = loaded.plusSeconds(180);
+            clock.set(loaded.plusSeconds(180));
             Files.writeString(file, GOOD);
             s.reload();
             assertThat(s.status()).isEqualTo(new ConfigStatus(Optional.of(loaded.plusSeconds(180)),

@@ -1,5 +1,7 @@
 package dev.tollgate.identity;
 
+import dev.tollgate.testkit.MutableClock;
+
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

@@ -1,5 +1,7 @@
 package dev.tollgate.proxy;
 
+import dev.tollgate.testkit.MutableClock;
+
 import dev.tollgate.identity.IssuedCertificate;
 import dev.tollgate.identity.RotatingCertificate;
 import org.junit.jupiter.api.AfterAll;
@@ -8,15 +10,11 @@ import org.junit.jupiter.api.Test;
 
 import java.net.InetSocketAddress;
 import java.net.http.HttpClient;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicReference;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -78,32 +76,5 @@ class CertificateMetricsTest {
         assertThat(lines).as(name + " in\n" + metrics).hasSize(1);
         String line = lines.getFirst();
         return Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
-    }
-
-    static final class MutableClock extends Clock {
-        private final AtomicReference<Instant> now;
-
-        MutableClock(Instant start) {
-            now = new AtomicReference<>(start);
-        }
-
-        void set(Instant t) {
-            now.set(t);
-        }
-
-        @Override
-        public ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            return this;
-        }
-
-        @Override
-        public Instant instant() {
-            return now.get();
-        }
     }
 }

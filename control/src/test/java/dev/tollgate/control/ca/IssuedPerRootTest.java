@@ -14,43 +14,20 @@ class IssuedPerRootTest {
 
     @Test
     void countsOnlyCertificatesNotYetExpired() {
-        MutableClockForTests clock = new MutableClockForTests(java.time.Instant.parse("2026-01-01T00:00:00Z"));
+        dev.tollgate.testkit.MutableClock clock = new dev.tollgate.testkit.MutableClock(java.time.Instant.parse("2026-01-01T00:00:00Z"));
         IssuedPerRoot l = new IssuedPerRoot(new SimpleMeterRegistry(), clock);
         X509Certificate root = MeshCa.generate("cluster.local").rootCertificate();
         String fp = Roots.fingerprint(root);
         l.issued(root, clock.instant().plus(Duration.ofHours(1)));
         l.issued(root, clock.instant().plus(Duration.ofHours(24)));
         assertThat(l.valid(fp)).isEqualTo(2);
-        clock.now = clock.now.plus(Duration.ofHours(2));
+        clock.advance(Duration.ofHours(2));
         assertThat(l.valid(fp)).isEqualTo(1);
         assertThat(l.lastExpiry(fp)).contains(java.time.Instant.parse("2026-01-02T00:00:00Z"));
-        clock.now = clock.now.plus(Duration.ofDays(1));
+        clock.advance(Duration.ofDays(1));
         assertThat(l.valid(fp)).isZero();
         assertThat(l.valid("no-such-root")).isZero();
         assertThat(l.lastExpiry("no-such-root")).isEmpty();
-    }
-
-    static final class MutableClockForTests extends java.time.Clock {
-        volatile java.time.Instant now;
-
-        MutableClockForTests(java.time.Instant now) {
-            this.now = now;
-        }
-
-        @Override
-        public java.time.ZoneId getZone() {
-            return java.time.ZoneOffset.UTC;
-        }
-
-        @Override
-        public java.time.Clock withZone(java.time.ZoneId zone) {
-            return this;
-        }
-
-        @Override
-        public java.time.Instant instant() {
-            return now;
-        }
     }
 
     @Test
